@@ -1,0 +1,126 @@
+"""The ``ruralsim`` command: a thin layer over :mod:`sim.runner`.
+
+Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
+nothing written)."""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from .config import load_scenario
+from .errors import InputError
+from .runner import run_scenario, with_overrides, write_results
+
+TABLE_KPIS = (
+    ("villages_served", "villages served", ""),
+    ("residents_served_share", "residents served", "share"),
+    ("inbound_parcels_delivered", "parcels delivered", "parcels"),
+    ("inbound_lead_time_mean_h", "lead time, mean", "h"),
+    ("inbound_lead_time_p95_h", "lead time, 95th pct", "h"),
+    ("outbound_produce_sold_kg", "produce sold", "kg"),
+    ("spoilage_rate", "spoilage rate", "share"),
+    ("farmer_revenue_cny", "farmer revenue", "CNY"),
+    ("vehicle_km", "last-mile vehicle km", "km"),
+    ("lastmile_load_factor_in", "load factor in", "share"),
+    ("lastmile_load_factor_out", "load factor out", "share"),
+    ("cost_per_parcel_cny", "cost per parcel in", "CNY"),
+    ("cost_per_kg_out_cny", "cost per kg out", "CNY"),
+    ("cost_total_cny", "total cost", "CNY"),
+)
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3f}"
+
+
+def kpi_table(summary: list[dict]) -> str:
+    """A short plain-text table: mean and 95% half-width of the headline KPIs."""
+    by = {row["kpi"]: row for row in summary}
+    lines = [f"{'KPI':<24}{'mean':>16}{'± 95% CI':>14}  unit"]
+    for key, label, unit in TABLE_KPIS:
+        row = by[key]
+        hw = row["ci95_half_width"]
+        lines.append(f"{label:<24}{_num(row['mean']):>16}{(_num(hw) if math.isfinite(hw) else ''):>14}  {unit}")
+    return "\n".join(lines)
+
+
+def _fail_input(exc: InputError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ruralsim")
+def main() -> None:
+    """Simulate two-way rural commerce: parcels into villages, produce out to cities."""
+
+
+@main.command()
+@click.argument("config", type=str)
+def check(config: str) -> None:
+    """Validate CONFIG without running it."""
+    try:
+        sc = load_scenario(config)
+    except InputError as exc:
+        _fail_input(exc)
+    click.echo(f"{config}: ok (scenario '{sc.name}', {sc.replications} replications, {sc.horizon_d} days)")
+
+
+@main.command()
+@click.argument("config", type=str)
+@click.option("--out", "out_dir", type=str, default=None,
+              help="Results folder (default: results/<config name>).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (overrides the config).")
+@click.option("--replications", type=click.IntRange(min=1, max=100000), default=None,
+              help="Replications (overrides the config).")
+@click.option("--no-figures", is_flag=True, help="Write tables only.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors.")
+def run(config: str, out_dir: str | None, seed: int | None, replications: int | None,
+        no_figures: bool, quiet: bool) -> None:
+    """Run CONFIG's replications and write runs.csv, summary.csv, daily.csv,
+    manifest.json and figures/ to the results folder."""
+    try:
+        sc = with_overrides(load_scenario(config), seed, replications)
+        if sc.county.villages_csv:
+            from .network import load_villages
+            load_villages(sc.county.villages_csv)  # a bad village file is bad input: fail before running
+    except InputError as exc:
+        _fail_input(exc)
+    out = Path(out_dir) if out_dir else Path("results") / Path(config).stem
+    if out.exists() and not out.is_dir():
+        _fail_input(InputError(f"--out {str(out)!r}: exists and is not a folder"))
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            click.echo(f"replication {done}/{total} done", err=True)
+
+    try:
+        result = run_scenario(sc, progress)
+        write_results(result, out, figures=not no_figures, started=started)
+    except InputError as exc:
+        _fail_input(exc)
+    except Exception as exc:  # a failed run: the model's fault, so show where
+        click.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
+        click.echo(traceback.format_exc(), err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"scenario '{sc.name}': {sc.replications} replications of {sc.horizon_d} days "
+                   f"in {result.wall_s:.1f} s")
+        click.echo(kpi_table(result.summary))
+        click.echo(f"results written to {out}/")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

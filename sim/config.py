@@ -1,0 +1,357 @@
+"""The scenario config: one typed schema with every default in one place, and the
+YAML loader that validates it before anything runs.
+
+Defaults describe the typical county c. 2015 of the project's domain notes. Each
+field's ``source`` says where its default comes from; ``[G]`` marks an assumption a
+user should override, ``[D]`` a figure derived from sourced ones.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+from .schema import build, spec, to_data
+
+ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
+"""Road classes: ``county`` is the paved road from the county seat to township seats;
+the other four are the surfaces of village roads (2nd Agricultural Census)."""
+
+SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
+DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial")
+STATION_SELECTIONS = ("largest_first", "nearest_first", "random")
+ROUTING_METHODS = ("savings", "nearest_neighbour")
+
+
+def _speeds(county, cement, asphalt, gravel, other):
+    return lambda: dict(county=county, cement=cement, asphalt=asphalt, gravel=gravel, other=other)
+
+
+@dataclass(frozen=True)
+class VehicleType:
+    """A last-mile vehicle: what it carries, how fast it goes on each road class and
+    what it costs."""
+    capacity_kg: float = spec(1500.0, "Payload", unit="kg", lo=0, lo_open=True, source="van 1.5 t [G]")
+    capacity_parcels: int = spec(400, "Parcels that fit by volume", unit="parcels", lo=1)
+    speed_kmh: dict[str, float] = spec(_speeds(50.0, 40.0, 45.0, 25.0, 15.0),
+                                       "Mean speed by road class (county, cement, asphalt, gravel, other)",
+                                       unit="km/h", factory=True)
+    cost_per_km_cny: float = spec(2.5, "Running cost per km (fuel, wear)", unit="CNY/km", lo=0,
+                                  source="van ~2.5 CNY/km [G]")
+    cost_per_day_cny: float = spec(250.0, "Cost per vehicle-day: driver, insurance, parking", unit="CNY/d", lo=0)
+    fee_per_parcel_cny: float = spec(0.0, "Fee per parcel carried (a bus company's or partner's price)",
+                                     unit="CNY/parcel", lo=0)
+    capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0)
+    life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0, lo_open=True)
+
+    def check(self) -> None:
+        missing = [c for c in ROAD_CLASSES if c not in self.speed_kmh]
+        extra = [c for c in self.speed_kmh if c not in ROAD_CLASSES]
+        if missing or extra:
+            raise ValueError(f"speed_kmh must give exactly the road classes {', '.join(ROAD_CLASSES)}"
+                             f" (missing {missing or 'none'}, unknown {extra or 'none'})")
+        bad = {k: v for k, v in self.speed_kmh.items() if not v > 0}
+        if bad:
+            raise ValueError(f"speed_kmh {bad} is not allowed: speeds must be > 0 km/h")
+
+
+def _vehicle_types():
+    return {
+        "van": VehicleType(),
+        "e_tricycle": VehicleType(capacity_kg=180.0, capacity_parcels=80,
+                                  speed_kmh=_speeds(15.0, 15.0, 15.0, 12.0, 8.0)(),
+                                  cost_per_km_cny=0.2, cost_per_day_cny=160.0, capex_cny=8000.0, life_y=4.0),
+        "walking_tractor": VehicleType(capacity_kg=750.0, capacity_parcels=200,
+                                       speed_kmh=_speeds(20.0, 18.0, 20.0, 15.0, 12.0)(),
+                                       cost_per_km_cny=0.8, cost_per_day_cny=180.0, capex_cny=15000.0, life_y=8.0),
+        "bus": VehicleType(capacity_kg=300.0, capacity_parcels=150,
+                           speed_kmh=_speeds(45.0, 35.0, 40.0, 25.0, 15.0)(),
+                           cost_per_km_cny=0.0, cost_per_day_cny=50.0, fee_per_parcel_cny=1.0,
+                           capex_cny=0.0, life_y=1.0),
+    }
+
+
+@dataclass(frozen=True)
+class CountyConfig:
+    """The county's geography: generated from these parameters, or loaded from a CSV."""
+    area_km2: float = spec(2000.0, "Area of the county", unit="km2", lo=1, source="typical county [G] from NBS/census ratios")
+    townships: int = spec(20, "Township seats", lo=1, hi=500, source="typical county [G]; 18.7 villages per township [D]")
+    villages: int = spec(370, "Administrative villages", lo=1, hi=20000, source="typical county [G]")
+    residents_per_village: float = spec(1000.0, "Mean residents per village", unit="residents", lo=1,
+                                        source="NBS 2015 rural population / villages [D]")
+    residents_sigma: float = spec(0.4, "Log-normal spread of village sizes (0.4: the 90th percentile village is ~2.8x the 10th)",
+                                  lo=0, hi=3, source="'some villages 3x others' [G]")
+    village_to_township_km: float = spec(3.0, "Median straight-line distance village to its township seat",
+                                         unit="km", lo=0.1, source="census median 3 km [G]")
+    township_to_seat_km: tuple[float, ...] = spec((10.0, 40.0), "Range of straight-line distances township seat to county seat",
+                                                  unit="km", source="census 10-40 km [G]")
+    road_class_shares: dict[str, float] = spec(
+        lambda: dict(cement=0.35, asphalt=0.26, gravel=0.26, other=0.13),
+        "Share of villages by road surface", factory=True, source="2nd Agricultural Census")
+    circuity_county: float = spec(1.3, "Road km per straight-line km on county roads", lo=1, source="[G]")
+    circuity_village: float = spec(1.6, "Road km per straight-line km on village roads", lo=1, source="[G]")
+    villages_csv: str | None = spec(None, "CSV of villages (id, township, x_km, y_km, residents, road_class), relative to the config file; replaces generation",
+                                    optional=True, source="")
+
+    def check(self) -> None:
+        if len(self.township_to_seat_km) != 2 or not 0 <= self.township_to_seat_km[0] <= self.township_to_seat_km[1]:
+            raise ValueError(f"township_to_seat_km {list(self.township_to_seat_km)} is not allowed: expected [min, max] with 0 <= min <= max km")
+        keys = set(self.road_class_shares)
+        allowed = set(ROAD_CLASSES) - {"county"}
+        if not keys <= allowed:
+            raise ValueError(f"road_class_shares keys {sorted(keys - allowed)} are not allowed: expected {sorted(allowed)}")
+        total = sum(self.road_class_shares.values())
+        if any(v < 0 for v in self.road_class_shares.values()) or abs(total - 1) > 1e-6:
+            raise ValueError(f"road_class_shares {self.road_class_shares} is not allowed: shares must be >= 0 and sum to 1")
+
+
+@dataclass(frozen=True)
+class CityConfig:
+    """The city end of the trunk: a warehouse that ships parcels and a market that buys produce."""
+    warehouse_km: float = spec(150.0, "Road distance city warehouse to county hub", unit="km", lo=0, source="[G]")
+    market_km: float = spec(150.0, "Road distance county hub to city market", unit="km", lo=0, source="[G]")
+    market_to_warehouse_km: float = spec(20.0, "Road distance market back to warehouse (closes the trunk loop)", unit="km", lo=0)
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """A stretch of days on which demand is multiplied (a sales festival, a holiday)."""
+    name: str = spec("event", "Label")
+    start_doy: int = spec(1, "First day of year (1 = 1 January)", unit="d", lo=1, hi=366)
+    duration_d: int = spec(1, "Length", unit="d", lo=1, hi=366)
+    multiplier: float = spec(1.0, "Demand multiplier on those days", lo=0)
+
+
+def _calendar():
+    return (
+        CalendarEvent("singles_day", 315, 6, 3.0),          # 11 Nov: ~3x for ~6 days (industry reports, 2014)
+        CalendarEvent("spring_festival_runup", 25, 14, 2.0),  # late Jan: 2-4x (press); Spring Festival 2016 on 8 Feb
+        CalendarEvent("spring_festival_holiday", 39, 7, 0.2),  # holiday week 10-30% of normal (press)
+    )
+
+
+@dataclass(frozen=True)
+class DemandConfig:
+    """Parcels ordered by served villages: goods into the countryside."""
+    parcels_per_resident_y: float = spec(5.0, "Inbound parcels per resident per year", unit="parcels/resident/y", lo=0,
+                                         source="2015 county ~5 [D]/[G]")
+    growth_per_y: float = spec(0.0, "Compound growth of demand over the run (0.4 = +40%/y as reported for the period)",
+                               unit="1/y", lo=-0.99, hi=10)
+    distribution: str = spec("negative_binomial", "Daily order count per village", choices=DEMAND_DISTRIBUTIONS)
+    dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0, lo_open=True)
+    order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)", unit="h")
+    parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True)
+    calendar: tuple[CalendarEvent, ...] = spec(_calendar, "Seasonal multipliers; overlapping events multiply",
+                                               factory=True, source="industry reports and press (domain notes)")
+
+    def check(self) -> None:
+        w = self.order_window_h
+        if len(w) != 2 or not 0 <= w[0] < w[1] <= 24:
+            raise ValueError(f"order_window_h {list(w)} is not allowed: expected [start, end] with 0 <= start < end <= 24 h")
+
+
+@dataclass(frozen=True)
+class TrunkConfig:
+    """Trunk trucks: city warehouse -> county hub with parcels, hub -> city market with produce."""
+    departures_h: tuple[float, ...] = spec((20.0,), "Departure times from the city warehouse each day", unit="h")
+    cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it", unit="h", lo=0)
+    speed_kmh: float = spec(60.0, "Mean trunk speed", unit="km/h", lo=0, lo_open=True)
+    trucks_per_departure: int = spec(2, "Trucks available at each departure", lo=0, hi=1000)
+    truck_capacity_parcels: int = spec(5000, "Parcels per truck", unit="parcels", lo=1)
+    truck_capacity_kg: float = spec(8000.0, "Payload per truck", unit="kg", lo=0, lo_open=True, source="8 t box truck [G]")
+    unload_h: float = spec(1.0, "Time at the hub between arrival and departure to the market", unit="h", lo=0)
+    cost_per_km_cny: float = spec(4.0, "Truck running cost", unit="CNY/km", lo=0)
+    cost_per_run_cny: float = spec(400.0, "Driver and tolls per truck run", unit="CNY/run", lo=0)
+
+    def check(self) -> None:
+        if not self.departures_h or any(not 0 <= h < 24 for h in self.departures_h) or \
+                len(set(self.departures_h)) != len(self.departures_h):
+            raise ValueError(f"departures_h {list(self.departures_h)} is not allowed: expected distinct hours in [0, 24)")
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    """The county hub: sorting of inbound parcels, storage and an optional cold store for produce."""
+    sorters: int = spec(4, "Sorting staff working in parallel (servers of the sorting queue)", lo=0, hi=10000)
+    sort_rate_parcels_per_h: float = spec(300.0, "Parcels one sorter sorts per hour", unit="parcels/h", lo=0, lo_open=True)
+    sort_time_distribution: str = spec("gamma", "Distribution of a sort lot's service time", choices=SORT_DISTRIBUTIONS)
+    sort_time_cv: float = spec(0.3, "Coefficient of variation of a lot's sort time (gamma, lognormal)", lo=0)
+    storage_kg: float = spec(30000.0, "Ambient storage for produce awaiting a trunk", unit="kg", lo=0)
+    cold_store_kg: float = spec(0.0, "Cold-store capacity for produce (0: none)", unit="kg", lo=0)
+    cold_cost_per_kg_d: float = spec(0.01, "Cold-store running cost per kg stored per day", unit="CNY/kg/d", lo=0)
+    cold_capex_per_kg_cny: float = spec(4.0, "Cold-store capital cost per kg of capacity", unit="CNY/kg", lo=0)
+    cost_per_day_cny: float = spec(1500.0, "Hub operation: rent, power, management", unit="CNY/d", lo=0)
+    sorter_wage_per_day_cny: float = spec(150.0, "Wage per sorter per day", unit="CNY/d", lo=0)
+    capex_cny: float = spec(1500000.0, "Hub building and equipment", unit="CNY", lo=0)
+    life_y: float = spec(10.0, "Economic life of hub and cold store", unit="y", lo=0, lo_open=True)
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """Village stations: which villages are served and what their agents cost."""
+    coverage_share: float = spec(0.25, "Share of villages with a station", lo=0, hi=1,
+                                 source="25.1% of villages had an e-commerce delivery site in 2016 (census bulletin 3)")
+    selection: str = spec("largest_first", "Which villages get a station first", choices=STATION_SELECTIONS)
+    agent_pay_per_month_cny: float = spec(450.0, "Agent's monthly pay", unit="CNY/month", lo=0,
+                                          source="400-500 CNY/month part-time (Zhejiang government)")
+    commission_per_parcel_cny: float = spec(0.5, "Agent's commission per parcel delivered", unit="CNY/parcel", lo=0)
+    capex_cny: float = spec(10000.0, "Station fit-out", unit="CNY", lo=0)
+    life_y: float = spec(5.0, "Economic life of a station", unit="y", lo=0, lo_open=True)
+
+
+@dataclass(frozen=True)
+class LastMileConfig:
+    """Routes from the hub to the stations and the vehicles that drive them."""
+    vehicle_type: str = spec("van", "Vehicle type on every route (a key of vehicle_types)")
+    vehicles_per_route: int = spec(1, "Vehicles per route; they leave together and share the load", lo=0, hi=100)
+    departures_h: tuple[float, ...] = spec((8.0,), "Departure times from the hub each day", unit="h")
+    backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips")
+    pickup_departures_h: tuple[float, ...] = spec((13.0,), "Departure times of dedicated produce pickups when backhaul is off", unit="h")
+    routing_method: str = spec("savings", "Route planning method", choices=ROUTING_METHODS)
+    planning_load_factor: float = spec(1.5, "Routes are planned so one vehicle carries this multiple of a mean day's load",
+                                       lo=0, lo_open=True, source="~1.5x capacity clears the Singles' Day peak (domain notes) [G]")
+    max_route_h: float = spec(8.0, "Longest planned route (driving and stops)", unit="h", lo=0, lo_open=True)
+    stop_h: float = spec(0.1, "Time per station stop", unit="h", lo=0)
+    handling_h_per_parcel: float = spec(0.004, "Unloading time per parcel", unit="h/parcel", lo=0)
+    availability: float = spec(0.97, "Probability a vehicle is available on a day (breakdowns)", lo=0, hi=1)
+    travel_time_cv: float = spec(0.1, "Trip-to-trip variation of travel times (log-normal factor)", lo=0, hi=2)
+
+    def check(self) -> None:
+        for name in ("departures_h", "pickup_departures_h"):
+            hs = getattr(self, name)
+            if not hs or any(not 0 <= h < 24 for h in hs) or len(set(hs)) != len(hs):
+                raise ValueError(f"{name} {list(hs)} is not allowed: expected distinct hours in [0, 24)")
+
+
+@dataclass(frozen=True)
+class Crop:
+    """A crop sold through the network: how much, when, at what price, how long it keeps."""
+    name: str = spec("lemon", "Label")
+    village_share: float = spec(0.4, "Share of villages that grow it", lo=0, hi=1)
+    kg_per_resident_y: float = spec(30.0, "Produce sold through the network per resident of a growing village per year",
+                                    unit="kg/resident/y", lo=0,
+                                    source="~17% of rural online retail is farm produce, at ~3.5 CNY/kg [D]/[G]")
+    season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366, source="Anyue lemons Oct-Jan")
+    season_end_doy: int = spec(31, "Last harvest day (31 = 31 January; may wrap the year)", unit="d", lo=1, hi=366,
+                               source="Anyue lemons Oct-Jan")
+    daily_cv: float = spec(0.5, "Day-to-day variation of a village's offer (gamma)", lo=0, hi=5)
+    offer_h: float = spec(7.0, "Hour at which the day's produce is ready at the station", unit="h", lo=0, hi=24, hi_open=True)
+    price_cny_per_kg: float = spec(3.5, "Farm-gate price", unit="CNY/kg", lo=0, source="Anyue lemons 3.2-3.8 CNY/kg")
+    shelf_life_d: float = spec(10.0, "Days from offer until it spoils at ambient temperature", unit="d", lo=0, lo_open=True,
+                               source="7-14 d without cold chain [G]")
+    cold_shelf_life_d: float = spec(40.0, "Shelf life if kept in a cold store throughout (aging is slowed by shelf_life_d/cold_shelf_life_d)",
+                                    unit="d", lo=0, lo_open=True)
+
+    def check(self) -> None:
+        if self.cold_shelf_life_d < self.shelf_life_d:
+            raise ValueError(f"cold_shelf_life_d {self.cold_shelf_life_d:g} is not allowed: must be >= shelf_life_d {self.shelf_life_d:g}")
+
+
+@dataclass(frozen=True)
+class CostConfig:
+    """How capital is spread over time."""
+    discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)", unit="1/y", lo=0, hi=1)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One county scenario: everything a run needs."""
+    name: str = spec("baseline", "Scenario name, written to every output row")
+    seed: int = spec(20150329, "Root seed; replication r uses streams keyed by (seed, r, stream name)", lo=0)
+    replications: int = spec(5, "Independent replications", lo=1, hi=100000)
+    horizon_d: int = spec(365, "Simulated days", unit="d", lo=1, hi=36500)
+    start_doy: int = spec(1, "Day of year of the first simulated day (1 = 1 January)", unit="d", lo=1, hi=365)
+    county: CountyConfig = dataclasses.field(default_factory=CountyConfig)
+    city: CityConfig = dataclasses.field(default_factory=CityConfig)
+    demand: DemandConfig = dataclasses.field(default_factory=DemandConfig)
+    trunk: TrunkConfig = dataclasses.field(default_factory=TrunkConfig)
+    hub: HubConfig = dataclasses.field(default_factory=HubConfig)
+    stations: StationConfig = dataclasses.field(default_factory=StationConfig)
+    lastmile: LastMileConfig = dataclasses.field(default_factory=LastMileConfig)
+    vehicle_types: dict[str, VehicleType] = spec(_vehicle_types, "Vehicle types by name; a known name refines its defaults",
+                                                 factory=True)
+    crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,
+                                   source="Anyue lemons (domain notes)")
+    costs: CostConfig = dataclasses.field(default_factory=CostConfig)
+
+    def check(self) -> None:
+        if self.lastmile.vehicle_type not in self.vehicle_types:
+            raise ValueError(f"lastmile.vehicle_type {self.lastmile.vehicle_type!r} is not allowed: expected one of "
+                             f"{', '.join(sorted(self.vehicle_types))}")
+        names = [c.name for c in self.crops]
+        if len(set(names)) != len(names):
+            raise ValueError(f"crops names {names} are not allowed: names must be distinct")
+
+    def replace(self, **changes: Any) -> "Scenario":
+        return dataclasses.replace(self, **changes)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Safe YAML loader that also refuses duplicate keys."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    seen = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def read_yaml(path: str | os.PathLike) -> Any:
+    """Parse a YAML file with the safe loader; every failure is an :class:`InputError`."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found")
+    if not p.is_file():
+        raise InputError(f"{p}: not a file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot be read: {exc}") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        if "duplicate key" in str(exc.problem):
+            raise InputError(f"{p}{where}: {exc.problem}: each key may appear once") from None
+        raise InputError(f"{p}{where}: {exc.problem}: YAML tags that build Python objects are not allowed; "
+                         "use plain mappings, lists, numbers and text") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise InputError(f"{p}{where}: not valid YAML: {problem}") from None
+
+
+def scenario_from_data(data: Any, where: str = "<config>", base_dir: str | os.PathLike | None = None) -> Scenario:
+    """Validate plain data into a :class:`Scenario`. Relative paths are resolved
+    against ``base_dir`` (the config file's folder)."""
+    scenario = build(Scenario, data, where)
+    csv = scenario.county.villages_csv
+    if csv is not None and base_dir is not None and not os.path.isabs(csv):
+        county = dataclasses.replace(scenario.county, villages_csv=str(Path(base_dir) / csv))
+        scenario = dataclasses.replace(scenario, county=county)
+    return scenario
+
+
+def load_scenario(path: str | os.PathLike) -> Scenario:
+    """Read and validate a scenario YAML file."""
+    data = read_yaml(path)
+    return scenario_from_data(data, str(path), Path(path).parent)
+
+
+def scenario_data(scenario: Scenario) -> dict:
+    """The resolved scenario as plain data (every field, defaults filled in)."""
+    return to_data(scenario)

@@ -1,0 +1,199 @@
+"""The county hub: inbound parcels are sorted into route lots by a pool of sorters
+(a SimPy resource) and wait for their route's next vehicle; produce from the
+villages is stored (ambient, or in a cold store that slows ageing) until a trunk
+takes it to the city market."""
+from __future__ import annotations
+
+import numpy as np
+import simpy
+
+from .batches import Lots, Parcels
+from .config import HubConfig
+
+
+class UnitDraws:
+    """Unit-mean service-time multipliers drawn from a generator in blocks, so each
+    sort lot costs an array read rather than a generator call."""
+
+    def __init__(self, rng: np.random.Generator, distribution: str, cv: float, block: int = 1024):
+        self.rng, self.distribution, self.cv, self.block = rng, distribution, cv, block
+        self._buf = np.empty(0)
+        self._i = 0
+
+    def _refill(self) -> None:
+        rng, cv, n = self.rng, self.cv, self.block
+        if self.distribution == "exponential":
+            self._buf = rng.exponential(1.0, n)
+        elif self.distribution == "deterministic" or cv == 0:
+            self._buf = np.ones(n)
+        elif self.distribution == "gamma":
+            shape = 1.0 / cv**2
+            self._buf = rng.gamma(shape, 1.0 / shape, n)
+        elif self.distribution == "lognormal":
+            s2 = np.log1p(cv**2)
+            self._buf = rng.lognormal(-s2 / 2, np.sqrt(s2), n)
+        else:  # pragma: no cover - the schema admits only the four above
+            raise ValueError(self.distribution)
+        self._i = 0
+
+    def next(self) -> float:
+        if self._i >= len(self._buf):
+            self._refill()
+        x = self._buf[self._i]
+        self._i += 1
+        return float(x)
+
+
+class Hub:
+    """Sorting, route queues and produce storage at the county hub."""
+
+    def __init__(self, env: simpy.Environment, cfg: HubConfig, route_of_village: np.ndarray,
+                 n_routes: int, sort_draws: UnitDraws, cold_factor: np.ndarray):
+        self.env = env
+        self.cfg = cfg
+        self.route_of_village = route_of_village
+        self.sorters = simpy.Resource(env, capacity=cfg.sorters)
+        self.draws = sort_draws
+        self.queues = [Parcels.empty() for _ in range(n_routes)]
+        self.cold_factor = cold_factor          # per crop: cold shelf life / ambient shelf life
+        # parcels
+        self.in_sorting = 0
+        self.parcels_in = 0
+        self.lot_waits_h: list[float] = []
+        self.lot_sizes: list[int] = []
+        self.sort_wait_parcel_h = 0.0
+        self._n = 0                              # parcels in the hub (sorting + route queues)
+        self._area = 0.0                         # integral of _n over time (parcel-hours)
+        self._t = 0.0
+        self.time_in_hub_h = 0.0                 # summed over parcels that left the hub
+        self.parcels_out = 0
+        # produce
+        self.ambient = Lots.empty()
+        self.cold = Lots.empty()
+        self.reserved_kg = 0.0
+        self.produce_in_kg = 0.0
+        self.cold_kg_h = 0.0                     # integral of cold-store stock (kg-hours)
+        self._cold_t = 0.0
+
+    # ---- parcels -------------------------------------------------------------------
+    def _count(self, delta: int) -> None:
+        now = self.env.now
+        self._area += self._n * (now - self._t)
+        self._t = now
+        self._n += delta
+
+    def receive_parcels(self, parcels: Parcels) -> None:
+        """A trunk unloads: stamp hub arrival, split by route and start one sort lot per route."""
+        n = len(parcels)
+        if n == 0:
+            return
+        parcels.t_hub = np.full(n, float(self.env.now))
+        self._count(n)
+        self.parcels_in += n
+        self.in_sorting += n
+        route = self.route_of_village[parcels.village]
+        order = np.argsort(route, kind="stable")
+        bounds = np.searchsorted(route[order], np.arange(len(self.queues) + 1))
+        for r in range(len(self.queues)):
+            lo, hi = bounds[r], bounds[r + 1]
+            if hi > lo:
+                self.env.process(self.sort_lot(r, parcels.select(order[lo:hi])))
+
+    def sort_lot(self, route: int, lot: Parcels):
+        """Process: one lot waits for a sorter, is sorted, and joins its route's queue."""
+        arrived = self.env.now
+        n = len(lot)
+        with self.sorters.request() as req:
+            yield req
+            wait = self.env.now - arrived
+            self.lot_waits_h.append(wait)
+            self.lot_sizes.append(n)
+            self.sort_wait_parcel_h += wait * n
+            mean_h = n / self.cfg.sort_rate_parcels_per_h
+            yield self.env.timeout(mean_h * self.draws.next())
+        self.in_sorting -= n
+        self.queues[route].extend(lot)
+
+    def dispatch(self, route: int, n: int) -> Parcels:
+        """Hand the first ``n`` sorted parcels of a route to a departing vehicle."""
+        out = self.queues[route].pop_front(n)
+        if len(out):
+            self._count(-len(out))
+            self.parcels_out += len(out)
+            self.time_in_hub_h += float((self.env.now - out.t_hub).sum())
+        return out
+
+    @property
+    def parcels_waiting(self) -> int:
+        return sum(len(q) for q in self.queues)
+
+    def hub_parcel_hours(self, t_end: float) -> float:
+        """Integral of parcels in the hub from 0 to ``t_end`` (for Little's law)."""
+        return self._area + self._n * (t_end - self._t)
+
+    # ---- produce -------------------------------------------------------------------
+    def _cold_tick(self) -> None:
+        now = self.env.now
+        self.cold_kg_h += self.cold.total_kg * (now - self._cold_t)
+        self._cold_t = now
+
+    @property
+    def produce_kg(self) -> float:
+        return self.ambient.total_kg + self.cold.total_kg
+
+    def free_kg(self) -> float:
+        """Storage not yet filled or promised to a vehicle on its way back."""
+        return max(0.0, self.cfg.storage_kg + self.cfg.cold_store_kg - self.produce_kg - self.reserved_kg)
+
+    def receive_produce(self, lots: Lots, reserved_kg: float) -> None:
+        """A vehicle unloads produce: the cold store fills first, the rest is ambient."""
+        self.reserved_kg = max(0.0, self.reserved_kg - reserved_kg)
+        if not len(lots):
+            return
+        self.produce_in_kg += lots.total_kg
+        now = self.env.now
+        room = self.cfg.cold_store_kg - self.cold.total_kg
+        if room > 0:
+            self._cold_tick()
+            cum = np.cumsum(lots.kg)
+            take = np.clip(room - (cum - lots.kg), 0.0, lots.kg)
+            idx = np.flatnonzero(take > 0)
+            to_cold = lots.take_kg(idx, take[idx])
+            f = self.cold_factor[to_cold.crop]
+            to_cold.t_expiry = now + (to_cold.t_expiry - now) * f
+            self.cold.extend(to_cold)
+        self.ambient.extend(lots)
+
+    def load_trunk(self, capacity_kg: float, t_market: float) -> Lots:
+        """Load produce that will still be fresh at the market, first-expiring first,
+        up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
+        now = self.env.now
+        self._cold_tick()
+        cold_amb = now + (self.cold.t_expiry - now) / self.cold_factor[self.cold.crop]
+        expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
+        kg = np.concatenate([self.ambient.kg, self.cold.kg])
+        ok = np.flatnonzero(expiry >= t_market)
+        if capacity_kg <= 0 or len(ok) == 0:
+            return Lots.empty()
+        order = ok[np.argsort(expiry[ok], kind="stable")]
+        cum = np.cumsum(kg[order])
+        take = np.clip(capacity_kg - (cum - kg[order]), 0.0, kg[order])
+        pick = take > 0
+        order, take = order[pick], take[pick]
+        na = len(self.ambient)
+        from_amb = order < na
+        out = self.ambient.take_kg(order[from_amb], take[from_amb])
+        cold_idx = order[~from_amb] - na
+        if len(cold_idx):
+            c = self.cold.take_kg(cold_idx, take[~from_amb])
+            c.t_expiry = now + (c.t_expiry - now) / self.cold_factor[c.crop]
+            out.extend(c)
+        return out
+
+    def purge(self) -> Lots:
+        """Remove and return produce that has spoiled by now."""
+        now = self.env.now
+        self._cold_tick()
+        out = self.ambient.split(self.ambient.t_expiry < now)
+        out.extend(self.cold.split(self.cold.t_expiry < now))
+        return out

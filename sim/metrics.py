@@ -1,0 +1,217 @@
+"""KPIs, daily series and the conservation check of one finished run, and the costs
+by component with their split between goods in (per parcel) and produce out (per kg)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConservationError
+from .model import CountyModel
+
+KPI_COLUMNS = (
+    "villages_served", "residents_served_share", "routes", "fleet_vehicles",
+    "inbound_parcels_ordered", "inbound_parcels_delivered", "inbound_parcels_in_system",
+    "inbound_parcels_per_resident_y", "inbound_lead_time_mean_h", "inbound_lead_time_p95_h",
+    "outbound_produce_offered_kg", "outbound_produce_sold_kg", "outbound_produce_spoiled_kg",
+    "outbound_produce_in_system_kg", "spoilage_rate", "farmer_revenue_cny",
+    "vehicle_km", "lastmile_trips", "lastmile_load_factor_in", "lastmile_load_factor_out",
+    "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
+    "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
+)
+"""KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
+
+DAILY_COLUMNS = (
+    "day", "parcels_ordered", "parcels_delivered", "produce_offered_kg", "produce_sold_kg",
+    "produce_spoiled_kg", "vehicle_km", "warehouse_backlog_parcels", "hub_backlog_parcels",
+    "station_backlog_kg", "hub_produce_kg",
+)
+
+
+def capital_recovery_factor(rate: float, life_y: float) -> float:
+    """Share of a purchase price charged per year over ``life_y`` years at ``rate``."""
+    if rate == 0:
+        return 1.0 / life_y
+    g = (1.0 + rate) ** life_y
+    return rate * g / (g - 1.0)
+
+
+@dataclass
+class RunResult:
+    """The outcome of one replication: KPIs, daily series and per-parcel/per-trip detail."""
+    kpis: dict
+    daily: dict
+    lead_time_h: np.ndarray
+    load_in: np.ndarray
+    load_out: np.ndarray
+    costs: dict
+    checks: dict
+
+
+def _cat(parts) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def conservation(model: CountyModel, delivered: int, on_vehicles: int, sold_kg: float) -> dict:
+    """Count every parcel and kilogram where it is at the end; raise
+    :class:`ConservationError` if the books do not balance."""
+    hub, trunk, lm = model.hub, model.trunk, model.lastmile
+    ordered = int(model.counts.sum())
+    places = {
+        "warehouse": len(trunk.warehouse),
+        "trunk": trunk.ledger.parcels_in_transit,
+        "hub_sorting": hub.in_sorting,
+        "hub_queues": hub.parcels_waiting,
+        "vehicles": on_vehicles,
+    }
+    in_system = sum(places.values())
+    if ordered != delivered + in_system:
+        raise ConservationError(f"parcels not conserved: ordered {ordered} != delivered {delivered} + "
+                                f"in system {in_system} {places}")
+    offered = float(model.offers_kg.sum())
+    spoiled = float(sum(kg for _, kg in model.spoiled))
+    stocks = {
+        "stations": lm.station_produce_kg,
+        "vehicles": lm.ledger.produce_on_board_kg,
+        "hub": hub.produce_kg,
+        "trunk": trunk.ledger.produce_in_transit_kg,
+    }
+    in_system_kg = float(sum(stocks.values()))
+    gap = offered - (sold_kg + spoiled + in_system_kg)
+    if abs(gap) > 1e-9 * max(1.0, offered):
+        raise ConservationError(f"produce not conserved: offered {offered:.6f} kg != sold {sold_kg:.6f} + "
+                                f"spoiled {spoiled:.6f} + in system {in_system_kg:.6f} {stocks} (gap {gap:.3g} kg)")
+    return dict(parcels_ordered=ordered, parcels_in_system=in_system, parcel_places=places,
+                produce_offered_kg=offered, produce_spoiled_kg=spoiled, produce_in_system_kg=in_system_kg,
+                produce_places=stocks)
+
+
+def costs(model: CountyModel, delivered: int) -> dict:
+    """Costs of the run by component (CNY), and the split between goods in and produce out.
+
+    Shared resources (last-mile vehicles, trunk trucks, the hub) are split by the
+    kilograms each direction moved through them; stations, agents and sorters serve
+    parcels; the cold store and dedicated pickups serve produce."""
+    sc = model.scenario
+    years = sc.horizon_d / 365.0
+    r = sc.costs.discount_rate_y
+    veh = sc.vehicle_types[sc.lastmile.vehicle_type]
+    lm, tr, hub = model.lastmile.ledger, model.trunk.ledger, model.hub
+    fleet = len(model.plan.routes) * sc.lastmile.vehicles_per_route
+    stations = int(model.plan.network.served.sum())
+    c = {
+        "lastmile_vehicles": fleet * (veh.cost_per_day_cny * sc.horizon_d
+                                      + veh.capex_cny * capital_recovery_factor(r, veh.life_y) * years)
+        + lm.km * veh.cost_per_km_cny + lm.parcels_carried * veh.fee_per_parcel_cny,
+        "pickups": lm.pickup_vehicle_days * veh.cost_per_day_cny + lm.pickup_km * veh.cost_per_km_cny,
+        "trunk": tr.truck_runs * (sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny),
+        "hub": sc.hub.cost_per_day_cny * sc.horizon_d
+        + sc.hub.capex_cny * capital_recovery_factor(r, sc.hub.life_y) * years,
+        "sorters": sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * sc.horizon_d,
+        "cold_store": sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * capital_recovery_factor(r, sc.hub.life_y) * years
+        + hub.cold_kg_h / 24.0 * sc.hub.cold_cost_per_kg_d,
+        "stations": stations * (sc.stations.agent_pay_per_month_cny * 12.0 * years
+                                + sc.stations.capex_cny * capital_recovery_factor(r, sc.stations.life_y) * years)
+        + delivered * sc.stations.commission_per_parcel_cny,
+    }
+
+    def share_in(kg_in: float, kg_out: float) -> float:
+        total = kg_in + kg_out
+        return kg_in / total if total > 0 else 1.0
+
+    lm_in = share_in(lm.parcel_kg_carried, lm.produce_kg_carried)
+    tr_in = share_in(tr.parcel_kg_carried, tr.produce_kg_carried)
+    hub_in = share_in(hub.parcels_in * sc.demand.parcel_kg, hub.produce_in_kg)
+    inbound = c["lastmile_vehicles"] * lm_in + c["trunk"] * tr_in + c["hub"] * hub_in + c["sorters"] + c["stations"]
+    total = float(sum(c.values()))
+    c["inbound"] = inbound
+    c["outbound"] = total - inbound
+    c["total"] = total
+    return c
+
+
+def evaluate(model: CountyModel) -> RunResult:
+    """KPIs, daily series and checks of a finished run."""
+    if not model.ran:
+        raise RuntimeError("evaluate() needs a model that has run")
+    sc = model.scenario
+    T = model.horizon_h
+    days = sc.horizon_d
+    lm, tr, hub, net = model.lastmile.ledger, model.trunk.ledger, model.hub, model.plan.network
+    arrivals = _cat(lm.arrivals_h)
+    t_order = _cat(lm.t_order_h)
+    done = arrivals <= T
+    delivered = int(done.sum())
+    on_vehicles = int((~done).sum())
+    lead = arrivals[done] - t_order[done]
+    sold_lots_kg = _cat([lots.kg for lots in tr.sold])
+    sold_t = _cat(tr.sold_t_h)
+    sold_crop = _cat([lots.crop for lots in tr.sold]).astype(np.int64)
+    sold_kg = float(sold_lots_kg.sum())
+    checks = conservation(model, delivered, on_vehicles, sold_kg)
+    c = costs(model, delivered)
+    price = np.array([crop.price_cny_per_kg for crop in sc.crops])
+    revenue = float((sold_lots_kg * price[sold_crop]).sum()) if len(sold_crop) else 0.0
+    spoiled = checks["produce_spoiled_kg"]
+    served = net.served
+    load_in, load_out = np.array(lm.load_in), np.array(lm.load_out)
+    residents_served = float(net.residents[served].sum())
+    kpis = {
+        "villages_served": int(served.sum()),
+        "residents_served_share": residents_served / float(net.residents.sum()),
+        "routes": len(model.plan.routes),
+        "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,
+        "inbound_parcels_ordered": checks["parcels_ordered"],
+        "inbound_parcels_delivered": delivered,
+        "inbound_parcels_in_system": checks["parcels_in_system"],
+        "inbound_parcels_per_resident_y": (checks["parcels_ordered"] / residents_served * 365.0 / days
+                                           if residents_served else 0.0),
+        "inbound_lead_time_mean_h": float(lead.mean()) if len(lead) else float("nan"),
+        "inbound_lead_time_p95_h": float(np.quantile(lead, 0.95)) if len(lead) else float("nan"),
+        "outbound_produce_offered_kg": checks["produce_offered_kg"],
+        "outbound_produce_sold_kg": sold_kg,
+        "outbound_produce_spoiled_kg": spoiled,
+        "outbound_produce_in_system_kg": checks["produce_in_system_kg"],
+        "spoilage_rate": spoiled / (spoiled + sold_kg) if spoiled + sold_kg > 0 else 0.0,
+        "farmer_revenue_cny": revenue,
+        "vehicle_km": lm.km + lm.pickup_km,
+        "lastmile_trips": lm.trips + lm.pickup_trips,
+        "lastmile_load_factor_in": float(load_in.mean()) if len(load_in) else 0.0,
+        "lastmile_load_factor_out": float(load_out.mean()) if len(load_out) else 0.0,
+        "trunk_truck_runs": tr.truck_runs,
+        "hub_sort_wait_mean_h": hub.sort_wait_parcel_h / hub.parcels_in if hub.parcels_in else 0.0,
+        "hub_time_mean_h": hub.time_in_hub_h / hub.parcels_out if hub.parcels_out else 0.0,
+        "cost_inbound_cny": c["inbound"],
+        "cost_outbound_cny": c["outbound"],
+        "cost_total_cny": c["total"],
+        "cost_per_parcel_cny": c["inbound"] / delivered if delivered else float("nan"),
+        "cost_per_kg_out_cny": c["outbound"] / sold_kg if sold_kg else float("nan"),
+    }
+    assert tuple(kpis) == KPI_COLUMNS
+    day_of = lambda t: np.minimum((np.asarray(t) // 24).astype(np.int64), days - 1)  # noqa: E731
+    spoil_t = np.array([t for t, _ in model.spoiled])
+    spoil_kg = np.array([kg for _, kg in model.spoiled])
+    daily = {
+        "day": np.arange(days),
+        "parcels_ordered": model.counts.sum(axis=1),
+        "parcels_delivered": np.bincount(day_of(arrivals[done]), minlength=days)[:days],
+        "produce_offered_kg": model.offered_kg_day,
+        "produce_sold_kg": np.bincount(day_of(sold_t), weights=sold_lots_kg, minlength=days)[:days],
+        # produce found spoiled at midnight belongs to the day that ended
+        "produce_spoiled_kg": np.bincount(day_of(np.maximum(spoil_t - 1e-9, 0.0)), weights=spoil_kg, minlength=days)[:days],
+        "vehicle_km": np.bincount(day_of(np.array(lm.trip_start_h)), weights=np.array(lm.trip_km), minlength=days)[:days],
+        "warehouse_backlog_parcels": np.array(model.days.warehouse_parcels),
+        "hub_backlog_parcels": np.array(model.days.hub_parcels),
+        "station_backlog_kg": np.array(model.days.station_kg),
+        "hub_produce_kg": np.array(model.days.hub_kg),
+    }
+    checks["hub_parcel_hours"] = hub.hub_parcel_hours(T)
+    checks["hub_parcels_in"] = hub.parcels_in
+    checks["hub_time_in_h"] = hub.time_in_hub_h
+    checks["hub_parcels_out"] = hub.parcels_out
+    return RunResult(kpis, daily, lead, load_in, load_out, c, checks)
+
+
+def run_replication(scenario, replication: int, the_plan=None) -> RunResult:
+    """Build, run and evaluate one replication."""
+    return evaluate(CountyModel(scenario, replication, the_plan).run())

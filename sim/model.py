@@ -1,0 +1,171 @@
+"""One county wired once: the network and its routes, then the SimPy processes of
+daily demand and harvest, trunk runs, hub sorting and last-mile trips. Running it
+gives the state at the end, from which :mod:`sim.metrics` computes the KPIs and
+checks that nothing was lost."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from . import demand, harvest
+from .batches import Lots
+from .config import Scenario
+from .hub import Hub, UnitDraws
+from .lastmile import LastMile, Route
+from .network import Network, build_network, road_matrices
+from .rng import Streams
+from .routing import plan_routes
+from .trunk import Trunk
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What does not change between replications: the county, its stations, who
+    grows what, and the routes."""
+    network: Network
+    grows: np.ndarray                 # bool (crops, villages)
+    routes: list[Route]
+    route_of_village: np.ndarray      # route index per village, -1 if unserved
+
+
+def plan(scenario: Scenario) -> Plan:
+    """Build the county and plan its routes (deterministic given the root seed)."""
+    streams = Streams(scenario.seed, 0)
+    rng = streams["network"]
+    net = build_network(scenario, rng)
+    grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
+    served = net.served_idx
+    vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
+    lm = scenario.lastmile
+    routes: list[Route] = []
+    route_of = np.full(net.n, -1, dtype=np.int64)
+    if len(served):
+        dist, time = road_matrices(net, served, scenario, vehicle)
+        mean_daily = net.residents[served] * scenario.demand.parcels_per_resident_y / 365.0
+        per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h)
+        load = np.zeros((len(served) + 1, 2))
+        load[1:, 0] = per_departure * scenario.demand.parcel_kg
+        load[1:, 1] = per_departure
+        capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
+        service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
+        planned = plan_routes(dist, load, capacity, time=time, service_h=service,
+                              max_route_h=lm.max_route_h, method=lm.routing_method)
+        for i, nodes in enumerate(planned):
+            closed = np.concatenate([[0], nodes, [0]])
+            routes.append(Route(i, served[np.asarray(nodes) - 1],
+                                dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
+            route_of[served[np.asarray(nodes) - 1]] = i
+    return Plan(net, grows, routes, route_of)
+
+
+@dataclass
+class DayLog:
+    """End-of-day snapshots of the stocks (one entry per day)."""
+    warehouse_parcels: list
+    hub_parcels: list
+    station_kg: list
+    hub_kg: list
+
+
+class CountyModel:
+    """A county for one replication: build, :meth:`run`, then read the components."""
+
+    def __init__(self, scenario: Scenario, replication: int, the_plan: Plan | None = None):
+        self.scenario = scenario
+        self.replication = replication
+        self.plan = the_plan if the_plan is not None else plan(scenario)
+        self.streams = Streams(scenario.seed, replication)
+        self.env = simpy.Environment()
+        net, sc = self.plan.network, scenario
+        self.horizon_h = 24.0 * sc.horizon_d
+        # demand and harvest drawn for every village ahead of the run (common random numbers
+        # across station coverage), then restricted to served villages
+        means = demand.daily_means(sc, net.residents)
+        self.counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
+        self.counts[:, ~net.served] = 0
+        self.offers_kg = harvest.daily_offers_kg(sc, net.residents, self.plan.grows, self.streams["harvest"])
+        self.offers_kg[:, :, ~net.served] = 0.0
+        self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
+        self.spoiled_by_crop = np.zeros(len(sc.crops))
+        # components
+        shelf_h = np.array([c.shelf_life_d * 24.0 for c in sc.crops])
+        cold_factor = np.array([c.cold_shelf_life_d / c.shelf_life_d for c in sc.crops])
+        self.shelf_h = shelf_h
+        self.hub = Hub(self.env, sc.hub, self.plan.route_of_village, len(self.plan.routes),
+                       UnitDraws(self.streams["sorting"], sc.hub.sort_time_distribution, sc.hub.sort_time_cv),
+                       cold_factor)
+        self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil)
+        vehicle = sc.vehicle_types[sc.lastmile.vehicle_type]
+        n_routes = len(self.plan.routes)
+        available = self.streams["fleet"].random((sc.horizon_d, max(n_routes, 1), max(sc.lastmile.vehicles_per_route, 1))) \
+            < sc.lastmile.availability
+        cv = sc.lastmile.travel_time_cv
+        s2 = np.log1p(cv**2)
+        travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), 4096) if cv > 0 else np.ones(1)
+        self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
+                                 net.n, available, travel, self._spoil)
+        self.days = DayLog([], [], [], [])
+        self.offered_kg_day = self.offers_kg.sum(axis=(0, 2))
+        self._served = net.served_idx
+        # growers with a station, grouped by route, for handing each day's offers to the stations
+        self._growers_by_route = []
+        for c in range(len(sc.crops)):
+            idx = np.flatnonzero(self.offers_kg[c].any(axis=0))
+            idx = idx[np.argsort(self.plan.route_of_village[idx], kind="stable")]
+            bounds = np.searchsorted(self.plan.route_of_village[idx], np.arange(len(self.plan.routes) + 1))
+            self._growers_by_route.append((idx, bounds))
+        self._offer_days = self.offers_kg.any(axis=2)
+        self.ran = False
+
+    def _spoil(self, lots: Lots) -> None:
+        if len(lots):
+            self.spoiled.append((float(self.env.now), lots.total_kg))
+            np.add.at(self.spoiled_by_crop, lots.crop, lots.kg)
+
+    def _day(self, horizon_d: int):
+        """Process: at each midnight, log the day that ended, clear out spoiled produce,
+        then place the new day's orders and produce offers."""
+        sc = self.scenario
+        rng_times = self.streams["order_times"]
+        offer_h = np.array([c.offer_h for c in sc.crops])
+        for day in range(horizon_d):
+            if day:
+                yield self.env.timeout(24.0)
+                self._end_of_day()
+            counts = self.counts[day, self._served]
+            if counts.any():
+                self.trunk.order(demand.order_times(sc.demand, day, self._served, counts, rng_times))
+            for c, (idx, bounds) in enumerate(self._growers_by_route):
+                if not self._offer_days[c, day]:
+                    continue
+                kg = self.offers_kg[c, day, idx]
+                t = 24.0 * day + offer_h[c]
+                for r in range(len(bounds) - 1):
+                    lo, hi = bounds[r], bounds[r + 1]
+                    if hi > lo:
+                        m = hi - lo
+                        self.lastmile.offer(r, Lots(idx[lo:hi], np.full(m, c), np.full(m, t),
+                                                    np.full(m, t + self.shelf_h[c]), kg[lo:hi]))
+
+    def _end_of_day(self) -> None:
+        self.lastmile.purge()
+        self._spoil(self.hub.purge())
+        self.days.warehouse_parcels.append(len(self.trunk.warehouse))
+        self.days.hub_parcels.append(self.hub.in_sorting + self.hub.parcels_waiting)
+        self.days.station_kg.append(self.lastmile.station_produce_kg)
+        self.days.hub_kg.append(self.hub.produce_kg)
+
+    def run(self) -> "CountyModel":
+        """Simulate the horizon; the state is left as it is at the end."""
+        if self.ran:
+            raise RuntimeError("a CountyModel runs once; build a new one for another run")
+        sc = self.scenario
+        self.env.process(self._day(sc.horizon_d))
+        self.trunk.start(sc.horizon_d)
+        self.lastmile.start(sc.horizon_d)
+        self.env.run(until=self.horizon_h)
+        self._end_of_day()
+        self.ran = True
+        return self

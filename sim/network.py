@@ -1,0 +1,179 @@
+"""The county's geography: the hub at the county seat (0, 0), township seats and
+villages with coordinates, residents and road class; which villages have a station;
+and road distances and travel times between them.
+
+Road distance is the straight line times a circuity factor. A trip between two
+points takes the direct village road or the detour through township seats on the
+county road network, whichever is shorter.
+"""
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .config import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
+from .errors import InputError
+
+_VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")
+
+
+@dataclass(frozen=True)
+class Network:
+    """Villages of one county. Arrays are indexed by village; the hub is at (0, 0)."""
+    village_id: tuple[str, ...]
+    township: np.ndarray          # int, index into township_xy
+    xy_km: np.ndarray             # (n, 2)
+    residents: np.ndarray         # float
+    road_class: np.ndarray        # int, index into ROAD_CLASSES (never 0, the county class)
+    township_xy_km: np.ndarray    # (m, 2)
+    served: np.ndarray            # bool: the village has a station
+
+    @property
+    def n(self) -> int:
+        return len(self.village_id)
+
+    @property
+    def served_idx(self) -> np.ndarray:
+        return np.flatnonzero(self.served)
+
+
+def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
+    """Township seats at uniform angles and distances in ``township_to_seat_km`` from
+    the county seat; villages round their township seat at log-normal distances
+    (median ``village_to_township_km``); sizes log-normal with mean
+    ``residents_per_village``; road surfaces drawn by their shares."""
+    m, n = cfg.townships, cfg.villages
+    lo, hi = cfg.township_to_seat_km
+    ang = rng.uniform(0, 2 * math.pi, m)
+    rad = rng.uniform(lo, hi, m)
+    town_xy = np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
+    township = rng.integers(0, m, n)
+    k = min(m, n)
+    township[:k] = np.arange(k)  # every township has a village when there are enough villages
+    township = np.sort(township)
+    vang = rng.uniform(0, 2 * math.pi, n)
+    vrad = np.clip(cfg.village_to_township_km * rng.lognormal(0.0, 0.6, n), 0.2, 10 * cfg.village_to_township_km)
+    xy = town_xy[township] + np.column_stack([vrad * np.cos(vang), vrad * np.sin(vang)])
+    s = cfg.residents_sigma
+    residents = np.maximum(1.0, np.round(cfg.residents_per_village * rng.lognormal(-s * s / 2, s, n)))
+    classes = [c for c in ROAD_CLASSES[1:]]
+    shares = np.array([cfg.road_class_shares.get(c, 0.0) for c in classes])
+    road = 1 + rng.choice(len(classes), size=n, p=shares / shares.sum())
+    ids = tuple(f"V{i + 1:04d}" for i in range(n))
+    return ids, township.astype(np.int64), xy, residents, road.astype(np.int64), town_xy
+
+
+def load_villages(path: str):
+    """Read villages from a CSV with columns id, township, x_km, y_km, residents,
+    road_class (coordinates relative to the county seat). Township seats are the
+    centroids of their villages. A bad row is an :class:`InputError` naming it."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: villages file not found (county.villages_csv)")
+    with p.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        cols = tuple(reader.fieldnames or ())
+        missing = [c for c in _VILLAGE_COLUMNS if c not in cols]
+        if missing:
+            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; "
+                             f"expected columns {', '.join(_VILLAGE_COLUMNS)}")
+        ids, towns, xs, ys, res, road = [], [], [], [], [], []
+        for line, row in enumerate(reader, start=2):
+            def num(key, positive=False):
+                raw = row.get(key)
+                try:
+                    val = float(raw)
+                except (TypeError, ValueError):
+                    raise InputError(f"{p}: line {line}: {key} {raw!r} is not allowed: expected a number") from None
+                if not math.isfinite(val) or (positive and val <= 0):
+                    raise InputError(f"{p}: line {line}: {key} {raw!r} is not allowed: expected a "
+                                     f"{'positive ' if positive else ''}finite number")
+                return val
+            vid = (row.get("id") or "").strip()
+            if not vid:
+                raise InputError(f"{p}: line {line}: id is empty: every village needs an id")
+            if vid in ids:
+                raise InputError(f"{p}: line {line}: id {vid!r} is not allowed: ids must be unique")
+            town = (row.get("township") or "").strip()
+            if not town:
+                raise InputError(f"{p}: line {line}: township is empty: every village needs its township")
+            cls = (row.get("road_class") or "").strip()
+            if cls not in ROAD_CLASSES[1:]:
+                raise InputError(f"{p}: line {line}: road_class {cls!r} is not allowed: expected one of "
+                                 f"{', '.join(ROAD_CLASSES[1:])}")
+            ids.append(vid)
+            towns.append(town)
+            xs.append(num("x_km"))
+            ys.append(num("y_km"))
+            res.append(num("residents", positive=True))
+            road.append(ROAD_CLASSES.index(cls))
+    if not ids:
+        raise InputError(f"{p}: no villages: expected at least one data row")
+    names = sorted(set(towns))
+    township = np.array([names.index(t) for t in towns], dtype=np.int64)
+    xy = np.column_stack([xs, ys]).astype(float)
+    town_xy = np.array([xy[township == k].mean(axis=0) for k in range(len(names))])
+    return tuple(ids), township, xy, np.array(res, float), np.array(road, np.int64), town_xy
+
+
+def select_stations(residents: np.ndarray, xy_km: np.ndarray, share: float, selection: str,
+                    rng: np.random.Generator) -> np.ndarray:
+    """Boolean mask of villages with a station: ``round(share * n)`` villages chosen
+    largest first, nearest to the hub first, or at random."""
+    n = len(residents)
+    k = int(round(share * n))
+    if selection == "largest_first":
+        order = np.lexsort((np.arange(n), -residents))
+    elif selection == "nearest_first":
+        order = np.lexsort((np.arange(n), np.hypot(xy_km[:, 0], xy_km[:, 1])))
+    elif selection == "random":
+        order = rng.permutation(n)
+    else:  # pragma: no cover - the schema only admits the three above
+        raise ValueError(selection)
+    served = np.zeros(n, dtype=bool)
+    served[order[:k]] = True
+    return served
+
+
+def build_network(scenario: Scenario, rng: np.random.Generator) -> Network:
+    """The county of a scenario, generated from ``rng`` (the replication-independent
+    network stream) or loaded from ``county.villages_csv``."""
+    cfg = scenario.county
+    if cfg.villages_csv:
+        ids, township, xy, residents, road, town_xy = load_villages(cfg.villages_csv)
+    else:
+        ids, township, xy, residents, road, town_xy = generate_villages(cfg, rng)
+    served = select_stations(residents, xy, scenario.stations.coverage_share,
+                             scenario.stations.selection, rng)
+    return Network(ids, township, xy, residents, road, town_xy, served)
+
+
+def road_matrices(net: Network, nodes: np.ndarray, scenario: Scenario, vehicle: VehicleType):
+    """Road distance (km) and travel time (h) between the hub (row/column 0) and the
+    villages ``nodes`` (rows 1..). The shorter of the direct village road and the
+    detour over township seats on county roads is taken; a direct trip runs at the
+    speed of the slower road surface at its two ends."""
+    cc, cv = scenario.county.circuity_county, scenario.county.circuity_village
+    speed = np.array([vehicle.speed_kmh[c] for c in ROAD_CLASSES])
+    xy = np.vstack([[0.0, 0.0], net.xy_km[nodes]])
+    seat = np.vstack([[0.0, 0.0], net.township_xy_km[net.township[nodes]]])
+    cls = np.concatenate([[0], net.road_class[nodes]])
+    to_seat = np.hypot(*(xy - seat).T) * cv               # village road to own township seat
+    e = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1])
+    direct_km = e * cv
+    seat_e = np.hypot(seat[:, None, 0] - seat[None, :, 0], seat[:, None, 1] - seat[None, :, 1]) * cc
+    via_km = to_seat[:, None] + seat_e + to_seat[None, :]
+    v_slow = np.minimum(speed[cls][:, None], speed[cls][None, :])
+    direct_h = direct_km / v_slow
+    seat_h = to_seat / speed[cls]
+    via_h = seat_h[:, None] + seat_e / speed[0] + seat_h[None, :]
+    use_via = via_km < direct_km
+    dist = np.where(use_via, via_km, direct_km)
+    time = np.where(use_via, via_h, direct_h)
+    np.fill_diagonal(dist, 0.0)
+    np.fill_diagonal(time, 0.0)
+    return dist, time

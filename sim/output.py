@@ -1,0 +1,85 @@
+"""Writing results: CSV and JSON files written atomically (a temporary file in the
+same folder, then renamed), with numbers formatted so that the same results give
+byte-identical files."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+
+def fmt(value) -> str:
+    """A number as the shortest text that reads back to the same value."""
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        v = float(value)
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        if v.is_integer() and abs(v) < 1e15:
+            return f"{v:.1f}"
+        return repr(v)
+    return str(value)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def csv_text(columns: Sequence[str], rows: Iterable[Mapping]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(columns)
+    for row in rows:
+        w.writerow([fmt(row[c]) for c in columns])
+    return buf.getvalue()
+
+
+def write_csv(path, columns: Sequence[str], rows: Iterable[Mapping]) -> Path:
+    return atomic_write_text(path, csv_text(columns, rows))
+
+
+def write_columns_csv(path, table: Mapping[str, np.ndarray]) -> Path:
+    """A table given as columns (equal-length arrays) to CSV."""
+    cols = list(table)
+    n = len(next(iter(table.values()))) if table else 0
+    rows = ({c: table[c][i] for c in cols} for i in range(n))
+    return write_csv(path, cols, rows)
+
+
+def write_json(path, data) -> Path:
+    return atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, default=_json_default) + "\n")
+
+
+def _json_default(obj):
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return float(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")

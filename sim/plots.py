@@ -1,0 +1,302 @@
+"""Matplotlib figures for simulation output (daily flows, backlogs, lead times, load factors, network map).
+
+Uses only the object-oriented API (``matplotlib.figure.Figure``, never ``pyplot``), so it needs
+no display, keeps no global figure state, and works under any backend.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import tempfile
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+__all__ = [
+    "plot_daily_flows",
+    "plot_backlog",
+    "plot_lead_time",
+    "plot_load_factors",
+    "plot_network",
+    "write_figures",
+]
+
+PNG_DPI = 120
+#: Fixed salt for SVG element ids so that identical data give byte-identical SVG files.
+SVG_HASHSALT = "ruralsim-plots"
+
+_FIGSIZE_WIDE = (10.0, 4.5)
+_FIGSIZE_SMALL = (6.5, 4.5)
+_FIGSIZE_MAP = (7.5, 7.5)
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig.add_subplot()
+
+
+def _col(daily: Mapping[str, np.ndarray], key: str) -> np.ndarray:
+    try:
+        return np.asarray(daily[key], dtype=float).ravel()
+    except KeyError:
+        raise KeyError(f"daily data is missing column {key!r}") from None
+
+
+def _days(daily: Mapping[str, np.ndarray], n: int) -> np.ndarray:
+    if "day" in daily:
+        day = np.asarray(daily["day"]).ravel()
+        if day.size != n:
+            raise ValueError(f"'day' has {day.size} entries but data columns have {n}")
+        return day
+    return np.arange(n)
+
+
+def _merged_legend(ax: Axes, twin: Axes, **kwargs) -> None:
+    h1, l1 = ax.get_legend_handles_labels()
+    h2, l2 = twin.get_legend_handles_labels()
+    ax.legend(h1 + h2, l1 + l2, **kwargs)
+
+
+def _set_day_xlim(ax: Axes, day: np.ndarray) -> None:
+    if day.size:
+        lo, hi = float(np.min(day)), float(np.max(day))
+        if hi > lo:
+            ax.set_xlim(lo, hi)
+
+
+def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """Parcels in (ordered, delivered; left axis) and produce out (offered, sold, spoiled; right axis, kg).
+
+    Returns the primary (left) axes; the right axis is ``ax`` 's twin.
+    """
+    ax = _new_axes(ax, _FIGSIZE_WIDE)
+    ordered = _col(daily, "parcels_ordered")
+    delivered = _col(daily, "parcels_delivered")
+    offered = _col(daily, "produce_offered_kg")
+    sold = _col(daily, "produce_sold_kg")
+    spoiled = _col(daily, "produce_spoiled_kg")
+    day = _days(daily, ordered.size)
+
+    ax.plot(day, ordered, color="tab:blue", lw=1.0, label="parcels ordered")
+    ax.plot(day, delivered, color="tab:cyan", lw=1.0, label="parcels delivered")
+    ax.set_xlabel("Day of simulation (d)")
+    ax.set_ylabel("Parcels in (parcels/day)")
+
+    twin = ax.twinx()
+    twin.plot(day, offered, color="tab:olive", lw=1.0, label="produce offered")
+    twin.plot(day, sold, color="tab:green", lw=1.0, label="produce sold")
+    twin.plot(day, spoiled, color="tab:red", lw=1.0, label="produce spoiled")
+    twin.set_ylabel("Produce out (kg/day)")
+
+    ax.set_ylim(bottom=0)
+    twin.set_ylim(bottom=0)
+    _set_day_xlim(ax, day)
+    ax.set_title("Daily flows")
+    _merged_legend(ax, twin, loc="upper left", fontsize="small", ncols=2)
+    return ax
+
+
+def plot_backlog(daily: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """Hub and city-warehouse parcel backlog (left axis) and village-station produce backlog (right axis, kg)."""
+    ax = _new_axes(ax, _FIGSIZE_WIDE)
+    hub = _col(daily, "hub_backlog_parcels")
+    wh = _col(daily, "warehouse_backlog_parcels")
+    station = _col(daily, "station_backlog_kg")
+    day = _days(daily, hub.size)
+
+    ax.plot(day, hub, color="tab:blue", lw=1.0, label="hub backlog (parcels)")
+    ax.plot(day, wh, color="tab:purple", lw=1.0, label="warehouse backlog (parcels)")
+    ax.set_xlabel("Day of simulation (d)")
+    ax.set_ylabel("Parcel backlog (parcels)")
+
+    twin = ax.twinx()
+    twin.plot(day, station, color="tab:green", lw=1.0, label="station produce backlog (kg)")
+    twin.set_ylabel("Produce backlog at stations (kg)")
+
+    ax.set_ylim(bottom=0)
+    twin.set_ylim(bottom=0)
+    _set_day_xlim(ax, day)
+    ax.set_title("End-of-day backlog")
+    _merged_legend(ax, twin, loc="upper left", fontsize="small")
+    return ax
+
+
+def _finite(values) -> np.ndarray:
+    arr = np.asarray(values, dtype=float).ravel()
+    return arr[np.isfinite(arr)]
+
+
+def _no_data(ax: Axes, message: str) -> None:
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="0.4")
+
+
+def plot_lead_time(lead_time_h: np.ndarray, ax: Axes | None = None) -> Axes:
+    """Histogram of per-parcel lead time (order to arrival at the village station, hours).
+
+    Mean and 95th percentile are drawn as labelled vertical lines. Non-finite values are ignored;
+    an empty input gives an empty plot with a "no parcels delivered" note.
+    """
+    ax = _new_axes(ax, _FIGSIZE_SMALL)
+    lt = _finite(lead_time_h)
+    ax.set_xlabel("Lead time, order to village station (h)")
+    ax.set_ylabel("Parcels (count)")
+    ax.set_title("Parcel lead time")
+    if lt.size == 0:
+        _no_data(ax, "no parcels delivered")
+        return ax
+
+    edges = np.histogram_bin_edges(lt, bins="auto")
+    if edges.size > 101:  # heavy tails can make "auto" produce thousands of bins
+        edges = np.histogram_bin_edges(lt, bins=100)
+    ax.hist(lt, bins=edges, color="tab:blue", alpha=0.75, label=f"parcels (n={lt.size})")
+    mean = float(np.mean(lt))
+    p95 = float(np.percentile(lt, 95))
+    ax.axvline(mean, color="black", ls="--", lw=1.2, label=f"mean = {mean:.1f} h")
+    ax.axvline(p95, color="tab:red", ls=":", lw=1.5, label=f"95th percentile = {p95:.1f} h")
+    ax.legend(fontsize="small")
+    return ax
+
+
+def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None = None) -> Axes:
+    """Per-trip utilisation of last-mile vehicles by direction, as side-by-side boxplots with the mean marked.
+
+    ``load_in``: inbound trips (parcels leaving the hub); ``load_out``: outbound trips (produce arriving
+    back at the hub). Values are fractions of capacity (may exceed 1). Empty arrays are allowed.
+    """
+    ax = _new_axes(ax, _FIGSIZE_SMALL)
+    groups = [("Inbound\n(parcels)", _finite(load_in), "tab:blue"),
+              ("Outbound\n(produce)", _finite(load_out), "tab:green")]
+    positions = [1, 2]
+    ticklabels = []
+    for pos, (name, data, colour) in zip(positions, groups):
+        ticklabels.append(f"{name}\nn={data.size} trips")
+        if data.size == 0:
+            ax.text(pos, 0.5, "no trips", ha="center", va="center", color="0.4")
+            continue
+        bp = ax.boxplot(data, positions=[pos], widths=0.5, patch_artist=True, manage_ticks=False,
+                        medianprops={"color": "black"},
+                        flierprops={"marker": ".", "markersize": 3, "markeredgecolor": colour})
+        for box in bp["boxes"]:
+            box.set_facecolor(colour)
+            box.set_alpha(0.5)
+        mean = float(np.mean(data))
+        ax.plot([pos], [mean], marker="D", color="white", markeredgecolor="black", ls="none",
+                zorder=5, label="mean" if not any(l.get_label() == "mean" for l in ax.lines) else None)
+        ax.annotate(f"mean {mean:.2f}", (pos, mean), xytext=(28, 0), textcoords="offset points",
+                    va="center", fontsize="small")
+    ax.axhline(1.0, color="0.5", ls="--", lw=1.0, label="capacity")
+    ax.set_xticks(positions, ticklabels)
+    ax.set_xlim(0.4, 2.6)
+    ymax = max([1.05] + [float(g[1].max()) * 1.05 for g in groups if g[1].size])
+    ax.set_ylim(0, ymax)
+    ax.set_ylabel("Load factor (fraction of vehicle capacity, -)")
+    ax.set_title("Last-mile vehicle utilisation per trip")
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequence[int]],
+                 township_xy=None, ax: Axes | None = None) -> Axes:
+    """Map of the county: hub (star), villages sized by residents (served filled, unserved hollow grey),
+    township seats (squares) and each route as a closed hub -> villages -> hub polyline in its own colour.
+
+    Empty routes are skipped (no polyline). Always draws two village scatters (served, unserved) even if
+    one class is empty, so the artist layout is predictable.
+    """
+    ax = _new_axes(ax, _FIGSIZE_MAP)
+    hub = np.asarray(hub_xy, dtype=float).reshape(2)
+    vxy = np.asarray(village_xy, dtype=float).reshape(-1, 2)
+    n = vxy.shape[0]
+    res = np.asarray(residents, dtype=float).ravel() if residents is not None else np.ones(n)
+    srv = np.asarray(served, dtype=bool).ravel() if served is not None else np.ones(n, dtype=bool)
+    if res.size != n or srv.size != n:
+        raise ValueError(f"residents ({res.size}) and served ({srv.size}) must match villages ({n})")
+
+    # routes underneath the markers
+    cmap = matplotlib.colormaps["tab20" if len(routes) > 10 else "tab10"]
+    for k, route in enumerate(routes):
+        idx = np.asarray(route, dtype=int).ravel()
+        if idx.size == 0:
+            continue
+        if idx.min() < 0 or idx.max() >= n:
+            raise ValueError(f"route {k} has a village index outside 0..{n - 1}")
+        pts = np.vstack([hub, vxy[idx], hub])
+        ax.plot(pts[:, 0], pts[:, 1], color=cmap(k % cmap.N), lw=1.2, alpha=0.85, zorder=1,
+                label=f"route {k}")
+
+    rmax = float(np.max(res)) if res.size and np.max(res) > 0 else 1.0
+    sizes = 8.0 + 140.0 * np.clip(res, 0, None) / rmax
+    ax.scatter(vxy[srv, 0], vxy[srv, 1], s=sizes[srv], c="#1b2a4a", edgecolors="black",
+               linewidths=0.4, zorder=3, label="village (served)")
+    ax.scatter(vxy[~srv, 0], vxy[~srv, 1], s=sizes[~srv], facecolors="none", edgecolors="0.55",
+               linewidths=0.8, zorder=3, label="village (unserved)")
+    if township_xy is not None:
+        txy = np.asarray(township_xy, dtype=float).reshape(-1, 2)
+        ax.scatter(txy[:, 0], txy[:, 1], marker="s", s=45, c="tab:orange", edgecolors="black",
+                   linewidths=0.6, zorder=4, label="township seat")
+    ax.scatter([hub[0]], [hub[1]], marker="*", s=320, c="gold", edgecolors="black", linewidths=0.8,
+               zorder=5, label="county hub")
+
+    ax.set_aspect("equal", adjustable="datalim")
+    ax.set_xlabel("x (km)")
+    ax.set_ylabel("y (km)")
+    ax.set_title(f"County network: {int(srv.sum())}/{n} villages served, "
+                 f"{sum(1 for r in routes if len(r))} routes")
+    # legend shows point classes only (one entry per route would swamp it)
+    handles = [h for h in ax.get_legend_handles_labels()[0] if not isinstance(h, Line2D)]
+    ax.legend(handles=handles, loc="best", fontsize="small", markerscale=0.7)
+    return ax
+
+
+def _atomic_savefig(fig: Figure, path: pathlib.Path, fmt: str, **kwargs) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format=fmt, **kwargs)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], lead_time_h: np.ndarray,
+                  load_in: np.ndarray, load_out: np.ndarray, network: Mapping) -> list[pathlib.Path]:
+    """Write all figures as PNG (dpi 120) and SVG into ``out_dir`` (created if needed).
+
+    ``network`` holds keys hub_xy, village_xy, residents, served, routes and optionally township_xy.
+    Files are written atomically (temporary file + ``os.replace``) and deterministically (fixed SVG
+    hash salt, no date metadata), so identical data give byte-identical files. Returns the sorted paths.
+    """
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    makers = {
+        "daily_flows": lambda: plot_daily_flows(daily),
+        "backlog": lambda: plot_backlog(daily),
+        "lead_time": lambda: plot_lead_time(lead_time_h),
+        "load_factors": lambda: plot_load_factors(load_in, load_out),
+        "network_map": lambda: plot_network(
+            network["hub_xy"], network["village_xy"], network["residents"], network["served"],
+            network["routes"], network.get("township_xy"),
+        ),
+    }
+    written: list[pathlib.Path] = []
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
+        for stem, make in makers.items():
+            fig = make().figure
+            png = out / f"{stem}.png"
+            svg = out / f"{stem}.svg"
+            _atomic_savefig(fig, png, "png", dpi=PNG_DPI)
+            _atomic_savefig(fig, svg, "svg", metadata={"Date": None})
+            written += [png, svg]
+    return sorted(written)

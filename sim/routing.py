@@ -1,0 +1,463 @@
+"""Single-depot vehicle routing on a symmetric distance matrix (node 0 is the county hub).
+
+Clarke-Wright savings and nearest-neighbour route construction with multi-dimensional
+capacity and a maximum route duration, improved by vectorised 2-opt and or-opt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = [
+    "route_length",
+    "nearest_neighbour",
+    "two_opt",
+    "or_opt",
+    "savings",
+    "plan_routes",
+    "tsp_tour",
+]
+
+_METHODS = ("savings", "nearest_neighbour")
+_REL_TOL = 1e-9  # a move must shorten the closed route by more than this fraction of its length
+_SYM_RTOL = 1e-9  # relative tolerance of the symmetry check on dist
+
+
+# ---------------------------------------------------------------------------
+# validation helpers
+# ---------------------------------------------------------------------------
+
+
+def _check_dist(dist: np.ndarray, name: str = "dist", symmetric: bool = True) -> np.ndarray:
+    """Return `dist` as a float array; raise ValueError unless square, finite, >= 0 (and symmetric)."""
+    arr = np.asarray(dist, dtype=float)
+    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
+        raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = tuple(int(x) for x in np.argwhere(~np.isfinite(arr))[0])
+        raise ValueError(f"{name} must be finite, got {arr[bad]!r} at {bad}")
+    if np.any(arr < 0):
+        bad = tuple(int(x) for x in np.argwhere(arr < 0)[0])
+        raise ValueError(f"{name} must be non-negative, got {arr[bad]!r} at {bad}")
+    if symmetric:
+        scale = float(arr.max(initial=0.0))
+        diff = np.abs(arr - arr.T)
+        if np.any(diff > _SYM_RTOL * scale):
+            bad = tuple(int(x) for x in np.unravel_index(np.argmax(diff), diff.shape))
+            raise ValueError(
+                f"{name} must be symmetric, got {name}[{bad[0]},{bad[1]}]={arr[bad]!r} "
+                f"!= {name}[{bad[1]},{bad[0]}]={arr[bad[::-1]]!r}"
+            )
+    return arr
+
+
+def _check_route(route: Sequence[int], n_nodes: int, name: str = "route") -> list[int]:
+    """Return `route` as a list of ints; raise ValueError on the depot, out-of-range or repeated nodes."""
+    nodes = [int(v) for v in route]
+    for v in nodes:
+        if not 1 <= v < n_nodes:
+            raise ValueError(f"{name} node {v} out of range 1..{n_nodes - 1} (node 0 is the depot)")
+    if len(set(nodes)) != len(nodes):
+        raise ValueError(f"{name} visits a node more than once: {nodes}")
+    return nodes
+
+
+def _check_nodes(nodes: Sequence[int] | None, n_nodes: int) -> list[int]:
+    """Default node set 1..n, else the validated given nodes."""
+    if nodes is None:
+        return list(range(1, n_nodes))
+    return _check_route(nodes, n_nodes, name="nodes")
+
+
+def _check_loads(
+    demand: np.ndarray, capacity: np.ndarray, n_nodes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return demand as (n+1, k) and capacity as (k,) float arrays, validated.
+
+    A 1-D demand of shape (n+1,) is read as k = 1; a scalar capacity is broadcast to (k,).
+    """
+    dem = np.asarray(demand, dtype=float)
+    if dem.ndim == 1:
+        dem = dem[:, None]
+    if dem.ndim != 2 or dem.shape[0] != n_nodes:
+        raise ValueError(
+            f"demand must have shape ({n_nodes}, k) to match dist, got {np.shape(demand)}"
+        )
+    if not np.all(np.isfinite(dem)) or np.any(dem < 0):
+        raise ValueError(f"demand must be finite and non-negative, got min {np.min(dem)!r}")
+    if np.any(dem[0] != 0):
+        raise ValueError(f"demand row 0 (the depot) must be zero, got {dem[0].tolist()}")
+    cap = np.asarray(capacity, dtype=float)
+    if cap.ndim == 0:
+        cap = np.full(dem.shape[1], float(cap))
+    if cap.shape != (dem.shape[1],):
+        raise ValueError(
+            f"capacity must have shape ({dem.shape[1]},) to match demand {dem.shape}, "
+            f"got {np.shape(capacity)}"
+        )
+    if np.any(np.isnan(cap)) or np.any(cap < 0):
+        raise ValueError(f"capacity must be non-negative (inf allowed), got {cap.tolist()}")
+    return dem, cap
+
+
+def _check_duration_inputs(
+    time: np.ndarray | None,
+    service_h: np.ndarray | None,
+    max_route_h: float | None,
+    n_nodes: int,
+) -> tuple[np.ndarray | None, np.ndarray, float | None]:
+    """Validate the travel-time matrix (h), per-node service time (h) and route limit (h)."""
+    time_h = None
+    if time is not None:
+        time_h = _check_dist(time, name="time", symmetric=False)
+        if time_h.shape[0] != n_nodes:
+            raise ValueError(f"time must have shape {(n_nodes, n_nodes)} like dist, got {time_h.shape}")
+    if service_h is None:
+        svc_h = np.zeros(n_nodes)
+    else:
+        svc_h = np.asarray(service_h, dtype=float)
+        if svc_h.shape != (n_nodes,):
+            raise ValueError(f"service_h must have shape ({n_nodes},), got {svc_h.shape}")
+        if not np.all(np.isfinite(svc_h)) or np.any(svc_h < 0):
+            raise ValueError(f"service_h must be finite and non-negative, got {svc_h.tolist()}")
+    if max_route_h is not None:
+        max_route_h = float(max_route_h)
+        if not max_route_h >= 0:  # also rejects NaN
+            raise ValueError(f"max_route_h must be >= 0, got {max_route_h!r}")
+        if time_h is None:
+            raise ValueError("max_route_h was given but time is None; pass the travel-time matrix (h)")
+    return time_h, svc_h, max_route_h
+
+
+# ---------------------------------------------------------------------------
+# route length / duration
+# ---------------------------------------------------------------------------
+
+
+def _closed(route: Sequence[int]) -> np.ndarray:
+    """Closed node sequence 0, route..., 0 as an int array."""
+    return np.concatenate(([0], np.asarray(route, dtype=np.intp), [0]))
+
+
+def _length(route: Sequence[int], dist: np.ndarray) -> float:
+    """Unvalidated closed-route length."""
+    if len(route) == 0:
+        return 0.0
+    tour = _closed(route)
+    return float(dist[tour[:-1], tour[1:]].sum())
+
+
+def _duration_h(route: Sequence[int], time_h: np.ndarray, svc_h: np.ndarray) -> float:
+    """Travel time along the closed route plus service time of its nodes (h)."""
+    if len(route) == 0:
+        return 0.0
+    return _length(route, time_h) + float(svc_h[np.asarray(route, dtype=np.intp)].sum())
+
+
+def route_length(route: Sequence[int], dist: np.ndarray) -> float:
+    """Length of the closed route depot -> route... -> depot (same unit as dist). Empty route -> 0.0.
+
+    `route` holds village indices 1..n (no depot, no repeats); dist is (n+1, n+1).
+    """
+    arr = _check_dist(dist, symmetric=False)
+    return _length(_check_route(route, arr.shape[0]), arr)
+
+
+# ---------------------------------------------------------------------------
+# single-tour construction and improvement
+# ---------------------------------------------------------------------------
+
+
+def nearest_neighbour(dist: np.ndarray, nodes: Sequence[int] | None = None) -> list[int]:
+    """Tour through `nodes` (default 1..n) starting from the depot, always going to the nearest unvisited node.
+
+    Ties are broken by the lowest node index (deterministic). Returns a permutation of `nodes`.
+    """
+    arr = _check_dist(dist)
+    remaining = np.array(sorted(_check_nodes(nodes, arr.shape[0])), dtype=np.intp)
+    tour: list[int] = []
+    current = 0
+    while remaining.size:
+        k = int(np.argmin(arr[current, remaining]))  # first minimum = lowest index (sorted)
+        current = int(remaining[k])
+        tour.append(current)
+        remaining = np.delete(remaining, k)
+    return tour
+
+
+def _two_opt(route: list[int], dist: np.ndarray, max_passes: int) -> list[int]:
+    """Unvalidated 2-opt on the closed tour 0, route..., 0; the depot stays at both ends."""
+    m = len(route)
+    if m < 3:  # with <= 2 villages every order has the same length (symmetric dist)
+        return list(route)
+    tour = _closed(route)
+    tol = _REL_TOL * _length(route, dist)
+    for _ in range(max_passes):
+        improved = False
+        # Edge (tour[i], tour[i+1]) is exchanged with edge (tour[j], tour[j+1]), j >= i+2;
+        # the segment tour[i+1..j] is reversed. Positions 0 and m+1 (the depot) never move.
+        for i in range(m - 1):
+            a, b = tour[i], tour[i + 1]
+            c = tour[i + 2 : m + 1]  # tour[j]   for j = i+2..m
+            d = tour[i + 3 : m + 2]  # tour[j+1]
+            delta = dist[a, c] + dist[b, d] - dist[a, b] - dist[c, d]
+            k = int(np.argmin(delta))
+            if delta[k] < -tol:
+                j = i + 2 + k
+                tour[i + 1 : j + 1] = tour[i + 1 : j + 1][::-1].copy()
+                improved = True
+        if not improved:
+            break
+    return [int(v) for v in tour[1:-1]]
+
+
+def two_opt(route: Sequence[int], dist: np.ndarray, max_passes: int = 50) -> list[int]:
+    """Improve the closed route by 2-opt moves (the depot stays fixed at the start/end).
+
+    Applies moves until none shortens the route by more than 1e-9 of its length, or
+    `max_passes` sweeps were made. Returns a permutation of `route` that is never longer
+    (dist must be symmetric). Each sweep is O(m) numpy calls of length O(m).
+    """
+    arr = _check_dist(dist)
+    nodes = _check_route(route, arr.shape[0])
+    best = _two_opt(nodes, arr, max_passes)
+    return best if _length(best, arr) <= _length(nodes, arr) else nodes
+
+
+def _or_opt(route: list[int], dist: np.ndarray, max_passes: int) -> list[int]:
+    """Unvalidated or-opt: move segments of 1-3 villages (optionally reversed) elsewhere in the tour."""
+    m = len(route)
+    if m < 3:
+        return list(route)
+    tour = _closed(route)
+    tol = _REL_TOL * _length(route, dist)
+    for _ in range(max_passes):
+        improved = False
+        for seg_len in (1, 2, 3):
+            if seg_len >= m:
+                break
+            for s in range(1, m - seg_len + 2):  # segment occupies tour[s .. e]
+                e = s + seg_len - 1
+                first, last = tour[s], tour[e]
+                prev, nxt = tour[s - 1], tour[e + 1]
+                removal_gain = dist[prev, first] + dist[last, nxt] - dist[prev, nxt]
+                rest = np.concatenate((tour[:s], tour[e + 1 :]))  # still starts and ends at 0
+                u, v = rest[:-1], rest[1:]  # insert between u[k] and v[k]
+                base = removal_gain + dist[u, v]
+                fwd = dist[u, first] + dist[last, v] - base
+                k = int(np.argmin(fwd))
+                best, reverse = fwd[k], False
+                if seg_len > 1:
+                    rev = dist[u, last] + dist[first, v] - base
+                    kr = int(np.argmin(rev))
+                    if rev[kr] < best:
+                        best, k, reverse = rev[kr], kr, True
+                if best < -tol:
+                    seg = tour[s : e + 1][::-1] if reverse else tour[s : e + 1]
+                    tour = np.concatenate((rest[: k + 1], seg, rest[k + 1 :]))
+                    improved = True
+        if not improved:
+            break
+    return [int(v) for v in tour[1:-1]]
+
+
+def or_opt(route: Sequence[int], dist: np.ndarray, max_passes: int = 50) -> list[int]:
+    """Improve the closed route by or-opt: relocate segments of 1-3 consecutive villages.
+
+    A segment may be inserted reversed. The depot stays fixed; the result is a permutation
+    of `route` that is never longer (dist must be symmetric).
+    """
+    arr = _check_dist(dist)
+    nodes = _check_route(route, arr.shape[0])
+    best = _or_opt(nodes, arr, max_passes)
+    return best if _length(best, arr) <= _length(nodes, arr) else nodes
+
+
+def _improve(route: list[int], dist: np.ndarray, max_rounds: int = 20) -> list[int]:
+    """2-opt then or-opt, repeated until the length stops decreasing; never longer."""
+    best, best_len = list(route), _length(route, dist)
+    for _ in range(max_rounds):
+        cand = _or_opt(_two_opt(best, dist, 50), dist, 50)
+        cand_len = _length(cand, dist)
+        if cand_len >= best_len - _REL_TOL * best_len:
+            if cand_len < best_len:
+                best = cand
+            break
+        best, best_len = cand, cand_len
+    return best
+
+
+def tsp_tour(dist: np.ndarray, nodes: Sequence[int] | None = None) -> list[int]:
+    """A good single tour from the depot through `nodes` (default 1..n), ignoring capacity.
+
+    Nearest neighbour, then 2-opt and or-opt repeated until no improvement.
+    Returns a permutation of `nodes` (depot excluded).
+    """
+    arr = _check_dist(dist)
+    return _improve(nearest_neighbour(arr, nodes), arr)
+
+
+# ---------------------------------------------------------------------------
+# capacitated routing
+# ---------------------------------------------------------------------------
+
+
+def savings(
+    dist: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    time: np.ndarray | None = None,
+    service_h: np.ndarray | None = None,
+    max_route_h: float | None = None,
+) -> list[list[int]]:
+    """Clarke-Wright parallel savings; every village 1..n ends in exactly one route.
+
+    demand has shape (n+1, k) (row 0, the depot, is zero) with k load dimensions (e.g. kg
+    and parcels); capacity has shape (k,). `time` is the (n+1, n+1) travel-time matrix (h),
+    service_h the per-node stop time (h). A merge is allowed only if the merged route's total
+    demand <= capacity in every dimension and, when max_route_h is given, its duration (travel
+    time along the closed route + service time of its villages) <= max_route_h. A village whose
+    own demand exceeds capacity (or whose out-and-back duration exceeds max_route_h) gets a
+    singleton route. Only positive savings are merged. Deterministic: savings sorted
+    descending, ties by (i, j) ascending (stable sort). Routes are sorted by smallest node.
+    """
+    arr = _check_dist(dist)
+    n_nodes = arr.shape[0]
+    dem, cap = _check_loads(demand, capacity, n_nodes)
+    time_h, svc_h, max_h = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
+
+    def duration_ok(route: list[int]) -> bool:
+        return max_h is None or _duration_h(route, time_h, svc_h) <= max_h
+
+    routes: dict[int, list[int]] = {v: [v] for v in range(1, n_nodes)}  # keyed by a route id
+    route_of = np.arange(n_nodes)  # village -> id of the route containing it
+    load = {v: dem[v].copy() for v in range(1, n_nodes)}
+    mergeable = np.array(
+        [False] + [bool(np.all(dem[v] <= cap)) and duration_ok([v]) for v in range(1, n_nodes)]
+    )
+
+    cand = np.flatnonzero(mergeable)
+    ii, jj = np.triu_indices(cand.size, k=1)  # row-major: pairs already in (i, j) ascending order
+    ii, jj = cand[ii], cand[jj]
+    s = arr[0, ii] + arr[0, jj] - arr[ii, jj]
+    order = np.argsort(-s, kind="stable")
+    order = order[s[order] > 0]
+
+    for i, j in zip(ii[order].tolist(), jj[order].tolist()):
+        ri, rj = int(route_of[i]), int(route_of[j])
+        if ri == rj:
+            continue
+        a, b = routes[ri], routes[rj]
+        if i not in (a[0], a[-1]) or j not in (b[0], b[-1]):
+            continue  # interior nodes cannot be linked
+        new_load = load[ri] + load[rj]
+        if np.any(new_load > cap):
+            continue
+        # Orient so that ... i -> j ... becomes the new edge.
+        left = a if a[-1] == i else a[::-1]
+        right = b if b[0] == j else b[::-1]
+        merged = left + right
+        if not duration_ok(merged):
+            merged = merged[::-1]  # only differs if time is asymmetric
+            if not duration_ok(merged):
+                continue
+        routes[ri] = merged
+        load[ri] = new_load
+        del routes[rj], load[rj]
+        route_of[b] = ri
+    return sorted(routes.values(), key=min)
+
+
+def _polish(
+    route: list[int],
+    dist: np.ndarray,
+    time_h: np.ndarray | None,
+    svc_h: np.ndarray,
+    max_h: float | None,
+) -> list[int]:
+    """Improve a route's order by 2-opt/or-opt; keep it only if the duration limit still holds.
+
+    The node set never changes, so load is unaffected. The new order is kept if its duration
+    is <= max_route_h or no longer than the old duration.
+    """
+    new = _improve(route, dist)
+    if max_h is None or len(route) < 2:
+        return new
+    new_h = _duration_h(new, time_h, svc_h)
+    if new_h <= max_h or new_h <= _duration_h(route, time_h, svc_h):
+        return new
+    return route
+
+
+def _greedy_nn_routes(
+    dist: np.ndarray,
+    dem: np.ndarray,
+    cap: np.ndarray,
+    time_h: np.ndarray | None,
+    svc_h: np.ndarray,
+    max_h: float | None,
+) -> list[list[int]]:
+    """Nearest-neighbour route building: a route is closed when the next node would not fit."""
+    remaining = np.arange(1, dist.shape[0], dtype=np.intp)
+    routes: list[list[int]] = []
+    route: list[int] = []
+    load = np.zeros_like(cap)
+    travel_h = 0.0  # travel + service time from the depot to the current node
+    current = 0
+    while remaining.size:
+        k = int(np.argmin(dist[current, remaining]))
+        nxt = int(remaining[k])
+        fits = bool(np.all(load + dem[nxt] <= cap))
+        if max_h is not None:
+            fits = fits and travel_h + time_h[current, nxt] + svc_h[nxt] + time_h[nxt, 0] <= max_h
+        if route and not fits:
+            routes.append(route)
+            route, load, travel_h, current = [], np.zeros_like(cap), 0.0, 0
+            continue
+        route.append(nxt)
+        load = load + dem[nxt]
+        if max_h is not None:
+            travel_h += time_h[current, nxt] + svc_h[nxt]
+        current = nxt
+        remaining = np.delete(remaining, k)
+        if not fits:  # a lone node that exceeds capacity / duration on its own
+            routes.append(route)
+            route, load, travel_h, current = [], np.zeros_like(cap), 0.0, 0
+    if route:
+        routes.append(route)
+    return routes
+
+
+def plan_routes(
+    dist: np.ndarray,
+    demand: np.ndarray,
+    capacity: np.ndarray,
+    time: np.ndarray | None = None,
+    service_h: np.ndarray | None = None,
+    max_route_h: float | None = None,
+    method: str = "savings",
+) -> list[list[int]]:
+    """Plan routes covering every village 1..n exactly once, sorted by their smallest node index.
+
+    method "savings": savings() then 2-opt and or-opt on each route. method "nearest_neighbour":
+    greedy routes built by nearest neighbour from the depot, a route being closed when the next
+    node would break capacity or max_route_h, then 2-opt and or-opt on each route. Improvement
+    never changes a route's node set and keeps a new order only if its duration (h) stays
+    <= max_route_h or does not grow. Loads respect capacity and multi-node routes respect
+    max_route_h, except that a village infeasible on its own is served by a singleton route.
+    Arguments as in savings(); unknown method -> ValueError.
+    """
+    if method not in _METHODS:
+        raise ValueError(f"unknown method {method!r}; allowed values are {', '.join(map(repr, _METHODS))}")
+    arr = _check_dist(dist)
+    n_nodes = arr.shape[0]
+    dem, cap = _check_loads(demand, capacity, n_nodes)
+    time_h, svc_h, max_h = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
+    if method == "savings":
+        routes = savings(arr, dem, cap, time_h, svc_h, max_h)
+    else:
+        routes = _greedy_nn_routes(arr, dem, cap, time_h, svc_h, max_h)
+    routes = [_polish(r, arr, time_h, svc_h, max_h) for r in routes]
+    return sorted(routes, key=min)

@@ -1,0 +1,268 @@
+"""A small typed-schema engine: frozen dataclasses whose fields carry unit, range,
+allowed values and the source of their default, built from plain YAML data with
+messages that name the file, the key path, the value and what is allowed.
+
+The schema itself (every default in one place) lives in :mod:`sim.config`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import types
+import typing
+from typing import Any, Mapping
+
+from .errors import InputError
+
+_MISSING = dataclasses.MISSING
+
+
+def spec(default: Any, doc: str, *, unit: str = "", lo: float | None = None,
+         hi: float | None = None, lo_open: bool = False, hi_open: bool = False,
+         choices: tuple | None = None, source: str = "[G]", factory: bool = False,
+         optional: bool = False):
+    """A dataclass field with its meaning, unit, allowed range and the source of its
+    default (``[G]`` marks an assumption, ``[D]`` a derived figure)."""
+    meta = dict(doc=doc, unit=unit, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open,
+                choices=choices, source=source, optional=optional)
+    if factory:
+        return dataclasses.field(default_factory=default, metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def _fail(where: str, path: str, value: Any, allowed: str) -> InputError:
+    shown = repr(value)
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return InputError(f"{where}: {path or '(top level)'}: {shown} is not allowed: {allowed}")
+
+
+def _range_text(meta: Mapping) -> str:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    left = "(" if meta.get("lo_open") else "["
+    right = ")" if meta.get("hi_open") else "]"
+    lo_s = "-inf" if lo is None else f"{lo:g}"
+    hi_s = "inf" if hi is None else f"{hi:g}"
+    if lo is None:
+        left = "("
+    if hi is None:
+        right = ")"
+    return f"{left}{lo_s}, {hi_s}{right}"
+
+
+def _check_range(x: float, meta: Mapping, where: str, path: str, kind: str) -> None:
+    lo, hi = meta.get("lo"), meta.get("hi")
+    bad = (lo is not None and (x < lo or (meta.get("lo_open") and x == lo))) or \
+          (hi is not None and (x > hi or (meta.get("hi_open") and x == hi)))
+    if bad:
+        unit = f" {meta['unit']}" if meta.get("unit") else ""
+        raise _fail(where, path, x, f"expected {kind} in {_range_text(meta)}{unit}")
+
+
+def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(inner[0], value, meta, where, path)
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value, where, path)
+    if origin in (tuple, list):
+        if not isinstance(value, (list, tuple)):
+            raise _fail(where, path, value, "expected a list")
+        item_tp = args[0]
+        items = tuple(_convert(item_tp, v, meta, where, f"{path}[{i}]")
+                      for i, v in enumerate(value))
+        return items
+    if origin is dict:
+        if not isinstance(value, Mapping):
+            raise _fail(where, path, value, "expected a mapping of name: value")
+        key_tp, val_tp = args
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise _fail(where, f"{path}", k, "expected text keys")
+            out[k] = _convert(val_tp, v, meta, where, f"{path}.{k}")
+        return out
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise _fail(where, path, value, "expected true or false")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise _fail(where, path, value, f"expected a whole number in {_range_text(meta)}")
+        _check_range(value, meta, where, path, "a whole number")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(where, path, value, f"expected a number in {_range_text(meta)}"
+                        + (f" {meta['unit']}" if meta.get("unit") else ""))
+        value = float(value)
+        if not math.isfinite(value):
+            raise _fail(where, path, value, "expected a finite number")
+        _check_range(value, meta, where, path, "a number")
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            raise _fail(where, path, value, "expected text"
+                        + (f", one of {', '.join(meta['choices'])}" if meta.get("choices") else ""))
+        if meta.get("choices") and value not in meta["choices"]:
+            raise _fail(where, path, value, f"expected one of {', '.join(meta['choices'])}")
+        return value
+    raise TypeError(f"schema type {tp!r} at {path} is not supported")  # pragma: no cover
+
+
+def build(cls: type, data: Any, where: str, path: str = "", base: Any = None) -> Any:
+    """Build dataclass ``cls`` from ``data`` (a mapping from YAML). Unknown keys name
+    the nearest valid key. ``base`` is an instance whose values replace the class
+    defaults (used for named entries that refine a default entry)."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise _fail(where, path, data, f"expected a mapping with keys {', '.join(f.name for f in dataclasses.fields(cls))}")
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in fields:
+            near = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.5)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            valid = ", ".join(fields)
+            raise InputError(f"{where}: {_join(path, str(key))}: unknown key{hint} "
+                             f"(valid keys here: {valid})")
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for name, f in fields.items():
+        sub = _join(path, name)
+        tp = hints[name]
+        if name in data:
+            value = data[name]
+            if value is None and not f.metadata.get("optional"):
+                raise _fail(where, sub, value, "a value is required here")
+            default_obj = getattr(base, name) if base is not None else _default(f)
+            kwargs[name] = _convert_with_default(tp, value, default_obj, f.metadata, where, sub)
+        elif base is not None:
+            kwargs[name] = getattr(base, name)
+    obj = cls(**kwargs)
+    check = getattr(obj, "check", None)
+    if check is not None:
+        try:
+            check()
+        except ValueError as exc:
+            raise InputError(f"{where}: {path or '(top level)'}: {exc}") from None
+    return obj
+
+
+def _default(f: dataclasses.Field) -> Any:
+    if f.default is not _MISSING:
+        return f.default
+    if f.default_factory is not _MISSING:  # type: ignore[misc]
+        return f.default_factory()  # type: ignore[misc]
+    return None
+
+
+def _convert_with_default(tp, value, default_obj, meta, where, path):
+    """Nested dataclasses refine their default instance; dicts of dataclasses refine
+    the default entry of the same name (a new name starts from the class defaults)."""
+    if dataclasses.is_dataclass(tp):
+        return build(tp, value, where, path, base=default_obj)
+    if typing.get_origin(tp) is dict:
+        val_tp = typing.get_args(tp)[1]
+        if dataclasses.is_dataclass(val_tp):
+            if not isinstance(value, Mapping):
+                raise _fail(where, path, value, "expected a mapping of name: settings")
+            out = dict(default_obj or {})
+            for k, v in value.items():
+                if not isinstance(k, str) or not k:
+                    raise _fail(where, path, k, "expected a non-empty text name")
+                out[k] = build(val_tp, v, where, _join(path, k), base=out.get(k))
+            return out
+    return _convert(tp, value, meta, where, path)
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def to_data(obj: Any) -> Any:
+    """The resolved config as plain data (mappings, lists, numbers, text) for YAML/JSON."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {k: to_data(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_data(v) for v in obj]
+    return obj
+
+
+def reference_rows(cls: type, prefix: str = "") -> list[tuple[str, str, str, str, str]]:
+    """(key path, type, default, unit, meaning and source) for every field: the config
+    reference in the README is generated from this."""
+    rows = []
+    hints = typing.get_type_hints(cls)
+    for f in dataclasses.fields(cls):
+        path = _join(prefix, f.name)
+        tp = hints[f.name]
+        default = _default(f)
+        if dataclasses.is_dataclass(tp):
+            rows.extend(reference_rows(tp, path))
+            continue
+        meta = f.metadata
+        kind = _type_name(tp)
+        allowed = ""
+        if meta.get("choices"):
+            allowed = f" One of: {', '.join(meta['choices'])}."
+        elif meta.get("lo") is not None or meta.get("hi") is not None:
+            allowed = f" Range {_range_text(meta)}."
+        shown = _show_default(default)
+        rows.append((path, kind, shown, meta.get("unit", ""),
+                     f"{meta.get('doc', '')}{allowed} Source: {meta.get('source', '')}"))
+        origin = typing.get_origin(tp)
+        args = typing.get_args(tp)
+        item = None
+        if origin in (tuple, list) and dataclasses.is_dataclass(args[0]):
+            item = args[0]
+            rows.extend(reference_rows(item, f"{path}[]"))
+        if origin is dict and dataclasses.is_dataclass(args[1]):
+            rows.extend(reference_rows(args[1], f"{path}.NAME"))
+    return rows
+
+
+def _type_name(tp: Any) -> str:
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return f"{_type_name(inner[0])} or null"
+    if origin in (tuple, list):
+        return f"list of {_type_name(args[0])}"
+    if origin is dict:
+        return f"mapping of {_type_name(args[1])}"
+    if dataclasses.is_dataclass(tp):
+        return "mapping"
+    return {int: "int", float: "float", bool: "bool", str: "text"}.get(tp, str(tp))
+
+
+def _show_default(default: Any) -> str:
+    if dataclasses.is_dataclass(default):
+        return "(see below)"
+    if isinstance(default, Mapping):
+        if default and all(dataclasses.is_dataclass(v) for v in default.values()):
+            return ", ".join(default)
+        return ", ".join(f"{k}: {v:g}" if isinstance(v, float) else f"{k}: {v}"
+                         for k, v in default.items())
+    if isinstance(default, (list, tuple)):
+        if default and dataclasses.is_dataclass(default[0]):
+            return ", ".join(getattr(d, "name", "?") for d in default)
+        return "[" + ", ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in default) + "]"
+    if default is None:
+        return "null"
+    if isinstance(default, bool):
+        return "true" if default else "false"
+    if isinstance(default, float):
+        return f"{default:g}"
+    return str(default)

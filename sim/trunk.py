@@ -1,0 +1,107 @@
+"""Trunk runs: trucks leave the city warehouse on a schedule with the parcels
+ordered before the cut-off (first in, first out, up to capacity), unload at the
+county hub, load produce that will still be fresh at the city market, and sell it
+there."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from .batches import Lots, Parcels
+from .config import CityConfig, TrunkConfig
+from .hub import Hub
+
+
+@dataclass
+class TrunkLedger:
+    runs: int = 0
+    truck_runs: int = 0
+    parcels_carried: int = 0
+    parcel_kg_carried: float = 0.0
+    produce_kg_carried: float = 0.0
+    parcels_in_transit: int = 0
+    produce_in_transit_kg: float = 0.0
+    sold_t_h: list = field(default_factory=list)
+    sold: list = field(default_factory=list)          # Lots sold at the market
+
+
+class Trunk:
+    """The warehouse queue and the trunk trucks between the city and the hub."""
+
+    def __init__(self, env: simpy.Environment, cfg: TrunkConfig, city: CityConfig, hub: Hub,
+                 parcel_kg: float, on_spoil):
+        self.env, self.cfg, self.city, self.hub = env, cfg, city, hub
+        self.parcel_kg = parcel_kg
+        self.warehouse = Parcels.empty()   # sorted by order time
+        self.on_spoil = on_spoil
+        self.ledger = TrunkLedger()
+        self.to_hub_h = city.warehouse_km / cfg.speed_kmh
+        self.to_market_h = city.market_km / cfg.speed_kmh
+        per_truck = min(cfg.truck_capacity_parcels, math.floor(cfg.truck_capacity_kg / parcel_kg))
+        self.truck_parcels = max(0, per_truck)
+
+    @property
+    def km_per_truck_run(self) -> float:
+        return self.city.warehouse_km + self.city.market_km + self.city.market_to_warehouse_km
+
+    def order(self, parcels: Parcels) -> None:
+        self.warehouse.extend(parcels)
+
+    def start(self, horizon_d: int) -> None:
+        self.env.process(self._schedule(horizon_d))
+
+    def _schedule(self, horizon_d: int):
+        """Process: start a run at every departure time of every day."""
+        hours = sorted(self.cfg.departures_h)
+        for day in range(horizon_d):
+            for h in hours:
+                t = 24.0 * day + h
+                if t > self.env.now:
+                    yield self.env.timeout(t - self.env.now)
+                self._depart()
+
+    def _depart(self) -> None:
+        cfg = self.cfg
+        now = self.env.now
+        cutoff = now - cfg.cutoff_before_departure_h
+        eligible = int(np.searchsorted(self.warehouse.t_order, cutoff, side="right"))
+        n = min(eligible, cfg.trucks_per_departure * self.truck_parcels)
+        trucks_for_parcels = math.ceil(n / self.truck_parcels) if n else 0
+        trucks_for_produce = min(cfg.trucks_per_departure,
+                                 math.ceil(self.hub.produce_kg / cfg.truck_capacity_kg))
+        trucks = max(trucks_for_parcels, trucks_for_produce)
+        if trucks == 0:
+            return
+        parcels = self.warehouse.pop_front(n)
+        led = self.ledger
+        led.runs += 1
+        led.truck_runs += trucks
+        led.parcels_carried += n
+        led.parcel_kg_carried += n * self.parcel_kg
+        led.parcels_in_transit += n
+        self.env.process(self._run(parcels, trucks))
+
+    def _run(self, parcels: Parcels, trucks: int):
+        """Process: one run of ``trucks`` trucks, warehouse -> hub -> market."""
+        led = self.ledger
+        yield self.env.timeout(self.to_hub_h)
+        led.parcels_in_transit -= len(parcels)
+        self.hub.receive_parcels(parcels)
+        yield self.env.timeout(self.cfg.unload_h)
+        t_market = self.env.now + self.to_market_h
+        lots = self.hub.load_trunk(trucks * self.cfg.truck_capacity_kg, t_market)
+        if not len(lots):
+            return
+        kg = lots.total_kg
+        led.produce_kg_carried += kg
+        led.produce_in_transit_kg += kg
+        yield self.env.timeout(self.to_market_h)
+        led.produce_in_transit_kg -= kg
+        spoiled = lots.t_expiry < self.env.now
+        if spoiled.any():  # only if travel took longer than planned: kept as a safeguard
+            self.on_spoil(lots.split(spoiled))
+        led.sold.append(lots)
+        led.sold_t_h.append(np.full(len(lots), float(self.env.now)))
