@@ -14,6 +14,7 @@ import click
 
 from .config import load_scenario
 from .errors import InputError
+from .network import load_villages
 from .runner import run_scenario, with_overrides, write_results
 
 TABLE_KPIS = (
@@ -55,6 +56,15 @@ def kpi_table(summary: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def load_checked(config: str, seed: int | None = None, replications: int | None = None):
+    """The scenario of CONFIG with overrides, and its village file if it names one:
+    everything that can be wrong with the input fails here, before anything runs."""
+    sc = with_overrides(load_scenario(config), seed, replications)
+    if sc.county.villages_csv:
+        load_villages(sc.county.villages_csv)
+    return sc
+
+
 def _fail_input(exc: InputError) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
@@ -71,7 +81,7 @@ def main() -> None:
 def check(config: str) -> None:
     """Validate CONFIG without running it."""
     try:
-        sc = load_scenario(config)
+        sc = load_checked(config)
     except InputError as exc:
         _fail_input(exc)
     click.echo(f"{config}: ok (scenario '{sc.name}', {sc.replications} replications, {sc.horizon_d} days)")
@@ -91,10 +101,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     """Run CONFIG's replications and write runs.csv, summary.csv, daily.csv,
     manifest.json and figures/ to the results folder."""
     try:
-        sc = with_overrides(load_scenario(config), seed, replications)
-        if sc.county.villages_csv:
-            from .network import load_villages
-            load_villages(sc.county.villages_csv)  # a bad village file is bad input: fail before running
+        sc = load_checked(config, seed, replications)
     except InputError as exc:
         _fail_input(exc)
     out = Path(out_dir) if out_dir else Path("results") / Path(config).stem

@@ -42,7 +42,7 @@ def daily_offers_kg(scenario: Scenario, residents: np.ndarray, grows: np.ndarray
     for c, crop in enumerate(scenario.crops):
         mean = harvest_share(crop, scenario.start_doy, scenario.horizon_d)[:, None] * \
             (residents * crop.kg_per_resident_y * grows[c])[None, :]
-        if crop.daily_cv > 0:
+        if crop.daily_cv > 1e-6:  # below that the gamma is indistinguishable from its mean
             shape = 1.0 / crop.daily_cv**2
             draws = rng.gamma(shape, 1.0 / shape, mean.shape)
             out[c] = mean * draws

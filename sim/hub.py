@@ -24,7 +24,7 @@ class UnitDraws:
         rng, cv, n = self.rng, self.cv, self.block
         if self.distribution == "exponential":
             self._buf = rng.exponential(1.0, n)
-        elif self.distribution == "deterministic" or cv == 0:
+        elif self.distribution == "deterministic" or cv < 1e-6:
             self._buf = np.ones(n)
         elif self.distribution == "gamma":
             shape = 1.0 / cv**2
@@ -66,6 +66,7 @@ class Hub:
         self._area = 0.0                         # integral of _n over time (parcel-hours)
         self._t = 0.0
         self.time_in_hub_h = 0.0                 # summed over parcels that left the hub
+        self._stamp_sum = 0.0                    # sum of hub arrival times of parcels still in the hub
         self.parcels_out = 0
         # produce
         self.ambient = Lots.empty()
@@ -90,6 +91,7 @@ class Hub:
         parcels.t_hub = np.full(n, float(self.env.now))
         self._count(n)
         self.parcels_in += n
+        self._stamp_sum += n * float(self.env.now)
         self.in_sorting += n
         route = self.route_of_village[parcels.village]
         order = np.argsort(route, kind="stable")
@@ -120,12 +122,18 @@ class Hub:
         if len(out):
             self._count(-len(out))
             self.parcels_out += len(out)
-            self.time_in_hub_h += float((self.env.now - out.t_hub).sum())
+            stamps = float(out.t_hub.sum())
+            self._stamp_sum -= stamps
+            self.time_in_hub_h += len(out) * float(self.env.now) - stamps
         return out
 
     @property
     def parcels_waiting(self) -> int:
         return sum(len(q) for q in self.queues)
+
+    def residual_hours(self, t_end: float) -> float:
+        """Time spent up to ``t_end`` by the parcels still in the hub then."""
+        return self._n * t_end - self._stamp_sum
 
     def hub_parcel_hours(self, t_end: float) -> float:
         """Integral of parcels in the hub from 0 to ``t_end`` (for Little's law)."""

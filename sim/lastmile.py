@@ -43,6 +43,7 @@ class Ledger:
     pickup_trips: int = 0
     pickup_km: float = 0.0
     pickup_vehicle_days: int = 0
+    left_behind: int = 0      # sorted parcels still waiting at the hub as a vehicle leaves, summed over trips
     trip_start_h: list = field(default_factory=list)
     trip_km: list = field(default_factory=list)
     load_in: list = field(default_factory=list)
@@ -65,7 +66,7 @@ class LastMile:
         self.position = np.full(n_villages, -1, dtype=np.int64)
         for r in routes:
             self.position[r.stops] = np.arange(len(r.stops))
-        self.available = available          # bool (days, routes, vehicles)
+        self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (draws,), cycled through by trip count
         self.on_spoil = on_spoil
         self.ledger = Ledger()
@@ -108,7 +109,7 @@ class LastMile:
                 if t > self.env.now:
                     yield self.env.timeout(t - self.env.now)
                 for v in range(n_veh):
-                    if back_at[v] > self.env.now or not self.available[day, route.index, v]:
+                    if back_at[v] > self.env.now or not self.available[v, day, route.index]:
                         continue
                     trip = self._load(route, deliver)
                     if trip is None:
@@ -162,6 +163,8 @@ class LastMile:
         arrive = (now + f * route.cum_leg_h) + (cum_dwell - dwell)
         duration = float(f * route.total_leg_h + cum_dwell[-1])
         led = self.ledger
+        if deliver:
+            led.left_behind += len(self.hub.queues[route.index])
         if n:
             led.arrivals_h.append(arrive[pos])
             led.t_order_h.append(parcels.t_order)

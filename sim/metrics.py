@@ -206,6 +206,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "hub_produce_kg": np.array(model.days.hub_kg),
     }
     checks["hub_parcel_hours"] = hub.hub_parcel_hours(T)
+    checks["hub_residual_h"] = hub.residual_hours(T)
+    checks["lastmile_left_behind"] = lm.left_behind
     checks["hub_parcels_in"] = hub.parcels_in
     checks["hub_time_in_h"] = hub.time_in_hub_h
     checks["hub_parcels_out"] = hub.parcels_out

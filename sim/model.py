@@ -99,7 +99,8 @@ class CountyModel:
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil)
         vehicle = sc.vehicle_types[sc.lastmile.vehicle_type]
         n_routes = len(self.plan.routes)
-        available = self.streams["fleet"].random((sc.horizon_d, max(n_routes, 1), max(sc.lastmile.vehicles_per_route, 1))) \
+        # vehicle-major draws: adding vehicles leaves the first vehicles' days unchanged (common random numbers)
+        available = self.streams["fleet"].random((sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes)) \
             < sc.lastmile.availability
         cv = sc.lastmile.travel_time_cv
         s2 = np.log1p(cv**2)

@@ -1,0 +1,30 @@
+"""Shared fixtures: small counties that run in a fraction of a second."""
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from sim.config import CountyConfig, Crop, Scenario
+
+
+def small_scenario(**changes) -> Scenario:
+    """A 60-village county over the lemon season's start (Sep-Nov: harvest and
+    Singles' Day), 2 replications."""
+    base = Scenario(
+        name="small", replications=2, horizon_d=90, start_doy=260,
+        county=CountyConfig(area_km2=600.0, townships=6, villages=60),
+        crops=(Crop(),),
+    )
+    base = dataclasses.replace(base, stations=dataclasses.replace(base.stations, coverage_share=0.5))
+    return dataclasses.replace(base, **changes)
+
+
+def with_(scenario: Scenario, section: str, **changes) -> Scenario:
+    """Copy of ``scenario`` with fields of one section changed."""
+    return dataclasses.replace(scenario, **{section: dataclasses.replace(getattr(scenario, section), **changes)})
+
+
+@pytest.fixture
+def small():
+    return small_scenario()

@@ -1,0 +1,129 @@
+"""The ruralsim command end to end in a temporary folder."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.metrics import DAILY_COLUMNS, KPI_COLUMNS
+
+SMALL = """\
+name: tiny
+replications: 3
+horizon_d: 40
+start_doy: 290
+county: {area_km2: 400, townships: 4, villages: 30}
+stations: {coverage_share: 0.6}
+"""
+
+
+@pytest.fixture
+def cfg(tmp_path) -> Path:
+    p = tmp_path / "tiny.yaml"
+    p.write_text(SMALL)
+    return p
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_run_writes_every_output(cfg, tmp_path):
+    out = tmp_path / "res"
+    r = invoke("run", cfg, "--out", out)
+    assert r.exit_code == 0, r.output
+    assert "lead time, mean" in r.output and "cost per parcel in" in r.output
+    runs = read_csv(out / "runs.csv")
+    assert len(runs) == 3
+    assert list(runs[0])[:3] == ["scenario", "replication", "seed"]
+    assert set(KPI_COLUMNS) <= set(runs[0])
+    assert [row["replication"] for row in runs] == ["0", "1", "2"]
+    summary = read_csv(out / "summary.csv")
+    assert [s["kpi"] for s in summary] == list(KPI_COLUMNS)
+    assert set(summary[0]) == {"kpi", "n", "mean", "std", "ci95_half_width"}
+    daily = read_csv(out / "daily.csv")
+    assert len(daily) == 40 and list(daily[0]) == list(DAILY_COLUMNS)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 20150329 and len(manifest["config_sha256"]) == 64
+    assert manifest["config"]["county"]["villages"] == 30
+    assert manifest["packages"]["simpy"] and manifest["wall_time_s"] >= 0
+    figs = sorted(p.name for p in (out / "figures").iterdir())
+    assert figs == sorted(f"{s}.{e}" for s in ("backlog", "daily_flows", "lead_time", "load_factors", "network_map")
+                          for e in ("png", "svg"))
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_overrides_and_no_figures(cfg, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert invoke("run", cfg, "--out", a, "--replications", 2, "--no-figures", "--quiet").exit_code == 0
+    assert invoke("run", cfg, "--out", b, "--replications", 2, "--seed", 7, "--no-figures").exit_code == 0
+    assert not (a / "figures").exists()
+    ra, rb = read_csv(a / "runs.csv"), read_csv(b / "runs.csv")
+    assert len(ra) == 2 and rb[0]["seed"] == "7"
+    assert ra[0]["inbound_parcels_ordered"] != rb[0]["inbound_parcels_ordered"]
+
+
+def test_same_config_same_runs_csv_bytes(cfg, tmp_path):
+    for d in ("x", "y"):
+        assert invoke("run", cfg, "--out", tmp_path / d, "--no-figures", "--quiet").exit_code == 0
+    assert (tmp_path / "x" / "runs.csv").read_bytes() == (tmp_path / "y" / "runs.csv").read_bytes()
+    assert (tmp_path / "x" / "daily.csv").read_bytes() == (tmp_path / "y" / "daily.csv").read_bytes()
+
+
+def test_check(cfg):
+    r = invoke("check", cfg)
+    assert r.exit_code == 0 and "ok" in r.output
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("county: {villagez: 3}\n", "county.villagez: unknown key; did you mean 'villages'?"),
+    ("county: {villages: -3}\n", "county.villages: -3 is not allowed"),
+    ("seed: [1\n", "not valid YAML"),
+    ("seed: !!python/object/apply:os.getcwd []\n", "YAML tags that build Python objects are not allowed"),
+    ("county: {villages_csv: missing.csv}\n", "villages file not found"),
+])
+def test_bad_input_exits_2_with_one_message_and_writes_nothing(tmp_path, text, needle):
+    p = tmp_path / "bad.yaml"
+    p.write_text(text)
+    out = tmp_path / "out"
+    for cmd in (["run", p, "--out", out], ["check", p]):
+        r = CliRunner().invoke(main, [str(a) for a in cmd])
+        assert r.exit_code == 2, r.output
+        assert needle in r.output and "Traceback" not in r.output
+        assert str(p) in r.output or "missing.csv" in r.output
+    assert not out.exists()
+
+
+def test_missing_config_file(tmp_path):
+    r = CliRunner().invoke(main, ["run", str(tmp_path / "none.yaml"), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and "file not found" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_bad_villages_csv_row(tmp_path):
+    (tmp_path / "v.csv").write_text("id,township,x_km,y_km,residents,road_class\nA,T1,1,2,100,cement\nB,T1,x,2,100,cement\n")
+    p = tmp_path / "c.yaml"
+    p.write_text("county: {villages_csv: v.csv}\n")
+    r = CliRunner().invoke(main, ["run", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2
+    assert "v.csv: line 3: x_km 'x' is not allowed" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_console_script_exit_codes_without_traceback(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("hub: {sorters: many}\n")
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(p)], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "hub.sorters: 'many' is not allowed" in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,68 @@
+"""Nothing lost: every parcel and kilogram is accounted for over many random configs."""
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.config import CountyConfig, Crop, Scenario
+from sim.metrics import run_replication
+
+
+@st.composite
+def scenarios(draw):
+    villages = draw(st.integers(1, 40))
+    sc = Scenario(
+        name="random", seed=draw(st.integers(0, 2**31)), replications=1,
+        horizon_d=draw(st.integers(1, 60)), start_doy=draw(st.integers(1, 365)),
+        county=CountyConfig(area_km2=draw(st.floats(50, 3000)), townships=draw(st.integers(1, 8)),
+                            villages=villages, residents_sigma=draw(st.floats(0, 1))),
+    )
+    van = dataclasses.replace(sc.vehicle_types["van"],
+                              capacity_kg=draw(st.floats(50, 3000)),
+                              capacity_parcels=draw(st.integers(1, 800)))
+    crop = Crop(village_share=draw(st.floats(0, 1)), kg_per_resident_y=draw(st.floats(0, 200)),
+                season_start_doy=draw(st.integers(1, 365)), season_end_doy=draw(st.integers(1, 365)),
+                daily_cv=draw(st.floats(0, 2)), offer_h=draw(st.floats(0, 23.9)),
+                shelf_life_d=draw(st.floats(0.5, 20)), cold_shelf_life_d=40.0)
+    hours = st.lists(st.floats(0, 23.99), min_size=1, max_size=3, unique=True)
+    return dataclasses.replace(
+        sc,
+        vehicle_types={**sc.vehicle_types, "van": van},
+        crops=(crop,),
+        demand=dataclasses.replace(sc.demand, parcels_per_resident_y=draw(st.floats(0, 40)),
+                                   distribution=draw(st.sampled_from(["poisson", "negative_binomial"]))),
+        trunk=dataclasses.replace(sc.trunk, departures_h=tuple(draw(hours)),
+                                  trucks_per_departure=draw(st.integers(0, 3)),
+                                  truck_capacity_parcels=draw(st.integers(1, 5000)),
+                                  truck_capacity_kg=draw(st.floats(100, 10000)),
+                                  cutoff_before_departure_h=draw(st.floats(0, 30))),
+        hub=dataclasses.replace(sc.hub, sorters=draw(st.integers(1, 5)),
+                                sort_rate_parcels_per_h=draw(st.floats(10, 1000)),
+                                sort_time_distribution=draw(st.sampled_from(["exponential", "deterministic", "gamma", "lognormal"])),
+                                storage_kg=draw(st.floats(0, 50000)), cold_store_kg=draw(st.floats(0, 50000))),
+        stations=dataclasses.replace(sc.stations, coverage_share=draw(st.floats(0, 1)),
+                                     selection=draw(st.sampled_from(["largest_first", "nearest_first", "random"]))),
+        lastmile=dataclasses.replace(sc.lastmile, vehicles_per_route=draw(st.integers(0, 3)),
+                                     departures_h=tuple(draw(hours)), pickup_departures_h=tuple(draw(hours)),
+                                     backhaul=draw(st.booleans()),
+                                     routing_method=draw(st.sampled_from(["savings", "nearest_neighbour"])),
+                                     availability=draw(st.floats(0, 1)), max_route_h=draw(st.floats(0.5, 12))),
+    )
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_every_parcel_and_kilogram_is_accounted_for(sc):
+    res = run_replication(sc, 0)  # raises ConservationError if the books do not balance
+    k, c = res.kpis, res.checks
+    assert k["inbound_parcels_ordered"] == k["inbound_parcels_delivered"] + k["inbound_parcels_in_system"]
+    assert sum(c["parcel_places"].values()) == k["inbound_parcels_in_system"]
+    offered = k["outbound_produce_offered_kg"]
+    accounted = k["outbound_produce_sold_kg"] + k["outbound_produce_spoiled_kg"] + k["outbound_produce_in_system_kg"]
+    assert abs(offered - accounted) <= 1e-9 * max(1.0, offered)
+    assert min(c["produce_places"].values()) >= -1e-9 * max(1.0, offered)
+    assert k["outbound_produce_sold_kg"] >= 0 and k["outbound_produce_spoiled_kg"] >= 0
+    # Little's law at the hub holds exactly on the sample path
+    assert abs(c["hub_parcel_hours"] - (c["hub_time_in_h"] + c["hub_residual_h"])) <= 1e-6 * max(1.0, c["hub_parcel_hours"])

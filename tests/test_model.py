@@ -1,0 +1,179 @@
+"""The county model end to end: reproducibility, degenerate cases, monotonicity and
+the conservation check."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from conftest import small_scenario, with_
+from sim.batches import Parcels
+from sim.config import Crop
+from sim.errors import ConservationError
+from sim.metrics import evaluate, run_replication
+from sim.model import CountyModel, plan
+from sim.output import csv_text
+from sim.runner import RUN_COLUMNS, run_scenario
+
+
+def runs_csv(scenario) -> str:
+    return csv_text(RUN_COLUMNS, run_scenario(scenario).rows)
+
+
+def test_same_seed_same_bytes_and_other_seed_differs(small):
+    a, b = runs_csv(small), runs_csv(small)
+    assert a == b
+    c = runs_csv(dataclasses.replace(small, seed=small.seed + 1))
+    assert c != a
+    # replications differ from each other too
+    rows = run_scenario(small).rows
+    assert rows[0]["inbound_parcels_ordered"] != rows[1]["inbound_parcels_ordered"]
+
+
+def test_zero_demand_and_no_harvest_moves_nothing(small):
+    sc = with_(small, "demand", parcels_per_resident_y=0.0)
+    sc = dataclasses.replace(sc, crops=(Crop(village_share=0.0),))
+    k = run_replication(sc, 0).kpis
+    assert k["inbound_parcels_ordered"] == 0
+    assert k["inbound_parcels_delivered"] == 0
+    assert k["outbound_produce_offered_kg"] == 0.0
+    assert k["outbound_produce_spoiled_kg"] == 0.0
+    assert k["vehicle_km"] == 0.0
+    assert k["trunk_truck_runs"] == 0
+
+
+def test_ample_capacity_means_nothing_waits_for_a_later_vehicle(small):
+    sc = dataclasses.replace(small, vehicle_types={
+        **small.vehicle_types,
+        "van": dataclasses.replace(small.vehicle_types["van"], capacity_kg=1e6, capacity_parcels=10**6)})
+    sc = with_(sc, "lastmile", availability=1.0, vehicles_per_route=1)
+    sc = with_(sc, "trunk", trucks_per_departure=50)
+    res = run_replication(sc, 0)
+    assert res.checks["lastmile_left_behind"] == 0
+    assert res.kpis["inbound_parcels_delivered"] > 1000
+    # every parcel leaves on the first departure after it was sorted: at most a day in the hub
+    assert res.kpis["hub_time_mean_h"] < 24.0
+    # whereas a tiny vehicle leaves parcels behind
+    tiny = dataclasses.replace(small, vehicle_types={
+        **small.vehicle_types, "van": dataclasses.replace(small.vehicle_types["van"], capacity_parcels=5)})
+    assert run_replication(tiny, 0, plan(sc)).checks["lastmile_left_behind"] > 0
+
+
+@pytest.mark.parametrize("replication", [0, 1, 2])
+def test_more_vehicles_never_raise_lead_time(small, replication):
+    the_plan = plan(small)
+    lead = []
+    for v in (1, 2, 3):
+        sc = with_(small, "lastmile", vehicles_per_route=v)
+        lead.append(run_replication(sc, replication, the_plan).kpis["inbound_lead_time_mean_h"])
+    assert lead[0] >= lead[1] >= lead[2]
+    assert lead[0] > lead[2]  # the small county's vans are busy in the Singles' Day peak
+
+
+@pytest.mark.parametrize("replication", [0, 1])
+def test_more_capacity_never_raises_lead_time(small, replication):
+    the_plan = plan(small)  # same routes: only the vehicles' capacity changes
+    lead = []
+    for cap in (150, 300, 600):
+        van = dataclasses.replace(small.vehicle_types["van"], capacity_parcels=cap)
+        sc = dataclasses.replace(small, vehicle_types={**small.vehicle_types, "van": van})
+        lead.append(run_replication(sc, replication, the_plan).kpis["inbound_lead_time_mean_h"])
+    assert lead[0] >= lead[1] >= lead[2]
+    assert lead[0] > lead[2]
+
+
+def test_no_vehicles_delivers_nothing_and_backlog_grows(small):
+    sc = with_(small, "lastmile", vehicles_per_route=0)
+    res = run_replication(sc, 0)
+    assert res.kpis["inbound_parcels_delivered"] == 0
+    assert res.kpis["outbound_produce_sold_kg"] == 0.0
+    backlog = res.daily["hub_backlog_parcels"] + res.daily["warehouse_backlog_parcels"]
+    ordered = np.cumsum(res.daily["parcels_ordered"])
+    assert np.array_equal(backlog, ordered)  # everything ordered is still waiting
+
+
+def test_backhaul_off_uses_dedicated_pickups(small):
+    on = run_replication(small, 0)
+    off = run_replication(with_(small, "lastmile", backhaul=False), 0)
+    assert on.costs["pickups"] == 0.0 and off.costs["pickups"] > 0.0
+    assert off.kpis["vehicle_km"] > on.kpis["vehicle_km"]
+    assert off.kpis["cost_per_kg_out_cny"] > on.kpis["cost_per_kg_out_cny"]
+    # common random numbers: both see the same demand and harvest
+    assert off.kpis["inbound_parcels_ordered"] == on.kpis["inbound_parcels_ordered"]
+    assert off.kpis["outbound_produce_offered_kg"] == on.kpis["outbound_produce_offered_kg"]
+
+
+def test_cold_store_lowers_spoilage(small):
+    base = run_replication(small, 0).kpis
+    cold = run_replication(with_(small, "hub", cold_store_kg=200000.0), 0).kpis
+    assert base["outbound_produce_spoiled_kg"] > 0
+    assert cold["spoilage_rate"] <= base["spoilage_rate"]
+
+
+def test_coverage_controls_served_villages(small):
+    full = run_replication(with_(small, "stations", coverage_share=1.0), 0).kpis
+    half = run_replication(small, 0).kpis
+    assert full["villages_served"] == 60 and half["villages_served"] == 30
+    assert full["residents_served_share"] == pytest.approx(1.0)
+    assert full["inbound_parcels_ordered"] > half["inbound_parcels_ordered"]
+
+
+def test_conservation_check_catches_a_lost_parcel(small):
+    model = CountyModel(small, 0).run()
+    model.trunk.warehouse.pop_front(1)  # a parcel vanishes from the warehouse
+    with pytest.raises(ConservationError, match="parcels not conserved"):
+        evaluate(model)
+
+
+def test_conservation_check_catches_lost_produce(small):
+    model = CountyModel(small, 0).run()
+    station = next(s for s in model.lastmile.stations if len(s))
+    station.a[4, 0] *= 0.5
+    with pytest.raises(ConservationError, match="produce not conserved"):
+        evaluate(model)
+
+
+def test_conservation_check_catches_an_invented_parcel(small):
+    model = CountyModel(small, 0).run()
+    model.hub.queues[0].extend(Parcels(np.array([0]), np.array([1.0]), np.array([2.0])))
+    with pytest.raises(ConservationError):
+        evaluate(model)
+
+
+def test_daily_series_add_up_to_the_kpis(small):
+    res = run_replication(small, 0)
+    d, k = res.daily, res.kpis
+    assert d["parcels_ordered"].sum() == k["inbound_parcels_ordered"]
+    assert d["parcels_delivered"].sum() == k["inbound_parcels_delivered"]
+    assert d["produce_sold_kg"].sum() == pytest.approx(k["outbound_produce_sold_kg"], rel=1e-9)
+    assert d["produce_spoiled_kg"].sum() == pytest.approx(k["outbound_produce_spoiled_kg"], rel=1e-9)
+    assert d["vehicle_km"].sum() == pytest.approx(k["vehicle_km"], rel=1e-9)
+    assert len(d["day"]) == small.horizon_d
+
+
+def test_lead_time_is_order_to_station(small):
+    res = run_replication(small, 0)
+    lead = res.lead_time_h
+    assert lead.min() > 0
+    # an order waits at least for the trunk (cut-off, travel) and a morning departure
+    travel_h = small.city.warehouse_km / small.trunk.speed_kmh
+    assert lead.min() >= small.trunk.cutoff_before_departure_h + travel_h
+    assert res.kpis["inbound_lead_time_p95_h"] >= res.kpis["inbound_lead_time_mean_h"]
+
+
+def test_costs_split_into_inbound_and_outbound(small):
+    res = run_replication(small, 0)
+    c, k = res.costs, res.kpis
+    parts = ("lastmile_vehicles", "pickups", "trunk", "hub", "sorters", "cold_store", "stations")
+    assert sum(c[p] for p in parts) == pytest.approx(c["total"])
+    assert c["inbound"] + c["outbound"] == pytest.approx(c["total"])
+    assert k["cost_per_parcel_cny"] == pytest.approx(c["inbound"] / k["inbound_parcels_delivered"])
+    assert k["cost_per_kg_out_cny"] == pytest.approx(c["outbound"] / k["outbound_produce_sold_kg"])
+    assert k["farmer_revenue_cny"] == pytest.approx(k["outbound_produce_sold_kg"] * small.crops[0].price_cny_per_kg)
+
+
+def test_a_model_runs_once(small):
+    model = CountyModel(small, 0).run()
+    with pytest.raises(RuntimeError):
+        model.run()

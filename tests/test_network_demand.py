@@ -1,0 +1,176 @@
+"""Geography, stations, roads, demand and harvest."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from conftest import with_
+from sim.config import CalendarEvent, CountyConfig, Crop, DemandConfig, Scenario
+from sim.demand import daily_means, draw_counts, order_times, season_multiplier
+from sim.errors import InputError
+from sim.harvest import daily_offers_kg, harvest_share, season_length_d
+from sim.model import plan
+from sim.network import Network, build_network, generate_villages, load_villages, road_matrices, select_stations
+from sim.stats import summarize, t_half_width
+
+
+def test_generated_county_has_the_configured_shape():
+    cfg = CountyConfig()
+    ids, township, xy, residents, road, town_xy = generate_villages(cfg, np.random.default_rng(3))
+    assert len(ids) == 370 and len(set(ids)) == 370 and town_xy.shape == (20, 2)
+    assert set(township) == set(range(20))  # every township has villages
+    assert residents.mean() == pytest.approx(1000, rel=0.08)
+    assert np.percentile(residents, 90) / np.percentile(residents, 10) == pytest.approx(2.8, rel=0.25)
+    dist_seat = np.hypot(*town_xy.T)
+    assert dist_seat.min() >= 10 and dist_seat.max() <= 40
+    shares = np.bincount(road, minlength=5)[1:] / 370
+    assert shares == pytest.approx([0.35, 0.26, 0.26, 0.13], abs=0.07)
+    assert np.median(np.hypot(*(xy - town_xy[township]).T)) == pytest.approx(3.0, rel=0.25)
+
+
+def test_station_selection():
+    res = np.array([5.0, 50, 20, 40, 10])
+    xy = np.array([[1.0, 0], [9, 0], [2, 0], [3, 0], [0.5, 0]])
+    rng = np.random.default_rng(0)
+    assert list(np.flatnonzero(select_stations(res, xy, 0.4, "largest_first", rng))) == [1, 3]
+    assert list(np.flatnonzero(select_stations(res, xy, 0.4, "nearest_first", rng))) == [0, 4]
+    assert select_stations(res, xy, 0.6, "random", rng).sum() == 3
+    assert select_stations(res, xy, 0.0, "largest_first", rng).sum() == 0
+
+
+def tiny_net(classes=(1, 1)) -> Network:
+    return Network(("A", "B"), np.array([0, 1]), np.array([[10.0, 0.0], [10.0, 1.0]]), np.array([100.0, 100.0]),
+                   np.array(classes), np.array([[10.0, 0.0], [0.0, 20.0]]), np.array([True, True]))
+
+
+def test_road_distance_takes_the_township_detour_only_when_shorter():
+    sc = Scenario()
+    van = sc.vehicle_types["van"]
+    net = tiny_net()
+    dist, time = road_matrices(net, np.array([0, 1]), sc, van)
+    cv, cc = sc.county.circuity_village, sc.county.circuity_county
+    assert np.allclose(dist, dist.T) and np.all(np.diag(dist) == 0)
+    # hub -> A: A sits on its township seat, so the county road (1.3) beats the village road (1.6)
+    assert dist[0, 1] == pytest.approx(10 * cc)
+    assert time[0, 1] == pytest.approx(10 * cc / van.speed_kmh["county"])
+    # A -> B: 1 km apart by village road, far shorter than via B's distant seat
+    assert dist[1, 2] == pytest.approx(1 * cv)
+    assert time[1, 2] == pytest.approx(1 * cv / van.speed_kmh["cement"])
+    # a slower surface at one end slows the direct trip
+    _, t_gravel = road_matrices(tiny_net((1, 3)), np.array([0, 1]), sc, van)
+    assert t_gravel[1, 2] == pytest.approx(1 * cv / van.speed_kmh["gravel"])
+
+
+def test_villages_csv_loads_and_bad_rows_are_named(tmp_path):
+    p = tmp_path / "v.csv"
+    p.write_text("id,township,x_km,y_km,residents,road_class\nA,T1,1,2,100,cement\nB,T2,3,4,250,gravel\n")
+    ids, township, xy, residents, road, town_xy = load_villages(str(p))
+    assert ids == ("A", "B") and list(residents) == [100, 250] and list(road) == [1, 3]
+    sc = with_(Scenario(), "county", villages_csv=str(p))
+    net = build_network(sc, np.random.default_rng(0))
+    assert net.n == 2
+    bad = {
+        "id,township,x_km,y_km,residents\nA,T,1,2,3\n": "missing column(s) road_class",
+        "id,township,x_km,y_km,residents,road_class\nA,T,1,2,-3,cement\n": "line 2: residents '-3'",
+        "id,township,x_km,y_km,residents,road_class\nA,T,1,2,3,mud\n": "line 2: road_class 'mud'",
+        "id,township,x_km,y_km,residents,road_class\nA,T,1,2,3,cement\nA,T,1,2,3,cement\n": "line 3: id 'A'",
+        "id,township,x_km,y_km,residents,road_class\n,T,1,2,3,cement\n": "line 2: id is empty",
+        "id,township,x_km,y_km,residents,road_class\n": "no villages",
+    }
+    for text, needle in bad.items():
+        p.write_text(text)
+        with pytest.raises(InputError, match=None) as exc:
+            load_villages(str(p))
+        assert needle in str(exc.value) and str(p) in str(exc.value)
+
+
+def test_season_multiplier_wraps_and_multiplies():
+    cfg = DemandConfig(calendar=(CalendarEvent("a", 364, 4, 2.0), CalendarEvent("b", 1, 1, 3.0)))
+    m = season_multiplier(cfg, start_doy=362, horizon_d=6)  # doy 362,363,364,365,1,2
+    assert list(m) == [1, 1, 2, 2, 6, 2]
+
+
+def test_daily_means_follow_residents_calendar_and_growth():
+    sc = Scenario(horizon_d=365)
+    res = np.array([1000.0, 500.0])
+    m = daily_means(sc, res)
+    assert m[100, 0] == pytest.approx(1000 * 5 / 365)
+    assert m[314, 0] / m[100, 0] == pytest.approx(3.0)  # 11 November
+    g = with_(sc, "demand", growth_per_y=0.4, calendar=())
+    mg = daily_means(g, res)
+    assert mg[-1, 1] / mg[0, 1] == pytest.approx(1.4 ** (364 / 365))
+
+
+@pytest.mark.parametrize("dist,k", [("poisson", None), ("negative_binomial", 4.0)])
+def test_order_counts_have_the_configured_mean_and_dispersion(dist, k):
+    cfg = DemandConfig(distribution=dist, dispersion_k=k or 10.0)
+    mean = 12.0
+    x = draw_counts(cfg, np.full(200000, mean), np.random.default_rng(5))
+    assert x.mean() == pytest.approx(mean, rel=0.01)
+    expected_var = mean if dist == "poisson" else mean + mean**2 / k
+    assert x.var() == pytest.approx(expected_var, rel=0.03)
+
+
+def test_order_times_are_sorted_uniform_over_the_window():
+    cfg = DemandConfig(order_window_h=(8.0, 22.0))
+    p = order_times(cfg, 3, np.array([4, 9]), np.array([3000, 1000]), np.random.default_rng(1))
+    assert len(p) == 4000 and np.all(np.diff(p.t_order) >= 0)
+    assert p.t_order.min() >= 72 + 8 and p.t_order.max() <= 72 + 22
+    assert (p.village == 4).sum() == 3000
+    assert stats.kstest((p.t_order - 80) / 14, "uniform").pvalue > 0.001
+    # the villages are not in blocks: both appear among the early orders
+    assert set(p.village[:100]) == {4, 9}
+
+
+def test_harvest_curve_sums_to_one_season_and_peaks_3_to_5x_the_yearly_mean():
+    crop = Crop()
+    assert season_length_d(crop) == 123
+    share = harvest_share(crop, 1, 365)
+    assert share.sum() == pytest.approx(1.0)
+    assert np.all(share[31:273] == 0)  # February to September: no lemons
+    assert 3.0 <= share.max() * 365 <= 5.0
+
+
+def test_daily_offers_by_grower_and_variation():
+    sc = Scenario(crops=(Crop(daily_cv=0.5),))
+    grows = np.array([[True, False]])
+    kg = daily_offers_kg(sc, np.array([1000.0, 1000.0]), grows, np.random.default_rng(2))
+    assert kg.shape == (1, 365, 2) and np.all(kg[0, :, 1] == 0)
+    assert kg[0, :, 0].sum() == pytest.approx(30 * 1000, rel=0.1)
+
+
+def test_routes_cover_served_villages_within_capacity():
+    sc = Scenario()
+    p = plan(sc)
+    served = set(np.flatnonzero(p.network.served))
+    on_routes = [v for r in p.routes for v in r.stops]
+    assert sorted(on_routes) == sorted(served)
+    van = sc.vehicle_types["van"]
+    per_day = p.network.residents * sc.demand.parcels_per_resident_y / 365 * sc.lastmile.planning_load_factor
+    for r in p.routes:
+        if len(r.stops) > 1:
+            assert per_day[r.stops].sum() <= van.capacity_parcels + 1e-9
+            assert per_day[r.stops].sum() * sc.demand.parcel_kg <= van.capacity_kg + 1e-9
+        assert len(r.leg_km) == len(r.stops) + 1
+
+
+def test_summary_statistics():
+    rows = [{"x": v, "y": float("nan") if i == 0 else v} for i, v in enumerate([1.0, 2.0, 3.0, 4.0])]
+    s = {r["kpi"]: r for r in summarize(rows, ["x", "y"])}
+    assert s["x"]["mean"] == 2.5 and s["x"]["n"] == 4
+    assert s["x"]["ci95_half_width"] == pytest.approx(stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2)
+    assert s["y"]["n"] == 3 and s["y"]["mean"] == 3.0
+    assert np.isnan(t_half_width([1.0]))
+
+
+def test_t_interval_covers_a_known_mean_about_95_percent_of_the_time():
+    rng = np.random.default_rng(11)
+    covered = 0
+    trials = 2000
+    for _ in range(trials):
+        x = rng.exponential(2.0, 30)
+        covered += abs(x.mean() - 2.0) <= t_half_width(x)
+    assert 0.92 <= covered / trials <= 0.97
