@@ -2,44 +2,89 @@
 kilograms that move together, so no SimPy event is ever spent on one parcel."""
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
 
 @dataclass
-class Parcels:
-    """Parcels in first-in-first-out order: destination village, order time and hub
-    arrival time (h since the start of the run; NaN before the hub)."""
+class Chunk:
+    """Parcels ordered in one stretch of a day, travelling together from the city
+    warehouse: destination village and order time (h since the start of the run)
+    per parcel, grouped by last-mile route (route r's parcels are
+    ``bounds[r]:bounds[r+1]``) so the hub splits a truckload without sorting."""
     village: np.ndarray
     t_order: np.ndarray
-    t_hub: np.ndarray
+    bounds: np.ndarray
 
     @classmethod
-    def empty(cls) -> "Parcels":
-        return cls(np.empty(0, np.int64), np.empty(0), np.empty(0))
+    def grouped(cls, village: np.ndarray, t_order: np.ndarray, route_of: np.ndarray, n_routes: int) -> "Chunk":
+        """A chunk from parcels in any order (stable: order within a route is kept)."""
+        route = route_of[village]
+        order = np.argsort(route, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(route, minlength=n_routes))])
+        return cls(village[order], t_order[order], bounds)
 
     def __len__(self) -> int:
         return len(self.village)
 
-    def extend(self, other: "Parcels") -> None:
-        if len(other):
-            if len(self):
-                self.village = np.concatenate([self.village, other.village])
-                self.t_order = np.concatenate([self.t_order, other.t_order])
-                self.t_hub = np.concatenate([self.t_hub, other.t_hub])
+    @property
+    def t_max(self) -> float:
+        return float(self.t_order.max()) if len(self.t_order) else float("-inf")
+
+    def split(self, mask: np.ndarray, route_of: np.ndarray) -> tuple["Chunk", "Chunk"]:
+        """(parcels where ``mask``, the rest); both stay grouped by route."""
+        n_routes = len(self.bounds) - 1
+        parts = []
+        for m in (mask, ~mask):
+            v = self.village[m]
+            b = np.concatenate([[0], np.cumsum(np.bincount(route_of[v], minlength=n_routes))])
+            parts.append(Chunk(v, self.t_order[m], b))
+        return parts[0], parts[1]
+
+
+class ParcelQueue:
+    """First-in-first-out parcels as a deque of segments (village, order time, time
+    they joined the queue): joining and leaving cost no copy of what waits."""
+
+    def __init__(self):
+        self._segs: deque = deque()
+        self.n = 0
+
+    def __len__(self) -> int:
+        return self.n
+
+    def count(self) -> int:
+        """Parcels in the queue, counted segment by segment (for the conservation check)."""
+        return sum(len(seg[0]) for seg in self._segs)
+
+    def push(self, village: np.ndarray, t_order: np.ndarray, t_in: float) -> None:
+        if len(village):
+            self._segs.append((village, t_order, t_in))
+            self.n += len(village)
+
+    def pop(self, n: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """Remove the first ``n`` parcels (all if fewer): (villages, order times, sum of
+        their times of joining the queue)."""
+        vs, ts, stamps, need = [], [], 0.0, min(int(n), self.n)
+        self.n -= need
+        while need:
+            v, t, t_in = self._segs[0]
+            if len(v) <= need:
+                self._segs.popleft()
             else:
-                self.village, self.t_order, self.t_hub = other.village, other.t_order, other.t_hub
-
-    def pop_front(self, n: int) -> "Parcels":
-        """Remove and return the first ``n`` parcels (all if fewer)."""
-        n = max(0, min(int(n), len(self)))
-        head = Parcels(self.village[:n], self.t_order[:n], self.t_hub[:n])
-        self.village, self.t_order, self.t_hub = self.village[n:], self.t_order[n:], self.t_hub[n:]
-        return head
-
-    def select(self, mask: np.ndarray) -> "Parcels":
-        return Parcels(self.village[mask], self.t_order[mask], self.t_hub[mask])
+                self._segs[0] = (v[need:], t[need:], t_in)
+                v, t = v[:need], t[:need]
+            vs.append(v)
+            ts.append(t)
+            stamps += len(v) * t_in
+            need -= len(v)
+        if not vs:
+            return np.empty(0, np.int64), np.empty(0), 0.0
+        if len(vs) == 1:
+            return vs[0], ts[0], stamps
+        return np.concatenate(vs), np.concatenate(ts), stamps
 
 
 class Lots:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batches import Parcels
+from .batches import Chunk
 from .config import DemandConfig, Scenario
 
 
@@ -41,15 +41,35 @@ def draw_counts(cfg: DemandConfig, means: np.ndarray, rng: np.random.Generator) 
     return rng.negative_binomial(k, k / (k + means))
 
 
-def order_times(cfg: DemandConfig, day: int, villages: np.ndarray, counts: np.ndarray,
-                rng: np.random.Generator) -> Parcels:
-    """One day's parcels, sorted by order time: independent uniform times over the
-    order window. Drawn in O(n): sorted uniforms from normalised exponential spacings,
-    with the parcels' villages in random order."""
-    total = int(counts.sum())
+def order_segments(cfg: DemandConfig, cutoff_hours) -> list[tuple[float, float]]:
+    """Stretches of the order window that no trunk cut-off splits: parcels ordered
+    in one stretch ride the same trunk run. ``cutoff_hours`` are clock times."""
     lo, hi = cfg.order_window_h
-    gaps = rng.exponential(1.0, total + 1)
-    spacing = np.cumsum(gaps)
-    t = 24.0 * day + lo + (hi - lo) * (spacing[:-1] / spacing[-1])
-    v = rng.permutation(np.repeat(villages, counts))
-    return Parcels(v, t, np.full(total, np.nan))
+    cuts = sorted({h % 24.0 for h in cutoff_hours if lo < h % 24.0 < hi})
+    edges = [lo, *cuts, hi]
+    return list(zip(edges[:-1], edges[1:]))
+
+
+def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.ndarray, n_routes: int,
+                 counts: np.ndarray, segments, rng: np.random.Generator) -> list[Chunk]:
+    """One day's parcels as chunks, one per stretch of the order window. Each
+    village's orders are split over the stretches (multinomial, by length) and
+    placed uniformly within them: independent uniform order times over the window.
+    ``villages`` must be grouped by ``route`` (their route index)."""
+    lo, hi = cfg.order_window_h
+    if len(segments) == 1:
+        per_seg = counts[:, None]
+    else:
+        p = np.array([(b - a) / (hi - lo) for a, b in segments])
+        per_seg = rng.multinomial(counts, p / p.sum())
+    out = []
+    for j, (a, b) in enumerate(segments):
+        n = per_seg[:, j]
+        total = int(n.sum())
+        if not total:
+            continue
+        village = np.repeat(villages, n)
+        t = 24.0 * day + rng.uniform(a, b, total)
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(route, weights=n, minlength=n_routes)).astype(np.int64)])
+        out.append(Chunk(village, t, bounds))
+    return out

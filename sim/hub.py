@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from .batches import Lots, Parcels
+from .batches import Chunk, Lots, ParcelQueue
 from .config import HubConfig
 
 
@@ -54,13 +54,12 @@ class Hub:
         self.route_of_village = route_of_village
         self.sorters = simpy.Resource(env, capacity=cfg.sorters)
         self.draws = sort_draws
-        self.queues = [Parcels.empty() for _ in range(n_routes)]
+        self.queues = [ParcelQueue() for _ in range(n_routes)]
         self.cold_factor = cold_factor          # per crop: cold shelf life / ambient shelf life
         # parcels
         self.in_sorting = 0
         self.parcels_in = 0
         self.lot_waits_h: list[float] = []
-        self.lot_sizes: list[int] = []
         self.sort_wait_parcel_h = 0.0
         self._n = 0                              # parcels in the hub (sorting + route queues)
         self._area = 0.0                         # integral of _n over time (parcel-hours)
@@ -83,49 +82,51 @@ class Hub:
         self._t = now
         self._n += delta
 
-    def receive_parcels(self, parcels: Parcels) -> None:
-        """A trunk unloads: stamp hub arrival, split by route and start one sort lot per route."""
-        n = len(parcels)
+    def receive(self, chunks: list[Chunk]) -> None:
+        """A trunk unloads: one sort lot per route (the chunks are grouped by route)."""
+        n = sum(len(c) for c in chunks)
         if n == 0:
             return
-        parcels.t_hub = np.full(n, float(self.env.now))
+        now = float(self.env.now)
         self._count(n)
         self.parcels_in += n
-        self._stamp_sum += n * float(self.env.now)
         self.in_sorting += n
-        route = self.route_of_village[parcels.village]
-        order = np.argsort(route, kind="stable")
-        bounds = np.searchsorted(route[order], np.arange(len(self.queues) + 1))
+        self._stamp_sum += n * now
         for r in range(len(self.queues)):
-            lo, hi = bounds[r], bounds[r + 1]
-            if hi > lo:
-                self.env.process(self.sort_lot(r, parcels.select(order[lo:hi])))
+            parts = [(c.village[c.bounds[r]:c.bounds[r + 1]], c.t_order[c.bounds[r]:c.bounds[r + 1]])
+                     for c in chunks if c.bounds[r + 1] > c.bounds[r]]
+            if not parts:
+                continue
+            if len(parts) == 1:
+                village, t_order = parts[0]
+            else:
+                village = np.concatenate([p[0] for p in parts])
+                t_order = np.concatenate([p[1] for p in parts])
+            self.env.process(self.sort_lot(r, village, t_order, now))
 
-    def sort_lot(self, route: int, lot: Parcels):
+    def sort_lot(self, route: int, village: np.ndarray, t_order: np.ndarray, t_in: float):
         """Process: one lot waits for a sorter, is sorted, and joins its route's queue."""
-        arrived = self.env.now
-        n = len(lot)
+        n = len(village)
         with self.sorters.request() as req:
             yield req
-            wait = self.env.now - arrived
+            wait = self.env.now - t_in
             self.lot_waits_h.append(wait)
-            self.lot_sizes.append(n)
             self.sort_wait_parcel_h += wait * n
-            mean_h = n / self.cfg.sort_rate_parcels_per_h
-            yield self.env.timeout(mean_h * self.draws.next())
+            yield self.env.timeout(n / self.cfg.sort_rate_parcels_per_h * self.draws.next())
         self.in_sorting -= n
-        self.queues[route].extend(lot)
+        self.queues[route].push(village, t_order, t_in)
 
-    def dispatch(self, route: int, n: int) -> Parcels:
-        """Hand the first ``n`` sorted parcels of a route to a departing vehicle."""
-        out = self.queues[route].pop_front(n)
-        if len(out):
-            self._count(-len(out))
-            self.parcels_out += len(out)
-            stamps = float(out.t_hub.sum())
+    def dispatch(self, route: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Hand the first ``n`` sorted parcels of a route to a departing vehicle:
+        (villages, order times)."""
+        village, t_order, stamps = self.queues[route].pop(n)
+        k = len(village)
+        if k:
+            self._count(-k)
+            self.parcels_out += k
             self._stamp_sum -= stamps
-            self.time_in_hub_h += len(out) * float(self.env.now) - stamps
-        return out
+            self.time_in_hub_h += k * float(self.env.now) - stamps
+        return village, t_order
 
     @property
     def parcels_waiting(self) -> int:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from .batches import Lots, Parcels
+from .batches import Lots
+from .leadtime import LeadTimes
 from .config import LastMileConfig, VehicleType
 from .hub import Hub
 
@@ -48,9 +49,18 @@ class Ledger:
     trip_km: list = field(default_factory=list)
     load_in: list = field(default_factory=list)
     load_out: list = field(default_factory=list)
-    arrivals_h: list = field(default_factory=list)     # per-parcel arrival at the station
-    t_order_h: list = field(default_factory=list)      # per-parcel order time (same order)
-    t_hub_h: list = field(default_factory=list)        # per-parcel hub arrival (same order)
+    lead: LeadTimes = field(default_factory=LeadTimes)  # order to arrival at the station, delivered parcels
+    delivered: int = 0
+    on_vehicles_at_end: int = 0     # loaded, but their station is reached after the horizon
+    stop_arrivals_h: list = field(default_factory=list)   # per trip: arrival time at each stop reached
+    stop_parcels: list = field(default_factory=list)      # per trip: parcels unloaded at each of those stops
+
+    def delivered_by_day(self, horizon_d: int) -> np.ndarray:
+        """Parcels delivered on each day."""
+        if not self.stop_arrivals_h:
+            return np.zeros(horizon_d, dtype=np.int64)
+        day = np.minimum((np.concatenate(self.stop_arrivals_h) // 24.0).astype(np.int64), horizon_d - 1)
+        return np.bincount(day, weights=np.concatenate(self.stop_parcels), minlength=horizon_d).round().astype(np.int64)
     produce_on_board_kg: float = 0.0
 
 
@@ -58,7 +68,7 @@ class LastMile:
     """All routes of the county, their vehicles and the produce waiting at stations."""
 
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
-                 routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int,
+                 routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
                  available: np.ndarray, travel_factor: np.ndarray, on_spoil):
         self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
         self.parcel_kg = parcel_kg
@@ -70,6 +80,8 @@ class LastMile:
         self.travel_factor = travel_factor  # (draws,), cycled through by trip count
         self.on_spoil = on_spoil
         self.ledger = Ledger()
+        self.horizon_d = horizon_d
+        self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
         self._draw = 0
 
@@ -84,10 +96,8 @@ class LastMile:
     def purge(self) -> None:
         now = self.env.now
         for s in self.stations:
-            if len(s):
-                spoiled = s.split(s.t_expiry < now)
-                if len(spoiled):
-                    self.on_spoil(spoiled)
+            if len(s) and s.a[Lots.T_EXPIRY].min() < now:
+                self.on_spoil(s.split(s.t_expiry < now))
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
@@ -136,8 +146,8 @@ class LastMile:
         cfg = self.cfg
         n = 0
         if deliver:
-            parcels = self.hub.dispatch(route.index, self.capacity_parcels)
-            n = len(parcels)
+            village, t_order = self.hub.dispatch(route.index, self.capacity_parcels)
+            n = len(village)
         station = self.stations[route.index]
         ready = None
         if (cfg.backhaul or not deliver) and len(station):
@@ -148,14 +158,14 @@ class LastMile:
             return None
         S = len(route.stops)
         if n:
-            pos = self.position[parcels.village]
+            pos = self.position[village]
             counts = np.bincount(pos, minlength=S)
             dwell = counts * cfg.handling_h_per_parcel + (counts > 0) * cfg.stop_h
         else:
             counts = np.zeros(S, dtype=np.int64)
             dwell = np.zeros(S)
         if ready is not None:
-            lot_pos = self.position[station.village[ready]]
+            lot_pos = self.position[station.a[Lots.VILLAGE, ready].astype(np.intp)]
             dwell[lot_pos] = cfg.stop_h + counts[lot_pos] * cfg.handling_h_per_parcel
         f = self.travel_factor[self._draw % len(self.travel_factor)]
         self._draw += 1
@@ -166,8 +176,7 @@ class LastMile:
         if deliver:
             led.left_behind += len(self.hub.queues[route.index])
         if n:
-            led.arrivals_h.append(arrive[pos])
-            led.t_order_h.append(parcels.t_order)
+            self._deliver(arrive, counts, pos, t_order)
             led.parcels_carried += n
             led.parcel_kg_carried += n * self.parcel_kg
         produce, reserved = (self._collect(station, ready, lot_pos, arrive, n - np.cumsum(counts))
@@ -185,33 +194,58 @@ class LastMile:
         led.trip_km.append(km)
         return duration, produce, reserved
 
+    def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray) -> None:
+        """Book the parcels of a trip: delivered when their station is reached within
+        the horizon (lead time per parcel), otherwise still on the vehicle at the end."""
+        led = self.ledger
+        if arrive[-1] <= self.horizon_h:  # arrival times rise along the route
+            led.lead.add(arrive[pos] - t_order)
+            led.delivered += len(pos)
+            led.stop_arrivals_h.append(arrive)
+            led.stop_parcels.append(counts)
+        else:
+            in_time = arrive <= self.horizon_h
+            ok = in_time[pos]
+            led.lead.add(arrive[pos[ok]] - t_order[ok])
+            led.delivered += int(ok.sum())
+            led.on_vehicles_at_end += int((~ok).sum())
+            led.stop_arrivals_h.append(arrive[in_time])
+            led.stop_parcels.append(counts[in_time])
+
     def _collect(self, station: Lots, ready: np.ndarray, lot_pos: np.ndarray, arrive: np.ndarray,
                  on_board_after: np.ndarray):
         """Collect ready produce along the route with the room left after each stop's
         parcels are unloaded (and no more than the hub can store). Produce that has
-        spoiled by the time the vehicle reaches its station is left behind as spoiled."""
-        stale = station.t_expiry[ready] < arrive[lot_pos]
-        if stale.any():
-            mask = np.zeros(len(station), dtype=bool)
-            mask[ready[stale]] = True
-            self.on_spoil(station.split(mask))
-            ready = np.flatnonzero(station.t_offer <= self.env.now)
-            lot_pos = self.position[station.village[ready]]
-            if not len(ready):
-                return Lots.empty(), 0.0
-        order = np.lexsort((station.t_offer[ready], lot_pos))
-        lots_idx = ready[order]
-        kg = station.kg[lots_idx]
+        spoiled by the time the vehicle reaches its station is left behind as spoiled.
+        The station's lots are rebuilt once."""
+        a = station.a
+        stale = a[Lots.T_EXPIRY, ready] < arrive[lot_pos]
+        good, gpos = ready[~stale], lot_pos[~stale]
+        order = np.lexsort((a[Lots.T_OFFER, good], gpos))
+        idx = good[order]
+        kg = a[Lots.KG, idx]
         room = self.vehicle.capacity_kg - self.parcel_kg * on_board_after
-        room = np.maximum(np.minimum(room, self.hub.free_kg()), 0.0)[lot_pos[order]]
+        room = np.maximum(np.minimum(room, self.hub.free_kg()), 0.0)[gpos[order]]
         s = np.cumsum(kg)
         # greedy along the route, C_j = min(C_{j-1} + kg_j, room_j), in closed form
         c = s + np.minimum(0.0, np.minimum.accumulate(room - s))
-        take = np.clip(np.diff(c, prepend=0.0), 0.0, kg)
+        take = c.copy()
+        take[1:] -= c[:-1]
+        np.clip(take, 0.0, kg, out=take)
         pick = take > 0
-        if not pick.any():
+        if stale.any():
+            self.on_spoil(Lots._wrap(a[:, ready[stale]]))
+        if not pick.any() and not stale.any():
             return Lots.empty(), 0.0
-        produce = station.take_kg(lots_idx[pick], take[pick])
+        produce = Lots._wrap(a[:, idx[pick]])
+        produce.a[Lots.KG] = take[pick]
+        left = a[Lots.KG].copy()
+        left[idx] -= take
+        left[ready[stale]] = 0.0
+        keep = left > 0.0  # lots taken whole are exactly zero
+        rest = a[:, keep]
+        rest[Lots.KG] = left[keep]
+        station.a = rest
         reserved = produce.total_kg
         self.hub.reserved_kg += reserved
         self.ledger.produce_kg_carried += reserved

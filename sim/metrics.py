@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import ConservationError
+from .leadtime import LeadTimes
 from .model import CountyModel
 
 KPI_COLUMNS = (
@@ -41,7 +42,7 @@ class RunResult:
     """The outcome of one replication: KPIs, daily series and per-parcel/per-trip detail."""
     kpis: dict
     daily: dict
-    lead_time_h: np.ndarray
+    lead: LeadTimes
     load_in: np.ndarray
     load_out: np.ndarray
     costs: dict
@@ -52,17 +53,18 @@ def _cat(parts) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def conservation(model: CountyModel, delivered: int, on_vehicles: int, sold_kg: float) -> dict:
+def conservation(model: CountyModel, sold_kg: float) -> dict:
     """Count every parcel and kilogram where it is at the end; raise
     :class:`ConservationError` if the books do not balance."""
     hub, trunk, lm = model.hub, model.trunk, model.lastmile
     ordered = int(model.counts.sum())
+    delivered = lm.ledger.delivered
     places = {
-        "warehouse": len(trunk.warehouse),
+        "warehouse": sum(len(c) for c in trunk.warehouse),
         "trunk": trunk.ledger.parcels_in_transit,
         "hub_sorting": hub.in_sorting,
-        "hub_queues": hub.parcels_waiting,
-        "vehicles": on_vehicles,
+        "hub_queues": sum(q.count() for q in hub.queues),
+        "vehicles": lm.ledger.on_vehicles_at_end,
     }
     in_system = sum(places.values())
     if ordered != delivered + in_system:
@@ -81,7 +83,7 @@ def conservation(model: CountyModel, delivered: int, on_vehicles: int, sold_kg: 
     if abs(gap) > 1e-9 * max(1.0, offered):
         raise ConservationError(f"produce not conserved: offered {offered:.6f} kg != sold {sold_kg:.6f} + "
                                 f"spoiled {spoiled:.6f} + in system {in_system_kg:.6f} {stocks} (gap {gap:.3g} kg)")
-    return dict(parcels_ordered=ordered, parcels_in_system=in_system, parcel_places=places,
+    return dict(parcels_ordered=ordered, parcels_delivered=delivered, parcels_in_system=in_system, parcel_places=places,
                 produce_offered_kg=offered, produce_spoiled_kg=spoiled, produce_in_system_kg=in_system_kg,
                 produce_places=stocks)
 
@@ -138,17 +140,13 @@ def evaluate(model: CountyModel) -> RunResult:
     T = model.horizon_h
     days = sc.horizon_d
     lm, tr, hub, net = model.lastmile.ledger, model.trunk.ledger, model.hub, model.plan.network
-    arrivals = _cat(lm.arrivals_h)
-    t_order = _cat(lm.t_order_h)
-    done = arrivals <= T
-    delivered = int(done.sum())
-    on_vehicles = int((~done).sum())
-    lead = arrivals[done] - t_order[done]
     sold_lots_kg = _cat([lots.kg for lots in tr.sold])
     sold_t = _cat(tr.sold_t_h)
     sold_crop = _cat([lots.crop for lots in tr.sold]).astype(np.int64)
     sold_kg = float(sold_lots_kg.sum())
-    checks = conservation(model, delivered, on_vehicles, sold_kg)
+    checks = conservation(model, sold_kg)
+    delivered = checks["parcels_delivered"]
+    lead = lm.lead
     c = costs(model, delivered)
     price = np.array([crop.price_cny_per_kg for crop in sc.crops])
     revenue = float((sold_lots_kg * price[sold_crop]).sum()) if len(sold_crop) else 0.0
@@ -166,8 +164,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "inbound_parcels_in_system": checks["parcels_in_system"],
         "inbound_parcels_per_resident_y": (checks["parcels_ordered"] / residents_served * 365.0 / days
                                            if residents_served else 0.0),
-        "inbound_lead_time_mean_h": float(lead.mean()) if len(lead) else float("nan"),
-        "inbound_lead_time_p95_h": float(np.quantile(lead, 0.95)) if len(lead) else float("nan"),
+        "inbound_lead_time_mean_h": lead.mean_h,
+        "inbound_lead_time_p95_h": lead.quantile_h(0.95),
         "outbound_produce_offered_kg": checks["produce_offered_kg"],
         "outbound_produce_sold_kg": sold_kg,
         "outbound_produce_spoiled_kg": spoiled,
@@ -194,7 +192,7 @@ def evaluate(model: CountyModel) -> RunResult:
     daily = {
         "day": np.arange(days),
         "parcels_ordered": model.counts.sum(axis=1),
-        "parcels_delivered": np.bincount(day_of(arrivals[done]), minlength=days)[:days],
+        "parcels_delivered": lm.delivered_by_day(days),
         "produce_offered_kg": model.offered_kg_day,
         "produce_sold_kg": np.bincount(day_of(sold_t), weights=sold_lots_kg, minlength=days)[:days],
         # produce found spoiled at midnight belongs to the day that ended

@@ -106,10 +106,13 @@ class CountyModel:
         s2 = np.log1p(cv**2)
         travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), 4096) if cv > 0 else np.ones(1)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, available, travel, self._spoil)
+                                 net.n, sc.horizon_d, available, travel, self._spoil)
         self.days = DayLog([], [], [], [])
         self.offered_kg_day = self.offers_kg.sum(axis=(0, 2))
-        self._served = net.served_idx
+        # served villages in route and stop order: a day's orders come out grouped by route
+        self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
+            if self.plan.routes else np.empty(0, np.int64)
+        self._ordering_route = self.plan.route_of_village[self._ordering]
         # growers with a station, grouped by route, for handing each day's offers to the stations
         self._growers_by_route = []
         for c in range(len(sc.crops)):
@@ -123,7 +126,7 @@ class CountyModel:
     def _spoil(self, lots: Lots) -> None:
         if len(lots):
             self.spoiled.append((float(self.env.now), lots.total_kg))
-            np.add.at(self.spoiled_by_crop, lots.crop, lots.kg)
+            self.spoiled_by_crop += np.bincount(lots.crop, weights=lots.kg, minlength=len(self.spoiled_by_crop))
 
     def _day(self, horizon_d: int):
         """Process: at each midnight, log the day that ended, clear out spoiled produce,
@@ -131,13 +134,16 @@ class CountyModel:
         sc = self.scenario
         rng_times = self.streams["order_times"]
         offer_h = np.array([c.offer_h for c in sc.crops])
+        segments = demand.order_segments(sc.demand, [h - sc.trunk.cutoff_before_departure_h
+                                                     for h in sc.trunk.departures_h])
         for day in range(horizon_d):
             if day:
                 yield self.env.timeout(24.0)
                 self._end_of_day()
-            counts = self.counts[day, self._served]
+            counts = self.counts[day, self._ordering]
             if counts.any():
-                self.trunk.order(demand.order_times(sc.demand, day, self._served, counts, rng_times))
+                self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,
+                                                     len(self.plan.routes), counts, segments, rng_times))
             for c, (idx, bounds) in enumerate(self._growers_by_route):
                 if not self._offer_days[c, day]:
                     continue
@@ -153,7 +159,7 @@ class CountyModel:
     def _end_of_day(self) -> None:
         self.lastmile.purge()
         self._spoil(self.hub.purge())
-        self.days.warehouse_parcels.append(len(self.trunk.warehouse))
+        self.days.warehouse_parcels.append(self.trunk.warehouse_parcels)
         self.days.hub_parcels.append(self.hub.in_sorting + self.hub.parcels_waiting)
         self.days.station_kg.append(self.lastmile.station_produce_kg)
         self.days.hub_kg.append(self.hub.produce_kg)

@@ -31,7 +31,7 @@ _SYM_RTOL = 1e-9  # relative tolerance of the symmetry check on dist
 
 
 def _check_dist(dist: np.ndarray, name: str = "dist", symmetric: bool = True) -> np.ndarray:
-    """Return `dist` as a float array; raise ValueError unless square, finite, >= 0 (and symmetric)."""
+    """Return `dist` as floats; ValueError unless square, finite, >= 0 (and symmetric)."""
     arr = np.asarray(dist, dtype=float)
     if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
         raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {arr.shape}")
@@ -54,7 +54,7 @@ def _check_dist(dist: np.ndarray, name: str = "dist", symmetric: bool = True) ->
 
 
 def _check_route(route: Sequence[int], n_nodes: int, name: str = "route") -> list[int]:
-    """Return `route` as a list of ints; raise ValueError on the depot, out-of-range or repeated nodes."""
+    """Return `route` as a list of ints; ValueError on the depot, out-of-range or repeated nodes."""
     nodes = [int(v) for v in route]
     for v in nodes:
         if not 1 <= v < n_nodes:
@@ -113,7 +113,9 @@ def _check_duration_inputs(
     if time is not None:
         time_h = _check_dist(time, name="time", symmetric=False)
         if time_h.shape[0] != n_nodes:
-            raise ValueError(f"time must have shape {(n_nodes, n_nodes)} like dist, got {time_h.shape}")
+            raise ValueError(
+                f"time must have shape {(n_nodes, n_nodes)} like dist, got {time_h.shape}"
+            )
     if service_h is None:
         svc_h = np.zeros(n_nodes)
     else:
@@ -127,7 +129,9 @@ def _check_duration_inputs(
         if not max_route_h >= 0:  # also rejects NaN
             raise ValueError(f"max_route_h must be >= 0, got {max_route_h!r}")
         if time_h is None:
-            raise ValueError("max_route_h was given but time is None; pass the travel-time matrix (h)")
+            raise ValueError(
+                "max_route_h was given but time is None; pass the travel-time matrix (h)"
+            )
     return time_h, svc_h, max_route_h
 
 
@@ -157,8 +161,9 @@ def _duration_h(route: Sequence[int], time_h: np.ndarray, svc_h: np.ndarray) -> 
 
 
 def route_length(route: Sequence[int], dist: np.ndarray) -> float:
-    """Length of the closed route depot -> route... -> depot (same unit as dist). Empty route -> 0.0.
+    """Length of the closed route depot -> route... -> depot (same unit as dist).
 
+    Empty route -> 0.0.
     `route` holds village indices 1..n (no depot, no repeats); dist is (n+1, n+1).
     """
     arr = _check_dist(dist, symmetric=False)
@@ -171,7 +176,7 @@ def route_length(route: Sequence[int], dist: np.ndarray) -> float:
 
 
 def nearest_neighbour(dist: np.ndarray, nodes: Sequence[int] | None = None) -> list[int]:
-    """Tour through `nodes` (default 1..n) starting from the depot, always going to the nearest unvisited node.
+    """Tour through `nodes` (default 1..n) from the depot, always to the nearest unvisited node.
 
     Ties are broken by the lowest node index (deterministic). Returns a permutation of `nodes`.
     """
@@ -227,7 +232,7 @@ def two_opt(route: Sequence[int], dist: np.ndarray, max_passes: int = 50) -> lis
 
 
 def _or_opt(route: list[int], dist: np.ndarray, max_passes: int) -> list[int]:
-    """Unvalidated or-opt: move segments of 1-3 villages (optionally reversed) elsewhere in the tour."""
+    """Unvalidated or-opt: move segments of 1-3 villages (maybe reversed) elsewhere in the tour."""
     m = len(route)
     if m < 3:
         return list(route)
@@ -450,7 +455,8 @@ def plan_routes(
     Arguments as in savings(); unknown method -> ValueError.
     """
     if method not in _METHODS:
-        raise ValueError(f"unknown method {method!r}; allowed values are {', '.join(map(repr, _METHODS))}")
+        allowed = ", ".join(map(repr, _METHODS))
+        raise ValueError(f"unknown method {method!r}; allowed values are {allowed}")
     arr = _check_dist(dist)
     n_nodes = arr.shape[0]
     dem, cap = _check_loads(demand, capacity, n_nodes)

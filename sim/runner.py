@@ -88,7 +88,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     if figures:
         from .plots import write_figures
         first = result.first
-        written += write_figures(out / "figures", first.daily, first.lead_time_h, first.load_in,
+        written += write_figures(out / "figures", first.daily, first.lead, first.load_in,
                                  first.load_out, network_for_plot(result.plan))
     sc = result.scenario
     manifest = {

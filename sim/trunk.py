@@ -5,12 +5,13 @@ there."""
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
-from .batches import Lots, Parcels
+from .batches import Chunk, Lots
 from .config import CityConfig, TrunkConfig
 from .hub import Hub
 
@@ -35,20 +36,22 @@ class Trunk:
                  parcel_kg: float, on_spoil):
         self.env, self.cfg, self.city, self.hub = env, cfg, city, hub
         self.parcel_kg = parcel_kg
-        self.warehouse = Parcels.empty()   # sorted by order time
+        self.warehouse: deque[Chunk] = deque()   # in order-time order
+        self.warehouse_parcels = 0
         self.on_spoil = on_spoil
         self.ledger = TrunkLedger()
         self.to_hub_h = city.warehouse_km / cfg.speed_kmh
         self.to_market_h = city.market_km / cfg.speed_kmh
-        per_truck = min(cfg.truck_capacity_parcels, math.floor(cfg.truck_capacity_kg / parcel_kg))
-        self.truck_parcels = max(0, per_truck)
+        self.truck_parcels = max(0, min(cfg.truck_capacity_parcels, math.floor(cfg.truck_capacity_kg / parcel_kg)))
 
     @property
     def km_per_truck_run(self) -> float:
         return self.city.warehouse_km + self.city.market_km + self.city.market_to_warehouse_km
 
-    def order(self, parcels: Parcels) -> None:
-        self.warehouse.extend(parcels)
+    def order(self, chunks: list[Chunk]) -> None:
+        for ch in chunks:
+            self.warehouse.append(ch)
+            self.warehouse_parcels += len(ch)
 
     def start(self, horizon_d: int) -> None:
         self.env.process(self._schedule(horizon_d))
@@ -63,33 +66,63 @@ class Trunk:
                     yield self.env.timeout(t - self.env.now)
                 self._depart()
 
+    def _take(self, cutoff: float, capacity: int) -> list[Chunk]:
+        """Parcels ordered by ``cutoff``, oldest first, up to ``capacity``."""
+        taken, n, wh = [], 0, self.warehouse
+        route_of = self.hub.route_of_village
+        while wh and n < capacity:
+            ch = wh[0]
+            if ch.t_max <= cutoff and n + len(ch) <= capacity:
+                taken.append(wh.popleft())
+                n += len(ch)
+                continue
+            eligible = ch.t_order <= cutoff
+            k = int(eligible.sum())
+            if k == 0:
+                break
+            room = capacity - n
+            if k > room:  # the truck fills up: the earliest orders go
+                idx = np.flatnonzero(eligible)
+                first = idx[np.argpartition(ch.t_order[idx], room - 1)[:room]]
+                eligible = np.zeros(len(ch), dtype=bool)
+                eligible[first] = True
+                k = room
+            part, rest = ch.split(eligible, route_of)
+            taken.append(part)
+            n += k
+            if len(rest):
+                wh[0] = rest
+            else:
+                wh.popleft()
+            break  # the truck is full, or what is left of this chunk (and all after it) is too late
+        self.warehouse_parcels -= n
+        return taken
+
     def _depart(self) -> None:
         cfg = self.cfg
-        now = self.env.now
-        cutoff = now - cfg.cutoff_before_departure_h
-        eligible = int(np.searchsorted(self.warehouse.t_order, cutoff, side="right"))
-        n = min(eligible, cfg.trucks_per_departure * self.truck_parcels)
+        cutoff = self.env.now - cfg.cutoff_before_departure_h
+        chunks = self._take(cutoff, cfg.trucks_per_departure * self.truck_parcels)
+        n = sum(len(c) for c in chunks)
         trucks_for_parcels = math.ceil(n / self.truck_parcels) if n else 0
         trucks_for_produce = min(cfg.trucks_per_departure,
                                  math.ceil(self.hub.produce_kg / cfg.truck_capacity_kg))
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return
-        parcels = self.warehouse.pop_front(n)
         led = self.ledger
         led.runs += 1
         led.truck_runs += trucks
         led.parcels_carried += n
         led.parcel_kg_carried += n * self.parcel_kg
         led.parcels_in_transit += n
-        self.env.process(self._run(parcels, trucks))
+        self.env.process(self._run(chunks, n, trucks))
 
-    def _run(self, parcels: Parcels, trucks: int):
+    def _run(self, chunks: list[Chunk], n: int, trucks: int):
         """Process: one run of ``trucks`` trucks, warehouse -> hub -> market."""
         led = self.ledger
         yield self.env.timeout(self.to_hub_h)
-        led.parcels_in_transit -= len(parcels)
-        self.hub.receive_parcels(parcels)
+        led.parcels_in_transit -= n
+        self.hub.receive(chunks)
         yield self.env.timeout(self.cfg.unload_h)
         t_market = self.env.now + self.to_market_h
         lots = self.hub.load_trunk(trucks * self.cfg.truck_capacity_kg, t_market)

@@ -8,7 +8,7 @@ import pytest
 import simpy
 from scipy import stats
 
-from sim.batches import Parcels
+from sim.batches import Chunk
 from sim.config import HubConfig, Scenario
 from sim.hub import Hub, UnitDraws
 from sim.metrics import run_replication
@@ -38,7 +38,7 @@ def simulate_mmc(servers: int, rho: float, seed: int, jobs: int = 6000, warmup: 
     def arrivals():
         for g in gaps:
             yield env.timeout(g)
-            hub.receive_parcels(Parcels(np.zeros(1, np.int64), np.zeros(1), np.zeros(1)))
+            hub.receive([Chunk(np.zeros(1, np.int64), np.zeros(1), np.array([0, 1]))])
 
     env.process(arrivals())
     env.run()

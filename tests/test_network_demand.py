@@ -9,7 +9,7 @@ from scipy import stats
 
 from conftest import with_
 from sim.config import CalendarEvent, CountyConfig, Crop, DemandConfig, Scenario
-from sim.demand import daily_means, draw_counts, order_times, season_multiplier
+from sim.demand import daily_means, draw_counts, order_chunks, order_segments, season_multiplier
 from sim.errors import InputError
 from sim.harvest import daily_offers_kg, harvest_share, season_length_d
 from sim.model import plan
@@ -114,15 +114,25 @@ def test_order_counts_have_the_configured_mean_and_dispersion(dist, k):
     assert x.var() == pytest.approx(expected_var, rel=0.03)
 
 
-def test_order_times_are_sorted_uniform_over_the_window():
+def test_order_chunks_are_uniform_over_the_window_and_split_at_cutoffs():
     cfg = DemandConfig(order_window_h=(8.0, 22.0))
-    p = order_times(cfg, 3, np.array([4, 9]), np.array([3000, 1000]), np.random.default_rng(1))
-    assert len(p) == 4000 and np.all(np.diff(p.t_order) >= 0)
-    assert p.t_order.min() >= 72 + 8 and p.t_order.max() <= 72 + 22
-    assert (p.village == 4).sum() == 3000
-    assert stats.kstest((p.t_order - 80) / 14, "uniform").pvalue > 0.001
-    # the villages are not in blocks: both appear among the early orders
-    assert set(p.village[:100]) == {4, 9}
+    segs = order_segments(cfg, [16.0, 20.0 - 24.0, 30.0])  # 16:00; -4:00 = 20:00; 30:00 = 06:00 (outside)
+    assert segs == [(8.0, 16.0), (16.0, 20.0), (20.0, 22.0)]
+    villages = np.array([4, 9, 2])
+    route = np.array([0, 0, 1])
+    chunks = order_chunks(cfg, 3, villages, route, 2, np.array([3000, 1000, 500]), segs, np.random.default_rng(1))
+    assert len(chunks) == 3
+    t = np.concatenate([c.t_order for c in chunks])
+    v = np.concatenate([c.village for c in chunks])
+    assert len(t) == 4500 and (v == 4).sum() == 3000 and (v == 2).sum() == 500
+    for c, (a, b) in zip(chunks, segs):
+        assert c.t_order.min() >= 72 + a and c.t_order.max() < 72 + b
+        # grouped by route: route 0's villages first, then route 1's
+        assert set(c.village[: c.bounds[1]]) <= {4, 9} and set(c.village[c.bounds[1]:]) <= {2}
+        assert c.bounds[-1] == len(c)
+    assert stats.kstest((t - 80) / 14, "uniform").pvalue > 0.001
+    # the stretches get their share of each village's orders
+    assert len(chunks[0]) / 4500 == pytest.approx(8 / 14, abs=0.03)
 
 
 def test_harvest_curve_sums_to_one_season_and_peaks_3_to_5x_the_yearly_mean():
