@@ -64,9 +64,10 @@ class ParcelQueue:
             self._segs.append((village, t_order, t_in))
             self.n += len(village)
 
-    def pop(self, n: int) -> tuple[np.ndarray, np.ndarray, float]:
-        """Remove the first ``n`` parcels (all if fewer): (villages, order times, sum of
-        their times of joining the queue)."""
+    def pop(self, n: int) -> tuple[list, list, float]:
+        """Remove the first ``n`` parcels (all if fewer): (village arrays, order-time
+        arrays, sum of their times of joining the queue). The arrays are the queue's
+        own segments (views), so nothing is copied here."""
         vs, ts, stamps, need = [], [], 0.0, min(int(n), self.n)
         self.n -= need
         while need:
@@ -80,11 +81,7 @@ class ParcelQueue:
             ts.append(t)
             stamps += len(v) * t_in
             need -= len(v)
-        if not vs:
-            return np.empty(0, np.int64), np.empty(0), 0.0
-        if len(vs) == 1:
-            return vs[0], ts[0], stamps
-        return np.concatenate(vs), np.concatenate(ts), stamps
+        return vs, ts, stamps
 
 
 class Lots:

@@ -69,7 +69,9 @@ def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.nd
         if not total:
             continue
         village = np.repeat(villages, n)
-        t = 24.0 * day + rng.uniform(a, b, total)
+        t = rng.random(total)
+        t *= b - a
+        t += 24.0 * day + a
         bounds = np.concatenate([[0], np.cumsum(np.bincount(route, weights=n, minlength=n_routes)).astype(np.int64)])
         out.append(Chunk(village, t, bounds))
     return out

@@ -95,18 +95,13 @@ class Hub:
         for r in range(len(self.queues)):
             parts = [(c.village[c.bounds[r]:c.bounds[r + 1]], c.t_order[c.bounds[r]:c.bounds[r + 1]])
                      for c in chunks if c.bounds[r + 1] > c.bounds[r]]
-            if not parts:
-                continue
-            if len(parts) == 1:
-                village, t_order = parts[0]
-            else:
-                village = np.concatenate([p[0] for p in parts])
-                t_order = np.concatenate([p[1] for p in parts])
-            self.env.process(self.sort_lot(r, village, t_order, now))
+            if parts:
+                self.env.process(self.sort_lot(r, parts, now))
 
-    def sort_lot(self, route: int, village: np.ndarray, t_order: np.ndarray, t_in: float):
-        """Process: one lot waits for a sorter, is sorted, and joins its route's queue."""
-        n = len(village)
+    def sort_lot(self, route: int, parts: list, t_in: float):
+        """Process: one lot (a route's share of a truckload, as (villages, order
+        times) parts) waits for a sorter, is sorted, and joins its route's queue."""
+        n = sum(len(p[0]) for p in parts)
         with self.sorters.request() as req:
             yield req
             wait = self.env.now - t_in
@@ -114,13 +109,14 @@ class Hub:
             self.sort_wait_parcel_h += wait * n
             yield self.env.timeout(n / self.cfg.sort_rate_parcels_per_h * self.draws.next())
         self.in_sorting -= n
-        self.queues[route].push(village, t_order, t_in)
+        for village, t_order in parts:
+            self.queues[route].push(village, t_order, t_in)
 
-    def dispatch(self, route: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def dispatch(self, route: int, n: int) -> tuple[list, list]:
         """Hand the first ``n`` sorted parcels of a route to a departing vehicle:
-        (villages, order times)."""
+        (village arrays, order-time arrays)."""
         village, t_order, stamps = self.queues[route].pop(n)
-        k = len(village)
+        k = sum(len(v) for v in village)
         if k:
             self._count(-k)
             self.parcels_out += k

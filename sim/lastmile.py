@@ -2,8 +2,10 @@
 parcels up to capacity (first in, first out), unload at each station and, with the
 room that frees up, collect the produce waiting there on the way back (backhaul).
 
-A trip is one SimPy process: its stop times are computed as arrays when it leaves,
-so no event is spent on a stop or a parcel.
+All vehicles leaving at one time are worked out together as arrays over the
+stops of every route: arrival times, deliveries and collections are known when
+they leave. A vehicle's return is one SimPy event (it frees the vehicle and
+unloads its produce at the hub); no event is spent on a stop or a parcel.
 """
 from __future__ import annotations
 
@@ -13,9 +15,9 @@ import numpy as np
 import simpy
 
 from .batches import Lots
-from .leadtime import LeadTimes
 from .config import LastMileConfig, VehicleType
 from .hub import Hub
+from .leadtime import LeadTimes
 
 
 @dataclass
@@ -29,7 +31,6 @@ class Route:
 
     def __post_init__(self):
         self.km = float(self.leg_km.sum())
-        self.cum_leg_h = np.cumsum(self.leg_h[:-1])
         self.total_leg_h = float(self.leg_h.sum())
 
 
@@ -45,15 +46,16 @@ class Ledger:
     pickup_km: float = 0.0
     pickup_vehicle_days: int = 0
     left_behind: int = 0      # sorted parcels still waiting at the hub as a vehicle leaves, summed over trips
-    trip_start_h: list = field(default_factory=list)
-    trip_km: list = field(default_factory=list)
-    load_in: list = field(default_factory=list)
-    load_out: list = field(default_factory=list)
     lead: LeadTimes = field(default_factory=LeadTimes)  # order to arrival at the station, delivered parcels
     delivered: int = 0
     on_vehicles_at_end: int = 0     # loaded, but their station is reached after the horizon
-    stop_arrivals_h: list = field(default_factory=list)   # per trip: arrival time at each stop reached
-    stop_parcels: list = field(default_factory=list)      # per trip: parcels unloaded at each of those stops
+    produce_on_board_kg: float = 0.0
+    trip_start_h: list = field(default_factory=list)      # per departure: start time and km of all its trips
+    trip_km: list = field(default_factory=list)
+    load_in: list = field(default_factory=list)           # per departure: utilisation of each delivery trip
+    load_out: list = field(default_factory=list)
+    stop_arrivals_h: list = field(default_factory=list)   # per departure: arrival time at stops reached
+    stop_parcels: list = field(default_factory=list)      # per departure: parcels unloaded there
 
     def delivered_by_day(self, horizon_d: int) -> np.ndarray:
         """Parcels delivered on each day."""
@@ -61,7 +63,35 @@ class Ledger:
             return np.zeros(horizon_d, dtype=np.int64)
         day = np.minimum((np.concatenate(self.stop_arrivals_h) // 24.0).astype(np.int64), horizon_d - 1)
         return np.bincount(day, weights=np.concatenate(self.stop_parcels), minlength=horizon_d).round().astype(np.int64)
-    produce_on_board_kg: float = 0.0
+
+    def km_by_day(self, horizon_d: int) -> np.ndarray:
+        if not self.trip_start_h:
+            return np.zeros(horizon_d)
+        day = np.minimum((np.concatenate(self.trip_start_h) // 24.0).astype(np.int64), horizon_d - 1)
+        return np.bincount(day, weights=np.concatenate(self.trip_km), minlength=horizon_d)
+
+
+def _segmented_greedy(kg: np.ndarray, room: np.ndarray, seg: np.ndarray) -> np.ndarray:
+    """Kilograms taken from each lot when a vehicle takes lots in order and may hold
+    at most ``room[j]`` once it has reached lot j (room never falls along a route):
+    C_j = min(C_{j-1} + kg_j, room_j), restarting at each new ``seg`` (route).
+    Closed form: C_j = S_j + min(0, min_{k<=j} (room_k - S_k)) within the segment."""
+    if len(kg) == 0:
+        return kg.copy()
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    s = np.cumsum(kg)
+    base = np.repeat(np.r_[0.0, s[starts[1:] - 1]], np.diff(np.r_[starts, len(kg)]))
+    s -= base
+    x = np.minimum(room - s, 0.0)
+    # running minimum within segments: lift each segment below all earlier ones
+    seg_no = np.cumsum(np.r_[True, seg[1:] != seg[:-1]]) - 1
+    lift = 4.0 * (float(np.abs(x).max()) + 1.0)
+    y = np.minimum.accumulate(x - lift * seg_no) + lift * seg_no
+    c = s + np.minimum(y, 0.0)
+    take = c.copy()
+    take[1:] -= c[:-1]
+    take[starts] = c[starts]
+    return np.clip(take, 0.0, kg)
 
 
 class LastMile:
@@ -72,10 +102,6 @@ class LastMile:
                  available: np.ndarray, travel_factor: np.ndarray, on_spoil):
         self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
         self.parcel_kg = parcel_kg
-        self.stations = [Lots.empty() for _ in routes]       # produce waiting, per route
-        self.position = np.full(n_villages, -1, dtype=np.int64)
-        for r in routes:
-            self.position[r.stops] = np.arange(len(r.stops))
         self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (draws,), cycled through by trip count
         self.on_spoil = on_spoil
@@ -84,159 +110,208 @@ class LastMile:
         self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
         self._draw = 0
+        # every stop of every route as one array ("global stops")
+        R = len(routes)
+        self.n_routes = R
+        lengths = np.array([len(r.stops) for r in routes], dtype=np.int64)
+        self.first_stop = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if R else np.zeros(0, np.int64)
+        self.lengths = lengths
+        self.stop_route = np.repeat(np.arange(R), lengths)
+        self.stop_village = np.concatenate([r.stops for r in routes]).astype(np.int64) if R else np.zeros(0, np.int64)
+        self.stop_of_village = np.full(n_villages, -1, dtype=np.int64)
+        self.stop_of_village[self.stop_village] = np.arange(len(self.stop_village))
+        self.cum_leg_h = np.concatenate([np.cumsum(r.leg_h[:-1]) for r in routes]) if R else np.zeros(0)
+        self.route_leg_h = np.array([r.total_leg_h for r in routes])
+        self.route_km = np.array([r.km for r in routes])
+        self.back_at = np.zeros((R, cfg.vehicles_per_route))
+        self.stations = Lots.empty()        # produce waiting at every station
 
     # ---- produce at the stations --------------------------------------------------
-    def offer(self, route: int, lots: Lots) -> None:
-        self.stations[route].extend(lots)
+    def offer(self, lots: Lots) -> None:
+        self.stations.extend(lots)
 
     @property
     def station_produce_kg(self) -> float:
-        return float(sum(s.total_kg for s in self.stations))
+        return self.stations.total_kg
 
     def purge(self) -> None:
-        now = self.env.now
-        for s in self.stations:
-            if len(s) and s.a[Lots.T_EXPIRY].min() < now:
-                self.on_spoil(s.split(s.t_expiry < now))
+        """Produce that has spoiled at the stations by now leaves as spoiled."""
+        s = self.stations
+        if len(s) and s.a[Lots.T_EXPIRY].min() < self.env.now:
+            self.on_spoil(s.split(s.t_expiry < self.env.now))
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
-        for route in self.routes:
-            self.env.process(self._schedule(route, horizon_d, self.cfg.departures_h, deliver=True))
-            if not self.cfg.backhaul:
-                self.env.process(self._schedule(route, horizon_d, self.cfg.pickup_departures_h, deliver=False))
+        if self.n_routes and self.cfg.vehicles_per_route:
+            self.env.process(self._schedule(horizon_d))
 
-    def _schedule(self, route: Route, horizon_d: int, hours, deliver: bool):
-        """Process: at each departure time, every vehicle of the route that is
-        available today and back at the hub leaves if it has something to do."""
-        n_veh = self.cfg.vehicles_per_route
-        back_at = np.zeros(n_veh)
-        hours = sorted(hours)
+    def _schedule(self, horizon_d: int):
+        """Process: at each departure time, every available vehicle that is back at
+        the hub leaves if it has something to carry."""
+        cfg = self.cfg
+        deliver_at = set(cfg.departures_h)
+        pickup_at = set() if cfg.backhaul else set(cfg.pickup_departures_h)
+        hours = sorted(deliver_at | pickup_at)
         for day in range(horizon_d):
-            used_today = np.zeros(n_veh, dtype=bool)
+            used_for_pickup = np.zeros_like(self.back_at, dtype=bool)
             for h in hours:
                 t = 24.0 * day + h
                 if t > self.env.now:
                     yield self.env.timeout(t - self.env.now)
-                for v in range(n_veh):
-                    if back_at[v] > self.env.now or not self.available[v, day, route.index]:
-                        continue
-                    trip = self._load(route, deliver)
-                    if trip is None:
-                        break
-                    duration, produce, reserved = trip
-                    back_at[v] = self.env.now + duration
-                    used_today[v] = True
-                    if len(produce):  # parcels need no event: their arrival times are known
-                        self.env.process(self._drive(duration, produce, reserved))
-            if not deliver:
-                self.ledger.pickup_vehicle_days += int(used_today.sum())
+                for deliver in ([True] if h in deliver_at else []) + ([False] if h in pickup_at else []):
+                    for v in range(cfg.vehicles_per_route):
+                        free = (self.back_at[:, v] <= self.env.now) & self.available[v, day]
+                        routes = np.flatnonzero(free)
+                        if len(routes):
+                            sent = self._depart(routes, v, deliver)
+                            if not deliver:
+                                used_for_pickup[sent, v] = True
+            self.ledger.pickup_vehicle_days += int(used_for_pickup.sum())
 
-    def _drive(self, duration_h: float, produce: Lots, reserved_kg: float):
-        """Process: the vehicle is out for ``duration_h``, then unloads produce at the hub."""
-        yield self.env.timeout(duration_h)
-        self.ledger.produce_on_board_kg -= produce.total_kg
-        self.hub.receive_produce(produce, reserved_kg)
-
-    def _load(self, route: Route, deliver: bool):
-        """Load a vehicle leaving now and work out its whole trip. Returns
-        (duration_h, produce collected, kg reserved at the hub) or
-        None if there is nothing to carry."""
+    def _depart(self, routes: np.ndarray, vehicle: int, deliver: bool) -> np.ndarray:
+        """Load one vehicle on each of ``routes`` and work out their trips. Returns
+        the routes whose vehicle left (those with something to carry)."""
         now = self.env.now
-        cfg = self.cfg
-        n = 0
+        cfg, led = self.cfg, self.ledger
+        G = len(self.stop_village)
+        n_r = np.zeros(self.n_routes, dtype=np.int64)
+        # parcels, route by route from the hub's queues
+        villages, orders = [], []
         if deliver:
-            village, t_order = self.hub.dispatch(route.index, self.capacity_parcels)
-            n = len(village)
-        station = self.stations[route.index]
-        ready = None
-        if (cfg.backhaul or not deliver) and len(station):
-            ready = np.flatnonzero(station.t_offer <= now)
-            if not len(ready):
-                ready = None
-        if n == 0 and ready is None:
-            return None
-        S = len(route.stops)
+            for r in routes:
+                v, t = self.hub.dispatch(int(r), self.capacity_parcels)
+                villages += v
+                orders += t
+                n_r[r] = sum(len(x) for x in v)
+                led.left_behind += len(self.hub.queues[r])
+        n = int(n_r.sum())
+        # produce ready at the stations of these routes
+        st = self.stations
+        ready = np.empty(0, dtype=np.int64)
+        if (cfg.backhaul or not deliver) and len(st):
+            lot_stop = self.stop_of_village[st.a[Lots.VILLAGE].astype(np.intp)]
+            on_route = np.zeros(self.n_routes, dtype=bool)
+            on_route[routes] = True
+            ready = np.flatnonzero((st.a[Lots.T_OFFER] <= now) & on_route[self.stop_route[lot_stop]])
+            lot_stop = lot_stop[ready]
+        has_lot = np.zeros(self.n_routes, dtype=bool)
+        if len(ready):
+            has_lot[self.stop_route[lot_stop]] = True
+        go = routes[(n_r[routes] > 0) | has_lot[routes]]
+        if len(go) == 0:
+            return go
+        # stop times along every route that goes
         if n:
-            pos = self.position[village]
-            counts = np.bincount(pos, minlength=S)
-            dwell = counts * cfg.handling_h_per_parcel + (counts > 0) * cfg.stop_h
+            village = np.concatenate(villages) if len(villages) > 1 else villages[0]
+            t_order = np.concatenate(orders) if len(orders) > 1 else orders[0]
+            pos = self.stop_of_village[village]
+            counts = np.bincount(pos, minlength=G)
         else:
-            counts = np.zeros(S, dtype=np.int64)
-            dwell = np.zeros(S)
-        if ready is not None:
-            lot_pos = self.position[station.a[Lots.VILLAGE, ready].astype(np.intp)]
-            dwell[lot_pos] = cfg.stop_h + counts[lot_pos] * cfg.handling_h_per_parcel
-        f = self.travel_factor[self._draw % len(self.travel_factor)]
-        self._draw += 1
-        cum_dwell = np.cumsum(dwell)
-        arrive = (now + f * route.cum_leg_h) + (cum_dwell - dwell)
-        duration = float(f * route.total_leg_h + cum_dwell[-1])
-        led = self.ledger
-        if deliver:
-            led.left_behind += len(self.hub.queues[route.index])
+            counts = np.zeros(G, dtype=np.int64)
+        active = counts > 0
+        if len(ready):
+            active[lot_stop] = True
+        dwell = np.where(active, cfg.stop_h + counts * cfg.handling_h_per_parcel, 0.0)
+        k = len(go)
+        idx = (self._draw + np.arange(k)) % len(self.travel_factor)
+        self._draw += k
+        f_r = np.ones(self.n_routes)
+        f_r[go] = self.travel_factor[idx]
+        cum = np.cumsum(dwell)
+        before = cum - dwell
+        route_base = np.repeat(before[self.first_stop], self.lengths)   # dwell before each route's first stop
+        arrive = now + f_r[self.stop_route] * self.cum_leg_h + (before - route_base)
+        dwell_r = np.add.reduceat(dwell, self.first_stop) if G else np.zeros(0)
+        duration = f_r * self.route_leg_h + dwell_r
         if n:
             self._deliver(arrive, counts, pos, t_order)
             led.parcels_carried += n
             led.parcel_kg_carried += n * self.parcel_kg
-        produce, reserved = (self._collect(station, ready, lot_pos, arrive, n - np.cumsum(counts))
-                             if ready is not None else (Lots.empty(), 0.0))
-        km = route.km
+        # produce collected on the way
+        produce_r = np.zeros(self.n_routes)
+        collected = None
+        if len(ready):
+            on_board = np.repeat(np.add.reduceat(counts, self.first_stop), self.lengths) - (np.cumsum(counts) - np.repeat(
+                np.cumsum(counts)[self.first_stop] - counts[self.first_stop], self.lengths))
+            collected = self._collect(ready, lot_stop, arrive, on_board)
+            if collected is not None:
+                lots, lot_route = collected
+                produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
+        # book the trips and schedule each vehicle's return
+        for r in go:
+            self.back_at[r, vehicle] = now + duration[r]
+            if produce_r[r] > 0:
+                lots, lot_route = collected
+                ev = self.env.timeout(duration[r])
+                ev.callbacks.append(self._returner(lots.select(lot_route == r), produce_r[r]))
+        km = self.route_km[go]
         if deliver:
-            led.trips += 1
-            led.km += km
-            led.load_in.append(max(n / self.vehicle.capacity_parcels, n * self.parcel_kg / self.vehicle.capacity_kg))
-            led.load_out.append(reserved / self.vehicle.capacity_kg)
+            led.trips += k
+            led.km += float(km.sum())
+            led.load_in.append(np.maximum(n_r[go] / self.vehicle.capacity_parcels,
+                                          n_r[go] * self.parcel_kg / self.vehicle.capacity_kg))
+            led.load_out.append(produce_r[go] / self.vehicle.capacity_kg)
         else:
-            led.pickup_trips += 1
-            led.pickup_km += km
-        led.trip_start_h.append(now)
+            led.pickup_trips += k
+            led.pickup_km += float(km.sum())
+        led.trip_start_h.append(np.full(k, now))
         led.trip_km.append(km)
-        return duration, produce, reserved
+        return go
+
+    def _returner(self, lots: Lots, reserved_kg: float):
+        def back(_event) -> None:
+            self.ledger.produce_on_board_kg -= lots.total_kg
+            self.hub.receive_produce(lots, reserved_kg)
+        return back
 
     def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray) -> None:
-        """Book the parcels of a trip: delivered when their station is reached within
-        the horizon (lead time per parcel), otherwise still on the vehicle at the end."""
+        """Book the parcels of the trips: delivered when their station is reached
+        within the horizon (lead time per parcel), otherwise still on the vehicle."""
         led = self.ledger
-        if arrive[-1] <= self.horizon_h:  # arrival times rise along the route
+        reached = counts > 0
+        if arrive[reached].max() <= self.horizon_h:
             led.lead.add(arrive[pos] - t_order)
             led.delivered += len(pos)
-            led.stop_arrivals_h.append(arrive)
-            led.stop_parcels.append(counts)
         else:
-            in_time = arrive <= self.horizon_h
-            ok = in_time[pos]
+            ok = arrive[pos] <= self.horizon_h
             led.lead.add(arrive[pos[ok]] - t_order[ok])
             led.delivered += int(ok.sum())
             led.on_vehicles_at_end += int((~ok).sum())
-            led.stop_arrivals_h.append(arrive[in_time])
-            led.stop_parcels.append(counts[in_time])
+            reached &= arrive <= self.horizon_h
+        led.stop_arrivals_h.append(arrive[reached])
+        led.stop_parcels.append(counts[reached])
 
-    def _collect(self, station: Lots, ready: np.ndarray, lot_pos: np.ndarray, arrive: np.ndarray,
-                 on_board_after: np.ndarray):
-        """Collect ready produce along the route with the room left after each stop's
-        parcels are unloaded (and no more than the hub can store). Produce that has
-        spoiled by the time the vehicle reaches its station is left behind as spoiled.
-        The station's lots are rebuilt once."""
-        a = station.a
-        stale = a[Lots.T_EXPIRY, ready] < arrive[lot_pos]
-        good, gpos = ready[~stale], lot_pos[~stale]
-        order = np.lexsort((a[Lots.T_OFFER, good], gpos))
-        idx = good[order]
+    def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray):
+        """Collect ready produce along each route with the room left after each stop's
+        parcels are unloaded, and no more in all than the hub can store (routes in
+        index order). Produce that has spoiled by the time the vehicle reaches its
+        station is left behind as spoiled. The stations' lots are rebuilt once.
+        Returns (lots collected, their route) or None."""
+        st = self.stations
+        a = st.a
+        stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
+        good, gstop = ready[~stale], lot_stop[~stale]
+        order = np.lexsort((a[Lots.T_OFFER, good], gstop))
+        idx, gstop = good[order], gstop[order]
         kg = a[Lots.KG, idx]
-        room = self.vehicle.capacity_kg - self.parcel_kg * on_board_after
-        room = np.maximum(np.minimum(room, self.hub.free_kg()), 0.0)[gpos[order]]
-        s = np.cumsum(kg)
-        # greedy along the route, C_j = min(C_{j-1} + kg_j, room_j), in closed form
-        c = s + np.minimum(0.0, np.minimum.accumulate(room - s))
-        take = c.copy()
-        take[1:] -= c[:-1]
-        np.clip(take, 0.0, kg, out=take)
+        lot_route = self.stop_route[gstop]
+        room = np.maximum(self.vehicle.capacity_kg - self.parcel_kg * on_board[gstop], 0.0)
+        take = _segmented_greedy(kg, room, lot_route)
+        # the hub's free storage is shared: routes in index order take what is left
+        free = self.hub.free_kg()
+        if take.sum() > free:
+            per_route = np.bincount(lot_route, weights=take, minlength=self.n_routes)
+            allowed = np.clip(free - (np.cumsum(per_route) - per_route), 0.0, per_route)
+            take = _segmented_greedy(kg, np.minimum(room, allowed[lot_route]), lot_route)
         pick = take > 0
         if stale.any():
             self.on_spoil(Lots._wrap(a[:, ready[stale]]))
-        if not pick.any() and not stale.any():
-            return Lots.empty(), 0.0
+        if not pick.any():
+            if stale.any():
+                gone = np.zeros(len(st), dtype=bool)
+                gone[ready[stale]] = True
+                st.split(gone)
+            return None
         produce = Lots._wrap(a[:, idx[pick]])
         produce.a[Lots.KG] = take[pick]
         left = a[Lots.KG].copy()
@@ -245,9 +320,9 @@ class LastMile:
         keep = left > 0.0  # lots taken whole are exactly zero
         rest = a[:, keep]
         rest[Lots.KG] = left[keep]
-        station.a = rest
+        st.a = rest
         reserved = produce.total_kg
         self.hub.reserved_kg += reserved
         self.ledger.produce_kg_carried += reserved
         self.ledger.produce_on_board_kg += reserved
-        return produce, reserved
+        return produce, lot_route[pick]

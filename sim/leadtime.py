@@ -9,62 +9,37 @@ BIN_H = 0.01
 
 
 class LeadTimes:
-    """Histogram of lead times in hours (non-negative). Arrays added are buffered and
-    binned in bulk, so adding costs little per call and memory stays bounded."""
-
-    FLUSH_AT = 1 << 20
+    """Histogram of lead times in hours (non-negative)."""
 
     def __init__(self, bin_h: float = BIN_H):
         self.bin_h = bin_h
-        self._counts = np.zeros(0, dtype=np.int64)
-        self._buf: list[np.ndarray] = []
-        self._buffered = 0
+        self.counts = np.zeros(0, dtype=np.int64)   # bin k holds lead times in [k, k+1) x bin_h
         self.total_h = 0.0
         self.n = 0
 
     def add(self, lead_h: np.ndarray) -> None:
-        if len(lead_h):
-            self._buf.append(lead_h)
-            self._buffered += len(lead_h)
-            if self._buffered >= self.FLUSH_AT:
-                self._flush()
-
-    def _flush(self) -> None:
-        if not self._buf:
+        """Add lead times (the array is overwritten)."""
+        if len(lead_h) == 0:
             return
-        lead = np.concatenate(self._buf)
-        self._buf, self._buffered = [], 0
-        self.total_h += float(lead.sum())
-        self.n += len(lead)
-        c = np.bincount((lead * (1.0 / self.bin_h)).astype(np.int64))
-        if len(c) > len(self._counts):
-            c[: len(self._counts)] += self._counts
-            self._counts = c
+        self.total_h += float(lead_h.sum())
+        self.n += len(lead_h)
+        lead_h *= 1.0 / self.bin_h
+        c = np.bincount(lead_h.astype(np.intp))
+        if len(c) > len(self.counts):
+            c[: len(self.counts)] += self.counts
+            self.counts = c
         else:
-            self._counts[: len(c)] += c
-
-    @property
-    def counts(self) -> np.ndarray:
-        """Parcels per bin; bin k holds lead times in [k, k+1) x bin_h."""
-        self._flush()
-        return self._counts
-
-    @property
-    def count(self) -> int:
-        self._flush()
-        return self.n
+            self.counts[: len(c)] += c
 
     @property
     def mean_h(self) -> float:
-        self._flush()
         return self.total_h / self.n if self.n else float("nan")
 
     def quantile_h(self, q: float) -> float:
         """The q-quantile, as the upper edge of the bin in which it falls."""
-        counts = self.counts
         if not self.n:
             return float("nan")
-        k = int(np.searchsorted(np.cumsum(counts), q * self.n, side="left"))
+        k = int(np.searchsorted(np.cumsum(self.counts), q * self.n, side="left"))
         return (k + 1) * self.bin_h
 
     @property

@@ -152,7 +152,7 @@ def evaluate(model: CountyModel) -> RunResult:
     revenue = float((sold_lots_kg * price[sold_crop]).sum()) if len(sold_crop) else 0.0
     spoiled = checks["produce_spoiled_kg"]
     served = net.served
-    load_in, load_out = np.array(lm.load_in), np.array(lm.load_out)
+    load_in, load_out = _cat(lm.load_in), _cat(lm.load_out)
     residents_served = float(net.residents[served].sum())
     kpis = {
         "villages_served": int(served.sum()),
@@ -197,7 +197,7 @@ def evaluate(model: CountyModel) -> RunResult:
         "produce_sold_kg": np.bincount(day_of(sold_t), weights=sold_lots_kg, minlength=days)[:days],
         # produce found spoiled at midnight belongs to the day that ended
         "produce_spoiled_kg": np.bincount(day_of(np.maximum(spoil_t - 1e-9, 0.0)), weights=spoil_kg, minlength=days)[:days],
-        "vehicle_km": np.bincount(day_of(np.array(lm.trip_start_h)), weights=np.array(lm.trip_km), minlength=days)[:days],
+        "vehicle_km": lm.km_by_day(days),
         "warehouse_backlog_parcels": np.array(model.days.warehouse_parcels),
         "hub_backlog_parcels": np.array(model.days.hub_parcels),
         "station_backlog_kg": np.array(model.days.station_kg),

@@ -113,13 +113,8 @@ class CountyModel:
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
             if self.plan.routes else np.empty(0, np.int64)
         self._ordering_route = self.plan.route_of_village[self._ordering]
-        # growers with a station, grouped by route, for handing each day's offers to the stations
-        self._growers_by_route = []
-        for c in range(len(sc.crops)):
-            idx = np.flatnonzero(self.offers_kg[c].any(axis=0))
-            idx = idx[np.argsort(self.plan.route_of_village[idx], kind="stable")]
-            bounds = np.searchsorted(self.plan.route_of_village[idx], np.arange(len(self.plan.routes) + 1))
-            self._growers_by_route.append((idx, bounds))
+        # growers with a station (offers elsewhere were zeroed above)
+        self._growers = [np.flatnonzero(self.offers_kg[c].any(axis=0)) for c in range(len(sc.crops))]
         self._offer_days = self.offers_kg.any(axis=2)
         self.ran = False
 
@@ -144,17 +139,14 @@ class CountyModel:
             if counts.any():
                 self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,
                                                      len(self.plan.routes), counts, segments, rng_times))
-            for c, (idx, bounds) in enumerate(self._growers_by_route):
+            for c, idx in enumerate(self._growers):
                 if not self._offer_days[c, day]:
                     continue
                 kg = self.offers_kg[c, day, idx]
+                pick = kg > 0
+                m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                for r in range(len(bounds) - 1):
-                    lo, hi = bounds[r], bounds[r + 1]
-                    if hi > lo:
-                        m = hi - lo
-                        self.lastmile.offer(r, Lots(idx[lo:hi], np.full(m, c), np.full(m, t),
-                                                    np.full(m, t + self.shelf_h[c]), kg[lo:hi]))
+                self.lastmile.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick]))
 
     def _end_of_day(self) -> None:
         self.lastmile.purge()

@@ -128,8 +128,8 @@ def test_conservation_check_catches_a_lost_parcel(small):
 
 def test_conservation_check_catches_lost_produce(small):
     model = CountyModel(small, 0).run()
-    station = next(s for s in model.lastmile.stations if len(s))
-    station.a[4, 0] *= 0.5
+    assert len(model.lastmile.stations)
+    model.lastmile.stations.a[4, 0] *= 0.5
     with pytest.raises(ConservationError, match="produce not conserved"):
         evaluate(model)
 
@@ -155,7 +155,7 @@ def test_daily_series_add_up_to_the_kpis(small):
 def test_lead_time_is_order_to_station(small):
     res = run_replication(small, 0)
     lead = res.lead
-    assert lead.count == res.kpis["inbound_parcels_delivered"] == lead.counts.sum()
+    assert lead.n == res.kpis["inbound_parcels_delivered"] == lead.counts.sum()
     # an order waits at least for the trunk (cut-off, travel) and a morning departure
     travel_h = small.city.warehouse_km / small.trunk.speed_kmh
     assert lead.min_h >= small.trunk.cutoff_before_departure_h + travel_h - lead.bin_h
