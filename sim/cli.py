@@ -77,6 +77,19 @@ def main() -> None:
 
 
 @main.command()
+@click.option("--update", "readme", type=str, default=None, metavar="README",
+              help="Rewrite the generated block of this README instead of printing.")
+def reference(readme: str | None) -> None:
+    """Print the config reference (every field, default, unit, source) as Markdown."""
+    from .reference import config_reference_markdown, update_readme
+    if readme:
+        changed = update_readme(readme)
+        click.echo(f"{readme}: {'updated' if changed else 'already up to date'}")
+    else:
+        click.echo(config_reference_markdown())
+
+
+@main.command()
 @click.argument("config", type=str)
 def check(config: str) -> None:
     """Validate CONFIG without running it."""

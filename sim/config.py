@@ -43,7 +43,9 @@ class VehicleType:
                                        unit="km/h", factory=True)
     cost_per_km_cny: float = spec(2.5, "Running cost per km (fuel, wear)", unit="CNY/km", lo=0,
                                   source="van ~2.5 CNY/km [G]")
-    cost_per_day_cny: float = spec(250.0, "Cost per vehicle-day: driver, insurance, parking", unit="CNY/d", lo=0)
+    cost_per_day_cny: float = spec(60.0, "Fixed cost per vehicle-day: insurance, parking, upkeep", unit="CNY/d", lo=0)
+    driver_per_day_cny: float = spec(200.0, "Driver's pay per vehicle-day (0 where the bus company pays the driver)",
+                                     unit="CNY/d", lo=0, source="rural driver ~5,000-6,000 CNY/month [G]")
     fee_per_parcel_cny: float = spec(0.0, "Fee per parcel carried (a bus company's or partner's price)",
                                      unit="CNY/parcel", lo=0)
     capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0)
@@ -65,13 +67,15 @@ def _vehicle_types():
         "van": VehicleType(),
         "e_tricycle": VehicleType(capacity_kg=180.0, capacity_parcels=80,
                                   speed_kmh=_speeds(15.0, 15.0, 15.0, 12.0, 8.0)(),
-                                  cost_per_km_cny=0.2, cost_per_day_cny=160.0, capex_cny=8000.0, life_y=4.0),
+                                  cost_per_km_cny=0.2, cost_per_day_cny=10.0, driver_per_day_cny=150.0,
+                                  capex_cny=8000.0, life_y=4.0),
         "walking_tractor": VehicleType(capacity_kg=750.0, capacity_parcels=200,
                                        speed_kmh=_speeds(20.0, 18.0, 20.0, 15.0, 12.0)(),
-                                       cost_per_km_cny=0.8, cost_per_day_cny=180.0, capex_cny=15000.0, life_y=8.0),
+                                       cost_per_km_cny=0.8, cost_per_day_cny=20.0, driver_per_day_cny=150.0,
+                                       capex_cny=15000.0, life_y=8.0),
         "bus": VehicleType(capacity_kg=300.0, capacity_parcels=150,
                            speed_kmh=_speeds(45.0, 35.0, 40.0, 25.0, 15.0)(),
-                           cost_per_km_cny=0.0, cost_per_day_cny=50.0, fee_per_parcel_cny=1.0,
+                           cost_per_km_cny=0.0, cost_per_day_cny=50.0, driver_per_day_cny=0.0, fee_per_parcel_cny=1.0,
                            capex_cny=0.0, life_y=1.0),
     }
 
@@ -121,10 +125,10 @@ class CityConfig:
 @dataclass(frozen=True)
 class CalendarEvent:
     """A stretch of days on which demand is multiplied (a sales festival, a holiday)."""
-    name: str = spec("event", "Label")
-    start_doy: int = spec(1, "First day of year (1 = 1 January)", unit="d", lo=1, hi=366)
-    duration_d: int = spec(1, "Length", unit="d", lo=1, hi=366)
-    multiplier: float = spec(1.0, "Demand multiplier on those days", lo=0)
+    name: str = spec("event", "Label", source="")
+    start_doy: int = spec(1, "First day of year (1 = 1 January)", unit="d", lo=1, hi=366, source="")
+    duration_d: int = spec(1, "Length", unit="d", lo=1, hi=366, source="")
+    multiplier: float = spec(1.0, "Demand multiplier on those days", lo=0, source="")
 
 
 def _calendar():
@@ -141,7 +145,7 @@ class DemandConfig:
     parcels_per_resident_y: float = spec(5.0, "Inbound parcels per resident per year", unit="parcels/resident/y", lo=0,
                                          source="2015 county ~5 [D]/[G]")
     growth_per_y: float = spec(0.0, "Compound growth of demand over the run (0.4 = +40%/y as reported for the period)",
-                               unit="1/y", lo=-0.99, hi=10)
+                               unit="1/y", lo=-0.99, hi=10, source="")
     distribution: str = spec("negative_binomial", "Daily order count per village", choices=DEMAND_DISTRIBUTIONS)
     dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0, lo_open=True)
     order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)", unit="h")
@@ -207,12 +211,12 @@ class StationConfig:
 @dataclass(frozen=True)
 class LastMileConfig:
     """Routes from the hub to the stations and the vehicles that drive them."""
-    vehicle_type: str = spec("van", "Vehicle type on every route (a key of vehicle_types)")
+    vehicle_type: str = spec("van", "Vehicle type on every route (a key of vehicle_types)", source="")
     vehicles_per_route: int = spec(1, "Vehicles per route; they leave together and share the load", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((8.0,), "Departure times from the hub each day", unit="h")
-    backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips")
+    backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips", source="")
     pickup_departures_h: tuple[float, ...] = spec((13.0,), "Departure times of dedicated produce pickups when backhaul is off", unit="h")
-    routing_method: str = spec("savings", "Route planning method", choices=ROUTING_METHODS)
+    routing_method: str = spec("savings", "Route planning method: Clarke-Wright savings or nearest neighbour, each improved by 2-opt", choices=ROUTING_METHODS, source="")
     planning_load_factor: float = spec(1.5, "Routes are planned so one vehicle carries this multiple of a mean day's load",
                                        lo=0, lo_open=True, source="~1.5x capacity clears the Singles' Day peak (domain notes) [G]")
     max_route_h: float = spec(8.0, "Longest planned route (driving and stops)", unit="h", lo=0, lo_open=True)
@@ -231,11 +235,12 @@ class LastMileConfig:
 @dataclass(frozen=True)
 class Crop:
     """A crop sold through the network: how much, when, at what price, how long it keeps."""
-    name: str = spec("lemon", "Label")
+    name: str = spec("lemon", "Label", source="")
     village_share: float = spec(0.4, "Share of villages that grow it", lo=0, hi=1)
-    kg_per_resident_y: float = spec(30.0, "Produce sold through the network per resident of a growing village per year",
+    kg_per_resident_y: float = spec(25.0, "Produce offered through the network per resident of a growing village per year",
                                     unit="kg/resident/y", lo=0,
-                                    source="~17% of rural online retail is farm produce, at ~3.5 CNY/kg [D]/[G]")
+                                    source="[G] calibrated: gives ~25% spoilage in the baseline without a cold chain "
+                                           "(20-30% reported for fruit and vegetables)")
     season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366, source="Anyue lemons Oct-Jan")
     season_end_doy: int = spec(31, "Last harvest day (31 = 31 January; may wrap the year)", unit="d", lo=1, hi=366,
                                source="Anyue lemons Oct-Jan")
@@ -261,11 +266,11 @@ class CostConfig:
 @dataclass(frozen=True)
 class Scenario:
     """One county scenario: everything a run needs."""
-    name: str = spec("baseline", "Scenario name, written to every output row")
-    seed: int = spec(20150329, "Root seed; replication r uses streams keyed by (seed, r, stream name)", lo=0)
-    replications: int = spec(5, "Independent replications", lo=1, hi=100000)
-    horizon_d: int = spec(365, "Simulated days", unit="d", lo=1, hi=36500)
-    start_doy: int = spec(1, "Day of year of the first simulated day (1 = 1 January)", unit="d", lo=1, hi=365)
+    name: str = spec("baseline", "Scenario name, written to every output row", source="")
+    seed: int = spec(20150329, "Root seed; replication r uses streams keyed by (seed, r, stream name)", lo=0, source="")
+    replications: int = spec(5, "Independent replications", lo=1, hi=100000, source="")
+    horizon_d: int = spec(365, "Simulated days", unit="d", lo=1, hi=36500, source="")
+    start_doy: int = spec(1, "Day of year of the first simulated day (1 = 1 January)", unit="d", lo=1, hi=365, source="")
     county: CountyConfig = dataclasses.field(default_factory=CountyConfig)
     city: CityConfig = dataclasses.field(default_factory=CityConfig)
     demand: DemandConfig = dataclasses.field(default_factory=DemandConfig)
@@ -274,7 +279,7 @@ class Scenario:
     stations: StationConfig = dataclasses.field(default_factory=StationConfig)
     lastmile: LastMileConfig = dataclasses.field(default_factory=LastMileConfig)
     vehicle_types: dict[str, VehicleType] = spec(_vehicle_types, "Vehicle types by name; a known name refines its defaults",
-                                                 factory=True)
+                                                 factory=True, source="see each type below and the baseline config")
     crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,
                                    source="Anyue lemons (domain notes)")
     costs: CostConfig = dataclasses.field(default_factory=CostConfig)

@@ -103,13 +103,12 @@ class LastMile:
         self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
         self.parcel_kg = parcel_kg
         self.available = available          # bool (vehicles, days, routes)
-        self.travel_factor = travel_factor  # (draws,), cycled through by trip count
+        self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
         self.on_spoil = on_spoil
         self.ledger = Ledger()
         self.horizon_d = horizon_d
         self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
-        self._draw = 0
         # every stop of every route as one array ("global stops")
         R = len(routes)
         self.n_routes = R
@@ -151,6 +150,7 @@ class LastMile:
         cfg = self.cfg
         deliver_at = set(cfg.departures_h)
         pickup_at = set() if cfg.backhaul else set(cfg.pickup_departures_h)
+        slot_of = {h: i for i, h in enumerate(sorted(set(cfg.departures_h) | set(cfg.pickup_departures_h)))}
         hours = sorted(deliver_at | pickup_at)
         for day in range(horizon_d):
             used_for_pickup = np.zeros_like(self.back_at, dtype=bool)
@@ -163,14 +163,15 @@ class LastMile:
                         free = (self.back_at[:, v] <= self.env.now) & self.available[v, day]
                         routes = np.flatnonzero(free)
                         if len(routes):
-                            sent = self._depart(routes, v, deliver)
+                            sent = self._depart(routes, v, deliver, self.travel_factor[v, day, :, slot_of[h]])
                             if not deliver:
                                 used_for_pickup[sent, v] = True
             self.ledger.pickup_vehicle_days += int(used_for_pickup.sum())
 
-    def _depart(self, routes: np.ndarray, vehicle: int, deliver: bool) -> np.ndarray:
-        """Load one vehicle on each of ``routes`` and work out their trips. Returns
-        the routes whose vehicle left (those with something to carry)."""
+    def _depart(self, routes: np.ndarray, vehicle: int, deliver: bool, travel: np.ndarray) -> np.ndarray:
+        """Load one vehicle on each of ``routes`` and work out their trips (``travel``:
+        each route's travel-time factor for this departure). Returns the routes whose
+        vehicle left (those with something to carry)."""
         now = self.env.now
         cfg, led = self.cfg, self.ledger
         G = len(self.stop_village)
@@ -213,10 +214,7 @@ class LastMile:
             active[lot_stop] = True
         dwell = np.where(active, cfg.stop_h + counts * cfg.handling_h_per_parcel, 0.0)
         k = len(go)
-        idx = (self._draw + np.arange(k)) % len(self.travel_factor)
-        self._draw += k
-        f_r = np.ones(self.n_routes)
-        f_r[go] = self.travel_factor[idx]
+        f_r = travel
         cum = np.cumsum(dwell)
         before = cum - dwell
         route_base = np.repeat(before[self.first_stop], self.lengths)   # dwell before each route's first stop

@@ -11,7 +11,7 @@ from .leadtime import LeadTimes
 from .model import CountyModel
 
 KPI_COLUMNS = (
-    "villages_served", "residents_served_share", "routes", "fleet_vehicles",
+    "villages_served", "villages_served_share", "residents_served_share", "routes", "fleet_vehicles",
     "inbound_parcels_ordered", "inbound_parcels_delivered", "inbound_parcels_in_system",
     "inbound_parcels_per_resident_y", "inbound_lead_time_mean_h", "inbound_lead_time_p95_h",
     "outbound_produce_offered_kg", "outbound_produce_sold_kg", "outbound_produce_spoiled_kg",
@@ -105,7 +105,9 @@ def costs(model: CountyModel, delivered: int) -> dict:
         "lastmile_vehicles": fleet * (veh.cost_per_day_cny * sc.horizon_d
                                       + veh.capex_cny * capital_recovery_factor(r, veh.life_y) * years)
         + lm.km * veh.cost_per_km_cny + lm.parcels_carried * veh.fee_per_parcel_cny,
-        "pickups": lm.pickup_vehicle_days * veh.cost_per_day_cny + lm.pickup_km * veh.cost_per_km_cny,
+        "drivers": fleet * veh.driver_per_day_cny * sc.horizon_d,
+        "pickups": lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
+        + lm.pickup_km * veh.cost_per_km_cny,
         "trunk": tr.truck_runs * (sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny),
         "hub": sc.hub.cost_per_day_cny * sc.horizon_d
         + sc.hub.capex_cny * capital_recovery_factor(r, sc.hub.life_y) * years,
@@ -124,7 +126,7 @@ def costs(model: CountyModel, delivered: int) -> dict:
     lm_in = share_in(lm.parcel_kg_carried, lm.produce_kg_carried)
     tr_in = share_in(tr.parcel_kg_carried, tr.produce_kg_carried)
     hub_in = share_in(hub.parcels_in * sc.demand.parcel_kg, hub.produce_in_kg)
-    inbound = c["lastmile_vehicles"] * lm_in + c["trunk"] * tr_in + c["hub"] * hub_in + c["sorters"] + c["stations"]
+    inbound = (c["lastmile_vehicles"] + c["drivers"]) * lm_in + c["trunk"] * tr_in + c["hub"] * hub_in + c["sorters"] + c["stations"]
     total = float(sum(c.values()))
     c["inbound"] = inbound
     c["outbound"] = total - inbound
@@ -156,6 +158,7 @@ def evaluate(model: CountyModel) -> RunResult:
     residents_served = float(net.residents[served].sum())
     kpis = {
         "villages_served": int(served.sum()),
+        "villages_served_share": float(served.mean()),
         "residents_served_share": residents_served / float(net.residents.sum()),
         "routes": len(model.plan.routes),
         "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,

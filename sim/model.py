@@ -104,7 +104,10 @@ class CountyModel:
             < sc.lastmile.availability
         cv = sc.lastmile.travel_time_cv
         s2 = np.log1p(cv**2)
-        travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), 4096) if cv > 0 else np.ones(1)
+        # a travel-time factor per (vehicle, day, route, departure slot), vehicle-major like availability
+        slots = len(set(sc.lastmile.departures_h) | set(sc.lastmile.pickup_departures_h))
+        shape = (sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes, slots)
+        travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
                                  net.n, sc.horizon_d, available, travel, self._spoil)
         self.days = DayLog([], [], [], [])

@@ -219,8 +219,9 @@ def reference_rows(cls: type, prefix: str = "") -> list[tuple[str, str, str, str
         elif meta.get("lo") is not None or meta.get("hi") is not None:
             allowed = f" Range {_range_text(meta)}."
         shown = _show_default(default)
+        source = meta.get("source", "")
         rows.append((path, kind, shown, meta.get("unit", ""),
-                     f"{meta.get('doc', '')}{allowed} Source: {meta.get('source', '')}"))
+                     f"{meta.get('doc', '')}.{allowed}" + (f" Source: {source}." if source else "")))
         origin = typing.get_origin(tp)
         args = typing.get_args(tp)
         item = None

@@ -165,7 +165,7 @@ def test_lead_time_is_order_to_station(small):
 def test_costs_split_into_inbound_and_outbound(small):
     res = run_replication(small, 0)
     c, k = res.costs, res.kpis
-    parts = ("lastmile_vehicles", "pickups", "trunk", "hub", "sorters", "cold_store", "stations")
+    parts = ("lastmile_vehicles", "drivers", "pickups", "trunk", "hub", "sorters", "cold_store", "stations")
     assert sum(c[p] for p in parts) == pytest.approx(c["total"])
     assert c["inbound"] + c["outbound"] == pytest.approx(c["total"])
     assert k["cost_per_parcel_cny"] == pytest.approx(c["inbound"] / k["inbound_parcels_delivered"])

@@ -145,7 +145,7 @@ def test_harvest_curve_sums_to_one_season_and_peaks_3_to_5x_the_yearly_mean():
 
 
 def test_daily_offers_by_grower_and_variation():
-    sc = Scenario(crops=(Crop(daily_cv=0.5),))
+    sc = Scenario(crops=(Crop(daily_cv=0.5, kg_per_resident_y=30.0),))
     grows = np.array([[True, False]])
     kg = daily_offers_kg(sc, np.array([1000.0, 1000.0]), grows, np.random.default_rng(2))
     assert kg.shape == (1, 365, 2) and np.all(kg[0, :, 1] == 0)
