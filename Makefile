@@ -3,13 +3,14 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: run test validate bench venv clean
+.PHONY: run test validate bench experiments figures venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -25,6 +26,19 @@ validate: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_county.py
+	$(BIN)/python bench/bench_sweep.py
+
+# every config in experiments/ into results/<name>/ with its figures (resumes what is there)
+experiments: $(addprefix results/,$(EXPERIMENTS))
+
+results/%: experiments/%.yaml $(STAMP) FORCE
+	$(BIN)/ruralsim run $< --out $@
+
+# redraw the figures of every results folder from its files
+figures: $(STAMP)
+	@for d in results/*/; do [ -f "$$d/manifest.json" ] && $(BIN)/ruralsim plot "$$d"; done; true
+
+FORCE:
 
 clean:
 	rm -rf $(VENV) results/*/ .pytest_cache .hypothesis *.egg-info

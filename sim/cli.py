@@ -12,7 +12,8 @@ from pathlib import Path
 
 import click
 
-from .config import load_scenario
+from .config import load_scenario, read_yaml
+from .experiment import is_experiment, load_experiment
 from .errors import InputError
 from .network import load_villages
 from .runner import run_scenario, with_overrides, write_results
@@ -92,34 +93,65 @@ def reference(readme: str | None) -> None:
 @main.command()
 @click.argument("config", type=str)
 def check(config: str) -> None:
-    """Validate CONFIG without running it."""
+    """Validate CONFIG (a scenario or an experiment) without running it."""
     try:
+        data = read_yaml(config)
+        if is_experiment(data):
+            exp = load_experiment(config)
+            click.echo(f"{config}: ok (experiment '{exp.name}', {len(exp.scenarios)} scenarios, "
+                       f"{_reps_text(exp)} replications each)")
+            return
         sc = load_checked(config)
     except InputError as exc:
         _fail_input(exc)
     click.echo(f"{config}: ok (scenario '{sc.name}', {sc.replications} replications, {sc.horizon_d} days)")
 
 
+def _reps_text(exp) -> str:
+    r = exp.replications
+    return str(r.min) if not r.sequential else f"{r.min}-{r.max} (sequential, to ±{r.relative_half_width:.0%})"
+
+
 @main.command()
 @click.argument("config", type=str)
 @click.option("--out", "out_dir", type=str, default=None,
               help="Results folder (default: results/<config name>).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (overrides the config).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (overrides a scenario config).")
 @click.option("--replications", type=click.IntRange(min=1, max=100000), default=None,
-              help="Replications (overrides the config).")
+              help="Replications (overrides a scenario config).")
+@click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
+              help="Experiments: local worker processes (default: all cores).")
+@click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
+              help="Experiments: run on this Dask distributed scheduler instead (pip install 'ruralsim[dask]').")
+@click.option("--fresh", is_flag=True, help="Experiments: discard runs already in the results folder.")
 @click.option("--no-figures", is_flag=True, help="Write tables only.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
-def run(config: str, out_dir: str | None, seed: int | None, replications: int | None,
-        no_figures: bool, quiet: bool) -> None:
-    """Run CONFIG's replications and write runs.csv, summary.csv, daily.csv,
-    manifest.json and figures/ to the results folder."""
+def run(config: str, out_dir: str | None, seed: int | None, replications: int | None, workers: int | None,
+        scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
+    """Run CONFIG: a scenario (its replications: runs.csv, summary.csv, daily.csv,
+    manifest.json, figures/) or an experiment (every scenario and replication, resumable:
+    runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
     try:
-        sc = load_checked(config, seed, replications)
+        data = read_yaml(config)
+        if is_experiment(data):
+            if seed is not None or replications is not None:
+                raise InputError(f"{config}: --seed and --replications apply to scenario configs; "
+                                 "set seed and replications in the experiment")
+            exp = load_experiment(config)
+        else:
+            if scheduler or fresh or workers:
+                raise InputError(f"{config}: --workers, --scheduler and --fresh apply to experiment configs "
+                                 "(a scenario's replications run in this process)")
+            exp = None
+            sc = load_checked(config, seed, replications)
     except InputError as exc:
         _fail_input(exc)
     out = Path(out_dir) if out_dir else Path("results") / Path(config).stem
     if out.exists() and not out.is_dir():
         _fail_input(InputError(f"--out {str(out)!r}: exists and is not a folder"))
+    if exp is not None:
+        _run_experiment(exp, out, workers, scheduler, fresh, no_figures, quiet)
+        return
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
     def progress(done: int, total: int) -> None:
@@ -140,6 +172,70 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
                    f"in {result.wall_s:.1f} s")
         click.echo(kpi_table(result.summary))
         click.echo(f"results written to {out}/")
+
+
+def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet) -> None:
+    from .sweep import run_experiment
+    try:
+        res = run_experiment(exp, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
+                             figures=not no_figures)
+    except InputError as exc:
+        _fail_input(exc)
+    if not quiet:
+        runs = len(res.tables["runs"])
+        click.echo(f"experiment '{exp.name}': {len(exp.scenarios)} scenarios, {runs} runs done, "
+                   f"{res.failed} failed ({res.engine}, {res.wall_s:.1f} s)")
+        click.echo(comparison_table(res.tables["comparisons"]))
+        click.echo(f"results written to {out}/")
+    if res.failed:
+        click.echo(f"{res.failed} run(s) failed: see {out / 'failures.csv'}; run the same command again to retry them",
+                   err=True)
+        sys.exit(1)
+
+
+def comparison_table(rows: list[dict], limit: int = 30) -> str:
+    """Paired differences against the baseline, marking those significant after Holm."""
+    if not rows:
+        return "(no comparisons: one scenario, or no baseline)"
+    lines = [f"{'scenario':<34}{'KPI':<28}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
+    for r in rows[:limit]:
+        ci = f"[{_num(r['ci95_low'])}, {_num(r['ci95_high'])}]"
+        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{_num(r['mean_diff']):>18}{ci:>24}  "
+                     f"{'*' if r['significant_holm'] else ''}")
+    if len(rows) > limit:
+        lines.append(f"... {len(rows) - limit} more in comparisons.csv")
+    return "\n".join(lines)
+
+
+@main.command()
+@click.argument("results_dir", type=str)
+def plot(results_dir: str) -> None:
+    """Redraw an experiment's figures from the files in RESULTS_DIR."""
+    from .replot import redraw
+    try:
+        paths = redraw(Path(results_dir))
+    except InputError as exc:
+        _fail_input(exc)
+    click.echo(f"{len(paths)} figure files written to {Path(results_dir) / 'figures'}/")
+
+
+@main.command()
+@click.argument("results_dir", type=str)
+@click.option("--column", default="hub_backlog_parcels", show_default=True,
+              help="The daily.csv column to analyse.")
+def warmup(results_dir: str, column: str) -> None:
+    """Suggest a warm-up (warmup_d) by MSER-5 on a daily series of a scenario's results."""
+    from .output import read_csv_columns
+    from .statistics import mser5
+    path = Path(results_dir) / "daily.csv"
+    try:
+        table = read_csv_columns(path)
+    except InputError as exc:
+        _fail_input(exc)
+    if column not in table:
+        _fail_input(InputError(f"{path}: no column {column!r}; columns: {', '.join(table)}"))
+    d = mser5(table[column])
+    click.echo(f"MSER-5 on {column}: truncate the first {d} days (set warmup_d: {d})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -271,6 +271,8 @@ class Scenario:
     replications: int = spec(5, "Independent replications", lo=1, hi=100000, source="")
     horizon_d: int = spec(365, "Simulated days", unit="d", lo=1, hi=36500, source="")
     start_doy: int = spec(1, "Day of year of the first simulated day (1 = 1 January)", unit="d", lo=1, hi=365, source="")
+    warmup_d: int = spec(0, "Days at the start excluded from the KPIs (the run starts empty); see `ruralsim warmup`",
+                         unit="d", lo=0, source="")
     county: CountyConfig = dataclasses.field(default_factory=CountyConfig)
     city: CityConfig = dataclasses.field(default_factory=CityConfig)
     demand: DemandConfig = dataclasses.field(default_factory=DemandConfig)
@@ -288,6 +290,8 @@ class Scenario:
         if self.lastmile.vehicle_type not in self.vehicle_types:
             raise ValueError(f"lastmile.vehicle_type {self.lastmile.vehicle_type!r} is not allowed: expected one of "
                              f"{', '.join(sorted(self.vehicle_types))}")
+        if self.warmup_d >= self.horizon_d:
+            raise ValueError(f"warmup_d {self.warmup_d} is not allowed: must be less than horizon_d {self.horizon_d}")
         names = [c.name for c in self.crops]
         if len(set(names)) != len(names):
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")

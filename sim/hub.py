@@ -137,6 +137,10 @@ class Hub:
         return self._area + self._n * (t_end - self._t)
 
     # ---- produce -------------------------------------------------------------------
+    def cold_tick(self) -> None:
+        """Bring the cold-store integral up to now."""
+        self._cold_tick()
+
     def _cold_tick(self) -> None:
         now = self.env.now
         self.cold_kg_h += self.cold.total_kg * (now - self._cold_t)

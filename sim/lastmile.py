@@ -52,7 +52,8 @@ class Ledger:
     produce_on_board_kg: float = 0.0
     trip_start_h: list = field(default_factory=list)      # per departure: start time and km of all its trips
     trip_km: list = field(default_factory=list)
-    load_in: list = field(default_factory=list)           # per departure: utilisation of each delivery trip
+    load_t_h: list = field(default_factory=list)          # per delivery departure: its time, once per trip
+    load_in: list = field(default_factory=list)           # per delivery departure: utilisation of each trip
     load_out: list = field(default_factory=list)
     stop_arrivals_h: list = field(default_factory=list)   # per departure: arrival time at stops reached
     stop_parcels: list = field(default_factory=list)      # per departure: parcels unloaded there
@@ -122,7 +123,9 @@ class LastMile:
         self.cum_leg_h = np.concatenate([np.cumsum(r.leg_h[:-1]) for r in routes]) if R else np.zeros(0)
         self.route_leg_h = np.array([r.total_leg_h for r in routes])
         self.route_km = np.array([r.km for r in routes])
-        self.back_at = np.zeros((R, cfg.vehicles_per_route))
+        # when each vehicle is next at the hub: the route's own vehicles, and the hired
+        # pickup vehicles used instead of backhaul (always to be had, one per own vehicle)
+        self.back_at = {True: np.zeros((R, cfg.vehicles_per_route)), False: np.zeros((R, cfg.vehicles_per_route))}
         self.stations = Lots.empty()        # produce waiting at every station
 
     # ---- produce at the stations --------------------------------------------------
@@ -153,14 +156,16 @@ class LastMile:
         slot_of = {h: i for i, h in enumerate(sorted(set(cfg.departures_h) | set(cfg.pickup_departures_h)))}
         hours = sorted(deliver_at | pickup_at)
         for day in range(horizon_d):
-            used_for_pickup = np.zeros_like(self.back_at, dtype=bool)
+            used_for_pickup = np.zeros_like(self.back_at[False], dtype=bool)
             for h in hours:
                 t = 24.0 * day + h
                 if t > self.env.now:
                     yield self.env.timeout(t - self.env.now)
                 for deliver in ([True] if h in deliver_at else []) + ([False] if h in pickup_at else []):
                     for v in range(cfg.vehicles_per_route):
-                        free = (self.back_at[:, v] <= self.env.now) & self.available[v, day]
+                        free = self.back_at[deliver][:, v] <= self.env.now
+                        if deliver:
+                            free &= self.available[v, day]
                         routes = np.flatnonzero(free)
                         if len(routes):
                             sent = self._depart(routes, v, deliver, self.travel_factor[v, day, :, slot_of[h]])
@@ -237,7 +242,7 @@ class LastMile:
                 produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
         # book the trips and schedule each vehicle's return
         for r in go:
-            self.back_at[r, vehicle] = now + duration[r]
+            self.back_at[deliver][r, vehicle] = now + duration[r]
             if produce_r[r] > 0:
                 lots, lot_route = collected
                 ev = self.env.timeout(duration[r])
@@ -246,6 +251,7 @@ class LastMile:
         if deliver:
             led.trips += k
             led.km += float(km.sum())
+            led.load_t_h.append(np.full(k, now))
             led.load_in.append(np.maximum(n_r[go] / self.vehicle.capacity_parcels,
                                           n_r[go] * self.parcel_kg / self.vehicle.capacity_kg))
             led.load_out.append(produce_r[go] / self.vehicle.capacity_kg)

@@ -17,6 +17,19 @@ class LeadTimes:
         self.total_h = 0.0
         self.n = 0
 
+    @classmethod
+    def from_bins(cls, lower_h, parcels, bin_h: float = BIN_H) -> "LeadTimes":
+        """A histogram rebuilt from written bins (lower edges and counts); the mean
+        is then exact to the bin width."""
+        out = cls(bin_h)
+        k = np.rint(np.asarray(lower_h, float) / bin_h).astype(np.intp)
+        c = np.asarray(parcels, dtype=np.int64)
+        if len(k):
+            out.counts = np.bincount(k, weights=c, minlength=k.max() + 1).astype(np.int64)
+            out.n = int(c.sum())
+            out.total_h = float(((k + 0.5) * bin_h * c).sum())
+        return out
+
     def add(self, lead_h: np.ndarray) -> None:
         """Add lead times (the array is overwritten)."""
         if len(lead_h) == 0:

@@ -88,45 +88,47 @@ def conservation(model: CountyModel, sold_kg: float) -> dict:
                 produce_places=stocks)
 
 
-def costs(model: CountyModel, delivered: int) -> dict:
-    """Costs of the run by component (CNY), and the split between goods in and produce out.
+def costs(model: CountyModel, act: dict, days: int) -> dict:
+    """Costs (CNY) by component over a window of ``days`` days with activity ``act``
+    (differences of :meth:`CountyModel.activity`), and their split between goods in
+    and produce out.
 
     Shared resources (last-mile vehicles, trunk trucks, the hub) are split by the
     kilograms each direction moved through them; stations, agents and sorters serve
-    parcels; the cold store and dedicated pickups serve produce."""
+    parcels; the cold store and dedicated pickups serve produce. Capital is spread
+    over asset lives with the capital recovery factor."""
     sc = model.scenario
-    years = sc.horizon_d / 365.0
+    years = days / 365.0
     r = sc.costs.discount_rate_y
     veh = sc.vehicle_types[sc.lastmile.vehicle_type]
-    lm, tr, hub = model.lastmile.ledger, model.trunk.ledger, model.hub
     fleet = len(model.plan.routes) * sc.lastmile.vehicles_per_route
     stations = int(model.plan.network.served.sum())
+    crf = capital_recovery_factor
     c = {
-        "lastmile_vehicles": fleet * (veh.cost_per_day_cny * sc.horizon_d
-                                      + veh.capex_cny * capital_recovery_factor(r, veh.life_y) * years)
-        + lm.km * veh.cost_per_km_cny + lm.parcels_carried * veh.fee_per_parcel_cny,
-        "drivers": fleet * veh.driver_per_day_cny * sc.horizon_d,
-        "pickups": lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
-        + lm.pickup_km * veh.cost_per_km_cny,
-        "trunk": tr.truck_runs * (sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny),
-        "hub": sc.hub.cost_per_day_cny * sc.horizon_d
-        + sc.hub.capex_cny * capital_recovery_factor(r, sc.hub.life_y) * years,
-        "sorters": sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * sc.horizon_d,
-        "cold_store": sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * capital_recovery_factor(r, sc.hub.life_y) * years
-        + hub.cold_kg_h / 24.0 * sc.hub.cold_cost_per_kg_d,
+        "lastmile_vehicles": fleet * (veh.cost_per_day_cny * days + veh.capex_cny * crf(r, veh.life_y) * years)
+        + act["km"] * veh.cost_per_km_cny + act["parcels_carried"] * veh.fee_per_parcel_cny,
+        "drivers": fleet * veh.driver_per_day_cny * days,
+        "pickups": act["pickup_vehicle_days"] * (veh.cost_per_day_cny + veh.driver_per_day_cny)
+        + act["pickup_km"] * veh.cost_per_km_cny,
+        "trunk": act["truck_runs"] * (sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny),
+        "hub": sc.hub.cost_per_day_cny * days + sc.hub.capex_cny * crf(r, sc.hub.life_y) * years,
+        "sorters": sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * days,
+        "cold_store": sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf(r, sc.hub.life_y) * years
+        + act["cold_kg_h"] / 24.0 * sc.hub.cold_cost_per_kg_d,
         "stations": stations * (sc.stations.agent_pay_per_month_cny * 12.0 * years
-                                + sc.stations.capex_cny * capital_recovery_factor(r, sc.stations.life_y) * years)
-        + delivered * sc.stations.commission_per_parcel_cny,
+                                + sc.stations.capex_cny * crf(r, sc.stations.life_y) * years)
+        + act["delivered"] * sc.stations.commission_per_parcel_cny,
     }
 
     def share_in(kg_in: float, kg_out: float) -> float:
         total = kg_in + kg_out
         return kg_in / total if total > 0 else 1.0
 
-    lm_in = share_in(lm.parcel_kg_carried, lm.produce_kg_carried)
-    tr_in = share_in(tr.parcel_kg_carried, tr.produce_kg_carried)
-    hub_in = share_in(hub.parcels_in * sc.demand.parcel_kg, hub.produce_in_kg)
-    inbound = (c["lastmile_vehicles"] + c["drivers"]) * lm_in + c["trunk"] * tr_in + c["hub"] * hub_in + c["sorters"] + c["stations"]
+    lm_in = share_in(act["lm_parcel_kg"], act["lm_produce_kg"])
+    tr_in = share_in(act["tr_parcel_kg"], act["tr_produce_kg"])
+    hub_in = share_in(act["hub_parcels_in"] * sc.demand.parcel_kg, act["hub_produce_in_kg"])
+    inbound = ((c["lastmile_vehicles"] + c["drivers"]) * lm_in + c["trunk"] * tr_in + c["hub"] * hub_in
+               + c["sorters"] + c["stations"])
     total = float(sum(c.values()))
     c["inbound"] = inbound
     c["outbound"] = total - inbound
@@ -135,60 +137,20 @@ def costs(model: CountyModel, delivered: int) -> dict:
 
 
 def evaluate(model: CountyModel) -> RunResult:
-    """KPIs, daily series and checks of a finished run."""
+    """KPIs, daily series and checks of a finished run. The conservation check
+    covers the whole run; KPIs cover the days after ``warmup_d``: flows in that
+    window, lead times of parcels delivered in it, stocks at the end."""
     if not model.ran:
         raise RuntimeError("evaluate() needs a model that has run")
     sc = model.scenario
     T = model.horizon_h
     days = sc.horizon_d
+    w = sc.warmup_d
     lm, tr, hub, net = model.lastmile.ledger, model.trunk.ledger, model.hub, model.plan.network
     sold_lots_kg = _cat([lots.kg for lots in tr.sold])
     sold_t = _cat(tr.sold_t_h)
     sold_crop = _cat([lots.crop for lots in tr.sold]).astype(np.int64)
-    sold_kg = float(sold_lots_kg.sum())
-    checks = conservation(model, sold_kg)
-    delivered = checks["parcels_delivered"]
-    lead = lm.lead
-    c = costs(model, delivered)
-    price = np.array([crop.price_cny_per_kg for crop in sc.crops])
-    revenue = float((sold_lots_kg * price[sold_crop]).sum()) if len(sold_crop) else 0.0
-    spoiled = checks["produce_spoiled_kg"]
-    served = net.served
-    load_in, load_out = _cat(lm.load_in), _cat(lm.load_out)
-    residents_served = float(net.residents[served].sum())
-    kpis = {
-        "villages_served": int(served.sum()),
-        "villages_served_share": float(served.mean()),
-        "residents_served_share": residents_served / float(net.residents.sum()),
-        "routes": len(model.plan.routes),
-        "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,
-        "inbound_parcels_ordered": checks["parcels_ordered"],
-        "inbound_parcels_delivered": delivered,
-        "inbound_parcels_in_system": checks["parcels_in_system"],
-        "inbound_parcels_per_resident_y": (checks["parcels_ordered"] / residents_served * 365.0 / days
-                                           if residents_served else 0.0),
-        "inbound_lead_time_mean_h": lead.mean_h,
-        "inbound_lead_time_p95_h": lead.quantile_h(0.95),
-        "outbound_produce_offered_kg": checks["produce_offered_kg"],
-        "outbound_produce_sold_kg": sold_kg,
-        "outbound_produce_spoiled_kg": spoiled,
-        "outbound_produce_in_system_kg": checks["produce_in_system_kg"],
-        "spoilage_rate": spoiled / (spoiled + sold_kg) if spoiled + sold_kg > 0 else 0.0,
-        "farmer_revenue_cny": revenue,
-        "vehicle_km": lm.km + lm.pickup_km,
-        "lastmile_trips": lm.trips + lm.pickup_trips,
-        "lastmile_load_factor_in": float(load_in.mean()) if len(load_in) else 0.0,
-        "lastmile_load_factor_out": float(load_out.mean()) if len(load_out) else 0.0,
-        "trunk_truck_runs": tr.truck_runs,
-        "hub_sort_wait_mean_h": hub.sort_wait_parcel_h / hub.parcels_in if hub.parcels_in else 0.0,
-        "hub_time_mean_h": hub.time_in_hub_h / hub.parcels_out if hub.parcels_out else 0.0,
-        "cost_inbound_cny": c["inbound"],
-        "cost_outbound_cny": c["outbound"],
-        "cost_total_cny": c["total"],
-        "cost_per_parcel_cny": c["inbound"] / delivered if delivered else float("nan"),
-        "cost_per_kg_out_cny": c["outbound"] / sold_kg if sold_kg else float("nan"),
-    }
-    assert tuple(kpis) == KPI_COLUMNS
+    checks = conservation(model, float(sold_lots_kg.sum()))
     day_of = lambda t: np.minimum((np.asarray(t) // 24).astype(np.int64), days - 1)  # noqa: E731
     spoil_t = np.array([t for t, _ in model.spoiled])
     spoil_kg = np.array([kg for _, kg in model.spoiled])
@@ -206,12 +168,63 @@ def evaluate(model: CountyModel) -> RunResult:
         "station_backlog_kg": np.array(model.days.station_kg),
         "hub_produce_kg": np.array(model.days.hub_kg),
     }
+    end = model.activity()
+    start = model.warm if (w and model.warm is not None) else {k: 0 for k in end}
+    act = {k: end[k] - start[k] for k in end}
+    window = slice(w, days)
+    delivered = int(daily["parcels_delivered"][window].sum())
+    ordered = int(daily["parcels_ordered"][window].sum())
+    sold_window = sold_t >= 24.0 * w
+    sold_kg = float(sold_lots_kg[sold_window].sum())
+    spoiled = float(daily["produce_spoiled_kg"][window].sum())
+    c = costs(model, act, days - w)
+    price = np.array([crop.price_cny_per_kg for crop in sc.crops])
+    revenue = float((sold_lots_kg[sold_window] * price[sold_crop[sold_window]]).sum()) if len(sold_crop) else 0.0
+    served = net.served
+    load_t = _cat(lm.load_t_h)
+    after = load_t >= 24.0 * w
+    load_in, load_out = _cat(lm.load_in)[after], _cat(lm.load_out)[after]
+    residents_served = float(net.residents[served].sum())
+    lead = lm.lead
+    kpis = {
+        "villages_served": int(served.sum()),
+        "villages_served_share": float(served.mean()),
+        "residents_served_share": residents_served / float(net.residents.sum()),
+        "routes": len(model.plan.routes),
+        "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,
+        "inbound_parcels_ordered": ordered,
+        "inbound_parcels_delivered": delivered,
+        "inbound_parcels_in_system": checks["parcels_in_system"],
+        "inbound_parcels_per_resident_y": (ordered / residents_served * 365.0 / (days - w)
+                                           if residents_served else 0.0),
+        "inbound_lead_time_mean_h": lead.mean_h,
+        "inbound_lead_time_p95_h": lead.quantile_h(0.95),
+        "outbound_produce_offered_kg": float(daily["produce_offered_kg"][window].sum()),
+        "outbound_produce_sold_kg": sold_kg,
+        "outbound_produce_spoiled_kg": spoiled,
+        "outbound_produce_in_system_kg": checks["produce_in_system_kg"],
+        "spoilage_rate": spoiled / (spoiled + sold_kg) if spoiled + sold_kg > 0 else 0.0,
+        "farmer_revenue_cny": revenue,
+        "vehicle_km": act["km"] + act["pickup_km"],
+        "lastmile_trips": act["trips"] + act["pickup_trips"],
+        "lastmile_load_factor_in": float(load_in.mean()) if len(load_in) else 0.0,
+        "lastmile_load_factor_out": float(load_out.mean()) if len(load_out) else 0.0,
+        "trunk_truck_runs": act["truck_runs"],
+        "hub_sort_wait_mean_h": act["sort_wait_parcel_h"] / act["hub_parcels_in"] if act["hub_parcels_in"] else 0.0,
+        "hub_time_mean_h": act["hub_time_in_h"] / act["hub_parcels_out"] if act["hub_parcels_out"] else 0.0,
+        "cost_inbound_cny": c["inbound"],
+        "cost_outbound_cny": c["outbound"],
+        "cost_total_cny": c["total"],
+        "cost_per_parcel_cny": c["inbound"] / delivered if delivered else float("nan"),
+        "cost_per_kg_out_cny": c["outbound"] / sold_kg if sold_kg else float("nan"),
+    }
+    assert tuple(kpis) == KPI_COLUMNS
     checks["hub_parcel_hours"] = hub.hub_parcel_hours(T)
     checks["hub_residual_h"] = hub.residual_hours(T)
-    checks["lastmile_left_behind"] = lm.left_behind
-    checks["hub_parcels_in"] = hub.parcels_in
     checks["hub_time_in_h"] = hub.time_in_hub_h
+    checks["hub_parcels_in"] = hub.parcels_in
     checks["hub_parcels_out"] = hub.parcels_out
+    checks["lastmile_left_behind"] = lm.left_behind
     return RunResult(kpis, daily, lead, load_in, load_out, c, checks)
 
 

@@ -14,6 +14,7 @@ from .batches import Lots
 from .config import Scenario
 from .hub import Hub, UnitDraws
 from .lastmile import LastMile, Route
+from .leadtime import LeadTimes
 from .network import Network, build_network, road_matrices
 from .rng import Streams
 from .routing import plan_routes
@@ -119,7 +120,21 @@ class CountyModel:
         # growers with a station (offers elsewhere were zeroed above)
         self._growers = [np.flatnonzero(self.offers_kg[c].any(axis=0)) for c in range(len(sc.crops))]
         self._offer_days = self.offers_kg.any(axis=2)
+        self.warm: dict | None = None   # activity at the end of the warm-up
         self.ran = False
+
+    def activity(self) -> dict:
+        """Cumulative activity counters now: KPIs over a window are differences of these."""
+        lm, tr, hub = self.lastmile.ledger, self.trunk.ledger, self.hub
+        hub.cold_tick()
+        return dict(
+            km=lm.km, trips=lm.trips, parcels_carried=lm.parcels_carried, pickup_trips=lm.pickup_trips,
+            pickup_vehicle_days=lm.pickup_vehicle_days, pickup_km=lm.pickup_km, delivered=lm.delivered,
+            lm_parcel_kg=lm.parcel_kg_carried, lm_produce_kg=lm.produce_kg_carried,
+            truck_runs=tr.truck_runs, tr_parcel_kg=tr.parcel_kg_carried, tr_produce_kg=tr.produce_kg_carried,
+            hub_parcels_in=hub.parcels_in, hub_produce_in_kg=hub.produce_in_kg, cold_kg_h=hub.cold_kg_h,
+            sort_wait_parcel_h=hub.sort_wait_parcel_h, hub_time_in_h=hub.time_in_hub_h, hub_parcels_out=hub.parcels_out,
+        )
 
     def _spoil(self, lots: Lots) -> None:
         if len(lots):
@@ -138,6 +153,9 @@ class CountyModel:
             if day:
                 yield self.env.timeout(24.0)
                 self._end_of_day()
+            if day == sc.warmup_d and day:
+                self.warm = self.activity()
+                self.lastmile.ledger.lead = LeadTimes()  # lead times of parcels delivered after the warm-up
             counts = self.counts[day, self._ordering]
             if counts.any():
                 self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,

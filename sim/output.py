@@ -83,3 +83,19 @@ def _json_default(obj):
     if isinstance(obj, np.ndarray):
         return obj.tolist()
     raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+def read_csv_columns(path) -> dict[str, list[float]]:
+    """A numeric CSV as columns (for re-analysis of written results)."""
+    from .errors import InputError
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: file not found")
+    with p.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    if not rows:
+        raise InputError(f"{p}: no rows")
+    try:
+        return {k: [float(r[k]) for r in rows] for k in rows[0]}
+    except ValueError as exc:
+        raise InputError(f"{p}: not a numeric table: {exc}") from None

@@ -13,11 +13,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from .config import Scenario, scenario_data
+import numpy as np
+
+from .config import ROAD_CLASSES, Scenario, scenario_data
+from .leadtime import LeadTimes
 from .metrics import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from .model import Plan, plan
 from .output import write_columns_csv, write_csv, write_json
-from .stats import summarize
+from .statistics import summarize
 
 RUN_COLUMNS = ("scenario", "replication", "seed") + KPI_COLUMNS
 SUMMARY_COLUMNS = ("kpi", "n", "mean", "std", "ci95_half_width")
@@ -85,11 +88,9 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
         write_csv(out / "summary.csv", SUMMARY_COLUMNS, result.summary),
         write_columns_csv(out / "daily.csv", {c: result.first.daily[c] for c in DAILY_COLUMNS}),
     ]
+    written += write_detail(result, out)
     if figures:
-        from .plots import write_figures
-        first = result.first
-        written += write_figures(out / "figures", first.daily, first.lead, first.load_in,
-                                 first.load_out, network_for_plot(result.plan))
+        written += draw_scenario_figures(out)
     sc = result.scenario
     manifest = {
         "scenario": sc.name,
@@ -104,6 +105,51 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     }
     written.append(write_json(out / "manifest.json", manifest))
     return written
+
+
+def write_detail(result: ScenarioResult, out: Path) -> list[Path]:
+    """The first replication's detail, enough to redraw its figures from files:
+    villages.csv (the county, stations and routes), lead_time_hist.csv and trips.csv."""
+    net, first = result.plan.network, result.first
+    route = result.plan.route_of_village
+    stop = np.full(net.n, -1)
+    for r in result.plan.routes:
+        stop[r.stops] = np.arange(len(r.stops))
+    seats = net.township_xy_km[net.township]
+    villages = {"id": list(net.village_id), "township": net.township, "x_km": net.xy_km[:, 0], "y_km": net.xy_km[:, 1],
+                "township_x_km": seats[:, 0], "township_y_km": seats[:, 1],
+                "residents": net.residents, "road_class": [ROAD_CLASSES[c] for c in net.road_class],
+                "served": net.served, "route": route, "stop": stop}
+    counts = first.lead.counts
+    nz = np.flatnonzero(counts)
+    hist = {"lead_time_from_h": nz * first.lead.bin_h, "lead_time_to_h": (nz + 1) * first.lead.bin_h,
+            "parcels": counts[nz]}
+    trips = {"trip": np.arange(len(first.load_in)), "load_factor_in": first.load_in, "load_factor_out": first.load_out}
+    return [write_columns_csv(out / "villages.csv", villages), write_columns_csv(out / "lead_time_hist.csv", hist),
+            write_columns_csv(out / "trips.csv", trips)]
+
+
+def draw_scenario_figures(out: Path) -> list[Path]:
+    """A scenario's figures, drawn from its files (daily.csv and the detail files)."""
+    from .plots import write_figures
+    from .replot import read_table
+    daily = {k: np.array([row[k] for row in read_table(out / "daily.csv")]) for k in DAILY_COLUMNS}
+    hist_rows = read_table(out / "lead_time_hist.csv")
+    lead = LeadTimes.from_bins([r["lead_time_from_h"] for r in hist_rows], [r["parcels"] for r in hist_rows])
+    trips = read_table(out / "trips.csv")
+    v = read_table(out / "villages.csv")
+    xy = np.array([[r["x_km"], r["y_km"]] for r in v]).reshape(-1, 2)
+    served = np.array([bool(r["served"]) for r in v], dtype=bool)
+    routes: dict[int, list] = {}
+    for i, r in enumerate(v):
+        if r["route"] >= 0:
+            routes.setdefault(int(r["route"]), []).append((int(r["stop"]), i))
+    town_xy = np.array(sorted({(r["township_x_km"], r["township_y_km"]) for r in v})).reshape(-1, 2)
+    network = dict(hub_xy=(0.0, 0.0), village_xy=xy, residents=np.array([r["residents"] for r in v], float),
+                   served=served, routes=[[i for _, i in sorted(routes[k])] for k in sorted(routes)],
+                   township_xy=town_xy)
+    return write_figures(out / "figures", daily, lead, np.array([r["load_factor_in"] for r in trips], float),
+                         np.array([r["load_factor_out"] for r in trips], float), network)
 
 
 def with_overrides(scenario: Scenario, seed: int | None = None, replications: int | None = None) -> Scenario:

@@ -1,0 +1,54 @@
+"""Redrawing an experiment's figures from its written files alone (runs.csv,
+summary.csv, comparisons.csv, manifest.json)."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+from .errors import InputError
+
+_TEXT = {"scenario_id", "scenario", "baseline_id", "kpi", "error", "traceback", "id", "road_class"}
+
+
+def _value(text: str):
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return int(f) if f.is_integer() and "." not in text and "e" not in text.lower() and text not in ("nan", "inf") else f
+
+
+def read_table(path: Path) -> list[dict]:
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (is this an experiment's results folder?)")
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [{k: (v if k in _TEXT else _value(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def redraw(folder: Path) -> list[Path]:
+    """Redraw the figures of a scenario's or an experiment's results folder."""
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise InputError(f"{manifest_path}: file not found (is this a results folder?)")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except ValueError as exc:
+        raise InputError(f"{manifest_path}: not valid JSON ({exc})") from None
+    if "experiment" not in manifest:
+        from .runner import draw_scenario_figures
+        for name in ("daily.csv", "lead_time_hist.csv", "trips.csv", "villages.csv"):
+            if not (folder / name).is_file():
+                raise InputError(f"{folder / name}: file not found (needed to redraw a scenario's figures)")
+        return draw_scenario_figures(folder)
+    try:
+        levers, uncertainties = manifest["levers"], manifest["uncertainties"]
+        kpis, baseline = manifest["kpis"], manifest["baseline_id"]
+    except (ValueError, KeyError) as exc:
+        raise InputError(f"{manifest_path}: not an experiment manifest ({exc})") from None
+    from .expplots import write_experiment_figures
+    return write_experiment_figures(folder / "figures", read_table(folder / "summary.csv"),
+                                    read_table(folder / "comparisons.csv"), read_table(folder / "runs.csv"),
+                                    levers, uncertainties, kpis, baseline)

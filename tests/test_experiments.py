@@ -1,0 +1,283 @@
+"""Experiments: configs, common random numbers, worker-count and engine invariance,
+resume after a kill, failures, sequential replications, warm-up and figures."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from sim.cli import main
+from sim.demand import daily_means
+from sim.engine import FAIL_ENV
+from sim.errors import InputError
+from sim.experiment import experiment_from_data, load_experiment
+from sim.metrics import run_replication
+from sim.model import plan
+from sim.statistics import t_interval
+from sim.sweep import run_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SMALL_BASE = {"horizon_d": 40, "start_doy": 290, "county": {"area_km2": 400, "townships": 4, "villages": 30},
+              "stations": {"coverage_share": 0.6}}
+
+
+def small_experiment(tmp_path, **extra) -> Path:
+    import yaml
+    data = {"name": "small", "base": SMALL_BASE, "replications": 3,
+            "levers": {"stations.coverage_share": [0.3, 0.6], "lastmile.vehicles_per_route": [1, 2]},
+            "baseline": {"stations.coverage_share": 0.3, "lastmile.vehicles_per_route": 1},
+            "kpis": ["inbound_lead_time_mean_h", "cost_per_parcel_cny", "spoilage_rate"]}
+    data.update(extra)
+    p = tmp_path / "exp.yaml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def tables(folder: Path) -> dict[str, bytes]:
+    return {n: (folder / n).read_bytes() for n in ("runs.csv", "summary.csv", "comparisons.csv", "failures.csv")}
+
+
+# ---- configs -----------------------------------------------------------------------
+def test_experiment_expands_levers_and_ids_are_stable(tmp_path):
+    exp = load_experiment(small_experiment(tmp_path))
+    assert len(exp.scenarios) == 4
+    assert [s.values for s in exp.scenarios][:2] == [
+        {"stations.coverage_share": 0.3, "lastmile.vehicles_per_route": 1},
+        {"stations.coverage_share": 0.3, "lastmile.vehicles_per_route": 2}]
+    assert exp.scenarios[1].scenario.lastmile.vehicles_per_route == 2
+    assert exp.baseline_id == exp.scenarios[0].id
+    again = load_experiment(small_experiment(tmp_path))
+    assert [s.id for s in again.scenarios] == [s.id for s in exp.scenarios]
+    assert len({s.id for s in exp.scenarios}) == 4
+    assert exp.levers == ("stations.coverage_share", "lastmile.vehicles_per_route")
+
+
+def test_every_scenario_shares_the_root_seed(tmp_path):
+    exp = load_experiment(small_experiment(tmp_path, seed=77))
+    assert {s.scenario.seed for s in exp.scenarios} == {77}
+
+
+@pytest.mark.parametrize("extra,needle", [
+    ({"levers": {"stations.coverage": [0.5]}}, "levers.stations.coverage: unknown setting; did you mean 'stations.coverage_share'?"),
+    ({"levers": {"stations.coverage_share": [0.5, 1.5]}}, "stations.coverage_share: 1.5 is not allowed"),
+    ({"levers": {"stations.coverage_share": {"min": 0.9, "max": 0.1}}}, "expected min <= max"),
+    ({"levers": {"stations.coverage_share": "all"}}, "expected a list of values or a range"),
+    ({"levers": {"stations": [1]}}, "is a section"),
+    ({"design": {"method": "taguchi"}}, "design.method: 'taguchi' is not allowed"),
+    ({"design": {"method": "latin_hypercube"}}, "design.samples: None is not allowed"),
+    ({"design": {"method": "sobol", "samples": 12}}, "power of two"),
+    ({"replications": 0}, "replications: 0 is not allowed"),
+    ({"replications": {"min": 3, "max": 2, "relative_half_width": 0.1}}, "replications.max: 2 is not allowed"),
+    ({"replications": {"min": 3, "max": 9}}, "replications.relative_half_width: None is not allowed"),
+    ({"kpis": ["lead_time"]}, "kpis: 'lead_time' is not allowed"),
+    ({"baseline": {"stations.coverage_share": 0.99}}, "baseline"),
+    ({"basline": "x"}, "basline: unknown key; did you mean 'baseline'?"),
+    ({"base": {"county": {"villagez": 3}}}, "base: county.villagez: unknown key"),
+    ({"base": "missing.yaml"}, "missing.yaml: file not found"),
+    ({"warmup_d": 400}, "warmup_d: 400 is not allowed"),
+    ({"scenarios": {"a": {"hub": {"sorters": -1}}}}, "scenarios.a"),
+])
+def test_bad_experiment_configs(tmp_path, extra, needle):
+    p = small_experiment(tmp_path, **extra)
+    with pytest.raises(InputError) as exc:
+        load_experiment(p)
+    assert needle in str(exc.value) and str(p) in str(exc.value)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["run", str(p), "--out", str(out)])
+    assert r.exit_code == 2 and needle in r.output and "Traceback" not in r.output
+    assert not out.exists()
+
+
+def test_identical_scenarios_are_refused(tmp_path):
+    p = small_experiment(tmp_path, levers={}, scenarios={"a": {}, "b": {}})
+    with pytest.raises(InputError, match="identical parameters"):
+        load_experiment(p)
+
+
+# ---- statistics ----------------------------------------------------------------------
+def test_common_random_numbers_reduce_the_variance_of_differences():
+    """On the backhaul experiment: paired differences under common random numbers
+    vary far less than differences of independently seeded runs."""
+    exp = load_experiment(ROOT / "experiments" / "backhaul.yaml")
+    a, b = (s.scenario for s in exp.scenarios)
+    pa, pb = plan(a), plan(b)
+    kpis = ("farmer_revenue_cny", "cost_per_kg_out_cny")
+    crn, indep = {k: [] for k in kpis}, {k: [] for k in kpis}
+    for r in range(5):
+        ka, kb, kb_other = (run_replication(a, r, pa).kpis, run_replication(b, r, pb).kpis,
+                            run_replication(b, 1000 + r, pb).kpis)
+        for k in kpis:
+            crn[k].append(ka[k] - kb[k])
+            indep[k].append(ka[k] - kb_other[k])
+    for k in kpis:
+        assert np.var(crn[k], ddof=1) < 0.5 * np.var(indep[k], ddof=1), k
+
+
+def test_t_interval_covers_a_known_model_mean():
+    """Parcels ordered over 30 days has a known mean (the sum of the daily means):
+    the 95% t interval over 5 replications covers it in about 95% of macro-replications."""
+    sc = experiment_from_data({"base": SMALL_BASE}, "x").scenarios[0].scenario
+    sc = dataclasses.replace(sc, horizon_d=30, crops=())
+    the_plan = plan(sc)
+    served = the_plan.network.served
+    known = daily_means(sc, the_plan.network.residents)[:, served].sum()
+    macro, covered = 60, 0
+    for m in range(macro):
+        x = [run_replication(sc, 5 * m + r, the_plan).kpis["inbound_parcels_ordered"] for r in range(5)]
+        mean, hw, _ = t_interval(x)
+        covered += abs(mean - known) <= hw
+    assert covered / macro >= 0.85  # 95% nominal; 60 macro-replications give a standard error of ~3%
+
+
+# ---- running -------------------------------------------------------------------------
+def test_worker_count_does_not_change_results(tmp_path):
+    exp = load_experiment(small_experiment(tmp_path))
+    one = run_experiment(exp, tmp_path / "w1", workers=1, quiet=True, figures=False)
+    two = run_experiment(exp, tmp_path / "w2", workers=2, quiet=True, figures=False)
+    assert one.failed == two.failed == 0
+    assert tables(tmp_path / "w1") == tables(tmp_path / "w2")
+    assert len(one.tables["runs"]) == 12
+    comps = one.tables["comparisons"]
+    assert len(comps) == 3 * 3  # three scenarios against the baseline, three KPIs
+    assert all(c["baseline_id"] == exp.baseline_id for c in comps)
+
+
+def test_dask_cluster_gives_the_same_results(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    exp = load_experiment(small_experiment(tmp_path))
+    run_experiment(exp, tmp_path / "local", workers=1, quiet=True, figures=False)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        res = run_experiment(exp, tmp_path / "dask", scheduler=cluster.scheduler_address, quiet=True, figures=False)
+    assert res.engine.startswith("dask")
+    assert tables(tmp_path / "local") == tables(tmp_path / "dask")
+
+
+def test_resume_after_sigkill_runs_only_what_is_missing(tmp_path):
+    p = small_experiment(tmp_path, replications=8)
+    whole = tmp_path / "whole"
+    run_experiment(load_experiment(p), whole, workers=1, quiet=True, figures=False)
+    out = tmp_path / "killed"
+    cmd = [sys.executable, "-m", "sim.cli", "run", str(p), "--out", str(out), "--workers", "2", "--no-figures", "--quiet"]
+    proc = subprocess.Popen(cmd, start_new_session=True)
+    total = 4 * 8
+    deadline = time.time() + 120
+    while time.time() < deadline and proc.poll() is None:
+        if len(list((out / "runs").glob("*/r*.json"))) >= total // 2:
+            break
+        time.sleep(0.01)
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = {q: q.stat().st_mtime_ns for q in (out / "runs").glob("*/r*.json")}
+    assert 0 < len(done_before) < total, "the kill should land mid-sweep"
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    files = list((out / "runs").glob("*/r*.json"))
+    assert len(files) == total
+    assert all(q.stat().st_mtime_ns == t for q, t in done_before.items())  # finished runs were not redone
+    assert not list(out.rglob("*.tmp"))
+    assert tables(out) == tables(whole)
+
+
+def test_a_failing_run_is_recorded_and_retried_alone(tmp_path, monkeypatch):
+    exp = load_experiment(small_experiment(tmp_path))
+    victim = exp.scenarios[2].id
+    monkeypatch.setenv(FAIL_ENV, f"{victim}:1")
+    out = tmp_path / "out"
+    res = run_experiment(exp, out, workers=2, quiet=True, figures=False)
+    assert res.failed == 1 and len(res.tables["runs"]) == 11
+    fail = res.tables["failures"][0]
+    assert fail["scenario_id"] == victim and fail["replication"] == 1
+    assert "injected failure" in fail["error"] and "Traceback" in fail["traceback"]
+    done = {q: q.stat().st_mtime_ns for q in (out / "runs").glob("*/r*.json")}
+    monkeypatch.delenv(FAIL_ENV)
+    again = run_experiment(exp, out, workers=2, quiet=True, figures=False)
+    assert again.failed == 0 and len(again.tables["runs"]) == 12
+    assert all(q.stat().st_mtime_ns == t for q, t in done.items())
+    assert (out / "failures.csv").read_text().count("\n") == 1  # the header only
+
+
+def test_cli_exit_code_1_on_failure(tmp_path, monkeypatch):
+    p = small_experiment(tmp_path)
+    exp = load_experiment(p)
+    monkeypatch.setenv(FAIL_ENV, f"{exp.scenarios[0].id}:0")
+    r = CliRunner().invoke(main, ["run", str(p), "--out", str(tmp_path / "o"), "--workers", "1", "--no-figures"])
+    assert r.exit_code == 1 and "1 run(s) failed" in r.output
+
+
+def test_changed_config_is_refused_unless_fresh(tmp_path):
+    out = tmp_path / "out"
+    run_experiment(load_experiment(small_experiment(tmp_path)), out, workers=1, quiet=True, figures=False)
+    changed = small_experiment(tmp_path, replications=4)
+    r = CliRunner().invoke(main, ["run", str(changed), "--out", str(out), "--workers", "1", "--no-figures"])
+    assert r.exit_code == 2 and "different config" in r.output and "--fresh" in r.output
+    r = CliRunner().invoke(main, ["run", str(changed), "--out", str(out), "--workers", "1", "--no-figures", "--fresh",
+                                  "--quiet"])
+    assert r.exit_code == 0
+    assert len(list((out / "runs").glob("*/r*.json"))) == 16
+
+
+def test_sequential_replications_stop_when_precise_enough(tmp_path):
+    loose = load_experiment(small_experiment(tmp_path, replications={
+        "min": 3, "max": 9, "batch": 2, "relative_half_width": 0.5, "kpis": ["inbound_lead_time_mean_h"]}))
+    res = run_experiment(loose, tmp_path / "loose", workers=1, quiet=True, figures=False)
+    assert len(res.tables["runs"]) == 4 * 3
+    tight = load_experiment(small_experiment(tmp_path, replications={
+        "min": 3, "max": 7, "batch": 2, "relative_half_width": 1e-6, "kpis": ["inbound_lead_time_mean_h"]}))
+    res = run_experiment(tight, tmp_path / "tight", workers=2, quiet=True, figures=False)
+    assert len(res.tables["runs"]) == 4 * 7
+    n = {row["n"] for row in res.tables["summary"] if row["kpi"] == "inbound_lead_time_mean_h"}
+    assert n == {7}
+
+
+def test_warmup_excludes_the_first_days(small_scenario_factory=None):
+    from conftest import small_scenario
+    sc = small_scenario()
+    full = run_replication(sc, 0)
+    warm = run_replication(dataclasses.replace(sc, warmup_d=20), 0)
+    d = full.daily
+    assert warm.kpis["inbound_parcels_ordered"] == d["parcels_ordered"][20:].sum()
+    assert warm.kpis["inbound_parcels_delivered"] == d["parcels_delivered"][20:].sum()
+    assert warm.kpis["vehicle_km"] == pytest.approx(d["vehicle_km"][20:].sum())
+    assert warm.kpis["outbound_produce_spoiled_kg"] == pytest.approx(d["produce_spoiled_kg"][20:].sum())
+    assert warm.lead.n == warm.kpis["inbound_parcels_delivered"]
+    assert warm.kpis["cost_total_cny"] < full.kpis["cost_total_cny"]
+
+
+def test_plot_redraws_figures_from_the_files(tmp_path):
+    exp = load_experiment(small_experiment(tmp_path, kpis=["inbound_lead_time_mean_h"]))
+    out = tmp_path / "out"
+    run_experiment(exp, out, workers=1, quiet=True, figures=True)
+    first = {p.name: p.read_bytes() for p in (out / "figures").iterdir()}
+    assert any(n.startswith("heatmap__") for n in first) and any(n.startswith("forest__") for n in first)
+    assert any(n.startswith("kpi_vs_coverage_share") for n in first) and any(n.startswith("pareto__") for n in first)
+    for p in (out / "figures").iterdir():
+        p.unlink()
+    r = CliRunner().invoke(main, ["plot", str(out)])
+    assert r.exit_code == 0, r.output
+    assert {p.name: p.read_bytes() for p in (out / "figures").iterdir() if p.suffix == ".svg"} == \
+        {n: b for n, b in first.items() if n.endswith(".svg")}
+
+
+def test_warmup_command_suggests_a_truncation(tmp_path):
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text("horizon_d: 60\ncounty: {villages: 40, townships: 4, area_km2: 500}\nreplications: 1\n")
+    out = tmp_path / "o"
+    assert CliRunner().invoke(main, ["run", str(cfg), "--out", str(out), "--no-figures", "--quiet"]).exit_code == 0
+    r = CliRunner().invoke(main, ["warmup", str(out)])
+    assert r.exit_code == 0 and "set warmup_d:" in r.output
+
+
+def test_shipped_experiments_are_valid():
+    for p in sorted((ROOT / "experiments").glob("*.yaml")):
+        r = CliRunner().invoke(main, ["check", str(p)])
+        assert r.exit_code == 0, r.output

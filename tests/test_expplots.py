@@ -1,0 +1,474 @@
+"""Tests for sim.expplots (experiment figures; headless, object-oriented matplotlib API)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")  # tests only; sim.expplots itself never selects a backend
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.container import ErrorbarContainer
+from matplotlib.figure import Figure
+
+from sim import expplots as ep
+
+PNG_SIG = b"\x89PNG\r\n\x1a\n"
+COV = "stations.coverage_share"
+VEH = "lastmile.vehicles"
+GROWTH = "demand.growth_rate"  # a sampled uncertainty
+KPIS = ("cost_per_parcel_cny", "inbound_lead_time_mean_h", "residents_served_share")
+N_REPS = 5
+
+
+# --- synthetic experiment tables --------------------------------------------------------------------
+
+def _kpi_values(cov: float, veh: float, growth: float, noise: np.ndarray) -> dict[str, np.ndarray]:
+    return {
+        "cost_per_parcel_cny": 2.0 + 3.0 * cov - 0.4 * veh + 4.0 * growth + 0.05 * noise[0],
+        "inbound_lead_time_mean_h": 60.0 - 20.0 * cov - 5.0 * veh + 30.0 * growth + 0.5 * noise[1],
+        "residents_served_share": np.clip(0.2 + 0.75 * cov + 0.01 * noise[2], 0, 1),
+    }
+
+
+def _tables(rng: np.random.Generator, covs=(0.25, 0.5, 0.75, 1.0), vehs=(1, 2, 3), reps=N_REPS):
+    """Grid coverage x vehicles, a growth uncertainty sampled per scenario, plus a baseline scenario."""
+    scenarios = [("base", "baseline", 0.5, 2, 0.05)]
+    for k, (c, v) in enumerate(itertools.product(covs, vehs)):
+        scenarios.append((f"s{k:02d}", f"cov {c:g}, veh {v}", c, v, float(rng.uniform(0.0, 0.1))))
+    runs, summary = [], []
+    per_scn: dict[str, dict[str, np.ndarray]] = {}
+    for sid, label, c, v, g in scenarios:
+        vals = _kpi_values(c, v, g, rng.standard_normal((3, reps)))
+        per_scn[sid] = vals
+        for i in range(reps):
+            runs.append({"scenario_id": sid, "scenario": label, "replication": i, COV: c, VEH: v, GROWTH: g,
+                         **{k: float(vals[k][i]) for k in KPIS}})
+        for k in KPIS:
+            x = vals[k]
+            summary.append({"scenario_id": sid, "scenario": label, COV: c, VEH: v, GROWTH: g, "kpi": k,
+                            "n": reps, "mean": float(x.mean()), "std": float(x.std(ddof=1)),
+                            "ci95_half_width": float(2.776 * x.std(ddof=1) / math.sqrt(reps))})
+    comparisons = []
+    for sid, label, *_ in scenarios[1:]:
+        for k in KPIS:
+            d = per_scn[sid][k] - per_scn["base"][k]
+            hw = 2.776 * d.std(ddof=1) / math.sqrt(reps)
+            lo, hi = d.mean() - hw, d.mean() + hw
+            comparisons.append({"scenario_id": sid, "scenario": label, "baseline_id": "base", "kpi": k,
+                                "n_pairs": reps, "mean_diff": float(d.mean()), "ci95_low": float(lo),
+                                "ci95_high": float(hi), "var_reduction": 0.3, "p_value": 0.01,
+                                "p_holm": 0.04, "significant_holm": bool(lo > 0 or hi < 0)})
+    return summary, comparisons, runs
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240917)
+
+
+@pytest.fixture
+def tables(rng):
+    return _tables(rng)
+
+
+def _grid_only(summary):
+    return [r for r in summary if r["scenario_id"] != "base"]
+
+
+def _bands(ax: Axes):
+    return [c for c in ax.collections if isinstance(c, PolyCollection)]
+
+
+def _errorbars(ax: Axes):
+    return [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
+
+
+def _all_text(ax: Axes) -> str:
+    return " ".join([ax.get_xlabel(), ax.get_ylabel(), ax.get_title()] + [t.get_text() for t in ax.texts])
+
+
+# --- labels -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kpi, label", [
+    ("inbound_lead_time_mean_h", "inbound lead time mean (h)"),
+    ("cost_per_parcel_cny", "cost per parcel (CNY)"),
+    ("outbound_produce_spoiled_kg", "outbound produce spoiled (kg)"),
+    ("cost_per_kg_out_cny", "cost per kg out (CNY)"),
+    ("route_length_km", "route length (km)"),
+    ("residents_served_share", "residents served (share)"),
+    ("spoilage_rate", "spoilage rate (share)"),
+    ("horizon_d", "horizon (d)"),
+    ("stations.coverage_share", "coverage (share)"),
+    ("routes", "routes"),
+])
+def test_kpi_label(kpi, label):
+    assert ep.kpi_label(kpi) == label
+
+
+def test_higher_is_better():
+    assert ep.higher_is_better("residents_served_share") and ep.higher_is_better("farmer_revenue_cny")
+    assert not ep.higher_is_better("inbound_lead_time_mean_h") and not ep.higher_is_better("spoilage_rate")
+
+
+# --- KPI vs lever -----------------------------------------------------------------------------------
+
+def test_kpi_vs_lever_one_line_per_other_lever_value(tables):
+    summary = _grid_only(tables[0])
+    ax = ep.plot_kpi_vs_lever(summary, COV, "cost_per_parcel_cny")
+    # growth is sampled (12 distinct values) -> averaged; vehicles (3 values) -> 3 lines
+    assert len(ax.lines) == 3 and len(_bands(ax)) == 3
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == ["vehicles=1", "vehicles=2", "vehicles=3"]
+    for line in ax.lines:
+        np.testing.assert_allclose(line.get_xdata(), [0.25, 0.5, 0.75, 1.0])  # sorted by x
+    assert ax.get_xlabel() == "coverage (share)" and ax.get_ylabel() == "cost per parcel (CNY)"
+    assert "mean over growth rate" in ax.get_title()  # says what was averaged over
+    # the means are the summary means of the matching scenarios
+    want = [r["mean"] for r in sorted(summary, key=lambda r: r[COV])
+            if r["kpi"] == "cost_per_parcel_cny" and r[VEH] == 2]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), want)
+
+
+def test_kpi_vs_lever_factorial_other_factors(rng):
+    summary = []
+    for c, v, w in itertools.product((0.25, 0.5, 0.75), (1, 2, 3), ("dry", "wet")):
+        summary.append({"scenario_id": f"{c}-{v}-{w}", "scenario": "x", COV: c, VEH: v, "weather.season": w,
+                        "kpi": "spoilage_rate", "n": 3, "mean": float(rng.uniform()), "std": 0.1,
+                        "ci95_half_width": 0.05})
+    ax = ep.plot_kpi_vs_lever(summary, COV, "spoilage_rate")
+    assert len(ax.lines) == 6 and len(_bands(ax)) == 6
+    assert "season=dry" in ax.get_legend().get_texts()[0].get_text()
+    # explicit grouping: average over everything else -> a single line
+    ax = ep.plot_kpi_vs_lever(summary, COV, "spoilage_rate", group_by=[])
+    assert len(ax.lines) == 1 and ax.get_legend() is None
+    np.testing.assert_allclose(ax.lines[0].get_ydata(),
+                               [np.mean([r["mean"] for r in summary if r[COV] == c]) for c in (0.25, 0.5, 0.75)])
+
+
+def test_kpi_vs_lever_single_factor_and_short_name(tables):
+    summary = [r for r in _grid_only(tables[0]) if r[VEH] == 2]
+    summary = [{k: v for k, v in r.items() if k != GROWTH} for r in summary]
+    ax = ep.plot_kpi_vs_lever(summary, "coverage_share", "inbound_lead_time_mean_h")  # short name resolves
+    assert len(ax.lines) == 1 and len(_bands(ax)) == 1
+
+
+def test_kpi_vs_lever_categorical(rng):
+    summary = []
+    for vt in ("van", "ebike", "tricycle"):
+        for v in (1, 2):
+            summary.append({"scenario_id": f"{vt}{v}", "scenario": vt, "lastmile.vehicle_type": vt, VEH: v,
+                            "kpi": "cost_total_cny", "n": 4, "mean": float(rng.uniform(100, 200)),
+                            "std": 5.0, "ci95_half_width": 4.0})
+    ax = ep.plot_kpi_vs_lever(summary, "lastmile.vehicle_type", "cost_total_cny")
+    assert len(_errorbars(ax)) == 2 and len(_bands(ax)) == 0
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["ebike", "tricycle", "van"]
+    ax.figure.canvas.draw()
+
+
+def test_kpi_vs_lever_uses_given_axes_and_edge_cases(tables):
+    summary = _grid_only(tables[0])
+    ax = Figure().add_subplot()
+    assert ep.plot_kpi_vs_lever(summary, COV, "cost_per_parcel_cny", ax=ax) is ax
+    # single scenario, NaN half-width
+    one = [dict(r, ci95_half_width=float("nan"), n=1) for r in summary[:3]]
+    ax = ep.plot_kpi_vs_lever(one, COV, "cost_per_parcel_cny")
+    assert len(ax.lines) == 1
+    ax.figure.canvas.draw()
+    # all-NaN KPI
+    nan = [dict(r, mean=float("nan")) for r in summary]
+    ax = ep.plot_kpi_vs_lever(nan, COV, "cost_per_parcel_cny")
+    assert len(ax.lines) == 0 and "no finite values" in _all_text(ax)
+
+
+# --- heatmap ----------------------------------------------------------------------------------------
+
+def test_heatmap_grid_shape_annotations_colorbar(tables):
+    summary = tables[0]
+    ax = ep.plot_heatmap(_grid_only(summary), COV, VEH, "residents_served_share")
+    img = ax.images[0].get_array()
+    assert img.shape == (3, 4)  # y = vehicles, x = coverage
+    assert len(ax.texts) == 12
+    cbar_axes = [a for a in ax.figure.axes if a is not ax]
+    assert len(cbar_axes) == 1 and cbar_axes[0].get_ylabel() == "residents served (share)"
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0.25", "0.5", "0.75", "1"]
+    # cell (vehicles=3, coverage=1.0) is the mean of that scenario
+    want = [r["mean"] for r in summary if r["kpi"] == "residents_served_share" and r[COV] == 1.0 and r[VEH] == 3]
+    assert img[2, 3] == pytest.approx(want[0])
+    ax.figure.canvas.draw()
+
+
+def test_heatmap_missing_cells_and_all_nan(tables):
+    summary = [r for r in _grid_only(tables[0]) if not (r[COV] == 0.25 and r[VEH] == 1)]
+    ax = ep.plot_heatmap(summary, COV, VEH, "cost_per_parcel_cny")
+    img = ax.images[0].get_array()
+    assert img.shape == (3, 4) and np.ma.is_masked(img[0, 0]) and len(ax.texts) == 11
+    ax = ep.plot_heatmap([dict(r, mean=float("nan")) for r in summary], COV, VEH, "cost_per_parcel_cny")
+    assert len(ax.images) == 0
+    ax.figure.canvas.draw()
+
+
+# --- Pareto -----------------------------------------------------------------------------------------
+
+def test_pareto_front_hand_made():
+    pts = np.array([
+        [1.0, 5.0],   # front
+        [2.0, 3.0],   # front
+        [2.0, 3.0],   # duplicate of a front point: also front
+        [3.0, 3.0],   # tie in y, worse x -> dominated
+        [4.0, 1.0],   # front
+        [4.0, 2.0],   # tie in x, worse y -> dominated
+        [5.0, 5.0],   # dominated
+        [1.0, 5.0],   # duplicate -> front
+        [np.nan, 0.0],  # invalid -> not front, dominates nothing
+    ])
+    np.testing.assert_array_equal(ep.pareto_front(pts),
+                                  [True, True, True, False, True, False, False, True, False])
+
+
+def test_pareto_front_shapes():
+    assert ep.pareto_front(np.empty((0, 2))).shape == (0,)
+    np.testing.assert_array_equal(ep.pareto_front(np.array([3.0, 1.0, 1.0, 2.0])), [False, True, True, False])
+    np.testing.assert_array_equal(ep.pareto_front(np.array([[1.0, 2.0, 3.0]])), [True])
+    with pytest.raises(ValueError):
+        ep.pareto_front(np.zeros((2, 2, 2)))
+
+
+def _pareto_line(ax: Axes):
+    lines = [l for l in ax.lines if l.get_label() == "Pareto front"]
+    assert len(lines) == 1
+    return lines[0]
+
+
+@pytest.mark.parametrize("service, higher", [("inbound_lead_time_mean_h", False), ("residents_served_share", True)])
+def test_plot_pareto_highlights_exactly_the_front(tables, service, higher):
+    summary = tables[0]
+    ax = ep.plot_pareto(summary, "cost_per_parcel_cny", service, service_higher_is_better=higher, baseline_id="base")
+    by = {}
+    for r in summary:
+        by.setdefault(r["scenario_id"], {})[r["kpi"]] = r["mean"]
+    ids = sorted(by)
+    pts = np.array([[by[s]["cost_per_parcel_cny"], by[s][service]] for s in ids])
+    front = ep.pareto_front(np.c_[pts[:, 0], -pts[:, 1] if higher else pts[:, 1]])
+    line = _pareto_line(ax)
+    got = sorted(zip(line.get_xdata(), line.get_ydata()))
+    assert got == sorted(map(tuple, pts[front]))
+    assert np.all(np.diff(line.get_xdata()) >= 0)  # connected in cost order
+    assert len(ax.texts) == front.sum()  # annotations on front points only
+    assert len(_errorbars(ax)) == 1 and len(_errorbars(ax)[0].lines[0].get_xdata()) == len(ids)
+    stars = [c for c in ax.collections if "baseline" in str(c.get_label())]
+    assert len(stars) == 1
+    np.testing.assert_allclose(stars[0].get_offsets()[0], pts[ids.index("base")])
+    assert ("higher" if higher else "lower") in ax.get_ylabel()
+    ax.figure.canvas.draw()
+
+
+def test_plot_pareto_edge_cases(tables):
+    summary = tables[0]
+    single = [dict(r, ci95_half_width=float("nan")) for r in summary if r["scenario_id"] == "s00"]
+    ax = ep.plot_pareto(single, "cost_per_parcel_cny", "inbound_lead_time_mean_h", baseline_id="missing")
+    assert len(_pareto_line(ax).get_xdata()) == 1
+    ax.figure.canvas.draw()
+    ax = ep.plot_pareto(summary, "no_such_kpi", "inbound_lead_time_mean_h")
+    assert "no scenarios" in _all_text(ax)
+
+
+# --- forest -----------------------------------------------------------------------------------------
+
+def test_forest_rows_and_significance(tables):
+    comparisons = tables[1]
+    kpi = "inbound_lead_time_mean_h"
+    rows = [r for r in comparisons if r["kpi"] == kpi]
+    rows[0]["significant_holm"] = False  # make sure both classes occur
+    rows[1]["significant_holm"] = True
+    ax = ep.plot_forest(comparisons, kpi)
+    bars = _errorbars(ax)
+    assert len(bars) == len(rows) == 12
+    filled = [b for b in bars if b.lines[0].get_markerfacecolor() != "none"]
+    hollow = [b for b in bars if b.lines[0].get_markerfacecolor() == "none"]
+    assert len(filled) == sum(r["significant_holm"] for r in rows) and len(hollow) == len(rows) - len(filled)
+    for b, r in zip(bars, rows):
+        assert b.lines[0].get_xdata()[0] == pytest.approx(r["mean_diff"])
+        seg = b.lines[2][0].get_segments()[0]
+        assert sorted(seg[:, 0]) == pytest.approx([r["ci95_low"], r["ci95_high"]])
+    assert [t.get_text() for t in ax.get_yticklabels()] == [r["scenario"] for r in rows]
+    assert any(l.get_xdata()[0] == 0 for l in ax.lines if len(l.get_xdata()) == 2)  # vertical zero line
+    assert "vs baseline" in ax.get_title()
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(legend) == 2
+    ax.figure.canvas.draw()
+
+
+def test_forest_empty_and_nan():
+    ax = ep.plot_forest([], "cost_per_parcel_cny")
+    assert "no comparisons" in _all_text(ax)
+    rows = [{"scenario_id": "a", "scenario": "A", "baseline_id": "b", "kpi": "k_h", "n_pairs": 1,
+             "mean_diff": 1.0, "ci95_low": float("nan"), "ci95_high": float("nan"), "var_reduction": float("nan"),
+             "p_value": float("nan"), "p_holm": float("nan"), "significant_holm": False},
+            {"scenario_id": "c", "scenario": "C", "baseline_id": "b", "kpi": "k_h", "n_pairs": 0,
+             "mean_diff": float("nan"), "ci95_low": float("nan"), "ci95_high": float("nan"),
+             "var_reduction": float("nan"), "p_value": float("nan"), "p_holm": float("nan"),
+             "significant_holm": "False"}]
+    ax = ep.plot_forest(rows, "k_h")
+    assert len(_errorbars(ax)) == 1 and "n/a" in _all_text(ax)
+    ax.figure.canvas.draw()
+
+
+# --- SRC / sensitivity ------------------------------------------------------------------------------
+
+def test_src_recovers_linear_model(rng):
+    n = 400
+    X = rng.uniform(0, 1, size=(n, 3))
+    y = 2.0 * X[:, 0] - 1.0 * X[:, 1] + 0.0 * X[:, 2] + rng.normal(0, 0.02, n)
+    coef, r2 = ep.standardized_regression_coefficients(X, y)
+    assert coef[0] > 0 > coef[1]
+    assert abs(coef[0]) > abs(coef[1]) > abs(coef[2])
+    assert abs(coef[2]) < 0.02
+    assert r2 > 0.99
+    # for independent inputs SRC_j ~ b_j sd_j / sd_y and sum of squares ~ R^2
+    # SRC_j = b_j sd(x_j) / sd(y) and the two inputs have equal spread
+    assert coef[0] / -coef[1] == pytest.approx(2.0, rel=0.05)
+
+
+def test_src_constant_column_and_errors(rng):
+    n = 30
+    X = np.c_[rng.uniform(size=n), np.full(n, 7.0), rng.uniform(size=n)]
+    y = 3 * X[:, 0] + X[:, 2]
+    coef, r2 = ep.standardized_regression_coefficients(X, y)
+    assert coef[1] == 0.0 and coef[0] > coef[2] > 0 and r2 == pytest.approx(1.0)
+    full = coef
+    coef, r2 = ep.standardized_regression_coefficients(X, np.full(n, 2.0))  # constant y
+    np.testing.assert_array_equal(coef, 0.0)
+    assert math.isnan(r2)
+    with pytest.raises(ValueError):
+        ep.standardized_regression_coefficients(X[:4], y[:4])  # 4 rows < 3 columns + 2
+    coef, r2 = ep.standardized_regression_coefficients(X[:5], y[:5])  # exactly enough
+    assert coef.shape == (3,)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan  # incomplete rows are dropped
+    dropped = ep.standardized_regression_coefficients(Xn, y)[0]
+    np.testing.assert_allclose(dropped, ep.standardized_regression_coefficients(X[1:], y[1:])[0])
+    assert dropped[0] == pytest.approx(full[0], rel=0.2)
+
+
+def test_plot_sensitivity_bars_and_r2(tables):
+    runs = tables[2]
+    inputs = [GROWTH, COV, VEH]
+    ax = ep.plot_sensitivity(runs, inputs, list(KPIS))
+    assert len(ax.patches) == len(inputs) * len(KPIS)
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert len(legend) == len(KPIS) and all("R² = " in t for t in legend)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["growth rate (share)", "coverage (share)", "vehicles"]
+    # residents served depends on coverage only: its coverage bar is the largest of its series
+    served = ax.containers[2]
+    widths = [p.get_width() for p in served]
+    assert int(np.argmax(np.abs(widths))) == 1 and widths[1] > 0.9
+    ax.figure.canvas.draw()
+
+
+def test_plot_sensitivity_not_enough_data(tables):
+    runs = tables[2][:3]
+    ax = ep.plot_sensitivity(runs, [GROWTH, COV, VEH], list(KPIS))
+    assert len(ax.patches) == 0 and "not enough data" in _all_text(ax)
+    with pytest.raises(ValueError, match="not numeric"):
+        ep.plot_sensitivity([{"x": "van", "k": 1.0}] * 5, ["x"], ["k"])
+
+
+# --- writer -----------------------------------------------------------------------------------------
+
+def _expected_stems():
+    stems = {f"kpi_vs_{lv}__{k}" for lv in ("coverage_share", "vehicles") for k in KPIS}
+    stems |= {f"heatmap__{k}" for k in KPIS}
+    stems |= {"pareto__inbound_lead_time_mean_h", "pareto__residents_served_share"}
+    stems |= {f"forest__{k}" for k in KPIS}
+    stems.add("sensitivity")
+    return stems
+
+
+@pytest.fixture
+def fast_save(monkeypatch):
+    """Replace the file writer by a stub that only renders the figure (Agg) and writes a marker file,
+    so that tests about which files are written stay fast. Set ``render=False`` to skip rendering."""
+    state = {"render": True, "calls": 0}
+
+    def save(fig, path, fmt, **kwargs):
+        state["calls"] += 1
+        if state["render"] and fmt == "png":
+            fig.canvas.draw()
+        path.write_bytes(fmt.encode())
+
+    monkeypatch.setattr(ep, "_atomic_savefig", save)
+    return state
+
+
+def test_write_experiment_figures_file_names(tmp_path, tables, fast_save):
+    summary, comparisons, runs = tables
+    fast_save["render"] = False
+    paths = ep.write_experiment_figures(tmp_path, summary, comparisons, runs, levers=[COV, VEH],
+                                        uncertainties=[GROWTH], kpis=list(KPIS), baseline_id="base")
+    assert paths == sorted(paths) and all(p.parent == tmp_path for p in paths)
+    assert {p.name for p in paths} == {f"{s}.{ext}" for s in _expected_stems() for ext in ("png", "svg")}
+    assert fast_save["calls"] == len(paths)
+
+
+def test_write_experiment_figures_formats_and_determinism(tmp_path, rng):
+    summary, comparisons, runs = _tables(rng, covs=(0.25, 0.5, 1.0), vehs=(1, 2), reps=3)  # small: real rendering
+    kwargs = dict(levers=[COV, VEH], uncertainties=[GROWTH], kpis=["residents_served_share"], baseline_id="base",
+                  service_kpis=("inbound_lead_time_mean_h",))
+    paths = ep.write_experiment_figures(tmp_path / "a", summary, comparisons, runs, **kwargs)
+    stems = {"kpi_vs_coverage_share__residents_served_share", "kpi_vs_vehicles__residents_served_share",
+             "heatmap__residents_served_share", "pareto__inbound_lead_time_mean_h",
+             "forest__residents_served_share", "sensitivity"}
+    assert [p.name for p in paths] == sorted(f"{s}.{ext}" for s in stems for ext in ("png", "svg"))
+    assert {p.name for p in (tmp_path / "a").iterdir()} == {p.name for p in paths}  # no temporary files left
+    first = {}
+    for p in paths:
+        data = p.read_bytes()
+        first[p.name] = data
+        if p.suffix == ".png":
+            assert data.startswith(PNG_SIG)
+        else:
+            assert data.lstrip().startswith(b"<?xml") and b"<svg" in data[:1000]
+    again = ep.write_experiment_figures(tmp_path / "a", summary, comparisons, runs, **kwargs)  # overwrite
+    assert again == paths
+    for p in again:
+        assert p.read_bytes() == first[p.name], p.name
+
+
+def test_write_experiment_figures_edge_cases(tmp_path, tables, fast_save):
+    summary, comparisons, runs = tables
+    # single scenario, NaN half-widths, no comparisons: only the Pareto plots remain
+    single = [dict(r, ci95_half_width=float("nan"), n=1) for r in summary if r["scenario_id"] == "base"]
+    paths = ep.write_experiment_figures(tmp_path / "one", single, [], [r for r in runs if r["scenario_id"] == "base"],
+                                        [COV, VEH], [GROWTH], list(KPIS), "base")
+    assert {p.stem for p in paths} == {"pareto__inbound_lead_time_mean_h", "pareto__residents_served_share"}
+    # all-NaN KPI skipped everywhere; no cost KPI -> no Pareto; one varying lever -> no heatmap
+    nan_kpi = "cost_per_parcel_cny"
+    s2 = [dict(r, mean=float("nan")) if r["kpi"] == nan_kpi else r for r in summary if r[VEH] == 2]
+    c2 = [dict(r, mean_diff=float("nan")) if r["kpi"] == nan_kpi else r for r in comparisons]
+    r2 = [dict(r, **{nan_kpi: float("nan")}) for r in runs if r[VEH] == 2]
+    paths = ep.write_experiment_figures(tmp_path / "two", s2, c2, r2, [COV, VEH], [GROWTH], list(KPIS), "base")
+    stems = {p.stem for p in paths}
+    assert not any(nan_kpi in s for s in stems)
+    assert not any(s.startswith(("heatmap", "pareto", "kpi_vs_vehicles")) for s in stems)
+    assert "kpi_vs_coverage_share__inbound_lead_time_mean_h" in stems and "sensitivity" in stems
+    # empty tables
+    assert ep.write_experiment_figures(tmp_path / "empty", [], [], [], [COV], [], list(KPIS), None) == []
+    assert (tmp_path / "empty").is_dir()
+
+
+def test_write_experiment_figures_clashing_short_names(tmp_path, fast_save):
+    summary = []
+    for a, b in itertools.product((1.0, 2.0), (3.0, 4.0)):
+        summary.append({"scenario_id": f"{a}{b}", "scenario": "x", "hub.capacity": a, "trunk.capacity": b,
+                        "kpi": "cost_total_cny", "n": 2, "mean": a + b, "std": 1.0, "ci95_half_width": 0.5})
+    paths = ep.write_experiment_figures(tmp_path, summary, [], [], ["hub.capacity", "trunk.capacity"], [],
+                                        ["cost_total_cny"], None)
+    stems = {p.stem for p in paths}
+    assert {"kpi_vs_hub-capacity__cost_total_cny", "kpi_vs_trunk-capacity__cost_total_cny",
+            "heatmap__cost_total_cny"} <= stems
