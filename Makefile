@@ -31,8 +31,10 @@ bench: $(STAMP)
 # every config in experiments/ into results/<name>/ with its figures (resumes what is there)
 experiments: $(addprefix results/,$(EXPERIMENTS))
 
+# RUNFLAGS=--fresh starts a folder again after its experiment config changed
+RUNFLAGS ?=
 results/%: experiments/%.yaml $(STAMP) FORCE
-	$(BIN)/ruralsim run $< --out $@
+	$(BIN)/ruralsim run $< --out $@ $(RUNFLAGS)
 
 # redraw the figures of every results folder from its files
 figures: $(STAMP)

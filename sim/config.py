@@ -99,6 +99,8 @@ class CountyConfig:
         "Share of villages by road surface", factory=True, source="2nd Agricultural Census")
     circuity_county: float = spec(1.3, "Road km per straight-line km on county roads", lo=1, source="[G]")
     circuity_village: float = spec(1.6, "Road km per straight-line km on village roads", lo=1, source="[G]")
+    road_speed_factor: float = spec(1.0, "Multiplies every vehicle's speed on every road (weather, road works, upgrades)",
+                                    lo=0, lo_open=True, hi=5, source="")
     villages_csv: str | None = spec(None, "CSV of villages (id, township, x_km, y_km, residents, road_class), relative to the config file; replaces generation",
                                     optional=True, source="")
 
@@ -261,6 +263,9 @@ class Crop:
 class CostConfig:
     """How capital is spread over time."""
     discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)", unit="1/y", lo=0, hi=1)
+    subsidy_per_year_cny: float = spec(0.0, "Government subsidy to the county's rural delivery (reduces the net cost of goods in)",
+                                       unit="CNY/y", lo=0,
+                                       source="3.7 bn CNY to 200 demonstration counties in 2015, ~18.5 M per county [D] (MOFCOM)")
 
 
 @dataclass(frozen=True)

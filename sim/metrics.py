@@ -19,6 +19,7 @@ KPI_COLUMNS = (
     "vehicle_km", "lastmile_trips", "lastmile_load_factor_in", "lastmile_load_factor_out",
     "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
     "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
+    "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -133,6 +134,7 @@ def costs(model: CountyModel, act: dict, days: int) -> dict:
     c["inbound"] = inbound
     c["outbound"] = total - inbound
     c["total"] = total
+    c["subsidy"] = sc.costs.subsidy_per_year_cny * years   # income, not a cost: kept out of the total
     return c
 
 
@@ -217,6 +219,9 @@ def evaluate(model: CountyModel) -> RunResult:
         "cost_total_cny": c["total"],
         "cost_per_parcel_cny": c["inbound"] / delivered if delivered else float("nan"),
         "cost_per_kg_out_cny": c["outbound"] / sold_kg if sold_kg else float("nan"),
+        "subsidy_cny": c["subsidy"],
+        "cost_net_cny": c["total"] - c["subsidy"],
+        "cost_per_parcel_net_cny": (c["inbound"] - c["subsidy"]) / delivered if delivered else float("nan"),
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks["hub_parcel_hours"] = hub.hub_parcel_hours(T)

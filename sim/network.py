@@ -158,7 +158,7 @@ def road_matrices(net: Network, nodes: np.ndarray, scenario: Scenario, vehicle: 
     detour over township seats on county roads is taken; a direct trip runs at the
     speed of the slower road surface at its two ends."""
     cc, cv = scenario.county.circuity_county, scenario.county.circuity_village
-    speed = np.array([vehicle.speed_kmh[c] for c in ROAD_CLASSES])
+    speed = np.array([vehicle.speed_kmh[c] for c in ROAD_CLASSES]) * scenario.county.road_speed_factor
     xy = np.vstack([[0.0, 0.0], net.xy_km[nodes]])
     seat = np.vstack([[0.0, 0.0], net.township_xy_km[net.township[nodes]]])
     cls = np.concatenate([[0], net.road_class[nodes]])

@@ -177,3 +177,24 @@ def test_a_model_runs_once(small):
     model = CountyModel(small, 0).run()
     with pytest.raises(RuntimeError):
         model.run()
+
+
+def test_subsidy_lowers_the_net_cost_of_goods_in(small):
+    sc = with_(small, "costs", subsidy_per_year_cny=365_000.0)
+    k = run_replication(sc, 0).kpis
+    years = small.horizon_d / 365.0
+    assert k["subsidy_cny"] == pytest.approx(365_000.0 * years)
+    assert k["cost_net_cny"] == pytest.approx(k["cost_total_cny"] - k["subsidy_cny"])
+    assert k["cost_per_parcel_net_cny"] == pytest.approx(
+        (k["cost_inbound_cny"] - k["subsidy_cny"]) / k["inbound_parcels_delivered"])
+    assert k["cost_total_cny"] == run_replication(small, 0).kpis["cost_total_cny"]  # the subsidy is no cost
+
+
+def test_road_speed_factor_scales_travel_times(small):
+    from sim.network import road_matrices
+    the_plan = plan(small)
+    nodes = np.flatnonzero(the_plan.network.served)
+    van = small.vehicle_types["van"]
+    d1, t1 = road_matrices(the_plan.network, nodes, small, van)
+    d2, t2 = road_matrices(the_plan.network, nodes, with_(small, "county", road_speed_factor=2.0), van)
+    assert np.array_equal(d1, d2) and np.allclose(t2, t1 / 2.0)
