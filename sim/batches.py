@@ -86,13 +86,16 @@ class ParcelQueue:
 
 class Lots:
     """Lots of produce: village of origin, crop, offer time (h), expiry time (h: the
-    lot spoils after it under its current storage) and kilograms. Stored as one
-    (5, n) float array so that moving lots costs one array operation."""
+    lot spoils after it under its current storage), kilograms, and whether it is in
+    a cold room now (its expiry then assumes it stays cold). Stored as one (6, n)
+    float array so that moving lots costs one array operation."""
     __slots__ = ("a",)
-    VILLAGE, CROP, T_OFFER, T_EXPIRY, KG = range(5)
+    VILLAGE, CROP, T_OFFER, T_EXPIRY, KG, COLD = range(6)
 
-    def __init__(self, village, crop, t_offer, t_expiry, kg):
-        self.a = np.array([village, crop, t_offer, t_expiry, kg], dtype=float).reshape(5, -1)
+    def __init__(self, village, crop, t_offer, t_expiry, kg, cold=None):
+        kg = np.asarray(kg, dtype=float)
+        cold = np.zeros_like(kg) if cold is None else cold
+        self.a = np.array([village, crop, t_offer, t_expiry, kg, cold], dtype=float).reshape(6, -1)
 
     @classmethod
     def _wrap(cls, a: np.ndarray) -> "Lots":
@@ -102,7 +105,7 @@ class Lots:
 
     @classmethod
     def empty(cls) -> "Lots":
-        return cls._wrap(np.empty((5, 0)))
+        return cls._wrap(np.empty((6, 0)))
 
     def __len__(self) -> int:
         return self.a.shape[1]

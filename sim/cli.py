@@ -15,6 +15,7 @@ import click
 from .config import load_scenario, read_yaml
 from .experiment import is_experiment, load_experiment
 from .errors import InputError
+from .output import short_number
 from .network import load_villages
 from .runner import run_scenario, with_overrides, write_results
 
@@ -36,14 +37,7 @@ TABLE_KPIS = (
 )
 
 
-def _num(x: float) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3f}"
+_num = short_number
 
 
 def kpi_table(summary: list[dict]) -> str:
@@ -123,7 +117,8 @@ def _reps_text(exp) -> str:
               help="Experiments: local worker processes (default: all cores).")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
               help="Experiments: run on this Dask distributed scheduler instead (pip install 'ruralsim[dask]').")
-@click.option("--fresh", is_flag=True, help="Experiments: discard runs already in the results folder.")
+@click.option("--fresh", is_flag=True, help="Experiments: discard runs already in the results folder "
+              "(a scenario's results are always written anew).")
 @click.option("--no-figures", is_flag=True, help="Write tables only.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def run(config: str, out_dir: str | None, seed: int | None, replications: int | None, workers: int | None,
@@ -139,8 +134,8 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
                                  "set seed and replications in the experiment")
             exp = load_experiment(config)
         else:
-            if scheduler or fresh or workers:
-                raise InputError(f"{config}: --workers, --scheduler and --fresh apply to experiment configs "
+            if scheduler or workers:
+                raise InputError(f"{config}: --workers and --scheduler apply to experiment configs "
                                  "(a scenario's replications run in this process)")
             exp = None
             sc = load_checked(config, seed, replications)

@@ -208,6 +208,12 @@ class StationConfig:
     commission_per_parcel_cny: float = spec(0.5, "Agent's commission per parcel delivered", unit="CNY/parcel", lo=0)
     capex_cny: float = spec(10000.0, "Station fit-out", unit="CNY", lo=0)
     life_y: float = spec(5.0, "Economic life of a station", unit="y", lo=0, lo_open=True)
+    cold_room_kg: float = spec(0.0, "Cold room at each station of a growing village: produce waiting for pickup "
+                                    "ages as in a cold store while there is room (0: none)", unit="kg", lo=0)
+    cold_room_capex_per_kg_cny: float = spec(6.0, "Capital cost of station cold rooms per kg of capacity",
+                                             unit="CNY/kg", lo=0)
+    cold_room_cost_per_kg_d: float = spec(0.005, "Running cost of station cold rooms per kg of capacity per day",
+                                          unit="CNY/kg/d", lo=0)
 
 
 @dataclass(frozen=True)

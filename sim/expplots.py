@@ -27,7 +27,8 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 
-from sim.plots import PNG_DPI, SVG_HASHSALT, _atomic_savefig, _new_axes, _no_data
+from .output import short_number
+from .plots import _new_axes, _no_data, save_figures
 
 __all__ = [
     "kpi_label",
@@ -151,14 +152,7 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def _fmt_num(v: float) -> str:
-    if not math.isfinite(v):
-        return "n/a"
-    if abs(v) >= 1000:
-        return f"{v:.0f}"
-    if abs(v) >= 100:
-        return f"{v:.1f}"
-    return f"{v:.3g}"
+_fmt_num = short_number
 
 
 def _float(value) -> float:
@@ -688,13 +682,4 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
         if complete >= max(MIN_SENSITIVITY_RUNS, len(inputs) + 2):
             makers.append(("sensitivity", lambda: plot_sensitivity(runs, inputs, run_kpis)))
 
-    written: list[pathlib.Path] = []
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        for stem, make in makers:
-            fig = make().figure
-            png = out / f"{stem}.png"
-            svg = out / f"{stem}.svg"
-            _atomic_savefig(fig, png, "png", dpi=PNG_DPI)
-            _atomic_savefig(fig, svg, "svg", metadata={"Date": None})
-            written += [png, svg]
-    return sorted(written)
+    return save_figures(out, makers)

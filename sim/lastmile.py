@@ -100,8 +100,12 @@ class LastMile:
 
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
                  routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
-                 available: np.ndarray, travel_factor: np.ndarray, on_spoil):
+                 available: np.ndarray, travel_factor: np.ndarray, on_spoil,
+                 cold_room_kg: float = 0.0, cold_factor: np.ndarray | None = None):
         self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
+        self.cold_room_kg = cold_room_kg          # per station
+        self.cold_factor = cold_factor            # per crop: cold shelf life / ambient shelf life
+        self.n_villages = n_villages
         self.parcel_kg = parcel_kg
         self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
@@ -130,7 +134,32 @@ class LastMile:
 
     # ---- produce at the stations --------------------------------------------------
     def offer(self, lots: Lots) -> None:
+        """New produce at the stations; with cold rooms, what fits goes in (oldest first
+        keeps its place: a lot already in the room stays until it is collected)."""
+        if self.cold_room_kg > 0 and len(lots):
+            lots = self._into_cold_rooms(lots)
         self.stations.extend(lots)
+
+    def _into_cold_rooms(self, lots: Lots) -> Lots:
+        st = self.stations.a
+        in_cold = st[Lots.COLD] > 0
+        used = np.bincount(st[Lots.VILLAGE, in_cold].astype(np.intp), weights=st[Lots.KG, in_cold],
+                           minlength=self.n_villages)
+        a = lots.a[:, np.argsort(lots.a[Lots.VILLAGE], kind="stable")]
+        v = a[Lots.VILLAGE].astype(np.intp)
+        kg = a[Lots.KG]
+        cum = np.cumsum(kg)
+        first = np.r_[True, v[1:] != v[:-1]]
+        before = cum - kg - np.maximum.accumulate(np.where(first, cum - kg, 0.0))  # kg of earlier lots, same village
+        take = np.clip(self.cold_room_kg - used[v] - before, 0.0, kg)
+        cold = a[:, take > 0].copy()
+        cold[Lots.KG] = take[take > 0]
+        f = self.cold_factor[cold[Lots.CROP].astype(np.intp)]
+        cold[Lots.T_EXPIRY] = cold[Lots.T_OFFER] + (cold[Lots.T_EXPIRY] - cold[Lots.T_OFFER]) * f
+        cold[Lots.COLD] = 1.0
+        warm = a[:, kg - take > 0].copy()
+        warm[Lots.KG] = (kg - take)[kg - take > 0]
+        return Lots._wrap(np.concatenate([cold, warm], axis=1))
 
     @property
     def station_produce_kg(self) -> float:
@@ -318,6 +347,12 @@ class LastMile:
             return None
         produce = Lots._wrap(a[:, idx[pick]])
         produce.a[Lots.KG] = take[pick]
+        cold = produce.a[Lots.COLD] > 0
+        if cold.any():  # out of the cold room at the vehicle's visit: it ages at the ambient rate again
+            t = arrive[gstop[pick][cold]]
+            f = self.cold_factor[produce.a[Lots.CROP, cold].astype(np.intp)]
+            produce.a[Lots.T_EXPIRY, cold] = t + (produce.a[Lots.T_EXPIRY, cold] - t) / f
+            produce.a[Lots.COLD, cold] = 0.0
         left = a[Lots.KG].copy()
         left[idx] -= take
         left[ready[stale]] = 0.0

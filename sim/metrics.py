@@ -96,7 +96,7 @@ def costs(model: CountyModel, act: dict, days: int) -> dict:
 
     Shared resources (last-mile vehicles, trunk trucks, the hub) are split by the
     kilograms each direction moved through them; stations, agents and sorters serve
-    parcels; the cold store and dedicated pickups serve produce. Capital is spread
+    parcels; the cold store, station cold rooms and dedicated pickups serve produce. Capital is spread
     over asset lives with the capital recovery factor."""
     sc = model.scenario
     years = days / 365.0
@@ -104,6 +104,7 @@ def costs(model: CountyModel, act: dict, days: int) -> dict:
     veh = sc.vehicle_types[sc.lastmile.vehicle_type]
     fleet = len(model.plan.routes) * sc.lastmile.vehicles_per_route
     stations = int(model.plan.network.served.sum())
+    cold_rooms = int((model.plan.network.served & model.plan.grows.any(axis=0)).sum())  # stations of growers
     crf = capital_recovery_factor
     c = {
         "lastmile_vehicles": fleet * (veh.cost_per_day_cny * days + veh.capex_cny * crf(r, veh.life_y) * years)
@@ -116,6 +117,9 @@ def costs(model: CountyModel, act: dict, days: int) -> dict:
         "sorters": sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * days,
         "cold_store": sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf(r, sc.hub.life_y) * years
         + act["cold_kg_h"] / 24.0 * sc.hub.cold_cost_per_kg_d,
+        "cold_rooms": cold_rooms * sc.stations.cold_room_kg * (
+            sc.stations.cold_room_capex_per_kg_cny * crf(r, sc.stations.life_y) * years
+            + sc.stations.cold_room_cost_per_kg_d * days),
         "stations": stations * (sc.stations.agent_pay_per_month_cny * 12.0 * years
                                 + sc.stations.capex_cny * crf(r, sc.stations.life_y) * years)
         + act["delivered"] * sc.stations.commission_per_parcel_cny,

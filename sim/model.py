@@ -110,7 +110,8 @@ class CountyModel:
         shape = (sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes, slots)
         travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, sc.horizon_d, available, travel, self._spoil)
+                                 net.n, sc.horizon_d, available, travel, self._spoil,
+                                 cold_room_kg=sc.stations.cold_room_kg, cold_factor=cold_factor)
         self.days = DayLog([], [], [], [])
         self.offered_kg_day = self.offers_kg.sum(axis=(0, 2))
         # served villages in route and stop order: a day's orders come out grouped by route

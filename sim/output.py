@@ -33,6 +33,17 @@ def fmt(value) -> str:
     return str(value)
 
 
+def short_number(x: float) -> str:
+    """A number for people to read in tables and labels: thousands separated, a few digits."""
+    if not math.isfinite(x):
+        return "n/a"
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3f}"
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     p = Path(path)

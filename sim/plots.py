@@ -305,9 +305,15 @@ def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], l
             network["routes"], network.get("township_xy"),
         ),
     }
+    return save_figures(out, makers.items())
+
+
+def save_figures(out: pathlib.Path, makers) -> list[pathlib.Path]:
+    """Draw each (file stem, function returning Axes) and write it as PNG and SVG,
+    atomically and byte-reproducibly. Returns the written paths, sorted."""
     written: list[pathlib.Path] = []
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        for stem, make in makers.items():
+        for stem, make in makers:
             fig = make().figure
             png = out / f"{stem}.png"
             svg = out / f"{stem}.svg"

@@ -2,7 +2,6 @@
 and Little's law."""
 from __future__ import annotations
 
-import math
 
 
 def erlang_c(servers: int, offered_load: float) -> float:

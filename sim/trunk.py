@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from .batches import Chunk, Lots
+from .batches import Chunk
 from .config import CityConfig, TrunkConfig
 from .hub import Hub
 

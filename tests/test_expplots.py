@@ -402,7 +402,7 @@ def fast_save(monkeypatch):
             fig.canvas.draw()
         path.write_bytes(fmt.encode())
 
-    monkeypatch.setattr(ep, "_atomic_savefig", save)
+    monkeypatch.setattr("sim.plots._atomic_savefig", save)
     return state
 
 

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from conftest import small_scenario, with_
+from conftest import with_
 from sim.batches import Chunk
 from sim.config import Crop
 from sim.errors import ConservationError
@@ -165,7 +165,7 @@ def test_lead_time_is_order_to_station(small):
 def test_costs_split_into_inbound_and_outbound(small):
     res = run_replication(small, 0)
     c, k = res.costs, res.kpis
-    parts = ("lastmile_vehicles", "drivers", "pickups", "trunk", "hub", "sorters", "cold_store", "stations")
+    parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store", "stations")
     assert sum(c[p] for p in parts) == pytest.approx(c["total"])
     assert c["inbound"] + c["outbound"] == pytest.approx(c["total"])
     assert k["cost_per_parcel_cny"] == pytest.approx(c["inbound"] / k["inbound_parcels_delivered"])
@@ -198,3 +198,13 @@ def test_road_speed_factor_scales_travel_times(small):
     d1, t1 = road_matrices(the_plan.network, nodes, small, van)
     d2, t2 = road_matrices(the_plan.network, nodes, with_(small, "county", road_speed_factor=2.0), van)
     assert np.array_equal(d1, d2) and np.allclose(t2, t1 / 2.0)
+
+
+def test_station_cold_rooms_lower_spoilage_and_cost_money(small):
+    base = run_replication(small, 0)
+    cold = run_replication(with_(small, "stations", cold_room_kg=3000.0), 0)
+    assert base.kpis["outbound_produce_spoiled_kg"] > 0
+    assert cold.kpis["spoilage_rate"] < base.kpis["spoilage_rate"]
+    assert cold.kpis["outbound_produce_spoiled_kg"] < base.kpis["outbound_produce_spoiled_kg"]
+    assert base.costs["cold_rooms"] == 0 < cold.costs["cold_rooms"]
+    assert cold.kpis["outbound_produce_offered_kg"] == base.kpis["outbound_produce_offered_kg"]

@@ -1,7 +1,6 @@
 """Geography, stations, roads, demand and harvest."""
 from __future__ import annotations
 
-import dataclasses
 
 import numpy as np
 import pytest
