@@ -21,8 +21,9 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# every validation case, slow ones included; writes results/validation/report.md; fails if a case fails
 validate: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow -o addopts=""
+	$(BIN)/ruralsim validate --out results/validation
 
 bench: $(STAMP)
 	$(BIN)/python bench/bench_county.py

@@ -215,6 +215,28 @@ def plot(results_dir: str) -> None:
 
 
 @main.command()
+@click.option("--out", "out_dir", default="results/validation", show_default=True, help="Report folder.")
+@click.option("--fast", is_flag=True, help="Only the fast cases (those that also run in the tests).")
+@click.option("--quiet", is_flag=True, help="Print nothing but the summary line.")
+def validate(out_dir: str, fast: bool, quiet: bool) -> None:
+    """Run the validation suite and write OUT/report.md with its figures. Exit 1 if a case fails."""
+    from .validation import cases
+    from .validation.report import write_report
+
+    def progress(case, seconds):
+        if not quiet:
+            click.echo(f"{case.name}: {seconds:.1f} s", err=True)
+
+    results = write_report(cases(fast), Path(out_dir), fast_only=fast, progress=progress)
+    failed = [r for r in results if not r.passed]
+    click.echo(f"{len(results) - len(failed)} of {len(results)} checks pass; report: {Path(out_dir) / 'report.md'}")
+    for r in failed:
+        click.echo(f"FAIL {r.case}: {r.note.splitlines()[0] if r.note else ''}"[:200])
+    if failed:
+        sys.exit(1)
+
+
+@main.command()
 @click.argument("results_dir", type=str)
 @click.option("--column", default="hub_backlog_parcels", show_default=True,
               help="The daily.csv column to analyse.")

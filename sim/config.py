@@ -23,7 +23,7 @@ ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
 the other four are the surfaces of village roads (2nd Agricultural Census)."""
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
-DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial")
+DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
 STATION_SELECTIONS = ("largest_first", "nearest_first", "random")
 ROUTING_METHODS = ("savings", "nearest_neighbour")
 
@@ -148,7 +148,8 @@ class DemandConfig:
                                          source="2015 county ~5 [D]/[G]")
     growth_per_y: float = spec(0.0, "Compound growth of demand over the run (0.4 = +40%/y as reported for the period)",
                                unit="1/y", lo=-0.99, hi=10, source="")
-    distribution: str = spec("negative_binomial", "Daily order count per village", choices=DEMAND_DISTRIBUTIONS)
+    distribution: str = spec("negative_binomial", "Daily order count per village (deterministic: the mean rounded, "
+                             "order times evenly spaced; for verification)", choices=DEMAND_DISTRIBUTIONS)
     dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0, lo_open=True)
     order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)", unit="h")
     parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True)

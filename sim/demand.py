@@ -37,6 +37,8 @@ def draw_counts(cfg: DemandConfig, means: np.ndarray, rng: np.random.Generator) 
     """Order counts with the given means (any shape), drawn in one vector call."""
     if cfg.distribution == "poisson":
         return rng.poisson(means)
+    if cfg.distribution == "deterministic":
+        return np.floor(np.asarray(means) + 0.5).astype(np.int64)
     k = cfg.dispersion_k
     return rng.negative_binomial(k, k / (k + means))
 
@@ -57,10 +59,13 @@ def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.nd
     placed uniformly within them: independent uniform order times over the window.
     ``villages`` must be grouped by ``route`` (their route index)."""
     lo, hi = cfg.order_window_h
+    deterministic = cfg.distribution == "deterministic"
+    p = np.array([(b - a) / (hi - lo) for a, b in segments])
     if len(segments) == 1:
         per_seg = counts[:, None]
+    elif deterministic:
+        per_seg = _largest_remainder(counts, p)
     else:
-        p = np.array([(b - a) / (hi - lo) for a, b in segments])
         per_seg = rng.multinomial(counts, p / p.sum())
     out = []
     for j, (a, b) in enumerate(segments):
@@ -69,9 +74,23 @@ def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.nd
         if not total:
             continue
         village = np.repeat(villages, n)
-        t = rng.random(total)
+        if deterministic:  # each village's orders evenly spaced over the stretch
+            t = np.concatenate([(np.arange(k) + 0.5) / k for k in n if k])
+        else:
+            t = rng.random(total)
         t *= b - a
         t += 24.0 * day + a
         bounds = np.concatenate([[0], np.cumsum(np.bincount(route, weights=n, minlength=n_routes)).astype(np.int64)])
         out.append(Chunk(village, t, bounds))
     return out
+
+
+def _largest_remainder(counts: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Split each count over shares ``p`` in whole numbers (largest remainder first)."""
+    exact = counts[:, None] * p[None, :]
+    base = np.floor(exact).astype(np.int64)
+    left = counts - base.sum(axis=1)
+    order = np.argsort(-(exact - base), axis=1, kind="stable")
+    for i in np.flatnonzero(left):
+        base[i, order[i, :left[i]]] += 1
+    return base

@@ -73,6 +73,10 @@ class Hub:
         self.reserved_kg = 0.0
         self.produce_in_kg = 0.0
         self.cold_kg_h = 0.0                     # integral of cold-store stock (kg-hours)
+        self.cold_in_kg = 0.0                    # kg into the cold store, and sums of kg x time in and out
+        self.cold_in_kg_h = 0.0
+        self.cold_out_kg_h = 0.0
+        self.tracer = None                       # callable(kind, time_h, **details) for an event trace
         self._cold_t = 0.0
 
     # ---- parcels -------------------------------------------------------------------
@@ -107,7 +111,11 @@ class Hub:
             wait = self.env.now - t_in
             self.lot_waits_h.append(wait)
             self.sort_wait_parcel_h += wait * n
+            if self.tracer:
+                self.tracer("sort_start", self.env.now, route=route, parcels=n)
             yield self.env.timeout(n / self.cfg.sort_rate_parcels_per_h * self.draws.next())
+            if self.tracer:
+                self.tracer("sort_end", self.env.now, route=route, parcels=n)
         self.in_sorting -= n
         for village, t_order in parts:
             self.queues[route].push(village, t_order, t_in)
@@ -171,6 +179,8 @@ class Hub:
             f = self.cold_factor[to_cold.crop]
             to_cold.t_expiry = now + (to_cold.t_expiry - now) * f
             self.cold.extend(to_cold)
+            self.cold_in_kg += to_cold.total_kg
+            self.cold_in_kg_h += to_cold.total_kg * now
         self.ambient.extend(lots)
 
     def load_trunk(self, capacity_kg: float, t_market: float) -> Lots:
@@ -195,6 +205,7 @@ class Hub:
         cold_idx = order[~from_amb] - na
         if len(cold_idx):
             c = self.cold.take_kg(cold_idx, take[~from_amb])
+            self.cold_out_kg_h += c.total_kg * now
             c.t_expiry = now + (c.t_expiry - now) / self.cold_factor[c.crop]
             out.extend(c)
         return out
@@ -204,5 +215,7 @@ class Hub:
         now = self.env.now
         self._cold_tick()
         out = self.ambient.split(self.ambient.t_expiry < now)
-        out.extend(self.cold.split(self.cold.t_expiry < now))
+        gone = self.cold.split(self.cold.t_expiry < now)
+        self.cold_out_kg_h += gone.total_kg * now
+        out.extend(gone)
         return out

@@ -57,6 +57,8 @@ class Ledger:
     load_out: list = field(default_factory=list)
     stop_arrivals_h: list = field(default_factory=list)   # per departure: arrival time at stops reached
     stop_parcels: list = field(default_factory=list)      # per departure: parcels unloaded there
+    depart_h: list = field(default_factory=list)          # per departure with parcels: its time
+    pickups: list = field(default_factory=list)           # recent collections: (visit times, kg) per departure
 
     def delivered_by_day(self, horizon_d: int) -> np.ndarray:
         """Parcels delivered on each day."""
@@ -106,6 +108,10 @@ class LastMile:
         self.cold_room_kg = cold_room_kg          # per station
         self.cold_factor = cold_factor            # per crop: cold shelf life / ambient shelf life
         self.n_villages = n_villages
+        self.tracer = None          # callable(kind, time_h, **details) for an event trace
+        self.station_in_kg = 0.0    # kg offered at stations, and sums of kg x time in and out (Little's law)
+        self.station_in_kg_h = 0.0
+        self.station_out_kg_h = 0.0
         self.parcel_kg = parcel_kg
         self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
@@ -138,6 +144,8 @@ class LastMile:
         keeps its place: a lot already in the room stays until it is collected)."""
         if self.cold_room_kg > 0 and len(lots):
             lots = self._into_cold_rooms(lots)
+        self.station_in_kg += lots.total_kg
+        self.station_in_kg_h += float((lots.kg * lots.t_offer).sum())
         self.stations.extend(lots)
 
     def _into_cold_rooms(self, lots: Lots) -> Lots:
@@ -169,7 +177,9 @@ class LastMile:
         """Produce that has spoiled at the stations by now leaves as spoiled."""
         s = self.stations
         if len(s) and s.a[Lots.T_EXPIRY].min() < self.env.now:
-            self.on_spoil(s.split(s.t_expiry < self.env.now))
+            gone = s.split(s.t_expiry < self.env.now)
+            self.station_out_kg_h += gone.total_kg * self.env.now
+            self.on_spoil(gone)
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
@@ -269,6 +279,13 @@ class LastMile:
             if collected is not None:
                 lots, lot_route = collected
                 produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
+        if self.tracer:
+            for r in go:
+                self.tracer("vehicle_depart", now, route=int(r), parcels=int(n_r[r]))
+                stops = np.arange(self.first_stop[r], self.first_stop[r] + self.lengths[r])
+                for g in stops[counts[stops] > 0]:
+                    self.tracer("station_arrive", arrive[g], village=int(self.stop_village[g]), parcels=int(counts[g]))
+                self.tracer("vehicle_return", now + duration[r], route=int(r))
         # book the trips and schedule each vehicle's return
         for r in go:
             self.back_at[deliver][r, vehicle] = now + duration[r]
@@ -313,6 +330,7 @@ class LastMile:
             reached &= arrive <= self.horizon_h
         led.stop_arrivals_h.append(arrive[reached])
         led.stop_parcels.append(counts[reached])
+        led.depart_h.append(self.env.now)
 
     def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray):
         """Collect ready produce along each route with the room left after each stop's
@@ -339,6 +357,15 @@ class LastMile:
         pick = take > 0
         if stale.any():
             self.on_spoil(Lots._wrap(a[:, ready[stale]]))
+            self.station_out_kg_h += float((a[Lots.KG, ready[stale]] * arrive[lot_stop[stale]]).sum())
+        self.station_out_kg_h += float((take * arrive[gstop]).sum())
+        # until the vehicle gets there, the produce is still at the station (kept for sampling)
+        self.ledger.pickups.append((np.concatenate([arrive[gstop], arrive[lot_stop[stale]]]),
+                                    np.concatenate([take, a[Lots.KG, ready[stale]]])))
+        del self.ledger.pickups[:-20]
+        if self.tracer and pick.any():
+            for g, kg_taken in zip(gstop[pick], take[pick]):
+                self.tracer("produce_collected", arrive[g], village=int(self.stop_village[g]), kg=round(float(kg_taken), 9))
         if not pick.any():
             if stale.any():
                 gone = np.zeros(len(st), dtype=bool)

@@ -73,7 +73,11 @@ class DayLog:
 class CountyModel:
     """A county for one replication: build, :meth:`run`, then read the components."""
 
-    def __init__(self, scenario: Scenario, replication: int, the_plan: Plan | None = None):
+    def __init__(self, scenario: Scenario, replication: int, the_plan: Plan | None = None, *,
+                 trace: bool = False, monitor_h: float | None = None):
+        """``trace``: record every trunk run, sort lot, vehicle trip, station arrival,
+        collection and sale in ``trace_log`` as (time h, kind, details). ``monitor_h``:
+        sample the stocks every so many hours into ``samples`` (for Little's law)."""
         self.scenario = scenario
         self.replication = replication
         self.plan = the_plan if the_plan is not None else plan(scenario)
@@ -123,6 +127,13 @@ class CountyModel:
         self._offer_days = self.offers_kg.any(axis=2)
         self.warm: dict | None = None   # activity at the end of the warm-up
         self.ran = False
+        self.trace_log: list | None = [] if trace else None
+        if trace:
+            for component in (self.trunk, self.hub, self.lastmile):
+                component.tracer = self._record
+        self.monitor_h = monitor_h
+        self.samples: dict[str, list] = {k: [] for k in ("t_h", "hub_parcels", "vehicle_parcels", "station_kg",
+                                                          "hub_ambient_kg", "cold_kg")}
 
     def activity(self) -> dict:
         """Cumulative activity counters now: KPIs over a window are differences of these."""
@@ -136,6 +147,31 @@ class CountyModel:
             hub_parcels_in=hub.parcels_in, hub_produce_in_kg=hub.produce_in_kg, cold_kg_h=hub.cold_kg_h,
             sort_wait_parcel_h=hub.sort_wait_parcel_h, hub_time_in_h=hub.time_in_hub_h, hub_parcels_out=hub.parcels_out,
         )
+
+    def _record(self, kind: str, t: float, **details) -> None:
+        self.trace_log.append((round(float(t), 9), kind, details))
+
+    def _monitor(self):
+        """Process: sample the stocks every ``monitor_h`` hours."""
+        led = self.lastmile.ledger
+        # an offset off the hour, so samples never coincide with scheduled departures and arrivals
+        yield self.env.timeout(0.0137 * self.monitor_h)
+        while True:
+            now = self.env.now
+            s = self.samples
+            s["t_h"].append(now)
+            s["hub_parcels"].append(self.hub.in_sorting + self.hub.parcels_waiting)
+            on_board = 0
+            for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:]):
+                if t0 <= now:
+                    on_board += int(cnt[arr > now].sum())
+            s["vehicle_parcels"].append(on_board)
+            st = self.lastmile.stations
+            pending = sum(float(kg[t > now].sum()) for t, kg in led.pickups)
+            s["station_kg"].append(float(st.kg[st.t_offer <= now].sum()) + pending)
+            s["hub_ambient_kg"].append(self.hub.ambient.total_kg)
+            s["cold_kg"].append(self.hub.cold.total_kg)
+            yield self.env.timeout(self.monitor_h)
 
     def _spoil(self, lots: Lots) -> None:
         if len(lots):
@@ -184,6 +220,8 @@ class CountyModel:
             raise RuntimeError("a CountyModel runs once; build a new one for another run")
         sc = self.scenario
         self.env.process(self._day(sc.horizon_d))
+        if self.monitor_h:
+            self.env.process(self._monitor())
         self.trunk.start(sc.horizon_d)
         self.lastmile.start(sc.horizon_d)
         self.env.run(until=self.horizon_h)

@@ -39,6 +39,7 @@ class Trunk:
         self.warehouse: deque[Chunk] = deque()   # in order-time order
         self.warehouse_parcels = 0
         self.on_spoil = on_spoil
+        self.tracer = None   # callable(kind, time_h, **details), set to record an event trace
         self.ledger = TrunkLedger()
         self.to_hub_h = city.warehouse_km / cfg.speed_kmh
         self.to_market_h = city.market_km / cfg.speed_kmh
@@ -115,6 +116,8 @@ class Trunk:
         led.parcels_carried += n
         led.parcel_kg_carried += n * self.parcel_kg
         led.parcels_in_transit += n
+        if self.tracer:
+            self.tracer("trunk_depart", self.env.now, parcels=n, trucks=trucks)
         self.env.process(self._run(chunks, n, trucks))
 
     def _run(self, chunks: list[Chunk], n: int, trucks: int):
@@ -122,6 +125,8 @@ class Trunk:
         led = self.ledger
         yield self.env.timeout(self.to_hub_h)
         led.parcels_in_transit -= n
+        if self.tracer:
+            self.tracer("hub_arrive", self.env.now, parcels=n)
         self.hub.receive(chunks)
         yield self.env.timeout(self.cfg.unload_h)
         t_market = self.env.now + self.to_market_h
@@ -137,4 +142,6 @@ class Trunk:
         if spoiled.any():  # only if travel took longer than planned: kept as a safeguard
             self.on_spoil(lots.split(spoiled))
         led.sold.append(lots)
+        if self.tracer:
+            self.tracer("produce_sold", self.env.now, kg=round(lots.total_kg, 9))
         led.sold_t_h.append(np.full(len(lots), float(self.env.now)))

@@ -1,0 +1,17 @@
+"""The validation suite: the model against queueing and routing theory, under
+extreme conditions, and against the public figures of the domain notes."""
+from __future__ import annotations
+
+from .core import Case, CaseResult
+from .extremes import CASES as _EXTREME
+from .public import CASES as _PUBLIC
+from .theory import CASES as _THEORY
+
+CASES: list[Case] = [*_THEORY, *_EXTREME, *_PUBLIC]
+
+
+def cases(fast_only: bool = False) -> list[Case]:
+    return [c for c in CASES if not (fast_only and c.slow)]
+
+
+__all__ = ["CASES", "Case", "CaseResult", "cases"]

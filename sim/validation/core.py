@@ -1,0 +1,64 @@
+"""What a validation case is and what it reports: the check, the expected value and
+its source, the simulated mean with its 95% confidence interval, the tolerance
+stated before the run, and PASS or FAIL."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..statistics import t_interval
+
+
+@dataclass
+class CaseResult:
+    case: str                 # a short id, e.g. "erlang_c_wait_c2_rho0.9"
+    group: str                # "theory", "extreme", "public" or "statistics"
+    checks: str               # what it checks, one sentence
+    expected: float | str     # the value it should come close to (or a range or a direction, as text)
+    source: str               # where the expected value comes from
+    simulated: float          # the mean over replications (or the single value)
+    half_width: float         # 95% confidence half-width of ``simulated`` (NaN if deterministic)
+    tolerance: str            # stated before the run
+    passed: bool
+    unit: str = ""
+    note: str = ""            # why it disagrees, or what to read into it
+    figure: str | None = None  # a file name in the report's figures folder
+    replications: int = 1
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validation case: ``run(figures_dir)`` returns one or more results. ``slow``
+    cases run in ``make validate`` only; the others also run in ``make test``."""
+    name: str
+    group: str
+    slow: bool
+    run: Callable[[Path], list[CaseResult]] = field(repr=False)
+
+
+def mean_ci(values) -> tuple[float, float]:
+    """Mean and 95% t half-width of replication values."""
+    m, hw, _ = t_interval(list(values))
+    return m, hw
+
+
+def within_ci(expected: float, values, confidence_hw: float | None = None) -> tuple[float, float, bool]:
+    """Mean, half-width and whether ``expected`` lies within mean +- half-width."""
+    m, hw = mean_ci(values)
+    hw = hw if confidence_hw is None else confidence_hw
+    return m, hw, bool(abs(m - expected) <= hw)
+
+
+def relative_error(simulated: float, expected: float) -> float:
+    return abs(simulated - expected) / abs(expected) if expected else math.inf
+
+
+def ci99_half_width(values) -> float:
+    """99% t half-width, for checks against theory over many cases (fewer false alarms)."""
+    from scipy import stats
+    x = np.asarray(values, float)
+    return float(stats.t.ppf(0.995, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))

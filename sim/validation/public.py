@@ -1,0 +1,141 @@
+"""Validation against the public figures of the domain notes, with the calibrated
+defaults. Where the model disagrees, the result says so and why; no expectation is
+tuned to the model."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from ..config import Scenario
+from ..metrics import run_replication
+from ..model import plan
+from ..statistics import paired_difference
+from .core import Case, CaseResult, mean_ci
+
+REPS = 5
+PARCELS_RANGE = (3.5, 6.5)        # ~5 per resident per year (2015 county), +-30%
+SPOILAGE_RANGE = (0.20, 0.30)     # fruit and vegetables lost in Chinese logistics
+CLEARANCE_RANGE_D = (5, 15)       # "backlog cleared in about 10 days"
+
+
+def _replace(sc: Scenario, section: str, **changes) -> Scenario:
+    return dataclasses.replace(sc, **{section: dataclasses.replace(getattr(sc, section), **changes)})
+
+
+def _runs(sc: Scenario, reps: int = REPS):
+    p = plan(sc)
+    return [run_replication(sc, r, p) for r in range(reps)]
+
+
+def parcels_per_resident(figures: Path) -> list[CaseResult]:
+    k = [r.kpis["inbound_parcels_per_resident_y"] for r in _runs(Scenario())]
+    m, hw = mean_ci(k)
+    return [CaseResult(
+        "parcels_per_resident", "public", "Inbound parcels per served resident per year in the baseline county.",
+        f"{PARCELS_RANGE[0]}-{PARCELS_RANGE[1]}", "domain notes: about 5 per resident per year in a 2015 county [D]/[G]",
+        m, hw, "mean within the range (about 5, +-30%)", PARCELS_RANGE[0] <= m <= PARCELS_RANGE[1],
+        unit="parcels/resident/y", replications=len(k),
+        note="Largely an input check: demand is set at 5 per resident per year and the seasonal calendar "
+             "(Singles' Day, Spring Festival) raises the yearly mean by about 6%.")]
+
+
+def spoilage(figures: Path) -> list[CaseResult]:
+    base = Scenario()
+    runs = {"none": _runs(base),
+            "hub cold store 50 t": _runs(_replace(base, "hub", cold_store_kg=50000.0)),
+            "station cold rooms 2 t": _runs(_replace(base, "stations", cold_room_kg=2000.0))}
+    rate = {k: [r.kpis["spoilage_rate"] for r in v] for k, v in runs.items()}
+    m, hw = mean_ci(rate["none"])
+    out = [CaseResult(
+        "spoilage_without_cold_chain", "public", "Share of produce spoiled without any cold storage.",
+        f"{SPOILAGE_RANGE[0]}-{SPOILAGE_RANGE[1]}", "domain notes: 20-30% of fruit and vegetables lost in logistics",
+        m, hw, "mean within 20-30%", SPOILAGE_RANGE[0] <= m <= SPOILAGE_RANGE[1], unit="share", replications=REPS,
+        note="Not an independent check: the lemon volume per grower resident ([G]) was calibrated so the baseline "
+             "loses about 25%. The loss comes from produce waiting at stations for room on the vans at the harvest peak.")]
+    for name in ("hub cold store 50 t", "station cold rooms 2 t"):
+        d = paired_difference(rate[name], rate["none"])
+        lower = d["ci_high"] < 0
+        out.append(CaseResult(
+            f"spoilage_with_{name.split(' 5')[0].split(' 2')[0].replace(' ', '_')}", "public",
+            f"Spoilage is lower with a {name} than without (paired difference, common random numbers).",
+            "< 0", "domain notes: ~5% of perishables lost in a cold chain vs 20-30% without",
+            d["mean_diff"], d["half_width"], "95% CI of the difference entirely below 0", lower, unit="share",
+            replications=REPS,
+            note=("" if lower else
+                  "The model disagrees: in the baseline county produce spoils while waiting at the stations for room "
+                  "on the vans at the harvest peak, and what reaches the hub leaves for the market within hours, so "
+                  "a cold store at the hub has nothing to keep. The public ~5% describes an end-to-end cold chain "
+                  "(refrigerated collection as well), which the model represents only through station cold rooms.")
+            + f" Spoilage {np.mean(rate[name]):.3f} vs {m:.3f} without."))
+    return out
+
+
+def singles_day(figures: Path) -> list[CaseResult]:
+    base = Scenario()
+    peak = 315 - base.start_doy                  # day index of 11 November
+    days_to_clear, curves = [], []
+    for res in _runs(base):
+        d = res.daily
+        backlog = (d["warehouse_backlog_parcels"] + d["hub_backlog_parcels"]).astype(float)
+        before = backlog[peak - 20:peak].mean()
+        after = np.flatnonzero(backlog[peak + 6:] <= 1.1 * before)
+        days_to_clear.append(float(after[0] + 6) if len(after) else float(len(backlog) - peak))
+        curves.append(backlog[peak - 20:])
+    m, hw = mean_ci(days_to_clear)
+    lo, hi = CLEARANCE_RANGE_D
+    fig = Figure(figsize=(6.5, 3.5), layout="constrained")
+    ax = fig.add_subplot()
+    x = np.arange(-20, len(curves[0]) - 20)
+    for c in curves:
+        ax.plot(x, c, lw=0.8)
+    ax.axvspan(0, 6, color="orange", alpha=0.2, label="Singles' Day x3 (6 days)")
+    ax.axvline(10, color="k", ls=":", label="reported clearance ~10 days")
+    ax.set_xlabel("days from 11 November (d)")
+    ax.set_ylabel("parcels waiting (warehouse + hub)")
+    ax.legend(fontsize=8)
+    figures.mkdir(parents=True, exist_ok=True)
+    fig.savefig(figures / "singles_day.png", dpi=100)
+    fluid = 6 * (3.0 - 1.5) / (1.5 - 1.0)
+    return [CaseResult(
+        "singles_day_clearance", "public", "Days from the start of the Singles' Day peak (x3 for 6 days) until the "
+        "backlog is back within 10% of its pre-peak level, with last-mile capacity planned at 1.5x a mean day.",
+        f"{lo}-{hi}", "industry reports: ~3x a normal day for ~6 days (2014); backlog cleared in about 10 days",
+        m, hw, f"mean within {lo}-{hi} days", lo <= m <= hi, unit="d", replications=REPS, figure="singles_day.png",
+        note=f"A fluid model gives 6 + 6 x (3 - 1.5) / (1.5 - 1) = {6 + fluid:.0f} days for these figures: with 1.5x "
+             "capacity a 3x peak of 6 days cannot clear in 10; the reported clearance implies surge capacity "
+             "(temporary staff and vehicles), which the model's fixed fleet does not add.")]
+
+
+def hunan_buses(figures: Path) -> list[CaseResult]:
+    van = Scenario()
+    bus = _replace(van, "lastmile", vehicle_type="bus", departures_h=(7.0, 12.0, 16.0), max_route_h=4.0)
+    rv, rb = _runs(van), _runs(bus)
+    out = []
+    for kpi, want, label in (("cost_per_parcel_cny", -0.20, "inbound cost per parcel"),
+                             ("outbound_produce_sold_kg", +0.30, "outbound volume (produce sold)")):
+        xv = np.array([r.kpis[kpi] for r in rv])
+        xb = np.array([r.kpis[kpi] for r in rb])
+        rel = (xb - xv) / xv
+        m, hw = mean_ci(rel)
+        ok = np.sign(m) == np.sign(want) and abs(m) > hw
+        out.append(CaseResult(
+            f"buses_{kpi}", "public", f"Parcels on passenger buses (three runs a day) instead of vans: relative "
+            f"change of {label}.", want, "Hunan shared passenger-freight routes (MDPI Systems 13(7):602): "
+            "-20% inbound cost, +30% outbound parcels", m, hw, "same direction as reported, significantly",
+            bool(ok), unit="relative change", replications=REPS,
+            note=("" if ok else f"The model disagrees: it finds {m:+.1%} (+-{hw:.1%}). Its buses replace the vans: three "
+                  "runs a day give more chances to collect, but each carries at most 300 kg. In Hunan the buses were "
+                  "added to the existing logistics on shared routes; the model has one vehicle type per route, so "
+                  "that mix is not represented.")))
+    return out
+
+
+CASES = [
+    Case("parcels_per_resident", "public", True, parcels_per_resident),
+    Case("spoilage", "public", True, spoilage),
+    Case("singles_day", "public", True, singles_day),
+    Case("hunan_buses", "public", True, hunan_buses),
+]

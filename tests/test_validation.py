@@ -1,0 +1,53 @@
+"""The fast validation cases run in the test suite too, and the report names every
+case with its expected value, source, tolerance and result."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sim.validation import CASES, cases
+from sim.validation.core import Case, CaseResult
+from sim.validation.extremes import CASES as EXTREME_CASES
+from sim.validation.extremes import expected_timeline
+from sim.validation.report import render, write_report
+
+
+@pytest.mark.parametrize("case", EXTREME_CASES, ids=lambda c: c.name)
+def test_fast_extreme_and_littles_law_cases_pass(case, tmp_path):
+    results = case.run(tmp_path)
+    assert results
+    for r in results:
+        assert r.passed, (r.case, r.expected, r.simulated, r.note)
+        assert r.checks and r.source and r.tolerance
+        assert math.isfinite(r.simulated)
+        if r.figure:
+            assert (tmp_path / r.figure).is_file()
+
+
+def test_hand_timeline_is_what_the_docstring_says():
+    events = expected_timeline(2)
+    assert events[0] == (20.0, "trunk_depart", {"parcels": 3, "trucks": 1})
+    assert (32.26, "station_arrive", {"village": 0, "parcels": 3}) in events
+
+
+def test_every_case_is_registered_once_and_slow_ones_are_marked():
+    names = [c.name for c in CASES]
+    assert len(names) == len(set(names))
+    assert {c.group for c in CASES} <= {"theory", "extreme", "public", "statistics"}
+    assert all(c.slow for c in CASES if c.group == "public")  # year-long runs: make validate only
+    assert set(cases(fast_only=True)) == {c for c in CASES if not c.slow}
+
+
+def test_report_shows_expected_source_ci_tolerance_and_failures(tmp_path):
+    good = CaseResult("ok_case", "theory", "checks a thing", 1.0, "a textbook", 1.01, 0.02, "within the CI", True,
+                      unit="h", replications=10)
+    bad = CaseResult("bad_case", "public", "checks another", "< 0", "a report", 0.1, 0.01, "below 0", False,
+                     note="the model disagrees because of X")
+    boom = Case("boom", "extreme", False, lambda figures: 1 / 0)
+    text = render([good, bad], {"x": 1.0}, fast_only=False)
+    assert "`ok_case`" in text and "a textbook" in text and "1.01 ± 0.02 h" in text and "within the CI" in text
+    assert "**FAIL**" in text and "the model disagrees because of X" in text
+    results = write_report([boom], tmp_path)
+    assert not results[0].passed and "ZeroDivisionError" in results[0].note
+    assert "**FAIL**" in (tmp_path / "report.md").read_text()
