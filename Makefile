@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: run test validate bench experiments figures venv clean FORCE
+.PHONY: run test validate bench experiments figures report venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
@@ -28,6 +28,7 @@ validate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/bench_county.py
 	$(BIN)/python bench/bench_sweep.py
+	$(BIN)/python bench/bench_region.py
 
 # every config in experiments/ into results/<name>/ with its figures (resumes what is there)
 experiments: $(addprefix results/,$(EXPERIMENTS))
@@ -36,6 +37,10 @@ experiments: $(addprefix results/,$(EXPERIMENTS))
 RUNFLAGS ?=
 results/%: experiments/%.yaml $(STAMP) FORCE
 	$(BIN)/ruralsim run $< --out $@ $(RUNFLAGS)
+
+# the rollout comparison report (results/rollout_strategies/report.md and report.html)
+report: $(STAMP)
+	$(BIN)/ruralsim compare experiments/rollout_strategies.yaml --out results/rollout_strategies
 
 # redraw the figures of every results folder from its files
 figures: $(STAMP)

@@ -90,6 +90,12 @@ def check(config: str) -> None:
     """Validate CONFIG (a scenario or an experiment) without running it."""
     try:
         data = read_yaml(config)
+        from .rollout import is_rollout, load_rollout
+        if is_rollout(data):
+            ro = load_rollout(config)
+            click.echo(f"{config}: ok (rollout '{ro.name}', {len(ro.strategies)} strategies, {ro.horizon_m} months, "
+                       f"{ro.replications} replications)")
+            return
         if is_experiment(data):
             exp = load_experiment(config)
             click.echo(f"{config}: ok (experiment '{exp.name}', {len(exp.scenarios)} scenarios, "
@@ -128,6 +134,14 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
     try:
         data = read_yaml(config)
+        from .rollout import is_rollout
+        if is_rollout(data):
+            if seed is not None or replications is not None:
+                raise InputError(f"{config}: --seed and --replications apply to scenario configs")
+            ctx = click.get_current_context()
+            ctx.invoke(compare, experiment=config, out_dir=out_dir, workers=workers, scheduler=scheduler,
+                       fresh=fresh, quiet=quiet)
+            return
         if is_experiment(data):
             if seed is not None or replications is not None:
                 raise InputError(f"{config}: --seed and --replications apply to scenario configs; "
@@ -212,6 +226,48 @@ def plot(results_dir: str) -> None:
     except InputError as exc:
         _fail_input(exc)
     click.echo(f"{len(paths)} figure files written to {Path(results_dir) / 'figures'}/")
+
+
+@main.command()
+@click.argument("experiment", type=str)
+@click.option("--out", "out_dir", type=str, default=None, help="Results folder (default: results/<config name>).")
+@click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
+              help="Local worker processes (default: all cores).")
+@click.option("--scheduler", type=str, default=None, metavar="ADDRESS", help="Run on this Dask scheduler instead.")
+@click.option("--fresh", is_flag=True, help="Discard county runs already in the results folder.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors and the summary.")
+def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler: str | None, fresh: bool,
+            quiet: bool) -> None:
+    """Compare rollout strategies over a region: every (strategy, replication, county)
+    runs month by month; writes monthly.csv, outcomes.csv, counties.csv, equity.csv,
+    runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
+    import os
+    from .compare import run_compare
+    from .rollout import load_rollout
+    from .rollout_report import write_report
+    try:
+        ro = load_rollout(experiment)
+        out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
+        tables = run_compare(ro, out, workers=workers or os.cpu_count() or 1, scheduler=scheduler, fresh=fresh,
+                             quiet=quiet)
+    except InputError as exc:
+        _fail_input(exc)
+    counties = [r for r in tables["counties"] if r["strategy"] == ro.baseline]
+    notes = [f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month; "
+             "routes are planned for mature demand when stations open.",
+             "Capital is spent by the schedule (strict priority order within the yearly budget); operating costs, "
+             "revenue, subsidies and cross-subsidies come from the monthly simulations.",
+             "Gini of access: across counties, of the share of residents with a station, weighted by residents."]
+    paths = write_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
+                               "map_months": list(ro.map_months), "notes": notes},
+                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
+                         reported=[list(r) for r in ro.reported] or None)
+    click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "
+               f"{len(counties)} counties, {tables['tasks_run']} county runs in {tables['wall_s']:.1f} s; "
+               f"report: {paths['markdown']} and {paths['html']}")
+    if tables["failures"]:
+        click.echo(f"{len(tables['failures'])} county run(s) failed: see {out / 'failures.csv'}", err=True)
+        sys.exit(1)
 
 
 @main.command()

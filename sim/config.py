@@ -50,6 +50,8 @@ class VehicleType:
                                      unit="CNY/parcel", lo=0)
     capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0)
     life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0, lo_open=True)
+    co2_kg_per_km: float = spec(0.25, "CO2 emitted per km driven (well to wheel)", unit="kg/km", lo=0,
+                                source="light diesel van [G]")
 
     def check(self) -> None:
         missing = [c for c in ROAD_CLASSES if c not in self.speed_kmh]
@@ -68,15 +70,15 @@ def _vehicle_types():
         "e_tricycle": VehicleType(capacity_kg=180.0, capacity_parcels=80,
                                   speed_kmh=_speeds(15.0, 15.0, 15.0, 12.0, 8.0)(),
                                   cost_per_km_cny=0.2, cost_per_day_cny=10.0, driver_per_day_cny=150.0,
-                                  capex_cny=8000.0, life_y=4.0),
+                                  capex_cny=8000.0, life_y=4.0, co2_kg_per_km=0.02),
         "walking_tractor": VehicleType(capacity_kg=750.0, capacity_parcels=200,
                                        speed_kmh=_speeds(20.0, 18.0, 20.0, 15.0, 12.0)(),
                                        cost_per_km_cny=0.8, cost_per_day_cny=20.0, driver_per_day_cny=150.0,
-                                       capex_cny=15000.0, life_y=8.0),
+                                       capex_cny=15000.0, life_y=8.0, co2_kg_per_km=0.3),
         "bus": VehicleType(capacity_kg=300.0, capacity_parcels=150,
                            speed_kmh=_speeds(45.0, 35.0, 40.0, 25.0, 15.0)(),
                            cost_per_km_cny=0.0, cost_per_day_cny=50.0, driver_per_day_cny=0.0, fee_per_parcel_cny=1.0,
-                           capex_cny=0.0, life_y=1.0),
+                           capex_cny=0.0, life_y=1.0, co2_kg_per_km=0.0),
     }
 
 
@@ -174,6 +176,7 @@ class TrunkConfig:
     unload_h: float = spec(1.0, "Time at the hub between arrival and departure to the market", unit="h", lo=0)
     cost_per_km_cny: float = spec(4.0, "Truck running cost", unit="CNY/km", lo=0)
     cost_per_run_cny: float = spec(400.0, "Driver and tolls per truck run", unit="CNY/run", lo=0)
+    co2_kg_per_km: float = spec(0.8, "CO2 emitted per truck-km", unit="kg/km", lo=0, source="8 t diesel truck [G]")
 
     def check(self) -> None:
         if not self.departures_h or any(not 0 <= h < 24 for h in self.departures_h) or \

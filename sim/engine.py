@@ -141,16 +141,16 @@ class LocalExecutor:
         self.pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
         self.name = f"local process pool ({workers} workers)" if self.pool else "in-process (1 worker)"
 
-    def run(self, tasks: list[tuple]) -> Iterable[dict]:
+    def run(self, tasks: list[tuple], fn=run_one) -> Iterable[dict]:
         if self.pool is None:
             for t in tasks:
-                yield run_one(t)
+                yield fn(t)
             return
         # keep a bounded number in flight so finished runs are written as they come
         pending = set()
         it = iter(tasks)
         for t in it:
-            pending.add(self.pool.submit(run_one, t))
+            pending.add(self.pool.submit(fn, t))
             if len(pending) >= 4 * self.workers:
                 break
         while pending:
@@ -159,7 +159,7 @@ class LocalExecutor:
                 yield f.result()
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.add(self.pool.submit(run_one, nxt))
+                    pending.add(self.pool.submit(fn, nxt))
 
     def close(self) -> None:
         if self.pool is not None:
@@ -180,9 +180,9 @@ class DaskExecutor:
             raise InputError(f"--scheduler {address!r}: cannot connect: {exc}") from None
         self.name = f"dask scheduler {address}"
 
-    def run(self, tasks: list[tuple]) -> Iterable[dict]:
+    def run(self, tasks: list[tuple], fn=run_one) -> Iterable[dict]:
         from dask.distributed import as_completed
-        futures = [self.client.submit(run_one, t, pure=False) for t in tasks]
+        futures = [self.client.submit(fn, t, pure=False) for t in tasks]
         for f in as_completed(futures):
             yield f.result()
 

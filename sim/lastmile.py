@@ -59,6 +59,8 @@ class Ledger:
     stop_parcels: list = field(default_factory=list)      # per departure: parcels unloaded there
     depart_h: list = field(default_factory=list)          # per departure with parcels: its time
     pickups: list = field(default_factory=list)           # recent collections: (visit times, kg) per departure
+    stop_lead_h: np.ndarray = field(default_factory=lambda: np.zeros(0))     # summed lead time per stop
+    stop_delivered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def delivered_by_day(self, horizon_d: int) -> np.ndarray:
         """Parcels delivered on each day."""
@@ -117,6 +119,8 @@ class LastMile:
         self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
         self.on_spoil = on_spoil
         self.ledger = Ledger()
+        self.ledger.stop_lead_h = np.zeros(int(sum(len(r.stops) for r in routes)))
+        self.ledger.stop_delivered = np.zeros(len(self.ledger.stop_lead_h), dtype=np.int64)
         self.horizon_d = horizon_d
         self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
@@ -319,12 +323,19 @@ class LastMile:
         within the horizon (lead time per parcel), otherwise still on the vehicle."""
         led = self.ledger
         reached = counts > 0
+        G = len(self.stop_village)
         if arrive[reached].max() <= self.horizon_h:
-            led.lead.add(arrive[pos] - t_order)
+            lead = arrive[pos] - t_order
+            led.stop_lead_h += np.bincount(pos, weights=lead, minlength=G)
+            led.stop_delivered += counts
+            led.lead.add(lead)
             led.delivered += len(pos)
         else:
             ok = arrive[pos] <= self.horizon_h
-            led.lead.add(arrive[pos[ok]] - t_order[ok])
+            lead = arrive[pos[ok]] - t_order[ok]
+            led.stop_lead_h += np.bincount(pos[ok], weights=lead, minlength=G)
+            led.stop_delivered += np.bincount(pos[ok], minlength=G)
+            led.lead.add(lead)
             led.delivered += int(ok.sum())
             led.on_vehicles_at_end += int((~ok).sum())
             reached &= arrive <= self.horizon_h

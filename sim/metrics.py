@@ -19,7 +19,7 @@ KPI_COLUMNS = (
     "vehicle_km", "lastmile_trips", "lastmile_load_factor_in", "lastmile_load_factor_out",
     "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
     "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
-    "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny",
+    "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -226,6 +226,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "subsidy_cny": c["subsidy"],
         "cost_net_cny": c["total"] - c["subsidy"],
         "cost_per_parcel_net_cny": (c["inbound"] - c["subsidy"]) / delivered if delivered else float("nan"),
+        "co2_kg": (act["km"] + act["pickup_km"]) * sc.vehicle_types[sc.lastmile.vehicle_type].co2_kg_per_km
+        + act["truck_runs"] * model.trunk.km_per_truck_run * sc.trunk.co2_kg_per_km,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks["hub_parcel_hours"] = hub.hub_parcel_hours(T)
@@ -234,6 +236,7 @@ def evaluate(model: CountyModel) -> RunResult:
     checks["hub_parcels_in"] = hub.parcels_in
     checks["hub_parcels_out"] = hub.parcels_out
     checks["lastmile_left_behind"] = lm.left_behind
+    checks["stop_lead"] = (lm.stop_lead_h, lm.stop_delivered)   # per stop, in route order
     return RunResult(kpis, daily, lead, load_in, load_out, c, checks)
 
 

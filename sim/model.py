@@ -31,12 +31,16 @@ class Plan:
     route_of_village: np.ndarray      # route index per village, -1 if unserved
 
 
-def plan(scenario: Scenario) -> Plan:
-    """Build the county and plan its routes (deterministic given the root seed)."""
+def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray | None = None,
+         demand_scale: np.ndarray | None = None) -> Plan:
+    """Build the county and plan its routes (deterministic given the root seed).
+    A rollout passes its own ``network`` (the stations open that month), ``grows``
+    and the villages' ``demand_scale`` (the share of residents who shop online)."""
     streams = Streams(scenario.seed, 0)
     rng = streams["network"]
-    net = build_network(scenario, rng)
-    grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
+    net = build_network(scenario, rng) if network is None else network
+    if grows is None:
+        grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     served = net.served_idx
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     lm = scenario.lastmile
@@ -44,7 +48,8 @@ def plan(scenario: Scenario) -> Plan:
     route_of = np.full(net.n, -1, dtype=np.int64)
     if len(served):
         dist, time = road_matrices(net, served, scenario, vehicle)
-        mean_daily = net.residents[served] * scenario.demand.parcels_per_resident_y / 365.0
+        scale = 1.0 if demand_scale is None else demand_scale[served]
+        mean_daily = net.residents[served] * scale * scenario.demand.parcels_per_resident_y / 365.0
         per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h)
         load = np.zeros((len(served) + 1, 2))
         load[1:, 0] = per_departure * scenario.demand.parcel_kg
@@ -74,10 +79,13 @@ class CountyModel:
     """A county for one replication: build, :meth:`run`, then read the components."""
 
     def __init__(self, scenario: Scenario, replication: int, the_plan: Plan | None = None, *,
-                 trace: bool = False, monitor_h: float | None = None):
+                 trace: bool = False, monitor_h: float | None = None,
+                 demand_scale: np.ndarray | None = None, produce_scale: np.ndarray | None = None):
         """``trace``: record every trunk run, sort lot, vehicle trip, station arrival,
         collection and sale in ``trace_log`` as (time h, kind, details). ``monitor_h``:
-        sample the stocks every so many hours into ``samples`` (for Little's law)."""
+        sample the stocks every so many hours into ``samples`` (for Little's law).
+        ``demand_scale`` and ``produce_scale`` multiply each village's orders and
+        produce (a rollout's adoption shares)."""
         self.scenario = scenario
         self.replication = replication
         self.plan = the_plan if the_plan is not None else plan(scenario)
@@ -87,10 +95,11 @@ class CountyModel:
         self.horizon_h = 24.0 * sc.horizon_d
         # demand and harvest drawn for every village ahead of the run (common random numbers
         # across station coverage), then restricted to served villages
-        means = demand.daily_means(sc, net.residents)
+        means = demand.daily_means(sc, net.residents if demand_scale is None else net.residents * demand_scale)
         self.counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
         self.counts[:, ~net.served] = 0
-        self.offers_kg = harvest.daily_offers_kg(sc, net.residents, self.plan.grows, self.streams["harvest"])
+        self.offers_kg = harvest.daily_offers_kg(sc, net.residents if produce_scale is None else net.residents * produce_scale,
+                                                 self.plan.grows, self.streams["harvest"])
         self.offers_kg[:, :, ~net.served] = 0.0
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
         self.spoiled_by_crop = np.zeros(len(sc.crops))
@@ -192,7 +201,10 @@ class CountyModel:
                 self._end_of_day()
             if day == sc.warmup_d and day:
                 self.warm = self.activity()
-                self.lastmile.ledger.lead = LeadTimes()  # lead times of parcels delivered after the warm-up
+                led = self.lastmile.ledger
+                led.lead = LeadTimes()  # lead times of parcels delivered after the warm-up
+                led.stop_lead_h = np.zeros_like(led.stop_lead_h)
+                led.stop_delivered = np.zeros_like(led.stop_delivered)
             counts = self.counts[day, self._ordering]
             if counts.any():
                 self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,

@@ -239,6 +239,7 @@ def plot_coverage(monthly: Sequence[Mapping], measure: str = "residents_covered_
     """Coverage over time: one line per strategy (mean over replications) with a min-max band over
     replications. With ``measure == "villages_covered"``, ``reported`` (month, villages) points are
     drawn as black markers labelled "reported" (ignored for other measures)."""
+    monthly = list(monthly or ())
     ax = _new_axes(ax, _FIGSIZE)
     label = _MEASURE_LABELS.get(measure, kpi_label(measure))
     ax.set_ylabel(label)
@@ -250,7 +251,7 @@ def plot_coverage(monthly: Sequence[Mapping], measure: str = "residents_covered_
     if not _any_finite(series) and not pts:
         _no_data(ax, "no coverage data")
         return ax
-    _lines_with_band(ax, series, _colours(list(series)))
+    _lines_with_band(ax, series, _colours(_resolve_order(monthly, strategies)))
     if pts:
         xs, ys = zip(*pts)
         ax.plot(xs, ys, ls="none", marker="o", ms=7, color="black", mfc="black", zorder=5,
@@ -263,7 +264,7 @@ def plot_coverage(monthly: Sequence[Mapping], measure: str = "residents_covered_
         ax.set_ylim(0.0, 1.02)
     else:
         ax.set_ylim(bottom=0.0)
-    _legend(ax, loc="lower right" if measure.endswith("_share") else "best")
+    _legend(ax, loc="best")
     return ax
 
 
@@ -272,6 +273,7 @@ def plot_cost_per_parcel(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     """Cost per parcel (CNY) over time per strategy (mean over replications, min-max band); the y axis
     is logarithmic when the plotted means span more than ``LOG_RANGE`` (20x). Months without parcels
     (NaN) leave gaps."""
+    monthly = list(monthly or ())
     ax = _new_axes(ax, _FIGSIZE)
     ax.set_ylabel("Cost per parcel (CNY)")
     ax.set_title("Cost per parcel over time (mean, band = min-max over replications)", fontsize="medium")
@@ -280,14 +282,14 @@ def plot_cost_per_parcel(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     if not _any_finite(series):
         _no_data(ax, "no parcels delivered")
         return ax
-    means = _lines_with_band(ax, series, _colours(list(series)))
+    means = _lines_with_band(ax, series, _colours(_resolve_order(monthly, strategies)))
     vals = np.concatenate([m[np.isfinite(m)] for m in means.values()])
     if vals.size and vals.min() > 0 and vals.max() / vals.min() > LOG_RANGE:
         ax.set_yscale("log")
         ax.set_ylabel("Cost per parcel (CNY, log scale)")
     elif vals.size and vals.min() >= 0:
         ax.set_ylim(bottom=0.0)
-    _legend(ax, loc="upper right")
+    _legend(ax, loc="best")
     return ax
 
 
@@ -307,6 +309,7 @@ def plot_cost_vs_volume(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     """Cost per parcel (y, CNY) against parcels delivered per month (x, log scale): one line per
     strategy through its monthly means (in month order, start hollow circle), labelled with the
     log-log slope (cost elasticity to volume; negative = cost falls as volume grows)."""
+    monthly = list(monthly or ())
     ax = _new_axes(ax, _FIGSIZE)
     ax.set_xlabel("Parcels delivered per month (log scale)")
     ax.set_ylabel("Cost per parcel (CNY)")
@@ -315,8 +318,9 @@ def plot_cost_vs_volume(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     ax.set_axisbelow(True)
     vol = _series(monthly, "parcels_delivered", strategies)
     cost = _series(monthly, "cost_per_parcel_cny", strategies)
-    order = [s for s in _resolve_order(monthly, strategies) if s in vol and s in cost]
-    colours = _colours(order)
+    full = _resolve_order(monthly, strategies)
+    colours = _colours(full)
+    order = [s for s in full if s in vol and s in cost]
     drawn = 0
     all_y = []
     for s in order:
@@ -343,7 +347,7 @@ def plot_cost_vs_volume(monthly: Sequence[Mapping], ax: Axes | None = None, *,
         ax.set_yscale("log")
         ax.set_ylabel("Cost per parcel (CNY, log scale)")
     ax.scatter([], [], s=45, facecolors="none", edgecolors="0.3", label="first month")
-    _legend(ax, loc="upper right")
+    _legend(ax, loc="best")
     return ax
 
 
@@ -374,6 +378,7 @@ def plot_cash_flow(monthly: Sequence[Mapping], ax: Axes | None = None, *,
                    strategies: Sequence[str] | None = None) -> Axes:
     """Cumulative cash flow per strategy (mean over replications, min-max band) with a zero line;
     legend labels give the break-even month of the mean (first month from which it stays >= 0)."""
+    monthly = list(monthly or ())
     ax = _new_axes(ax, _FIGSIZE)
     ax.set_title("Cumulative cash flow (mean, band = min-max over replications)", fontsize="medium")
     series = _series(monthly, "cumulative_cash_cny", strategies)
@@ -388,7 +393,7 @@ def plot_cash_flow(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     for s, (m, mat) in series.items():
         be = _break_even(m, _nanstats(mat)[0])
         labels[s] = f"{s} ({be})" if be else s
-    _lines_with_band(ax, scaled, _colours(list(series)), labels)
+    _lines_with_band(ax, scaled, _colours(_resolve_order(monthly, strategies)), labels)
     ax.axhline(0.0, color="black", lw=0.9, ls="--", zorder=1, label="_zero")
     ax.set_ylabel(f"Cumulative cash flow ({unit})")
     _legend(ax, loc="best")
@@ -398,7 +403,8 @@ def plot_cash_flow(monthly: Sequence[Mapping], ax: Axes | None = None, *,
 def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
                 strategies: Sequence[str] | None = None) -> Axes:
     """Lead time (h, solid lines, left axis) and coverage share of residents (dashed lines, right axis,
-    0..1) by remoteness decile (1 = nearest the hub, 10 = most remote), one colour per strategy.
+    0..1, with headroom above for the legend) by remoteness decile (1 = nearest the hub, 10 = most remote),
+    one colour per strategy.
     Returns the left axes; the right axis is its twin."""
     ax = _new_axes(ax, _FIGSIZE)
     ax.set_xlabel("Remoteness decile (1 = nearest the hub, 10 = most remote)")
@@ -413,6 +419,7 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
             continue
         data.setdefault(str(r["strategy"]), {}).setdefault(d, []).append(
             (_float(r.get("lead_time_mean_h")), _float(r.get("coverage_share"))))
+    colours = _colours(order)
     order = [s for s in order if s in data]
     twin = ax.twinx()
     twin.set_ylabel("Residents covered (share) — dashed")
@@ -420,7 +427,6 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
     if not order:
         _no_data(ax, "no equity data")
         return ax
-    colours = _colours(order)
     deciles = sorted({d for s in order for d in data[s]})
     for s in order:
         ds = np.asarray(sorted(data[s]), dtype=float)
@@ -433,16 +439,22 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
     ax.set_xticks(deciles)
     if deciles:
         ax.set_xlim(deciles[0] - 0.3, deciles[-1] + 0.3)
-    finite_lt = [ln.get_ydata() for ln in ax.lines]
-    if any(np.isfinite(np.asarray(y, dtype=float)).any() for y in finite_lt):
-        ax.set_ylim(bottom=0.0)
-    ax.grid(True, color="0.9", lw=0.6)
-    ax.set_axisbelow(True)
     handles, labels = ax.get_legend_handles_labels()
     handles += [Line2D([], [], color="0.3", lw=1.8, marker="o", ms=4),
                 Line2D([], [], color="0.3", lw=1.4, ls="--", marker="s", ms=3)]
     labels += ["lead time (left)", "coverage (right)"]
-    ax.legend(handles, labels, fontsize="small", loc="best")
+    # the legend sits in headroom above both sets of lines (lines of the twin axes are invisible to "best")
+    ncols = min(4, len(labels))
+    headroom = 1.08 + 0.09 * math.ceil(len(labels) / ncols)
+    lt_all = np.concatenate([np.asarray(ln.get_ydata(), dtype=float) for ln in ax.lines])
+    lt_all = lt_all[np.isfinite(lt_all)]
+    if lt_all.size and lt_all.max() > 0 and lt_all.min() >= 0:
+        ax.set_ylim(0.0, float(lt_all.max()) * headroom)
+    twin.set_ylim(0.0, headroom)
+    twin.set_yticks(np.linspace(0.0, 1.0, 6))
+    ax.grid(True, color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(handles, labels, fontsize="small", loc="upper center", ncols=ncols)
     return ax
 
 
@@ -450,6 +462,7 @@ def plot_gini(monthly: Sequence[Mapping], ax: Axes | None = None, *,
               strategies: Sequence[str] | None = None) -> Axes:
     """Gini coefficient of access over time per strategy (0 = equal access everywhere, 1 = all access
     in one place); mean over replications with a min-max band."""
+    monthly = list(monthly or ())
     ax = _new_axes(ax, _FIGSIZE)
     ax.set_ylabel(_MEASURE_LABELS["gini_access"])
     ax.set_title("Inequality of access over time (mean, band = min-max over replications)", fontsize="medium")
@@ -458,9 +471,9 @@ def plot_gini(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     if not _any_finite(series):
         _no_data(ax, "no Gini data")
         return ax
-    _lines_with_band(ax, series, _colours(list(series)))
+    _lines_with_band(ax, series, _colours(_resolve_order(monthly, strategies)))
     ax.set_ylim(0.0, 1.0)
-    _legend(ax, loc="upper right")
+    _legend(ax, loc="best")
     return ax
 
 
@@ -636,26 +649,10 @@ figcaption { font-size: 0.9rem; color: #444; }
 """.strip()
 
 
-def write_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Mapping], outcomes: Sequence[Mapping],
-                 equity: Sequence[Mapping], counties: Sequence[Mapping], coverage_map: Sequence[Mapping],
-                 reported=None) -> dict:
-    """Write the comparison report into ``out_dir`` (created if needed):
-
-    * ``figures/<stem>.png`` (dpi 120) and ``.svg`` for ``FIGURE_STEMS`` and ``map_<strategy>_m<month>``
-      for each strategy and each month of ``meta["map_months"]`` (strategy names made file-name safe);
-    * ``report.md``: title, what was compared, the outcome table, each figure (``figures/<stem>.png``)
-      with a one-line caption, and ``meta["notes"]``;
-    * ``report.html``: the same content as one self-contained file (PNG images embedded as base64
-      data URIs, a small inline style sheet, no scripts or external links).
-
-    ``meta`` keys: ``name``, ``baseline``, ``horizon_m``, ``map_months``, ``notes`` (all optional;
-    the horizon defaults to the months in ``monthly``, the map months to the last mapped month).
-    Files are written atomically and deterministically: identical inputs give byte-identical files.
-    Returns ``{"markdown": path, "html": path, "figures": [sorted PNG and SVG paths]}``.
-    """
-    out = pathlib.Path(out_dir)
-    fig_dir = out / "figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
+def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported):
+    """Everything :func:`write_report` derives from its inputs before drawing: title, baseline,
+    strategy order, horizon, map months, notes, reported points and the figures as
+    (stem, title, caption, function drawing the figure)."""
     monthly, outcomes, equity = list(monthly or ()), list(outcomes or ()), list(equity or ())
     counties, coverage_map = list(counties or ()), list(coverage_map or ())
     meta = dict(meta or {})
@@ -711,6 +708,35 @@ def write_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Ma
                             f"Share of residents covered per county under {s} at month {m} "
                             "(replication 0; circle area ∝ residents, grey = no data).",
                             lambda s=s, m=m: plot_coverage_map(counties, coverage_map, s, m)))
+    return {"name": name, "baseline": baseline, "order": order, "horizon": horizon, "map_months": map_months,
+            "notes": notes, "pts": pts, "figures": figures}
+
+
+def write_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Mapping], outcomes: Sequence[Mapping],
+                 equity: Sequence[Mapping], counties: Sequence[Mapping], coverage_map: Sequence[Mapping],
+                 reported=None) -> dict:
+    """Write the comparison report into ``out_dir`` (created if needed):
+
+    * ``figures/<stem>.png`` (dpi 120) and ``.svg`` for ``FIGURE_STEMS`` and ``map_<strategy>_m<month>``
+      for each strategy and each month of ``meta["map_months"]`` (strategy names made file-name safe);
+    * ``report.md``: title, what was compared, the outcome table, each figure (``figures/<stem>.png``)
+      with a one-line caption, and ``meta["notes"]``;
+    * ``report.html``: the same content as one self-contained file (PNG images embedded as base64
+      data URIs, a small inline style sheet, no scripts or external links).
+
+    ``meta`` keys: ``name``, ``baseline``, ``horizon_m``, ``map_months``, ``notes`` (all optional;
+    the horizon defaults to the months in ``monthly``, the map months to the last mapped month).
+    Files are written atomically and deterministically: identical inputs give byte-identical files.
+    Returns ``{"markdown": path, "html": path, "figures": [sorted PNG and SVG paths]}``.
+    """
+    out = pathlib.Path(out_dir)
+    fig_dir = out / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    monthly, outcomes, equity = list(monthly or ()), list(outcomes or ()), list(equity or ())
+    counties, coverage_map = list(counties or ()), list(coverage_map or ())
+    plan = _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported)
+    name, baseline, order, horizon = plan["name"], plan["baseline"], plan["order"], plan["horizon"]
+    notes, pts, figures = plan["notes"], plan["pts"], plan["figures"]
     written = save_figures(fig_dir, [(stem, make) for stem, _, _, make in figures])
 
     # ---- "what was compared"
@@ -740,7 +766,7 @@ def write_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Ma
     md.append(outcome_table_markdown(outcomes, baseline) if outcomes else "_No outcome rows._\n")
     md += ["## Figures", ""]
     for stem, title, caption, _ in figures:
-        md += [f"### {title}", "", f"![{caption}](figures/{stem}.png)", "", f"*{caption}*", ""]
+        md += [f"### {title}", "", f"![{title}](figures/{stem}.png)", "", f"*{caption}*", ""]
     md += ["## Notes", ""]
     md += [f"- {n}" for n in notes] if notes else ["_None._"]
     md_text = "\n".join(md).rstrip("\n") + "\n"

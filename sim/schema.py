@@ -101,8 +101,15 @@ def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
+            hint = ""
+            if isinstance(value, str):
+                try:
+                    float(value)
+                    hint = " (YAML reads 1.5e6 as text: write 1.5e+6 or 1500000)"
+                except ValueError:
+                    pass
             raise _fail(where, path, value, f"expected a number in {_range_text(meta)}"
-                        + (f" {meta['unit']}" if meta.get("unit") else ""))
+                        + (f" {meta['unit']}" if meta.get("unit") else "") + hint)
         value = float(value)
         if not math.isfinite(value):
             raise _fail(where, path, value, "expected a finite number")

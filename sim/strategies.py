@@ -1,0 +1,212 @@
+"""Rollout strategies: each turns a region, a yearly capital budget and the months
+into openings (county hubs, village stations, vehicles). A strategy orders the
+projects; the budget sets the pace. User-defined schedules come from a CSV."""
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .region import CountyGeo
+
+VILLAGE_ORDERS = ("largest_first", "nearest_first", "route_contiguous", "remote_first", "random")
+
+
+@dataclass
+class Schedule:
+    """When everything opens, per county: the hub's month (-1: never), each village's
+    station month (-1: never), vehicles owned each month, and capital spent each month."""
+    hub_month: np.ndarray                 # (counties,)
+    station_month: list[np.ndarray]       # per county: (villages,)
+    vehicles: list[np.ndarray]            # per county: (months,) vehicles owned
+    capex: np.ndarray                     # (counties, months) CNY
+
+    def spent_by_year(self) -> np.ndarray:
+        months = self.capex.shape[1]
+        years = math.ceil(months / 12)
+        per_month = self.capex.sum(axis=0)
+        return np.array([per_month[12 * y:12 * (y + 1)].sum() for y in range(years)])
+
+
+@dataclass(frozen=True)
+class Costs:
+    """Capital per project and the fleet each station needs (self-run only)."""
+    hub_cny: float
+    station_cny: float
+    vehicle_cny: float              # 0 for a partner operating model
+    parcels_per_vehicle_day: float  # one vehicle's daily capacity
+    parcels_per_resident_day: float  # at full adoption, with the planning load factor
+
+
+def fleet_needed(costs: Costs, residents_open: float) -> int:
+    """Vehicles a county needs for its open stations' residents at full adoption."""
+    if costs.vehicle_cny <= 0 or residents_open <= 0:
+        return 0
+    return math.ceil(residents_open * costs.parcels_per_resident_day / costs.parcels_per_vehicle_day)
+
+
+def village_order(geo: CountyGeo, order: str, rng: np.random.Generator, route_order=None) -> np.ndarray:
+    """The order in which a county's villages get stations."""
+    n = geo.network.n
+    idx = np.arange(n)
+    if order == "largest_first":
+        return np.lexsort((idx, -geo.network.residents))
+    if order == "nearest_first":
+        return np.lexsort((idx, geo.hub_km))
+    if order == "remote_first":
+        return np.lexsort((idx, -geo.hub_km))
+    if order == "random":
+        return rng.permutation(n)
+    if order == "route_contiguous":
+        return route_order if route_order is not None else np.lexsort((idx, geo.hub_km))
+    raise InputError(f"strategy village_order {order!r} is not allowed: expected one of {', '.join(VILLAGE_ORDERS)}")
+
+
+def projects(geos: list[CountyGeo], order: str, county_target: float, rng: np.random.Generator,
+             route_orders=None) -> list[tuple[int, int]]:
+    """The strategy's priority list of (county, village) projects, village -1 being
+    the county hub. Counties go in order of population; each gets stations in the
+    strategy's village order up to ``county_target`` of its villages, then a second
+    pass opens the rest."""
+    county_rank = np.lexsort((np.arange(len(geos)), -np.array([g.network.residents.sum() for g in geos])))
+    orders = [village_order(g, order, rng, None if route_orders is None else route_orders[i])
+              for i, g in enumerate(geos)]
+    first = [max(1, math.ceil(county_target * g.network.n)) for g in geos]
+    out = []
+    for c in county_rank:
+        out.append((int(c), -1))
+        out += [(int(c), int(v)) for v in orders[c][:first[c]]]
+    for c in county_rank:
+        out += [(int(c), int(v)) for v in orders[c][first[c]:]]
+    return out
+
+
+def budget_of_year(budget_per_year_cny, year: int) -> float:
+    """The capital budget of a year: a number for every year, or one per year (the last repeats)."""
+    if isinstance(budget_per_year_cny, (int, float)):
+        return float(budget_per_year_cny)
+    return float(budget_per_year_cny[min(year, len(budget_per_year_cny) - 1)])
+
+
+def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], budget_per_year_cny,
+                 horizon_m: int, costs: Costs) -> Schedule:
+    """Open projects in priority order, each month, while the year's budget allows:
+    by month m of a year at most (m+1)/12 of the yearly budget is spent, unspent money
+    carries over within the year but not into the next. The order is strict: a
+    project that does not fit waits, and so does everything after it."""
+    C = len(geos)
+    hub = np.full(C, -1)
+    station = [np.full(g.network.n, -1) for g in geos]
+    owned = np.zeros(C, dtype=np.int64)
+    open_res = np.zeros(C)
+    vehicles = [np.zeros(horizon_m, dtype=np.int64) for _ in geos]
+    capex = np.zeros((C, horizon_m))
+    k = 0
+    spent_year = 0.0
+    for m in range(horizon_m):
+        if m % 12 == 0:
+            spent_year = 0.0
+        allowance = budget_of_year(budget_per_year_cny, m // 12) * ((m % 12) + 1) / 12.0 - spent_year
+        while k < len(project_list):
+            c, v = project_list[k]
+            if v < 0:
+                cost, extra = costs.hub_cny, 0
+            else:
+                need = fleet_needed(costs, open_res[c] + geos[c].network.residents[v])
+                extra = max(0, need - owned[c])
+                cost = costs.station_cny + extra * costs.vehicle_cny
+            if cost > allowance + 1e-6:
+                break
+            if v < 0:
+                hub[c] = m
+            else:
+                station[c][v] = m
+                open_res[c] += geos[c].network.residents[v]
+                owned[c] += extra
+            capex[c, m] += cost
+            allowance -= cost
+            spent_year += cost
+            k += 1
+        for c in range(C):
+            vehicles[c][m] = owned[c]
+    return Schedule(hub, station, vehicles, capex)
+
+
+def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs,
+                  budget_per_year_cny=None) -> Schedule:
+    """A user's schedule from a CSV with columns month, county_id, village_id (empty:
+    the county's hub). Every row is checked: known county and village, month within
+    the horizon, a station no earlier than its county's hub, each opening once, and
+    the yearly budget (if given) not exceeded."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: schedule file not found")
+    by_id = {g.scenario.name: i for i, g in enumerate(geos)}
+    rows = []
+    with p.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("month", "county_id", "village_id") if c not in (reader.fieldnames or ())]
+        if missing:
+            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; expected month, county_id, village_id")
+        for line, row in enumerate(reader, start=2):
+            try:
+                m = int(row["month"])
+            except (TypeError, ValueError):
+                raise InputError(f"{p}: line {line}: month {row['month']!r} is not allowed: expected a whole number") from None
+            if not 0 <= m < horizon_m:
+                raise InputError(f"{p}: line {line}: month {m} is not allowed: expected 0..{horizon_m - 1}")
+            cid = (row["county_id"] or "").strip()
+            if cid not in by_id:
+                raise InputError(f"{p}: line {line}: county_id {cid!r} is not allowed: no such county in the region")
+            c = by_id[cid]
+            vid = (row["village_id"] or "").strip()
+            if vid:
+                ids = geos[c].network.village_id
+                if vid not in ids:
+                    raise InputError(f"{p}: line {line}: village_id {vid!r} is not allowed: county {cid} has villages "
+                                     f"{ids[0]}..{ids[-1]}")
+                v = ids.index(vid)
+            else:
+                v = -1
+            rows.append((line, m, c, v))
+    C = len(geos)
+    hub = np.full(C, -1)
+    station = [np.full(g.network.n, -1) for g in geos]
+    for line, m, c, v in sorted(rows, key=lambda r: (r[1], r[3])):
+        if v < 0:
+            if hub[c] >= 0:
+                raise InputError(f"{p}: line {line}: the hub of {geos[c].scenario.name} opens twice")
+            hub[c] = m
+        else:
+            if station[c][v] >= 0:
+                raise InputError(f"{p}: line {line}: the station of {geos[c].network.village_id[v]} opens twice")
+            if hub[c] < 0 or hub[c] > m:
+                raise InputError(f"{p}: line {line}: a station in {geos[c].scenario.name} at month {m} before its "
+                                 "county hub opens: add a row for the hub (empty village_id) no later")
+            station[c][v] = m
+    vehicles, capex = [], np.zeros((C, horizon_m))
+    for c, g in enumerate(geos):
+        owned, veh = 0, np.zeros(horizon_m, dtype=np.int64)
+        if hub[c] >= 0:
+            capex[c, hub[c]] += costs.hub_cny
+        for m in range(horizon_m):
+            opened = station[c] == m
+            capex[c, m] += opened.sum() * costs.station_cny
+            need = fleet_needed(costs, float(g.network.residents[(station[c] >= 0) & (station[c] <= m)].sum()))
+            if need > owned:
+                capex[c, m] += (need - owned) * costs.vehicle_cny
+                owned = need
+            veh[m] = owned
+        vehicles.append(veh)
+    sched = Schedule(hub, station, vehicles, capex)
+    if budget_per_year_cny is not None:
+        for y, spent in enumerate(sched.spent_by_year()):
+            cap = budget_of_year(budget_per_year_cny, y)
+            if spent > cap + 1e-6:
+                raise InputError(f"{p}: the schedule spends {spent:,.0f} CNY in year {y + 1}, above that year's "
+                                 f"budget of {cap:,.0f} CNY")
+    return sched

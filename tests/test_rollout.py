@@ -1,0 +1,207 @@
+"""Rollout strategies over a region: budgets, schedules, adoption, money, engines,
+the report and bad input."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.adoption import bass_share
+from sim.cli import main
+from sim.compare import run_compare
+from sim.economics import break_even_month, npv
+from sim.errors import InputError
+from sim.rollout import geographies, load_rollout, schedule_for, simulate_county
+from sim.strategies import Costs, plan_rollout, projects
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PARTNER = {"lastmile": {"vehicle_type": "partner", "departures_h": [14]},
+           "vehicle_types": {"partner": {"capacity_kg": 3000, "capacity_parcels": 2000, "cost_per_km_cny": 0,
+                                         "cost_per_day_cny": 0, "driver_per_day_cny": 0, "fee_per_parcel_cny": 2.5,
+                                         "capex_cny": 0}}}
+
+
+def config(tmp_path, **extra) -> Path:
+    data = {"name": "tiny_region", "base": {"start_doy": 250},
+            "region": {"counties": 3, "seed": 5, "villages": {"min": 20, "max": 30},
+                       "area_km2": {"min": 300, "max": 500}, "extent_km": 200},
+            "horizon_m": 8, "sample_days": 3, "warmup_days": 1, "replications": 2,
+            "budget_per_year_cny": 4.0e6,
+            "operating_models": {"self_run": {}, "partner": PARTNER},
+            "strategies": {"largest": {"village_order": "largest_first", "operating_model": "self_run"},
+                           "remote": {"village_order": "remote_first", "operating_model": "self_run"},
+                           "partner": {"village_order": "largest_first", "operating_model": "partner"}},
+            "baseline": "largest", "map_months": [3, 7]}
+    data.update(extra)
+    p = tmp_path / "rollout.yaml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    return p
+
+
+def read(path: Path) -> list[dict]:
+    with path.open() as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture
+def ro(tmp_path):
+    return load_rollout(config(tmp_path))
+
+
+def test_counties_and_villages_are_generated_from_the_region_parameters(ro):
+    geos = geographies(ro, ro.operating_models["self_run"])
+    assert len(geos) == 3
+    assert all(20 <= g.network.n <= 30 for g in geos)
+    assert len({g.scenario.seed for g in geos}) == 3
+
+
+@settings(max_examples=25, deadline=None)
+@given(budget=st.floats(1e5, 5e7), target=st.floats(0.1, 1.0), order=st.sampled_from(
+    ["largest_first", "nearest_first", "remote_first", "random"]))
+def test_budgets_are_never_exceeded_and_hubs_open_first(budget, target, order, tmp_path_factory):
+    ro = load_rollout(config(tmp_path_factory.mktemp("r")))
+    geos = geographies(ro, ro.operating_models["self_run"])
+    costs = Costs(hub_cny=1.5e6, station_cny=1e4, vehicle_cny=8e4, parcels_per_vehicle_day=400,
+                  parcels_per_resident_day=0.02)
+    plist = projects(geos, order, target, np.random.default_rng(0))
+    sched = plan_rollout(geos, plist, budget, 30, costs)
+    assert np.all(sched.spent_by_year() <= budget + 1e-6)
+    for c, months in enumerate(sched.station_month):
+        opened = months[months >= 0]
+        if len(opened):
+            assert 0 <= sched.hub_month[c] <= opened.min()
+    # the pace follows the budget: more money never opens fewer stations by any month
+    richer = plan_rollout(geos, plist, budget * 2, 30, costs)
+    for m in range(30):
+        n = sum(((s >= 0) & (s <= m)).sum() for s in sched.station_month)
+        assert sum(((s >= 0) & (s <= m)).sum() for s in richer.station_month) >= n
+
+
+def test_no_station_serves_before_it_opens_and_adoption_follows_bass(ro):
+    strategy = ro.strategies[0]
+    geos = geographies(ro, ro.operating_models[strategy.operating_model])
+    sched = schedule_for(ro, strategy, geos)
+    c = int(np.argmax([len(s[s >= 0]) for s in sched.station_month]))
+    res = simulate_county(ro, strategy, 0, c, geos[c], sched)
+    net = geos[c].network
+    opened = sched.station_month[c]
+    for row in res["months"]:
+        m = row["month"]
+        is_open = (opened >= 0) & (opened <= m)
+        hub_open = 0 <= sched.hub_month[c] <= m
+        assert row["stations_open"] == is_open.sum()
+        if not hub_open or not is_open.any():
+            assert row["parcels_ordered"] == 0 and row["adopters"] == 0
+        else:
+            want = (net.residents * bass_share(m - opened + 0.5, ro.adoption.p, ro.adoption.q,
+                                               ro.adoption.ceiling))[is_open].sum()
+            assert row["adopters"] == pytest.approx(want, rel=1e-12)
+
+
+def test_region_run_is_identical_with_1_or_2_workers_and_on_dask(tmp_path):
+    p = config(tmp_path)
+    a = run_compare(load_rollout(p), tmp_path / "one", workers=1, quiet=True)
+    run_compare(load_rollout(p), tmp_path / "two", workers=2, quiet=True)
+    for name in ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cl:
+        run_compare(load_rollout(p), tmp_path / "dask", scheduler=cl.scheduler_address, quiet=True)
+    for name in ("monthly.csv", "outcomes.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "dask" / name).read_bytes(), name
+    assert not a["failures"]
+
+
+def test_npv_and_break_even_agree_with_the_cash_flows(tmp_path):
+    p = config(tmp_path)
+    ro = load_rollout(p)
+    tables = run_compare(ro, tmp_path / "o", workers=1, quiet=True)
+    runs = {(r["strategy"], int(r["replication"])): r for r in read(tmp_path / "o" / "runs.csv")}
+    for s in ro.strategies:
+        for r in range(ro.replications):
+            flows = np.array([row["net_cash_cny"] for row in tables["monthly"]
+                              if row["strategy"] == s.name and row["replication"] == r])
+            assert float(runs[(s.name, r)]["npv_cny"]) == pytest.approx(npv(flows, ro.economics.discount_rate_y),
+                                                                          rel=1e-9)
+            be = break_even_month(flows)
+            assert float(runs[(s.name, r)]["break_even_month"]) == (be if be is not None else ro.horizon_m)
+    # by hand: month k is discounted by (1 + r) ** (-(k + 1) / 12)
+    assert npv([100.0, 100.0], 0.1) == pytest.approx(100 / 1.1 ** (1 / 12) + 100 / 1.1 ** (2 / 12))
+
+
+def test_compare_writes_the_report_with_every_figure_and_table(tmp_path):
+    p = config(tmp_path)
+    out = tmp_path / "rep"
+    r = CliRunner().invoke(main, ["compare", str(p), "--out", str(out), "--workers", "1", "--quiet"])
+    assert r.exit_code == 0, r.output
+    md = (out / "report.md").read_text()
+    html = (out / "report.html").read_text()
+    figs = sorted(q.name for q in (out / "figures").glob("*.png"))
+    assert {"coverage_residents.png", "coverage_villages.png", "cost_per_parcel.png", "cost_vs_volume.png",
+            "cash_flow.png", "equity.png", "gini.png"} <= set(figs)
+    assert any(f.startswith("map_") for f in figs)
+    for f in figs:
+        assert f"figures/{f}" in md
+    assert html.count("data:image/png;base64,") == len(figs) and 'src="http' not in html
+    for s in ("largest", "remote", "partner"):
+        assert s in md
+    # resuming finds every county run present
+    again = CliRunner().invoke(main, ["compare", str(p), "--out", str(out), "--workers", "1", "--quiet"])
+    assert again.exit_code == 0 and " 0 county runs" in again.output
+
+
+@pytest.mark.parametrize("extra,needle", [
+    ({"strategies": {"x": {"village_order": "biggest_first"}}}, "village_order: 'biggest_first' is not allowed"),
+    ({"strategies": {"x": {"operating_model": "drones"}}}, "operating_model: 'drones' is not allowed"),
+    ({"baseline": "nope"}, "baseline: 'nope' is not allowed"),
+    ({"region": {"counties": 0}}, "region.counties: 0 is not allowed"),
+    ({"region": {"countys": 3}}, "region.countys: unknown key; did you mean 'counties'?"),
+    ({"budget_per_year_cny": "2.0e7"}, "write 2.0e+7"),
+    ({"adoption": {"p": 0}}, "adoption.p: 0 is not allowed"),
+])
+def test_bad_rollout_configs(tmp_path, extra, needle):
+    p = config(tmp_path, **extra)
+    with pytest.raises(InputError) as exc:
+        load_rollout(p)
+    assert needle in str(exc.value)
+    r = CliRunner().invoke(main, ["compare", str(p), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 2 and needle in r.output and "Traceback" not in r.output
+
+
+@pytest.mark.parametrize("rows,needle", [
+    ("month,county_id,village_id\n0,C0001,\n1,C0001,V0001\n", None),
+    ("month,county,village_id\n", "missing column(s) county_id"),
+    ("month,county_id,village_id\nx,C0001,\n", "line 2: month 'x' is not allowed"),
+    ("month,county_id,village_id\n99,C0001,\n", "line 2: month 99 is not allowed"),
+    ("month,county_id,village_id\n0,C0999,\n", "line 2: county_id 'C0999' is not allowed"),
+    ("month,county_id,village_id\n0,C0001,\n0,C0001,V9999\n", "line 3: village_id 'V9999' is not allowed"),
+    ("month,county_id,village_id\n1,C0001,V0001\n2,C0001,\n", "before its county hub opens"),
+    ("month,county_id,village_id\n0,C0001,\n0,C0001,\n", "opens twice"),
+    ("month,county_id,village_id\n0,C0001,\n0,C0002,\n0,C0003,\n", "above that year's budget"),
+])
+def test_user_schedules_are_checked(tmp_path, rows, needle):
+    (tmp_path / "sched.csv").write_text(rows)
+    p = config(tmp_path, strategies={"mine": {"schedule": "sched.csv", "operating_model": "self_run"}},
+               baseline="mine")
+    ro = load_rollout(p)
+    geos = geographies(ro, ro.operating_models["self_run"])
+    if needle is None:
+        sched = schedule_for(ro, ro.strategies[0], geos)
+        assert sched.hub_month[0] == 0 and sched.station_month[0][0] == 1
+        return
+    with pytest.raises(InputError) as exc:
+        schedule_for(ro, ro.strategies[0], geos)
+    assert needle in str(exc.value) and "sched.csv" in str(exc.value)
+
+
+def test_shipped_rollout_experiments_are_valid():
+    for name in ("rollout_strategies", "rural_taobao_2015", "national"):
+        r = CliRunner().invoke(main, ["check", str(ROOT / "experiments" / f"{name}.yaml")])
+        assert r.exit_code == 0, r.output
