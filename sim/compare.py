@@ -105,7 +105,8 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
     """Region tables, reading one county file at a time (memory does not grow with
     the number of counties beyond one row per county)."""
     H = ro.horizon_m
-    fields = ("residents", "residents_covered", "stations_open", "villages", "adopters", "parcels_ordered",
+    fields = ("residents", "residents_covered", "stations_open", "villages", "adopters", "parcels_unserved",
+              "parcels_ordered",
               "parcels_delivered", "lead_time_sum_h", "produce_sold_kg", "produce_spoiled_kg", "farmer_revenue_cny",
               "vehicle_km", "co2_kg", "capex_cny", "opex_cny", "revenue_cny", "subsidy_cny", "cross_subsidy_cny",
               "net_cash_cny")
@@ -152,7 +153,12 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
                         "villages_covered_share": acc["stations_open"][m] / acc["villages"][m],
                         "residents_covered_share": acc["residents_covered"][m] / acc["residents"][m],
                         "adopters": acc["adopters"][m], "parcels_delivered": deliv,
+                        "parcels_unserved": acc["parcels_unserved"][m],
                         "cost_per_parcel_cny": acc["opex_cny"][m] / deliv if deliv else float("nan"),
+                        "subsidy_needed_per_parcel_cny": max(0.0, acc["opex_cny"][m] - acc["revenue_cny"][m]
+                                                             - acc["cross_subsidy_cny"][m]) / deliv
+                        if deliv else float("nan"),
+                        "vehicle_km": acc["vehicle_km"][m],
                         "opex_cny": acc["opex_cny"][m], "capex_cny": acc["capex_cny"][m],
                         "revenue_cny": acc["revenue_cny"][m], "subsidy_cny": acc["subsidy_cny"][m],
                         "net_cash_cny": acc["net_cash_cny"][m], "cumulative_cash_cny": cum[m],

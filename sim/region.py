@@ -176,4 +176,4 @@ def county_geography(scenario: Scenario) -> CountyGeo:
     grows = growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     dist, _ = road_matrices(net, np.arange(net.n), scenario, vehicle)
-    return CountyGeo(None, scenario, net, grows, dist[0, 1:])
+    return CountyGeo(None, scenario, net, grows, dist[0, 1:].copy())  # a copy: the full matrix is not kept

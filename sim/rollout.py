@@ -272,7 +272,8 @@ def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int) -> Sce
 
 
 MONTH_COLUMNS = ("county_id", "month", "hub_open", "stations_open", "villages", "residents", "residents_covered",
-                 "adopters", "vehicles", "parcels_ordered", "parcels_delivered", "lead_time_sum_h", "produce_sold_kg",
+                 "adopters", "vehicles", "parcels_unserved", "parcels_ordered", "parcels_delivered", "lead_time_sum_h",
+                 "produce_sold_kg",
                  "produce_spoiled_kg", "farmer_revenue_cny", "vehicle_km", "co2_kg", "capex_cny", "opex_cny",
                  "revenue_cny", "subsidy_cny", "cross_subsidy_cny", "net_cash_cny")
 
@@ -313,6 +314,9 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
                    residents_covered=float(net.residents[is_open].sum()) if hub_open else 0.0,
                    adopters=float((net.residents * share)[is_open].sum()) if hub_open else 0.0,
                    vehicles=int(sched.vehicles[c][m]), capex_cny=float(sched.capex[c, m]),
+                   # demand of villages without service: their residents at the adoption ceiling
+                   parcels_unserved=float(net.residents[~is_open if hub_open else slice(None)].sum())
+                   * ad.ceiling * ro.parcels_per_adopter_y / 12.0,
                    subsidy_cny=ro.economics.subsidy_per_county_cny if sched.hub_month[c] == m else 0.0)
         if hub_open:
             sc_m = month_scenario(model_sc, ro, geo.county.id, m)

@@ -39,7 +39,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
-from .expplots import kpi_label
+from .expplots import _as_bool, _float, kpi_label
 from .output import atomic_write_text, short_number
 from .plots import _new_axes, _no_data, save_figures
 
@@ -77,23 +77,6 @@ _MEASURE_LABELS = {
 
 # ---------------------------------------------------------------------------------------- helpers
 
-def _float(value) -> float:
-    """A table value as float (NaN if missing or not a number)."""
-    if value is None:
-        return float("nan")
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
-def _as_bool(value) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in {"true", "1", "yes", "y"}
-    try:
-        return bool(value) and not (isinstance(value, float) and math.isnan(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def _key(value):
