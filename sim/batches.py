@@ -18,14 +18,6 @@ class Chunk:
     t_order: np.ndarray
     bounds: np.ndarray
 
-    @classmethod
-    def grouped(cls, village: np.ndarray, t_order: np.ndarray, route_of: np.ndarray, n_routes: int) -> "Chunk":
-        """A chunk from parcels in any order (stable: order within a route is kept)."""
-        route = route_of[village]
-        order = np.argsort(route, kind="stable")
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(route, minlength=n_routes))])
-        return cls(village[order], t_order[order], bounds)
-
     def __len__(self) -> int:
         return len(self.village)
 

@@ -205,3 +205,17 @@ def test_shipped_rollout_experiments_are_valid():
     for name in ("rollout_strategies", "rural_taobao_2015", "national"):
         r = CliRunner().invoke(main, ["check", str(ROOT / "experiments" / f"{name}.yaml")])
         assert r.exit_code == 0, r.output
+
+
+def test_slow_service_damps_adoption_when_feedback_is_on(tmp_path):
+    fast = load_rollout(config(tmp_path))
+    slow = load_rollout(config(tmp_path, adoption={"p": 0.02, "q": 0.15, "ceiling": 0.6,
+                                                   "feedback": {"reference_h": 1.0, "elasticity": 1.0}}))
+    strategy = fast.strategies[0]
+    geos = geographies(fast, fast.operating_models["self_run"])
+    sched = schedule_for(fast, strategy, geos)
+    c = int(np.argmax([len(s[s >= 0]) for s in sched.station_month]))
+    a = simulate_county(fast, strategy, 0, c, geos[c], sched)["months"]
+    b = simulate_county(slow, slow.strategies[0], 0, c, geos[c], sched)["months"]
+    later = [m for m in range(len(a)) if a[m]["adopters"] > 0][2:]
+    assert later and all(b[m]["adopters"] < a[m]["adopters"] for m in later)
