@@ -40,7 +40,7 @@ results/%: experiments/%.yaml $(STAMP) FORCE
 
 # the rollout comparison report (results/rollout_strategies/report.md and report.html)
 report: $(STAMP)
-	$(BIN)/ruralsim compare experiments/rollout_strategies.yaml --out results/rollout_strategies
+	$(BIN)/ruralsim compare experiments/rollout_strategies.yaml --out results/rollout_strategies $(RUNFLAGS)
 
 # redraw the figures of every results folder from its files
 figures: $(STAMP)
