@@ -44,6 +44,15 @@ def _one_county(s: Schedule, c: int) -> Schedule:
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,
                 fresh: bool = False, quiet: bool = False) -> dict:
     out = Path(out)
+    t0 = time.perf_counter()
+    # the region and every schedule first: bad counties, villages or schedule files fail here, before
+    # anything is written
+    geos_by_model = {}
+    schedules = {}
+    for s in ro.strategies:
+        if s.operating_model not in geos_by_model:
+            geos_by_model[s.operating_model] = geographies(ro, ro.operating_models[s.operating_model])
+        schedules[s.name] = schedule_for(ro, s, geos_by_model[s.operating_model])
     stamp = {"config": json.loads(json.dumps(ro.data, default=str)), "strategies": [s.name for s in ro.strategies]}
     marker = out / "rollout.json"
     if marker.exists() and not fresh and json.loads(marker.read_text()) != stamp:
@@ -53,13 +62,6 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
             p.unlink() if p.is_file() else p.rmdir()
     out.mkdir(parents=True, exist_ok=True)
     atomic_write_text(marker, json.dumps(stamp, indent=2, sort_keys=True) + "\n")
-    t0 = time.perf_counter()
-    geos_by_model = {}
-    schedules = {}
-    for s in ro.strategies:
-        if s.operating_model not in geos_by_model:
-            geos_by_model[s.operating_model] = geographies(ro, ro.operating_models[s.operating_model])
-        schedules[s.name] = schedule_for(ro, s, geos_by_model[s.operating_model])
     tasks = []
     for s in ro.strategies:
         geos = geos_by_model[s.operating_model]

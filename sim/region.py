@@ -15,7 +15,7 @@ import numpy as np
 from .config import Scenario
 from .errors import InputError
 from .harvest import growers
-from .network import Network, generate_villages, road_matrices
+from .network import Network, generate_villages, load_villages, road_matrices
 from .rng import generator
 
 COUNTY_COLUMNS = ("id", "x_km", "y_km", "area_km2", "townships", "villages", "residents", "city_km")
@@ -38,6 +38,7 @@ class County:
 class RegionConfig:
     counties: int = 40
     counties_csv: str | None = None
+    villages_dir: str | None = None      # a folder of <county id>.csv village files (others are generated)
     seed: int = 7
     extent_km: float = 600.0
     area_km2: tuple = (1000.0, 3000.0)
@@ -76,6 +77,12 @@ def region_config(data, where: str, base_dir: Path) -> RegionConfig:
     csv_path = data.get("counties_csv")
     if csv_path is not None:
         csv_path = str(base_dir / csv_path)
+    vdir = data.get("villages_dir")
+    if vdir is not None:
+        if not isinstance(vdir, str) or not (base_dir / vdir).is_dir():
+            raise InputError(f"{where}: region.villages_dir: {vdir!r} is not allowed: expected a folder "
+                             "(relative to the config) of <county id>.csv village files")
+        vdir = str(base_dir / vdir)
     seed = data.get("seed", 7)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InputError(f"{where}: region.seed: {seed!r} is not allowed: expected a whole number >= 0")
@@ -83,7 +90,7 @@ def region_config(data, where: str, base_dir: Path) -> RegionConfig:
     if isinstance(extent, bool) or not isinstance(extent, (int, float)) or extent <= 0:
         raise InputError(f"{where}: region.extent_km: {extent!r} is not allowed: expected a number > 0")
     return RegionConfig(
-        counties=n, counties_csv=csv_path, seed=seed, extent_km=float(extent),
+        counties=n, counties_csv=csv_path, villages_dir=vdir, seed=seed, extent_km=float(extent),
         area_km2=_range(data.get("area_km2", {"min": 1000, "max": 3000}), where, "area_km2"),
         villages=_range(data.get("villages", {"min": 150, "max": 450}), where, "villages", integer=True),
         residents_per_village=_range(data.get("residents_per_village", {"min": 600, "max": 1400}), where,
@@ -149,12 +156,12 @@ def county_seed(root: int, county_id: str) -> int:
     return int(np.random.SeedSequence([root, zlib.crc32(county_id.encode())]).generate_state(1)[0])
 
 
-def county_scenario(base: Scenario, county: County, root_seed: int) -> Scenario:
+def county_scenario(base: Scenario, county: County, root_seed: int, villages_csv: str | None = None) -> Scenario:
     """The base scenario resized to a county: its area, townships, villages, village
-    size and distance to the city."""
+    size and distance to the city (its villages read from ``villages_csv`` if given)."""
     cc = dataclasses.replace(base.county, area_km2=county.area_km2, townships=county.townships,
                              villages=county.villages, residents_per_village=county.residents / county.villages,
-                             villages_csv=None)
+                             villages_csv=villages_csv)
     city = dataclasses.replace(base.city, warehouse_km=county.city_km, market_km=county.city_km)
     return dataclasses.replace(base, name=county.id, seed=county_seed(root_seed, county.id), county=cc, city=city)
 
@@ -171,9 +178,20 @@ class CountyGeo:
 
 def county_geography(scenario: Scenario) -> CountyGeo:
     rng = generator(scenario.seed, -1, "network")
-    ids, township, xy, residents, road, town_xy = generate_villages(scenario.county, rng)
+    if scenario.county.villages_csv:
+        ids, township, xy, residents, road, town_xy = load_villages(scenario.county.villages_csv)
+    else:
+        ids, township, xy, residents, road, town_xy = generate_villages(scenario.county, rng)
     net = Network(ids, township, xy, residents, road, town_xy, np.zeros(len(ids), dtype=bool))
     grows = growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     dist, _ = road_matrices(net, np.arange(net.n), scenario, vehicle)
     return CountyGeo(None, scenario, net, grows, dist[0, 1:].copy())  # a copy: the full matrix is not kept
+
+
+def villages_file(cfg: RegionConfig, county: County) -> str | None:
+    """The county's own villages CSV in ``villages_dir``, if there is one."""
+    if not cfg.villages_dir:
+        return None
+    p = Path(cfg.villages_dir) / f"{county.id}.csv"
+    return str(p) if p.is_file() else None

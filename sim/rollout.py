@@ -20,7 +20,7 @@ from .experiment import deep_merge
 from .metrics import evaluate
 from .model import CountyModel, plan
 from .region import CountyGeo, RegionConfig, counties_of, county_geography, county_scenario, county_seed, \
-    region_config
+    region_config, villages_file
 from .strategies import VILLAGE_ORDERS, Costs, Schedule, load_schedule, plan_rollout, projects
 
 KEYS = ("name", "description", "base", "region", "seed", "horizon_m", "sample_days", "warmup_days", "replications",
@@ -216,7 +216,7 @@ def is_rollout(data: Any) -> bool:
 def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     out = []
     for county in counties_of(ro.region):
-        geo = county_geography(county_scenario(model, county, ro.seed))
+        geo = county_geography(county_scenario(model, county, ro.seed, villages_file(ro.region, county)))
         geo.county = county
         out.append(geo)
     return out

@@ -219,3 +219,43 @@ def test_slow_service_damps_adoption_when_feedback_is_on(tmp_path):
     b = simulate_county(slow, slow.strategies[0], 0, c, geos[c], sched)["months"]
     later = [m for m in range(len(a)) if a[m]["adopters"] > 0][2:]
     assert later and all(b[m]["adopters"] < a[m]["adopters"] for m in later)
+
+
+def test_counties_and_villages_from_csv_files(tmp_path):
+    (tmp_path / "counties.csv").write_text(
+        "id,x_km,y_km,area_km2,townships,villages,residents,city_km\n"
+        "A,0,0,400,2,25,25000,100\nB,50,10,300,2,20,18000,150\n")
+    (tmp_path / "villages").mkdir()
+    (tmp_path / "villages" / "A.csv").write_text(
+        "id,township,x_km,y_km,residents,road_class\nA1,T1,3,1,900,cement\nA2,T1,4,2,1100,gravel\nA3,T2,-5,0,700,asphalt\n")
+    p = config(tmp_path, region={"counties_csv": "counties.csv", "villages_dir": "villages"})
+    ro = load_rollout(p)
+    geos = geographies(ro, ro.operating_models["self_run"])
+    assert [g.county.id for g in geos] == ["A", "B"]
+    assert geos[0].network.village_id == ("A1", "A2", "A3")          # read from its file
+    assert geos[1].network.n == 20                                   # generated from the county row
+    tables = run_compare(ro, tmp_path / "o", workers=1, quiet=True)
+    assert not tables["failures"]
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("id,x_km,y_km,area_km2,townships,villages,residents\nA,0,0,1,1,1,1\n", "missing column(s) city_km"),
+    ("id,x_km,y_km,area_km2,townships,villages,residents,city_km\nA,0,0,-1,1,1,1,1\n", "line 2: area_km2 '-1'"),
+    ("id,x_km,y_km,area_km2,townships,villages,residents,city_km\nA,0,0,1,1,1,1,1\nA,0,0,1,1,1,1,1\n",
+     "line 3: id 'A' is not allowed"),
+])
+def test_bad_counties_csv(tmp_path, text, needle):
+    (tmp_path / "counties.csv").write_text(text)
+    ro = load_rollout(config(tmp_path, region={"counties_csv": "counties.csv"}))
+    with pytest.raises(InputError) as exc:
+        geographies(ro, ro.operating_models["self_run"])
+    assert needle in str(exc.value)
+
+
+def test_bad_schedule_file_fails_before_anything_is_written(tmp_path):
+    (tmp_path / "sched.csv").write_text("month,county_id,village_id\n0,C0999,\n")
+    p = config(tmp_path, strategies={"mine": {"schedule": "sched.csv"}}, baseline="mine")
+    out = tmp_path / "o"
+    r = CliRunner().invoke(main, ["compare", str(p), "--out", str(out)])
+    assert r.exit_code == 2 and "county_id 'C0999' is not allowed" in r.output and "Traceback" not in r.output
+    assert not out.exists()
