@@ -257,7 +257,8 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
              "routes are planned for mature demand when stations open.",
              "Capital is spent by the schedule (strict priority order within the yearly budget); operating costs, "
              "revenue, subsidies and cross-subsidies come from the monthly simulations.",
-             "Gini of access: across counties, of the share of residents with a station, weighted by residents.",
+             "Gini of access: across all villages, weighted by residents, of the share of a village's residents "
+             "who shop online through a station (0 without one).",
              f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
              "so produce that would wait longer does not spoil within it."]
     paths = write_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,

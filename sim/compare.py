@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .economics import break_even_month, gini, subsidy_needed_per_parcel
+from .economics import break_even_month, subsidy_needed_per_parcel
 from .engine import DaskExecutor, LocalExecutor, Progress
 from .errors import InputError
 from .output import atomic_write_text, write_csv
-from .rollout import Rollout, geographies, schedule_for, simulate_county
+from .rollout import ACCESS_BINS, Rollout, access_gini, geographies, schedule_for, simulate_county
 from .statistics import holm, paired_difference, t_interval
 from .strategies import Schedule
 
@@ -118,7 +118,8 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
         dec_sum = {d: np.zeros(4) for d in range(1, 11)}
         for r in range(ro.replications):
             acc = {f: np.zeros(H) for f in fields}
-            npv_total, covered_share_by_county, county_res, cov_by_month = 0.0, [], [], []
+            npv_total, covered_share_by_county = 0.0, []
+            hist = np.zeros((H, ACCESS_BINS + 1))
             for geo in geos:
                 p = _path(out, s.name, r, geo.county.id)
                 if not p.exists():
@@ -127,10 +128,11 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
                 for f in fields:
                     acc[f] += np.array([row[f] for row in rec["months"]], dtype=float)
                 npv_total += rec["npv_cny"]
-                cov_by_month.append([row["residents_covered"] / row["residents"] for row in rec["months"]])
+                for m, sparse in enumerate(rec["access_hist"]):
+                    for b, w in sparse:
+                        hist[m, b] += w
                 last = rec["months"][-1]
                 covered_share_by_county.append(last["residents_covered"] / last["residents"])
-                county_res.append(last["residents"])
                 if r == 0:
                     county_rows.append({"strategy": s.name, "county_id": geo.county.id, "x_km": geo.county.x_km,
                                         "y_km": geo.county.y_km, "residents": last["residents"],
@@ -167,11 +169,9 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
                         "lead_time_mean_h": acc["lead_time_sum_h"][m] / deliv if deliv else float("nan"),
                         "gini_access": float("nan"), "co2_kg": acc["co2_kg"][m],
                         "farmer_revenue_cny": acc["farmer_revenue_cny"][m]})
-            # Gini of access across counties (share of residents covered, weighted by residents), month by month
-            cov = np.array(cov_by_month)
-            weights = np.array(county_res)
+            # Gini of access across all the region's villages, weighted by residents, month by month
             for row in monthly[-H:]:
-                row["gini_access"] = gini(cov[:, row["month"]], weights)
+                row["gini_access"] = access_gini(hist[row["month"]])
             g_end = monthly[-1]["gini_access"]
             last12 = slice(max(0, H - 12), H)
             deliv12 = acc["parcels_delivered"][last12].sum()

@@ -293,6 +293,7 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     lead_sum, lead_n = np.zeros(n), np.zeros(n)
     plans: dict = {}
     rows = []
+    access_hist = []
     ad, pr = ro.adoption, ro.produce
     per_adopter = ro.parcels_per_adopter_y / model_sc.demand.parcels_per_resident_y \
         if model_sc.demand.parcels_per_resident_y > 0 else 0.0
@@ -308,6 +309,10 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
             share = np.where(is_open, bass_step(share, ad.p, ad.q, ad.ceiling, 1.0, damp) if m else 0.0, 0.0)
             share = np.where(is_open & (opened == m), bass_share(step, ad.p, ad.q, ad.ceiling), share)
         produce_share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0), pr.p, pr.q, pr.ceiling), 0.0)
+        # access of each village: the share of its residents shopping through a station (0 without one),
+        # kept as a residents-weighted histogram so the region's Gini streams county by county
+        access = np.where(is_open & hub_open, share, 0.0) / ad.ceiling
+        access_hist.append(access_histogram(access, net.residents))
         row = dict.fromkeys(MONTH_COLUMNS, 0.0)
         row.update(county_id=geo.county.id, month=m, hub_open=bool(hub_open), stations_open=int(is_open.sum()),
                    villages=n, residents=float(net.residents.sum()),
@@ -362,5 +367,28 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     flows = np.array([r["net_cash_cny"] for r in rows])
     be = break_even_month(flows) if sched.hub_month[c] >= 0 else None
     return {"strategy": strategy.name, "replication": replication, "county_id": geo.county.id, "months": rows,
-            "deciles": deciles, "break_even_month": be,
+            "deciles": deciles, "break_even_month": be, "access_hist": access_hist,
             "npv_cny": npv(flows, ro.economics.discount_rate_y)}
+
+
+ACCESS_BINS = 1000
+
+
+def access_histogram(access: np.ndarray, residents: np.ndarray) -> list:
+    """Residents by access level (0..1 of the adoption ceiling): bin 0 holds no access at
+    all, bins 1..ACCESS_BINS equal widths above it; sparse, as [[bin, residents], ...]."""
+    b = np.where(access <= 0, 0, np.minimum(np.ceil(access * ACCESS_BINS), ACCESS_BINS)).astype(np.int64)
+    h = np.bincount(b, weights=residents, minlength=ACCESS_BINS + 1)
+    nz = np.flatnonzero(h)
+    return [[int(i), float(h[i])] for i in nz]
+
+
+def access_gini(hist: np.ndarray) -> float:
+    """Gini across villages of access, weighted by residents, from a summed histogram
+    (values at bin centres: exact to half a bin, 0.05% of the ceiling)."""
+    from .economics import gini
+    values = np.concatenate([[0.0], (np.arange(1, ACCESS_BINS + 1) - 0.5) / ACCESS_BINS])
+    keep = hist > 0
+    if not keep.any():
+        return 0.0
+    return gini(values[keep], hist[keep])

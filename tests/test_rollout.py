@@ -259,3 +259,29 @@ def test_bad_schedule_file_fails_before_anything_is_written(tmp_path):
     r = CliRunner().invoke(main, ["compare", str(p), "--out", str(out)])
     assert r.exit_code == 2 and "county_id 'C0999' is not allowed" in r.output and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_gini_of_access_is_across_villages(tmp_path):
+    from sim.economics import gini
+    from sim.rollout import access_gini, access_histogram
+    ro = load_rollout(config(tmp_path, region={"counties": 1, "seed": 5, "villages": {"min": 30, "max": 30}}))
+    strategy = ro.strategies[0]
+    geos = geographies(ro, ro.operating_models["self_run"])
+    sched = schedule_for(ro, strategy, geos)
+    res = simulate_county(ro, strategy, 0, 0, geos[0], sched)
+    net = geos[0].network
+    opened = sched.station_month[0]
+    for m, sparse in enumerate(res["access_hist"]):
+        hist = np.zeros(1001)
+        for b, w in sparse:
+            hist[b] += w
+        assert hist.sum() == pytest.approx(net.residents.sum())
+        is_open = (opened >= 0) & (opened <= m) & (0 <= sched.hub_month[0] <= m)
+        access = np.where(is_open, bass_share(m - opened + 0.5, ro.adoption.p, ro.adoption.q, 1.0), 0.0)
+        assert access_gini(hist) == pytest.approx(gini(access, net.residents), abs=2e-3)
+    # one village with all the access among equals -> high; everyone equal -> 0
+    assert access_gini(np.bincount([0], minlength=1001).astype(float)) == 0.0
+    h = np.zeros(1001)
+    for b, w in access_histogram(np.array([0.0, 0.0, 0.0, 1.0]), np.ones(4)):
+        h[b] += w
+    assert access_gini(h) == pytest.approx(0.75, abs=1e-3)
