@@ -277,8 +277,9 @@ class LastMile:
         produce_r = np.zeros(self.n_routes)
         collected = None
         if len(ready):
-            on_board = np.repeat(np.add.reduceat(counts, self.first_stop), self.lengths) - (np.cumsum(counts) - np.repeat(
-                np.cumsum(counts)[self.first_stop] - counts[self.first_stop], self.lengths))
+            # parcels still aboard after each stop: those for the route's later stops
+            cum = np.cumsum(counts)
+            on_board = np.repeat(cum[self.first_stop + self.lengths - 1], self.lengths) - cum
             collected = self._collect(ready, lot_stop, arrive, on_board)
             if collected is not None:
                 lots, lot_route = collected

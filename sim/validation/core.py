@@ -62,3 +62,10 @@ def ci99_half_width(values) -> float:
     from scipy import stats
     x = np.asarray(values, float)
     return float(stats.t.ppf(0.995, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+
+
+def save_figure(fig, figures: Path, name: str) -> str:
+    """Write a case's figure as PNG into the report's figures folder; returns its name."""
+    figures.mkdir(parents=True, exist_ok=True)
+    fig.savefig(figures / name, dpi=100)
+    return name

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from ..config import CalendarEvent, CountyConfig, Crop, Scenario
 from ..metrics import evaluate, run_replication
 from ..model import CountyModel, plan
-from .core import Case, CaseResult, mean_ci
+from .core import Case, CaseResult, mean_ci, save_figure
 
 SLOPE_TOLERANCE = 0.05        # overload: backlog slope within 5% of arrival rate minus capacity
 LITTLE_TOLERANCE = 0.02       # L (hourly samples) within 2% of lambda x W (flows)
@@ -83,8 +83,7 @@ def overload(figures: Path) -> list[CaseResult]:
     ax.set_ylabel("parcels waiting")
     ax.set_title("Overload: 50 parcels/day ordered, 30/day carried")
     ax.legend()
-    figures.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figures / "overload.png", dpi=100)
+    save_figure(fig, figures, "overload.png")
     return [CaseResult(
         "overload_backlog_slope", "extreme", "One village ordering 50 parcels a day (Poisson) served by one van "
         "carrying 30 a day: the backlog's slope matches arrival rate minus capacity.", 1.0,
@@ -196,8 +195,7 @@ def littles_law(figures: Path) -> list[CaseResult]:
     ax.set_ylim(0.9, 1.1)
     ax.set_ylabel("ratio")
     ax.set_title("Little's law at every store")
-    figures.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figures / "littles_law.png", dpi=100)
+    save_figure(fig, figures, "littles_law.png")
     for r in out:
         r.figure = "littles_law.png"
     return out

@@ -13,7 +13,7 @@ from ..config import Scenario
 from ..metrics import run_replication
 from ..model import plan
 from ..statistics import paired_difference
-from .core import Case, CaseResult, mean_ci
+from .core import Case, CaseResult, mean_ci, save_figure
 
 REPS = 5
 PARCELS_RANGE = (3.5, 6.5)        # ~5 per resident per year (2015 county), +-30%
@@ -96,8 +96,7 @@ def singles_day(figures: Path) -> list[CaseResult]:
     ax.set_xlabel("days from 11 November (d)")
     ax.set_ylabel("parcels waiting (warehouse + hub)")
     ax.legend(fontsize=8)
-    figures.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figures / "singles_day.png", dpi=100)
+    save_figure(fig, figures, "singles_day.png")
     fluid = 6 * (3.0 - 1.5) / (1.5 - 1.0)
     return [CaseResult(
         "singles_day_clearance", "public", "Days from the start of the Singles' Day peak (x3 for 6 days) until the "

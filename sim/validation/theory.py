@@ -20,7 +20,7 @@ from ..hub import Hub, UnitDraws
 from ..rng import generator
 from ..routing import plan_routes, route_length, tsp_tour
 from ..theory import erlang_c, mmc_mean_wait
-from .core import Case, CaseResult, ci99_half_width, mean_ci, relative_error, within_ci
+from .core import Case, CaseResult, ci99_half_width, mean_ci, relative_error, save_figure, within_ci
 
 # ---------------------------------------------------------------------------------
 # Settings and tolerances: all fixed here, before any case runs, never adjusted to
@@ -278,7 +278,7 @@ def _erlang(name: str, settings: dict, figures_dir: Path) -> list[CaseResult]:
     ax2.set_ylabel("simulated share waiting")
     fig.suptitle(f"Hub sorting queue vs M/M/c ({used}; 95% CIs)", fontsize=8)
     fig.tight_layout()
-    fig.savefig(figures_dir / fig_name, dpi=100)
+    save_figure(fig, figures_dir, fig_name)
     return out
 
 
@@ -362,7 +362,7 @@ def _kingman(name: str, settings: dict, figures_dir: Path) -> list[CaseResult]:
     ax.legend(fontsize=7)
     ax.set_title(f"D/G/1 sorting queue, 95% CIs\n({used})", fontsize=7)
     fig.tight_layout()
-    fig.savefig(figures_dir / fig_name, dpi=100)
+    save_figure(fig, figures_dir, fig_name)
     return out
 
 
@@ -425,7 +425,7 @@ def run_bhh(figures_dir: Path) -> list[CaseResult]:
     ax.set_ylabel("L / sqrt(nA)")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(figures_dir / fig_name, dpi=100)
+    save_figure(fig, figures_dir, fig_name)
     return out
 
 
@@ -478,7 +478,7 @@ def run_daganzo(figures_dir: Path) -> list[CaseResult]:
         ax.set_title(f"savings routes, depot at {label}", fontsize=8)
         ax.tick_params(labelsize=7)
     fig.tight_layout()
-    fig.savefig(figures_dir / fig_name, dpi=100)
+    save_figure(fig, figures_dir, fig_name)
     return out
 
 
@@ -587,7 +587,7 @@ def run_order_counts(figures_dir: Path) -> list[CaseResult]:
     for ax in (ax1, ax2, ax3):
         ax.tick_params(labelsize=7)
     fig.tight_layout()
-    fig.savefig(figures_dir / fig_name, dpi=100)
+    save_figure(fig, figures_dir, fig_name)
     return out
 
 
@@ -651,7 +651,7 @@ def run_t_coverage(figures_dir: Path) -> list[CaseResult]:
     ax.set_ylabel("coverage")
     ax.legend(fontsize=7)
     fig.tight_layout()
-    fig.savefig(figures_dir / fig_name, dpi=100)
+    save_figure(fig, figures_dir, fig_name)
     return out
 
 
