@@ -20,10 +20,10 @@ from pathlib import Path
 
 import simpy
 
-import sim.model
-from sim.config import Scenario, load_scenario
-from sim.metrics import evaluate
-from sim.model import CountyModel, plan
+import sim.county.model
+from sim.config.scenario import Scenario, load_scenario
+from sim.county.kpis import evaluate
+from sim.county.model import CountyModel, plan
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,12 +53,12 @@ class CountingEnvironment(simpy.Environment):
 
 def count_events(scenario: Scenario, the_plan) -> int:
     CountingEnvironment.events = 0
-    original = sim.model.simpy.Environment
-    sim.model.simpy.Environment = CountingEnvironment
+    original = sim.county.model.simpy.Environment
+    sim.county.model.simpy.Environment = CountingEnvironment
     try:
         CountyModel(scenario, 0, the_plan).run()
     finally:
-        sim.model.simpy.Environment = original
+        sim.county.model.simpy.Environment = original
     return CountingEnvironment.events
 
 

@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.compare import run_compare
-from sim.region import county_geography, county_scenario
-from sim.rollout import geographies, rollout_from_data, schedule_for, simulate_county
+from sim.rollout.compare import run_compare
+from sim.rollout.region import county_geography, county_scenario
+from sim.rollout.spec import geographies, rollout_from_data, schedule_for, simulate_county
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -18,8 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from sim.experiment import experiment_from_data
-from sim.sweep import run_experiment
+from sim.experiments.spec import experiment_from_data
+from sim.experiments.sweep import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 

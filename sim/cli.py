@@ -1,4 +1,4 @@
-"""The ``ruralsim`` command: a thin layer over :mod:`sim.runner`.
+"""The ``ruralsim`` command: a thin layer over :mod:`sim.experiments.scenario`.
 
 Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
 nothing written)."""
@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 
-from .config import load_scenario, read_yaml
-from .experiment import is_experiment, load_experiment
-from .errors import InputError
-from .output import short_number
-from .network import load_villages
-from .runner import run_scenario, with_overrides, write_results
+from sim.config.scenario import load_scenario, read_yaml
+from sim.experiments.spec import is_experiment, load_experiment
+from sim.errors import InputError
+from sim.files import short_number
+from sim.county.network import load_villages
+from sim.experiments.scenario import run_scenario, with_overrides, write_results
 
 TABLE_KPIS = (
     ("villages_served", "villages served", ""),
@@ -76,7 +76,7 @@ def main() -> None:
               help="Rewrite the generated block of this README instead of printing.")
 def reference(readme: str | None) -> None:
     """Print the config reference (every field, default, unit, source) as Markdown."""
-    from .reference import config_reference_markdown, update_readme
+    from sim.config.reference import config_reference_markdown, update_readme
     if readme:
         changed = update_readme(readme)
         click.echo(f"{readme}: {'updated' if changed else 'already up to date'}")
@@ -90,7 +90,7 @@ def check(config: str) -> None:
     """Validate CONFIG (a scenario or an experiment) without running it."""
     try:
         data = read_yaml(config)
-        from .rollout import is_rollout, load_rollout
+        from sim.rollout.spec import is_rollout, load_rollout
         if is_rollout(data):
             ro = load_rollout(config)
             click.echo(f"{config}: ok (rollout '{ro.name}', {len(ro.strategies)} strategies, {ro.horizon_m} months, "
@@ -134,7 +134,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
     try:
         data = read_yaml(config)
-        from .rollout import is_rollout
+        from sim.rollout.spec import is_rollout
         if is_rollout(data):
             if seed is not None or replications is not None:
                 raise InputError(f"{config}: --seed and --replications apply to scenario configs")
@@ -184,7 +184,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
 
 
 def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet) -> None:
-    from .sweep import run_experiment
+    from sim.experiments.sweep import run_experiment
     try:
         res = run_experiment(exp, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                              figures=not no_figures)
@@ -220,7 +220,7 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
 @click.argument("results_dir", type=str)
 def plot(results_dir: str) -> None:
     """Redraw an experiment's figures from the files in RESULTS_DIR."""
-    from .replot import redraw
+    from sim.figures.redraw import redraw
     try:
         paths = redraw(Path(results_dir))
     except InputError as exc:
@@ -242,9 +242,9 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
     runs month by month; writes monthly.csv, outcomes.csv, counties.csv, equity.csv,
     runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
     import os
-    from .compare import run_compare
-    from .rollout import load_rollout
-    from .rollout_report import write_report
+    from sim.rollout.compare import run_compare
+    from sim.rollout.spec import load_rollout
+    from sim.reports.rollout import write_report
     try:
         ro = load_rollout(experiment)
         out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
@@ -279,8 +279,8 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
 @click.option("--quiet", is_flag=True, help="Print nothing but the summary line.")
 def validate(out_dir: str, fast: bool, quiet: bool) -> None:
     """Run the validation suite and write OUT/report.md with its figures. Exit 1 if a case fails."""
-    from .validation import cases
-    from .validation.report import write_report
+    from sim.validation import cases
+    from sim.validation.report import write_report
 
     def progress(case, seconds):
         if not quiet:
@@ -301,8 +301,8 @@ def validate(out_dir: str, fast: bool, quiet: bool) -> None:
               help="The daily.csv column to analyse.")
 def warmup(results_dir: str, column: str) -> None:
     """Suggest a warm-up (warmup_d) by MSER-5 on a daily series of a scenario's results."""
-    from .output import read_csv_columns
-    from .statistics import mser5
+    from sim.files import read_csv_columns
+    from sim.analysis.statistics import mser5
     path = Path(results_dir) / "daily.csv"
     try:
         table = read_csv_columns(path)

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from sim.config import CountyConfig, Crop, Scenario
+from sim.config.scenario import CountyConfig, Crop, Scenario
 
 
 def small_scenario(**changes) -> Scenario:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
-from sim.adoption import bass_share, bass_step, service_damping
+from sim.rollout.adoption import bass_share, bass_step, service_damping
 
 P, Q, M = 0.03, 0.38, 0.6
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.metrics import DAILY_COLUMNS, KPI_COLUMNS
+from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS
 
 SMALL = """\
 name: tiny

@@ -9,9 +9,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import Scenario, load_scenario, scenario_from_data
+from sim.config.scenario import Scenario, load_scenario, scenario_from_data
 from sim.errors import InputError
-from sim.schema import reference_rows
+from sim.config.schema import reference_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -157,6 +157,6 @@ def test_numeric_fields_accept_in_range_values_and_refuse_others(county):
 
 
 def test_yaml_round_trip_of_resolved_config():
-    from sim.config import scenario_data
+    from sim.config.scenario import scenario_data
     sc = Scenario()
     assert scenario_from_data(yaml.safe_load(yaml.safe_dump(scenario_data(sc))), "x") == sc

@@ -6,8 +6,8 @@ import dataclasses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import CountyConfig, Crop, Scenario
-from sim.metrics import run_replication
+from sim.config.scenario import CountyConfig, Crop, Scenario
+from sim.county.kpis import run_replication
 
 
 @st.composite

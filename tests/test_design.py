@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from sim.design import (Factor, full_factorial, latin_hypercube, make_design, point_id, point_label,
+from sim.experiments.design import (Factor, full_factorial, latin_hypercube, make_design, point_id, point_label,
                         sobol, unit_to_values)
 
 

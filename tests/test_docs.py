@@ -1,7 +1,7 @@
 """The README's config reference is generated from the schema and must be current."""
 from pathlib import Path
 
-from sim.reference import config_reference_markdown
+from sim.config.reference import config_reference_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.economics import (break_even_month, cumulative, discount_factors, gini, npv,
+from sim.analysis.economics import (break_even_month, cumulative, discount_factors, gini, npv,
                            subsidy_needed_per_parcel)
 
 

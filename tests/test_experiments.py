@@ -15,14 +15,14 @@ import pytest
 from click.testing import CliRunner
 
 from sim.cli import main
-from sim.demand import daily_means
-from sim.engine import FAIL_ENV
+from sim.county.demand import daily_means
+from sim.experiments.engine import FAIL_ENV
 from sim.errors import InputError
-from sim.experiment import experiment_from_data, load_experiment
-from sim.metrics import run_replication
-from sim.model import plan
-from sim.statistics import t_interval
-from sim.sweep import run_experiment
+from sim.experiments.spec import experiment_from_data, load_experiment
+from sim.county.kpis import run_replication
+from sim.county.model import plan
+from sim.analysis.statistics import t_interval
+from sim.experiments.sweep import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Tests for sim.expplots (experiment figures; headless, object-oriented matplotlib API)."""
+"""Tests for sim.figures.experiment (experiment figures; headless, object-oriented matplotlib API)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import matplotlib
 
-matplotlib.use("Agg")  # tests only; sim.expplots itself never selects a backend
+matplotlib.use("Agg")  # tests only; sim.figures.experiment itself never selects a backend
 
 import numpy as np
 import pytest
@@ -16,7 +16,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
-from sim import expplots as ep
+from sim.figures import experiment as ep
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 COV = "stations.coverage_share"
@@ -402,7 +402,7 @@ def fast_save(monkeypatch):
             fig.canvas.draw()
         path.write_bytes(fmt.encode())
 
-    monkeypatch.setattr("sim.plots._atomic_savefig", save)
+    monkeypatch.setattr("sim.figures.county._atomic_savefig", save)
     return state
 
 

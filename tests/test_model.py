@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 
 from conftest import with_
-from sim.batches import Chunk
-from sim.config import Crop
+from sim.county.batches import Chunk
+from sim.config.scenario import Crop
 from sim.errors import ConservationError
-from sim.metrics import evaluate, run_replication
-from sim.model import CountyModel, plan
-from sim.output import csv_text
-from sim.runner import RUN_COLUMNS, run_scenario
+from sim.county.kpis import evaluate, run_replication
+from sim.county.model import CountyModel, plan
+from sim.files import csv_text
+from sim.experiments.scenario import RUN_COLUMNS, run_scenario
 
 
 def runs_csv(scenario) -> str:
@@ -191,7 +191,7 @@ def test_subsidy_lowers_the_net_cost_of_goods_in(small):
 
 
 def test_road_speed_factor_scales_travel_times(small):
-    from sim.network import road_matrices
+    from sim.county.network import road_matrices
     the_plan = plan(small)
     nodes = np.flatnonzero(the_plan.network.served)
     van = small.vehicle_types["van"]

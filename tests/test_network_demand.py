@@ -7,13 +7,13 @@ import pytest
 from scipy import stats
 
 from conftest import with_
-from sim.config import CalendarEvent, CountyConfig, Crop, DemandConfig, Scenario
-from sim.demand import daily_means, draw_counts, order_chunks, order_segments, season_multiplier
+from sim.config.scenario import CalendarEvent, CountyConfig, Crop, DemandConfig, Scenario
+from sim.county.demand import daily_means, draw_counts, order_chunks, order_segments, season_multiplier
 from sim.errors import InputError
-from sim.harvest import daily_offers_kg, harvest_share, season_length_d
-from sim.model import plan
-from sim.network import Network, build_network, generate_villages, load_villages, road_matrices, select_stations
-from sim.statistics import summarize, t_interval
+from sim.county.harvest import daily_offers_kg, harvest_share, season_length_d
+from sim.county.model import plan
+from sim.county.network import Network, build_network, generate_villages, load_villages, road_matrices, select_stations
+from sim.analysis.statistics import summarize, t_interval
 
 
 def test_generated_county_has_the_configured_shape():

@@ -1,10 +1,10 @@
-"""Tests for sim.plots (headless, object-oriented matplotlib API)."""
+"""Tests for sim.figures.county (headless, object-oriented matplotlib API)."""
 
 from __future__ import annotations
 
 import matplotlib
 
-matplotlib.use("Agg")  # tests only; sim.plots itself never selects a backend
+matplotlib.use("Agg")  # tests only; sim.figures.county itself never selects a backend
 
 import numpy as np
 import pytest
@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
-from sim import plots
+from sim.figures import county as plots
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 N_DAYS = 365
@@ -299,7 +299,7 @@ def test_module_does_not_import_pyplot():
     import sys
 
     root = pathlib.Path(__file__).resolve().parents[1]
-    code = "import sys, sim.plots; print('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, sim.figures.county; print('matplotlib.pyplot' in sys.modules)"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=root)
     assert res.stdout.strip() == "False"

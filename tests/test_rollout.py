@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.adoption import bass_share
+from sim.rollout.adoption import bass_share
 from sim.cli import main
-from sim.compare import run_compare
-from sim.economics import break_even_month, npv
+from sim.rollout.compare import run_compare
+from sim.analysis.economics import break_even_month, npv
 from sim.errors import InputError
-from sim.rollout import geographies, load_rollout, schedule_for, simulate_county
-from sim.strategies import Costs, plan_rollout, projects
+from sim.rollout.spec import geographies, load_rollout, schedule_for, simulate_county
+from sim.rollout.strategies import Costs, plan_rollout, projects
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -262,8 +262,8 @@ def test_bad_schedule_file_fails_before_anything_is_written(tmp_path):
 
 
 def test_gini_of_access_is_across_villages(tmp_path):
-    from sim.economics import gini
-    from sim.rollout import access_gini, access_histogram
+    from sim.analysis.economics import gini
+    from sim.rollout.spec import access_gini, access_histogram
     ro = load_rollout(config(tmp_path, region={"counties": 1, "seed": 5, "villages": {"min": 30, "max": 30}}))
     strategy = ro.strategies[0]
     geos = geographies(ro, ro.operating_models["self_run"])

@@ -1,10 +1,10 @@
-"""Tests for sim.rollout_report (headless, object-oriented matplotlib API)."""
+"""Tests for sim.reports.rollout (headless, object-oriented matplotlib API)."""
 
 from __future__ import annotations
 
 import matplotlib
 
-matplotlib.use("Agg")  # tests only; sim.rollout_report itself never selects a backend
+matplotlib.use("Agg")  # tests only; sim.reports.rollout itself never selects a backend
 
 import math
 import re
@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
-from sim import rollout_report as rr
+from sim.reports import rollout as rr
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 STRATEGIES = ("county_hub", "rural_taobao", "post_office")

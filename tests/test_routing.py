@@ -1,4 +1,4 @@
-"""Tests for sim.routing: feasibility properties, hand-checked instances and TSP/VRP length laws."""
+"""Tests for sim.county.routing: feasibility properties, hand-checked instances and TSP/VRP length laws."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.routing import (
+from sim.county.routing import (
     nearest_neighbour,
     or_opt,
     plan_routes,

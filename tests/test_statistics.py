@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.statistics import bonferroni, holm, mser5, needs_more_replications, paired_difference, t_interval
+from sim.analysis.statistics import bonferroni, holm, mser5, needs_more_replications, paired_difference, t_interval
 
 
 # -- t interval -----------------------------------------------------------------------

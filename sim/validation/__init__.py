@@ -2,10 +2,10 @@
 extreme conditions, and against the public figures of the domain notes."""
 from __future__ import annotations
 
-from .core import Case, CaseResult
-from .extremes import CASES as _EXTREME
-from .public import CASES as _PUBLIC
-from .theory import CASES as _THEORY
+from sim.validation.core import Case, CaseResult
+from sim.validation.extremes import CASES as _EXTREME
+from sim.validation.public import CASES as _PUBLIC
+from sim.validation.theory import CASES as _THEORY
 
 CASES: list[Case] = [*_THEORY, *_EXTREME, *_PUBLIC]
 

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..statistics import t_interval
+from sim.analysis.statistics import t_interval
 
 
 @dataclass

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..config import CalendarEvent, CountyConfig, Crop, Scenario
-from ..metrics import evaluate, run_replication
-from ..model import CountyModel, plan
-from .core import Case, CaseResult, mean_ci, save_figure
+from sim.config.scenario import CalendarEvent, CountyConfig, Crop, Scenario
+from sim.county.kpis import evaluate, run_replication
+from sim.county.model import CountyModel, plan
+from sim.validation.core import Case, CaseResult, mean_ci, save_figure
 
 SLOPE_TOLERANCE = 0.05        # overload: backlog slope within 5% of arrival rate minus capacity
 LITTLE_TOLERANCE = 0.02       # L (hourly samples) within 2% of lambda x W (flows)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..config import Scenario
-from ..metrics import run_replication
-from ..model import plan
-from ..statistics import paired_difference
-from .core import Case, CaseResult, mean_ci, save_figure
+from sim.config.scenario import Scenario
+from sim.county.kpis import run_replication
+from sim.county.model import plan
+from sim.analysis.statistics import paired_difference
+from sim.validation.core import Case, CaseResult, mean_ci, save_figure
 
 REPS = 5
 PARCELS_RANGE = (3.5, 6.5)        # ~5 per resident per year (2015 county), +-30%

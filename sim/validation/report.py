@@ -10,8 +10,8 @@ import time
 import traceback
 from pathlib import Path
 
-from ..output import atomic_write_text, short_number
-from .core import Case, CaseResult
+from sim.files import atomic_write_text, short_number
+from sim.validation.core import Case, CaseResult
 
 GROUPS = (("theory", "Against theory"), ("extreme", "Extreme and degenerate conditions"),
           ("public", "Against public figures"), ("statistics", "The statistics themselves"))

@@ -13,18 +13,18 @@ from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from scipy import special, stats
 from scipy.optimize import brentq
 
-from ..batches import Chunk
-from ..config import DemandConfig, HubConfig, Scenario
-from ..demand import daily_means, draw_counts, season_multiplier
-from ..hub import Hub, UnitDraws
-from ..rng import generator
-from ..routing import plan_routes, route_length, tsp_tour
-from ..theory import erlang_c, mmc_mean_wait
-from .core import Case, CaseResult, ci99_half_width, mean_ci, relative_error, save_figure, within_ci
+from sim.county.batches import Chunk
+from sim.config.scenario import DemandConfig, HubConfig, Scenario
+from sim.county.demand import daily_means, draw_counts, season_multiplier
+from sim.county.hub import Hub, UnitDraws
+from sim.county.rng import generator
+from sim.county.routing import plan_routes, route_length, tsp_tour
+from sim.analysis.queueing import erlang_c, mmc_mean_wait
+from sim.validation.core import Case, CaseResult, ci99_half_width, mean_ci, relative_error, save_figure, within_ci
 
 # ---------------------------------------------------------------------------------
 # Settings and tolerances: all fixed here, before any case runs, never adjusted to
-# results. Every case draws from streams of this root seed (sim.rng.generator), with
+# results. Every case draws from streams of this root seed (sim.county.rng.generator), with
 # a stream name per case and configuration, so configurations are independent.
 # ---------------------------------------------------------------------------------
 SEED = 20240601
@@ -558,7 +558,7 @@ def run_order_counts(figures_dir: Path) -> list[CaseResult]:
             case=f"order_counts_season_x{g:g}_mean", group="theory",
             checks=f"Mean daily orders on the {days} days a year with season multiplier {g:g} (default calendar) "
                    f"equal residents x 5/365 x {g:g}.",
-            expected=mg, source="sim.demand.daily_means with the default DemandConfig calendar",
+            expected=mg, source="sim.county.demand.daily_means with the default DemandConfig calendar",
             simulated=m, half_width=hw, tolerance=CI99_TOL.replace("replication means", "daily counts"),
             passed=bool(ok), unit="parcels/day", replications=int(sel.sum()),
             note=f"{ORDER_YEARS} simulated years, {int(sel.sum()):,} days in the group.", figure=fig_name))
@@ -632,7 +632,7 @@ def run_t_coverage(figures_dir: Path) -> list[CaseResult]:
                          f"replications for skewed KPIs.")
             out.append(CaseResult(
                 case=f"t_coverage_{dist}_n{n}", group="statistics",
-                checks=f"The 95% t interval (sim.statistics.t_interval) from {n} {dist} values covers the true mean "
+                checks=f"The 95% t interval (sim.analysis.statistics.t_interval) from {n} {dist} values covers the true mean "
                        f"in about 95% of macro-replications.",
                 expected=0.95, source="Student t interval: nominal coverage 0.95 (exact for normal data)",
                 simulated=cov, half_width=hw_cov, tolerance=f"coverage >= {floor:.2f}", passed=bool(cov >= floor),

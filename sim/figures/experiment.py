@@ -10,7 +10,7 @@ Inputs are the experiment tables as plain lists of dicts (as read from CSV, numb
   ``p_value``, ``p_holm``, ``significant_holm``;
 * ``runs``: one row per scenario and replication with the factor columns and one column per KPI.
 
-Like :mod:`sim.plots` this uses only the object-oriented API (``matplotlib.figure.Figure``, never
+Like :mod:`sim.figures.county` this uses only the object-oriented API (``matplotlib.figure.Figure``, never
 ``pyplot``); every plot function takes ``ax=None`` and returns the Axes it drew on, and
 :func:`write_experiment_figures` writes byte-identical PNG and SVG files for identical inputs.
 """
@@ -27,8 +27,8 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 
-from .output import short_number
-from .plots import _new_axes, _no_data, save_figures
+from sim.files import short_number
+from sim.figures.county import _new_axes, _no_data, save_figures
 
 __all__ = [
     "kpi_label",

@@ -15,22 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from .errors import InputError
-from .experiment import Experiment
-from .output import atomic_write_text
-from .statistics import needs_more_replications
+from sim.errors import InputError
+from sim.experiments.spec import Experiment
+from sim.files import atomic_write_text
+from sim.analysis.statistics import needs_more_replications
 
 FAIL_ENV = "RURALSIM_FAIL_RUNS"
 """Fault injection for tests: comma-separated ``scenario_id:replication`` runs that raise."""
 
 
 def code_version() -> str:
-    """Package version plus a hash of the package's source, so results from other code are noticed."""
-    from . import __version__
+    """Package version plus a hash of every module of the package (recursively, with
+    their paths), so results from other code are noticed."""
+    from sim import __version__
     h = hashlib.sha256()
-    root = Path(__file__).parent
-    for p in sorted(root.glob("*.py")):
-        h.update(p.name.encode())
+    root = Path(__file__).resolve().parents[1]
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
         h.update(p.read_bytes())
     return f"{__version__}+{h.hexdigest()[:12]}"
 
@@ -43,8 +44,8 @@ def run_one(task: tuple) -> dict:
     """Run replication ``r`` of a scenario (in a worker). Returns the KPI row and
     timings, or the error with its traceback: a failure never raises here."""
     scenario_id, r, scenario = task
-    from .metrics import run_replication
-    from .model import plan
+    from sim.county.kpis import run_replication
+    from sim.county.model import plan
     t0 = time.perf_counter()
     try:
         injected = {x.strip() for x in os.environ.get(FAIL_ENV, "").split(",") if x.strip()}

@@ -98,7 +98,7 @@ def _json_default(obj):
 
 def read_csv_columns(path) -> dict[str, list[float]]:
     """A numeric CSV as columns (for re-analysis of written results)."""
-    from .errors import InputError
+    from sim.errors import InputError
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: file not found")

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
-from .errors import InputError
+from sim.config.scenario import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
+from sim.errors import InputError
 
 _VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")
 

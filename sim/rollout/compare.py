@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .economics import break_even_month, subsidy_needed_per_parcel
-from .engine import DaskExecutor, LocalExecutor, Progress
-from .errors import InputError
-from .output import atomic_write_text, write_csv
-from .rollout import ACCESS_BINS, Rollout, access_gini, geographies, schedule_for, simulate_county
-from .statistics import holm, paired_difference, t_interval
-from .strategies import Schedule
+from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
+from sim.experiments.engine import DaskExecutor, LocalExecutor, Progress
+from sim.errors import InputError
+from sim.files import atomic_write_text, write_csv
+from sim.rollout.spec import ACCESS_BINS, Rollout, access_gini, geographies, schedule_for, simulate_county
+from sim.analysis.statistics import holm, paired_difference, t_interval
+from sim.rollout.strategies import Schedule
 
 OUTCOMES = (  # (kpi, higher is better)
     ("npv_cny", True), ("villages_covered_share_end", True), ("residents_covered_share_end", True),

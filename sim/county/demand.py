@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .batches import Chunk
-from .config import DemandConfig, Scenario
+from sim.county.batches import Chunk
+from sim.config.scenario import DemandConfig, Scenario
 
 
 def day_of_year(start_doy: int, horizon_d: int) -> np.ndarray:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import simpy
 
-from .batches import Chunk, Lots, ParcelQueue
-from .config import HubConfig
+from sim.county.batches import Chunk, Lots, ParcelQueue
+from sim.config.scenario import HubConfig
 
 
 class UnitDraws:

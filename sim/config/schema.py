@@ -2,7 +2,7 @@
 allowed values and the source of their default, built from plain YAML data with
 messages that name the file, the key path, the value and what is allowed.
 
-The schema itself (every default in one place) lives in :mod:`sim.config`.
+The schema itself (every default in one place) lives in :mod:`sim.config.scenario`.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import types
 import typing
 from typing import Any, Mapping
 
-from .errors import InputError
+from sim.errors import InputError
 
 _MISSING = dataclasses.MISSING
 

@@ -12,16 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from .adoption import bass_share, bass_step, service_damping
-from .config import Scenario, read_yaml, scenario_data, scenario_from_data
-from .economics import break_even_month, npv
-from .errors import InputError
-from .experiment import deep_merge
-from .metrics import evaluate
-from .model import CountyModel, plan
-from .region import CountyGeo, RegionConfig, counties_of, county_geography, county_scenario, county_seed, \
+from sim.rollout.adoption import bass_share, bass_step, service_damping
+from sim.config.scenario import Scenario, read_yaml, scenario_data, scenario_from_data
+from sim.analysis.economics import break_even_month, npv
+from sim.errors import InputError
+from sim.experiments.spec import deep_merge
+from sim.county.kpis import evaluate
+from sim.county.model import CountyModel, plan
+from sim.rollout.region import CountyGeo, RegionConfig, counties_of, county_geography, county_scenario, county_seed, \
     region_config, villages_file
-from .strategies import VILLAGE_ORDERS, Costs, Schedule, load_schedule, plan_rollout, projects
+from sim.rollout.strategies import VILLAGE_ORDERS, Costs, Schedule, load_schedule, plan_rollout, projects
 
 KEYS = ("name", "description", "base", "region", "seed", "horizon_m", "sample_days", "warmup_days", "replications",
         "budget_per_year_cny", "adoption", "produce_participation", "economics", "operating_models", "strategies",
@@ -238,7 +238,7 @@ def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Sche
     costs = capital_costs(ro, model)
     if strategy.schedule_csv:
         return load_schedule(strategy.schedule_csv, geos, ro.horizon_m, costs, ro.budget_per_year_cny)
-    from .rng import generator
+    from sim.county.rng import generator
     rng = generator(ro.seed, 0, "network")
     route_orders = [route_order(ro, model, g) for g in geos] if strategy.village_order == "route_contiguous" else None
     plist = projects(geos, strategy.village_order, strategy.county_target, rng, route_orders)
@@ -386,7 +386,7 @@ def access_histogram(access: np.ndarray, residents: np.ndarray) -> list:
 def access_gini(hist: np.ndarray) -> float:
     """Gini across villages of access, weighted by residents, from a summed histogram
     (values at bin centres: exact to half a bin, 0.05% of the ceiling)."""
-    from .economics import gini
+    from sim.analysis.economics import gini
     values = np.concatenate([[0.0], (np.arange(1, ACCESS_BINS + 1) - 0.5) / ACCESS_BINS])
     keep = hist > 0
     if not keep.any():

@@ -15,12 +15,12 @@ from typing import Callable
 
 import numpy as np
 
-from .config import ROAD_CLASSES, Scenario, scenario_data
-from .leadtime import LeadTimes
-from .metrics import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
-from .model import Plan, plan
-from .output import write_columns_csv, write_csv, write_json
-from .statistics import summarize
+from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data
+from sim.county.leadtime import LeadTimes
+from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
+from sim.county.model import Plan, plan
+from sim.files import write_columns_csv, write_csv, write_json
+from sim.analysis.statistics import summarize
 
 RUN_COLUMNS = ("scenario", "replication", "seed") + KPI_COLUMNS
 SUMMARY_COLUMNS = ("kpi", "n", "mean", "std", "ci95_half_width")
@@ -131,8 +131,8 @@ def write_detail(result: ScenarioResult, out: Path) -> list[Path]:
 
 def draw_scenario_figures(out: Path) -> list[Path]:
     """A scenario's figures, drawn from its files (daily.csv and the detail files)."""
-    from .plots import write_figures
-    from .replot import read_table
+    from sim.figures.county import write_figures
+    from sim.figures.redraw import read_table
     daily = {k: np.array([row[k] for row in read_table(out / "daily.csv")]) for k in DAILY_COLUMNS}
     hist_rows = read_table(out / "lead_time_hist.csv")
     lead = LeadTimes.from_bins([r["lead_time_from_h"] for r in hist_rows], [r["parcels"] for r in hist_rows])

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import InputError
-from .region import CountyGeo
+from sim.errors import InputError
+from sim.rollout.region import CountyGeo
 
 VILLAGE_ORDERS = ("largest_first", "nearest_first", "route_contiguous", "remote_first", "random")
 

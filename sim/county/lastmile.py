@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from .batches import Lots
-from .config import LastMileConfig, VehicleType
-from .hub import Hub
-from .leadtime import LeadTimes
+from sim.county.batches import Lots
+from sim.config.scenario import LastMileConfig, VehicleType
+from sim.county.hub import Hub
+from sim.county.leadtime import LeadTimes
 
 
 @dataclass

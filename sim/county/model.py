@@ -1,6 +1,6 @@
 """One county wired once: the network and its routes, then the SimPy processes of
 daily demand and harvest, trunk runs, hub sorting and last-mile trips. Running it
-gives the state at the end, from which :mod:`sim.metrics` computes the KPIs and
+gives the state at the end, from which :mod:`sim.county.kpis` computes the KPIs and
 checks that nothing was lost."""
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from . import demand, harvest
-from .batches import Lots
-from .config import Scenario
-from .hub import Hub, UnitDraws
-from .lastmile import LastMile, Route
-from .leadtime import LeadTimes
-from .network import Network, build_network, road_matrices
-from .rng import Streams
-from .routing import plan_routes
-from .trunk import Trunk
+from sim.county import demand, harvest
+from sim.county.batches import Lots
+from sim.config.scenario import Scenario
+from sim.county.hub import Hub, UnitDraws
+from sim.county.lastmile import LastMile, Route
+from sim.county.leadtime import LeadTimes
+from sim.county.network import Network, build_network, road_matrices
+from sim.county.rng import Streams
+from sim.county.routing import plan_routes
+from sim.county.trunk import Trunk
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
     """Histogram of per-parcel lead time (order to arrival at the village station, hours).
 
     ``lead_time_h`` is an array of lead times, or a histogram with ``counts``, ``bin_h``,
-    ``mean_h`` and ``quantile_h(q)`` (:class:`sim.leadtime.LeadTimes`). Mean and 95th
+    ``mean_h`` and ``quantile_h(q)`` (:class:`sim.county.leadtime.LeadTimes`). Mean and 95th
     percentile are drawn as labelled vertical lines. Non-finite values are ignored; an
     empty input gives an empty plot with a "no parcels delivered" note.
     """

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ConservationError
-from .leadtime import LeadTimes
-from .model import CountyModel
+from sim.errors import ConservationError
+from sim.county.leadtime import LeadTimes
+from sim.county.model import CountyModel
 
 KPI_COLUMNS = (
     "villages_served", "villages_served_share", "residents_served_share", "routes", "fleet_vehicles",

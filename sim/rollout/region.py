@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Scenario
-from .errors import InputError
-from .harvest import growers
-from .network import Network, generate_villages, load_villages, road_matrices
-from .rng import generator
+from sim.config.scenario import Scenario
+from sim.errors import InputError
+from sim.county.harvest import growers
+from sim.county.network import Network, generate_villages, load_villages, road_matrices
+from sim.county.rng import generator
 
 COUNTY_COLUMNS = ("id", "x_km", "y_km", "area_km2", "townships", "villages", "residents", "city_km")
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .config import Scenario, read_yaml, scenario_data, scenario_from_data
-from .design import Factor, make_design, point_label
-from .errors import InputError
-from .metrics import KPI_COLUMNS
+from sim.config.scenario import Scenario, read_yaml, scenario_data, scenario_from_data
+from sim.experiments.design import Factor, make_design, point_label
+from sim.errors import InputError
+from sim.county.kpis import KPI_COLUMNS
 
 EXPERIMENT_KEYS = ("name", "description", "base", "seed", "scenarios", "levers", "uncertainties", "design",
                    "replications", "warmup_d", "baseline", "kpis")

@@ -9,11 +9,11 @@ import datetime as _dt
 import math
 from pathlib import Path
 
-from .experiment import Experiment
-from .metrics import KPI_COLUMNS
-from .output import write_csv, write_json
-from .runner import package_versions
-from .statistics import bonferroni, holm, paired_difference, t_interval
+from sim.experiments.spec import Experiment
+from sim.county.kpis import KPI_COLUMNS
+from sim.files import write_csv, write_json
+from sim.experiments.scenario import package_versions
+from sim.analysis.statistics import bonferroni, holm, paired_difference, t_interval
 
 COMPARISON_COLUMNS = ("scenario_id", "scenario", "baseline_id", "kpi", "n_pairs", "mean_diff", "ci95_low", "ci95_high",
                       "sd_diff", "var_independent", "var_paired", "var_reduction", "p_value", "p_holm",

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from .errors import InputError
-from .schema import build, spec, to_data
+from sim.errors import InputError
+from sim.config.schema import build, spec, to_data
 
 ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
 """Road classes: ``county`` is the paved road from the county seat to township seats;

@@ -6,7 +6,7 @@ import csv
 import json
 from pathlib import Path
 
-from .errors import InputError
+from sim.errors import InputError
 
 _TEXT = {"scenario_id", "scenario", "baseline_id", "kpi", "error", "traceback", "id", "road_class"}
 
@@ -38,7 +38,7 @@ def redraw(folder: Path) -> list[Path]:
     except ValueError as exc:
         raise InputError(f"{manifest_path}: not valid JSON ({exc})") from None
     if "experiment" not in manifest:
-        from .runner import draw_scenario_figures
+        from sim.experiments.scenario import draw_scenario_figures
         for name in ("daily.csv", "lead_time_hist.csv", "trips.csv", "villages.csv"):
             if not (folder / name).is_file():
                 raise InputError(f"{folder / name}: file not found (needed to redraw a scenario's figures)")
@@ -48,7 +48,7 @@ def redraw(folder: Path) -> list[Path]:
         kpis, baseline = manifest["kpis"], manifest["baseline_id"]
     except (ValueError, KeyError) as exc:
         raise InputError(f"{manifest_path}: not an experiment manifest ({exc})") from None
-    from .expplots import write_experiment_figures
+    from sim.figures.experiment import write_experiment_figures
     return write_experiment_figures(folder / "figures", read_table(folder / "summary.csv"),
                                     read_table(folder / "comparisons.csv"), read_table(folder / "runs.csv"),
                                     levers, uncertainties, kpis, baseline)

@@ -15,7 +15,7 @@ Inputs are plain lists of dicts (numbers already converted):
 * ``counties`` (``county_id``, ``x_km``, ``y_km``, ``residents``) and ``coverage_map`` (``strategy``,
   ``month``, ``county_id``, ``residents_covered_share``; replication 0).
 
-Like :mod:`sim.plots` this uses only the object-oriented matplotlib API (never ``pyplot``); every plot
+Like :mod:`sim.figures.county` this uses only the object-oriented matplotlib API (never ``pyplot``); every plot
 function takes ``ax=None`` and returns the Axes it drew on. Each also accepts a keyword-only
 ``strategies`` list that fixes the order (and so the colours) of the strategies, which
 :func:`write_report` uses to give every strategy the same colour in every figure.
@@ -39,9 +39,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
-from .expplots import _as_bool, _float, kpi_label
-from .output import atomic_write_text, short_number
-from .plots import _new_axes, _no_data, save_figures
+from sim.figures.experiment import _as_bool, _float, kpi_label
+from sim.files import atomic_write_text, short_number
+from sim.figures.county import _new_axes, _no_data, save_figures
 
 __all__ = [
     "plot_coverage",

@@ -8,9 +8,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .aggregate import write_manifest, write_tables
-from .engine import DaskExecutor, LocalExecutor, Progress, code_version, prepare_folder, run_sweep
-from .experiment import Experiment
+from sim.experiments.tables import write_manifest, write_tables
+from sim.experiments.engine import DaskExecutor, LocalExecutor, Progress, code_version, prepare_folder, run_sweep
+from sim.experiments.spec import Experiment
 
 
 @dataclass
@@ -50,6 +50,6 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
 
 
 def draw_figures(exp: Experiment, out: Path, tables: dict) -> list[Path]:
-    from .expplots import write_experiment_figures
+    from sim.figures.experiment import write_experiment_figures
     return write_experiment_figures(out / "figures", tables["summary"], tables["comparisons"], tables["runs"],
                                     exp.levers, exp.uncertainties, exp.kpis, exp.baseline_id)

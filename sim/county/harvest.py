@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Crop, Scenario
-from .demand import day_of_year
+from sim.config.scenario import Crop, Scenario
+from sim.county.demand import day_of_year
 
 
 def season_length_d(crop: Crop) -> int:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from .batches import Chunk
-from .config import CityConfig, TrunkConfig
-from .hub import Hub
+from sim.county.batches import Chunk
+from sim.config.scenario import CityConfig, TrunkConfig
+from sim.county.hub import Hub
 
 
 @dataclass

@@ -1,0 +1,1 @@
+"""Statistics, queueing formulas, economics and sensitivity analysis."""

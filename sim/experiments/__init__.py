@@ -1,0 +1,1 @@
+"""Experiments: the spec, designs, the run engine (store, executors, progress) and tables."""

@@ -1,0 +1,1 @@
+"""Figures: county, experiment and rollout figures drawn from results files."""

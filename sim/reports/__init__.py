@@ -1,0 +1,1 @@
+"""Reports for people: Markdown and HTML."""

@@ -1,0 +1,1 @@
+"""Rollout over years and many counties: spec, region, strategies, adoption, the region run."""
