@@ -298,7 +298,7 @@ def test_module_does_not_import_pyplot():
     import subprocess
     import sys
 
-    root = pathlib.Path(__file__).resolve().parents[1]
+    root = pathlib.Path(__file__).resolve().parents[2]
     code = "import sys, sim.figures.county; print('matplotlib.pyplot' in sys.modules)"
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=root)

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from sim.config.reference import config_reference_markdown
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_readme_config_reference_is_current():

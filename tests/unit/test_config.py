@@ -13,7 +13,7 @@ from sim.config.scenario import Scenario, load_scenario, scenario_from_data
 from sim.errors import InputError
 from sim.config.schema import reference_rows
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def error_of(data) -> str:

@@ -20,7 +20,7 @@ from sim.errors import InputError
 from sim.rollout.spec import geographies, load_rollout, schedule_for, simulate_county
 from sim.rollout.strategies import Costs, plan_rollout, projects
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 PARTNER = {"lastmile": {"vehicle_type": "partner", "departures_h": [14]},
            "vehicle_types": {"partner": {"capacity_kg": 3000, "capacity_parcels": 2000, "cost_per_km_cny": 0,

@@ -24,7 +24,7 @@ from sim.county.model import plan
 from sim.analysis.statistics import t_interval
 from sim.experiments.sweep import run_experiment
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 SMALL_BASE = {"horizon_d": 40, "start_doy": 290, "county": {"area_km2": 400, "townships": 4, "villages": 30},
               "stations": {"coverage_share": 0.6}}
