@@ -140,7 +140,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
                 raise InputError(f"{config}: --seed and --replications apply to scenario configs")
             ctx = click.get_current_context()
             ctx.invoke(compare, experiment=config, out_dir=out_dir, workers=workers, scheduler=scheduler,
-                       fresh=fresh, quiet=quiet)
+                       fresh=fresh, no_figures=no_figures, quiet=quiet)
             return
         if is_experiment(data):
             if seed is not None or replications is not None:
@@ -235,39 +235,27 @@ def plot(results_dir: str) -> None:
               help="Local worker processes (default: all cores).")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS", help="Run on this Dask scheduler instead.")
 @click.option("--fresh", is_flag=True, help="Discard county runs already in the results folder.")
+@click.option("--no-figures", is_flag=True, help="Write tables only (no report).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors and the summary.")
 def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler: str | None, fresh: bool,
-            quiet: bool) -> None:
+            no_figures: bool, quiet: bool) -> None:
     """Compare rollout strategies over a region: every (strategy, replication, county)
     runs month by month; writes monthly.csv, outcomes.csv, counties.csv, equity.csv,
     runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
-    import os
-    from sim.rollout.compare import run_compare
+    from sim.rollout.compare import run_rollout
     from sim.rollout.spec import load_rollout
-    from sim.reports.rollout import write_report
     try:
         ro = load_rollout(experiment)
         out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
-        tables = run_compare(ro, out, workers=workers or os.cpu_count() or 1, scheduler=scheduler, fresh=fresh,
-                             quiet=quiet)
+        tables = run_rollout(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
+                             report=not no_figures)
     except InputError as exc:
         _fail_input(exc)
-    counties = [r for r in tables["counties"] if r["strategy"] == ro.baseline]
-    notes = [f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month; "
-             "routes are planned for mature demand when stations open.",
-             "Capital is spent by the schedule (strict priority order within the yearly budget); operating costs, "
-             "revenue, subsidies and cross-subsidies come from the monthly simulations.",
-             "Gini of access: across all villages, weighted by residents, of the share of a village's residents "
-             "who shop online through a station (0 without one).",
-             f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
-             "so produce that would wait longer does not spoil within it."]
-    paths = write_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
-                               "map_months": list(ro.map_months), "notes": notes},
-                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
-                         reported=[list(r) for r in ro.reported] or None)
+    counties = len({r["county_id"] for r in tables["counties"]})
+    report = tables["report"]
     click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "
-               f"{len(counties)} counties, {tables['tasks_run']} county runs in {tables['wall_s']:.1f} s; "
-               f"report: {paths['markdown']} and {paths['html']}")
+               f"{counties} counties, {tables['tasks_run']} county runs in {tables['wall_s']:.1f} s"
+               + (f"; report: {report['markdown']} and {report['html']}" if report else f"; tables in {out}/"))
     if tables["failures"]:
         click.echo(f"{len(tables['failures'])} county run(s) failed: see {out / 'failures.csv'}", err=True)
         sys.exit(1)

@@ -1,136 +1,20 @@
-"""Running an experiment's (scenario, replication) runs on a local process pool or a
-Dask cluster. Each finished run is written atomically to its own file before it
-counts as done, so a crashed or killed sweep resumes with only what is missing; a
-run that raises is recorded as a failure and the others go on."""
+"""The one run engine: tasks (an experiment's (scenario, replication) runs, a
+rollout's (strategy, replication, county) runs) on a local process pool or a Dask
+cluster. Each finished run is written to the run store before it counts as done, so a
+crashed or killed run resumes with only what is missing; a run that raises is
+recorded as a failure and the others go on; one progress display for all."""
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sys
 import time
-import traceback
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable, Iterable
+
+import numpy as np
 
 from sim.errors import InputError
-from sim.experiments.spec import Experiment
-from sim.files import atomic_write_text
-from sim.analysis.statistics import needs_more_replications
-
-FAIL_ENV = "RURALSIM_FAIL_RUNS"
-"""Fault injection for tests: comma-separated ``scenario_id:replication`` runs that raise."""
-
-
-def code_version() -> str:
-    """Package version plus a hash of every module of the package (recursively, with
-    their paths), so results from other code are noticed."""
-    from sim import __version__
-    h = hashlib.sha256()
-    root = Path(__file__).resolve().parents[1]
-    for p in sorted(root.rglob("*.py")):
-        h.update(p.relative_to(root).as_posix().encode())
-        h.update(p.read_bytes())
-    return f"{__version__}+{h.hexdigest()[:12]}"
-
-
-# ---- the work done in a worker ------------------------------------------------------
-_PLANS: dict = {}
-
-
-def run_one(task: tuple) -> dict:
-    """Run replication ``r`` of a scenario (in a worker). Returns the KPI row and
-    timings, or the error with its traceback: a failure never raises here."""
-    scenario_id, r, scenario = task
-    from sim.county.kpis import run_replication
-    from sim.county.model import plan
-    t0 = time.perf_counter()
-    try:
-        injected = {x.strip() for x in os.environ.get(FAIL_ENV, "").split(",") if x.strip()}
-        if f"{scenario_id}:{r}" in injected:
-            raise RuntimeError(f"injected failure of run {scenario_id}:{r} ({FAIL_ENV})")
-        if scenario_id not in _PLANS:
-            _PLANS.clear()  # keep one plan per worker: memory stays bounded in long sweeps
-            _PLANS[scenario_id] = plan(scenario)
-        t1 = time.perf_counter()
-        res = run_replication(scenario, r, _PLANS[scenario_id])
-        t2 = time.perf_counter()
-        return {"ok": True, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
-                "kpis": res.kpis, "plan_s": t1 - t0, "sim_s": t2 - t1}
-    except Exception as exc:  # recorded as a failure by the engine
-        return {"ok": False, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
-                "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
-
-
-# ---- the run folder -------------------------------------------------------------------
-@dataclass
-class RunStore:
-    """DIR/runs/<scenario_id>/r<replication>.json for finished runs and
-    DIR/failures/<scenario_id>_r<replication>.json for failed ones."""
-    root: Path
-
-    def run_path(self, sid: str, r: int) -> Path:
-        return self.root / "runs" / sid / f"r{r:05d}.json"
-
-    def failure_path(self, sid: str, r: int) -> Path:
-        return self.root / "failures" / f"{sid}_r{r:05d}.json"
-
-    def done(self) -> dict[tuple[str, int], dict]:
-        out = {}
-        for p in sorted((self.root / "runs").glob("*/r*.json")):
-            rec = json.loads(p.read_text())
-            out[(rec["scenario_id"], rec["replication"])] = rec
-        return out
-
-    def failures(self) -> list[dict]:
-        return [json.loads(p.read_text()) for p in sorted((self.root / "failures").glob("*.json"))]
-
-    def write(self, rec: dict) -> None:
-        sid, r = rec["scenario_id"], rec["replication"]
-        if rec["ok"]:
-            atomic_write_text(self.run_path(sid, r), json.dumps(rec, sort_keys=True) + "\n")
-            fp = self.failure_path(sid, r)
-            if fp.exists():
-                fp.unlink()
-        else:
-            atomic_write_text(self.failure_path(sid, r), json.dumps(rec, sort_keys=True) + "\n")
-
-    def clean_temporaries(self) -> None:
-        for p in self.root.rglob(".*.tmp"):
-            p.unlink()
-
-
-def prepare_folder(exp: Experiment, out: Path, fresh: bool) -> RunStore:
-    """Start or resume a results folder. A folder started with another config or
-    code version is refused unless ``fresh`` (which clears it)."""
-    stamp = {"config_sha256": exp.config_hash(), "code_version": code_version()}
-    marker = out / "experiment.json"
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r}: exists and is not a folder")
-    if marker.exists() and not fresh:
-        old = json.loads(marker.read_text())
-        changed = [k for k in stamp if old.get(k) != stamp[k]]
-        if changed:
-            raise InputError(f"{out}: was started with a different {' and '.join(c.replace('_sha256', '') for c in changed)} "
-                             f"({', '.join(f'{k} {old.get(k)!r} now {stamp[k]!r}' for k in changed)}); "
-                             "use --fresh to discard its runs and start again, or another --out")
-    elif not marker.exists() and out.exists() and any(out.iterdir()) and not fresh:
-        if (out / "runs").exists() or (out / "runs.csv").exists():
-            raise InputError(f"{out}: holds results of an unknown experiment; use --fresh to replace them, or another --out")
-    if fresh and out.exists():
-        for sub in ("runs", "failures"):
-            for p in sorted((out / sub).rglob("*"), reverse=True):
-                p.unlink() if p.is_file() else p.rmdir()
-        for name in ("runs.csv", "summary.csv", "comparisons.csv", "failures.csv", "manifest.json", "experiment.json"):
-            if (out / name).exists():
-                (out / name).unlink()
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(marker, json.dumps(stamp | {"experiment": exp.name}, indent=2, sort_keys=True) + "\n")
-    store = RunStore(out)
-    store.clean_temporaries()
-    return store
+from sim.experiments.store import RunStore
 
 
 # ---- executors --------------------------------------------------------------------------
@@ -142,7 +26,7 @@ class LocalExecutor:
         self.pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
         self.name = f"local process pool ({workers} workers)" if self.pool else "in-process (1 worker)"
 
-    def run(self, tasks: list[tuple], fn=run_one) -> Iterable[dict]:
+    def run(self, tasks: list[tuple], fn: Callable[[tuple], dict]) -> Iterable[dict]:
         if self.pool is None:
             for t in tasks:
                 yield fn(t)
@@ -181,7 +65,7 @@ class DaskExecutor:
             raise InputError(f"--scheduler {address!r}: cannot connect: {exc}") from None
         self.name = f"dask scheduler {address}"
 
-    def run(self, tasks: list[tuple], fn=run_one) -> Iterable[dict]:
+    def run(self, tasks: list[tuple], fn: Callable[[tuple], dict]) -> Iterable[dict]:
         from dask.distributed import as_completed
         futures = [self.client.submit(fn, t, pure=False) for t in tasks]
         for f in as_completed(futures):
@@ -191,60 +75,38 @@ class DaskExecutor:
         self.client.close()
 
 
-# ---- the sweep -------------------------------------------------------------------------
-def plan_tasks(exp: Experiment, done: dict) -> list[tuple]:
-    """The runs still missing in the current round: fixed replications, or for a
-    sequential policy, the next batch of every scenario whose KPIs are not yet
-    precise enough (decided from finished runs only, so the same whatever the
-    workers)."""
-    pol = exp.replications
-    tasks = []
-    for spec in exp.scenarios:
-        have = sorted(r for (sid, r) in done if sid == spec.id)
-        n = len(have)
-        if not pol.sequential:
-            target = pol.min
-        elif n < pol.min:
-            target = pol.min
-        elif n >= pol.max:
-            target = n
-        else:
-            rows = [done[(spec.id, r)]["kpis"] for r in have]
-            need = any(needs_more_replications([row[k] for row in rows], pol.relative_half_width)
-                       for k in pol.kpis)
-            target = min(pol.max, n + pol.batch) if need else n
-        for r in range(target):
-            if (spec.id, r) not in done:
-                tasks.append((spec.id, r, spec.scenario))
-    return tasks
+# ---- running tasks ---------------------------------------------------------------------
+def json_default(o):
+    """numpy scalars in run records as plain numbers."""
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    raise TypeError(type(o).__name__)
 
 
-def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[int, int, int], None] | None = None,
-              attempted: set | None = None) -> tuple[dict, list[dict], float]:
-    """Run rounds until nothing is missing. Returns (finished runs, failures of this
-    invocation, wall seconds)."""
-    t0 = time.perf_counter()
-    done = store.done()
-    failures: list[dict] = []
-    attempted = set() if attempted is None else attempted
-    total_done = 0
-    while True:
-        tasks = [t for t in plan_tasks(exp, done) if (t[0], t[1]) not in attempted]
-        if not tasks:
-            break
-        for t in tasks:
-            attempted.add((t[0], t[1]))
-        expected = total_done + len(tasks)
-        for rec in executor.run(tasks):
-            store.write(rec)
-            if rec["ok"]:
-                done[(rec["scenario_id"], rec["replication"])] = rec
-            else:
-                failures.append(rec)
-            total_done += 1
-            if progress:
-                progress(total_done, expected, len(failures))
-    return done, failures, time.perf_counter() - t0
+def make_executor(workers: int | None, scheduler: str | None):
+    """The Dask executor for a scheduler address, else the local pool (default: all cores)."""
+    return DaskExecutor(scheduler) if scheduler else LocalExecutor(workers or os.cpu_count() or 1)
+
+
+def run_tasks(tasks: list[tuple], fn: Callable[[tuple], dict], executor, store: RunStore,
+              progress: Callable[[int, int, int], None] | None = None,
+              counted: tuple[int, int] = (0, 0)) -> list[dict]:
+    """Run ``tasks`` with ``fn`` (which returns a record with ``ok``; it never raises)
+    on ``executor``, writing each record to ``store`` as it comes. ``counted`` is
+    (runs, failures) already shown by ``progress`` in earlier rounds."""
+    n_done, n_failed = counted
+    total = n_done + len(tasks)
+    out = []
+    for rec in executor.run(tasks, fn):
+        store.write(rec, default=json_default)
+        out.append(rec)
+        n_done += 1
+        n_failed += 0 if rec["ok"] else 1
+        if progress:
+            progress(n_done, total, n_failed)
+    return out
 
 
 class Progress:

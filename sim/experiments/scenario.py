@@ -19,6 +19,7 @@ from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data
 from sim.county.leadtime import LeadTimes
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.model import Plan, plan
+from sim.experiments.stamp import make_stamp, scenario_files
 from sim.files import write_columns_csv, write_csv, write_json
 from sim.analysis.statistics import summarize
 
@@ -92,10 +93,18 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     if figures:
         written += draw_scenario_figures(out)
     sc = result.scenario
+    stamp = make_stamp("scenario", sc.name, config_hash(sc), scenario_files(sc))
+    net = result.plan.network
     manifest = {
+        "kind": "scenario",
         "scenario": sc.name,
         "config": scenario_data(sc),
-        "config_sha256": config_hash(sc),
+        "config_sha256": stamp["config_sha256"],
+        "inputs_sha256": stamp["inputs_sha256"],
+        "code_version": stamp["code_version"],
+        "county": {"source": sc.county.villages_csv or "generated from county.*", "villages": int(net.n),
+                   "townships": int(len(net.township_xy_km)), "residents": float(net.residents.sum()),
+                   "stations": int(net.served.sum()), "routes": len(result.plan.routes)},
         "seed": sc.seed,
         "replications": sc.replications,
         "packages": package_versions(),

@@ -346,10 +346,15 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
 
 
 def scenario_id(sc: Scenario) -> str:
-    """A stable id from a scenario's parameters (name and replications excluded)."""
+    """A stable id from a scenario's parameters (name and replications excluded) and
+    the contents of the files it reads (its villages CSV): other villages, another id."""
+    from sim.experiments.stamp import input_hashes, scenario_files
     d = scenario_data(sc)
     d.pop("name", None)
     d.pop("replications", None)
+    files = input_hashes(scenario_files(sc))
+    if files:
+        d["input_files_sha256"] = sorted(files.values())
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 

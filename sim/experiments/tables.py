@@ -102,15 +102,20 @@ def write_tables(exp: Experiment, out: Path, done: dict, failures: list[dict]) -
     return {"runs": runs, "summary": summary, "comparisons": comps, "failures": fails}
 
 
-def write_manifest(exp: Experiment, out: Path, tables: dict, *, code_version: str, engine: str,
-                   started: str, wall_s: float, sim_s: float, runs_this_time: int) -> None:
+def write_manifest(exp: Experiment, out: Path, tables: dict, *, stamp: dict, engine: str,
+                   started: str, wall_s: float, sim_s: float, runs_this_time: int, counties: dict) -> None:
+    """manifest.json: the config and its stamp (resolved-config hash, every input
+    file's hash, code version), the county each scenario simulated, seeds, engine,
+    timings and counts."""
     reps = exp.replications
     write_json(out / "manifest.json", {
+        "kind": "experiment",
         "experiment": exp.name,
         "source": exp.source,
         "config": exp.data,
-        "config_sha256": exp.config_hash(),
-        "code_version": code_version,
+        "config_sha256": stamp["config_sha256"],
+        "inputs_sha256": stamp["inputs_sha256"],
+        "code_version": stamp["code_version"],
         "packages": package_versions(),
         "seed": exp.seed,
         "seeds": "replication r of every scenario uses the streams of (seed, r, stream name): common random numbers",
@@ -122,7 +127,8 @@ def write_manifest(exp: Experiment, out: Path, tables: dict, *, code_version: st
         "kpis": list(exp.kpis),
         "levers": list(exp.levers),
         "uncertainties": list(exp.uncertainties),
-        "scenarios": [{"id": s.id, "label": s.label, "values": s.values} for s in exp.scenarios],
+        "scenarios": [{"id": s.id, "label": s.label, "values": s.values, "county": counties.get(s.id)}
+                      for s in exp.scenarios],
         "engine": engine,
         "started_utc": started,
         "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),

@@ -1,10 +1,12 @@
-"""`ruralsim compare`: run every (strategy, replication, county) of a rollout
-experiment as its own task on the local pool or a Dask cluster, write each county's
-result atomically as it finishes (a re-run does only what is missing), then build
-the region's tables by streaming over those files, and the comparison report."""
+"""Running a rollout through the run engine: every (strategy, replication, county)
+is a task on the local pool or a Dask cluster, written to the run store as it
+finishes (a re-run does only what is missing, and a folder stamped with other inputs
+or code is refused), then the region's tables are built by streaming over those
+files, with the manifest and the comparison report."""
 from __future__ import annotations
 
-import json
+import dataclasses
+import datetime as _dt
 import math
 import time
 import traceback
@@ -13,9 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
-from sim.experiments.engine import DaskExecutor, LocalExecutor, Progress
 from sim.errors import InputError
-from sim.files import atomic_write_text, write_csv
+from sim.experiments.engine import Progress, make_executor, run_tasks
+from sim.experiments.scenario import package_versions
+from sim.experiments.stamp import config_sha256, make_stamp, rollout_files
+from sim.experiments.store import RunStore, prepare_folder
+from sim.files import write_csv, write_json
 from sim.rollout.spec import ACCESS_BINS, Rollout, access_gini, geographies, schedule_for, simulate_county
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.rollout.strategies import Schedule
@@ -26,6 +31,17 @@ OUTCOMES = (  # (kpi, higher is better)
     ("subsidy_needed_per_parcel_cny", False), ("farmer_revenue_cny", True), ("spoilage_rate", False),
     ("co2_kg", False), ("break_even_month", False),
 )
+
+
+OUTPUTS = ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv", "failures.csv", "manifest.json",
+           "report.md", "report.html")
+"""The tables and report a rollout writes beside its run store (replaced by ``--fresh``)."""
+FAILURE_COLUMNS = ("strategy", "replication", "county_id", "error", "traceback")
+
+
+def run_key(rec) -> tuple[str, str, str]:
+    """Where a county run lives in the store: runs/<strategy>/r<replication>/<county id>.json."""
+    return (rec["strategy"], f"r{rec['replication']:03d}", rec["county_id"])
 
 
 def _county_task(task: tuple) -> dict:
@@ -41,10 +57,20 @@ def _one_county(s: Schedule, c: int) -> Schedule:
     return Schedule(s.hub_month[[c]], [s.station_month[c]], [s.vehicles[c]], s.capex[[c]])
 
 
+def rollout_stamp(ro: Rollout) -> dict:
+    """The folder stamp: every resolved setting (the file's own path excepted), every
+    input file's contents and the code version."""
+    resolved = {f.name: getattr(ro, f.name) for f in dataclasses.fields(ro) if f.name != "source"}
+    return make_stamp("rollout", ro.name, config_sha256(resolved), rollout_files(ro))
+
+
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,
                 fresh: bool = False, quiet: bool = False) -> dict:
+    """Run every (strategy, replication, county) missing from ``out`` through the run
+    engine, then build the region's tables and the manifest."""
     out = Path(out)
     t0 = time.perf_counter()
+    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     # the region and every schedule first: bad counties, villages or schedule files fail here, before
     # anything is written
     geos_by_model = {}
@@ -53,57 +79,78 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
         if s.operating_model not in geos_by_model:
             geos_by_model[s.operating_model] = geographies(ro, ro.operating_models[s.operating_model])
         schedules[s.name] = schedule_for(ro, s, geos_by_model[s.operating_model])
-    stamp = {"config": json.loads(json.dumps(ro.data, default=str)), "strategies": [s.name for s in ro.strategies]}
-    marker = out / "rollout.json"
-    if marker.exists() and not fresh and json.loads(marker.read_text()) != stamp:
-        raise InputError(f"{out}: was started with a different rollout config; use --fresh or another --out")
-    if fresh and (out / "runs").exists():
-        for p in sorted((out / "runs").rglob("*"), reverse=True):
-            p.unlink() if p.is_file() else p.rmdir()
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(marker, json.dumps(stamp, indent=2, sort_keys=True) + "\n")
+    stamp = rollout_stamp(ro)
+    store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
     tasks = []
     for s in ro.strategies:
         geos = geos_by_model[s.operating_model]
         for r in range(ro.replications):
             for c, geo in enumerate(geos):
-                if not _path(out, s.name, r, geo.county.id).exists():
+                if store.read(run_key({"strategy": s.name, "replication": r, "county_id": geo.county.id})) is None:
                     tasks.append((ro, s, r, geo, _one_county(schedules[s.name], c)))
-    executor = DaskExecutor(scheduler) if scheduler else LocalExecutor(workers or 2)
-    progress = Progress(quiet)
-    total = len(tasks)
-    failures = []
+    executor = make_executor(workers, scheduler)
     try:
-        for i, rec in enumerate(executor.run(tasks, _county_task), start=1):
-            if rec["ok"]:
-                atomic_write_text(_path(out, rec["strategy"], rec["replication"], rec["county_id"]),
-                                  json.dumps(rec, sort_keys=True, default=_json) + "\n")
-            else:
-                failures.append(rec)
-            progress(i, total, len(failures))
+        recs = run_tasks(tasks, _county_task, executor, store, Progress(quiet))
     finally:
         executor.close()
-    tables = aggregate(ro, out, geos_by_model, schedules)
-    write_csv(out / "failures.csv", ("strategy", "replication", "county_id", "error", "traceback"), failures)
+    failures = [rec for rec in recs if not rec["ok"]]
+    tables = aggregate(ro, store, geos_by_model, schedules)
+    write_csv(out / "failures.csv", FAILURE_COLUMNS, sorted(store.failures(), key=lambda f: run_key(f)))
     tables["failures"] = failures
     tables["wall_s"] = time.perf_counter() - t0
-    tables["tasks_run"] = total
+    tables["tasks_run"] = len(tasks)
+    write_json(out / "manifest.json", {
+        "kind": "rollout", "rollout": ro.name, "source": ro.source, "config": ro.data,
+        "config_sha256": stamp["config_sha256"], "inputs_sha256": stamp["inputs_sha256"],
+        "code_version": stamp["code_version"], "packages": package_versions(), "seed": ro.seed,
+        "seeds": "county runs use streams keyed by (seed, county, month) and the replication: every strategy "
+                 "sees the same draws (common random numbers)",
+        "replications": ro.replications, "strategies": [s.name for s in ro.strategies], "baseline": ro.baseline,
+        "region": {model: region_summary(geos) for model, geos in geos_by_model.items()},
+        "engine": executor.name, "started_utc": started,
+        "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "timings": {"wall_s": round(tables["wall_s"], 3), "county_runs_this_invocation": len(tasks)},
+        "counts": {"county_runs": len(tasks), "county_runs_failed": len(failures)},
+    })
     return tables
 
 
-def _json(o):
-    if isinstance(o, np.integer):
-        return int(o)
-    if isinstance(o, np.floating):
-        return float(o)
-    raise TypeError(type(o).__name__)
+def run_rollout(ro: Rollout, out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
+                fresh: bool = False, quiet: bool = False, report: bool = True) -> dict:
+    """Run a rollout into ``out`` (resuming what is there), write its tables, manifest
+    and (unless ``report`` is false) the comparison report; returns the tables, with
+    the report's paths under ``"report"``."""
+    out = Path(out)
+    tables = run_compare(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet)
+    tables["report"] = write_rollout_report(ro, out, tables) if report else {}
+    return tables
 
 
-def _path(out: Path, strategy: str, r: int, county_id: str) -> Path:
-    return out / "runs" / strategy / f"r{r:03d}" / f"{county_id}.json"
+def write_rollout_report(ro: Rollout, out: Path, tables: dict) -> dict:
+    """report.md and a self-contained report.html from the region's tables."""
+    from sim.reports.rollout import write_report
+    counties = [r for r in tables["counties"] if r["strategy"] == ro.baseline]
+    notes = [f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month; "
+             "routes are planned for mature demand when stations open.",
+             "Capital is spent by the schedule (strict priority order within the yearly budget); operating costs, "
+             "revenue, subsidies and cross-subsidies come from the monthly simulations.",
+             "Gini of access: across all villages, weighted by residents, of the share of a village's residents "
+             "who shop online through a station (0 without one).",
+             f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
+             "so produce that would wait longer does not spoil within it."]
+    return write_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
+                              "map_months": list(ro.map_months), "notes": notes},
+                        tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
+                        reported=[list(r) for r in ro.reported] or None)
 
 
-def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> dict:
+def region_summary(geos: list) -> dict:
+    """The region actually simulated: counties, villages and residents."""
+    return {"counties": len(geos), "villages": int(sum(g.network.n for g in geos)),
+            "residents": float(sum(float(g.network.residents.sum()) for g in geos))}
+
+
+def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict) -> dict:
     """Region tables, reading one county file at a time (memory does not grow with
     the number of counties beyond one row per county)."""
     H = ro.horizon_m
@@ -121,10 +168,11 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
             npv_total, covered_share_by_county = 0.0, []
             hist = np.zeros((H, ACCESS_BINS + 1))
             for geo in geos:
-                p = _path(out, s.name, r, geo.county.id)
-                if not p.exists():
-                    raise InputError(f"{p}: missing: a county run failed; see failures.csv and run again")
-                rec = json.loads(p.read_text())
+                key = run_key({"strategy": s.name, "replication": r, "county_id": geo.county.id})
+                rec = store.read(key)
+                if rec is None:
+                    raise InputError(f"{store.run_path(key)}: missing: a county run failed; see failures.csv "
+                                     "and run again")
                 for f in fields:
                     acc[f] += np.array([row[f] for row in rec["months"]], dtype=float)
                 npv_total += rec["npv_cny"]
@@ -196,6 +244,7 @@ def aggregate(ro: Rollout, out: Path, geos_by_model: dict, schedules: dict) -> d
             res, cov, lead, n = dec_sum[d]
             equity.append({"strategy": s.name, "decile": d, "lead_time_mean_h": lead / n if n else float("nan"),
                            "coverage_share": cov / res if res else float("nan")})
+    out = store.root
     outcomes = outcome_rows(ro, outcomes_by)
     cols = list(monthly[0])
     write_csv(out / "monthly.csv", cols, monthly)

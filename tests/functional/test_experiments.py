@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from sim.cli import main
 from sim.county.demand import daily_means
-from sim.experiments.engine import FAIL_ENV
+from sim.experiments.sweep import FAIL_ENV
 from sim.errors import InputError
 from sim.experiments.spec import experiment_from_data, load_experiment
 from sim.county.kpis import run_replication

@@ -1,0 +1,132 @@
+"""What makes a results folder what it is: the resolved config, the contents of every
+input file the config reads, and the code version. A folder's stamp is written when it
+is started; a run into it with any of the three changed is refused unless ``--fresh``,
+so results are never silently resumed from other inputs or other code."""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+STAMP_FILE = "stamp.json"
+
+
+def code_version() -> str:
+    """Package version plus a hash of every module of the package (recursively, with
+    their paths), so results from other code are noticed."""
+    from sim import __version__
+    h = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:12]}"
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, or of a folder's files (names and bytes, sorted)."""
+    p = Path(path)
+    h = hashlib.sha256()
+    if p.is_dir():
+        for f in sorted(q for q in p.rglob("*") if q.is_file()):
+            h.update(f.relative_to(p).as_posix().encode() + b"\0")
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+    elif p.is_file():
+        h.update(p.read_bytes())
+    else:
+        return "missing"
+    return h.hexdigest()
+
+
+def _canonical(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _canonical(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Mapping):
+        return {str(k): _canonical(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_canonical(v) for v in obj]
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def config_sha256(resolved: Any) -> str:
+    """SHA-256 of a resolved config (dataclasses and plain data, canonical JSON)."""
+    text = json.dumps(_canonical(resolved), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def scenario_files(scenario: Any) -> list[Path]:
+    """Files a scenario reads: its villages CSV, if it names one."""
+    csv = scenario.county.villages_csv
+    return [Path(csv).resolve()] if csv else []
+
+
+def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
+    """{path: SHA-256 of its contents} for every input file (a folder counts as its files)."""
+    return {str(Path(f).resolve()): file_sha256(f) for f in sorted({str(Path(f).resolve()) for f in files})}
+
+
+def experiment_files(exp: Any) -> list[Path]:
+    """Every file an experiment reads: the config, its base scenario file and the
+    villages CSV of every scenario."""
+    files = [Path(exp.source)]
+    base = exp.data.get("base") if isinstance(exp.data, Mapping) else None
+    if isinstance(base, str):
+        files.append(Path(exp.source).parent / base)
+    for spec in exp.scenarios:
+        files += scenario_files(spec.scenario)
+    return files
+
+
+def rollout_files(ro: Any) -> list[Path]:
+    """Every file a rollout reads: the config, its base scenario file, the counties CSV,
+    the villages folder, every schedule CSV and the operating models' villages CSVs."""
+    files = [Path(ro.source)]
+    base = ro.data.get("base") if isinstance(ro.data, Mapping) else None
+    if isinstance(base, str):
+        files.append(Path(ro.source).parent / base)
+    files += scenario_files(ro.base)
+    for sc in ro.operating_models.values():
+        files += scenario_files(sc)
+    if ro.region.counties_csv:
+        files.append(Path(ro.region.counties_csv))
+    if ro.region.villages_dir:
+        files.append(Path(ro.region.villages_dir))
+    files += [Path(s.schedule_csv) for s in ro.strategies if s.schedule_csv]
+    return files
+
+
+def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path]) -> dict:
+    """A folder's stamp: kind, name, the resolved config's hash, every input file's
+    hash and the code version."""
+    return {"kind": kind, "name": name, "config_sha256": config_sha256(resolved),
+            "inputs_sha256": input_hashes(files), "code_version": code_version()}
+
+
+def stamp_digest(stamp: Mapping) -> str:
+    """A short digest of a whole stamp, written into every run file."""
+    return hashlib.sha256(json.dumps(dict(stamp), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def stamp_changes(old: Mapping, new: Mapping) -> list[str]:
+    """What differs between a folder's stamp and the current one, in words."""
+    out = []
+    if old.get("kind") != new.get("kind"):
+        out.append(f"a {old.get('kind') or 'different'} config, not a {new.get('kind')} one")
+    if old.get("config_sha256") != new.get("config_sha256"):
+        out.append("a different config (resolved settings)")
+    old_in, new_in = old.get("inputs_sha256") or {}, new.get("inputs_sha256") or {}
+    for path in sorted(set(old_in) | set(new_in)):
+        if path not in new_in:
+            out.append(f"input file {path}, which the config no longer reads")
+        elif path not in old_in:
+            out.append(f"no input file {path}")
+        elif old_in[path] != new_in[path]:
+            out.append(f"other contents of input file {path}")
+    if old.get("code_version") != new.get("code_version"):
+        out.append(f"code version {old.get('code_version')} (now {new.get('code_version')})")
+    return out
