@@ -4,7 +4,6 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
 nothing written)."""
 from __future__ import annotations
 
-import datetime as _dt
 import math
 import sys
 import traceback
@@ -17,7 +16,7 @@ from sim.experiments.spec import is_experiment, load_experiment
 from sim.errors import InputError
 from sim.files import short_number
 from sim.county.network import load_villages
-from sim.experiments.scenario import run_scenario, with_overrides, write_results
+from sim.experiments.scenario import run_into, with_overrides
 
 TABLE_KPIS = (
     ("villages_served", "villages served", ""),
@@ -63,6 +62,13 @@ def load_checked(config: str, seed: int | None = None, replications: int | None 
 def _fail_input(exc: InputError) -> None:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
+
+
+def _fail_write(out: Path, exc: OSError) -> None:
+    """A results folder that could not be written (a full disk, a read-only mount):
+    one message, exit 1; the folder is marked incomplete or keeps whole run files."""
+    click.echo(f"error: cannot write results to {out}/: {exc.strerror or exc} ({exc.filename or out})", err=True)
+    sys.exit(1)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,17 +167,17 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     if exp is not None:
         _run_experiment(exp, out, workers, scheduler, fresh, no_figures, quiet)
         return
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
     def progress(done: int, total: int) -> None:
         if not quiet:
             click.echo(f"replication {done}/{total} done", err=True)
 
     try:
-        result = run_scenario(sc, progress)
-        write_results(result, out, figures=not no_figures, started=started)
+        result = run_into(sc, out, figures=not no_figures, progress=progress)
     except InputError as exc:
         _fail_input(exc)
+    except OSError as exc:
+        _fail_write(out, exc)
     except Exception as exc:  # a failed run: the model's fault, so show where
         click.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
         click.echo(traceback.format_exc(), err=True)
@@ -190,6 +196,8 @@ def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet
                              figures=not no_figures)
     except InputError as exc:
         _fail_input(exc)
+    except OSError as exc:
+        _fail_write(out, exc)
     if not quiet:
         runs = len(res.tables["runs"])
         click.echo(f"experiment '{exp.name}': {len(exp.scenarios)} scenarios, {runs} runs done, "
@@ -251,6 +259,8 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
                              report=not no_figures)
     except InputError as exc:
         _fail_input(exc)
+    except OSError as exc:
+        _fail_write(out, exc)
     counties = len({r["county_id"] for r in tables["counties"]})
     report = tables["report"]
     click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "

@@ -19,7 +19,9 @@ from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data
 from sim.county.leadtime import LeadTimes
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.model import Plan, plan
+from sim.errors import InputError
 from sim.experiments.stamp import make_stamp, scenario_files
+from sim.experiments.store import folder_kind, lock_folder
 from sim.files import write_columns_csv, write_csv, write_json
 from sim.analysis.statistics import summarize
 
@@ -82,8 +84,22 @@ def network_for_plot(the_plan: Plan) -> dict:
 
 def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = True,
                   started: str | None = None) -> list[Path]:
-    """Write the results folder; every file is written atomically."""
+    """Write the results folder; every file is written atomically. The folder is
+    marked incomplete (``manifest.json`` with ``status: incomplete``) and the files an
+    earlier scenario run listed in its manifest are removed before anything new is
+    written, so a kill or a full disk never leaves new tables beside old ones
+    unmarked; the final manifest says ``complete``."""
     out = Path(out_dir)
+    check_scenario_folder(out)
+    sc = result.scenario
+    started = started or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    old = _listed_files(out)
+    write_json(out / "manifest.json", {"kind": "scenario", "status": "incomplete", "scenario": sc.name,
+                                       "started_utc": started})
+    for name in old:
+        p = out / name
+        if name != "manifest.json" and p.is_file():
+            p.unlink()
     written = [
         write_csv(out / "runs.csv", RUN_COLUMNS, result.rows),
         write_csv(out / "summary.csv", SUMMARY_COLUMNS, result.summary),
@@ -92,11 +108,11 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     written += write_detail(result, out)
     if figures:
         written += draw_scenario_figures(out)
-    sc = result.scenario
     stamp = make_stamp("scenario", sc.name, config_hash(sc), scenario_files(sc))
     net = result.plan.network
     manifest = {
         "kind": "scenario",
+        "status": "complete",
         "scenario": sc.name,
         "config": scenario_data(sc),
         "config_sha256": stamp["config_sha256"],
@@ -108,12 +124,56 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
         "seed": sc.seed,
         "replications": sc.replications,
         "packages": package_versions(),
-        "started_utc": started or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "started_utc": started,
         "wall_time_s": round(result.wall_s, 3),
         "files": sorted(str(p.relative_to(out)) for p in written) + ["manifest.json"],
     }
     written.append(write_json(out / "manifest.json", manifest))
     return written
+
+
+def check_scenario_folder(out: Path) -> None:
+    """A scenario's results go into a new folder or one of an earlier scenario run,
+    never into an experiment's or a rollout's."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {str(out)!r}: exists and is not a folder")
+    kind = folder_kind(out) if out.exists() else None
+    if kind not in (None, "scenario"):
+        raise InputError(f"{out}: holds the results of a {kind}, not of a scenario; use another --out")
+    if kind is None and out.exists() and (out / "runs").is_dir():
+        raise InputError(f"{out}: holds an experiment's runs; use another --out")
+
+
+def _listed_files(out: Path) -> list[str]:
+    """The files an earlier scenario run wrote here (from its manifest), inside ``out``."""
+    p = out / "manifest.json"
+    try:
+        listed = json.loads(p.read_text()).get("files", []) if p.is_file() else []
+    except (OSError, ValueError, AttributeError):
+        return []
+    root = out.resolve()
+    safe = []
+    for name in listed if isinstance(listed, list) else []:
+        if isinstance(name, str) and (out / name).resolve().is_relative_to(root):
+            safe.append(name)
+    return safe
+
+
+def run_into(scenario: Scenario, out_dir: str | Path, *, figures: bool = True,
+             progress: Callable[[int, int], None] | None = None) -> ScenarioResult:
+    """Run a scenario's replications and write its results folder, refusing a folder
+    of another kind or one that cannot be written before anything runs, and holding
+    the folder's lock throughout."""
+    out = Path(out_dir)
+    check_scenario_folder(out)
+    lock = lock_folder(out)
+    try:
+        started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        result = run_scenario(scenario, progress)
+        write_results(result, out, figures=figures, started=started)
+    finally:
+        lock.close()
+    return result
 
 
 def write_detail(result: ScenarioResult, out: Path) -> list[Path]:

@@ -4,7 +4,9 @@ figures."""
 from __future__ import annotations
 
 import datetime as _dt
+import multiprocessing
 import os
+import signal
 import time
 import traceback
 from collections.abc import Callable, Mapping
@@ -12,14 +14,31 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.analysis.statistics import needs_more_replications
-from sim.experiments.engine import Progress, make_executor, run_tasks
+from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.spec import Experiment
 from sim.experiments.stamp import experiment_files, make_stamp
 from sim.experiments.store import RunStore, prepare_folder
 from sim.experiments.tables import write_manifest, write_tables
 
 FAIL_ENV = "RURALSIM_FAIL_RUNS"
-"""Fault injection for tests: comma-separated ``scenario_id:replication`` runs that raise."""
+"""Fault injection for tests: comma-separated ``scenario_id:replication`` runs that raise;
+``scenario_id:replication:kill`` makes the pool worker running it die (SIGKILL)."""
+
+
+def inject_failure(run: str) -> None:
+    """Raise (or, in a pool worker, die) if the fault-injection variable names ``run``."""
+    injected = {x.strip() for x in os.environ.get(FAIL_ENV, "").split(",") if x.strip()}
+    if f"{run}:kill" in injected and multiprocessing.parent_process() is not None:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if run in injected:
+        raise RuntimeError(f"injected failure of run {run} ({FAIL_ENV})")
+
+
+def lost_run(task: tuple, why: str) -> dict:
+    """The failure record of a run whose worker process died."""
+    scenario_id, r, scenario = task
+    return {"ok": False, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
+            "error": f"WorkerLost: {why}", "traceback": ""}
 
 OUTPUTS = ("runs.csv", "summary.csv", "comparisons.csv", "failures.csv", "manifest.json")
 """The tables an experiment writes beside its run store (replaced by ``--fresh``)."""
@@ -57,9 +76,7 @@ def run_one(task: tuple) -> dict:
     from sim.county.model import plan
     t0 = time.perf_counter()
     try:
-        injected = {x.strip() for x in os.environ.get(FAIL_ENV, "").split(",") if x.strip()}
-        if f"{scenario_id}:{r}" in injected:
-            raise RuntimeError(f"injected failure of run {scenario_id}:{r} ({FAIL_ENV})")
+        inject_failure(f"{scenario_id}:{r}")
         if scenario_id not in _PLANS:
             _PLANS.clear()  # keep one plan per worker: memory stays bounded in long sweeps
             _PLANS[scenario_id] = plan(scenario)
@@ -116,6 +133,8 @@ def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[in
     replication), failures of this invocation, wall seconds)."""
     t0 = time.perf_counter()
     done = {(rec["scenario_id"], rec["replication"]): rec for rec in store.records()}
+    if store.problems and progress is not None and hasattr(progress, "note"):
+        progress.note(unusable_runs_text(store.problems))
     failures: list[dict] = []
     attempted: set = set()
     n_done = 0
@@ -124,7 +143,7 @@ def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[in
         if not tasks:
             break
         attempted.update((t[0], t[1]) for t in tasks)
-        for rec in run_tasks(tasks, run_one, executor, store, progress, (n_done, len(failures))):
+        for rec in run_tasks(tasks, run_one, executor, store, progress, (n_done, len(failures)), lost_run):
             n_done += 1
             if rec["ok"]:
                 done[(rec["scenario_id"], rec["replication"])] = rec
@@ -144,20 +163,27 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
     out = Path(out)
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     stamp = experiment_stamp(exp)
-    store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(workers, scheduler)   # a bad scheduler fails before the folder is touched
     try:
-        done, failures, wall = run_sweep(exp, store, executor, progress or Progress(quiet))
-    finally:
+        store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
+    except BaseException:
         executor.close()
-    tables = write_tables(exp, out, done, store.failures())
-    new = {(f["scenario_id"], f["replication"]) for f in failures}
-    sim_s = sum(rec.get("sim_s", 0.0) + rec.get("plan_s", 0.0) for key, rec in done.items() if key not in new)
-    counties = {sid: rec["county"] for (sid, r), rec in sorted(done.items()) if r == 0 and "county" in rec}
-    write_manifest(exp, out, tables, stamp=stamp, engine=executor.name, started=started,
-                   wall_s=wall, sim_s=sim_s, runs_this_time=len(tables["runs"]), counties=counties)
-    if figures:
-        draw_figures(exp, out, tables)
+        raise
+    try:
+        try:
+            done, failures, wall = run_sweep(exp, store, executor, progress or Progress(quiet))
+        finally:
+            executor.close()
+        tables = write_tables(exp, out, done, store.failures())
+        new = {(f["scenario_id"], f["replication"]) for f in failures}
+        sim_s = sum(rec.get("sim_s", 0.0) + rec.get("plan_s", 0.0) for key, rec in done.items() if key not in new)
+        counties = {sid: rec["county"] for (sid, r), rec in sorted(done.items()) if r == 0 and "county" in rec}
+        write_manifest(exp, out, tables, stamp=stamp, engine=executor.name, started=started,
+                       wall_s=wall, sim_s=sim_s, runs_this_time=len(tables["runs"]), counties=counties)
+        if figures:
+            draw_figures(exp, out, tables)
+    finally:
+        store.close()
     return SweepOutcome(out, tables, executor.name, wall, sim_s, len(tables["runs"]))
 
 

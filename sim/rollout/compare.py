@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
 from sim.errors import InputError
-from sim.experiments.engine import Progress, make_executor, run_tasks
+from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.scenario import package_versions
 from sim.experiments.stamp import config_sha256, make_stamp, rollout_files
 from sim.experiments.store import RunStore, prepare_folder
@@ -53,6 +53,12 @@ def _county_task(task: tuple) -> dict:
                 "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
 
 
+def _lost_county(task: tuple, why: str) -> dict:
+    ro, strategy, r, geo, sched = task
+    return {"ok": False, "strategy": strategy.name, "replication": r, "county_id": geo.county.id,
+            "error": f"WorkerLost: {why}", "traceback": ""}
+
+
 def _one_county(s: Schedule, c: int) -> Schedule:
     return Schedule(s.hub_month[[c]], [s.station_month[c]], [s.vehicles[c]], s.capex[[c]])
 
@@ -65,9 +71,10 @@ def rollout_stamp(ro: Rollout) -> dict:
 
 
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,
-                fresh: bool = False, quiet: bool = False) -> dict:
+                fresh: bool = False, quiet: bool = False, report: bool = False) -> dict:
     """Run every (strategy, replication, county) missing from ``out`` through the run
-    engine, then build the region's tables and the manifest."""
+    engine, then build the region's tables, the manifest and (with ``report``) the
+    comparison report, all while holding the folder's lock."""
     out = Path(out)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
@@ -80,25 +87,45 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
             geos_by_model[s.operating_model] = geographies(ro, ro.operating_models[s.operating_model])
         schedules[s.name] = schedule_for(ro, s, geos_by_model[s.operating_model])
     stamp = rollout_stamp(ro)
-    store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
-    tasks = []
-    for s in ro.strategies:
-        geos = geos_by_model[s.operating_model]
-        for r in range(ro.replications):
-            for c, geo in enumerate(geos):
-                if store.read(run_key({"strategy": s.name, "replication": r, "county_id": geo.county.id})) is None:
-                    tasks.append((ro, s, r, geo, _one_county(schedules[s.name], c)))
-    executor = make_executor(workers, scheduler)
+    executor = make_executor(workers, scheduler)   # a bad scheduler fails before the folder is touched
     try:
-        recs = run_tasks(tasks, _county_task, executor, store, Progress(quiet))
-    finally:
+        store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
+    except BaseException:
         executor.close()
-    failures = [rec for rec in recs if not rec["ok"]]
-    tables = aggregate(ro, store, geos_by_model, schedules)
-    write_csv(out / "failures.csv", FAILURE_COLUMNS, sorted(store.failures(), key=lambda f: run_key(f)))
-    tables["failures"] = failures
-    tables["wall_s"] = time.perf_counter() - t0
-    tables["tasks_run"] = len(tasks)
+        raise
+    progress = Progress(quiet)
+    try:
+        tasks = []
+        for s in ro.strategies:
+            geos = geos_by_model[s.operating_model]
+            for r in range(ro.replications):
+                for c, geo in enumerate(geos):
+                    if store.read(run_key({"strategy": s.name, "replication": r, "county_id": geo.county.id})) is None:
+                        tasks.append((ro, s, r, geo, _one_county(schedules[s.name], c)))
+        if store.problems:
+            progress.note(unusable_runs_text(store.problems))
+        try:
+            recs = run_tasks(tasks, _county_task, executor, store, progress, lost=_lost_county)
+        finally:
+            executor.close()
+        failures = [rec for rec in recs if not rec["ok"]]
+        tables = aggregate(ro, store, geos_by_model, schedules)
+        write_csv(out / "failures.csv", FAILURE_COLUMNS, sorted(store.failures(), key=lambda f: run_key(f)))
+        tables["failures"] = failures
+        tables["wall_s"] = time.perf_counter() - t0
+        tables["tasks_run"] = len(tasks)
+        write_manifest(ro, out, stamp, tables, geos_by_model, executor.name, started)
+        tables["report"] = write_rollout_report(ro, out, tables) if report else {}
+    finally:
+        store.close()
+    return tables
+
+
+def write_manifest(ro: Rollout, out: Path, stamp: dict, tables: dict, geos_by_model: dict, engine: str,
+                   started: str) -> None:
+    """manifest.json: the config and its stamp, the region actually simulated, seeds,
+    engine, timings and counts."""
+    n_failed = len(tables["failures"])
     write_json(out / "manifest.json", {
         "kind": "rollout", "rollout": ro.name, "source": ro.source, "config": ro.data,
         "config_sha256": stamp["config_sha256"], "inputs_sha256": stamp["inputs_sha256"],
@@ -107,12 +134,11 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
                  "sees the same draws (common random numbers)",
         "replications": ro.replications, "strategies": [s.name for s in ro.strategies], "baseline": ro.baseline,
         "region": {model: region_summary(geos) for model, geos in geos_by_model.items()},
-        "engine": executor.name, "started_utc": started,
+        "engine": engine, "started_utc": started,
         "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "timings": {"wall_s": round(tables["wall_s"], 3), "county_runs_this_invocation": len(tasks)},
-        "counts": {"county_runs": len(tasks), "county_runs_failed": len(failures)},
+        "timings": {"wall_s": round(tables["wall_s"], 3), "county_runs_this_invocation": tables["tasks_run"]},
+        "counts": {"county_runs": tables["tasks_run"], "county_runs_failed": n_failed},
     })
-    return tables
 
 
 def run_rollout(ro: Rollout, out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
@@ -120,10 +146,8 @@ def run_rollout(ro: Rollout, out: str | Path, *, workers: int | None = None, sch
     """Run a rollout into ``out`` (resuming what is there), write its tables, manifest
     and (unless ``report`` is false) the comparison report; returns the tables, with
     the report's paths under ``"report"``."""
-    out = Path(out)
-    tables = run_compare(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet)
-    tables["report"] = write_rollout_report(ro, out, tables) if report else {}
-    return tables
+    return run_compare(ro, Path(out), workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
+                       report=report)
 
 
 def write_rollout_report(ro: Rollout, out: Path, tables: dict) -> dict:
