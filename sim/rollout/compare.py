@@ -16,7 +16,8 @@ from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
 from sim.experiments.engine import DaskExecutor, LocalExecutor, Progress
 from sim.errors import InputError
 from sim.files import atomic_write_text, write_csv
-from sim.rollout.spec import ACCESS_BINS, Rollout, access_gini, geographies, schedule_for, simulate_county
+from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
+from sim.rollout.spec import Rollout
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.rollout.strategies import Schedule
 

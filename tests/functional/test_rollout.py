@@ -17,7 +17,8 @@ from sim.cli import main
 from sim.rollout.compare import run_compare
 from sim.analysis.economics import break_even_month, npv
 from sim.errors import InputError
-from sim.rollout.spec import geographies, load_rollout, schedule_for, simulate_county
+from sim.rollout.simulate import geographies, schedule_for, simulate_county
+from sim.rollout.spec import load_rollout
 from sim.rollout.strategies import Costs, plan_rollout, projects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -263,7 +264,7 @@ def test_bad_schedule_file_fails_before_anything_is_written(tmp_path):
 
 def test_gini_of_access_is_across_villages(tmp_path):
     from sim.analysis.economics import gini
-    from sim.rollout.spec import access_gini, access_histogram
+    from sim.rollout.simulate import access_gini, access_histogram
     ro = load_rollout(config(tmp_path, region={"counties": 1, "seed": 5, "villages": {"min": 30, "max": 30}}))
     strategy = ro.strategies[0]
     geos = geographies(ro, ro.operating_models["self_run"])
