@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from sim.config.scenario import load_scenario, read_yaml
-from sim.experiments.spec import is_experiment, load_experiment
+from sim.config.scenario import config_kind, load_scenario, read_yaml
+from sim.experiments.spec import load_experiment
 from sim.errors import InputError
 from sim.files import short_number
 from sim.county.network import load_villages
@@ -87,16 +87,17 @@ def reference(readme: str | None) -> None:
 @main.command()
 @click.argument("config", type=str)
 def check(config: str) -> None:
-    """Validate CONFIG (a scenario or an experiment) without running it."""
+    """Validate CONFIG (its top-level `kind:` says scenario, experiment or rollout)
+    without running it."""
     try:
-        data = read_yaml(config)
-        from sim.rollout.spec import is_rollout, load_rollout
-        if is_rollout(data):
+        kind = config_kind(read_yaml(config), config)
+        if kind == "rollout":
+            from sim.rollout.spec import load_rollout
             ro = load_rollout(config)
             click.echo(f"{config}: ok (rollout '{ro.name}', {len(ro.strategies)} strategies, {ro.horizon_m} months, "
                        f"{ro.replications} replications)")
             return
-        if is_experiment(data):
+        if kind == "experiment":
             exp = load_experiment(config)
             click.echo(f"{config}: ok (experiment '{exp.name}', {len(exp.scenarios)} scenarios, "
                        f"{_reps_text(exp)} replications each)")
@@ -116,9 +117,11 @@ def _reps_text(exp) -> str:
 @click.argument("config", type=str)
 @click.option("--out", "out_dir", type=str, default=None,
               help="Results folder (default: results/<config name>).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (overrides a scenario config).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed (overrides the seed of a scenario or an experiment).")
 @click.option("--replications", type=click.IntRange(min=1, max=100000), default=None,
-              help="Replications (overrides a scenario config).")
+              help="Replications (overrides a scenario's or an experiment's: a fixed N; an experiment's "
+                   "sequential rule gets min = max = N).")
 @click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
               help="Experiments: local worker processes (default: all cores).")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
@@ -129,24 +132,21 @@ def _reps_text(exp) -> str:
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def run(config: str, out_dir: str | None, seed: int | None, replications: int | None, workers: int | None,
         scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
-    """Run CONFIG: a scenario (its replications: runs.csv, summary.csv, daily.csv,
+    """Run CONFIG, by its top-level `kind:`: a scenario (its replications: runs.csv, summary.csv, daily.csv,
     manifest.json, figures/) or an experiment (every scenario and replication, resumable:
     runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
     try:
-        data = read_yaml(config)
-        from sim.rollout.spec import is_rollout
-        if is_rollout(data):
+        kind = config_kind(read_yaml(config), config)
+        if kind == "rollout":
             if seed is not None or replications is not None:
-                raise InputError(f"{config}: --seed and --replications apply to scenario configs")
+                raise InputError(f"{config}: --seed and --replications apply to scenario and experiment configs; "
+                                 "set seed and replications in the rollout")
             ctx = click.get_current_context()
             ctx.invoke(compare, experiment=config, out_dir=out_dir, workers=workers, scheduler=scheduler,
                        fresh=fresh, quiet=quiet)
             return
-        if is_experiment(data):
-            if seed is not None or replications is not None:
-                raise InputError(f"{config}: --seed and --replications apply to scenario configs; "
-                                 "set seed and replications in the experiment")
-            exp = load_experiment(config)
+        if kind == "experiment":
+            exp = load_experiment(config, seed=seed, replications=replications)
         else:
             if scheduler or workers:
                 raise InputError(f"{config}: --workers and --scheduler apply to experiment configs "

@@ -30,7 +30,7 @@ PARTNER = {"lastmile": {"vehicle_type": "partner", "departures_h": [14]},
 
 
 def config(tmp_path, **extra) -> Path:
-    data = {"name": "tiny_region", "base": {"start_doy": 250},
+    data = {"kind": "rollout", "name": "tiny_region", "base": {"start_doy": 250},
             "region": {"counties": 3, "seed": 5, "villages": {"min": 20, "max": 30},
                        "area_km2": {"min": 300, "max": 500}, "extent_km": 200},
             "horizon_m": 8, "sample_days": 3, "warmup_days": 1, "replications": 2,
@@ -165,7 +165,7 @@ def test_compare_writes_the_report_with_every_figure_and_table(tmp_path):
     ({"region": {"counties": 0}}, "region.counties: 0 is not allowed"),
     ({"region": {"countys": 3}}, "region.countys: unknown key; did you mean 'counties'?"),
     ({"budget_per_year_cny": "2.0e7"}, "write 2.0e+7"),
-    ({"adoption": {"p": 0}}, "adoption.p: 0 is not allowed"),
+    ({"adoption": {"p": 0}}, "adoption.p: 0.0 is not allowed"),
 ])
 def test_bad_rollout_configs(tmp_path, extra, needle):
     p = config(tmp_path, **extra)
