@@ -71,17 +71,70 @@ def main() -> None:
     """Simulate two-way rural commerce: parcels into villages, produce out to cities."""
 
 
+def config_schemas() -> dict[str, type]:
+    """The schema dataclass of each config kind."""
+    from sim.config.scenario import Scenario
+    from sim.experiments.spec import ExperimentConfig
+    from sim.rollout.spec import RolloutConfig
+    return {"scenario": Scenario, "experiment": ExperimentConfig, "rollout": RolloutConfig}
+
+
+def config_notes() -> dict[str, str]:
+    """What each kind replaces in its base scenario (keys there that do nothing)."""
+    from sim.rollout.spec import ROLLOUT_GOVERNED
+    governed = "; ".join(f"`{k}` (by {v})" for k, v in ROLLOUT_GOVERNED.items())
+    return {"experiment": "The base scenario's `seed`, `replications` and `warmup_d` are replaced by the "
+                          "experiment's `seed`, `replications` and `warmup_d` (which default to the base's).",
+            "rollout": "A county's scenario is the base with its operating model's overrides, resized to the county; "
+                       f"the rollout replaces these base keys: {governed}. Setting one of them to a non-default value "
+                       "in `operating_models` or an inline `base` is refused; in a base scenario file it is ignored."}
+
+
+def reference_markdown() -> str:
+    """The generated block of docs/reference.md."""
+    from sim.config.reference import config_reference_markdown
+    return config_reference_markdown(config_schemas(), config_notes())
+
+
+def kind_json_schemas() -> dict[str, dict]:
+    """A JSON Schema (draft 2020-12) of each config kind, from its schema dataclasses."""
+    from sim.config.jsonschema import json_schema
+    return {kind: json_schema(cls, f"ruralsim {kind} config",
+                              top={"kind": {"const": kind, "description": "The config's kind."}}, required=["kind"])
+            for kind, cls in config_schemas().items()}
+
+
 @main.command()
-@click.option("--update", "readme", type=str, default=None, metavar="README",
-              help="Rewrite the generated block of this README instead of printing.")
-def reference(readme: str | None) -> None:
-    """Print the config reference (every field, default, unit, source) as Markdown."""
-    from sim.config.reference import config_reference_markdown, update_readme
-    if readme:
-        changed = update_readme(readme)
-        click.echo(f"{readme}: {'updated' if changed else 'already up to date'}")
+@click.option("--update", "path", type=str, default=None, metavar="FILE",
+              help="Rewrite the generated block of FILE (e.g. docs/reference.md) instead of printing.")
+def reference(path: str | None) -> None:
+    """Print the config reference of every kind (every key, default, unit, source) as Markdown."""
+    from sim.config.reference import update_reference
+    if path:
+        try:
+            changed = update_reference(path, reference_markdown())
+        except (OSError, ValueError) as exc:
+            _fail_input(InputError(f"{path}: cannot update the generated reference: {exc}"))
+        click.echo(f"{path}: {'updated' if changed else 'already up to date'}")
     else:
-        click.echo(config_reference_markdown())
+        click.echo(reference_markdown())
+
+
+@main.command()
+@click.option("--kind", type=click.Choice(["scenario", "experiment", "rollout"]), default=None,
+              help="Only this kind (default: every kind).")
+@click.option("--out", "out_dir", type=str, default="schemas", show_default=True,
+              help="Folder for <kind>.schema.json.")
+def schema(kind: str | None, out_dir: str) -> None:
+    """Write the JSON Schema (draft 2020-12) of each config kind, for editors to complete and check keys."""
+    import json
+    from sim.files import atomic_write_text
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, sch in kind_json_schemas().items():
+        if kind in (None, k):
+            atomic_write_text(out / f"{k}.schema.json", json.dumps(sch, indent=2) + "\n")
+            click.echo(f"{out / f'{k}.schema.json'}")
 
 
 @main.command()

@@ -11,13 +11,15 @@ from sim.config.schema import _MISSING, _default, to_data
 
 
 
-def json_schema(cls: type, title: str = "", top: Mapping | None = None) -> dict:
+def json_schema(cls: type, title: str = "", top: Mapping | None = None, required: list | None = None) -> dict:
     """A JSON Schema (draft 2020-12) of dataclass ``cls``: types, defaults, descriptions
     with units and sources, bounds, enums; unknown keys are refused. ``top`` adds
     properties at the top level (e.g. ``kind``)."""
     out = _json_object(cls, None)
     if top:
         out["properties"] = {**top, **out["properties"]}
+    if required:
+        out["required"] = list(required) + out.get("required", [])
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title or cls.__name__, **out}
     return out
 

@@ -292,7 +292,7 @@ def reference_rows(cls: type, prefix: str = "", defaults: Any = None) -> list[tu
             allowed = f" One of: {', '.join(meta['choices'])}."
         elif meta.get("lo") is not None or meta.get("hi") is not None:
             allowed = f" Range {_range_text(meta)}."
-        shown = meta.get("shown") or ("(required)" if f.default is _MISSING and f.default_factory is _MISSING
+        shown = meta.get("shown") or ("(required)" if defaults is None and f.default is _MISSING and f.default_factory is _MISSING
                                       else _show_default(default))
         source = meta.get("source", "")
         rows.append((path, kind, shown, meta.get("unit", ""),
