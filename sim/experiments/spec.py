@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sim.config.scenario import Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files
+from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
+                                 without_kind)
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, suggest
 from sim.experiments.design import Factor, make_design, point_label
 from sim.errors import InputError
@@ -250,7 +251,9 @@ def _factor(spec: Any, path: str, kind: str, where: str, key: str) -> Factor:
 
 
 def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | None = None) -> Experiment:
-    """Validate plain data (from YAML) into an :class:`Experiment`."""
+    """Validate plain data (from YAML) into an :class:`Experiment`; a ``kind`` key, if
+    any, must be ``experiment``."""
+    data = without_kind(data, where, "experiment")
     cfg = build(ExperimentConfig, data, where)
     base_dir = Path(base_dir) if base_dir is not None else Path(".")
     base_sc, base_file = _base_scenario(cfg.base, where, base_dir)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from sim.config.scenario import Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files
+from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
+                                 without_kind)
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
 from sim.experiments.spec import deep_merge
@@ -175,13 +176,14 @@ class Rollout:
 
 def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
     """Validate plain data (from YAML) into a :class:`Rollout`."""
+    data = without_kind(data, where, "rollout")
     cfg = build(RolloutConfig, data, where)
     base, base_file = _base_scenario(cfg.base, where, base_dir)
     region = region_config(to_data(cfg.region), where, base_dir)
     seed = base.seed if cfg.seed is None else cfg.seed
     base_data = scenario_data(base)
     models = {}
-    for name, ov in cfg.operating_models.items():
+    for name, ov in (cfg.operating_models or {"self_run": {}}).items():
         if not isinstance(ov, Mapping):
             raise fail(where, f"operating_models.{name}", ov, "expected scenario overrides (a mapping)")
         check_rollout_overrides(ov, where, f"operating_models.{name}")
@@ -216,6 +218,7 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
 
 
 ROLLOUT_GOVERNED = {
+    "name": "the county ids (each county's scenario is named after it)",
     "seed": "seed (each county and month gets its own stream)",
     "replications": "replications",
     "horizon_d": "horizon_m, sample_days and warmup_days",
@@ -229,6 +232,7 @@ ROLLOUT_GOVERNED = {
     "county.villages_csv": "region.villages_dir",
     "city.warehouse_km": "region.city_km",
     "city.market_km": "region.city_km",
+    "costs.subsidy_per_year_cny": "economics.subsidy_per_county_cny",
 }
 """Base scenario keys a rollout replaces, and the rollout key that governs each."""
 

@@ -155,3 +155,14 @@ def test_input_files_are_absolute_and_include_the_base(tmp_path):
     ro = load_rollout(ROOT / "tests" / "back" / "configs" / "rollout.yaml")
     assert all(p.is_absolute() and p.is_file() for p in ro.input_files())
     assert [p.name for p in ro.input_files()] == ["rollout.yaml", "scenario.yaml"]
+
+
+def test_from_data_accepts_its_own_kind_only():
+    from sim.experiments.spec import experiment_from_data
+    from sim.rollout.spec import rollout_from_data
+    exp = experiment_from_data({"kind": "experiment", "base": {"horizon_d": 20}}, "x.yaml")
+    assert exp.scenarios[0].scenario.horizon_d == 20
+    with pytest.raises(InputError, match=r"x.yaml: kind: 'rollout' is not allowed: expected experiment"):
+        experiment_from_data({"kind": "rollout"}, "x.yaml")
+    ro = rollout_from_data({"kind": "rollout", "operating_models": {}, "strategies": {"a": {}}}, "r.yaml", ROOT)
+    assert list(ro.operating_models) == ["self_run"] and ro.strategies[0].village_order == "largest_first"
