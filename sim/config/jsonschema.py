@@ -48,8 +48,7 @@ def _json_field(tp: Any, meta: Mapping, default: Any, has_default: bool = True) 
         source = f" Source: {meta['source']}." if meta.get("source") else ""
         shown = f" Default: {meta['shown']}." if meta.get("shown") else ""
         out["description"] = f"{doc}{unit}.{shown}{source}"
-    if has_default and not meta.get("shown") and default is not None or (has_default and meta.get("optional")
-                                                                          and default is None):
+    if has_default and not meta.get("shown"):  # a computed default is described, not stated
         out["default"] = to_data(default)
     return out
 

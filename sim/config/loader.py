@@ -8,7 +8,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from sim.config.schema import _fail
+from sim.config.schema import fail
 from sim.errors import InputError
 
 CONFIG_KINDS = ("scenario", "experiment", "rollout")
@@ -71,14 +71,14 @@ def guess_kind(data: Any) -> str:
 def config_kind(data: Any, where: str) -> str:
     """The stated ``kind`` of a config file's data: one of :data:`CONFIG_KINDS`."""
     if not isinstance(data, Mapping):
-        raise _fail(where, "", data, "expected a mapping of settings with a top-level kind")
+        raise fail(where, "", data, "expected a mapping of settings with a top-level kind")
     if "kind" not in data:
         guess = guess_kind(data)
         raise InputError(f"{where}: kind: missing: every config states its kind ({', '.join(CONFIG_KINDS)}); "
                          f"its keys suggest a {guess}: add `kind: {guess}`")
     kind = data["kind"]
     if kind not in CONFIG_KINDS:
-        raise _fail(where, "kind", kind, f"expected one of {', '.join(CONFIG_KINDS)}")
+        raise fail(where, "kind", kind, f"expected one of {', '.join(CONFIG_KINDS)}")
     return kind
 
 
@@ -87,7 +87,7 @@ def without_kind(data: Any, where: str, kind: str) -> Any:
     not a setting (ids and hashes of resolved configs do not include it)."""
     if isinstance(data, Mapping) and "kind" in data:
         if data["kind"] != kind:
-            raise _fail(where, "kind", data["kind"], f"expected {kind} here")
+            raise fail(where, "kind", data["kind"], f"expected {kind} here")
         data = {k: v for k, v in data.items() if k != "kind"}
     return data
 
@@ -97,7 +97,7 @@ def read_config(path: str | os.PathLike, kind: str) -> Any:
     data = read_yaml(path)
     stated = config_kind(data, str(path))
     if stated != kind:
-        raise _fail(str(path), "kind", stated, f"expected {kind} here (a {stated} config runs with `ruralsim run`)")
+        raise fail(str(path), "kind", stated, f"expected {kind} here (a {stated} config runs with `ruralsim run`)")
     return without_kind(data, str(path), kind)
 
 

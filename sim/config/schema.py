@@ -68,9 +68,6 @@ def fail(where: str, path: str, value: Any, allowed: str) -> InputError:
     return InputError(f"{where}: {path or '(top level)'}: {shown} is not allowed: {allowed}")
 
 
-_fail = fail
-
-
 def _range_text(meta: Mapping) -> str:
     lo, hi = meta.get("lo"), meta.get("hi")
     left = "(" if meta.get("lo_open") else "["
@@ -90,7 +87,7 @@ def _check_range(x: float, meta: Mapping, where: str, path: str, kind: str) -> N
           (hi is not None and (x > hi or (meta.get("hi_open") and x == hi)))
     if bad:
         unit = f" {meta['unit']}" if meta.get("unit") else ""
-        raise _fail(where, path, x, f"expected {kind} in {_range_text(meta)}{unit}")
+        raise fail(where, path, x, f"expected {kind} in {_range_text(meta)}{unit}")
 
 
 def _yaml_number_hint(value: str) -> str:
@@ -117,7 +114,7 @@ def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
     if origin in (tuple, list):
         if not isinstance(value, (list, tuple)):
             if not meta.get("one_or_list"):
-                raise _fail(where, path, value, "expected a list")
+                raise fail(where, path, value, "expected a list")
             value = [value]
         item_tp = args[0]
         items = tuple(_convert(item_tp, v, meta, where, f"{path}[{i}]")
@@ -125,24 +122,24 @@ def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
         return items
     if origin is dict:
         if not isinstance(value, Mapping):
-            raise _fail(where, path, value, "expected a mapping of name: value")
+            raise fail(where, path, value, "expected a mapping of name: value")
         key_tp, val_tp = args
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
-                raise _fail(where, f"{path}", k, "expected text keys")
+                raise fail(where, f"{path}", k, "expected text keys")
             out[k] = _convert(val_tp, v, meta, where, f"{path}.{k}")
         return out
     if tp is bool:
         if not isinstance(value, bool):
-            raise _fail(where, path, value, "expected true or false")
+            raise fail(where, path, value, "expected true or false")
         return value
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
             else:
-                raise _fail(where, path, value, f"expected a whole number in {_range_text(meta)}")
+                raise fail(where, path, value, f"expected a whole number in {_range_text(meta)}")
         _check_range(value, meta, where, path, "a whole number")
         return value
     if tp is float:
@@ -154,20 +151,20 @@ def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
                     hint = _yaml_number_hint(value)
                 except ValueError:
                     pass
-            raise _fail(where, path, value, f"expected a number in {_range_text(meta)}"
+            raise fail(where, path, value, f"expected a number in {_range_text(meta)}"
                         + (f" {meta['unit']}" if meta.get("unit") else "") + hint)
         value = float(value)
         if not math.isfinite(value):
-            raise _fail(where, path, value, "expected a finite number")
+            raise fail(where, path, value, "expected a finite number")
         _check_range(value, meta, where, path, "a number")
         return value
     if tp is str:
         if not isinstance(value, str):
-            raise _fail(where, path, value, "expected text"
+            raise fail(where, path, value, "expected text"
                         + (f", one of {', '.join(meta['choices'])}" if meta.get("choices") else ""))
         if meta.get("choices") and value not in meta["choices"]:
             near = suggest(value, meta["choices"], 0.4)
-            raise _fail(where, path, value, f"expected one of {', '.join(meta['choices'])}"
+            raise fail(where, path, value, f"expected one of {', '.join(meta['choices'])}"
                         + (f" (did you mean '{near}'?)" if near else ""))
         return value
     raise TypeError(f"schema type {tp!r} at {path} is not supported")  # pragma: no cover
@@ -183,7 +180,7 @@ def build(cls: type, data: Any, where: str, path: str = "", base: Any = None) ->
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise _fail(where, path, data, f"expected a mapping with keys {', '.join(f.name for f in dataclasses.fields(cls))}")
+        raise fail(where, path, data, f"expected a mapping with keys {', '.join(f.name for f in dataclasses.fields(cls))}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in fields:
@@ -200,20 +197,20 @@ def build(cls: type, data: Any, where: str, path: str = "", base: Any = None) ->
         if name in data:
             value = data[name]
             if value is None and not f.metadata.get("optional"):
-                raise _fail(where, sub, value, "a value is required here")
+                raise fail(where, sub, value, "a value is required here")
             default_obj = getattr(base, name) if base is not None else _default(f)
             kwargs[name] = _convert_with_default(tp, value, default_obj, f.metadata, where, sub)
         elif base is not None:
             kwargs[name] = getattr(base, name)
         elif f.default is _MISSING and f.default_factory is _MISSING:  # type: ignore[misc]
-            raise _fail(where, sub, None, f"a value is required here: {_allowed_text(tp, f.metadata)}")
+            raise fail(where, sub, None, f"a value is required here: {_allowed_text(tp, f.metadata)}")
     obj = cls(**kwargs)
     check = getattr(obj, "check", None)
     if check is not None:
         try:
             check()
         except FieldError as exc:
-            raise _fail(where, _join(path, exc.key), exc.value, exc.allowed) from None
+            raise fail(where, _join(path, exc.key), exc.value, exc.allowed) from None
         except ValueError as exc:
             raise InputError(f"{where}: {path or '(top level)'}: {exc}") from None
     return obj
@@ -245,11 +242,11 @@ def _convert_with_default(tp, value, default_obj, meta, where, path):
         val_tp = typing.get_args(tp)[1]
         if dataclasses.is_dataclass(val_tp):
             if not isinstance(value, Mapping):
-                raise _fail(where, path, value, "expected a mapping of name: settings")
+                raise fail(where, path, value, "expected a mapping of name: settings")
             out = dict(default_obj or {})
             for k, v in value.items():
                 if not isinstance(k, str) or not k:
-                    raise _fail(where, path, k, "expected a non-empty text name")
+                    raise fail(where, path, k, "expected a non-empty text name")
                 out[k] = build(val_tp, v, where, _join(path, k), base=out.get(k))
             return out
     return _convert(tp, value, meta, where, path)

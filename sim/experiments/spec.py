@@ -318,8 +318,8 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
     name = cfg.name or Path(where).stem
     files = [Path(where).resolve()] if Path(where).is_file() else []
     files += [base_file] if base_file else []
-    for s in specs:
-        files += scenario_input_files(s.scenario)
+    for sc in [base_sc] + [s.scenario for s in specs]:
+        files += scenario_input_files(sc)
     return Experiment(name=name, source=where, data=dict(data or {}), seed=seed, scenarios=tuple(specs),
                       factors=tuple(factors), design={"method": method, "samples": samples, "seed": dseed},
                       replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis),

@@ -203,7 +203,7 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
     maps = cfg.map_months if cfg.map_months is not None else (cfg.horizon_m - 1,)
     files = [Path(where).resolve()] if Path(where).is_file() else []
     files += [base_file] if base_file else []
-    for sc in models.values():
+    for sc in [base, *models.values()]:
         files += scenario_input_files(sc)
     if region.counties_csv:
         files.append(Path(region.counties_csv).resolve())

@@ -166,3 +166,18 @@ def test_from_data_accepts_its_own_kind_only():
         experiment_from_data({"kind": "rollout"}, "x.yaml")
     ro = rollout_from_data({"kind": "rollout", "operating_models": {}, "strategies": {"a": {}}}, "r.yaml", ROOT)
     assert list(ro.operating_models) == ["self_run"] and ro.strategies[0].village_order == "largest_first"
+
+
+def test_rollout_input_files_name_every_file_it_reads(tmp_path):
+    (tmp_path / "counties.csv").write_text("id,x_km,y_km,area_km2,townships,villages,residents,city_km\n"
+                                           "A,0,0,400,2,25,25000,100\n")
+    (tmp_path / "villages").mkdir()
+    (tmp_path / "villages" / "A.csv").write_text("id,township,x_km,y_km,residents,road_class\nA1,T1,3,1,900,cement\n")
+    (tmp_path / "sched.csv").write_text("month,county_id,village_id\n0,A,\n")
+    (tmp_path / "base.yaml").write_text("kind: scenario\nhorizon_d: 30\n")
+    p = tmp_path / "r.yaml"
+    p.write_text("kind: rollout\nbase: base.yaml\nregion: {counties_csv: counties.csv, villages_dir: villages}\n"
+                 "strategies: {mine: {schedule: sched.csv}}\n")
+    files = load_rollout(p).input_files()
+    assert files == [p.resolve(), (tmp_path / "base.yaml").resolve(), (tmp_path / "counties.csv").resolve(),
+                     (tmp_path / "villages" / "A.csv").resolve(), (tmp_path / "sched.csv").resolve()]
