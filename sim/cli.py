@@ -99,9 +99,11 @@ def reference_markdown() -> str:
 def kind_json_schemas() -> dict[str, dict]:
     """A JSON Schema (draft 2020-12) of each config kind, from its schema dataclasses."""
     from sim.config.jsonschema import json_schema
+    schemas = config_schemas()
     return {kind: json_schema(cls, f"ruralsim {kind} config",
-                              top={"kind": {"const": kind, "description": "The config's kind."}}, required=["kind"])
-            for kind, cls in config_schemas().items()}
+                              top={"kind": {"const": kind, "description": "The config's kind."}}, required=["kind"],
+                              defs=None if kind == "scenario" else {"scenario": schemas["scenario"]})
+            for kind, cls in schemas.items()}
 
 
 @main.command()

@@ -10,17 +10,27 @@ from typing import Any, Mapping
 from sim.config.schema import _MISSING, _default, to_data
 
 
+SCENARIO_REF = "#/$defs/scenario"
+"""Where experiment and rollout schemas find the scenario schema (their inline base and
+overrides are scenario mappings)."""
+BASE_JSON = {"anyOf": [{"type": "string", "description": "A scenario file, relative to this file"},
+                       {"$ref": SCENARIO_REF}, {"type": "null"}]}
 
-def json_schema(cls: type, title: str = "", top: Mapping | None = None, required: list | None = None) -> dict:
+
+def json_schema(cls: type, title: str = "", top: Mapping | None = None, required: list | None = None,
+                defs: Mapping[str, type] | None = None) -> dict:
     """A JSON Schema (draft 2020-12) of dataclass ``cls``: types, defaults, descriptions
     with units and sources, bounds, enums; unknown keys are refused. ``top`` adds
-    properties at the top level (e.g. ``kind``)."""
+    properties at the top level (e.g. ``kind``), ``required`` keys that must be given,
+    ``defs`` schema classes other fields refer to (``#/$defs/<name>``)."""
     out = _json_object(cls, None)
     if top:
         out["properties"] = {**top, **out["properties"]}
     if required:
         out["required"] = list(required) + out.get("required", [])
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title or cls.__name__, **out}
+    if defs:
+        out["$defs"] = {name: _json_object(c, None) for name, c in defs.items()}
     return out
 
 

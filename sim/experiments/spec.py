@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
                                  without_kind)
+from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, suggest
 from sim.experiments.design import Factor, make_design, point_label
 from sim.errors import InputError
@@ -115,14 +116,14 @@ class ExperimentConfig:
     name: str | None = spec(None, "Experiment name", optional=True, shown="the file's name", source="")
     description: str | None = spec(None, "Free text", optional=True, source="")
     base: Any = spec(None, "The base scenario: a scenario file (relative to this file) or a scenario mapping",
-                     shown="the built-in defaults", source="",
-                     json={"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "null"}]})
+                     shown="the built-in defaults", source="", json=BASE_JSON)
     seed: int | None = spec(None, "Root seed of every scenario (replaces the base's seed)", lo=0, optional=True,
                             shown="the base's seed", source="")
     scenarios: dict[str, Any] = spec(dict, "Named scenarios: overrides of the base (scenario key paths as nested "
                                      "mappings); validated through the scenario schema", factory=True,
                                      shown="one: the base", source="",
-                                     json={"type": "object", "additionalProperties": {"type": ["object", "null"]}})
+                                     json={"type": "object", "additionalProperties": {
+                                         "anyOf": [{"$ref": SCENARIO_REF}, {"type": "null"}]}})
     levers: dict[str, Any] = spec(dict, "What a policy maker decides: scenario key path -> list of values or "
                                   "{min, max, integer, levels}", factory=True, source="", json=_FACTORS_JSON)
     uncertainties: dict[str, Any] = spec(dict, "What the world decides: scenario key path -> list of values or "

@@ -9,6 +9,7 @@ from typing import Any, Mapping
 
 from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
                                  without_kind)
+from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
 from sim.experiments.spec import deep_merge
@@ -16,7 +17,6 @@ from sim.rollout.region import RegionConfig, region_config
 from sim.rollout.strategies import VILLAGE_ORDERS
 
 DAYS_PER_MONTH = 365.0 / 12.0
-_FREE = {"type": "object"}
 
 
 @dataclass(frozen=True)
@@ -93,8 +93,7 @@ class RolloutConfig:
     name: str | None = spec(None, "Rollout name", optional=True, shown="the file's name", source="")
     description: str | None = spec(None, "Free text", optional=True, source="")
     base: Any = spec(None, "The base scenario: a scenario file (relative to this file) or a scenario mapping",
-                     shown="the built-in defaults", source="",
-                     json={"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "null"}]})
+                     shown="the built-in defaults", source="", json=BASE_JSON)
     region: RegionConfig = spec(RegionConfig, "The region's counties", factory=True, source="")
     seed: int | None = spec(None, "Root seed of schedules, counties and monthly samples", lo=0, optional=True,
                             shown="the base's seed", source="")
@@ -112,7 +111,7 @@ class RolloutConfig:
     operating_models: dict[str, Any] = spec(lambda: {"self_run": {}}, "Operating models: name -> overrides of the "
                                             "base scenario; validated through the scenario schema", factory=True,
                                             shown="self_run: the base as is", source="",
-                                            json={"type": "object", "additionalProperties": _FREE})
+                                            json={"type": "object", "additionalProperties": {"$ref": SCENARIO_REF}})
     strategies: dict[str, StrategyConfig] = spec(REQUIRED, "Strategies compared: name -> settings", source="")
     baseline: str | None = spec(None, "The strategy others are compared with", optional=True,
                                 shown="the first strategy", source="")

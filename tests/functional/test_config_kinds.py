@@ -16,10 +16,13 @@ ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "experiments").glob("*.yaml"))
 
 
-def problems(schema: dict, value, path: str = "") -> list[str]:
+def problems(schema: dict, value, path: str = "", root: dict | None = None) -> list[str]:
     """A small structural check of the JSON Schema subset the generator writes."""
+    root = root or schema
+    if "$ref" in schema:
+        return problems(root["$defs"][schema["$ref"].rsplit("/", 1)[1]], value, path, root)
     if "anyOf" in schema:
-        return [] if any(not problems(s, value, path) for s in schema["anyOf"]) else [f"{path}: no alternative fits"]
+        return [] if any(not problems(s, value, path, root) for s in schema["anyOf"]) else [f"{path}: no alternative fits"]
     if "const" in schema and value != schema["const"]:
         return [f"{path}: {value!r} != {schema['const']!r}"]
     t = schema.get("type")
@@ -45,14 +48,14 @@ def problems(schema: dict, value, path: str = "") -> list[str]:
                 out.append(f"{path}.{r}: required")
         for k, v in value.items():
             if k in props:
-                out += problems(props[k], v, f"{path}.{k}")
+                out += problems(props[k], v, f"{path}.{k}", root)
             elif schema.get("additionalProperties") is False:
                 out.append(f"{path}.{k}: unknown key")
             elif isinstance(schema.get("additionalProperties"), dict):
-                out += problems(schema["additionalProperties"], v, f"{path}.{k}")
+                out += problems(schema["additionalProperties"], v, f"{path}.{k}", root)
     if isinstance(value, list) and "items" in schema:
         for i, v in enumerate(value):
-            out += problems(schema["items"], v, f"{path}[{i}]")
+            out += problems(schema["items"], v, f"{path}[{i}]", root)
     return out
 
 
@@ -64,6 +67,9 @@ def test_every_shipped_config_fits_its_json_schema(path):
     assert problems(schema, data) == []
     bad = dict(data, horizon_typo=1)
     assert any("horizon_typo: unknown key" in p for p in problems(schema, bad))
+    if data["kind"] != "scenario":   # inline scenario overrides are checked against the scenario schema
+        assert problems(schema, dict(data, base={"hub": {"sorterz": 1}}))
+        assert not problems(schema, dict(data, base={"hub": {"sorters": 1}}))
 
 
 def test_json_schema_states_bounds_enums_and_defaults():
