@@ -16,7 +16,8 @@ from pathlib import Path
 
 from sim.rollout.compare import run_compare
 from sim.rollout.region import county_geography, county_scenario
-from sim.rollout.spec import geographies, rollout_from_data, schedule_for, simulate_county
+from sim.rollout.simulate import geographies, schedule_for, simulate_county
+from sim.rollout.spec import rollout_from_data
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import click
 
-from sim.config.scenario import load_scenario, read_yaml
-from sim.experiments.spec import is_experiment, load_experiment
+from sim.config.scenario import config_kind, load_scenario, read_yaml
+from sim.experiments.spec import load_experiment
 from sim.errors import InputError
 from sim.files import short_number
 from sim.county.network import load_villages
@@ -77,32 +77,88 @@ def main() -> None:
     """Simulate two-way rural commerce: parcels into villages, produce out to cities."""
 
 
+def config_schemas() -> dict[str, type]:
+    """The schema dataclass of each config kind."""
+    from sim.config.scenario import Scenario
+    from sim.experiments.spec import ExperimentConfig
+    from sim.rollout.spec import RolloutConfig
+    return {"scenario": Scenario, "experiment": ExperimentConfig, "rollout": RolloutConfig}
+
+
+def config_notes() -> dict[str, str]:
+    """What each kind replaces in its base scenario (keys there that do nothing)."""
+    from sim.rollout.spec import ROLLOUT_GOVERNED
+    governed = "; ".join(f"`{k}` (by {v})" for k, v in ROLLOUT_GOVERNED.items())
+    return {"experiment": "The base scenario's `seed`, `replications` and `warmup_d` are replaced by the "
+                          "experiment's `seed`, `replications` and `warmup_d` (which default to the base's).",
+            "rollout": "A county's scenario is the base with its operating model's overrides, resized to the county; "
+                       f"the rollout replaces these base keys: {governed}. Setting one of them to a non-default value "
+                       "in `operating_models` or an inline `base` is refused; in a base scenario file it is ignored."}
+
+
+def reference_markdown() -> str:
+    """The generated block of docs/reference.md."""
+    from sim.config.reference import config_reference_markdown
+    return config_reference_markdown(config_schemas(), config_notes())
+
+
+def kind_json_schemas() -> dict[str, dict]:
+    """A JSON Schema (draft 2020-12) of each config kind, from its schema dataclasses."""
+    from sim.config.jsonschema import json_schema
+    schemas = config_schemas()
+    return {kind: json_schema(cls, f"ruralsim {kind} config",
+                              top={"kind": {"const": kind, "description": "The config's kind."}}, required=["kind"],
+                              defs=None if kind == "scenario" else {"scenario": schemas["scenario"]})
+            for kind, cls in schemas.items()}
+
+
 @main.command()
-@click.option("--update", "readme", type=str, default=None, metavar="README",
-              help="Rewrite the generated block of this README instead of printing.")
-def reference(readme: str | None) -> None:
-    """Print the config reference (every field, default, unit, source) as Markdown."""
-    from sim.config.reference import config_reference_markdown, update_readme
-    if readme:
-        changed = update_readme(readme)
-        click.echo(f"{readme}: {'updated' if changed else 'already up to date'}")
+@click.option("--update", "path", type=str, default=None, metavar="FILE",
+              help="Rewrite the generated block of FILE (e.g. docs/reference.md) instead of printing.")
+def reference(path: str | None) -> None:
+    """Print the config reference of every kind (every key, default, unit, source) as Markdown."""
+    from sim.config.reference import update_reference
+    if path:
+        try:
+            changed = update_reference(path, reference_markdown())
+        except (OSError, ValueError) as exc:
+            _fail_input(InputError(f"{path}: cannot update the generated reference: {exc}"))
+        click.echo(f"{path}: {'updated' if changed else 'already up to date'}")
     else:
-        click.echo(config_reference_markdown())
+        click.echo(reference_markdown())
+
+
+@main.command()
+@click.option("--kind", type=click.Choice(["scenario", "experiment", "rollout"]), default=None,
+              help="Only this kind (default: every kind).")
+@click.option("--out", "out_dir", type=str, default="schemas", show_default=True,
+              help="Folder for <kind>.schema.json.")
+def schema(kind: str | None, out_dir: str) -> None:
+    """Write the JSON Schema (draft 2020-12) of each config kind, for editors to complete and check keys."""
+    import json
+    from sim.files import atomic_write_text
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for k, sch in kind_json_schemas().items():
+        if kind in (None, k):
+            atomic_write_text(out / f"{k}.schema.json", json.dumps(sch, indent=2) + "\n")
+            click.echo(f"{out / f'{k}.schema.json'}")
 
 
 @main.command()
 @click.argument("config", type=str)
 def check(config: str) -> None:
-    """Validate CONFIG (a scenario or an experiment) without running it."""
+    """Validate CONFIG (its top-level `kind:` says scenario, experiment or rollout)
+    without running it."""
     try:
-        data = read_yaml(config)
-        from sim.rollout.spec import is_rollout, load_rollout
-        if is_rollout(data):
+        kind = config_kind(read_yaml(config), config)
+        if kind == "rollout":
+            from sim.rollout.spec import load_rollout
             ro = load_rollout(config)
             click.echo(f"{config}: ok (rollout '{ro.name}', {len(ro.strategies)} strategies, {ro.horizon_m} months, "
                        f"{ro.replications} replications)")
             return
-        if is_experiment(data):
+        if kind == "experiment":
             exp = load_experiment(config)
             click.echo(f"{config}: ok (experiment '{exp.name}', {len(exp.scenarios)} scenarios, "
                        f"{_reps_text(exp)} replications each)")
@@ -122,9 +178,11 @@ def _reps_text(exp) -> str:
 @click.argument("config", type=str)
 @click.option("--out", "out_dir", type=str, default=None,
               help="Results folder (default: results/<config name>).")
-@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (overrides a scenario config).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Root seed (overrides the seed of a scenario or an experiment).")
 @click.option("--replications", type=click.IntRange(min=1, max=100000), default=None,
-              help="Replications (overrides a scenario config).")
+              help="Replications (overrides a scenario's or an experiment's: a fixed N; an experiment's "
+                   "sequential rule gets min = max = N).")
 @click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
               help="Experiments: local worker processes (default: all cores).")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
@@ -135,24 +193,21 @@ def _reps_text(exp) -> str:
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def run(config: str, out_dir: str | None, seed: int | None, replications: int | None, workers: int | None,
         scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
-    """Run CONFIG: a scenario (its replications: runs.csv, summary.csv, daily.csv,
+    """Run CONFIG, by its top-level `kind:`: a scenario (its replications: runs.csv, summary.csv, daily.csv,
     manifest.json, figures/) or an experiment (every scenario and replication, resumable:
     runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
     try:
-        data = read_yaml(config)
-        from sim.rollout.spec import is_rollout
-        if is_rollout(data):
+        kind = config_kind(read_yaml(config), config)
+        if kind == "rollout":
             if seed is not None or replications is not None:
-                raise InputError(f"{config}: --seed and --replications apply to scenario configs")
+                raise InputError(f"{config}: --seed and --replications apply to scenario and experiment configs; "
+                                 "set seed and replications in the rollout")
             ctx = click.get_current_context()
             ctx.invoke(compare, experiment=config, out_dir=out_dir, workers=workers, scheduler=scheduler,
                        fresh=fresh, no_figures=no_figures, quiet=quiet)
             return
-        if is_experiment(data):
-            if seed is not None or replications is not None:
-                raise InputError(f"{config}: --seed and --replications apply to scenario configs; "
-                                 "set seed and replications in the experiment")
-            exp = load_experiment(config)
+        if kind == "experiment":
+            exp = load_experiment(config, seed=seed, replications=replications)
         else:
             if scheduler or workers:
                 raise InputError(f"{config}: --workers and --scheduler apply to experiment configs "

@@ -11,12 +11,11 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-import yaml
-
-from sim.errors import InputError
+from sim.config.loader import CONFIG_KINDS, config_kind, read_config, read_yaml, without_kind  # noqa: F401 (re-exported)
 from sim.config.schema import build, spec, to_data
+
 
 ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
 """Road classes: ``county`` is the paved road from the county seat to township seats;
@@ -312,57 +311,45 @@ class Scenario:
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")
 
     def replace(self, **changes: Any) -> "Scenario":
-        return dataclasses.replace(self, **changes)
+        """A copy with top-level fields replaced, validated like a config file."""
+        return build(Scenario, to_data(dataclasses.replace(self, **changes)), "Scenario.replace")
+
+    def updated(self, changes: Mapping[str, Any]) -> "Scenario":
+        """A copy with settings changed, validated like a config file: keys are dotted
+        paths (``"hub.sorters"``, ``"crops.0.shelf_life_d"``) or sections given as nested
+        mappings (``{"hub": {"sorters": 6}}``, merged into the current section)."""
+        data = to_data(self)
+        for key, value in changes.items():
+            data = _set_setting(data, str(key).split("."), to_data(value))
+        return build(Scenario, data, "Scenario.updated")
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader that also refuses duplicate keys."""
-
-
-def _construct_mapping(loader, node, deep=False):
-    seen = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return yaml.SafeLoader.construct_mapping(loader, node, deep)
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def read_yaml(path: str | os.PathLike) -> Any:
-    """Parse a YAML file with the safe loader; every failure is an :class:`InputError`."""
-    p = Path(path)
-    if not p.exists():
-        raise InputError(f"{p}: file not found")
-    if not p.is_file():
-        raise InputError(f"{p}: not a file")
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot be read: {exc}") from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
-    except yaml.constructor.ConstructorError as exc:
-        mark = exc.problem_mark
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        if "duplicate key" in str(exc.problem):
-            raise InputError(f"{p}{where}: {exc.problem}: each key may appear once") from None
-        raise InputError(f"{p}{where}: {exc.problem}: YAML tags that build Python objects are not allowed; "
-                         "use plain mappings, lists, numbers and text") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise InputError(f"{p}{where}: not valid YAML: {problem}") from None
+def _set_setting(node: Any, parts: list[str], value: Any) -> Any:
+    """``node`` with the setting at ``parts`` set; a mapping merges into a mapping."""
+    if not parts:
+        if isinstance(value, Mapping) and isinstance(node, Mapping):
+            out = dict(node)
+            for k, v in value.items():
+                out[k] = _set_setting(node.get(k), [], v) if k in node else v
+            return out
+        return value
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, list) and head.isdigit() and int(head) < len(node):
+        out_list = list(node)
+        out_list[int(head)] = _set_setting(node[int(head)], rest, value)
+        return out_list
+    if isinstance(node, Mapping):
+        out = dict(node)
+        out[head] = _set_setting(node.get(head), rest, value)
+        return out
+    return {head: _set_setting(None, rest, value)} if node is None else node  # build names the bad path
 
 
 def scenario_from_data(data: Any, where: str = "<config>", base_dir: str | os.PathLike | None = None) -> Scenario:
     """Validate plain data into a :class:`Scenario`. Relative paths are resolved
-    against ``base_dir`` (the config file's folder)."""
-    scenario = build(Scenario, data, where)
+    against ``base_dir`` (the config file's folder). A ``kind`` key, if any, must be
+    ``scenario`` and is not part of the scenario."""
+    scenario = build(Scenario, without_kind(data, where, "scenario"), where)
     csv = scenario.county.villages_csv
     if csv is not None and base_dir is not None and not os.path.isabs(csv):
         county = dataclasses.replace(scenario.county, villages_csv=str(Path(base_dir) / csv))
@@ -371,9 +358,14 @@ def scenario_from_data(data: Any, where: str = "<config>", base_dir: str | os.Pa
 
 
 def load_scenario(path: str | os.PathLike) -> Scenario:
-    """Read and validate a scenario YAML file."""
-    data = read_yaml(path)
+    """Read and validate a scenario YAML file (``kind: scenario``)."""
+    data = read_config(path, "scenario")
     return scenario_from_data(data, str(path), Path(path).parent)
+
+
+def scenario_input_files(sc: Scenario) -> list[Path]:
+    """Every file a resolved scenario reads (its villages CSV, if any), as absolute paths."""
+    return [Path(sc.county.villages_csv).resolve()] if sc.county.villages_csv else []
 
 
 def scenario_data(scenario: Scenario) -> dict:

@@ -15,12 +15,12 @@ from typing import Callable
 
 import numpy as np
 
-from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data
+from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_input_files
 from sim.county.leadtime import LeadTimes
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.model import Plan, plan
 from sim.errors import InputError
-from sim.experiments.stamp import make_stamp, scenario_files
+from sim.experiments.stamp import make_stamp
 from sim.experiments.store import folder_kind, lock_folder
 from sim.files import write_columns_csv, write_csv, write_json
 from sim.analysis.statistics import summarize
@@ -108,7 +108,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     written += write_detail(result, out)
     if figures:
         written += draw_scenario_figures(out)
-    stamp = make_stamp("scenario", sc.name, config_hash(sc), scenario_files(sc))
+    stamp = make_stamp("scenario", sc.name, config_hash(sc), scenario_input_files(sc))
     net = result.plan.network
     manifest = {
         "kind": "scenario",

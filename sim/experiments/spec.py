@@ -4,42 +4,146 @@ like scenario configs and expanded into the scenarios to run."""
 from __future__ import annotations
 
 import copy
-import difflib
+import dataclasses
 import hashlib
 import json
-import math
 import os
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from sim.config.scenario import Scenario, read_yaml, scenario_data, scenario_from_data
+from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
+                                 without_kind)
+from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
+from sim.config.schema import REQUIRED, FieldError, build, fail, spec, suggest
 from sim.experiments.design import Factor, make_design, point_label
 from sim.errors import InputError
 from sim.county.kpis import KPI_COLUMNS
 
-EXPERIMENT_KEYS = ("name", "description", "base", "seed", "scenarios", "levers", "uncertainties", "design",
-                   "replications", "warmup_d", "baseline", "kpis")
 DESIGN_METHODS = ("full_factorial", "latin_hypercube", "sobol")
 DEFAULT_KPIS = ("inbound_lead_time_mean_h", "inbound_lead_time_p95_h", "cost_per_parcel_cny", "cost_per_kg_out_cny",
                 "spoilage_rate", "farmer_revenue_cny", "outbound_produce_sold_kg", "residents_served_share",
                 "vehicle_km", "cost_total_cny")
+_FACTORS_JSON = {"type": "object", "additionalProperties": {"anyOf": [
+    {"type": "array", "minItems": 1},
+    {"type": "object", "properties": {"min": {"type": "number"}, "max": {"type": "number"},
+                                      "integer": {"type": "boolean"}, "levels": {"type": "integer", "minimum": 2}},
+     "required": ["min", "max"], "additionalProperties": False}]}}
+
+
+def _check_kpi(k: Any, key: str) -> None:
+    if k not in KPI_COLUMNS:
+        near = suggest(k, KPI_COLUMNS)
+        raise FieldError(key, k, "expected a KPI column of runs.csv" + (f"; did you mean '{near}'?" if near else ""))
 
 
 @dataclass(frozen=True)
 class Replications:
-    """A fixed number of replications, or sequential: add ``batch`` at a time until
-    the 95% half-width of every KPI in ``kpis`` is within ``relative_half_width`` of
-    its mean (at least ``min``, at most ``max``)."""
-    min: int
-    max: int
-    relative_half_width: float | None = None
-    kpis: tuple[str, ...] = ()
-    batch: int = 2
+    """Replications of every scenario: a whole number (fixed), or a mapping (sequential):
+    add ``batch`` at a time until the 95% half-width of every KPI in ``kpis`` is within
+    ``relative_half_width`` of its mean (at least ``min``, at most ``max``)."""
+    min: int = spec(5, "Sequential: fewest replications", lo=2, source="")
+    max: int = spec(50, "Sequential: most replications", lo=1, source="")
+    relative_half_width: float | None = spec(None, "Sequential: target 95% half-width relative to the mean, "
+                                             "e.g. 0.05 (required in the mapping form)", lo=0, hi=1, lo_open=True,
+                                             hi_open=True, optional=True, source="")
+    kpis: tuple[str, ...] = spec(("inbound_lead_time_mean_h",), "Sequential: KPIs whose half-width is checked",
+                                 source="")
+    batch: int = spec(2, "Sequential: replications added at a time", lo=1, source="")
+    SHORT_JSON: typing.ClassVar[dict] = {"type": "integer", "minimum": 1}
 
     @property
     def sequential(self) -> bool:
         return self.relative_half_width is not None
+
+    @classmethod
+    def from_short(cls, value: Any, where: str, path: str) -> "Replications":
+        """A whole number: that many replications of every scenario."""
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise fail(where, path, value, "expected a whole number >= 1 or a mapping with min, max, "
+                                           "relative_half_width, kpis, batch")
+        return cls(min=value, max=value, kpis=())
+
+    def check(self) -> None:
+        if self.relative_half_width is None:
+            raise FieldError("relative_half_width", None, "expected a number in (0, 1), e.g. 0.05 "
+                                                          "(or give replications as a whole number)")
+        if self.max < self.min:
+            raise FieldError("max", self.max, f"expected >= min ({self.min})")
+        if not self.kpis:
+            raise FieldError("kpis", [], "expected a non-empty list of KPI names")
+        for k in self.kpis:
+            _check_kpi(k, "kpis")
+
+
+@dataclass(frozen=True)
+class Design:
+    """How levers and uncertainties are sampled into design points."""
+    method: str = spec("full_factorial", "Design: every combination, a Latin hypercube or a Sobol sequence",
+                       choices=DESIGN_METHODS, source="")
+    samples: int | None = spec(None, "Design points (latin_hypercube, sobol; a power of two for sobol)", lo=1,
+                               optional=True, source="")
+    seed: int | None = spec(None, "Seed of the sampled design", lo=0, optional=True, shown="the experiment's seed",
+                            source="")
+
+    def check(self) -> None:
+        if self.method == "full_factorial" and self.samples is not None:
+            raise FieldError("samples", self.samples, "samples is only for latin_hypercube and sobol; "
+                                                      "a full factorial runs every combination")
+        if self.method != "full_factorial" and self.samples is None:
+            raise FieldError("samples", None, f"expected a whole number >= 1 for {self.method}")
+
+
+@dataclass(frozen=True)
+class FactorRange:
+    """A factor varied over a range (a list of values gives the levels directly)."""
+    min: float = spec(REQUIRED, "Lowest value", source="")
+    max: float = spec(REQUIRED, "Highest value", source="")
+    integer: bool = spec(False, "Round values to whole numbers", source="")
+    levels: int | None = spec(None, "Evenly spaced levels in a full factorial", lo=2, optional=True, source="")
+
+    def check(self) -> None:
+        if self.min > self.max:
+            raise ValueError(f"{{'min': {self.min:g}, 'max': {self.max:g}}} is not allowed: expected min <= max")
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """An experiment: a base scenario, named scenarios and/or levers and uncertainties
+    swept by a design, a replication policy, a baseline and the KPIs compared. The
+    experiment's seed, replications and warmup_d replace the base scenario's."""
+    name: str | None = spec(None, "Experiment name", optional=True, shown="the file's name", source="")
+    description: str | None = spec(None, "Free text", optional=True, source="")
+    base: Any = spec(None, "The base scenario: a scenario file (relative to this file) or a scenario mapping",
+                     shown="the built-in defaults", source="", json=BASE_JSON)
+    seed: int | None = spec(None, "Root seed of every scenario (replaces the base's seed)", lo=0, optional=True,
+                            shown="the base's seed", source="")
+    scenarios: dict[str, Any] = spec(dict, "Named scenarios: overrides of the base (scenario key paths as nested "
+                                     "mappings); validated through the scenario schema", factory=True,
+                                     shown="one: the base", source="",
+                                     json={"type": "object", "additionalProperties": {
+                                         "anyOf": [{"$ref": SCENARIO_REF}, {"type": "null"}]}})
+    levers: dict[str, Any] = spec(dict, "What a policy maker decides: scenario key path -> list of values or "
+                                  "{min, max, integer, levels}", factory=True, source="", json=_FACTORS_JSON)
+    uncertainties: dict[str, Any] = spec(dict, "What the world decides: scenario key path -> list of values or "
+                                         "{min, max, integer, levels}", factory=True, source="", json=_FACTORS_JSON)
+    design: Design = spec(Design, "How levers and uncertainties are sampled", factory=True, source="")
+    replications: Replications | None = spec(None, "Replications of every scenario: a whole number, or a mapping for "
+                                             "a sequential rule (replaces the base's replications)", optional=True,
+                                             shown="the base's replications", source="")
+    warmup_d: int | None = spec(None, "Days excluded from the KPIs (replaces the base's warmup_d)", unit="d", lo=0,
+                                optional=True, shown="the base's warmup_d", source="")
+    baseline: Any = spec(None, "The scenario others are compared with: a scenario name, or a mapping of lever values "
+                         "(and `scenario:`)", shown="the first scenario", source="",
+                         json={"anyOf": [{"type": "string"}, {"type": "object"}, {"type": "null"}]})
+    kpis: tuple[str, ...] = spec(DEFAULT_KPIS, "KPIs compared against the baseline (columns of runs.csv)", source="")
+
+    def check(self) -> None:
+        if not self.kpis:
+            raise FieldError("kpis", [], "expected a non-empty list of KPI names")
+        for k in self.kpis:
+            _check_kpi(k, "kpis")
 
 
 @dataclass(frozen=True)
@@ -66,6 +170,12 @@ class Experiment:
     baseline_id: str | None
     warmup_d: int
     kpis: tuple[str, ...] = field(default=DEFAULT_KPIS)
+    files: tuple[Path, ...] = ()     # every file the config reads (see input_files)
+
+    def input_files(self) -> list[Path]:
+        """Every file the experiment reads, as absolute paths: the config itself, the
+        base scenario's file and every scenario's villages CSV."""
+        return list(self.files)
 
     @property
     def levers(self) -> tuple[str, ...]:
@@ -81,18 +191,6 @@ class Experiment:
                 "replications": vars(self.replications) | {"kpis": list(self.replications.kpis)},
                 "seed": self.seed, "warmup_d": self.warmup_d, "baseline": self.baseline_id, "kpis": list(self.kpis)}
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def is_experiment(data: Any) -> bool:
-    """An experiment config has a ``base`` (a scenario config does not)."""
-    return isinstance(data, Mapping) and "base" in data
-
-
-def _err(where: str, path: str, value: Any, allowed: str) -> InputError:
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return InputError(f"{where}: {path}: {shown} is not allowed: {allowed}")
 
 
 def deep_merge(base: dict, override: Mapping) -> dict:
@@ -127,12 +225,12 @@ def check_path(data: dict, path: str, where: str, key: str) -> None:
     for p in _split_path(path):
         if isinstance(node, list):
             if not isinstance(p, int) or not 0 <= p < len(node):
-                raise _err(where, f"{key}.{path}", path, f"'{'.'.join(walked)}' is a list of {len(node)}; "
+                raise fail(where, f"{key}.{path}", path, f"'{'.'.join(walked)}' is a list of {len(node)}; "
                                                       f"use an index 0..{len(node) - 1}")
         elif isinstance(node, Mapping):
             if p not in node:
-                near = difflib.get_close_matches(str(p), [str(k) for k in node], n=1, cutoff=0.5)
-                hint = f"; did you mean '{'.'.join(walked + [near[0]])}'?" if near else ""
+                near = suggest(p, node)
+                hint = f"; did you mean '{'.'.join(walked + [near])}'?" if near else ""
                 raise InputError(f"{where}: {key}.{path}: unknown setting{hint}")
         else:
             raise InputError(f"{where}: {key}.{path}: '{'.'.join(walked)}' is a value, not a section")
@@ -145,151 +243,55 @@ def check_path(data: dict, path: str, where: str, key: str) -> None:
 def _factor(spec: Any, path: str, kind: str, where: str, key: str) -> Factor:
     if isinstance(spec, list):
         if not spec:
-            raise _err(where, f"{key}.{path}", spec, "expected a non-empty list of values")
+            raise fail(where, f"{key}.{path}", spec, "expected a non-empty list of values")
         return Factor(path, values=tuple(spec), kind=kind)
     if isinstance(spec, Mapping):
-        unknown = set(spec) - {"min", "max", "integer", "levels"}
-        if unknown:
-            raise InputError(f"{where}: {key}.{path}.{sorted(unknown)[0]}: unknown key (valid: min, max, integer, levels)")
-        lo, hi = spec.get("min"), spec.get("max")
-        for name, v in (("min", lo), ("max", hi)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-                raise _err(where, f"{key}.{path}.{name}", v, "expected a finite number")
-        if lo > hi:
-            raise _err(where, f"{key}.{path}", dict(spec), "expected min <= max")
-        integer = spec.get("integer", False)
-        if not isinstance(integer, bool):
-            raise _err(where, f"{key}.{path}.integer", integer, "expected true or false")
-        levels = spec.get("levels")
-        if levels is not None and (isinstance(levels, bool) or not isinstance(levels, int) or levels < 2):
-            raise _err(where, f"{key}.{path}.levels", levels, "expected a whole number >= 2")
-        return Factor(path, low=float(lo), high=float(hi), integer=integer, levels=levels, kind=kind)
-    raise _err(where, f"{key}.{path}", spec, "expected a list of values or a range {min: .., max: ..}")
-
-
-def _replications(spec: Any, where: str) -> Replications:
-    if isinstance(spec, bool) or spec is None:
-        raise _err(where, "replications", spec, "expected a whole number >= 1 or a mapping with min, max, "
-                                                 "relative_half_width, kpis")
-    if isinstance(spec, int):
-        if spec < 1:
-            raise _err(where, "replications", spec, "expected a whole number >= 1")
-        return Replications(min=spec, max=spec)
-    if not isinstance(spec, Mapping):
-        raise _err(where, "replications", spec, "expected a whole number or a mapping")
-    allowed = ("min", "max", "relative_half_width", "kpis", "batch")
-    for k in spec:
-        if k not in allowed:
-            near = difflib.get_close_matches(str(k), allowed, n=1, cutoff=0.5)
-            raise InputError(f"{where}: replications.{k}: unknown key" + (f"; did you mean '{near[0]}'?" if near else "")
-                             + f" (valid: {', '.join(allowed)})")
-    lo, hi, batch = spec.get("min", 5), spec.get("max", 50), spec.get("batch", 2)
-    for name, v in (("min", lo), ("max", hi), ("batch", batch)):
-        if isinstance(v, bool) or not isinstance(v, int) or v < (2 if name == "min" else 1):
-            raise _err(where, f"replications.{name}", v, f"expected a whole number >= {2 if name == 'min' else 1}")
-    if hi < lo:
-        raise _err(where, "replications.max", hi, f"expected >= min ({lo})")
-    rhw = spec.get("relative_half_width")
-    if isinstance(rhw, bool) or not isinstance(rhw, (int, float)) or not 0 < rhw < 1:
-        raise _err(where, "replications.relative_half_width", rhw, "expected a number in (0, 1), e.g. 0.05")
-    kpis = spec.get("kpis", ["inbound_lead_time_mean_h"])
-    if not isinstance(kpis, list) or not kpis:
-        raise _err(where, "replications.kpis", kpis, "expected a non-empty list of KPI names")
-    for k in kpis:
-        _check_kpi(k, where, "replications.kpis")
-    return Replications(min=lo, max=hi, relative_half_width=float(rhw), kpis=tuple(kpis), batch=batch)
-
-
-def _check_kpi(k: Any, where: str, key: str) -> None:
-    if k not in KPI_COLUMNS:
-        near = difflib.get_close_matches(str(k), KPI_COLUMNS, n=1, cutoff=0.5)
-        raise _err(where, key, k, "expected a KPI column of runs.csv" + (f"; did you mean '{near[0]}'?" if near else ""))
+        r = build(FactorRange, spec, where, f"{key}.{path}")
+        return Factor(path, low=float(r.min), high=float(r.max), integer=r.integer, levels=r.levels, kind=kind)
+    raise fail(where, f"{key}.{path}", spec, "expected a list of values or a range {min: .., max: ..}")
 
 
 def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | None = None) -> Experiment:
-    """Validate plain data (from YAML) into an :class:`Experiment`."""
-    if not isinstance(data, Mapping):
-        raise _err(where, "(top level)", data, "expected a mapping with keys " + ", ".join(EXPERIMENT_KEYS))
-    for k in data:
-        if k not in EXPERIMENT_KEYS:
-            near = difflib.get_close_matches(str(k), EXPERIMENT_KEYS, n=1, cutoff=0.5)
-            raise InputError(f"{where}: {k}: unknown key" + (f"; did you mean '{near[0]}'?" if near else "")
-                             + f" (valid keys here: {', '.join(EXPERIMENT_KEYS)})")
+    """Validate plain data (from YAML) into an :class:`Experiment`; a ``kind`` key, if
+    any, must be ``experiment``."""
+    data = without_kind(data, where, "experiment")
+    cfg = build(ExperimentConfig, data, where)
     base_dir = Path(base_dir) if base_dir is not None else Path(".")
-    # the base scenario
-    base_spec = data.get("base")
-    if isinstance(base_spec, str):
-        base_path = base_dir / base_spec
-        try:
-            base_raw = read_yaml(base_path)
-        except InputError as exc:
-            raise InputError(f"{where}: base: {exc}") from None
-        base_where, base_root = str(base_path), base_path.parent
-    elif isinstance(base_spec, Mapping) or base_spec is None:
-        base_raw, base_where, base_root = dict(base_spec or {}), f"{where}: base", base_dir
-    else:
-        raise _err(where, "base", base_spec, "expected a path to a scenario file or a scenario mapping")
-    base_sc = scenario_from_data(base_raw, base_where, base_root)
+    base_sc, base_file = _base_scenario(cfg.base, where, base_dir)
     base_data = scenario_data(base_sc)
-    seed = data.get("seed", base_sc.seed)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise _err(where, "seed", seed, "expected a whole number >= 0")
-    warmup = data.get("warmup_d", base_sc.warmup_d)
-    if isinstance(warmup, bool) or not isinstance(warmup, int) or not 0 <= warmup < base_sc.horizon_d:
-        raise _err(where, "warmup_d", warmup, f"expected a whole number in [0, {base_sc.horizon_d - 1}] (below horizon_d)")
+    seed = base_sc.seed if cfg.seed is None else cfg.seed
+    warmup = base_sc.warmup_d if cfg.warmup_d is None else cfg.warmup_d
+    if not 0 <= warmup < base_sc.horizon_d:
+        raise fail(where, "warmup_d", warmup, f"expected a whole number in [0, {base_sc.horizon_d - 1}] "
+                                              "(below the base's horizon_d)")
     base_data = deep_merge(base_data, {"seed": seed, "warmup_d": warmup})
-    # named scenarios
-    named = data.get("scenarios") or {"base": {}}
-    if not isinstance(named, Mapping) or not named:
-        raise _err(where, "scenarios", named, "expected a mapping of name: overrides of the base")
+    # named scenarios: free-form overrides, validated when each is built below
+    named = cfg.scenarios or {"base": {}}
     for name, ov in named.items():
-        if not isinstance(name, str) or not name:
-            raise _err(where, "scenarios", name, "expected text names")
+        if not name:
+            raise fail(where, "scenarios", name, "expected text names")
         if not isinstance(ov, Mapping) and ov is not None:
-            raise _err(where, f"scenarios.{name}", ov, "expected a mapping of overrides (or {} for the base as is)")
+            raise fail(where, f"scenarios.{name}", ov, "expected a mapping of overrides (or {} for the base as is)")
     # factors
     factors = []
     for key, kind in (("levers", "lever"), ("uncertainties", "uncertainty")):
-        specs = data.get(key) or {}
-        if not isinstance(specs, Mapping):
-            raise _err(where, key, specs, "expected a mapping of key path: list of values or {min, max}")
-        for path, spec in specs.items():
+        for path, fspec in getattr(cfg, key).items():
             check_path(base_data, str(path), where, key)
             try:
-                factors.append(_factor(spec, str(path), kind, where, key))
+                factors.append(_factor(fspec, str(path), kind, where, key))
             except ValueError as exc:
                 raise InputError(f"{where}: {key}.{path}: {exc}") from None
     paths = [f.path for f in factors]
     if len(set(paths)) != len(paths):
-        raise _err(where, "levers/uncertainties", paths, "each key path may be varied once")
-    design = data.get("design") or {}
-    if not isinstance(design, Mapping):
-        raise _err(where, "design", design, "expected a mapping with method, samples, seed")
-    for k in design:
-        if k not in ("method", "samples", "seed"):
-            raise InputError(f"{where}: design.{k}: unknown key (valid: method, samples, seed)")
-    method = design.get("method", "full_factorial")
-    if method not in DESIGN_METHODS:
-        raise _err(where, "design.method", method, f"expected one of {', '.join(DESIGN_METHODS)}")
-    samples = design.get("samples")
-    if method == "full_factorial" and samples is not None:
-        raise _err(where, "design.samples", samples, "samples is only for latin_hypercube and sobol; "
-                                                     "a full factorial runs every combination")
-    if method != "full_factorial" and (isinstance(samples, bool) or not isinstance(samples, int) or samples < 1):
-        raise _err(where, "design.samples", samples, f"expected a whole number >= 1 for {method}")
-    dseed = design.get("seed", seed)
-    if isinstance(dseed, bool) or not isinstance(dseed, int) or dseed < 0:
-        raise _err(where, "design.seed", dseed, "expected a whole number >= 0")
+        raise fail(where, "levers/uncertainties", paths, "each key path may be varied once")
+    method, samples = cfg.design.method, cfg.design.samples
+    dseed = seed if cfg.design.seed is None else cfg.design.seed
     try:
         points = make_design(factors, method, samples, dseed)
     except ValueError as exc:
         raise InputError(f"{where}: design: {exc}") from None
-    reps = _replications(data.get("replications", base_sc.replications), where)
-    kpis = data.get("kpis", list(DEFAULT_KPIS))
-    if not isinstance(kpis, list) or not kpis:
-        raise _err(where, "kpis", kpis, "expected a non-empty list of KPI names")
-    for k in kpis:
-        _check_kpi(k, where, "kpis")
+    reps = cfg.replications or Replications(min=base_sc.replications, max=base_sc.replications, kpis=())
+    kpis = list(cfg.kpis)
     # expand: named scenarios x design points
     specs: list[ScenarioSpec] = []
     for name, ov in named.items():
@@ -309,17 +311,35 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
         dup = sorted({i for i in ids if ids.count(i) > 1})
         labels = [s.label for s in specs if s.id in dup]
         raise InputError(f"{where}: scenarios {labels} have identical parameters: each scenario must differ")
-    only_uncertain = not data.get("scenarios") and factors and all(f.kind == "uncertainty" for f in factors)
-    if only_uncertain and data.get("baseline") is None:
+    only_uncertain = not cfg.scenarios and factors and all(f.kind == "uncertainty" for f in factors)
+    if only_uncertain and cfg.baseline is None:
         baseline_id = None  # a sample of the world: nothing to compare against
     else:
-        baseline_id = _baseline(data.get("baseline"), specs, named, where)
-    name = data.get("name") or Path(where).stem
-    if not isinstance(name, str):
-        raise _err(where, "name", name, "expected text")
-    return Experiment(name=name, source=where, data=dict(data), seed=seed, scenarios=tuple(specs),
+        baseline_id = _baseline(cfg.baseline, specs, named, where)
+    name = cfg.name or Path(where).stem
+    files = [Path(where).resolve()] if Path(where).is_file() else []
+    files += [base_file] if base_file else []
+    for sc in [base_sc] + [s.scenario for s in specs]:
+        files += scenario_input_files(sc)
+    return Experiment(name=name, source=where, data=dict(data or {}), seed=seed, scenarios=tuple(specs),
                       factors=tuple(factors), design={"method": method, "samples": samples, "seed": dseed},
-                      replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis))
+                      replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis),
+                      files=tuple(dict.fromkeys(files)))
+
+
+def _base_scenario(base: Any, where: str, base_dir: Path) -> tuple[Scenario, Path | None]:
+    """The base scenario (from its file, relative to the experiment's folder, or a
+    mapping) and its file, if any."""
+    if isinstance(base, str):
+        base_path = base_dir / base
+        try:
+            raw = read_config(base_path, "scenario")
+        except InputError as exc:
+            raise InputError(f"{where}: base: {exc}") from None
+        return scenario_from_data(raw, str(base_path), base_path.parent), base_path.resolve()
+    if isinstance(base, Mapping) or base is None:
+        return scenario_from_data(dict(base or {}), f"{where}: base", base_dir), None
+    raise fail(where, "base", base, "expected a path to a scenario file or a scenario mapping")
 
 
 def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) -> str | None:
@@ -332,32 +352,41 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
         if len(match) == 1:
             return match[0].id
         if not match:
-            raise _err(where, "baseline", spec, f"expected a scenario name: one of {', '.join(named)}"
+            raise fail(where, "baseline", spec, f"expected a scenario name: one of {', '.join(named)}"
                        + (" (with design points, give the baseline's lever values as a mapping)" if len(specs) > len(named) else ""))
-        raise _err(where, "baseline", spec, "names several scenarios; give lever values as a mapping to pick one")
+        raise fail(where, "baseline", spec, "names several scenarios; give lever values as a mapping to pick one")
     if isinstance(spec, Mapping):
         want = {str(k): v for k, v in spec.items() if k != "scenario"}
         match = [s for s in specs if all(s.values.get(k) == v for k, v in want.items())
                  and ("scenario" not in spec or s.name == spec["scenario"])]
         if len(match) == 1:
             return match[0].id
-        raise _err(where, "baseline", dict(spec), f"expected lever values matching exactly one scenario (matched {len(match)})")
-    raise _err(where, "baseline", spec, "expected a scenario name or a mapping of lever values")
+        raise fail(where, "baseline", dict(spec), f"expected lever values matching exactly one scenario (matched {len(match)})")
+    raise fail(where, "baseline", spec, "expected a scenario name or a mapping of lever values")
 
 
 def scenario_id(sc: Scenario) -> str:
     """A stable id from a scenario's parameters (name and replications excluded) and
     the contents of the files it reads (its villages CSV): other villages, another id."""
-    from sim.experiments.stamp import input_hashes, scenario_files
+    from sim.experiments.stamp import input_hashes
     d = scenario_data(sc)
     d.pop("name", None)
     d.pop("replications", None)
-    files = input_hashes(scenario_files(sc))
+    files = input_hashes(scenario_input_files(sc))
     if files:
         d["input_files_sha256"] = sorted(files.values())
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def load_experiment(path: str | os.PathLike) -> Experiment:
-    data = read_yaml(path)
-    return experiment_from_data(data, str(path), Path(path).parent)
+def load_experiment(path: str | os.PathLike, seed: int | None = None, replications: int | None = None) -> Experiment:
+    """Read and validate an experiment file (``kind: experiment``). ``seed`` replaces
+    the experiment's seed; ``replications`` fixes the replication count (a sequential
+    rule gets min = max = replications)."""
+    data = read_config(path, "experiment")
+    if seed is not None:
+        data = {**data, "seed": seed}
+    exp = experiment_from_data(data, str(path), Path(path).parent)
+    if replications is not None:
+        exp = dataclasses.replace(exp, replications=dataclasses.replace(exp.replications, min=replications,
+                                                                        max=replications))
+    return exp

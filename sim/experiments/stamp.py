@@ -59,45 +59,9 @@ def config_sha256(resolved: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def scenario_files(scenario: Any) -> list[Path]:
-    """Files a scenario reads: its villages CSV, if it names one."""
-    csv = scenario.county.villages_csv
-    return [Path(csv).resolve()] if csv else []
-
-
 def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
     """{path: SHA-256 of its contents} for every input file (a folder counts as its files)."""
     return {str(Path(f).resolve()): file_sha256(f) for f in sorted({str(Path(f).resolve()) for f in files})}
-
-
-def experiment_files(exp: Any) -> list[Path]:
-    """Every file an experiment reads: the config, its base scenario file and the
-    villages CSV of every scenario."""
-    files = [Path(exp.source)]
-    base = exp.data.get("base") if isinstance(exp.data, Mapping) else None
-    if isinstance(base, str):
-        files.append(Path(exp.source).parent / base)
-    for spec in exp.scenarios:
-        files += scenario_files(spec.scenario)
-    return files
-
-
-def rollout_files(ro: Any) -> list[Path]:
-    """Every file a rollout reads: the config, its base scenario file, the counties CSV,
-    the villages folder, every schedule CSV and the operating models' villages CSVs."""
-    files = [Path(ro.source)]
-    base = ro.data.get("base") if isinstance(ro.data, Mapping) else None
-    if isinstance(base, str):
-        files.append(Path(ro.source).parent / base)
-    files += scenario_files(ro.base)
-    for sc in ro.operating_models.values():
-        files += scenario_files(sc)
-    if ro.region.counties_csv:
-        files.append(Path(ro.region.counties_csv))
-    if ro.region.villages_dir:
-        files.append(Path(ro.region.villages_dir))
-    files += [Path(s.schedule_csv) for s in ro.strategies if s.schedule_csv]
-    return files
 
 
 def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path]) -> dict:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sim.analysis.statistics import needs_more_replications
 from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.spec import Experiment
-from sim.experiments.stamp import experiment_files, make_stamp
+from sim.experiments.stamp import make_stamp
 from sim.experiments.store import RunStore, prepare_folder
 from sim.experiments.tables import write_manifest, write_tables
 
@@ -153,7 +153,7 @@ def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[in
 
 
 def experiment_stamp(exp: Experiment) -> dict:
-    return make_stamp("experiment", exp.name, exp.config_hash(), experiment_files(exp))
+    return make_stamp("experiment", exp.name, exp.config_hash(), exp.input_files())
 
 
 def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | None = None,

@@ -18,10 +18,11 @@ from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
 from sim.errors import InputError
 from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.scenario import package_versions
-from sim.experiments.stamp import config_sha256, make_stamp, rollout_files
+from sim.experiments.stamp import config_sha256, make_stamp
 from sim.experiments.store import RunStore, prepare_folder
 from sim.files import write_csv, write_json
-from sim.rollout.spec import ACCESS_BINS, Rollout, access_gini, geographies, schedule_for, simulate_county
+from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
+from sim.rollout.spec import Rollout
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.rollout.strategies import Schedule
 
@@ -67,7 +68,7 @@ def rollout_stamp(ro: Rollout) -> dict:
     """The folder stamp: every resolved setting (the file's own path excepted), every
     input file's contents and the code version."""
     resolved = {f.name: getattr(ro, f.name) for f in dataclasses.fields(ro) if f.name != "source"}
-    return make_stamp("rollout", ro.name, config_sha256(resolved), rollout_files(ro))
+    return make_stamp("rollout", ro.name, config_sha256(resolved), ro.input_files())
 
 
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import typing
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config.scenario import Scenario
+from sim.config.schema import REQUIRED, FieldError, build, fail, spec
 from sim.errors import InputError
 from sim.county.harvest import growers
 from sim.county.network import Network, generate_villages, load_villages, road_matrices
@@ -35,68 +37,72 @@ class County:
 
 
 @dataclass(frozen=True)
+class Range:
+    """A parameter drawn uniformly per county: a number, or ``{min, max}`` (positive)."""
+    min: float = spec(REQUIRED, "Lowest value", lo=0, lo_open=True, source="")
+    max: float = spec(REQUIRED, "Highest value", lo=0, lo_open=True, source="")
+    SHORT_JSON: typing.ClassVar[dict] = {"type": "number", "exclusiveMinimum": 0}
+
+    @classmethod
+    def from_short(cls, value, where: str, path: str) -> "Range":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+            raise fail(where, path, value, "expected a positive number or {min: .., max: ..}")
+        return cls(float(value), float(value))
+
+    def check(self) -> None:
+        if self.min > self.max:
+            raise FieldError("max", self.max, f"expected min <= max (min is {self.min:g})")
+
+    def __iter__(self):
+        return iter((self.min, self.max))
+
+    def __getitem__(self, i: int) -> float:
+        return (self.min, self.max)[i]
+
+
+@dataclass(frozen=True)
+class IntRange(Range):
+    """A whole-number parameter drawn uniformly per county: a number, or ``{min, max}``."""
+    min: int = spec(REQUIRED, "Lowest value", lo=1, source="")
+    max: int = spec(REQUIRED, "Highest value", lo=1, source="")
+    SHORT_JSON: typing.ClassVar[dict] = {"type": "integer", "minimum": 1}
+
+    @classmethod
+    def from_short(cls, value, where: str, path: str) -> "IntRange":
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 1:
+            raise fail(where, path, value, "expected a whole number >= 1 or {min: .., max: ..}")
+        return cls(int(value), int(value))
+
+
+@dataclass(frozen=True)
 class RegionConfig:
-    counties: int = 40
-    counties_csv: str | None = None
-    villages_dir: str | None = None      # a folder of <county id>.csv village files (others are generated)
-    seed: int = 7
-    extent_km: float = 600.0
-    area_km2: tuple = (1000.0, 3000.0)
-    villages: tuple = (150, 450)
-    residents_per_village: tuple = (600.0, 1400.0)
-    city_km: tuple = (60.0, 300.0)
-
-
-def _range(spec, where: str, key: str, integer: bool = False) -> tuple:
-    if isinstance(spec, (int, float)) and not isinstance(spec, bool):
-        spec = {"min": spec, "max": spec}
-    if not isinstance(spec, dict) or set(spec) - {"min", "max"} or "min" not in spec or "max" not in spec:
-        raise InputError(f"{where}: region.{key}: {spec!r} is not allowed: expected a number or {{min: .., max: ..}}")
-    lo, hi = spec["min"], spec["max"]
-    for v in (lo, hi):
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-            raise InputError(f"{where}: region.{key}: {spec!r} is not allowed: expected positive numbers")
-    if lo > hi:
-        raise InputError(f"{where}: region.{key}: {spec!r} is not allowed: expected min <= max")
-    return (int(lo), int(hi)) if integer else (float(lo), float(hi))
+    """The region's counties: generated from these parameters, or read from a CSV."""
+    counties: int = spec(40, "Counties generated (without counties_csv)", lo=1, hi=5000, source="a province [G]")
+    counties_csv: str | None = spec(None, "A CSV of counties (id, x_km, y_km, area_km2, townships, villages, "
+                                    "residents, city_km), relative to the config", optional=True, source="")
+    villages_dir: str | None = spec(None, "A folder (relative to the config) of <county id>.csv village files; "
+                                    "other counties' villages are generated", optional=True, source="")
+    seed: int = spec(7, "Seed of the generated counties", lo=0, source="")
+    extent_km: float = spec(600.0, "Side of the square the counties are placed in", unit="km", lo=0, lo_open=True)
+    area_km2: Range = spec(lambda: Range(1000.0, 3000.0), "County area", unit="km2", factory=True)
+    villages: IntRange = spec(lambda: IntRange(150, 450), "Villages per county", factory=True)
+    residents_per_village: Range = spec(lambda: Range(600.0, 1400.0), "Mean residents per village", factory=True)
+    city_km: Range = spec(lambda: Range(60.0, 300.0), "Road distance from the county to its city", unit="km",
+                          factory=True)
 
 
 def region_config(data, where: str, base_dir: Path) -> RegionConfig:
-    if not isinstance(data, dict):
-        raise InputError(f"{where}: region: {data!r} is not allowed: expected a mapping")
-    allowed = {f.name for f in dataclasses.fields(RegionConfig)}
-    for k in data:
-        if k not in allowed:
-            import difflib
-            near = difflib.get_close_matches(str(k), sorted(allowed), n=1, cutoff=0.5)
-            raise InputError(f"{where}: region.{k}: unknown key" + (f"; did you mean '{near[0]}'?" if near else "")
-                             + f" (valid: {', '.join(sorted(allowed))})")
-    n = data.get("counties", 40)
-    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 5000:
-        raise InputError(f"{where}: region.counties: {n!r} is not allowed: expected a whole number in [1, 5000]")
-    csv_path = data.get("counties_csv")
+    """Validate a rollout's ``region`` mapping; files are resolved against ``base_dir``."""
+    cfg = build(RegionConfig, data, where, "region")
+    csv_path, vdir = cfg.counties_csv, cfg.villages_dir
     if csv_path is not None:
         csv_path = str(base_dir / csv_path)
-    vdir = data.get("villages_dir")
     if vdir is not None:
-        if not isinstance(vdir, str) or not (base_dir / vdir).is_dir():
-            raise InputError(f"{where}: region.villages_dir: {vdir!r} is not allowed: expected a folder "
-                             "(relative to the config) of <county id>.csv village files")
+        if not (base_dir / vdir).is_dir():
+            raise fail(where, "region.villages_dir", vdir, "expected a folder (relative to the config) of "
+                                                           "<county id>.csv village files")
         vdir = str(base_dir / vdir)
-    seed = data.get("seed", 7)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise InputError(f"{where}: region.seed: {seed!r} is not allowed: expected a whole number >= 0")
-    extent = data.get("extent_km", 600.0)
-    if isinstance(extent, bool) or not isinstance(extent, (int, float)) or extent <= 0:
-        raise InputError(f"{where}: region.extent_km: {extent!r} is not allowed: expected a number > 0")
-    return RegionConfig(
-        counties=n, counties_csv=csv_path, villages_dir=vdir, seed=seed, extent_km=float(extent),
-        area_km2=_range(data.get("area_km2", {"min": 1000, "max": 3000}), where, "area_km2"),
-        villages=_range(data.get("villages", {"min": 150, "max": 450}), where, "villages", integer=True),
-        residents_per_village=_range(data.get("residents_per_village", {"min": 600, "max": 1400}), where,
-                                     "residents_per_village"),
-        city_km=_range(data.get("city_km", {"min": 60, "max": 300}), where, "city_km"),
-    )
+    return dataclasses.replace(cfg, counties_csv=csv_path, villages_dir=vdir)
 
 
 def generate_counties(cfg: RegionConfig) -> list[County]:

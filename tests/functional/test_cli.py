@@ -14,6 +14,7 @@ from sim.cli import main
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS
 
 SMALL = """\
+kind: scenario
 name: tiny
 replications: 3
 horizon_d: 40
@@ -87,11 +88,11 @@ def test_check(cfg):
 
 
 @pytest.mark.parametrize("text,needle", [
-    ("county: {villagez: 3}\n", "county.villagez: unknown key; did you mean 'villages'?"),
-    ("county: {villages: -3}\n", "county.villages: -3 is not allowed"),
-    ("seed: [1\n", "not valid YAML"),
-    ("seed: !!python/object/apply:os.getcwd []\n", "YAML tags that build Python objects are not allowed"),
-    ("county: {villages_csv: missing.csv}\n", "villages file not found"),
+    ("kind: scenario\ncounty: {villagez: 3}\n", "county.villagez: unknown key; did you mean 'villages'?"),
+    ("kind: scenario\ncounty: {villages: -3}\n", "county.villages: -3 is not allowed"),
+    ("kind: scenario\nseed: [1\n", "not valid YAML"),
+    ("kind: scenario\nseed: !!python/object/apply:os.getcwd []\n", "YAML tags that build Python objects are not allowed"),
+    ("kind: scenario\ncounty: {villages_csv: missing.csv}\n", "villages file not found"),
 ])
 def test_bad_input_exits_2_with_one_message_and_writes_nothing(tmp_path, text, needle):
     p = tmp_path / "bad.yaml"
@@ -114,7 +115,7 @@ def test_missing_config_file(tmp_path):
 def test_bad_villages_csv_row(tmp_path):
     (tmp_path / "v.csv").write_text("id,township,x_km,y_km,residents,road_class\nA,T1,1,2,100,cement\nB,T1,x,2,100,cement\n")
     p = tmp_path / "c.yaml"
-    p.write_text("county: {villages_csv: v.csv}\n")
+    p.write_text("kind: scenario\ncounty: {villages_csv: v.csv}\n")
     r = CliRunner().invoke(main, ["run", str(p), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2
     assert "v.csv: line 3: x_km 'x' is not allowed" in r.output
@@ -123,7 +124,7 @@ def test_bad_villages_csv_row(tmp_path):
 
 def test_console_script_exit_codes_without_traceback(tmp_path):
     p = tmp_path / "bad.yaml"
-    p.write_text("hub: {sorters: many}\n")
+    p.write_text("kind: scenario\nhub: {sorters: many}\n")
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(p)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "hub.sorters: 'many' is not allowed" in proc.stderr and "Traceback" not in proc.stderr

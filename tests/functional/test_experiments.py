@@ -32,7 +32,7 @@ SMALL_BASE = {"horizon_d": 40, "start_doy": 290, "county": {"area_km2": 400, "to
 
 def small_experiment(tmp_path, **extra) -> Path:
     import yaml
-    data = {"name": "small", "base": SMALL_BASE, "replications": 3,
+    data = {"kind": "experiment", "name": "small", "base": SMALL_BASE, "replications": 3,
             "levers": {"stations.coverage_share": [0.3, 0.6], "lastmile.vehicles_per_route": [1, 2]},
             "baseline": {"stations.coverage_share": 0.3, "lastmile.vehicles_per_route": 1},
             "kpis": ["inbound_lead_time_mean_h", "cost_per_parcel_cny", "spoilage_rate"]}
@@ -270,7 +270,7 @@ def test_plot_redraws_figures_from_the_files(tmp_path):
 
 def test_warmup_command_suggests_a_truncation(tmp_path):
     cfg = tmp_path / "s.yaml"
-    cfg.write_text("horizon_d: 60\ncounty: {villages: 40, townships: 4, area_km2: 500}\nreplications: 1\n")
+    cfg.write_text("kind: scenario\nhorizon_d: 60\ncounty: {villages: 40, townships: 4, area_km2: 500}\nreplications: 1\n")
     out = tmp_path / "o"
     assert CliRunner().invoke(main, ["run", str(cfg), "--out", str(out), "--no-figures", "--quiet"]).exit_code == 0
     r = CliRunner().invoke(main, ["warmup", str(out)])

@@ -23,6 +23,7 @@ from sim.experiments.store import lock_folder
 from sim.experiments.sweep import FAIL_ENV
 
 SCENARIO = """\
+kind: scenario
 name: tiny
 seed: 3
 replications: 1
@@ -33,6 +34,7 @@ stations: {coverage_share: 0.5}
 """
 
 EXPERIMENT = """\
+kind: experiment
 name: faults
 base: base.yaml
 replications: 2

@@ -17,7 +17,8 @@ from sim.cli import main
 from sim.rollout.compare import run_compare
 from sim.analysis.economics import break_even_month, npv
 from sim.errors import InputError
-from sim.rollout.spec import geographies, load_rollout, schedule_for, simulate_county
+from sim.rollout.simulate import geographies, schedule_for, simulate_county
+from sim.rollout.spec import load_rollout
 from sim.rollout.strategies import Costs, plan_rollout, projects
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,7 +30,7 @@ PARTNER = {"lastmile": {"vehicle_type": "partner", "departures_h": [14]},
 
 
 def config(tmp_path, **extra) -> Path:
-    data = {"name": "tiny_region", "base": {"start_doy": 250},
+    data = {"kind": "rollout", "name": "tiny_region", "base": {"start_doy": 250},
             "region": {"counties": 3, "seed": 5, "villages": {"min": 20, "max": 30},
                        "area_km2": {"min": 300, "max": 500}, "extent_km": 200},
             "horizon_m": 8, "sample_days": 3, "warmup_days": 1, "replications": 2,
@@ -164,7 +165,7 @@ def test_compare_writes_the_report_with_every_figure_and_table(tmp_path):
     ({"region": {"counties": 0}}, "region.counties: 0 is not allowed"),
     ({"region": {"countys": 3}}, "region.countys: unknown key; did you mean 'counties'?"),
     ({"budget_per_year_cny": "2.0e7"}, "write 2.0e+7"),
-    ({"adoption": {"p": 0}}, "adoption.p: 0 is not allowed"),
+    ({"adoption": {"p": 0}}, "adoption.p: 0.0 is not allowed"),
 ])
 def test_bad_rollout_configs(tmp_path, extra, needle):
     p = config(tmp_path, **extra)
@@ -263,7 +264,7 @@ def test_bad_schedule_file_fails_before_anything_is_written(tmp_path):
 
 def test_gini_of_access_is_across_villages(tmp_path):
     from sim.analysis.economics import gini
-    from sim.rollout.spec import access_gini, access_histogram
+    from sim.rollout.simulate import access_gini, access_histogram
     ro = load_rollout(config(tmp_path, region={"counties": 1, "seed": 5, "villages": {"min": 30, "max": 30}}))
     strategy = ro.strategies[0]
     geos = geographies(ro, ro.operating_models["self_run"])

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from sim.cli import main
 
 SCENARIO = """\
+kind: scenario
 name: tiny
 seed: 3
 replications: 1
@@ -44,6 +45,7 @@ def _villages_csv(path: Path, n: int, residents: float) -> Path:
 
 def _experiment(tmp: Path, base: str = "base.yaml") -> Path:
     return _write(tmp / "exp.yaml", f"""\
+        kind: experiment
         name: stale_check
         base: {base}
         replications: 1
@@ -135,6 +137,7 @@ def test_a_run_file_of_another_stamp_is_run_again(tmp_path):
 
 
 ROLLOUT = """\
+kind: rollout
 name: stale_rollout
 base: base.yaml
 region: {counties: 2, seed: 5, extent_km: 100, villages: {min: 20, max: 30}}

@@ -77,7 +77,7 @@ def test_named_entries_refine_their_defaults_and_new_names_start_from_class_defa
 
 def write(tmp_path, text: str) -> Path:
     p = tmp_path / "c.yaml"
-    p.write_text(text)
+    p.write_text(text if text.startswith("- ") else "kind: scenario\n" + text)
     return p
 
 

@@ -1,0 +1,197 @@
+"""A rollout's simulation: each county's geography, the schedule a strategy gives it,
+and every month of one county (Bass adoption, a sampled county run, money flows)."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from sim.analysis.economics import break_even_month, npv
+from sim.config.scenario import Scenario
+from sim.county.kpis import evaluate
+from sim.county.model import CountyModel, plan
+from sim.rollout.adoption import bass_share, bass_step, service_damping
+from sim.rollout.region import CountyGeo, counties_of, county_geography, county_scenario, county_seed, villages_file
+from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy
+from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects
+
+# ---- region set-up ----------------------------------------------------------------
+def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
+    out = []
+    for county in counties_of(ro.region):
+        geo = county_geography(county_scenario(model, county, ro.seed, villages_file(ro.region, county)))
+        geo.county = county
+        out.append(geo)
+    return out
+
+
+def capital_costs(ro: Rollout, model: Scenario) -> Costs:
+    veh = model.vehicle_types[model.lastmile.vehicle_type]
+    cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * len(model.lastmile.departures_h)
+    return Costs(hub_cny=model.hub.capex_cny + model.hub.cold_store_kg * model.hub.cold_capex_per_kg_cny,
+                 station_cny=model.stations.capex_cny + model.stations.cold_room_kg * model.stations.cold_room_capex_per_kg_cny,
+                 vehicle_cny=veh.capex_cny * model.lastmile.vehicles_per_route,
+                 parcels_per_vehicle_day=cap * model.lastmile.vehicles_per_route,
+                 parcels_per_resident_day=ro.adoption.ceiling * ro.parcels_per_adopter_y / 365.0
+                 * model.lastmile.planning_load_factor)
+
+
+def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Schedule:
+    model = ro.operating_models[strategy.operating_model]
+    costs = capital_costs(ro, model)
+    if strategy.schedule_csv:
+        return load_schedule(strategy.schedule_csv, geos, ro.horizon_m, costs, ro.budget_per_year_cny)
+    from sim.county.rng import generator
+    rng = generator(ro.seed, 0, "network")
+    route_orders = [route_order(ro, model, g) for g in geos] if strategy.village_order == "route_contiguous" else None
+    plist = projects(geos, strategy.village_order, strategy.county_target, rng, route_orders)
+    return plan_rollout(geos, plist, ro.budget_per_year_cny, ro.horizon_m, costs)
+
+
+def route_order(ro: Rollout, model: Scenario, geo: CountyGeo) -> np.ndarray:
+    """Villages route by route: the routes planned for the whole county at mature
+    demand, the busiest route first, each in its visiting order."""
+    sc = county_scenario(model, geo.county, ro.seed)
+    net = dataclasses.replace(geo.network, served=np.ones(geo.network.n, dtype=bool))
+    per_adopter = ro.parcels_per_adopter_y / sc.demand.parcels_per_resident_y if sc.demand.parcels_per_resident_y else 0.0
+    full = plan(sc, net, geo.grows, np.full(net.n, ro.adoption.ceiling * per_adopter))
+    routes = sorted(full.routes, key=lambda r: (-net.residents[r.stops].sum(), r.index))
+    return np.concatenate([r.stops for r in routes]) if routes else np.arange(net.n)
+
+
+# ---- one county, month by month ------------------------------------------------------
+def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int) -> Scenario:
+    """The county's scenario for a month's sample: warm-up plus sample days from the
+    month's first day, capital left out (it is spent by the schedule), and random
+    streams keyed by (county, month) so every strategy sees the same draws."""
+    doy = int((sc.start_doy - 1 + month * DAYS_PER_MONTH) % 365) + 1
+    zero_veh = {k: dataclasses.replace(v, capex_cny=0.0) for k, v in sc.vehicle_types.items()}
+    return dataclasses.replace(
+        sc, horizon_d=ro.warmup_days + ro.sample_days, warmup_d=ro.warmup_days, start_doy=doy,
+        seed=county_seed(ro.seed, f"{county_id}/m{month}"), vehicle_types=zero_veh,
+        hub=dataclasses.replace(sc.hub, capex_cny=0.0, cold_capex_per_kg_cny=0.0),
+        stations=dataclasses.replace(sc.stations, capex_cny=0.0, cold_room_capex_per_kg_cny=0.0),
+        costs=dataclasses.replace(sc.costs, subsidy_per_year_cny=0.0))
+
+
+MONTH_COLUMNS = ("county_id", "month", "hub_open", "stations_open", "villages", "residents", "residents_covered",
+                 "adopters", "vehicles", "parcels_unserved", "parcels_ordered", "parcels_delivered", "lead_time_sum_h",
+                 "produce_sold_kg",
+                 "produce_spoiled_kg", "farmer_revenue_cny", "vehicle_km", "co2_kg", "capex_cny", "opex_cny",
+                 "revenue_cny", "subsidy_cny", "cross_subsidy_cny", "net_cash_cny")
+
+
+def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, geo: CountyGeo,
+                    sched: Schedule) -> dict:
+    """Every month of one county under a schedule. Returns monthly rows, remoteness
+    deciles (within the county) and the county's break-even month."""
+    model_sc = county_scenario(ro.operating_models[strategy.operating_model], geo.county, ro.seed)
+    net = geo.network
+    n = net.n
+    scale_days = DAYS_PER_MONTH / ro.sample_days
+    opened = sched.station_month[c]
+    share = np.zeros(n)
+    produce_share = np.zeros(n)
+    last_lead = np.full(n, np.nan)
+    lead_sum, lead_n = np.zeros(n), np.zeros(n)
+    plans: dict = {}
+    rows = []
+    access_hist = []
+    ad, pr = ro.adoption, ro.produce
+    per_adopter = ro.parcels_per_adopter_y / model_sc.demand.parcels_per_resident_y \
+        if model_sc.demand.parcels_per_resident_y > 0 else 0.0
+    for m in range(ro.horizon_m):
+        hub_open = 0 <= sched.hub_month[c] <= m
+        is_open = (opened >= 0) & (opened <= m)
+        # adoption: months since each station opened (to mid-month)
+        if ad.reference_h is None:
+            share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0), ad.p, ad.q, ad.ceiling), 0.0)
+        else:
+            damp = np.where(np.isnan(last_lead), 1.0, service_damping(last_lead, ad.reference_h, ad.elasticity))
+            step = np.where(opened == m, 0.5, 1.0)
+            share = np.where(is_open, bass_step(share, ad.p, ad.q, ad.ceiling, 1.0, damp) if m else 0.0, 0.0)
+            share = np.where(is_open & (opened == m), bass_share(step, ad.p, ad.q, ad.ceiling), share)
+        produce_share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0), pr.p, pr.q, pr.ceiling), 0.0)
+        # access of each village: the share of its residents shopping through a station (0 without one),
+        # kept as a residents-weighted histogram so the region's Gini streams county by county
+        access = np.where(is_open & hub_open, share, 0.0) / ad.ceiling
+        access_hist.append(access_histogram(access, net.residents))
+        row = dict.fromkeys(MONTH_COLUMNS, 0.0)
+        row.update(county_id=geo.county.id, month=m, hub_open=bool(hub_open), stations_open=int(is_open.sum()),
+                   villages=n, residents=float(net.residents.sum()),
+                   residents_covered=float(net.residents[is_open].sum()) if hub_open else 0.0,
+                   adopters=float((net.residents * share)[is_open].sum()) if hub_open else 0.0,
+                   vehicles=int(sched.vehicles[c][m]), capex_cny=float(sched.capex[c, m]),
+                   # demand of villages without service: their residents at the adoption ceiling
+                   parcels_unserved=float(net.residents[~is_open if hub_open else slice(None)].sum())
+                   * ad.ceiling * ro.parcels_per_adopter_y / 12.0,
+                   subsidy_cny=ro.economics.subsidy_per_county_cny if sched.hub_month[c] == m else 0.0)
+        if hub_open:
+            sc_m = month_scenario(model_sc, ro, geo.county.id, m)
+            key = is_open.tobytes()
+            if key not in plans:  # routes planned for mature demand, kept until stations open
+                plans.clear()
+                plans[key] = plan(sc_m, dataclasses.replace(net, served=is_open), geo.grows,
+                                  np.full(n, ad.ceiling * per_adopter))
+            the_plan = plans[key]
+            res = evaluate(CountyModel(sc_m, replication, the_plan, demand_scale=share * per_adopter,
+                                       produce_scale=produce_share).run())
+            k = res.kpis
+            delivered = k["inbound_parcels_delivered"] * scale_days
+            row.update(parcels_ordered=k["inbound_parcels_ordered"] * scale_days, parcels_delivered=delivered,
+                       lead_time_sum_h=k["inbound_lead_time_mean_h"] * delivered if delivered else 0.0,
+                       produce_sold_kg=k["outbound_produce_sold_kg"] * scale_days,
+                       produce_spoiled_kg=k["outbound_produce_spoiled_kg"] * scale_days,
+                       farmer_revenue_cny=k["farmer_revenue_cny"] * scale_days,
+                       vehicle_km=k["vehicle_km"] * scale_days, co2_kg=k["co2_kg"] * scale_days,
+                       opex_cny=res.costs["total"] * scale_days,
+                       revenue_cny=delivered * (ro.economics.platform_fee_per_parcel_cny
+                                                + ro.economics.delivery_price_per_parcel_cny),
+                       cross_subsidy_cny=delivered * ro.economics.cross_subsidy_per_parcel_cny)
+            stops = np.concatenate([r.stops for r in the_plan.routes]) if the_plan.routes else np.zeros(0, np.int64)
+            model_led = res.checks.get("stop_lead")
+            if model_led is not None and len(stops):
+                s_lead, s_n = model_led
+                lead_sum[stops] += s_lead
+                lead_n[stops] += s_n
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    last_lead[stops] = np.where(s_n > 0, s_lead / np.maximum(s_n, 1), np.nan)
+        row["net_cash_cny"] = (row["revenue_cny"] + row["subsidy_cny"] + row["cross_subsidy_cny"]
+                               - row["opex_cny"] - row["capex_cny"])
+        rows.append(row)
+    # remoteness deciles within the county
+    rank = np.argsort(np.argsort(geo.hub_km, kind="stable"), kind="stable")
+    decile = (rank * 10) // n + 1
+    final_open = (opened >= 0) & (opened < ro.horizon_m) & (0 <= sched.hub_month[c] < ro.horizon_m)
+    deciles = [{"decile": int(d), "residents": float(net.residents[decile == d].sum()),
+                "residents_covered": float(net.residents[(decile == d) & final_open].sum()),
+                "lead_time_sum_h": float(lead_sum[decile == d].sum()), "parcels": float(lead_n[decile == d].sum())}
+               for d in range(1, 11)]
+    flows = np.array([r["net_cash_cny"] for r in rows])
+    be = break_even_month(flows) if sched.hub_month[c] >= 0 else None
+    return {"strategy": strategy.name, "replication": replication, "county_id": geo.county.id, "months": rows,
+            "deciles": deciles, "break_even_month": be, "access_hist": access_hist,
+            "npv_cny": npv(flows, ro.economics.discount_rate_y)}
+
+
+ACCESS_BINS = 1000
+
+
+def access_histogram(access: np.ndarray, residents: np.ndarray) -> list:
+    """Residents by access level (0..1 of the adoption ceiling): bin 0 holds no access at
+    all, bins 1..ACCESS_BINS equal widths above it; sparse, as [[bin, residents], ...]."""
+    b = np.where(access <= 0, 0, np.minimum(np.ceil(access * ACCESS_BINS), ACCESS_BINS)).astype(np.int64)
+    h = np.bincount(b, weights=residents, minlength=ACCESS_BINS + 1)
+    nz = np.flatnonzero(h)
+    return [[int(i), float(h[i])] for i in nz]
+
+
+def access_gini(hist: np.ndarray) -> float:
+    """Gini across villages of access, weighted by residents, from a summed histogram
+    (values at bin centres: exact to half a bin, 0.05% of the ceiling)."""
+    from sim.analysis.economics import gini
+    values = np.concatenate([[0.0], (np.arange(1, ACCESS_BINS + 1) - 0.5) / ACCESS_BINS])
+    keep = hist > 0
+    if not keep.any():
+        return 0.0
+    return gini(values[keep], hist[keep])
