@@ -13,11 +13,8 @@ from pathlib import Path
 import click
 
 from sim.config.scenario import load_scenario, read_yaml
-from sim.experiments.spec import is_experiment, load_experiment
 from sim.errors import InputError
 from sim.files import short_number
-from sim.county.network import load_villages
-from sim.experiments.scenario import run_scenario, with_overrides, write_results
 
 TABLE_KPIS = (
     ("villages_served", "villages served", ""),
@@ -54,6 +51,8 @@ def kpi_table(summary: list[dict]) -> str:
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
     """The scenario of CONFIG with overrides, and its village file if it names one:
     everything that can be wrong with the input fails here, before anything runs."""
+    from sim.county.network import load_villages
+    from sim.experiments.scenario import with_overrides
     sc = with_overrides(load_scenario(config), seed, replications)
     if sc.county.villages_csv:
         load_villages(sc.county.villages_csv)
@@ -90,6 +89,7 @@ def check(config: str) -> None:
     """Validate CONFIG (a scenario or an experiment) without running it."""
     try:
         data = read_yaml(config)
+        from sim.experiments.spec import is_experiment, load_experiment
         from sim.rollout.spec import is_rollout, load_rollout
         if is_rollout(data):
             ro = load_rollout(config)
@@ -134,6 +134,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
     try:
         data = read_yaml(config)
+        from sim.experiments.spec import is_experiment, load_experiment
         from sim.rollout.spec import is_rollout
         if is_rollout(data):
             if seed is not None or replications is not None:
@@ -167,6 +168,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
         if not quiet:
             click.echo(f"replication {done}/{total} done", err=True)
 
+    from sim.experiments.scenario import run_scenario, write_results
     try:
         result = run_scenario(sc, progress)
         write_results(result, out, figures=not no_figures, started=started)
