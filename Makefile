@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: run test lint lint-baseline validate bench experiments figures report venv clean FORCE
+.PHONY: run test lint lint-baseline graph validate bench experiments figures report venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
@@ -29,6 +29,10 @@ lint: $(STAMP)
 # record today's counts after fixing findings (commit bench/lint_baseline.json)
 lint-baseline: $(STAMP)
 	$(BIN)/python bench/lint.py --update
+
+# the import graph of sim/: layers, cycles, imports against the layer order, largest modules
+graph:
+	$(PYTHON) bench/import_graph.py
 
 # every validation case, slow ones included; writes results/validation/report.md; fails if a case fails
 validate: $(STAMP)
