@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: run test validate bench experiments figures report venv clean FORCE
+.PHONY: run test lint lint-baseline graph validate bench experiments figures report venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask,lint]'
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -21,11 +21,25 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# ruff on sim/, tests/, bench/ and mypy on sim/; fails on a finding in a clean file or on more findings
+# per rule than bench/lint_baseline.json records (the counts may only go down)
+lint: $(STAMP)
+	$(BIN)/python bench/lint.py
+
+# record today's counts after fixing findings (commit bench/lint_baseline.json)
+lint-baseline: $(STAMP)
+	$(BIN)/python bench/lint.py --update
+
+# the import graph of sim/: layers, cycles, imports against the layer order, largest modules
+graph:
+	$(PYTHON) bench/import_graph.py
+
 # every validation case, slow ones included; writes results/validation/report.md; fails if a case fails
 validate: $(STAMP)
 	$(BIN)/ruralsim validate --out results/validation
 
 bench: $(STAMP)
+	$(BIN)/python bench/bench_cli.py
 	$(BIN)/python bench/bench_county.py
 	$(BIN)/python bench/bench_sweep.py
 	$(BIN)/python bench/bench_region.py

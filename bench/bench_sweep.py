@@ -49,7 +49,7 @@ def main(argv=None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="ruralsim-bench-"))
     try:
         t_serial, serial = timed(exp, 1, tmp / "serial")
-        t_par, par = timed(exp, 2, tmp / "parallel")
+        t_par, _ = timed(exp, 2, tmp / "parallel")
         identical = all((tmp / "serial" / n).read_bytes() == (tmp / "parallel" / n).read_bytes()
                         for n in ("runs.csv", "summary.csv", "comparisons.csv"))
     finally:
@@ -62,7 +62,8 @@ def main(argv=None) -> int:
     goals = {"serial_over_2_workers >= 1.8": speedup >= 1.8,
              "engine_overhead_per_run < 5% of a run": overhead < 0.05 * per_run,
              "identical tables": identical}
-    print(f"sweep of {n} baseline county-years ({len(exp.scenarios)} scenarios x {n // len(exp.scenarios)} replications):")
+    n_scenarios = len(exp.scenarios)
+    print(f"sweep of {n} baseline county-years ({n_scenarios} scenarios x {n // n_scenarios} replications):")
     print(f"  serial (in-process)      {t_serial:8.2f} s")
     print(f"  2 workers                {t_par:8.2f} s   speed-up {speedup:.2f}x (goal >= 1.8)   "
           f"{'PASS' if goals['serial_over_2_workers >= 1.8'] else 'FAIL'}")

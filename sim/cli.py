@@ -12,11 +12,8 @@ from pathlib import Path
 import click
 
 from sim.config.scenario import config_kind, load_scenario, read_yaml
-from sim.experiments.spec import load_experiment
 from sim.errors import InputError
 from sim.files import short_number
-from sim.county.network import load_villages
-from sim.experiments.scenario import run_into, with_overrides
 
 TABLE_KPIS = (
     ("villages_served", "villages served", ""),
@@ -53,6 +50,8 @@ def kpi_table(summary: list[dict]) -> str:
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
     """The scenario of CONFIG with overrides, and its village file if it names one:
     everything that can be wrong with the input fails here, before anything runs."""
+    from sim.county.network import load_villages
+    from sim.experiments.scenario import with_overrides
     sc = with_overrides(load_scenario(config), seed, replications)
     if sc.county.villages_csv:
         load_villages(sc.county.villages_csv)
@@ -159,6 +158,7 @@ def check(config: str) -> None:
                        f"{ro.replications} replications)")
             return
         if kind == "experiment":
+            from sim.experiments.spec import load_experiment
             exp = load_experiment(config)
             click.echo(f"{config}: ok (experiment '{exp.name}', {len(exp.scenarios)} scenarios, "
                        f"{_reps_text(exp)} replications each)")
@@ -207,6 +207,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
                        fresh=fresh, no_figures=no_figures, quiet=quiet)
             return
         if kind == "experiment":
+            from sim.experiments.spec import load_experiment
             exp = load_experiment(config, seed=seed, replications=replications)
         else:
             if scheduler or workers:
@@ -227,6 +228,8 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
         if not quiet:
             click.echo(f"replication {done}/{total} done", err=True)
 
+    from sim.experiments.scenario import run_scenario, write_results
+    from sim.experiments.scenario import run_into
     try:
         result = run_into(sc, out, figures=not no_figures, progress=progress)
     except InputError as exc:

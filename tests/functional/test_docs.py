@@ -1,9 +1,23 @@
-"""The config reference in docs/reference.md is generated from the schemas and must be current."""
+"""The docs stay true: the config reference in docs/reference.md is generated from the
+schemas and current, the README opens with the two commands, and every file the README
+and docs/ name in backticks exists."""
+import re
 from pathlib import Path
 
 from sim.cli import reference_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+FILE_NAME = re.compile(r"^[\w./-]+\.(?:py|yaml)$")
+
+
+def named_files(text: str) -> set[str]:
+    """Every word of an inline code span that names a .py or .yaml file (fenced code
+    blocks are examples and are skipped)."""
+    text = FENCE.sub("", text)
+    return {word for span in CODE_SPAN.findall(text) for word in span.split() if FILE_NAME.match(word)}
 
 
 def test_config_reference_is_current():
@@ -18,3 +32,33 @@ def test_reference_documents_every_kind_and_what_a_rollout_replaces():
     for key in ("`region.villages.min`", "`strategies.NAME.village_order`", "`replications.relative_half_width`",
                 "`design.method`", "`hub.sorters`", "`stations.coverage_share` (by"):
         assert key in text, key
+
+
+def test_readme_shows_the_two_commands_first():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first_section = readme.index("\n## ", readme.index("## Two commands") + 1)
+    assert readme.index("make run") < first_section
+    assert readme.index("make test") < first_section
+
+
+def test_the_docs_exist_and_the_readme_links_them():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name in ("model", "configs", "experiments", "rollout", "outputs", "validation", "testing"):
+        assert (ROOT / "docs" / f"{name}.md").is_file()
+        assert f"(docs/{name}.md)" in readme
+    assert "(docs/reference.md)" in readme
+
+
+def test_the_file_check_sees_code_spans_only():
+    text = "`sim/cli.py` and `python bench/lint.py --update`, not sim/x.py\n```\n`sim/y.py`\n```\n"
+    assert named_files(text) == {"sim/cli.py", "bench/lint.py"}
+
+
+def test_every_file_named_in_backticks_exists():
+    missing = []
+    for doc in DOCS:
+        for name in sorted(named_files(doc.read_text(encoding="utf-8"))):
+            if not (ROOT / name).is_file():
+                missing.append(f"{doc.relative_to(ROOT)}: `{name}`")
+    assert not missing, "named in the docs but not in the repository (use the path from the root):\n" + "\n".join(
+        missing)

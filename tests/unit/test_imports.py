@@ -1,0 +1,56 @@
+"""The command line starts light: importing sim.cli (what `ruralsim --help` does) must
+not load SciPy, matplotlib, Dask or SimPy; the public API still imports by name."""
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("scipy", "matplotlib", "dask", "distributed", "simpy")
+
+
+def modules_after(code: str) -> set[str]:
+    """Top-level names in sys.modules after running CODE in a fresh interpreter."""
+    probe = code + "\nimport sys\nprint('\\n'.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_importing_the_cli_loads_no_heavy_package():
+    loaded = modules_after("import sim.cli")
+    assert "click" in loaded and "sim" in loaded  # the probe sees what was imported
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_importing_sim_loads_no_heavy_package():
+    loaded = modules_after("import sim")
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_public_names_import_on_first_use():
+    loaded = modules_after("from sim import load_scenario, run_scenario, write_results")
+    assert "simpy" in loaded  # run_scenario needs the model, so it came in on demand
+
+
+@pytest.mark.parametrize("name", ["load_scenario", "run_scenario", "write_results", "CountyModel", "InputError"])
+def test_public_names_are_the_defining_modules_objects(name):
+    import importlib
+
+    import sim
+    where = {"load_scenario": "sim.config.scenario", "run_scenario": "sim.experiments.scenario",
+             "write_results": "sim.experiments.scenario", "CountyModel": "sim.county.model",
+             "InputError": "sim.errors"}[name]
+    assert getattr(sim, name) is getattr(importlib.import_module(where), name)
+    assert name in sim.__all__ and name in dir(sim)
+
+
+def test_unknown_name_is_an_attribute_error():
+    import sim
+    with pytest.raises(AttributeError, match="no_such_name"):
+        sim.no_such_name  # noqa: B018
+
+
+def test_all_lists_every_lazy_name_once():
+    import sim
+    assert sorted(sim.__all__) == sorted(set(sim.__all__))
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None
