@@ -74,7 +74,7 @@ def conservation(model: CountyModel, sold_kg: float) -> dict:
     offered = float(model.offers_kg.sum())
     spoiled = float(sum(kg for _, kg in model.spoiled))
     stocks = {
-        "stations": lm.station_produce_kg,
+        "stations": model.stations.produce_kg,
         "vehicles": lm.ledger.produce_on_board_kg,
         "hub": hub.produce_kg,
         "trunk": trunk.ledger.produce_in_transit_kg,

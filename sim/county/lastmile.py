@@ -18,6 +18,7 @@ from sim.county.batches import Lots
 from sim.config.scenario import LastMileConfig, VehicleType
 from sim.county.hub import Hub
 from sim.county.leadtime import LeadTimes
+from sim.county.stations import Stations
 
 
 @dataclass
@@ -58,7 +59,6 @@ class Ledger:
     stop_arrivals_h: list = field(default_factory=list)   # per departure: arrival time at stops reached
     stop_parcels: list = field(default_factory=list)      # per departure: parcels unloaded there
     depart_h: list = field(default_factory=list)          # per departure with parcels: its time
-    pickups: list = field(default_factory=list)           # recent collections: (visit times, kg) per departure
     stop_lead_h: np.ndarray = field(default_factory=lambda: np.zeros(0))     # summed lead time per stop
     stop_delivered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -104,20 +104,13 @@ class LastMile:
 
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
                  routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
-                 available: np.ndarray, travel_factor: np.ndarray, on_spoil,
-                 cold_room_kg: float = 0.0, cold_factor: np.ndarray | None = None):
+                 available: np.ndarray, travel_factor: np.ndarray, stations: Stations):
         self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
-        self.cold_room_kg = cold_room_kg          # per station
-        self.cold_factor = cold_factor            # per crop: cold shelf life / ambient shelf life
-        self.n_villages = n_villages
+        self.stations = stations    # where the vehicles collect produce
         self.tracer = None          # callable(kind, time_h, **details) for an event trace
-        self.station_in_kg = 0.0    # kg offered at stations, and sums of kg x time in and out (Little's law)
-        self.station_in_kg_h = 0.0
-        self.station_out_kg_h = 0.0
         self.parcel_kg = parcel_kg
         self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
-        self.on_spoil = on_spoil
         self.ledger = Ledger()
         self.ledger.stop_lead_h = np.zeros(int(sum(len(r.stops) for r in routes)))
         self.ledger.stop_delivered = np.zeros(len(self.ledger.stop_lead_h), dtype=np.int64)
@@ -140,50 +133,6 @@ class LastMile:
         # when each vehicle is next at the hub: the route's own vehicles, and the hired
         # pickup vehicles used instead of backhaul (always to be had, one per own vehicle)
         self.back_at = {True: np.zeros((R, cfg.vehicles_per_route)), False: np.zeros((R, cfg.vehicles_per_route))}
-        self.stations = Lots.empty()        # produce waiting at every station
-
-    # ---- produce at the stations --------------------------------------------------
-    def offer(self, lots: Lots) -> None:
-        """New produce at the stations; with cold rooms, what fits goes in (oldest first
-        keeps its place: a lot already in the room stays until it is collected)."""
-        if self.cold_room_kg > 0 and len(lots):
-            lots = self._into_cold_rooms(lots)
-        self.station_in_kg += lots.total_kg
-        self.station_in_kg_h += float((lots.kg * lots.t_offer).sum())
-        self.stations.extend(lots)
-
-    def _into_cold_rooms(self, lots: Lots) -> Lots:
-        st = self.stations.a
-        in_cold = st[Lots.COLD] > 0
-        used = np.bincount(st[Lots.VILLAGE, in_cold].astype(np.intp), weights=st[Lots.KG, in_cold],
-                           minlength=self.n_villages)
-        a = lots.a[:, np.argsort(lots.a[Lots.VILLAGE], kind="stable")]
-        v = a[Lots.VILLAGE].astype(np.intp)
-        kg = a[Lots.KG]
-        cum = np.cumsum(kg)
-        first = np.r_[True, v[1:] != v[:-1]]
-        before = cum - kg - np.maximum.accumulate(np.where(first, cum - kg, 0.0))  # kg of earlier lots, same village
-        take = np.clip(self.cold_room_kg - used[v] - before, 0.0, kg)
-        cold = a[:, take > 0].copy()
-        cold[Lots.KG] = take[take > 0]
-        f = self.cold_factor[cold[Lots.CROP].astype(np.intp)]
-        cold[Lots.T_EXPIRY] = cold[Lots.T_OFFER] + (cold[Lots.T_EXPIRY] - cold[Lots.T_OFFER]) * f
-        cold[Lots.COLD] = 1.0
-        warm = a[:, kg - take > 0].copy()
-        warm[Lots.KG] = (kg - take)[kg - take > 0]
-        return Lots._wrap(np.concatenate([cold, warm], axis=1))
-
-    @property
-    def station_produce_kg(self) -> float:
-        return self.stations.total_kg
-
-    def purge(self) -> None:
-        """Produce that has spoiled at the stations by now leaves as spoiled."""
-        s = self.stations
-        if len(s) and s.a[Lots.T_EXPIRY].min() < self.env.now:
-            gone = s.split(s.t_expiry < self.env.now)
-            self.station_out_kg_h += gone.total_kg * self.env.now
-            self.on_spoil(gone)
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
@@ -235,7 +184,7 @@ class LastMile:
                 led.left_behind += len(self.hub.queues[r])
         n = int(n_r.sum())
         # produce ready at the stations of these routes
-        st = self.stations
+        st = self.stations.lots
         ready = np.empty(0, dtype=np.int64)
         if (cfg.backhaul or not deliver) and len(st):
             lot_stop = self.stop_of_village[st.a[Lots.VILLAGE].astype(np.intp)]
@@ -350,8 +299,7 @@ class LastMile:
         index order). Produce that has spoiled by the time the vehicle reaches its
         station is left behind as spoiled. The stations' lots are rebuilt once.
         Returns (lots collected, their route) or None."""
-        st = self.stations
-        a = st.a
+        a = self.stations.lots.a
         stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
         good, gstop = ready[~stale], lot_stop[~stale]
         order = np.lexsort((a[Lots.T_OFFER, good], gstop))
@@ -366,39 +314,13 @@ class LastMile:
             per_route = np.bincount(lot_route, weights=take, minlength=self.n_routes)
             allowed = np.clip(free - (np.cumsum(per_route) - per_route), 0.0, per_route)
             take = _segmented_greedy(kg, np.minimum(room, allowed[lot_route]), lot_route)
+        produce = self.stations.hand_over(idx, take, arrive[gstop], ready[stale], arrive[lot_stop[stale]])
         pick = take > 0
-        if stale.any():
-            self.on_spoil(Lots._wrap(a[:, ready[stale]]))
-            self.station_out_kg_h += float((a[Lots.KG, ready[stale]] * arrive[lot_stop[stale]]).sum())
-        self.station_out_kg_h += float((take * arrive[gstop]).sum())
-        # until the vehicle gets there, the produce is still at the station (kept for sampling)
-        self.ledger.pickups.append((np.concatenate([arrive[gstop], arrive[lot_stop[stale]]]),
-                                    np.concatenate([take, a[Lots.KG, ready[stale]]])))
-        del self.ledger.pickups[:-20]
         if self.tracer and pick.any():
             for g, kg_taken in zip(gstop[pick], take[pick]):
                 self.tracer("produce_collected", arrive[g], village=int(self.stop_village[g]), kg=round(float(kg_taken), 9))
-        if not pick.any():
-            if stale.any():
-                gone = np.zeros(len(st), dtype=bool)
-                gone[ready[stale]] = True
-                st.split(gone)
+        if not len(produce):
             return None
-        produce = Lots._wrap(a[:, idx[pick]])
-        produce.a[Lots.KG] = take[pick]
-        cold = produce.a[Lots.COLD] > 0
-        if cold.any():  # out of the cold room at the vehicle's visit: it ages at the ambient rate again
-            t = arrive[gstop[pick][cold]]
-            f = self.cold_factor[produce.a[Lots.CROP, cold].astype(np.intp)]
-            produce.a[Lots.T_EXPIRY, cold] = t + (produce.a[Lots.T_EXPIRY, cold] - t) / f
-            produce.a[Lots.COLD, cold] = 0.0
-        left = a[Lots.KG].copy()
-        left[idx] -= take
-        left[ready[stale]] = 0.0
-        keep = left > 0.0  # lots taken whole are exactly zero
-        rest = a[:, keep]
-        rest[Lots.KG] = left[keep]
-        st.a = rest
         reserved = produce.total_kg
         self.hub.reserved_kg += reserved
         self.ledger.produce_kg_carried += reserved

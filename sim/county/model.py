@@ -17,6 +17,7 @@ from sim.county.lastmile import LastMile, Route
 from sim.county.leadtime import LeadTimes
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
+from sim.county.stations import Stations
 from sim.county.routing import plan_routes
 from sim.county.trunk import Trunk
 
@@ -122,9 +123,10 @@ class CountyModel:
         slots = len(set(sc.lastmile.departures_h) | set(sc.lastmile.pickup_departures_h))
         shape = (sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes, slots)
         travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
+        self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
+                                 cold_factor=cold_factor)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, sc.horizon_d, available, travel, self._spoil,
-                                 cold_room_kg=sc.stations.cold_room_kg, cold_factor=cold_factor)
+                                 net.n, sc.horizon_d, available, travel, self.stations)
         self.days = DayLog([], [], [], [])
         self.offered_kg_day = self.offers_kg.sum(axis=(0, 2))
         # served villages in route and stop order: a day's orders come out grouped by route
@@ -175,9 +177,7 @@ class CountyModel:
                 if t0 <= now:
                     on_board += int(cnt[arr > now].sum())
             s["vehicle_parcels"].append(on_board)
-            st = self.lastmile.stations
-            pending = sum(float(kg[t > now].sum()) for t, kg in led.pickups)
-            s["station_kg"].append(float(st.kg[st.t_offer <= now].sum()) + pending)
+            s["station_kg"].append(self.stations.kg_waiting(now))
             s["hub_ambient_kg"].append(self.hub.ambient.total_kg)
             s["cold_kg"].append(self.hub.cold.total_kg)
             yield self.env.timeout(self.monitor_h)
@@ -216,14 +216,14 @@ class CountyModel:
                 pick = kg > 0
                 m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                self.lastmile.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick]))
+                self.stations.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick]))
 
     def _end_of_day(self) -> None:
-        self.lastmile.purge()
+        self.stations.purge()
         self._spoil(self.hub.purge())
         self.days.warehouse_parcels.append(self.trunk.warehouse_parcels)
         self.days.hub_parcels.append(self.hub.in_sorting + self.hub.parcels_waiting)
-        self.days.station_kg.append(self.lastmile.station_produce_kg)
+        self.days.station_kg.append(self.stations.produce_kg)
         self.days.hub_kg.append(self.hub.produce_kg)
 
     def run(self) -> "CountyModel":

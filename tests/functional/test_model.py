@@ -128,8 +128,8 @@ def test_conservation_check_catches_a_lost_parcel(small):
 
 def test_conservation_check_catches_lost_produce(small):
     model = CountyModel(small, 0).run()
-    assert len(model.lastmile.stations)
-    model.lastmile.stations.a[4, 0] *= 0.5
+    assert len(model.stations.lots)
+    model.stations.lots.a[4, 0] *= 0.5
     with pytest.raises(ConservationError, match="produce not conserved"):
         evaluate(model)
 
