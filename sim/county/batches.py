@@ -8,13 +8,6 @@ from dataclasses import dataclass
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Stock:
-    """What a component holds at one moment: parcels and kilograms of produce."""
-    parcels: int = 0
-    produce_kg: float = 0.0
-
-
 @dataclass
 class Chunk:
     """Parcels ordered in one stretch of a day, travelling together from the city

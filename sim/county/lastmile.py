@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from sim.county.account import Stock, since
 from sim.county.batches import Lots
 from sim.config.scenario import LastMileConfig, VehicleType
 from sim.county.hub import Hub
@@ -33,6 +34,30 @@ class Route:
     def __post_init__(self):
         self.km = float(self.leg_km.sum())
         self.total_leg_h = float(self.leg_h.sum())
+
+
+@dataclass(frozen=True)
+class LastMileActivity:
+    """What the last mile did over a window: delivery trips (km, parcels and kg
+    carried, produce collected on the way back), dedicated pickup trips (km, vehicle
+    days hired) and parcels delivered to stations."""
+    trips: int = 0
+    km: float = 0.0
+    parcels_carried: int = 0
+    parcel_kg: float = 0.0
+    produce_kg: float = 0.0
+    pickup_trips: int = 0
+    pickup_km: float = 0.0
+    pickup_vehicle_days: int = 0
+    delivered: int = 0
+
+
+@dataclass(frozen=True)
+class StopLead:
+    """Lead times summed per stop (h) and parcels delivered there, over the KPI
+    window; stops of every route in route order, then visiting order."""
+    lead_h: np.ndarray
+    delivered: np.ndarray
 
 
 @dataclass
@@ -74,6 +99,10 @@ class Ledger:
             return np.zeros(horizon_d)
         day = np.minimum((np.concatenate(self.trip_start_h) // 24.0).astype(np.int64), horizon_d - 1)
         return np.bincount(day, weights=np.concatenate(self.trip_km), minlength=horizon_d)
+
+
+def _cat(parts) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0)
 
 
 def _segmented_greedy(kg: np.ndarray, room: np.ndarray, seg: np.ndarray) -> np.ndarray:
@@ -133,6 +162,67 @@ class LastMile:
         # when each vehicle is next at the hub: the route's own vehicles, and the hired
         # pickup vehicles used instead of backhaul (always to be had, one per own vehicle)
         self.back_at = {True: np.zeros((R, cfg.vehicles_per_route)), False: np.zeros((R, cfg.vehicles_per_route))}
+        self._window: LastMileActivity | None = None
+
+    # ---- the component's account -------------------------------------------------------
+    def stock(self) -> Stock:
+        """At the end of a run: parcels on vehicles whose station is reached after the
+        horizon, and produce on vehicles on their way back to the hub."""
+        led = self.ledger
+        return Stock(led.on_vehicles_at_end, led.produce_on_board_kg)
+
+    def _done(self) -> LastMileActivity:
+        led = self.ledger
+        return LastMileActivity(led.trips, led.km, led.parcels_carried, led.parcel_kg_carried, led.produce_kg_carried,
+                                led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered)
+
+    def activity(self) -> LastMileActivity:
+        """What the last mile did since the window started."""
+        return since(self._done(), self._window)
+
+    def reset_window(self) -> None:
+        """Start the KPI window now: activity, lead times and per-stop lead sums count
+        from here (lead times of parcels delivered from now on)."""
+        self._window = self._done()
+        led = self.ledger
+        led.lead = LeadTimes()
+        led.stop_lead_h = np.zeros_like(led.stop_lead_h)
+        led.stop_delivered = np.zeros_like(led.stop_delivered)
+
+    @property
+    def delivered(self) -> int:
+        """Parcels delivered to stations since the start of the run."""
+        return self.ledger.delivered
+
+    @property
+    def left_behind(self) -> int:
+        """Sorted parcels still waiting at the hub as a vehicle left, summed over trips."""
+        return self.ledger.left_behind
+
+    @property
+    def lead(self) -> LeadTimes:
+        """Lead times (order to station) of parcels delivered in the window."""
+        return self.ledger.lead
+
+    def stop_lead(self) -> StopLead:
+        return StopLead(self.ledger.stop_lead_h, self.ledger.stop_delivered)
+
+    def parcels_aboard(self, now: float) -> int:
+        """Parcels on vehicles at time ``now`` (of the last ten departures, enough for
+        sampling: a vehicle is back long before ten more have left)."""
+        led = self.ledger
+        on_board = 0
+        for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:]):
+            if t0 <= now:
+                on_board += int(cnt[arr > now].sum())
+        return on_board
+
+    def loads(self, from_h: float) -> tuple[np.ndarray, np.ndarray]:
+        """Load factors (inbound, outbound) of the delivery trips leaving from ``from_h`` on."""
+        led = self.ledger
+        load_t = _cat(led.load_t_h)
+        after = load_t >= from_h
+        return _cat(led.load_in)[after], _cat(led.load_out)[after]
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
@@ -181,7 +271,7 @@ class LastMile:
                 villages += v
                 orders += t
                 n_r[r] = sum(len(x) for x in v)
-                led.left_behind += len(self.hub.queues[r])
+                led.left_behind += self.hub.waiting(r)
         n = int(n_r.sum())
         # produce ready at the stations of these routes
         st = self.stations.lots
@@ -322,7 +412,7 @@ class LastMile:
         if not len(produce):
             return None
         reserved = produce.total_kg
-        self.hub.reserved_kg += reserved
+        self.hub.reserve(reserved)
         self.ledger.produce_kg_carried += reserved
         self.ledger.produce_on_board_kg += reserved
         return produce, lot_route[pick]

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from sim.county.batches import Lots, Stock
+from sim.county.account import Stock, since
+from sim.county.batches import Lots
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Stations:
         self.in_kg_h = 0.0
         self.out_kg_h = 0.0
         self.pending: list = []  # recent collections: (visit times, kg) per departure
-        self._window_in_kg = 0.0
+        self._window: StationActivity | None = None
 
     # ---- the component's account -------------------------------------------------------
     def stock(self) -> Stock:
@@ -42,11 +43,12 @@ class Stations:
         return Stock(0, self.lots.total_kg)
 
     def activity(self) -> StationActivity:
-        return StationActivity(self.in_kg - self._window_in_kg)
+        """What the stations received since the window started."""
+        return since(StationActivity(self.in_kg), self._window)
 
     def reset_window(self) -> None:
         """Start the KPI window now."""
-        self._window_in_kg = self.in_kg
+        self._window = StationActivity(self.in_kg)
 
     @property
     def produce_kg(self) -> float:

@@ -50,14 +50,14 @@ def test_ample_capacity_means_nothing_waits_for_a_later_vehicle(small):
     sc = with_(sc, "lastmile", availability=1.0, vehicles_per_route=1)
     sc = with_(sc, "trunk", trucks_per_departure=50)
     res = run_replication(sc, 0)
-    assert res.checks["lastmile_left_behind"] == 0
+    assert res.checks.lastmile_left_behind == 0
     assert res.kpis["inbound_parcels_delivered"] > 1000
     # every parcel leaves on the first departure after it was sorted: at most a day in the hub
     assert res.kpis["hub_time_mean_h"] < 24.0
     # whereas a tiny vehicle leaves parcels behind
     tiny = dataclasses.replace(small, vehicle_types={
         **small.vehicle_types, "van": dataclasses.replace(small.vehicle_types["van"], capacity_parcels=5)})
-    assert run_replication(tiny, 0, plan(sc)).checks["lastmile_left_behind"] > 0
+    assert run_replication(tiny, 0, plan(sc)).checks.lastmile_left_behind > 0
 
 
 @pytest.mark.parametrize("replication", [0, 1, 2])
@@ -96,7 +96,7 @@ def test_no_vehicles_delivers_nothing_and_backlog_grows(small):
 def test_backhaul_off_uses_dedicated_pickups(small):
     on = run_replication(small, 0)
     off = run_replication(with_(small, "lastmile", backhaul=False), 0)
-    assert on.costs["pickups"] == 0.0 and off.costs["pickups"] > 0.0
+    assert on.costs.pickups == 0.0 and off.costs.pickups > 0.0
     assert off.kpis["vehicle_km"] > on.kpis["vehicle_km"]
     assert off.kpis["cost_per_kg_out_cny"] > on.kpis["cost_per_kg_out_cny"]
     # common random numbers: both see the same demand and harvest
@@ -166,10 +166,11 @@ def test_costs_split_into_inbound_and_outbound(small):
     res = run_replication(small, 0)
     c, k = res.costs, res.kpis
     parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store", "stations")
-    assert sum(c[p] for p in parts) == pytest.approx(c["total"])
-    assert c["inbound"] + c["outbound"] == pytest.approx(c["total"])
-    assert k["cost_per_parcel_cny"] == pytest.approx(c["inbound"] / k["inbound_parcels_delivered"])
-    assert k["cost_per_kg_out_cny"] == pytest.approx(c["outbound"] / k["outbound_produce_sold_kg"])
+    assert set(type(c).components()) == set(parts)
+    assert sum(getattr(c, p) for p in parts) == pytest.approx(c.total)
+    assert c.inbound + c.outbound == pytest.approx(c.total)
+    assert k["cost_per_parcel_cny"] == pytest.approx(c.inbound / k["inbound_parcels_delivered"])
+    assert k["cost_per_kg_out_cny"] == pytest.approx(c.outbound / k["outbound_produce_sold_kg"])
     assert k["farmer_revenue_cny"] == pytest.approx(k["outbound_produce_sold_kg"] * small.crops[0].price_cny_per_kg)
 
 
@@ -206,5 +207,5 @@ def test_station_cold_rooms_lower_spoilage_and_cost_money(small):
     assert base.kpis["outbound_produce_spoiled_kg"] > 0
     assert cold.kpis["spoilage_rate"] < base.kpis["spoilage_rate"]
     assert cold.kpis["outbound_produce_spoiled_kg"] < base.kpis["outbound_produce_spoiled_kg"]
-    assert base.costs["cold_rooms"] == 0 < cold.costs["cold_rooms"]
+    assert base.costs.cold_rooms == 0 < cold.costs.cold_rooms
     assert cold.kpis["outbound_produce_offered_kg"] == base.kpis["outbound_produce_offered_kg"]
