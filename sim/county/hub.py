@@ -196,16 +196,8 @@ class Hub:
 
     def little(self, t_end: float) -> HubLittle:
         """The terms of Little's law at the hub from the start of the run to ``t_end``."""
-        return HubLittle(self.hub_parcel_hours(t_end), self.time_in_hub_h, self.residual_hours(t_end),
-                         self.parcels_in, self.parcels_out)
-
-    def residual_hours(self, t_end: float) -> float:
-        """Time spent up to ``t_end`` by the parcels still in the hub then."""
-        return self._n * t_end - self._stamp_sum
-
-    def hub_parcel_hours(self, t_end: float) -> float:
-        """Integral of parcels in the hub from 0 to ``t_end`` (for Little's law)."""
-        return self._area + self._n * (t_end - self._t)
+        return HubLittle(self._area + self._n * (t_end - self._t), self.time_in_hub_h,
+                         self._n * t_end - self._stamp_sum, self.parcels_in, self.parcels_out)
 
     # ---- produce -------------------------------------------------------------------
     def _cold_tick(self) -> None:

@@ -15,25 +15,12 @@ import numpy as np
 import simpy
 
 from sim.county.account import Stock, since
-from sim.county.batches import Lots
+from sim.county.batches import Lots, concat
 from sim.config.scenario import LastMileConfig, VehicleType
 from sim.county.hub import Hub
 from sim.county.leadtime import LeadTimes
+from sim.county.routing import Route
 from sim.county.stations import Stations
-
-
-@dataclass
-class Route:
-    """A planned route: stations in visiting order and the legs between them
-    (leg i ends at stop i; the last leg returns to the hub)."""
-    index: int
-    stops: np.ndarray       # village indices in visiting order
-    leg_km: np.ndarray      # len(stops) + 1
-    leg_h: np.ndarray       # len(stops) + 1
-
-    def __post_init__(self):
-        self.km = float(self.leg_km.sum())
-        self.total_leg_h = float(self.leg_h.sum())
 
 
 @dataclass(frozen=True)
@@ -101,10 +88,6 @@ class Ledger:
         return np.bincount(day, weights=np.concatenate(self.trip_km), minlength=horizon_d)
 
 
-def _cat(parts) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty(0)
-
-
 def _segmented_greedy(kg: np.ndarray, room: np.ndarray, seg: np.ndarray) -> np.ndarray:
     """Kilograms taken from each lot when a vehicle takes lots in order and may hold
     at most ``room[j]`` once it has reached lot j (room never falls along a route):
@@ -134,7 +117,7 @@ class LastMile:
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
                  routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
                  available: np.ndarray, travel_factor: np.ndarray, stations: Stations):
-        self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
+        self.env, self.cfg, self.vehicle, self.hub = env, cfg, vehicle, hub
         self.stations = stations    # where the vehicles collect produce
         self.tracer = None          # callable(kind, time_h, **details) for an event trace
         self.parcel_kg = parcel_kg
@@ -143,7 +126,6 @@ class LastMile:
         self.ledger = Ledger()
         self.ledger.stop_lead_h = np.zeros(int(sum(len(r.stops) for r in routes)))
         self.ledger.stop_delivered = np.zeros(len(self.ledger.stop_lead_h), dtype=np.int64)
-        self.horizon_d = horizon_d
         self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
         # every stop of every route as one array ("global stops")
@@ -208,8 +190,8 @@ class LastMile:
         return StopLead(self.ledger.stop_lead_h, self.ledger.stop_delivered)
 
     def parcels_aboard(self, now: float) -> int:
-        """Parcels on vehicles at time ``now`` (of the last ten departures, enough for
-        sampling: a vehicle is back long before ten more have left)."""
+        """Parcels on vehicles at time ``now``, searched among the last ten departures
+        with parcels (for sampling the stock)."""
         led = self.ledger
         on_board = 0
         for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:]):
@@ -220,9 +202,9 @@ class LastMile:
     def loads(self, from_h: float) -> tuple[np.ndarray, np.ndarray]:
         """Load factors (inbound, outbound) of the delivery trips leaving from ``from_h`` on."""
         led = self.ledger
-        load_t = _cat(led.load_t_h)
+        load_t = concat(led.load_t_h)
         after = load_t >= from_h
-        return _cat(led.load_in)[after], _cat(led.load_out)[after]
+        return concat(led.load_in)[after], concat(led.load_out)[after]
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:

@@ -13,11 +13,11 @@ from sim.county import demand, harvest
 from sim.county.batches import Lots
 from sim.config.scenario import Scenario
 from sim.county.hub import Hub, HubActivity, UnitDraws
-from sim.county.lastmile import LastMile, LastMileActivity, Route
+from sim.county.lastmile import LastMile, LastMileActivity
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
 from sim.county.stations import Stations
-from sim.county.routing import plan_routes
+from sim.county.routing import Route, plan_routes
 from sim.county.trunk import Trunk
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import simpy
 
 from sim.county.account import Stock, since
-from sim.county.batches import Chunk, Lots
+from sim.county.batches import Chunk, Lots, concat
 from sim.config.scenario import CityConfig, TrunkConfig
 from sim.county.hub import Hub
 
@@ -34,10 +34,6 @@ class Sales:
     kg: np.ndarray
     crop: np.ndarray
     t_h: np.ndarray
-
-
-def _cat(parts) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty(0)
 
 
 class Trunk:
@@ -76,8 +72,8 @@ class Trunk:
 
     def sales(self) -> Sales:
         """Every lot sold at the market since the start of the run."""
-        return Sales(_cat([lots.kg for lots in self._sold]), _cat([lots.crop for lots in self._sold]).astype(np.int64),
-                     _cat(self._sold_t_h))
+        return Sales(concat([lots.kg for lots in self._sold]), concat([lots.crop for lots in self._sold]).astype(np.int64),
+                     concat(self._sold_t_h))
 
     @property
     def km_per_truck_run(self) -> float:
