@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import with_
-from sim.county.batches import Chunk
+from sim.county.batches import Chunk, Lots
+from sim.county.conservation import conservation
 from sim.config.scenario import Crop
 from sim.errors import ConservationError
 from sim.county.kpis import evaluate, run_replication
@@ -139,6 +140,27 @@ def test_conservation_check_catches_an_invented_parcel(small):
     model.trunk.warehouse.append(Chunk(np.array([0]), np.array([1.0]), np.array([0, 1])))
     with pytest.raises(ConservationError):
         evaluate(model)
+
+
+def test_conservation_check_catches_invented_produce(small):
+    model = CountyModel(small, 0).run()
+    balance = conservation(model, float(model.trunk.sales().kg.sum()))
+    assert balance.parcels_ordered == balance.parcels_delivered + sum(s.parcels for s in balance.stocks().values())
+    model.stations.offer(Lots([0], [0], [1.0], [1e9], [2.5]))   # 2.5 kg nobody offered
+    with pytest.raises(ConservationError, match="produce not conserved"):
+        conservation(model, balance.produce_sold_kg)
+
+
+def test_window_activity_excludes_the_warm_up(small):
+    whole = run_replication(small, 0).kpis
+    warm = run_replication(dataclasses.replace(small, warmup_d=30), 0)
+    k, d = warm.kpis, warm.daily
+    # the same run (same seed), counted from day 30
+    assert k["inbound_parcels_ordered"] == d["parcels_ordered"][30:].sum() < whole["inbound_parcels_ordered"]
+    assert k["outbound_produce_offered_kg"] == pytest.approx(d["produce_offered_kg"][30:].sum(), rel=1e-12)
+    assert k["vehicle_km"] == pytest.approx(d["vehicle_km"][30:].sum(), rel=1e-9)
+    assert warm.lead.n == k["inbound_parcels_delivered"] == d["parcels_delivered"][30:].sum()
+    assert warm.stop_lead.delivered.sum() == k["inbound_parcels_delivered"]
 
 
 def test_daily_series_add_up_to_the_kpis(small):
