@@ -50,12 +50,13 @@ class UnitDraws:
 @dataclass(frozen=True)
 class HubActivity:
     """What the hub did over a window: parcels in and out, hours they waited for a
-    sorter and spent in the hub (summed over parcels), produce in, and the cold-store
-    stock integrated over time (kg-hours)."""
+    sorter and spent in the hub (summed over parcels), sorter-hours worked, produce
+    in, and the cold-store stock integrated over time (kg-hours)."""
     parcels_in: int = 0
     parcels_out: int = 0
     sort_wait_parcel_h: float = 0.0
     time_in_h: float = 0.0
+    sorting_h: float = 0.0
     produce_in_kg: float = 0.0
     cold_kg_h: float = 0.0
 
@@ -89,6 +90,7 @@ class Hub:
         self.parcels_in = 0
         self.lot_waits_h: list[float] = []
         self.sort_wait_parcel_h = 0.0
+        self.sorting_h = 0.0                     # sorter-hours worked
         self._n = 0                              # parcels in the hub (sorting + route queues)
         self._area = 0.0                         # integral of _n over time (parcel-hours)
         self._t = 0.0
@@ -117,7 +119,7 @@ class Hub:
     def _done(self) -> HubActivity:
         self._cold_tick()
         return HubActivity(self.parcels_in, self.parcels_out, self.sort_wait_parcel_h, self.time_in_hub_h,
-                           self.produce_in_kg, self.cold_kg_h)
+                           self.sorting_h, self.produce_in_kg, self.cold_kg_h)
 
     def activity(self) -> HubActivity:
         """What the hub did since the window started (the cold-store integral is
@@ -162,7 +164,9 @@ class Hub:
             self.sort_wait_parcel_h += wait * n
             if self.tracer:
                 self.tracer("sort_start", self.env.now, route=route, parcels=n)
-            yield self.env.timeout(n / self.cfg.sort_rate_parcels_per_h * self.draws.next())
+            sort_h = n / self.cfg.sort_rate_parcels_per_h * self.draws.next()
+            self.sorting_h += sort_h
+            yield self.env.timeout(sort_h)
             if self.tracer:
                 self.tracer("sort_end", self.env.now, route=route, parcels=n)
         self.in_sorting -= n

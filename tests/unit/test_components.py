@@ -115,7 +115,8 @@ def test_hub_stock_and_activity_over_sorting_dispatch_and_cold_store():
     assert hub.stock() == Stock(4, 0.0)  # sorted, waiting for a vehicle
     hub.dispatch(0, 3)               # at 5 h: 3 parcels leave after 5 h each
     assert hub.stock() == Stock(1, 0.0)
-    assert hub.activity() == HubActivity(parcels_in=4, parcels_out=3, sort_wait_parcel_h=0.0, time_in_h=15.0)
+    assert hub.activity() == HubActivity(parcels_in=4, parcels_out=3, sort_wait_parcel_h=0.0, time_in_h=15.0,
+                                         sorting_h=2.0)
     hub.reset_window()
     assert hub.activity() == HubActivity()
     hub.receive_produce(lot(10.0), 0.0)   # at 5 h: 6 kg into the cold store, 4 kg ambient
