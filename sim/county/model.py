@@ -1,7 +1,8 @@
-"""One county wired once: the network and its routes, then the SimPy processes of
-daily demand and harvest, trunk runs, hub sorting and last-mile trips. Running it
-gives the state at the end, from which :mod:`sim.county.kpis` computes the KPIs and
-checks that nothing was lost."""
+"""One county wired once: the network and its routes, then its components (the
+order and produce sources, trunk, hub, last mile and stations) and the SimPy
+processes of daily demand and harvest. Running it leaves each component answering
+for what it holds and did, from which :mod:`sim.county.kpis` computes the KPIs and
+:mod:`sim.county.conservation` checks that nothing was lost."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,9 +17,9 @@ from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile, LastMileActivity
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
-from sim.county.stations import Stations
 from sim.county.routing import Route, plan_routes
-from sim.county.trunk import Trunk
+from sim.county.stations import StationActivity, Stations
+from sim.county.trunk import Trunk, TrunkActivity
 
 
 @dataclass(frozen=True)
