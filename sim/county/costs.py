@@ -36,8 +36,10 @@ class Costs:
 
     @classmethod
     def components(cls) -> tuple[str, ...]:
-        """Names of the fields that are costs of a component (they sum to ``total``)."""
-        return tuple(f.name for f in fields(cls))[:9]
+        """Names of the fields that are costs of a component (they sum to ``total``):
+        every field before ``inbound``."""
+        names = [f.name for f in fields(cls)]
+        return tuple(names[:names.index("inbound")])
 
 
 def _share_in(kg_in: float, kg_out: float) -> float:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.county.account import Stock
 from sim.county.batches import Chunk
 from sim.config.scenario import DemandConfig, Scenario
 
@@ -34,6 +35,10 @@ class Orders:
     def placed(self) -> int:
         """Parcels ordered since the start of the run."""
         return int(self.counts[:self.placed_d].sum())
+
+    def stock(self) -> Stock:
+        """Nothing: what a source places is at once with the next component."""
+        return Stock()
 
     def activity(self) -> OrderActivity:
         """Parcels ordered since the window started."""

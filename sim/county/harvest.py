@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.county.account import Stock
 from sim.config.scenario import Crop, Scenario
 from sim.county.demand import day_of_year
 
@@ -35,6 +36,10 @@ class Offers:
     def placed_kg(self) -> float:
         """Produce offered since the start of the run."""
         return float(self.kg[:, :self.placed_d].sum())
+
+    def stock(self) -> Stock:
+        """Nothing: what a source places is at once with the next component."""
+        return Stock()
 
     def activity(self) -> OfferActivity:
         """Produce offered since the window started."""

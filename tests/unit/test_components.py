@@ -50,6 +50,7 @@ def test_orders_count_what_was_placed_since_the_window_started():
     orders.place(2)
     assert orders.activity() == OrderActivity(5 + 6)
     assert orders.placed == 21
+    assert orders.stock() == Stock()
 
 
 def test_offers_count_kilograms_offered_since_the_window_started():
