@@ -8,6 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 
+def concat(parts) -> np.ndarray:
+    """The arrays ``parts`` end to end (an empty float array if there are none)."""
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
 @dataclass
 class Chunk:
     """Parcels ordered in one stretch of a day, travelling together from the city

@@ -2,10 +2,51 @@
 matrix ahead of the run (Poisson or negative binomial), and order times within a day."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from sim.county.account import Stock
 from sim.county.batches import Chunk
 from sim.config.scenario import DemandConfig, Scenario
+
+
+@dataclass(frozen=True)
+class OrderActivity:
+    """Parcels ordered over a window."""
+    parcels: int = 0
+
+
+class Orders:
+    """The source of parcels: order counts per (day, village) drawn ahead of the run,
+    placed day by day. It holds no stock: what it places is at once in the warehouse."""
+
+    def __init__(self, counts: np.ndarray):
+        self.counts = counts
+        self.placed_d = 0           # days placed so far
+        self._window_d = 0
+
+    def place(self, day: int) -> np.ndarray:
+        """The counts of ``day`` (per village), now placed."""
+        self.placed_d = day + 1
+        return self.counts[day]
+
+    @property
+    def placed(self) -> int:
+        """Parcels ordered since the start of the run."""
+        return int(self.counts[:self.placed_d].sum())
+
+    def stock(self) -> Stock:
+        """Nothing: what a source places is at once with the next component."""
+        return Stock()
+
+    def activity(self) -> OrderActivity:
+        """Parcels ordered since the window started."""
+        return OrderActivity(int(self.counts[self._window_d:self.placed_d].sum()))
+
+    def reset_window(self) -> None:
+        """Start the KPI window now (before the day's orders are placed)."""
+        self._window_d = self.placed_d
 
 
 def day_of_year(start_doy: int, horizon_d: int) -> np.ndarray:

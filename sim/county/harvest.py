@@ -2,10 +2,52 @@
 curve per crop, and daily offers drawn as one matrix ahead of the run."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from sim.county.account import Stock
 from sim.config.scenario import Crop, Scenario
 from sim.county.demand import day_of_year
+
+
+@dataclass(frozen=True)
+class OfferActivity:
+    """Produce offered over a window (kg)."""
+    kg: float = 0.0
+
+
+class Offers:
+    """The source of produce: kilograms offered per (crop, day, village) drawn ahead
+    of the run, placed day by day at the stations. It holds no stock."""
+
+    def __init__(self, kg: np.ndarray):
+        self.kg = kg
+        self.kg_day = kg.sum(axis=(0, 2))   # offered per day
+        self.placed_d = 0
+        self._window_d = 0
+
+    def place(self, day: int) -> np.ndarray:
+        """The kilograms of ``day`` (crops, villages), now placed."""
+        self.placed_d = day + 1
+        return self.kg[:, day]
+
+    @property
+    def placed_kg(self) -> float:
+        """Produce offered since the start of the run."""
+        return float(self.kg[:, :self.placed_d].sum())
+
+    def stock(self) -> Stock:
+        """Nothing: what a source places is at once with the next component."""
+        return Stock()
+
+    def activity(self) -> OfferActivity:
+        """Produce offered since the window started."""
+        return OfferActivity(float(self.kg_day[self._window_d:self.placed_d].sum()))
+
+    def reset_window(self) -> None:
+        """Start the KPI window now (before the day's produce is offered)."""
+        self._window_d = self.placed_d
 
 
 def season_length_d(crop: Crop) -> int:

@@ -4,9 +4,12 @@ villages is stored (ambient, or in a cold store that slows ageing) until a trunk
 takes it to the city market."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import simpy
 
+from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, ParcelQueue
 from sim.config.scenario import HubConfig
 
@@ -44,6 +47,32 @@ class UnitDraws:
         return float(x)
 
 
+@dataclass(frozen=True)
+class HubActivity:
+    """What the hub did over a window: parcels in and out, hours they waited for a
+    sorter and spent in the hub (summed over parcels), sorter-hours worked, produce
+    in, and the cold-store stock integrated over time (kg-hours)."""
+    parcels_in: int = 0
+    parcels_out: int = 0
+    sort_wait_parcel_h: float = 0.0
+    time_in_h: float = 0.0
+    sorting_h: float = 0.0
+    produce_in_kg: float = 0.0
+    cold_kg_h: float = 0.0
+
+
+@dataclass(frozen=True)
+class HubLittle:
+    """Little's law at the hub over a whole run up to ``t_end``: ``parcel_hours``
+    (the integral of parcels in the hub) equals ``time_in_h`` (time spent by parcels
+    that left) plus ``residual_h`` (time spent so far by those still there)."""
+    parcel_hours: float
+    time_in_h: float
+    residual_h: float
+    parcels_in: int
+    parcels_out: int
+
+
 class Hub:
     """Sorting, route queues and produce storage at the county hub."""
 
@@ -61,6 +90,7 @@ class Hub:
         self.parcels_in = 0
         self.lot_waits_h: list[float] = []
         self.sort_wait_parcel_h = 0.0
+        self.sorting_h = 0.0                     # sorter-hours worked
         self._n = 0                              # parcels in the hub (sorting + route queues)
         self._area = 0.0                         # integral of _n over time (parcel-hours)
         self._t = 0.0
@@ -78,6 +108,27 @@ class Hub:
         self.cold_out_kg_h = 0.0
         self.tracer = None                       # callable(kind, time_h, **details) for an event trace
         self._cold_t = 0.0
+        self._window: HubActivity | None = None
+
+    # ---- the component's account -------------------------------------------------------
+    def stock(self) -> Stock:
+        """Parcels being sorted or waiting for their route's vehicle (counted segment by
+        segment), and produce in store."""
+        return Stock(self.in_sorting + sum(q.count() for q in self.queues), self.produce_kg)
+
+    def _done(self) -> HubActivity:
+        self._cold_tick()
+        return HubActivity(self.parcels_in, self.parcels_out, self.sort_wait_parcel_h, self.time_in_hub_h,
+                           self.sorting_h, self.produce_in_kg, self.cold_kg_h)
+
+    def activity(self) -> HubActivity:
+        """What the hub did since the window started (the cold-store integral is
+        brought up to now)."""
+        return since(self._done(), self._window)
+
+    def reset_window(self) -> None:
+        """Start the KPI window now."""
+        self._window = self._done()
 
     # ---- parcels -------------------------------------------------------------------
     def _count(self, delta: int) -> None:
@@ -113,7 +164,9 @@ class Hub:
             self.sort_wait_parcel_h += wait * n
             if self.tracer:
                 self.tracer("sort_start", self.env.now, route=route, parcels=n)
-            yield self.env.timeout(n / self.cfg.sort_rate_parcels_per_h * self.draws.next())
+            sort_h = n / self.cfg.sort_rate_parcels_per_h * self.draws.next()
+            self.sorting_h += sort_h
+            yield self.env.timeout(sort_h)
             if self.tracer:
                 self.tracer("sort_end", self.env.now, route=route, parcels=n)
         self.in_sorting -= n
@@ -132,24 +185,27 @@ class Hub:
             self.time_in_hub_h += k * float(self.env.now) - stamps
         return village, t_order
 
+    def waiting(self, route: int) -> int:
+        """Sorted parcels waiting for a vehicle of ``route``."""
+        return len(self.queues[route])
+
     @property
     def parcels_waiting(self) -> int:
         return sum(len(q) for q in self.queues)
 
-    def residual_hours(self, t_end: float) -> float:
-        """Time spent up to ``t_end`` by the parcels still in the hub then."""
-        return self._n * t_end - self._stamp_sum
+    @property
+    def parcels_in_hub(self) -> int:
+        """Parcels being sorted or waiting for a vehicle."""
+        return self.in_sorting + self.parcels_waiting
 
-    def hub_parcel_hours(self, t_end: float) -> float:
-        """Integral of parcels in the hub from 0 to ``t_end`` (for Little's law)."""
-        return self._area + self._n * (t_end - self._t)
+    def little(self, t_end: float) -> HubLittle:
+        """The terms of Little's law at the hub from the start of the run to ``t_end``."""
+        return HubLittle(self._area + self._n * (t_end - self._t), self.time_in_hub_h,
+                         self._n * t_end - self._stamp_sum, self.parcels_in, self.parcels_out)
 
     # ---- produce -------------------------------------------------------------------
-    def cold_tick(self) -> None:
-        """Bring the cold-store integral up to now."""
-        self._cold_tick()
-
     def _cold_tick(self) -> None:
+        """Bring the cold-store integral up to now."""
         now = self.env.now
         self.cold_kg_h += self.cold.total_kg * (now - self._cold_t)
         self._cold_t = now
@@ -158,9 +214,21 @@ class Hub:
     def produce_kg(self) -> float:
         return self.ambient.total_kg + self.cold.total_kg
 
+    @property
+    def ambient_kg(self) -> float:
+        return self.ambient.total_kg
+
+    @property
+    def cold_kg(self) -> float:
+        return self.cold.total_kg
+
     def free_kg(self) -> float:
         """Storage not yet filled or promised to a vehicle on its way back."""
         return max(0.0, self.cfg.storage_kg + self.cfg.cold_store_kg - self.produce_kg - self.reserved_kg)
+
+    def reserve(self, kg: float) -> None:
+        """Promise storage to produce a vehicle is bringing back."""
+        self.reserved_kg += kg
 
     def receive_produce(self, lots: Lots, reserved_kg: float) -> None:
         """A vehicle unloads produce: the cold store fills first, the rest is ambient."""

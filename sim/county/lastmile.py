@@ -14,24 +14,37 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-from sim.county.batches import Lots
+from sim.county.account import Stock, since
+from sim.county.batches import Lots, concat
 from sim.config.scenario import LastMileConfig, VehicleType
 from sim.county.hub import Hub
 from sim.county.leadtime import LeadTimes
+from sim.county.routing import Route
+from sim.county.stations import Stations
 
 
-@dataclass
-class Route:
-    """A planned route: stations in visiting order and the legs between them
-    (leg i ends at stop i; the last leg returns to the hub)."""
-    index: int
-    stops: np.ndarray       # village indices in visiting order
-    leg_km: np.ndarray      # len(stops) + 1
-    leg_h: np.ndarray       # len(stops) + 1
+@dataclass(frozen=True)
+class LastMileActivity:
+    """What the last mile did over a window: delivery trips (km, parcels and kg
+    carried, produce collected on the way back), dedicated pickup trips (km, vehicle
+    days hired) and parcels delivered to stations."""
+    trips: int = 0
+    km: float = 0.0
+    parcels_carried: int = 0
+    parcel_kg: float = 0.0
+    produce_kg: float = 0.0
+    pickup_trips: int = 0
+    pickup_km: float = 0.0
+    pickup_vehicle_days: int = 0
+    delivered: int = 0
 
-    def __post_init__(self):
-        self.km = float(self.leg_km.sum())
-        self.total_leg_h = float(self.leg_h.sum())
+
+@dataclass(frozen=True)
+class StopLead:
+    """Lead times summed per stop (h) and parcels delivered there, over the KPI
+    window; stops of every route in route order, then visiting order."""
+    lead_h: np.ndarray
+    delivered: np.ndarray
 
 
 @dataclass
@@ -58,7 +71,6 @@ class Ledger:
     stop_arrivals_h: list = field(default_factory=list)   # per departure: arrival time at stops reached
     stop_parcels: list = field(default_factory=list)      # per departure: parcels unloaded there
     depart_h: list = field(default_factory=list)          # per departure with parcels: its time
-    pickups: list = field(default_factory=list)           # recent collections: (visit times, kg) per departure
     stop_lead_h: np.ndarray = field(default_factory=lambda: np.zeros(0))     # summed lead time per stop
     stop_delivered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
@@ -104,24 +116,16 @@ class LastMile:
 
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
                  routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
-                 available: np.ndarray, travel_factor: np.ndarray, on_spoil,
-                 cold_room_kg: float = 0.0, cold_factor: np.ndarray | None = None):
-        self.env, self.cfg, self.vehicle, self.routes, self.hub = env, cfg, vehicle, routes, hub
-        self.cold_room_kg = cold_room_kg          # per station
-        self.cold_factor = cold_factor            # per crop: cold shelf life / ambient shelf life
-        self.n_villages = n_villages
+                 available: np.ndarray, travel_factor: np.ndarray, stations: Stations):
+        self.env, self.cfg, self.vehicle, self.hub = env, cfg, vehicle, hub
+        self.stations = stations    # where the vehicles collect produce
         self.tracer = None          # callable(kind, time_h, **details) for an event trace
-        self.station_in_kg = 0.0    # kg offered at stations, and sums of kg x time in and out (Little's law)
-        self.station_in_kg_h = 0.0
-        self.station_out_kg_h = 0.0
         self.parcel_kg = parcel_kg
         self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
-        self.on_spoil = on_spoil
         self.ledger = Ledger()
         self.ledger.stop_lead_h = np.zeros(int(sum(len(r.stops) for r in routes)))
         self.ledger.stop_delivered = np.zeros(len(self.ledger.stop_lead_h), dtype=np.int64)
-        self.horizon_d = horizon_d
         self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
         # every stop of every route as one array ("global stops")
@@ -140,50 +144,67 @@ class LastMile:
         # when each vehicle is next at the hub: the route's own vehicles, and the hired
         # pickup vehicles used instead of backhaul (always to be had, one per own vehicle)
         self.back_at = {True: np.zeros((R, cfg.vehicles_per_route)), False: np.zeros((R, cfg.vehicles_per_route))}
-        self.stations = Lots.empty()        # produce waiting at every station
+        self._window: LastMileActivity | None = None
 
-    # ---- produce at the stations --------------------------------------------------
-    def offer(self, lots: Lots) -> None:
-        """New produce at the stations; with cold rooms, what fits goes in (oldest first
-        keeps its place: a lot already in the room stays until it is collected)."""
-        if self.cold_room_kg > 0 and len(lots):
-            lots = self._into_cold_rooms(lots)
-        self.station_in_kg += lots.total_kg
-        self.station_in_kg_h += float((lots.kg * lots.t_offer).sum())
-        self.stations.extend(lots)
+    # ---- the component's account -------------------------------------------------------
+    def stock(self) -> Stock:
+        """At the end of a run: parcels on vehicles whose station is reached after the
+        horizon, and produce on vehicles on their way back to the hub."""
+        led = self.ledger
+        return Stock(led.on_vehicles_at_end, led.produce_on_board_kg)
 
-    def _into_cold_rooms(self, lots: Lots) -> Lots:
-        st = self.stations.a
-        in_cold = st[Lots.COLD] > 0
-        used = np.bincount(st[Lots.VILLAGE, in_cold].astype(np.intp), weights=st[Lots.KG, in_cold],
-                           minlength=self.n_villages)
-        a = lots.a[:, np.argsort(lots.a[Lots.VILLAGE], kind="stable")]
-        v = a[Lots.VILLAGE].astype(np.intp)
-        kg = a[Lots.KG]
-        cum = np.cumsum(kg)
-        first = np.r_[True, v[1:] != v[:-1]]
-        before = cum - kg - np.maximum.accumulate(np.where(first, cum - kg, 0.0))  # kg of earlier lots, same village
-        take = np.clip(self.cold_room_kg - used[v] - before, 0.0, kg)
-        cold = a[:, take > 0].copy()
-        cold[Lots.KG] = take[take > 0]
-        f = self.cold_factor[cold[Lots.CROP].astype(np.intp)]
-        cold[Lots.T_EXPIRY] = cold[Lots.T_OFFER] + (cold[Lots.T_EXPIRY] - cold[Lots.T_OFFER]) * f
-        cold[Lots.COLD] = 1.0
-        warm = a[:, kg - take > 0].copy()
-        warm[Lots.KG] = (kg - take)[kg - take > 0]
-        return Lots._wrap(np.concatenate([cold, warm], axis=1))
+    def _done(self) -> LastMileActivity:
+        led = self.ledger
+        return LastMileActivity(led.trips, led.km, led.parcels_carried, led.parcel_kg_carried, led.produce_kg_carried,
+                                led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered)
+
+    def activity(self) -> LastMileActivity:
+        """What the last mile did since the window started."""
+        return since(self._done(), self._window)
+
+    def reset_window(self) -> None:
+        """Start the KPI window now: activity, lead times and per-stop lead sums count
+        from here (lead times of parcels delivered from now on)."""
+        self._window = self._done()
+        led = self.ledger
+        led.lead = LeadTimes()
+        led.stop_lead_h = np.zeros_like(led.stop_lead_h)
+        led.stop_delivered = np.zeros_like(led.stop_delivered)
 
     @property
-    def station_produce_kg(self) -> float:
-        return self.stations.total_kg
+    def delivered(self) -> int:
+        """Parcels delivered to stations since the start of the run."""
+        return self.ledger.delivered
 
-    def purge(self) -> None:
-        """Produce that has spoiled at the stations by now leaves as spoiled."""
-        s = self.stations
-        if len(s) and s.a[Lots.T_EXPIRY].min() < self.env.now:
-            gone = s.split(s.t_expiry < self.env.now)
-            self.station_out_kg_h += gone.total_kg * self.env.now
-            self.on_spoil(gone)
+    @property
+    def left_behind(self) -> int:
+        """Sorted parcels still waiting at the hub as a vehicle left, summed over trips."""
+        return self.ledger.left_behind
+
+    @property
+    def lead(self) -> LeadTimes:
+        """Lead times (order to station) of parcels delivered in the window."""
+        return self.ledger.lead
+
+    def stop_lead(self) -> StopLead:
+        return StopLead(self.ledger.stop_lead_h, self.ledger.stop_delivered)
+
+    def parcels_aboard(self, now: float) -> int:
+        """Parcels on vehicles at time ``now``, searched among the last ten departures
+        with parcels (for sampling the stock)."""
+        led = self.ledger
+        on_board = 0
+        for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:]):
+            if t0 <= now:
+                on_board += int(cnt[arr > now].sum())
+        return on_board
+
+    def loads(self, from_h: float) -> tuple[np.ndarray, np.ndarray]:
+        """Load factors (inbound, outbound) of the delivery trips leaving from ``from_h`` on."""
+        led = self.ledger
+        load_t = concat(led.load_t_h)
+        after = load_t >= from_h
+        return concat(led.load_in)[after], concat(led.load_out)[after]
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
@@ -232,10 +253,10 @@ class LastMile:
                 villages += v
                 orders += t
                 n_r[r] = sum(len(x) for x in v)
-                led.left_behind += len(self.hub.queues[r])
+                led.left_behind += self.hub.waiting(r)
         n = int(n_r.sum())
         # produce ready at the stations of these routes
-        st = self.stations
+        st = self.stations.lots
         ready = np.empty(0, dtype=np.int64)
         if (cfg.backhaul or not deliver) and len(st):
             lot_stop = self.stop_of_village[st.a[Lots.VILLAGE].astype(np.intp)]
@@ -350,8 +371,7 @@ class LastMile:
         index order). Produce that has spoiled by the time the vehicle reaches its
         station is left behind as spoiled. The stations' lots are rebuilt once.
         Returns (lots collected, their route) or None."""
-        st = self.stations
-        a = st.a
+        a = self.stations.lots.a
         stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
         good, gstop = ready[~stale], lot_stop[~stale]
         order = np.lexsort((a[Lots.T_OFFER, good], gstop))
@@ -366,41 +386,15 @@ class LastMile:
             per_route = np.bincount(lot_route, weights=take, minlength=self.n_routes)
             allowed = np.clip(free - (np.cumsum(per_route) - per_route), 0.0, per_route)
             take = _segmented_greedy(kg, np.minimum(room, allowed[lot_route]), lot_route)
+        produce = self.stations.hand_over(idx, take, arrive[gstop], ready[stale], arrive[lot_stop[stale]])
         pick = take > 0
-        if stale.any():
-            self.on_spoil(Lots._wrap(a[:, ready[stale]]))
-            self.station_out_kg_h += float((a[Lots.KG, ready[stale]] * arrive[lot_stop[stale]]).sum())
-        self.station_out_kg_h += float((take * arrive[gstop]).sum())
-        # until the vehicle gets there, the produce is still at the station (kept for sampling)
-        self.ledger.pickups.append((np.concatenate([arrive[gstop], arrive[lot_stop[stale]]]),
-                                    np.concatenate([take, a[Lots.KG, ready[stale]]])))
-        del self.ledger.pickups[:-20]
         if self.tracer and pick.any():
             for g, kg_taken in zip(gstop[pick], take[pick]):
                 self.tracer("produce_collected", arrive[g], village=int(self.stop_village[g]), kg=round(float(kg_taken), 9))
-        if not pick.any():
-            if stale.any():
-                gone = np.zeros(len(st), dtype=bool)
-                gone[ready[stale]] = True
-                st.split(gone)
+        if not len(produce):
             return None
-        produce = Lots._wrap(a[:, idx[pick]])
-        produce.a[Lots.KG] = take[pick]
-        cold = produce.a[Lots.COLD] > 0
-        if cold.any():  # out of the cold room at the vehicle's visit: it ages at the ambient rate again
-            t = arrive[gstop[pick][cold]]
-            f = self.cold_factor[produce.a[Lots.CROP, cold].astype(np.intp)]
-            produce.a[Lots.T_EXPIRY, cold] = t + (produce.a[Lots.T_EXPIRY, cold] - t) / f
-            produce.a[Lots.COLD, cold] = 0.0
-        left = a[Lots.KG].copy()
-        left[idx] -= take
-        left[ready[stale]] = 0.0
-        keep = left > 0.0  # lots taken whole are exactly zero
-        rest = a[:, keep]
-        rest[Lots.KG] = left[keep]
-        st.a = rest
         reserved = produce.total_kg
-        self.hub.reserved_kg += reserved
+        self.hub.reserve(reserved)
         self.ledger.produce_kg_carried += reserved
         self.ledger.produce_on_board_kg += reserved
         return produce, lot_route[pick]

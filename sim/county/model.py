@@ -1,7 +1,8 @@
-"""One county wired once: the network and its routes, then the SimPy processes of
-daily demand and harvest, trunk runs, hub sorting and last-mile trips. Running it
-gives the state at the end, from which :mod:`sim.county.kpis` computes the KPIs and
-checks that nothing was lost."""
+"""One county wired once: the network and its routes, then its components (the
+order and produce sources, trunk, hub, last mile and stations) and the SimPy
+processes of daily demand and harvest. Running it leaves each component answering
+for what it holds and did, from which :mod:`sim.county.kpis` computes the KPIs and
+:mod:`sim.county.conservation` checks that nothing was lost."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,13 +13,13 @@ import simpy
 from sim.county import demand, harvest
 from sim.county.batches import Lots
 from sim.config.scenario import Scenario
-from sim.county.hub import Hub, UnitDraws
-from sim.county.lastmile import LastMile, Route
-from sim.county.leadtime import LeadTimes
+from sim.county.hub import Hub, HubActivity, UnitDraws
+from sim.county.lastmile import LastMile, LastMileActivity
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
-from sim.county.routing import plan_routes
-from sim.county.trunk import Trunk
+from sim.county.routing import Route, plan_routes
+from sim.county.stations import StationActivity, Stations
+from sim.county.trunk import Trunk, TrunkActivity
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
     return Plan(net, grows, routes, route_of)
 
 
+@dataclass(frozen=True)
+class Activity:
+    """What every component did over the KPI window."""
+    orders: demand.OrderActivity
+    offers: harvest.OfferActivity
+    trunk: TrunkActivity
+    hub: HubActivity
+    lastmile: LastMileActivity
+    stations: StationActivity
+
+
 @dataclass
 class DayLog:
     """End-of-day snapshots of the stocks (one entry per day)."""
@@ -96,13 +108,14 @@ class CountyModel:
         # demand and harvest drawn for every village ahead of the run (common random numbers
         # across station coverage), then restricted to served villages
         means = demand.daily_means(sc, net.residents if demand_scale is None else net.residents * demand_scale)
-        self.counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
-        self.counts[:, ~net.served] = 0
-        self.offers_kg = harvest.daily_offers_kg(sc, net.residents if produce_scale is None else net.residents * produce_scale,
-                                                 self.plan.grows, self.streams["harvest"])
-        self.offers_kg[:, :, ~net.served] = 0.0
+        counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
+        counts[:, ~net.served] = 0
+        self.orders = demand.Orders(counts)
+        offers_kg = harvest.daily_offers_kg(sc, net.residents if produce_scale is None else net.residents * produce_scale,
+                                            self.plan.grows, self.streams["harvest"])
+        offers_kg[:, :, ~net.served] = 0.0
+        self.offers = harvest.Offers(offers_kg)
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
-        self.spoiled_by_crop = np.zeros(len(sc.crops))
         # components
         shelf_h = np.array([c.shelf_life_d * 24.0 for c in sc.crops])
         cold_factor = np.array([c.cold_shelf_life_d / c.shelf_life_d for c in sc.crops])
@@ -122,19 +135,18 @@ class CountyModel:
         slots = len(set(sc.lastmile.departures_h) | set(sc.lastmile.pickup_departures_h))
         shape = (sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes, slots)
         travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
+        self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
+                                 cold_factor=cold_factor)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, sc.horizon_d, available, travel, self._spoil,
-                                 cold_room_kg=sc.stations.cold_room_kg, cold_factor=cold_factor)
+                                 net.n, sc.horizon_d, available, travel, self.stations)
         self.days = DayLog([], [], [], [])
-        self.offered_kg_day = self.offers_kg.sum(axis=(0, 2))
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
             if self.plan.routes else np.empty(0, np.int64)
         self._ordering_route = self.plan.route_of_village[self._ordering]
         # growers with a station (offers elsewhere were zeroed above)
-        self._growers = [np.flatnonzero(self.offers_kg[c].any(axis=0)) for c in range(len(sc.crops))]
-        self._offer_days = self.offers_kg.any(axis=2)
-        self.warm: dict | None = None   # activity at the end of the warm-up
+        self._growers = [np.flatnonzero(offers_kg[c].any(axis=0)) for c in range(len(sc.crops))]
+        self._offer_days = offers_kg.any(axis=2)
         self.ran = False
         self.trace_log: list | None = [] if trace else None
         if trace:
@@ -144,48 +156,37 @@ class CountyModel:
         self.samples: dict[str, list] = {k: [] for k in ("t_h", "hub_parcels", "vehicle_parcels", "station_kg",
                                                           "hub_ambient_kg", "cold_kg")}
 
-    def activity(self) -> dict:
-        """Cumulative activity counters now: KPIs over a window are differences of these."""
-        lm, tr, hub = self.lastmile.ledger, self.trunk.ledger, self.hub
-        hub.cold_tick()
-        return dict(
-            km=lm.km, trips=lm.trips, parcels_carried=lm.parcels_carried, pickup_trips=lm.pickup_trips,
-            pickup_vehicle_days=lm.pickup_vehicle_days, pickup_km=lm.pickup_km, delivered=lm.delivered,
-            lm_parcel_kg=lm.parcel_kg_carried, lm_produce_kg=lm.produce_kg_carried,
-            truck_runs=tr.truck_runs, tr_parcel_kg=tr.parcel_kg_carried, tr_produce_kg=tr.produce_kg_carried,
-            hub_parcels_in=hub.parcels_in, hub_produce_in_kg=hub.produce_in_kg, cold_kg_h=hub.cold_kg_h,
-            sort_wait_parcel_h=hub.sort_wait_parcel_h, hub_time_in_h=hub.time_in_hub_h, hub_parcels_out=hub.parcels_out,
-        )
+    @property
+    def components(self) -> tuple:
+        """Every component that answers for its activity, sources first."""
+        return (self.orders, self.offers, self.trunk, self.hub, self.lastmile, self.stations)
+
+    def activity(self) -> Activity:
+        """What the components did since the KPI window started (the end of the
+        warm-up, or the start of the run)."""
+        return Activity(*(component.activity() for component in self.components))
 
     def _record(self, kind: str, t: float, **details) -> None:
         self.trace_log.append((round(float(t), 9), kind, details))
 
     def _monitor(self):
         """Process: sample the stocks every ``monitor_h`` hours."""
-        led = self.lastmile.ledger
         # an offset off the hour, so samples never coincide with scheduled departures and arrivals
         yield self.env.timeout(0.0137 * self.monitor_h)
         while True:
             now = self.env.now
             s = self.samples
             s["t_h"].append(now)
-            s["hub_parcels"].append(self.hub.in_sorting + self.hub.parcels_waiting)
-            on_board = 0
-            for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:]):
-                if t0 <= now:
-                    on_board += int(cnt[arr > now].sum())
-            s["vehicle_parcels"].append(on_board)
-            st = self.lastmile.stations
-            pending = sum(float(kg[t > now].sum()) for t, kg in led.pickups)
-            s["station_kg"].append(float(st.kg[st.t_offer <= now].sum()) + pending)
-            s["hub_ambient_kg"].append(self.hub.ambient.total_kg)
-            s["cold_kg"].append(self.hub.cold.total_kg)
+            s["hub_parcels"].append(self.hub.parcels_in_hub)
+            s["vehicle_parcels"].append(self.lastmile.parcels_aboard(now))
+            s["station_kg"].append(self.stations.kg_waiting(now))
+            s["hub_ambient_kg"].append(self.hub.ambient_kg)
+            s["cold_kg"].append(self.hub.cold_kg)
             yield self.env.timeout(self.monitor_h)
 
     def _spoil(self, lots: Lots) -> None:
         if len(lots):
             self.spoiled.append((float(self.env.now), lots.total_kg))
-            self.spoiled_by_crop += np.bincount(lots.crop, weights=lots.kg, minlength=len(self.spoiled_by_crop))
 
     def _day(self, horizon_d: int):
         """Process: at each midnight, log the day that ended, clear out spoiled produce,
@@ -200,30 +201,28 @@ class CountyModel:
                 yield self.env.timeout(24.0)
                 self._end_of_day()
             if day == sc.warmup_d and day:
-                self.warm = self.activity()
-                led = self.lastmile.ledger
-                led.lead = LeadTimes()  # lead times of parcels delivered after the warm-up
-                led.stop_lead_h = np.zeros_like(led.stop_lead_h)
-                led.stop_delivered = np.zeros_like(led.stop_delivered)
-            counts = self.counts[day, self._ordering]
+                for component in self.components:
+                    component.reset_window()
+            counts = self.orders.place(day)[self._ordering]
+            offers_kg = self.offers.place(day)
             if counts.any():
                 self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,
                                                      len(self.plan.routes), counts, segments, rng_times))
             for c, idx in enumerate(self._growers):
                 if not self._offer_days[c, day]:
                     continue
-                kg = self.offers_kg[c, day, idx]
+                kg = offers_kg[c, idx]
                 pick = kg > 0
                 m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                self.lastmile.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick]))
+                self.stations.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick]))
 
     def _end_of_day(self) -> None:
-        self.lastmile.purge()
+        self.stations.purge()
         self._spoil(self.hub.purge())
         self.days.warehouse_parcels.append(self.trunk.warehouse_parcels)
-        self.days.hub_parcels.append(self.hub.in_sorting + self.hub.parcels_waiting)
-        self.days.station_kg.append(self.lastmile.station_produce_kg)
+        self.days.hub_parcels.append(self.hub.parcels_in_hub)
+        self.days.station_kg.append(self.stations.produce_kg)
         self.days.hub_kg.append(self.hub.produce_kg)
 
     def run(self) -> "CountyModel":

@@ -1,28 +1,43 @@
 """Single-depot vehicle routing on a symmetric distance matrix (node 0 is the county hub).
 
 Clarke-Wright savings and nearest-neighbour route construction with multi-dimensional
-capacity and a maximum route duration, improved by vectorised 2-opt and or-opt.
+capacity and a maximum route duration, each route then improved by
+:mod:`sim.county.improve` (2-opt and or-opt).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from sim.county.improve import check_dist, check_route, closed_length, improve
+
 __all__ = [
+    "Route",
     "route_length",
     "nearest_neighbour",
-    "two_opt",
-    "or_opt",
     "savings",
     "plan_routes",
     "tsp_tour",
 ]
 
 _METHODS = ("savings", "nearest_neighbour")
-_REL_TOL = 1e-9  # a move must shorten the closed route by more than this fraction of its length
-_SYM_RTOL = 1e-9  # relative tolerance of the symmetry check on dist
+
+
+@dataclass
+class Route:
+    """A planned route: stations in visiting order and the legs between them
+    (leg i ends at stop i; the last leg returns to the hub)."""
+    index: int
+    stops: np.ndarray       # village indices in visiting order
+    leg_km: np.ndarray      # len(stops) + 1
+    leg_h: np.ndarray       # len(stops) + 1
+
+    def __post_init__(self):
+        self.km = float(self.leg_km.sum())
+        self.total_leg_h = float(self.leg_h.sum())
 
 
 # ---------------------------------------------------------------------------
@@ -30,45 +45,11 @@ _SYM_RTOL = 1e-9  # relative tolerance of the symmetry check on dist
 # ---------------------------------------------------------------------------
 
 
-def _check_dist(dist: np.ndarray, name: str = "dist", symmetric: bool = True) -> np.ndarray:
-    """Return `dist` as floats; ValueError unless square, finite, >= 0 (and symmetric)."""
-    arr = np.asarray(dist, dtype=float)
-    if arr.ndim != 2 or arr.shape[0] != arr.shape[1] or arr.shape[0] < 1:
-        raise ValueError(f"{name} must be a non-empty square 2-D matrix, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = tuple(int(x) for x in np.argwhere(~np.isfinite(arr))[0])
-        raise ValueError(f"{name} must be finite, got {arr[bad]!r} at {bad}")
-    if np.any(arr < 0):
-        bad = tuple(int(x) for x in np.argwhere(arr < 0)[0])
-        raise ValueError(f"{name} must be non-negative, got {arr[bad]!r} at {bad}")
-    if symmetric:
-        scale = float(arr.max(initial=0.0))
-        diff = np.abs(arr - arr.T)
-        if np.any(diff > _SYM_RTOL * scale):
-            bad = tuple(int(x) for x in np.unravel_index(np.argmax(diff), diff.shape))
-            raise ValueError(
-                f"{name} must be symmetric, got {name}[{bad[0]},{bad[1]}]={arr[bad]!r} "
-                f"!= {name}[{bad[1]},{bad[0]}]={arr[bad[::-1]]!r}"
-            )
-    return arr
-
-
-def _check_route(route: Sequence[int], n_nodes: int, name: str = "route") -> list[int]:
-    """Return `route` as a list of ints; ValueError on the depot, out-of-range or repeated nodes."""
-    nodes = [int(v) for v in route]
-    for v in nodes:
-        if not 1 <= v < n_nodes:
-            raise ValueError(f"{name} node {v} out of range 1..{n_nodes - 1} (node 0 is the depot)")
-    if len(set(nodes)) != len(nodes):
-        raise ValueError(f"{name} visits a node more than once: {nodes}")
-    return nodes
-
-
 def _check_nodes(nodes: Sequence[int] | None, n_nodes: int) -> list[int]:
     """Default node set 1..n, else the validated given nodes."""
     if nodes is None:
         return list(range(1, n_nodes))
-    return _check_route(nodes, n_nodes, name="nodes")
+    return check_route(nodes, n_nodes, name="nodes")
 
 
 def _check_loads(
@@ -111,7 +92,7 @@ def _check_duration_inputs(
     """Validate the travel-time matrix (h), per-node service time (h) and route limit (h)."""
     time_h = None
     if time is not None:
-        time_h = _check_dist(time, name="time", symmetric=False)
+        time_h = check_dist(time, name="time", symmetric=False)
         if time_h.shape[0] != n_nodes:
             raise ValueError(
                 f"time must have shape {(n_nodes, n_nodes)} like dist, got {time_h.shape}"
@@ -140,24 +121,11 @@ def _check_duration_inputs(
 # ---------------------------------------------------------------------------
 
 
-def _closed(route: Sequence[int]) -> np.ndarray:
-    """Closed node sequence 0, route..., 0 as an int array."""
-    return np.concatenate(([0], np.asarray(route, dtype=np.intp), [0]))
-
-
-def _length(route: Sequence[int], dist: np.ndarray) -> float:
-    """Unvalidated closed-route length."""
-    if len(route) == 0:
-        return 0.0
-    tour = _closed(route)
-    return float(dist[tour[:-1], tour[1:]].sum())
-
-
 def _duration_h(route: Sequence[int], time_h: np.ndarray, svc_h: np.ndarray) -> float:
     """Travel time along the closed route plus service time of its nodes (h)."""
     if len(route) == 0:
         return 0.0
-    return _length(route, time_h) + float(svc_h[np.asarray(route, dtype=np.intp)].sum())
+    return closed_length(route, time_h) + float(svc_h[np.asarray(route, dtype=np.intp)].sum())
 
 
 def route_length(route: Sequence[int], dist: np.ndarray) -> float:
@@ -166,12 +134,12 @@ def route_length(route: Sequence[int], dist: np.ndarray) -> float:
     Empty route -> 0.0.
     `route` holds village indices 1..n (no depot, no repeats); dist is (n+1, n+1).
     """
-    arr = _check_dist(dist, symmetric=False)
-    return _length(_check_route(route, arr.shape[0]), arr)
+    arr = check_dist(dist, symmetric=False)
+    return closed_length(check_route(route, arr.shape[0]), arr)
 
 
 # ---------------------------------------------------------------------------
-# single-tour construction and improvement
+# single-tour construction
 # ---------------------------------------------------------------------------
 
 
@@ -180,7 +148,7 @@ def nearest_neighbour(dist: np.ndarray, nodes: Sequence[int] | None = None) -> l
 
     Ties are broken by the lowest node index (deterministic). Returns a permutation of `nodes`.
     """
-    arr = _check_dist(dist)
+    arr = check_dist(dist)
     remaining = np.array(sorted(_check_nodes(nodes, arr.shape[0])), dtype=np.intp)
     tour: list[int] = []
     current = 0
@@ -192,116 +160,14 @@ def nearest_neighbour(dist: np.ndarray, nodes: Sequence[int] | None = None) -> l
     return tour
 
 
-def _two_opt(route: list[int], dist: np.ndarray, max_passes: int) -> list[int]:
-    """Unvalidated 2-opt on the closed tour 0, route..., 0; the depot stays at both ends."""
-    m = len(route)
-    if m < 3:  # with <= 2 villages every order has the same length (symmetric dist)
-        return list(route)
-    tour = _closed(route)
-    tol = _REL_TOL * _length(route, dist)
-    for _ in range(max_passes):
-        improved = False
-        # Edge (tour[i], tour[i+1]) is exchanged with edge (tour[j], tour[j+1]), j >= i+2;
-        # the segment tour[i+1..j] is reversed. Positions 0 and m+1 (the depot) never move.
-        for i in range(m - 1):
-            a, b = tour[i], tour[i + 1]
-            c = tour[i + 2 : m + 1]  # tour[j]   for j = i+2..m
-            d = tour[i + 3 : m + 2]  # tour[j+1]
-            delta = dist[a, c] + dist[b, d] - dist[a, b] - dist[c, d]
-            k = int(np.argmin(delta))
-            if delta[k] < -tol:
-                j = i + 2 + k
-                tour[i + 1 : j + 1] = tour[i + 1 : j + 1][::-1].copy()
-                improved = True
-        if not improved:
-            break
-    return [int(v) for v in tour[1:-1]]
-
-
-def two_opt(route: Sequence[int], dist: np.ndarray, max_passes: int = 50) -> list[int]:
-    """Improve the closed route by 2-opt moves (the depot stays fixed at the start/end).
-
-    Applies moves until none shortens the route by more than 1e-9 of its length, or
-    `max_passes` sweeps were made. Returns a permutation of `route` that is never longer
-    (dist must be symmetric). Each sweep is O(m) numpy calls of length O(m).
-    """
-    arr = _check_dist(dist)
-    nodes = _check_route(route, arr.shape[0])
-    best = _two_opt(nodes, arr, max_passes)
-    return best if _length(best, arr) <= _length(nodes, arr) else nodes
-
-
-def _or_opt(route: list[int], dist: np.ndarray, max_passes: int) -> list[int]:
-    """Unvalidated or-opt: move segments of 1-3 villages (maybe reversed) elsewhere in the tour."""
-    m = len(route)
-    if m < 3:
-        return list(route)
-    tour = _closed(route)
-    tol = _REL_TOL * _length(route, dist)
-    for _ in range(max_passes):
-        improved = False
-        for seg_len in (1, 2, 3):
-            if seg_len >= m:
-                break
-            for s in range(1, m - seg_len + 2):  # segment occupies tour[s .. e]
-                e = s + seg_len - 1
-                first, last = tour[s], tour[e]
-                prev, nxt = tour[s - 1], tour[e + 1]
-                removal_gain = dist[prev, first] + dist[last, nxt] - dist[prev, nxt]
-                rest = np.concatenate((tour[:s], tour[e + 1 :]))  # still starts and ends at 0
-                u, v = rest[:-1], rest[1:]  # insert between u[k] and v[k]
-                base = removal_gain + dist[u, v]
-                fwd = dist[u, first] + dist[last, v] - base
-                k = int(np.argmin(fwd))
-                best, reverse = fwd[k], False
-                if seg_len > 1:
-                    rev = dist[u, last] + dist[first, v] - base
-                    kr = int(np.argmin(rev))
-                    if rev[kr] < best:
-                        best, k, reverse = rev[kr], kr, True
-                if best < -tol:
-                    seg = tour[s : e + 1][::-1] if reverse else tour[s : e + 1]
-                    tour = np.concatenate((rest[: k + 1], seg, rest[k + 1 :]))
-                    improved = True
-        if not improved:
-            break
-    return [int(v) for v in tour[1:-1]]
-
-
-def or_opt(route: Sequence[int], dist: np.ndarray, max_passes: int = 50) -> list[int]:
-    """Improve the closed route by or-opt: relocate segments of 1-3 consecutive villages.
-
-    A segment may be inserted reversed. The depot stays fixed; the result is a permutation
-    of `route` that is never longer (dist must be symmetric).
-    """
-    arr = _check_dist(dist)
-    nodes = _check_route(route, arr.shape[0])
-    best = _or_opt(nodes, arr, max_passes)
-    return best if _length(best, arr) <= _length(nodes, arr) else nodes
-
-
-def _improve(route: list[int], dist: np.ndarray, max_rounds: int = 20) -> list[int]:
-    """2-opt then or-opt, repeated until the length stops decreasing; never longer."""
-    best, best_len = list(route), _length(route, dist)
-    for _ in range(max_rounds):
-        cand = _or_opt(_two_opt(best, dist, 50), dist, 50)
-        cand_len = _length(cand, dist)
-        if cand_len >= best_len - _REL_TOL * best_len:
-            if cand_len < best_len:
-                best = cand
-            break
-        best, best_len = cand, cand_len
-    return best
-
-
 def tsp_tour(dist: np.ndarray, nodes: Sequence[int] | None = None) -> list[int]:
     """A good single tour from the depot through `nodes` (default 1..n), ignoring capacity.
 
     Nearest neighbour, then 2-opt and or-opt repeated until no improvement.
     Returns a permutation of `nodes` (depot excluded).
     """
-    arr = _check_dist(dist)
-    return _improve(nearest_neighbour(arr, nodes), arr)
+    arr = check_dist(dist)
+    return improve(nearest_neighbour(arr, nodes), arr)
 
 
 # ---------------------------------------------------------------------------
@@ -328,7 +194,7 @@ def savings(
     singleton route. Only positive savings are merged. Deterministic: savings sorted
     descending, ties by (i, j) ascending (stable sort). Routes are sorted by smallest node.
     """
-    arr = _check_dist(dist)
+    arr = check_dist(dist)
     n_nodes = arr.shape[0]
     dem, cap = _check_loads(demand, capacity, n_nodes)
     time_h, svc_h, max_h = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
@@ -387,7 +253,7 @@ def _polish(
     The node set never changes, so load is unaffected. The new order is kept if its duration
     is <= max_route_h or no longer than the old duration.
     """
-    new = _improve(route, dist)
+    new = improve(route, dist)
     if max_h is None or len(route) < 2:
         return new
     new_h = _duration_h(new, time_h, svc_h)
@@ -457,7 +323,7 @@ def plan_routes(
     if method not in _METHODS:
         allowed = ", ".join(map(repr, _METHODS))
         raise ValueError(f"unknown method {method!r}; allowed values are {allowed}")
-    arr = _check_dist(dist)
+    arr = check_dist(dist)
     n_nodes = arr.shape[0]
     dem, cap = _check_loads(demand, capacity, n_nodes)
     time_h, svc_h, max_h = _check_duration_inputs(time, service_h, max_route_h, n_nodes)

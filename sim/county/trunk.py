@@ -6,27 +6,34 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 import numpy as np
 import simpy
 
-from sim.county.batches import Chunk
+from sim.county.account import Stock, since
+from sim.county.batches import Chunk, Lots, concat
 from sim.config.scenario import CityConfig, TrunkConfig
 from sim.county.hub import Hub
 
 
-@dataclass
-class TrunkLedger:
+@dataclass(frozen=True)
+class TrunkActivity:
+    """What the trunk did over a window: departures with something to carry, trucks
+    sent (a run of ``trucks`` trucks counts ``trucks``), and what they carried."""
     runs: int = 0
     truck_runs: int = 0
-    parcels_carried: int = 0
-    parcel_kg_carried: float = 0.0
-    produce_kg_carried: float = 0.0
-    parcels_in_transit: int = 0
-    produce_in_transit_kg: float = 0.0
-    sold_t_h: list = field(default_factory=list)
-    sold: list = field(default_factory=list)          # Lots sold at the market
+    parcels: int = 0
+    parcel_kg: float = 0.0
+    produce_kg: float = 0.0
+
+
+@dataclass(frozen=True)
+class Sales:
+    """Produce sold at the city market, one entry per lot: kilograms, crop, time (h)."""
+    kg: np.ndarray
+    crop: np.ndarray
+    t_h: np.ndarray
 
 
 class Trunk:
@@ -40,10 +47,33 @@ class Trunk:
         self.warehouse_parcels = 0
         self.on_spoil = on_spoil
         self.tracer = None   # callable(kind, time_h, **details), set to record an event trace
-        self.ledger = TrunkLedger()
+        self._done = TrunkActivity()             # cumulative since the start
+        self._window: TrunkActivity | None = None
+        self._parcels_in_transit = 0
+        self._produce_in_transit_kg = 0.0
+        self._sold: list[Lots] = []
+        self._sold_t_h: list[np.ndarray] = []
         self.to_hub_h = city.warehouse_km / cfg.speed_kmh
         self.to_market_h = city.market_km / cfg.speed_kmh
         self.truck_parcels = max(0, min(cfg.truck_capacity_parcels, math.floor(cfg.truck_capacity_kg / parcel_kg)))
+
+    # ---- the component's account -------------------------------------------------------
+    def stock(self) -> Stock:
+        """Parcels in the warehouse and on trucks to the hub, produce on trucks to the market."""
+        return Stock(sum(len(c) for c in self.warehouse) + self._parcels_in_transit, self._produce_in_transit_kg)
+
+    def activity(self) -> TrunkActivity:
+        """What the trunk did since the window started."""
+        return since(self._done, self._window)
+
+    def reset_window(self) -> None:
+        """Start the KPI window now."""
+        self._window = self._done
+
+    def sales(self) -> Sales:
+        """Every lot sold at the market since the start of the run."""
+        return Sales(concat([lots.kg for lots in self._sold]), concat([lots.crop for lots in self._sold]).astype(np.int64),
+                     concat(self._sold_t_h))
 
     @property
     def km_per_truck_run(self) -> float:
@@ -110,21 +140,18 @@ class Trunk:
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return
-        led = self.ledger
-        led.runs += 1
-        led.truck_runs += trucks
-        led.parcels_carried += n
-        led.parcel_kg_carried += n * self.parcel_kg
-        led.parcels_in_transit += n
+        d = self._done
+        self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks, parcels=d.parcels + n,
+                             parcel_kg=d.parcel_kg + n * self.parcel_kg)
+        self._parcels_in_transit += n
         if self.tracer:
             self.tracer("trunk_depart", self.env.now, parcels=n, trucks=trucks)
         self.env.process(self._run(chunks, n, trucks))
 
     def _run(self, chunks: list[Chunk], n: int, trucks: int):
         """Process: one run of ``trucks`` trucks, warehouse -> hub -> market."""
-        led = self.ledger
         yield self.env.timeout(self.to_hub_h)
-        led.parcels_in_transit -= n
+        self._parcels_in_transit -= n
         if self.tracer:
             self.tracer("hub_arrive", self.env.now, parcels=n)
         self.hub.receive(chunks)
@@ -134,14 +161,14 @@ class Trunk:
         if not len(lots):
             return
         kg = lots.total_kg
-        led.produce_kg_carried += kg
-        led.produce_in_transit_kg += kg
+        self._done = replace(self._done, produce_kg=self._done.produce_kg + kg)
+        self._produce_in_transit_kg += kg
         yield self.env.timeout(self.to_market_h)
-        led.produce_in_transit_kg -= kg
+        self._produce_in_transit_kg -= kg
         spoiled = lots.t_expiry < self.env.now
         if spoiled.any():  # only if travel took longer than planned: kept as a safeguard
             self.on_spoil(lots.split(spoiled))
-        led.sold.append(lots)
+        self._sold.append(lots)
         if self.tracer:
             self.tracer("produce_sold", self.env.now, kg=round(lots.total_kg, 9))
-        led.sold_t_h.append(np.full(len(lots), float(self.env.now)))
+        self._sold_t_h.append(np.full(len(lots), float(self.env.now)))

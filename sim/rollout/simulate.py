@@ -144,14 +144,13 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
                        produce_spoiled_kg=k["outbound_produce_spoiled_kg"] * scale_days,
                        farmer_revenue_cny=k["farmer_revenue_cny"] * scale_days,
                        vehicle_km=k["vehicle_km"] * scale_days, co2_kg=k["co2_kg"] * scale_days,
-                       opex_cny=res.costs["total"] * scale_days,
+                       opex_cny=res.costs.total * scale_days,
                        revenue_cny=delivered * (ro.economics.platform_fee_per_parcel_cny
                                                 + ro.economics.delivery_price_per_parcel_cny),
                        cross_subsidy_cny=delivered * ro.economics.cross_subsidy_per_parcel_cny)
             stops = np.concatenate([r.stops for r in the_plan.routes]) if the_plan.routes else np.zeros(0, np.int64)
-            model_led = res.checks.get("stop_lead")
-            if model_led is not None and len(stops):
-                s_lead, s_n = model_led
+            if len(stops):
+                s_lead, s_n = res.stop_lead.lead_h, res.stop_lead.delivered
                 lead_sum[stops] += s_lead
                 lead_n[stops] += s_n
                 with np.errstate(invalid="ignore", divide="ignore"):

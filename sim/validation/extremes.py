@@ -160,7 +160,7 @@ def littles_law(figures: Path) -> list[CaseResult]:
     res = evaluate(model)
     T = model.horizon_h
     s = {k: np.array(v, float) for k, v in model.samples.items()}
-    lm, hub, led = model.lastmile, model.hub, model.lastmile.ledger
+    st, hub, led = model.stations, model.hub, model.lastmile.ledger
     dep = np.concatenate([np.full(len(c), t) for t, c in zip(led.depart_h, led.stop_parcels)]) if led.depart_h else np.zeros(0)
     cnt = np.concatenate(led.stop_parcels) if led.stop_parcels else np.zeros(0)
     arr = np.concatenate(led.stop_arrivals_h) if led.stop_arrivals_h else np.zeros(0)
@@ -169,8 +169,8 @@ def littles_law(figures: Path) -> list[CaseResult]:
                           hub.time_in_hub_h / max(hub.parcels_out, 1)),
         "vehicles in transit (parcels)": (s["vehicle_parcels"].mean(), float((cnt * (arr - dep)).sum()) / T,
                                           cnt.sum() / T, float((cnt * (arr - dep)).sum()) / max(cnt.sum(), 1)),
-        "stations (produce kg)": (s["station_kg"].mean(), (lm.station_out_kg_h - lm.station_in_kg_h) / T,
-                                  lm.station_in_kg / T, (lm.station_out_kg_h - lm.station_in_kg_h) / max(lm.station_in_kg, 1e-9)),
+        "stations (produce kg)": (s["station_kg"].mean(), (st.out_kg_h - st.in_kg_h) / T,
+                                  st.in_kg / T, (st.out_kg_h - st.in_kg_h) / max(st.in_kg, 1e-9)),
         "cold store (produce kg)": (s["cold_kg"].mean(), (hub.cold_out_kg_h - hub.cold_in_kg_h) / T,
                                     hub.cold_in_kg / T, (hub.cold_out_kg_h - hub.cold_in_kg_h) / max(hub.cold_in_kg, 1e-9)),
     }

@@ -56,13 +56,13 @@ def scenarios(draw):
 @given(scenarios())
 def test_every_parcel_and_kilogram_is_accounted_for(sc):
     res = run_replication(sc, 0)  # raises ConservationError if the books do not balance
-    k, c = res.kpis, res.checks
+    k, b, h = res.kpis, res.checks.balance, res.checks.hub
     assert k["inbound_parcels_ordered"] == k["inbound_parcels_delivered"] + k["inbound_parcels_in_system"]
-    assert sum(c["parcel_places"].values()) == k["inbound_parcels_in_system"]
+    assert sum(s.parcels for s in b.stocks().values()) == k["inbound_parcels_in_system"]
     offered = k["outbound_produce_offered_kg"]
     accounted = k["outbound_produce_sold_kg"] + k["outbound_produce_spoiled_kg"] + k["outbound_produce_in_system_kg"]
     assert abs(offered - accounted) <= 1e-9 * max(1.0, offered)
-    assert min(c["produce_places"].values()) >= -1e-9 * max(1.0, offered)
+    assert min(s.produce_kg for s in b.stocks().values()) >= -1e-9 * max(1.0, offered)
     assert k["outbound_produce_sold_kg"] >= 0 and k["outbound_produce_spoiled_kg"] >= 0
     # Little's law at the hub holds exactly on the sample path
-    assert abs(c["hub_parcel_hours"] - (c["hub_time_in_h"] + c["hub_residual_h"])) <= 1e-6 * max(1.0, c["hub_parcel_hours"])
+    assert abs(h.parcel_hours - (h.time_in_h + h.residual_h)) <= 1e-6 * max(1.0, h.parcel_hours)

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from conftest import with_
-from sim.county.batches import Chunk
+from sim.county.batches import Chunk, Lots
+from sim.county.conservation import conservation
 from sim.config.scenario import Crop
 from sim.errors import ConservationError
 from sim.county.kpis import evaluate, run_replication
@@ -50,14 +51,14 @@ def test_ample_capacity_means_nothing_waits_for_a_later_vehicle(small):
     sc = with_(sc, "lastmile", availability=1.0, vehicles_per_route=1)
     sc = with_(sc, "trunk", trucks_per_departure=50)
     res = run_replication(sc, 0)
-    assert res.checks["lastmile_left_behind"] == 0
+    assert res.checks.lastmile_left_behind == 0
     assert res.kpis["inbound_parcels_delivered"] > 1000
     # every parcel leaves on the first departure after it was sorted: at most a day in the hub
     assert res.kpis["hub_time_mean_h"] < 24.0
     # whereas a tiny vehicle leaves parcels behind
     tiny = dataclasses.replace(small, vehicle_types={
         **small.vehicle_types, "van": dataclasses.replace(small.vehicle_types["van"], capacity_parcels=5)})
-    assert run_replication(tiny, 0, plan(sc)).checks["lastmile_left_behind"] > 0
+    assert run_replication(tiny, 0, plan(sc)).checks.lastmile_left_behind > 0
 
 
 @pytest.mark.parametrize("replication", [0, 1, 2])
@@ -96,7 +97,7 @@ def test_no_vehicles_delivers_nothing_and_backlog_grows(small):
 def test_backhaul_off_uses_dedicated_pickups(small):
     on = run_replication(small, 0)
     off = run_replication(with_(small, "lastmile", backhaul=False), 0)
-    assert on.costs["pickups"] == 0.0 and off.costs["pickups"] > 0.0
+    assert on.costs.pickups == 0.0 and off.costs.pickups > 0.0
     assert off.kpis["vehicle_km"] > on.kpis["vehicle_km"]
     assert off.kpis["cost_per_kg_out_cny"] > on.kpis["cost_per_kg_out_cny"]
     # common random numbers: both see the same demand and harvest
@@ -128,8 +129,8 @@ def test_conservation_check_catches_a_lost_parcel(small):
 
 def test_conservation_check_catches_lost_produce(small):
     model = CountyModel(small, 0).run()
-    assert len(model.lastmile.stations)
-    model.lastmile.stations.a[4, 0] *= 0.5
+    assert len(model.stations.lots)
+    model.stations.lots.a[4, 0] *= 0.5
     with pytest.raises(ConservationError, match="produce not conserved"):
         evaluate(model)
 
@@ -139,6 +140,27 @@ def test_conservation_check_catches_an_invented_parcel(small):
     model.trunk.warehouse.append(Chunk(np.array([0]), np.array([1.0]), np.array([0, 1])))
     with pytest.raises(ConservationError):
         evaluate(model)
+
+
+def test_conservation_check_catches_invented_produce(small):
+    model = CountyModel(small, 0).run()
+    balance = conservation(model, float(model.trunk.sales().kg.sum()))
+    assert balance.parcels_ordered == balance.parcels_delivered + sum(s.parcels for s in balance.stocks().values())
+    model.stations.offer(Lots([0], [0], [1.0], [1e9], [2.5]))   # 2.5 kg nobody offered
+    with pytest.raises(ConservationError, match="produce not conserved"):
+        conservation(model, balance.produce_sold_kg)
+
+
+def test_window_activity_excludes_the_warm_up(small):
+    whole = run_replication(small, 0).kpis
+    warm = run_replication(dataclasses.replace(small, warmup_d=30), 0)
+    k, d = warm.kpis, warm.daily
+    # the same run (same seed), counted from day 30
+    assert k["inbound_parcels_ordered"] == d["parcels_ordered"][30:].sum() < whole["inbound_parcels_ordered"]
+    assert k["outbound_produce_offered_kg"] == pytest.approx(d["produce_offered_kg"][30:].sum(), rel=1e-12)
+    assert k["vehicle_km"] == pytest.approx(d["vehicle_km"][30:].sum(), rel=1e-9)
+    assert warm.lead.n == k["inbound_parcels_delivered"] == d["parcels_delivered"][30:].sum()
+    assert warm.stop_lead.delivered.sum() == k["inbound_parcels_delivered"]
 
 
 def test_daily_series_add_up_to_the_kpis(small):
@@ -166,10 +188,11 @@ def test_costs_split_into_inbound_and_outbound(small):
     res = run_replication(small, 0)
     c, k = res.costs, res.kpis
     parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store", "stations")
-    assert sum(c[p] for p in parts) == pytest.approx(c["total"])
-    assert c["inbound"] + c["outbound"] == pytest.approx(c["total"])
-    assert k["cost_per_parcel_cny"] == pytest.approx(c["inbound"] / k["inbound_parcels_delivered"])
-    assert k["cost_per_kg_out_cny"] == pytest.approx(c["outbound"] / k["outbound_produce_sold_kg"])
+    assert set(type(c).components()) == set(parts)
+    assert sum(getattr(c, p) for p in parts) == pytest.approx(c.total)
+    assert c.inbound + c.outbound == pytest.approx(c.total)
+    assert k["cost_per_parcel_cny"] == pytest.approx(c.inbound / k["inbound_parcels_delivered"])
+    assert k["cost_per_kg_out_cny"] == pytest.approx(c.outbound / k["outbound_produce_sold_kg"])
     assert k["farmer_revenue_cny"] == pytest.approx(k["outbound_produce_sold_kg"] * small.crops[0].price_cny_per_kg)
 
 
@@ -206,5 +229,5 @@ def test_station_cold_rooms_lower_spoilage_and_cost_money(small):
     assert base.kpis["outbound_produce_spoiled_kg"] > 0
     assert cold.kpis["spoilage_rate"] < base.kpis["spoilage_rate"]
     assert cold.kpis["outbound_produce_spoiled_kg"] < base.kpis["outbound_produce_spoiled_kg"]
-    assert base.costs["cold_rooms"] == 0 < cold.costs["cold_rooms"]
+    assert base.costs.cold_rooms == 0 < cold.costs.cold_rooms
     assert cold.kpis["outbound_produce_offered_kg"] == base.kpis["outbound_produce_offered_kg"]

@@ -63,14 +63,14 @@ def test_hub_sorting_as_mmc_matches_erlang_c(servers, rho):
 
 def test_littles_law_at_the_hub_over_a_year():
     res = run_replication(Scenario(), 0)
-    c = res.checks
+    h = res.checks.hub
     T = 365 * 24.0
-    L = c["hub_parcel_hours"] / T
-    lam = c["hub_parcels_in"] / T
-    W = c["hub_time_in_h"] / c["hub_parcels_out"]
+    L = h.parcel_hours / T
+    lam = h.parcels_in / T
+    W = h.time_in_h / h.parcels_out
     assert L == pytest.approx(lam * W, rel=0.01)
     # and exactly, counting the time of parcels still in the hub at the end
-    assert c["hub_parcel_hours"] == pytest.approx(c["hub_time_in_h"] + c["hub_residual_h"], rel=1e-12)
+    assert h.parcel_hours == pytest.approx(h.time_in_h + h.residual_h, rel=1e-12)
 
 
 def test_unit_draws_have_unit_mean_and_the_requested_spread():

@@ -7,14 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.county.improve import or_opt, two_opt
 from sim.county.routing import (
     nearest_neighbour,
-    or_opt,
     plan_routes,
     route_length,
     savings,
     tsp_tour,
-    two_opt,
 )
 
 METHODS = ("savings", "nearest_neighbour")
