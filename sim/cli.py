@@ -15,26 +15,16 @@ import click
 from sim.config.scenario import load_scenario, read_yaml
 from sim.experiments.spec import is_experiment, load_experiment
 from sim.errors import InputError
+from sim.analysis.registry import kpi
 from sim.files import short_number
 from sim.county.network import load_villages
 from sim.experiments.scenario import run_scenario, with_overrides, write_results
 
-TABLE_KPIS = (
-    ("villages_served", "villages served", ""),
-    ("residents_served_share", "residents served", "share"),
-    ("inbound_parcels_delivered", "parcels delivered", "parcels"),
-    ("inbound_lead_time_mean_h", "lead time, mean", "h"),
-    ("inbound_lead_time_p95_h", "lead time, 95th pct", "h"),
-    ("outbound_produce_sold_kg", "produce sold", "kg"),
-    ("spoilage_rate", "spoilage rate", "share"),
-    ("farmer_revenue_cny", "farmer revenue", "CNY"),
-    ("vehicle_km", "last-mile vehicle km", "km"),
-    ("lastmile_load_factor_in", "load factor in", "share"),
-    ("lastmile_load_factor_out", "load factor out", "share"),
-    ("cost_per_parcel_cny", "cost per parcel in", "CNY"),
-    ("cost_per_kg_out_cny", "cost per kg out", "CNY"),
-    ("cost_total_cny", "total cost", "CNY"),
-)
+TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
+              "inbound_lead_time_p95_h", "outbound_produce_sold_kg", "spoilage_rate", "farmer_revenue_cny",
+              "vehicle_km", "lastmile_load_factor_in", "lastmile_load_factor_out", "cost_per_parcel_cny",
+              "cost_per_kg_out_cny", "cost_total_cny")
+"""The headline KPIs of ``ruralsim run``'s table; labels and units come from :mod:`sim.analysis.registry`."""
 
 
 _num = short_number
@@ -43,11 +33,11 @@ _num = short_number
 def kpi_table(summary: list[dict]) -> str:
     """A short plain-text table: mean and 95% half-width of the headline KPIs."""
     by = {row["kpi"]: row for row in summary}
-    lines = [f"{'KPI':<24}{'mean':>16}{'± 95% CI':>14}  unit"]
-    for key, label, unit in TABLE_KPIS:
-        row = by[key]
+    lines = [f"{'KPI':<30}{'mean':>16}{'± 95% CI':>14}  unit"]
+    for key in TABLE_KPIS:
+        row, k = by[key], kpi(key)
         hw = row["ci95_half_width"]
-        lines.append(f"{label:<24}{_num(row['mean']):>16}{(_num(hw) if math.isfinite(hw) else ''):>14}  {unit}")
+        lines.append(f"{k.label:<30}{_num(row['mean']):>16}{(_num(hw) if math.isfinite(hw) else ''):>14}  {k.unit}")
     return "\n".join(lines)
 
 

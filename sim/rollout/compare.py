@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
+from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
 from sim.experiments.engine import DaskExecutor, LocalExecutor, Progress
 from sim.errors import InputError
 from sim.files import atomic_write_text, write_csv
@@ -20,12 +21,7 @@ from sim.rollout.spec import ACCESS_BINS, Rollout, access_gini, geographies, sch
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.rollout.strategies import Schedule
 
-OUTCOMES = (  # (kpi, higher is better)
-    ("npv_cny", True), ("villages_covered_share_end", True), ("residents_covered_share_end", True),
-    ("lead_time_mean_h_last_year", False), ("gini_access_end", False), ("cost_per_parcel_cny_last_year", False),
-    ("subsidy_needed_per_parcel_cny", False), ("farmer_revenue_cny", True), ("spoilage_rate", False),
-    ("co2_kg", False), ("break_even_month", False),
-)
+OUTCOMES = tuple((k, higher_is_better(k)) for k in ROLLOUT_OUTCOMES)  # (kpi, higher is better)
 
 
 def _county_task(task: tuple) -> dict:
