@@ -39,9 +39,9 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
-from sim.figures.experiment import _as_bool, _float, kpi_label
+from sim.figures.base import as_bool as _as_bool, as_float as _float, kpi_label
 from sim.files import atomic_write_text, short_number
-from sim.figures.county import _new_axes, _no_data, save_figures
+from sim.figures.base import new_axes as _new_axes, no_data as _no_data, save_figures
 
 __all__ = [
     "plot_coverage",

@@ -264,7 +264,7 @@ def test_outcome_table_markdown(data):
     assert all(len(r) == n_cols for r in rows.values())
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert header.count("rank") == len(KPIS) and header[-1] == "mean rank"
-    assert "cost per parcel (CNY) ↓" in header
+    assert "Cost per parcel in (CNY) ↓" in header
     sig = rows["rural_taobao"]
     nonsig = rows["post_office"]
     for j in range(len(KPIS)):
@@ -280,13 +280,13 @@ def test_outcome_table_markdown(data):
 
 def test_outcome_table_markdown_nan_and_missing():
     rows = [
-        {"strategy": "a", "kpi": "x_h", "mean": 1.0, "ci95_half_width": float("nan"), "diff_vs_baseline": float("nan"),
+        {"strategy": "a", "kpi": "lead_time_mean_h_last_year", "mean": 1.0, "ci95_half_width": float("nan"), "diff_vs_baseline": float("nan"),
          "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"), "significant_holm": False, "rank": 1,
          "higher_is_better": False},
-        {"strategy": "b|c", "kpi": "x_h", "mean": float("nan"), "ci95_half_width": float("nan"),
+        {"strategy": "b|c", "kpi": "lead_time_mean_h_last_year", "mean": float("nan"), "ci95_half_width": float("nan"),
          "diff_vs_baseline": float("nan"), "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"),
          "significant_holm": False, "rank": float("nan"), "higher_is_better": False},
-        {"strategy": "a", "kpi": "y_share", "mean": 0.5, "ci95_half_width": 0.1, "diff_vs_baseline": float("nan"),
+        {"strategy": "a", "kpi": "villages_covered_share_end", "mean": 0.5, "ci95_half_width": 0.1, "diff_vs_baseline": float("nan"),
          "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"), "significant_holm": False, "rank": 2,
          "higher_is_better": True},
     ]
