@@ -234,7 +234,7 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
     import os
     from sim.rollout.compare import run_compare
     from sim.rollout.spec import load_rollout
-    from sim.reports.rollout import write_report
+    from sim.reports.rollout import write_rollout_report
     try:
         ro = load_rollout(experiment)
         out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
@@ -251,10 +251,10 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
              "who shop online through a station (0 without one).",
              f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
              "so produce that would wait longer does not spoil within it."]
-    paths = write_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
-                               "map_months": list(ro.map_months), "notes": notes},
-                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
-                         reported=[list(r) for r in ro.reported] or None)
+    paths = write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
+                                       "map_months": list(ro.map_months), "notes": notes},
+                                 tables["monthly"], tables["outcomes"], tables["equity"], counties,
+                                 tables["coverage_map"], reported=[list(r) for r in ro.reported] or None)
     click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "
                f"{len(counties)} counties, {tables['tasks_run']} county runs in {tables['wall_s']:.1f} s; "
                f"report: {paths['markdown']} and {paths['html']}")
