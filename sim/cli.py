@@ -270,13 +270,13 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
 def validate(out_dir: str, fast: bool, quiet: bool) -> None:
     """Run the validation suite and write OUT/report.md with its figures. Exit 1 if a case fails."""
     from sim.validation import cases
-    from sim.validation.report import write_report
+    from sim.validation.report import write_validation_report
 
     def progress(case, seconds):
         if not quiet:
             click.echo(f"{case.name}: {seconds:.1f} s", err=True)
 
-    results = write_report(cases(fast), Path(out_dir), fast_only=fast, progress=progress)
+    results = write_validation_report(cases(fast), Path(out_dir), fast_only=fast, progress=progress)
     failed = [r for r in results if not r.passed]
     click.echo(f"{len(results) - len(failed)} of {len(results)} checks pass; report: {Path(out_dir) / 'report.md'}")
     for r in failed:

@@ -19,8 +19,8 @@ def number(value) -> str:
 
 
 def md_escape(text) -> str:
-    """Text safe inside a Markdown table cell (backslashes and pipes escaped)."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|")
+    """Text safe inside a Markdown table cell (backslashes and pipes escaped, line breaks as spaces)."""
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 @functools.cache
