@@ -27,8 +27,6 @@ TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_deli
 """The headline KPIs of ``ruralsim run``'s table; labels and units come from :mod:`sim.analysis.registry`."""
 
 
-_num = short_number
-
 
 def kpi_table(summary: list[dict]) -> str:
     """A short plain-text table: mean and 95% half-width of the headline KPIs."""
@@ -37,7 +35,8 @@ def kpi_table(summary: list[dict]) -> str:
     for key in TABLE_KPIS:
         row, k = by[key], kpi(key)
         hw = row["ci95_half_width"]
-        lines.append(f"{k.label:<30}{_num(row['mean']):>16}{(_num(hw) if math.isfinite(hw) else ''):>14}  {k.unit}")
+        hw_text = short_number(hw) if math.isfinite(hw) else ""
+        lines.append(f"{k.label:<30}{short_number(row['mean']):>16}{hw_text:>14}  {k.unit}")
     return "\n".join(lines)
 
 
@@ -198,8 +197,8 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
         return "(no comparisons: one scenario, or no baseline)"
     lines = [f"{'scenario':<34}{'KPI':<28}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
     for r in rows[:limit]:
-        ci = f"[{_num(r['ci95_low'])}, {_num(r['ci95_high'])}]"
-        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{_num(r['mean_diff']):>18}{ci:>24}  "
+        ci = f"[{short_number(r['ci95_low'])}, {short_number(r['ci95_high'])}]"
+        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{short_number(r['mean_diff']):>18}{ci:>24}  "
                      f"{'*' if r['significant_holm'] else ''}")
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in comparisons.csv")

@@ -102,7 +102,8 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
         line_factors = [resolve(rows, g) for g in group_by]
     averaged = [f for f in others if f not in line_factors]
     if averaged:
-        ax.set_title(f"{kpi_label(kpi)} vs {label_name(factor_label(lever))}\n(mean over {', '.join(label_name(factor_label(f)) for f in averaged)})",
+        over = ", ".join(label_name(factor_label(f)) for f in averaged)
+        ax.set_title(f"{kpi_label(kpi)} vs {label_name(factor_label(lever))}\n(mean over {over})",
                      fontsize="medium")
 
     # (combo, x) -> [(mean, hw)]
@@ -175,7 +176,8 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         grid[i, j] = float(np.mean(vals))
     others = [f for f in factor_columns(rows) if f not in (lever_x, lever_y) and len(distinct(rows, f)) >= 2]
     if others:
-        ax.set_title(f"{kpi_label(kpi)}\n(mean over {', '.join(label_name(factor_label(f)) for f in others)})", fontsize="medium")
+        over = ", ".join(label_name(factor_label(f)) for f in others)
+        ax.set_title(f"{kpi_label(kpi)}\n(mean over {over})", fontsize="medium")
 
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     masked = np.ma.masked_invalid(grid)
@@ -216,7 +218,8 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     better = "higher" if service_higher_is_better else "lower"
     ax.set_xlabel(f"{kpi_label(cost_kpi)} (lower is better)")
     ax.set_ylabel(f"{kpi_label(service_kpi)} ({better} is better)")
-    ax.set_title(f"Trade-off: {label_name(kpi_label(cost_kpi))} vs {label_name(kpi_label(service_kpi))}", fontsize="medium")
+    ax.set_title(f"Trade-off: {label_name(kpi_label(cost_kpi))} vs {label_name(kpi_label(service_kpi))}",
+                 fontsize="medium")
     if not ids:
         no_data(ax, "no scenarios with both KPIs")
         return ax
@@ -360,7 +363,8 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
             if sk == cost_kpi or not has_finite(kpi_rows(summary, sk), "mean"):
                 continue
             makers.append((f"pareto__{_token(sk)}",
-                           lambda sk=sk: plot_pareto(summary, cost_kpi, sk, registry.higher_is_better(sk) is True, baseline_id)))
+                           lambda sk=sk: plot_pareto(summary, cost_kpi, sk, registry.higher_is_better(sk) is True,
+                                                     baseline_id)))
     for kpi in kpis:
         if has_finite([r for r in comparisons if r.get("kpi") == kpi], "mean_diff"):
             makers.append((f"forest__{_token(kpi)}", lambda kpi=kpi: plot_forest(comparisons, kpi)))

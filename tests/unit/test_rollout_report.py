@@ -307,7 +307,7 @@ def test_outcome_table_markdown_nan_and_missing():
 def report(tmp_path_factory, data):
     out = tmp_path_factory.mktemp("report")
     res = rr.write_rollout_report(out, META, data["monthly"], data["outcomes"], data["equity"], data["counties"],
-                          data["coverage_map"], reported=REPORTED)
+                                  data["coverage_map"], reported=REPORTED)
     return out, res
 
 
@@ -370,6 +370,19 @@ def test_write_report_html_self_contained(report):
     first = re.search(r'data:image/png;base64,([A-Za-z0-9+/=]+)"', text).group(1)
     import base64
     assert base64.b64decode(first) == (out / "figures" / "coverage_residents.png").read_bytes()
+
+
+def test_markdown_and_html_show_the_same_table(report):
+    _, res = report
+    md = res["markdown"].read_text(encoding="utf-8")
+    md_rows = _table_rows("\n".join(line for line in md.splitlines() if line.startswith("|")))
+    html = res["html"].read_text(encoding="utf-8")
+    html_rows = re.findall(r"<tr>(.*?)</tr>", html)[1:]  # after the header row
+    assert len(html_rows) == len(md_rows)
+    for cells, row in zip(md_rows.values(), html_rows):
+        html_cells = [re.sub(r"</?strong>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)]
+        md_cells = [c.replace("**", "").replace("\\|", "|") for c in cells]
+        assert [c.replace("&amp;", "&") for c in html_cells] == md_cells
 
 
 def test_write_report_deterministic(report, data, tmp_path):
