@@ -13,37 +13,26 @@ import click
 
 from sim.config.scenario import config_kind, load_scenario, read_yaml
 from sim.errors import InputError
+from sim.analysis.registry import kpi
 from sim.files import short_number
 
-TABLE_KPIS = (
-    ("villages_served", "villages served", ""),
-    ("residents_served_share", "residents served", "share"),
-    ("inbound_parcels_delivered", "parcels delivered", "parcels"),
-    ("inbound_lead_time_mean_h", "lead time, mean", "h"),
-    ("inbound_lead_time_p95_h", "lead time, 95th pct", "h"),
-    ("outbound_produce_sold_kg", "produce sold", "kg"),
-    ("spoilage_rate", "spoilage rate", "share"),
-    ("farmer_revenue_cny", "farmer revenue", "CNY"),
-    ("vehicle_km", "last-mile vehicle km", "km"),
-    ("lastmile_load_factor_in", "load factor in", "share"),
-    ("lastmile_load_factor_out", "load factor out", "share"),
-    ("cost_per_parcel_cny", "cost per parcel in", "CNY"),
-    ("cost_per_kg_out_cny", "cost per kg out", "CNY"),
-    ("cost_total_cny", "total cost", "CNY"),
-)
+TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
+              "inbound_lead_time_p95_h", "outbound_produce_sold_kg", "spoilage_rate", "farmer_revenue_cny",
+              "vehicle_km", "lastmile_load_factor_in", "lastmile_load_factor_out", "cost_per_parcel_cny",
+              "cost_per_kg_out_cny", "cost_total_cny")
+"""The headline KPIs of ``ruralsim run``'s table; labels and units come from :mod:`sim.analysis.registry`."""
 
-
-_num = short_number
 
 
 def kpi_table(summary: list[dict]) -> str:
     """A short plain-text table: mean and 95% half-width of the headline KPIs."""
     by = {row["kpi"]: row for row in summary}
-    lines = [f"{'KPI':<24}{'mean':>16}{'± 95% CI':>14}  unit"]
-    for key, label, unit in TABLE_KPIS:
-        row = by[key]
+    lines = [f"{'KPI':<30}{'mean':>16}{'± 95% CI':>14}  unit"]
+    for key in TABLE_KPIS:
+        row, k = by[key], kpi(key)
         hw = row["ci95_half_width"]
-        lines.append(f"{label:<24}{_num(row['mean']):>16}{(_num(hw) if math.isfinite(hw) else ''):>14}  {unit}")
+        hw_text = short_number(hw) if math.isfinite(hw) else ""
+        lines.append(f"{k.label:<30}{short_number(row['mean']):>16}{hw_text:>14}  {k.unit}")
     return "\n".join(lines)
 
 
@@ -274,8 +263,8 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
         return "(no comparisons: one scenario, or no baseline)"
     lines = [f"{'scenario':<34}{'KPI':<28}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
     for r in rows[:limit]:
-        ci = f"[{_num(r['ci95_low'])}, {_num(r['ci95_high'])}]"
-        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{_num(r['mean_diff']):>18}{ci:>24}  "
+        ci = f"[{short_number(r['ci95_low'])}, {short_number(r['ci95_high'])}]"
+        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{short_number(r['mean_diff']):>18}{ci:>24}  "
                      f"{'*' if r['significant_holm'] else ''}")
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in comparisons.csv")
@@ -336,13 +325,13 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
 def validate(out_dir: str, fast: bool, quiet: bool) -> None:
     """Run the validation suite and write OUT/report.md with its figures. Exit 1 if a case fails."""
     from sim.validation import cases
-    from sim.validation.report import write_report
+    from sim.validation.report import write_validation_report
 
     def progress(case, seconds):
         if not quiet:
             click.echo(f"{case.name}: {seconds:.1f} s", err=True)
 
-    results = write_report(cases(fast), Path(out_dir), fast_only=fast, progress=progress)
+    results = write_validation_report(cases(fast), Path(out_dir), fast_only=fast, progress=progress)
     failed = [r for r in results if not r.passed]
     click.echo(f"{len(results) - len(failed)} of {len(results)} checks pass; report: {Path(out_dir) / 'report.md'}")
     for r in failed:

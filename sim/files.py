@@ -34,9 +34,12 @@ def fmt(value) -> str:
 
 
 def short_number(x: float) -> str:
-    """A number for people to read in tables and labels: thousands separated, a few digits."""
+    """A number for people to read in tables and labels: thousands separated, a few digits
+    (three significant ones below 0.01, so small values do not read as 0.000)."""
     if not math.isfinite(x):
         return "n/a"
+    if 0 < abs(x) < 0.01:
+        return f"{x:.3g}"
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     if abs(x) >= 10:

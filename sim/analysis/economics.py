@@ -1,5 +1,5 @@
-"""Money: monthly discounting, net present value, payback, subsidy per parcel and the
-Gini coefficient of how benefits spread across villages."""
+"""Money: monthly discounting, net present value, payback, subsidy per parcel, the cost
+elasticity to volume and the Gini coefficient of how benefits spread across villages."""
 from __future__ import annotations
 
 import numbers
@@ -129,3 +129,38 @@ def cumulative(x) -> np.ndarray:
     if a.ndim != 1:
         raise ValueError(f"x has shape {a.shape!r}; allowed: a 1-D sequence")
     return np.cumsum(a)
+
+
+def recovery_month(months, cumulative_cny) -> int | None:
+    """Of a cumulative cash flow (CNY) observed at ``months`` (ascending), the first observed
+    month from which it stays >= 0 until the last observation; None if it is negative at the
+    last one or nothing finite is observed. NaN observations are ignored. Unlike
+    :func:`break_even_month` this takes the cumulative series itself, e.g. a mean over
+    replications, on possibly non-consecutive months."""
+    m = np.asarray(months, dtype=float).ravel()
+    v = np.asarray(cumulative_cny, dtype=float).ravel()
+    if m.size != v.size:
+        raise ValueError(f"months has {m.size} values and cumulative_cny has {v.size}; they must match")
+    ok = np.isfinite(v) & np.isfinite(m)
+    m, v = m[ok], v[ok]
+    if v.size == 0 or v[-1] < 0:
+        return None
+    negative = np.flatnonzero(v < 0)
+    return int(m[0]) if negative.size == 0 else int(m[negative[-1] + 1])
+
+
+def cost_volume_elasticity(volume, cost_per_unit) -> float:
+    """Slope of log(cost per unit) on log(volume): the cost elasticity to volume (negative when
+    unit cost falls as volume grows). Points with a non-finite or non-positive value are left
+    out; NaN with fewer than 3 points left or no spread in volume."""
+    x = np.asarray(volume, dtype=float).ravel()
+    y = np.asarray(cost_per_unit, dtype=float).ravel()
+    if x.size != y.size:
+        raise ValueError(f"volume has {x.size} values and cost_per_unit has {y.size}; they must match")
+    ok = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    if ok.sum() < 3:
+        return float("nan")
+    lx, ly = np.log(x[ok]), np.log(y[ok])
+    if np.ptp(lx) <= 0:
+        return float("nan")
+    return float(np.polyfit(lx, ly, 1)[0])

@@ -16,7 +16,6 @@ from typing import Callable
 import numpy as np
 
 from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_input_files
-from sim.county.leadtime import LeadTimes
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.model import Plan, plan
 from sim.errors import InputError
@@ -107,6 +106,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     ]
     written += write_detail(result, out)
     if figures:
+        from sim.figures.county import draw_scenario_figures
         written += draw_scenario_figures(out)
     stamp = make_stamp("scenario", sc.name, config_hash(sc), scenario_input_files(sc))
     net = result.plan.network
@@ -196,29 +196,6 @@ def write_detail(result: ScenarioResult, out: Path) -> list[Path]:
     trips = {"trip": np.arange(len(first.load_in)), "load_factor_in": first.load_in, "load_factor_out": first.load_out}
     return [write_columns_csv(out / "villages.csv", villages), write_columns_csv(out / "lead_time_hist.csv", hist),
             write_columns_csv(out / "trips.csv", trips)]
-
-
-def draw_scenario_figures(out: Path) -> list[Path]:
-    """A scenario's figures, drawn from its files (daily.csv and the detail files)."""
-    from sim.figures.county import write_figures
-    from sim.figures.redraw import read_table
-    daily = {k: np.array([row[k] for row in read_table(out / "daily.csv")]) for k in DAILY_COLUMNS}
-    hist_rows = read_table(out / "lead_time_hist.csv")
-    lead = LeadTimes.from_bins([r["lead_time_from_h"] for r in hist_rows], [r["parcels"] for r in hist_rows])
-    trips = read_table(out / "trips.csv")
-    v = read_table(out / "villages.csv")
-    xy = np.array([[r["x_km"], r["y_km"]] for r in v]).reshape(-1, 2)
-    served = np.array([bool(r["served"]) for r in v], dtype=bool)
-    routes: dict[int, list] = {}
-    for i, r in enumerate(v):
-        if r["route"] >= 0:
-            routes.setdefault(int(r["route"]), []).append((int(r["stop"]), i))
-    town_xy = np.array(sorted({(r["township_x_km"], r["township_y_km"]) for r in v})).reshape(-1, 2)
-    network = dict(hub_xy=(0.0, 0.0), village_xy=xy, residents=np.array([r["residents"] for r in v], float),
-                   served=served, routes=[[i for _, i in sorted(routes[k])] for k in sorted(routes)],
-                   township_xy=town_xy)
-    return write_figures(out / "figures", daily, lead, np.array([r["load_factor_in"] for r in trips], float),
-                         np.array([r["load_factor_out"] for r in trips], float), network)
 
 
 def with_overrides(scenario: Scenario, seed: int | None = None, replications: int | None = None) -> Scenario:

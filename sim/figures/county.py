@@ -1,21 +1,20 @@
-"""Matplotlib figures for simulation output (daily flows, backlogs, lead times, load factors, network map).
-
-Uses only the object-oriented API (``matplotlib.figure.Figure``, never ``pyplot``), so it needs
-no display, keeps no global figure state, and works under any backend.
-"""
+"""Figures of one scenario run (daily flows, backlogs, lead times, load factors, the network map),
+drawn from its results or from its written files; shared drawing and saving is in :mod:`sim.figures.base`."""
 
 from __future__ import annotations
 
 import os
 import pathlib
-import tempfile
 from collections.abc import Mapping, Sequence
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+
+from sim.county.kpis import DAILY_COLUMNS
+from sim.county.leadtime import LeadTimes
+from sim.figures.base import PNG_DPI, new_axes, no_data, read_table, save_figures
 
 __all__ = [
     "plot_daily_flows",
@@ -24,22 +23,13 @@ __all__ = [
     "plot_load_factors",
     "plot_network",
     "write_figures",
+    "draw_scenario_figures",
+    "PNG_DPI",
 ]
-
-PNG_DPI = 120
-#: Fixed salt for SVG element ids so that identical data give byte-identical SVG files.
-SVG_HASHSALT = "ruralsim-plots"
 
 _FIGSIZE_WIDE = (10.0, 4.5)
 _FIGSIZE_SMALL = (6.5, 4.5)
 _FIGSIZE_MAP = (7.5, 7.5)
-
-
-def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
-    if ax is not None:
-        return ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig.add_subplot()
 
 
 def _col(daily: Mapping[str, np.ndarray], key: str) -> np.ndarray:
@@ -76,7 +66,7 @@ def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) ->
 
     Returns the primary (left) axes; the right axis is ``ax`` 's twin.
     """
-    ax = _new_axes(ax, _FIGSIZE_WIDE)
+    ax = new_axes(ax, _FIGSIZE_WIDE)
     ordered = _col(daily, "parcels_ordered")
     delivered = _col(daily, "parcels_delivered")
     offered = _col(daily, "produce_offered_kg")
@@ -105,7 +95,7 @@ def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) ->
 
 def plot_backlog(daily: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axes:
     """Hub and city-warehouse parcel backlog (left axis) and village-station produce backlog (right axis, kg)."""
-    ax = _new_axes(ax, _FIGSIZE_WIDE)
+    ax = new_axes(ax, _FIGSIZE_WIDE)
     hub = _col(daily, "hub_backlog_parcels")
     wh = _col(daily, "warehouse_backlog_parcels")
     station = _col(daily, "station_backlog_kg")
@@ -133,10 +123,6 @@ def _finite(values) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
-def _no_data(ax: Axes, message: str) -> None:
-    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="0.4")
-
-
 def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
     """Histogram of per-parcel lead time (order to arrival at the village station, hours).
 
@@ -145,7 +131,7 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
     percentile are drawn as labelled vertical lines. Non-finite values are ignored; an
     empty input gives an empty plot with a "no parcels delivered" note.
     """
-    ax = _new_axes(ax, _FIGSIZE_SMALL)
+    ax = new_axes(ax, _FIGSIZE_SMALL)
     ax.set_xlabel("Lead time, order to village station (h)")
     ax.set_ylabel("Parcels (count)")
     ax.set_title("Parcel lead time")
@@ -153,7 +139,7 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
         counts = np.asarray(lead_time_h.counts)
         n = int(counts.sum())
         if n == 0:
-            _no_data(ax, "no parcels delivered")
+            no_data(ax, "no parcels delivered")
             return ax
         last = int(np.flatnonzero(counts)[-1]) + 1
         step = max(1, -(-last // 100))  # at most ~100 bars
@@ -165,7 +151,7 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
     else:
         lt = _finite(lead_time_h)
         if lt.size == 0:
-            _no_data(ax, "no parcels delivered")
+            no_data(ax, "no parcels delivered")
             return ax
         edges = np.histogram_bin_edges(lt, bins="auto")
         if edges.size > 101:  # heavy tails can make "auto" produce thousands of bins
@@ -185,7 +171,7 @@ def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None
     ``load_in``: inbound trips (parcels leaving the hub); ``load_out``: outbound trips (produce arriving
     back at the hub). Values are fractions of capacity (may exceed 1). Empty arrays are allowed.
     """
-    ax = _new_axes(ax, _FIGSIZE_SMALL)
+    ax = new_axes(ax, _FIGSIZE_SMALL)
     groups = [("Inbound\n(parcels)", _finite(load_in), "tab:blue"),
               ("Outbound\n(produce)", _finite(load_out), "tab:green")]
     positions = [1, 2]
@@ -225,7 +211,7 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
     Empty routes are skipped (no polyline). Always draws two village scatters (served, unserved) even if
     one class is empty, so the artist layout is predictable.
     """
-    ax = _new_axes(ax, _FIGSIZE_MAP)
+    ax = new_axes(ax, _FIGSIZE_MAP)
     hub = np.asarray(hub_xy, dtype=float).reshape(2)
     vxy = np.asarray(village_xy, dtype=float).reshape(-1, 2)
     n = vxy.shape[0]
@@ -270,21 +256,6 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
     return ax
 
 
-def _atomic_savefig(fig: Figure, path: pathlib.Path, fmt: str, **kwargs) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, **kwargs)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], lead_time_h: np.ndarray,
                   load_in: np.ndarray, load_out: np.ndarray, network: Mapping) -> list[pathlib.Path]:
     """Write all figures as PNG (dpi 120) and SVG into ``out_dir`` (created if needed).
@@ -308,16 +279,24 @@ def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], l
     return save_figures(out, makers.items())
 
 
-def save_figures(out: pathlib.Path, makers) -> list[pathlib.Path]:
-    """Draw each (file stem, function returning Axes) and write it as PNG and SVG,
-    atomically and byte-reproducibly. Returns the written paths, sorted."""
-    written: list[pathlib.Path] = []
-    with matplotlib.rc_context({"svg.hashsalt": SVG_HASHSALT}):
-        for stem, make in makers:
-            fig = make().figure
-            png = out / f"{stem}.png"
-            svg = out / f"{stem}.svg"
-            _atomic_savefig(fig, png, "png", dpi=PNG_DPI)
-            _atomic_savefig(fig, svg, "svg", metadata={"Date": None})
-            written += [png, svg]
-    return sorted(written)
+def draw_scenario_figures(out: pathlib.Path) -> list[pathlib.Path]:
+    """A scenario's figures into ``out/figures``, drawn from its written files alone (daily.csv,
+    lead_time_hist.csv, trips.csv and villages.csv)."""
+    out = pathlib.Path(out)
+    daily = {k: np.array([row[k] for row in read_table(out / "daily.csv")]) for k in DAILY_COLUMNS}
+    hist_rows = read_table(out / "lead_time_hist.csv")
+    lead = LeadTimes.from_bins([r["lead_time_from_h"] for r in hist_rows], [r["parcels"] for r in hist_rows])
+    trips = read_table(out / "trips.csv")
+    v = read_table(out / "villages.csv")
+    xy = np.array([[r["x_km"], r["y_km"]] for r in v]).reshape(-1, 2)
+    served = np.array([bool(r["served"]) for r in v], dtype=bool)
+    routes: dict[int, list] = {}
+    for i, r in enumerate(v):
+        if r["route"] >= 0:
+            routes.setdefault(int(r["route"]), []).append((int(r["stop"]), i))
+    town_xy = np.array(sorted({(r["township_x_km"], r["township_y_km"]) for r in v})).reshape(-1, 2)
+    network = dict(hub_xy=(0.0, 0.0), village_xy=xy, residents=np.array([r["residents"] for r in v], float),
+                   served=served, routes=[[i for _, i in sorted(routes[k])] for k in sorted(routes)],
+                   township_xy=town_xy)
+    return write_figures(out / "figures", daily, lead, np.array([r["load_factor_in"] for r in trips], float),
+                         np.array([r["load_factor_out"] for r in trips], float), network)

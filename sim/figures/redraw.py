@@ -2,30 +2,13 @@
 summary.csv, comparisons.csv, manifest.json)."""
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 from sim.errors import InputError
+from sim.figures.base import read_table
 
-_TEXT = {"scenario_id", "scenario", "baseline_id", "kpi", "error", "traceback", "id", "road_class"}
-
-
-def _value(text: str):
-    if text in ("true", "false"):
-        return text == "true"
-    try:
-        f = float(text)
-    except ValueError:
-        return text
-    return int(f) if f.is_integer() and "." not in text and "e" not in text.lower() and text not in ("nan", "inf") else f
-
-
-def read_table(path: Path) -> list[dict]:
-    if not path.is_file():
-        raise InputError(f"{path}: file not found (is this an experiment's results folder?)")
-    with path.open(newline="", encoding="utf-8") as fh:
-        return [{k: (v if k in _TEXT else _value(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
+__all__ = ["redraw", "read_table"]
 
 
 def redraw(folder: Path) -> list[Path]:
@@ -38,7 +21,7 @@ def redraw(folder: Path) -> list[Path]:
     except ValueError as exc:
         raise InputError(f"{manifest_path}: not valid JSON ({exc})") from None
     if "experiment" not in manifest:
-        from sim.experiments.scenario import draw_scenario_figures
+        from sim.figures.county import draw_scenario_figures
         for name in ("daily.csv", "lead_time_hist.csv", "trips.csv", "villages.csv"):
             if not (folder / name).is_file():
                 raise InputError(f"{folder / name}: file not found (needed to redraw a scenario's figures)")

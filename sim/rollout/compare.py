@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
+from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
 from sim.errors import InputError
 from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.scenario import package_versions
@@ -26,12 +27,7 @@ from sim.rollout.spec import Rollout
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.rollout.strategies import Schedule
 
-OUTCOMES = (  # (kpi, higher is better)
-    ("npv_cny", True), ("villages_covered_share_end", True), ("residents_covered_share_end", True),
-    ("lead_time_mean_h_last_year", False), ("gini_access_end", False), ("cost_per_parcel_cny_last_year", False),
-    ("subsidy_needed_per_parcel_cny", False), ("farmer_revenue_cny", True), ("spoilage_rate", False),
-    ("co2_kg", False), ("break_even_month", False),
-)
+OUTCOMES = tuple((k, higher_is_better(k)) for k in ROLLOUT_OUTCOMES)  # (kpi, higher is better)
 
 
 OUTPUTS = ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv", "failures.csv", "manifest.json",
@@ -116,7 +112,7 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
         tables["wall_s"] = time.perf_counter() - t0
         tables["tasks_run"] = len(tasks)
         write_manifest(ro, out, stamp, tables, geos_by_model, executor.name, started)
-        tables["report"] = write_rollout_report(ro, out, tables) if report else {}
+        tables["report"] = write_comparison_report(ro, out, tables) if report else {}
     finally:
         store.close()
     return tables
@@ -151,9 +147,9 @@ def run_rollout(ro: Rollout, out: str | Path, *, workers: int | None = None, sch
                        report=report)
 
 
-def write_rollout_report(ro: Rollout, out: Path, tables: dict) -> dict:
+def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
     """report.md and a self-contained report.html from the region's tables."""
-    from sim.reports.rollout import write_report
+    from sim.reports.rollout import write_rollout_report
     counties = [r for r in tables["counties"] if r["strategy"] == ro.baseline]
     notes = [f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month; "
              "routes are planned for mature demand when stations open.",
@@ -163,7 +159,7 @@ def write_rollout_report(ro: Rollout, out: Path, tables: dict) -> dict:
              "who shop online through a station (0 without one).",
              f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
              "so produce that would wait longer does not spoil within it."]
-    return write_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
+    return write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
                               "map_months": list(ro.map_months), "notes": notes},
                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
                         reported=[list(r) for r in ro.reported] or None)

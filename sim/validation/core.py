@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import numpy as np
-
 from sim.analysis.statistics import t_interval
 
 
@@ -41,7 +39,7 @@ class Case:
 
 
 def mean_ci(values) -> tuple[float, float]:
-    """Mean and 95% t half-width of replication values."""
+    """Mean and 95% t half-width of replication values (the experiments' :func:`t_interval`)."""
     m, hw, _ = t_interval(list(values))
     return m, hw
 
@@ -59,9 +57,7 @@ def relative_error(simulated: float, expected: float) -> float:
 
 def ci99_half_width(values) -> float:
     """99% t half-width, for checks against theory over many cases (fewer false alarms)."""
-    from scipy import stats
-    x = np.asarray(values, float)
-    return float(stats.t.ppf(0.995, len(x) - 1) * x.std(ddof=1) / math.sqrt(len(x)))
+    return t_interval(list(values), confidence=0.99)[1]
 
 
 def save_figure(fig, figures: Path, name: str) -> str:

@@ -10,7 +10,8 @@ import time
 import traceback
 from pathlib import Path
 
-from sim.files import atomic_write_text, short_number
+from sim.files import atomic_write_text
+from sim.reports.render import render as render_template
 from sim.validation.core import Case, CaseResult
 
 GROUPS = (("theory", "Against theory"), ("extreme", "Extreme and degenerate conditions"),
@@ -33,55 +34,32 @@ def run_cases(cases: list[Case], figures: Path, progress=None) -> tuple[list[Cas
     return results, timings
 
 
-def _num(x) -> str:
-    if isinstance(x, str):
-        return x
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    ax = abs(x)
-    if ax != 0 and (ax < 0.01 or ax >= 1e5):
-        return f"{x:.4g}"
-    return short_number(x) if ax >= 10 else f"{x:.4g}"
-
-
 def render(results: list[CaseResult], timings: dict, fast_only: bool) -> str:
-    passed = sum(r.passed for r in results)
-    lines = ["# ruralsim validation report", "",
-             f"Generated {_dt.datetime.now(_dt.timezone.utc).isoformat(timespec='seconds')} "
-             f"({'fast cases only' if fast_only else 'all cases'}; {sum(timings.values()):.0f} s).", "",
-             f"**{passed} of {len(results)} checks pass.** Every tolerance below was set in the code before the "
-             "case ran; none was widened to make a case pass. Where the model disagrees with a public figure the "
-             "note says why.", "",
-             "Each row: what it checks; the expected value and its source; the simulated mean with its 95% "
-             "confidence half-width over replications (— where the case is deterministic); the tolerance; the result.", ""]
+    """The report's Markdown, from the template ``validation.md.j2`` of :mod:`sim.reports`."""
+    groups = []
     for group, title in GROUPS:
         rows = [r for r in results if r.group == group]
         if not rows:
             continue
-        lines += [f"## {title}", "", "| case | checks | expected (source) | simulated ± 95% CI | tolerance | result |",
-                  "|---|---|---|---|---|---|"]
-        for r in rows:
-            sim = f"{_num(r.simulated)} ± {_num(r.half_width)}" if not math.isnan(r.half_width) else _num(r.simulated)
-            unit = f" {r.unit}" if r.unit else ""
-            cell = lambda t: str(t).replace("|", "\\|").replace("\n", " ")  # noqa: E731
-            lines.append(f"| `{r.case}` | {cell(r.checks)} | {cell(_num(r.expected))}{unit} ({cell(r.source)}) | "
-                         f"{sim}{unit} (n={r.replications}) | {cell(r.tolerance)} | "
-                         f"{'PASS' if r.passed else '**FAIL**'} |")
-        lines.append("")
-        notes = [r for r in rows if r.note]
-        if notes:
-            lines += ["Notes:", ""]
-            lines += [f"- `{r.case}`{' (FAIL)' if not r.passed else ''}: {r.note.strip()}" for r in notes]
-            lines.append("")
-        figs = sorted({r.figure for r in rows if r.figure})
-        for f in figs:
-            lines += [f"![{f}](figures/{f})", ""]
-    lines += ["## Run times", "", "| case | seconds |", "|---|---|"]
-    lines += [f"| {k} | {v:.1f} |" for k, v in timings.items()]
-    return "\n".join(lines) + "\n"
+        groups.append({
+            "title": title,
+            "rows": [{"case": r.case, "checks": r.checks, "expected": r.expected, "source": r.source,
+                      "simulated": r.simulated, "half_width": None if math.isnan(r.half_width) else r.half_width,
+                      "unit": f" {r.unit}" if r.unit else "", "replications": r.replications,
+                      "tolerance": r.tolerance, "passed": r.passed} for r in rows],
+            "notes": [{"case": r.case, "passed": r.passed, "note": r.note.strip()} for r in rows if r.note],
+            "figures": sorted({r.figure for r in rows if r.figure}),
+        })
+    context = {"generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+               "scope": "fast cases only" if fast_only else "all cases", "total_s": sum(timings.values()),
+               "passed": sum(r.passed for r in results), "checks": len(results), "groups": groups,
+               "timings": list(timings.items())}
+    return render_template("validation.md.j2", context)
 
 
-def write_report(cases: list[Case], out: Path, fast_only: bool = False, progress=None) -> list[CaseResult]:
+def write_validation_report(cases: list[Case], out: Path, fast_only: bool = False,
+                            progress=None) -> list[CaseResult]:
+    """Run ``cases`` and write ``out/report.md`` with the figures in ``out/figures``; returns the results."""
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     results, timings = run_cases(cases, figures, progress)

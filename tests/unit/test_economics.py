@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.economics import (break_even_month, cumulative, discount_factors, gini, npv,
-                           subsidy_needed_per_parcel)
+from sim.analysis.economics import (break_even_month, cost_volume_elasticity, cumulative, discount_factors, gini,
+                                    npv, recovery_month, subsidy_needed_per_parcel)
 
 
 # ---------------------------------------------------------------- discounting
@@ -176,3 +176,33 @@ def test_cumulative():
     assert got.dtype == float
     np.testing.assert_array_equal(got, [1.0, -1.0, 2.0])
     assert cumulative([]).shape == (0,)
+
+
+# --- recovery month of a cumulative series, cost-volume elasticity ------------------------------------
+
+@pytest.mark.parametrize("months, cum, expected", [
+    ([0, 1, 2, 3], [-5.0, -2.0, 1.0, 4.0], 2),
+    ([0, 1, 2, 3], [1.0, 2.0, 3.0, 4.0], 0),          # never negative: from the first month
+    ([0, 1, 2, 3], [-1.0, 2.0, -1.0, 3.0], 3),        # only after the last dip
+    ([0, 1, 2, 3], [-1.0, 2.0, 3.0, -0.5], None),     # negative at the end
+    ([3, 6, 9], [-4.0, float("nan"), 2.0], 9),        # NaN ignored, months as given
+    ([], [], None),
+])
+def test_recovery_month(months, cum, expected):
+    assert recovery_month(months, cum) == expected
+
+
+def test_recovery_month_lengths_must_match():
+    with pytest.raises(ValueError, match="must match"):
+        recovery_month([0, 1], [1.0])
+
+
+def test_cost_volume_elasticity_of_a_power_law():
+    volume = np.array([10.0, 100.0, 1000.0, 10000.0])
+    assert cost_volume_elasticity(volume, 50.0 * volume ** -0.3) == pytest.approx(-0.3)
+    assert cost_volume_elasticity(volume, np.full(4, 7.0)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_cost_volume_elasticity_needs_three_usable_points():
+    assert np.isnan(cost_volume_elasticity([10.0, 100.0, 0.0, np.nan], [5.0, 3.0, 2.0, 1.0]))
+    assert np.isnan(cost_volume_elasticity([5.0, 5.0, 5.0], [1.0, 2.0, 3.0]))  # no spread in volume

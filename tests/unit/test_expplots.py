@@ -17,6 +17,7 @@ from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
 from sim.figures import experiment as ep
+from sim.figures.base import factor_label
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 COV = "stations.coverage_share"
@@ -95,25 +96,23 @@ def _all_text(ax: Axes) -> str:
 
 # --- labels -----------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("kpi, label", [
-    ("inbound_lead_time_mean_h", "inbound lead time mean (h)"),
-    ("cost_per_parcel_cny", "cost per parcel (CNY)"),
-    ("outbound_produce_spoiled_kg", "outbound produce spoiled (kg)"),
-    ("cost_per_kg_out_cny", "cost per kg out (CNY)"),
-    ("route_length_km", "route length (km)"),
-    ("residents_served_share", "residents served (share)"),
-    ("spoilage_rate", "spoilage rate (share)"),
-    ("horizon_d", "horizon (d)"),
+@pytest.mark.parametrize("path, label", [
     ("stations.coverage_share", "coverage (share)"),
-    ("routes", "routes"),
+    ("demand.growth_rate", "growth rate (share)"),
+    ("lastmile.vehicles", "vehicles"),
+    ("trunk.route_length_km", "route length (km)"),
+    ("run.horizon_d", "horizon (d)"),
+    ("inbound_lead_time_mean_h", "Lead time, mean (h)"),  # a KPI: its registry label
 ])
-def test_kpi_label(kpi, label):
-    assert ep.kpi_label(kpi) == label
+def test_factor_label(path, label):
+    assert factor_label(path) == label
 
 
-def test_higher_is_better():
-    assert ep.higher_is_better("residents_served_share") and ep.higher_is_better("farmer_revenue_cny")
-    assert not ep.higher_is_better("inbound_lead_time_mean_h") and not ep.higher_is_better("spoilage_rate")
+def test_kpi_labels_come_from_the_registry():
+    ax = ep.plot_forest([], "cost_per_parcel_cny")
+    assert "Cost per parcel in (CNY)" in ax.get_title()
+    with pytest.raises(KeyError, match="unknown KPI"):
+        ep.plot_forest([], "cost_per_parcel")  # no guessing from the spelling
 
 
 # --- KPI vs lever -----------------------------------------------------------------------------------
@@ -127,7 +126,7 @@ def test_kpi_vs_lever_one_line_per_other_lever_value(tables):
     assert labels == ["vehicles=1", "vehicles=2", "vehicles=3"]
     for line in ax.lines:
         np.testing.assert_allclose(line.get_xdata(), [0.25, 0.5, 0.75, 1.0])  # sorted by x
-    assert ax.get_xlabel() == "coverage (share)" and ax.get_ylabel() == "cost per parcel (CNY)"
+    assert ax.get_xlabel() == "coverage (share)" and ax.get_ylabel() == "Cost per parcel in (CNY)"
     assert "mean over growth rate" in ax.get_title()  # says what was averaged over
     # the means are the summary means of the matching scenarios
     want = [r["mean"] for r in sorted(summary, key=lambda r: r[COV])
@@ -195,7 +194,7 @@ def test_heatmap_grid_shape_annotations_colorbar(tables):
     assert img.shape == (3, 4)  # y = vehicles, x = coverage
     assert len(ax.texts) == 12
     cbar_axes = [a for a in ax.figure.axes if a is not ax]
-    assert len(cbar_axes) == 1 and cbar_axes[0].get_ylabel() == "residents served (share)"
+    assert len(cbar_axes) == 1 and cbar_axes[0].get_ylabel() == "Residents served (share)"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.25", "0.5", "0.75", "1"]
     # cell (vehicles=3, coverage=1.0) is the mean of that scenario
     want = [r["mean"] for r in summary if r["kpi"] == "residents_served_share" and r[COV] == 1.0 and r[VEH] == 3]
@@ -214,30 +213,6 @@ def test_heatmap_missing_cells_and_all_nan(tables):
 
 
 # --- Pareto -----------------------------------------------------------------------------------------
-
-def test_pareto_front_hand_made():
-    pts = np.array([
-        [1.0, 5.0],   # front
-        [2.0, 3.0],   # front
-        [2.0, 3.0],   # duplicate of a front point: also front
-        [3.0, 3.0],   # tie in y, worse x -> dominated
-        [4.0, 1.0],   # front
-        [4.0, 2.0],   # tie in x, worse y -> dominated
-        [5.0, 5.0],   # dominated
-        [1.0, 5.0],   # duplicate -> front
-        [np.nan, 0.0],  # invalid -> not front, dominates nothing
-    ])
-    np.testing.assert_array_equal(ep.pareto_front(pts),
-                                  [True, True, True, False, True, False, False, True, False])
-
-
-def test_pareto_front_shapes():
-    assert ep.pareto_front(np.empty((0, 2))).shape == (0,)
-    np.testing.assert_array_equal(ep.pareto_front(np.array([3.0, 1.0, 1.0, 2.0])), [False, True, True, False])
-    np.testing.assert_array_equal(ep.pareto_front(np.array([[1.0, 2.0, 3.0]])), [True])
-    with pytest.raises(ValueError):
-        ep.pareto_front(np.zeros((2, 2, 2)))
-
 
 def _pareto_line(ax: Axes):
     lines = [l for l in ax.lines if l.get_label() == "Pareto front"]
@@ -274,7 +249,7 @@ def test_plot_pareto_edge_cases(tables):
     ax = ep.plot_pareto(single, "cost_per_parcel_cny", "inbound_lead_time_mean_h", baseline_id="missing")
     assert len(_pareto_line(ax).get_xdata()) == 1
     ax.figure.canvas.draw()
-    ax = ep.plot_pareto(summary, "no_such_kpi", "inbound_lead_time_mean_h")
+    ax = ep.plot_pareto(summary, "cost_total_cny", "inbound_lead_time_mean_h")  # not in the summary
     assert "no scenarios" in _all_text(ax)
 
 
@@ -307,54 +282,19 @@ def test_forest_rows_and_significance(tables):
 def test_forest_empty_and_nan():
     ax = ep.plot_forest([], "cost_per_parcel_cny")
     assert "no comparisons" in _all_text(ax)
-    rows = [{"scenario_id": "a", "scenario": "A", "baseline_id": "b", "kpi": "k_h", "n_pairs": 1,
+    rows = [{"scenario_id": "a", "scenario": "A", "baseline_id": "b", "kpi": "hub_time_mean_h", "n_pairs": 1,
              "mean_diff": 1.0, "ci95_low": float("nan"), "ci95_high": float("nan"), "var_reduction": float("nan"),
              "p_value": float("nan"), "p_holm": float("nan"), "significant_holm": False},
-            {"scenario_id": "c", "scenario": "C", "baseline_id": "b", "kpi": "k_h", "n_pairs": 0,
+            {"scenario_id": "c", "scenario": "C", "baseline_id": "b", "kpi": "hub_time_mean_h", "n_pairs": 0,
              "mean_diff": float("nan"), "ci95_low": float("nan"), "ci95_high": float("nan"),
              "var_reduction": float("nan"), "p_value": float("nan"), "p_holm": float("nan"),
              "significant_holm": "False"}]
-    ax = ep.plot_forest(rows, "k_h")
+    ax = ep.plot_forest(rows, "hub_time_mean_h")
     assert len(_errorbars(ax)) == 1 and "n/a" in _all_text(ax)
     ax.figure.canvas.draw()
 
 
 # --- SRC / sensitivity ------------------------------------------------------------------------------
-
-def test_src_recovers_linear_model(rng):
-    n = 400
-    X = rng.uniform(0, 1, size=(n, 3))
-    y = 2.0 * X[:, 0] - 1.0 * X[:, 1] + 0.0 * X[:, 2] + rng.normal(0, 0.02, n)
-    coef, r2 = ep.standardized_regression_coefficients(X, y)
-    assert coef[0] > 0 > coef[1]
-    assert abs(coef[0]) > abs(coef[1]) > abs(coef[2])
-    assert abs(coef[2]) < 0.02
-    assert r2 > 0.99
-    # for independent inputs SRC_j ~ b_j sd_j / sd_y and sum of squares ~ R^2
-    # SRC_j = b_j sd(x_j) / sd(y) and the two inputs have equal spread
-    assert coef[0] / -coef[1] == pytest.approx(2.0, rel=0.05)
-
-
-def test_src_constant_column_and_errors(rng):
-    n = 30
-    X = np.c_[rng.uniform(size=n), np.full(n, 7.0), rng.uniform(size=n)]
-    y = 3 * X[:, 0] + X[:, 2]
-    coef, r2 = ep.standardized_regression_coefficients(X, y)
-    assert coef[1] == 0.0 and coef[0] > coef[2] > 0 and r2 == pytest.approx(1.0)
-    full = coef
-    coef, r2 = ep.standardized_regression_coefficients(X, np.full(n, 2.0))  # constant y
-    np.testing.assert_array_equal(coef, 0.0)
-    assert math.isnan(r2)
-    with pytest.raises(ValueError):
-        ep.standardized_regression_coefficients(X[:4], y[:4])  # 4 rows < 3 columns + 2
-    coef, r2 = ep.standardized_regression_coefficients(X[:5], y[:5])  # exactly enough
-    assert coef.shape == (3,)
-    Xn = X.copy()
-    Xn[0, 0] = np.nan  # incomplete rows are dropped
-    dropped = ep.standardized_regression_coefficients(Xn, y)[0]
-    np.testing.assert_allclose(dropped, ep.standardized_regression_coefficients(X[1:], y[1:])[0])
-    assert dropped[0] == pytest.approx(full[0], rel=0.2)
-
 
 def test_plot_sensitivity_bars_and_r2(tables):
     runs = tables[2]
@@ -402,7 +342,7 @@ def fast_save(monkeypatch):
             fig.canvas.draw()
         path.write_bytes(fmt.encode())
 
-    monkeypatch.setattr("sim.figures.county._atomic_savefig", save)
+    monkeypatch.setattr("sim.figures.base.atomic_savefig", save)
     return state
 
 

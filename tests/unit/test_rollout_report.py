@@ -1,4 +1,4 @@
-"""Tests for sim.reports.rollout (headless, object-oriented matplotlib API)."""
+"""Tests for the rollout figures (sim.figures.rollout, sim.figures.equity) and report (sim.reports.rollout)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
+from sim.figures import equity as eq
+from sim.figures import rollout as rf
 from sim.reports import rollout as rr
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
@@ -112,7 +114,7 @@ def _named_lines(ax: Axes) -> list:
 # ------------------------------------------------------------------------------------------ plots
 
 def test_plot_coverage_one_line_per_strategy_with_bands(data):
-    ax = rr.plot_coverage(data["monthly"])
+    ax = rf.plot_coverage(data["monthly"])
     assert isinstance(ax, Axes)
     assert [ln.get_label() for ln in ax.lines] == list(STRATEGIES)
     assert len(ax.collections) == len(STRATEGIES)  # min-max bands
@@ -122,7 +124,7 @@ def test_plot_coverage_one_line_per_strategy_with_bands(data):
 
 
 def test_plot_coverage_mean_over_replications(data):
-    ax = rr.plot_coverage(data["monthly"], measure="villages_covered_share", ax=_new_ax())
+    ax = rf.plot_coverage(data["monthly"], measure="villages_covered_share", ax=_new_ax())
     rows = [r for r in data["monthly"] if r["strategy"] == STRATEGIES[1] and r["month"] == 5]
     expected = np.mean([r["villages_covered_share"] for r in rows])
     assert ax.lines[1].get_ydata()[5] == pytest.approx(expected)
@@ -130,7 +132,7 @@ def test_plot_coverage_mean_over_replications(data):
 
 def test_plot_coverage_reported_points(data):
     ax = _new_ax()
-    out = rr.plot_coverage(data["monthly"], measure="villages_covered", reported=REPORTED, ax=ax)
+    out = rf.plot_coverage(data["monthly"], measure="villages_covered", reported=REPORTED, ax=ax)
     assert out is ax
     assert len(ax.lines) == len(STRATEGIES) + 1
     rep = [ln for ln in ax.lines if ln.get_label() == "reported"]
@@ -143,12 +145,12 @@ def test_plot_coverage_reported_points(data):
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "reported" in legend
     # reported points only belong on the villages-covered curve
-    ax2 = rr.plot_coverage(data["monthly"], reported=REPORTED)
+    ax2 = rf.plot_coverage(data["monthly"], reported=REPORTED)
     assert len(ax2.lines) == len(STRATEGIES)
 
 
 def test_plot_cost_per_parcel_lines_and_log_scale(data):
-    ax = rr.plot_cost_per_parcel(data["monthly"])
+    ax = rf.plot_cost_per_parcel(data["monthly"])
     assert [ln.get_label() for ln in ax.lines] == list(STRATEGIES)
     y = np.asarray(ax.lines[0].get_ydata(), dtype=float)
     assert math.isnan(y[0])  # month 0: no parcels
@@ -157,13 +159,13 @@ def test_plot_cost_per_parcel_lines_and_log_scale(data):
     means = means[np.isfinite(means)]
     assert ax.get_yscale() == ("log" if means.max() / means.min() > 20 else "linear")
     flat = [dict(r, cost_per_parcel_cny=5.0 + r["month"] % 3) for r in data["monthly"]]
-    assert rr.plot_cost_per_parcel(flat).get_yscale() == "linear"
+    assert rf.plot_cost_per_parcel(flat).get_yscale() == "linear"
     steep = [dict(r, cost_per_parcel_cny=1000.0 / (1 + r["month"]) ** 2) for r in data["monthly"]]
-    assert rr.plot_cost_per_parcel(steep).get_yscale() == "log"
+    assert rf.plot_cost_per_parcel(steep).get_yscale() == "log"
 
 
 def test_plot_cost_vs_volume(data):
-    ax = rr.plot_cost_vs_volume(data["monthly"])
+    ax = rf.plot_cost_vs_volume(data["monthly"])
     lines = _named_lines(ax)
     assert len(lines) == len(STRATEGIES)
     assert all(ln.get_label().startswith(s) for ln, s in zip(lines, STRATEGIES))
@@ -174,7 +176,7 @@ def test_plot_cost_vs_volume(data):
 
 
 def test_plot_cash_flow(data):
-    ax = rr.plot_cash_flow(data["monthly"])
+    ax = rf.plot_cash_flow(data["monthly"])
     lines = _named_lines(ax)
     assert len(lines) == len(STRATEGIES)
     assert [ln.get_label().split(" (")[0] for ln in lines] == list(STRATEGIES)
@@ -184,7 +186,7 @@ def test_plot_cash_flow(data):
 
 
 def test_plot_equity_lines_and_twin(data):
-    ax = rr.plot_equity(data["equity"])
+    ax = eq.plot_equity(data["equity"])
     assert [ln.get_label() for ln in ax.lines] == list(STRATEGIES)
     assert list(ax.lines[0].get_xdata()) == list(range(1, 11))
     twins = [a for a in ax.figure.axes if a is not ax]
@@ -198,24 +200,24 @@ def test_plot_equity_lines_and_twin(data):
 
 
 def test_plot_gini(data):
-    ax = rr.plot_gini(data["monthly"], ax=_new_ax())
+    ax = rf.plot_gini(data["monthly"], ax=_new_ax())
     assert [ln.get_label() for ln in ax.lines] == list(STRATEGIES)
     assert ax.get_ylim() == (0.0, 1.0)
 
 
 def test_colours_distinct_and_fixed_by_strategies(data):
-    ax = rr.plot_gini(data["monthly"])
+    ax = rf.plot_gini(data["monthly"])
     colours = [ln.get_color() for ln in ax.lines]
     assert len(set(map(tuple, colours))) == len(STRATEGIES)
     # a fixed strategy order keeps each strategy's colour when another strategy is missing
     only_last = [r for r in data["monthly"] if r["strategy"] == STRATEGIES[2]]
-    ax2 = rr.plot_gini(only_last, strategies=list(STRATEGIES))
+    ax2 = rf.plot_gini(only_last, strategies=list(STRATEGIES))
     assert len(ax2.lines) == 1
     assert tuple(ax2.lines[0].get_color()) == tuple(colours[2])
 
 
 def test_plot_coverage_map(data):
-    ax = rr.plot_coverage_map(data["counties"], data["coverage_map"], STRATEGIES[1], 23)
+    ax = eq.plot_coverage_map(data["counties"], data["coverage_map"], STRATEGIES[1], 23)
     circles = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
     assert len(circles) == 1
     sc = circles[0]
@@ -233,10 +235,10 @@ def test_plot_coverage_map(data):
 
 def test_plot_coverage_map_missing_values(data):
     partial = [r for r in data["coverage_map"] if not (r["county_id"] < 5)]
-    ax = rr.plot_coverage_map(data["counties"], partial, STRATEGIES[0], 6)
+    ax = eq.plot_coverage_map(data["counties"], partial, STRATEGIES[0], 6)
     sc = next(c for c in ax.collections if len(c.get_offsets()))
     assert len(sc.get_offsets()) == N_COUNTIES  # counties without a value are still drawn (grey)
-    ax2 = rr.plot_coverage_map(data["counties"], data["coverage_map"], STRATEGIES[0], 99)
+    ax2 = eq.plot_coverage_map(data["counties"], data["coverage_map"], STRATEGIES[0], 99)
     assert "no coverage data" in ax2.get_title()
 
 
@@ -264,7 +266,7 @@ def test_outcome_table_markdown(data):
     assert all(len(r) == n_cols for r in rows.values())
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert header.count("rank") == len(KPIS) and header[-1] == "mean rank"
-    assert "cost per parcel (CNY) ↓" in header
+    assert "Cost per parcel in (CNY) ↓" in header
     sig = rows["rural_taobao"]
     nonsig = rows["post_office"]
     for j in range(len(KPIS)):
@@ -280,13 +282,13 @@ def test_outcome_table_markdown(data):
 
 def test_outcome_table_markdown_nan_and_missing():
     rows = [
-        {"strategy": "a", "kpi": "x_h", "mean": 1.0, "ci95_half_width": float("nan"), "diff_vs_baseline": float("nan"),
+        {"strategy": "a", "kpi": "lead_time_mean_h_last_year", "mean": 1.0, "ci95_half_width": float("nan"), "diff_vs_baseline": float("nan"),
          "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"), "significant_holm": False, "rank": 1,
          "higher_is_better": False},
-        {"strategy": "b|c", "kpi": "x_h", "mean": float("nan"), "ci95_half_width": float("nan"),
+        {"strategy": "b|c", "kpi": "lead_time_mean_h_last_year", "mean": float("nan"), "ci95_half_width": float("nan"),
          "diff_vs_baseline": float("nan"), "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"),
          "significant_holm": False, "rank": float("nan"), "higher_is_better": False},
-        {"strategy": "a", "kpi": "y_share", "mean": 0.5, "ci95_half_width": 0.1, "diff_vs_baseline": float("nan"),
+        {"strategy": "a", "kpi": "villages_covered_share_end", "mean": 0.5, "ci95_half_width": 0.1, "diff_vs_baseline": float("nan"),
          "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"), "significant_holm": False, "rank": 2,
          "higher_is_better": True},
     ]
@@ -304,8 +306,8 @@ def test_outcome_table_markdown_nan_and_missing():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory, data):
     out = tmp_path_factory.mktemp("report")
-    res = rr.write_report(out, META, data["monthly"], data["outcomes"], data["equity"], data["counties"],
-                          data["coverage_map"], reported=REPORTED)
+    res = rr.write_rollout_report(out, META, data["monthly"], data["outcomes"], data["equity"], data["counties"],
+                                  data["coverage_map"], reported=REPORTED)
     return out, res
 
 
@@ -370,9 +372,22 @@ def test_write_report_html_self_contained(report):
     assert base64.b64decode(first) == (out / "figures" / "coverage_residents.png").read_bytes()
 
 
+def test_markdown_and_html_show_the_same_table(report):
+    _, res = report
+    md = res["markdown"].read_text(encoding="utf-8")
+    md_rows = _table_rows("\n".join(line for line in md.splitlines() if line.startswith("|")))
+    html = res["html"].read_text(encoding="utf-8")
+    html_rows = re.findall(r"<tr>(.*?)</tr>", html)[1:]  # after the header row
+    assert len(html_rows) == len(md_rows)
+    for cells, row in zip(md_rows.values(), html_rows):
+        html_cells = [re.sub(r"</?strong>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)]
+        md_cells = [c.replace("**", "").replace("\\|", "|") for c in cells]
+        assert [c.replace("&amp;", "&") for c in html_cells] == md_cells
+
+
 def test_write_report_deterministic(report, data, tmp_path):
     out, res = report
-    res2 = rr.write_report(tmp_path, META, data["monthly"], data["outcomes"], data["equity"], data["counties"],
+    res2 = rr.write_rollout_report(tmp_path, META, data["monthly"], data["outcomes"], data["equity"], data["counties"],
                            data["coverage_map"], reported=REPORTED)
     assert res2["markdown"].read_bytes() == res["markdown"].read_bytes()
     assert res2["html"].read_bytes() == res["html"].read_bytes()
@@ -394,19 +409,19 @@ def test_nan_values_do_not_crash(data, tmp_path):
             r["residents_covered_share"] = float("nan")
             r["cumulative_cash_cny"] = None
     equity = [dict(r, lead_time_mean_h=float("nan")) if r["decile"] > 8 else r for r in data["equity"]]
-    for fn in (rr.plot_cost_per_parcel, rr.plot_gini, rr.plot_cash_flow, rr.plot_cost_vs_volume):
+    for fn in (rf.plot_cost_per_parcel, rf.plot_gini, rf.plot_cash_flow, rf.plot_cost_vs_volume):
         assert isinstance(fn(monthly), Axes)
-    assert len(_named_lines(rr.plot_cost_vs_volume(monthly))) == 2  # third has no parcels
-    ax = rr.plot_equity(equity)
+    assert len(_named_lines(rf.plot_cost_vs_volume(monthly))) == 2  # third has no parcels
+    ax = eq.plot_equity(equity)
     assert np.isnan(np.asarray(ax.lines[0].get_ydata(), float)[-1])
     all_nan = [dict(r, gini_access=float("nan"), cost_per_parcel_cny=float("nan")) for r in monthly]
-    assert any("no" in t.get_text() for t in rr.plot_gini(all_nan).texts)
-    assert any("no" in t.get_text() for t in rr.plot_cost_per_parcel(all_nan).texts)
+    assert any("no" in t.get_text() for t in rf.plot_gini(all_nan).texts)
+    assert any("no" in t.get_text() for t in rf.plot_cost_per_parcel(all_nan).texts)
     # empty inputs
-    for fn in (rr.plot_coverage, rr.plot_cost_per_parcel, rr.plot_cost_vs_volume, rr.plot_cash_flow,
-               rr.plot_gini, rr.plot_equity):
+    for fn in (rf.plot_coverage, rf.plot_cost_per_parcel, rf.plot_cost_vs_volume, rf.plot_cash_flow,
+               rf.plot_gini, eq.plot_equity):
         assert isinstance(fn([]), Axes)
-    assert isinstance(rr.plot_coverage_map([], [], "x", 0), Axes)
+    assert isinstance(eq.plot_coverage_map([], [], "x", 0), Axes)
 
 
 def test_single_strategy_with_nan_values(tmp_path):
@@ -423,11 +438,11 @@ def test_single_strategy_with_nan_values(tmp_path):
     equity = [dict(r, lead_time_mean_h=float("nan")) if r["decile"] > 8 else r for r in _equity(rng, one)]
     cmap = [r for r in _coverage_map(rng, one) if r["county_id"] % 4]  # some counties without a value
     counties = _counties(rng)
-    assert len(rr.plot_coverage(monthly).lines) == 1
-    assert len(rr.plot_equity(equity).lines) == 1
+    assert len(rf.plot_coverage(monthly).lines) == 1
+    assert len(eq.plot_equity(equity).lines) == 1
     md = rr.outcome_table_markdown(outcomes, "only")
     assert len(_table_rows(md)) == 1 and "Δ" not in md
-    res = rr.write_report(tmp_path, {"name": "One", "baseline": "only", "map_months": [23]}, monthly, outcomes,
+    res = rr.write_rollout_report(tmp_path, {"name": "One", "baseline": "only", "map_months": [23]}, monthly, outcomes,
                           equity, counties, cmap, reported=REPORTED)
     text = res["html"].read_text(encoding="utf-8")
     assert text.count('<img src="data:image/png;base64,') == 7 + 1

@@ -10,7 +10,8 @@ from sim.validation import CASES, cases
 from sim.validation.core import Case, CaseResult
 from sim.validation.extremes import CASES as EXTREME_CASES
 from sim.validation.extremes import expected_timeline
-from sim.validation.report import render, write_report
+from sim.validation.core import ci99_half_width, mean_ci
+from sim.validation.report import render, write_validation_report
 
 
 @pytest.mark.parametrize("case", EXTREME_CASES, ids=lambda c: c.name)
@@ -46,8 +47,15 @@ def test_report_shows_expected_source_ci_tolerance_and_failures(tmp_path):
                      note="the model disagrees because of X")
     boom = Case("boom", "extreme", False, lambda figures: 1 / 0)
     text = render([good, bad], {"x": 1.0}, fast_only=False)
-    assert "`ok_case`" in text and "a textbook" in text and "1.01 ± 0.02 h" in text and "within the CI" in text
+    assert "`ok_case`" in text and "a textbook" in text and "1.010 ± 0.020 h" in text and "within the CI" in text
     assert "**FAIL**" in text and "the model disagrees because of X" in text
-    results = write_report([boom], tmp_path)
+    results = write_validation_report([boom], tmp_path)
     assert not results[0].passed and "ZeroDivisionError" in results[0].note
     assert "**FAIL**" in (tmp_path / "report.md").read_text()
+
+
+def test_confidence_half_widths_are_the_experiments_t_intervals():
+    values = [1.0, 2.0, 3.0, 4.0, 5.0]  # sd = sqrt(2.5), n = 5
+    # t quantiles from tables: t(0.975, 4) = 2.776445, t(0.995, 4) = 4.604095
+    assert mean_ci(values) == pytest.approx((3.0, 2.776445 * math.sqrt(2.5 / 5)), rel=1e-6)
+    assert ci99_half_width(values) == pytest.approx(4.604095 * math.sqrt(2.5 / 5), rel=1e-6)

@@ -1,0 +1,143 @@
+"""Every KPI the package reports, once: its label, unit and which direction is better.
+
+Figures, reports and the command line label KPIs from here; a name that is not registered
+is an error, never guessed from its spelling. The registry holds the KPI columns of a run
+(``sim.county.kpis.KPI_COLUMNS``), the outcomes of a rollout comparison and the monthly
+measures of a rollout.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import get_close_matches
+from types import MappingProxyType
+
+
+@dataclass(frozen=True)
+class KPI:
+    """A named scalar outcome. ``unit`` is the unit for people ("h", "CNY", "share", "-" for a
+    dimensionless count or index); ``higher_is_better`` is None where neither direction is better
+    (volumes, counts of things the model sizes itself)."""
+    name: str
+    label: str
+    unit: str
+    higher_is_better: bool | None
+    doc: str
+
+
+_UP, _DOWN, _NEITHER = True, False, None
+
+_RUN = (  # the KPI columns of runs.csv, in their order
+    ("villages_served", "Villages served", "villages", _UP, "Villages with a station and a route."),
+    ("villages_served_share", "Villages served", "share", _UP, "Share of the county's villages served."),
+    ("residents_served_share", "Residents served", "share", _UP, "Share of the county's residents in served villages."),
+    ("routes", "Last-mile routes", "routes", _NEITHER, "Routes planned from the hub."),
+    ("fleet_vehicles", "Last-mile fleet", "vehicles", _NEITHER, "Vehicles needed to drive the routes."),
+    ("inbound_parcels_ordered", "Parcels ordered", "parcels", _NEITHER, "Parcels ordered by served villages."),
+    ("inbound_parcels_delivered", "Parcels delivered", "parcels", _UP, "Parcels that reached a village station."),
+    ("inbound_parcels_in_system", "Parcels in the system at the end", "parcels", _DOWN,
+     "Parcels ordered but not yet at a village station when the run ends."),
+    ("inbound_parcels_per_resident_y", "Parcels per resident", "parcels/y", _NEITHER,
+     "Parcels delivered per resident of served villages, per year."),
+    ("inbound_lead_time_mean_h", "Lead time, mean", "h", _DOWN, "Mean time from order to the village station."),
+    ("inbound_lead_time_p95_h", "Lead time, 95th percentile", "h", _DOWN,
+     "95th percentile of the time from order to the village station."),
+    ("outbound_produce_offered_kg", "Produce offered", "kg", _NEITHER, "Farm produce offered at village stations."),
+    ("outbound_produce_sold_kg", "Produce sold", "kg", _UP, "Produce that reached a city market in time."),
+    ("outbound_produce_spoiled_kg", "Produce spoiled", "kg", _DOWN, "Produce that spoiled before reaching a market."),
+    ("outbound_produce_in_system_kg", "Produce in the system at the end", "kg", _NEITHER,
+     "Produce offered but neither sold nor spoiled when the run ends."),
+    ("spoilage_rate", "Spoilage rate", "share", _DOWN, "Spoiled produce as a share of produce offered."),
+    ("farmer_revenue_cny", "Farmer revenue", "CNY", _UP, "What farmers earn for produce sold."),
+    ("vehicle_km", "Last-mile vehicle distance", "km", _DOWN, "Distance driven by last-mile vehicles."),
+    ("lastmile_trips", "Last-mile trips", "trips", _NEITHER, "Trips from the hub round a route and back."),
+    ("lastmile_load_factor_in", "Load factor, parcels in", "share", _UP,
+     "Mean parcels aboard leaving the hub as a share of vehicle capacity."),
+    ("lastmile_load_factor_out", "Load factor, produce out", "share", _UP,
+     "Mean produce aboard arriving at the hub as a share of vehicle capacity."),
+    ("trunk_truck_runs", "Trunk truck runs", "runs", _NEITHER, "Truck runs between the city warehouse and the hub."),
+    ("hub_sort_wait_mean_h", "Hub sorting wait, mean", "h", _DOWN, "Mean wait for a sorter at the county hub."),
+    ("hub_time_mean_h", "Time in the hub, mean", "h", _DOWN, "Mean time a parcel spends in the county hub."),
+    ("cost_inbound_cny", "Cost of goods in", "CNY", _DOWN, "Cost of carrying parcels into villages."),
+    ("cost_outbound_cny", "Cost of produce out", "CNY", _DOWN, "Cost of carrying produce out to markets."),
+    ("cost_total_cny", "Total cost", "CNY", _DOWN, "Cost of the whole operation over the run."),
+    ("cost_per_parcel_cny", "Cost per parcel in", "CNY", _DOWN, "Cost of goods in per parcel delivered."),
+    ("cost_per_kg_out_cny", "Cost per kg out", "CNY", _DOWN, "Cost of produce out per kg sold."),
+    ("subsidy_cny", "Subsidy", "CNY", _DOWN, "Public subsidy paid."),
+    ("cost_net_cny", "Net cost", "CNY", _DOWN, "Total cost less subsidy."),
+    ("cost_per_parcel_net_cny", "Net cost per parcel in", "CNY", _DOWN, "Net cost of goods in per parcel delivered."),
+    ("co2_kg", "CO2 emitted", "kg", _DOWN, "Carbon dioxide from vehicles and trucks."),
+)
+
+_ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)
+    ("npv_cny", "Net present value", "CNY", _UP, "Discounted net cash flow over the horizon."),
+    ("villages_covered_share_end", "Villages covered at the end", "share", _UP,
+     "Share of the region's villages with a station in the last month."),
+    ("residents_covered_share_end", "Residents covered at the end", "share", _UP,
+     "Share of the region's residents covered in the last month."),
+    ("lead_time_mean_h_last_year", "Lead time, mean, last year", "h", _DOWN,
+     "Mean parcel lead time over the last twelve months."),
+    ("gini_access_end", "Gini of access at the end", "-", _DOWN,
+     "Gini coefficient of access across villages in the last month (0 = equal)."),
+    ("cost_per_parcel_cny_last_year", "Cost per parcel, last year", "CNY", _DOWN,
+     "Cost per parcel delivered over the last twelve months."),
+    ("subsidy_needed_per_parcel_cny", "Subsidy needed per parcel", "CNY", _DOWN,
+     "Subsidy per parcel that would cover the operating deficit."),
+    ("break_even_month", "Break-even month", "month", _DOWN,
+     "First month from which cumulative cash flow stays non-negative."),
+)
+
+_MONTHLY = (  # monthly measures of a rollout (monthly.csv, equity.csv) drawn in its figures
+    ("villages_covered_share", "Villages covered", "share", _UP, "Share of the region's villages with a station."),
+    ("residents_covered_share", "Residents covered", "share", _UP, "Share of the region's residents covered."),
+    ("villages_covered", "Villages covered", "villages", _UP, "Villages with a station."),
+    ("parcels_delivered", "Parcels delivered", "parcels/month", _UP, "Parcels delivered in the month."),
+    ("opex_cny", "Operating cost", "CNY", _DOWN, "Operating cost in the month."),
+    ("capex_cny", "Capital spent", "CNY", _NEITHER, "Capital spent in the month."),
+    ("revenue_cny", "Revenue", "CNY", _UP, "Operator revenue in the month."),
+    ("net_cash_cny", "Net cash flow", "CNY", _UP, "Revenue and subsidy less operating cost and capital."),
+    ("cumulative_cash_cny", "Cumulative cash flow", "CNY", _UP, "Net cash flow summed from the start."),
+    ("lead_time_mean_h", "Lead time, mean", "h", _DOWN, "Mean parcel lead time."),
+    ("gini_access", "Gini coefficient of access", "-", _DOWN, "Gini of access across villages (0 = equal)."),
+    ("coverage_share", "Residents covered", "share", _UP, "Share of residents covered (equity by remoteness)."),
+)
+
+
+def _build() -> dict[str, KPI]:
+    out: dict[str, KPI] = {}
+    for name, label, unit, better, doc in _RUN + _ROLLOUT + _MONTHLY:
+        if name in out:
+            raise ValueError(f"KPI {name!r} registered twice")
+        out[name] = KPI(name, label, unit, better, doc)
+    return out
+
+
+KPIS = MappingProxyType(_build())
+"""Every registered KPI by name: run KPI columns, then rollout outcomes, then monthly measures."""
+
+RUN_KPIS = tuple(row[0] for row in _RUN)
+ROLLOUT_OUTCOMES = (
+    "npv_cny", "villages_covered_share_end", "residents_covered_share_end", "lead_time_mean_h_last_year",
+    "gini_access_end", "cost_per_parcel_cny_last_year", "subsidy_needed_per_parcel_cny", "farmer_revenue_cny",
+    "spoilage_rate", "co2_kg", "break_even_month")
+"""The outcomes of a rollout comparison, in report order (some are also run KPIs)."""
+
+
+def kpi(name: str) -> KPI:
+    """The registered KPI ``name``; ``KeyError`` naming the closest registered names otherwise."""
+    try:
+        return KPIS[name]
+    except (KeyError, TypeError):
+        near = get_close_matches(str(name), list(KPIS), n=3)
+        hint = f"; did you mean {', '.join(near)}?" if near else ""
+        raise KeyError(f"unknown KPI {name!r}: not in sim.analysis.registry{hint}") from None
+
+
+def label(name: str) -> str:
+    """Label with unit for axes and tables, e.g. "Lead time, mean (h)" ("(-)" for a pure number)."""
+    k = kpi(name)
+    return f"{k.label} ({k.unit})"
+
+
+def higher_is_better(name: str) -> bool | None:
+    """True if larger values are better, False if smaller are, None if neither."""
+    return kpi(name).higher_is_better

@@ -1,0 +1,168 @@
+"""What every figure shares: new axes of a given size, the empty-data panel, one print-readable
+style, KPI and factor labels with units, reading written tables back, and the atomic,
+byte-reproducible save of each figure as PNG and SVG.
+
+Figures use only the object-oriented API (``matplotlib.figure.Figure``, never ``pyplot``), so
+they need no display, keep no global figure state and work under any backend.
+"""
+from __future__ import annotations
+
+import contextlib
+import csv
+import math
+import os
+import pathlib
+import tempfile
+from collections.abc import Iterable, Iterator
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from sim.analysis import registry
+from sim.errors import InputError
+
+PNG_DPI = 120
+#: Fixed salt for SVG element ids so that identical data give byte-identical SVG files.
+SVG_HASHSALT = "ruralsim-plots"
+
+#: Font sizes (points) readable when a figure 7-10 in wide is printed on an A4 page; relative sizes
+#: ("small" = 0.83 x, "x-small" = 0.69 x) scale from ``font.size``.
+STYLE = {
+    "font.size": 10.0,
+    "axes.titlesize": 11.0,
+    "axes.labelsize": 10.0,
+    "xtick.labelsize": 9.0,
+    "ytick.labelsize": 9.0,
+    "legend.fontsize": 9.0,
+    "figure.titlesize": 12.0,
+}
+
+# unit suffixes of config field names (factor paths) -> (unit, keep the suffix word)
+_UNIT_SUFFIXES: tuple[tuple[str, str, bool], ...] = (
+    ("_cny", "CNY", False), ("_kg", "kg", False), ("_km", "km", False), ("_h", "h", False),
+    ("_d", "d", False), ("_y", "per year", False), ("_share", "share", False), ("_rate", "share", True),
+)
+
+
+@contextlib.contextmanager
+def figure_style() -> Iterator[None]:
+    """Draw inside this to get the house style (it is read when artists are created)."""
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": SVG_HASHSALT}):
+        yield
+
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax`` itself, or the axes of a new figure of ``figsize`` inches (constrained layout)."""
+    if ax is not None:
+        return ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig.add_subplot()
+
+
+def no_data(ax: Axes, message: str) -> None:
+    """Write ``message`` in grey in the middle of an empty panel."""
+    ax.text(0.5, 0.5, message, transform=ax.transAxes, ha="center", va="center", color="0.4")
+
+
+def kpi_label(name: str) -> str:
+    """A registered KPI's label with its unit; ``KeyError`` for a name that is not registered."""
+    return registry.label(name)
+
+
+def short_name(path: str) -> str:
+    """Last component of a dotted factor path (``"stations.coverage_share"`` -> ``"coverage_share"``)."""
+    return str(path).rsplit(".", 1)[-1]
+
+
+def factor_label(path: str) -> str:
+    """Label of a lever or uncertainty from its config field name, whose suffix is its unit:
+    ``stations.coverage_share`` -> "coverage (share)", ``demand.growth_rate`` -> "growth rate (share)",
+    ``lastmile.vehicles`` -> "vehicles". An undotted registered KPI name gets its registry label."""
+    if str(path) in registry.KPIS:
+        return registry.label(str(path))
+    name = short_name(path)
+    for suffix, unit, keep in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            stem = name if keep else name[: -len(suffix)]
+            return f"{stem.replace('_', ' ').strip()} ({unit})"
+    return name.replace("_", " ").strip()
+
+
+def label_name(label: str) -> str:
+    """A label without its trailing unit: "Cost per parcel in (CNY)" -> "Cost per parcel in"."""
+    return label.rsplit(" (", 1)[0] if label.endswith(")") else label
+
+
+def as_float(value) -> float:
+    """A table value as float (NaN if missing or not a number)."""
+    if value is None:
+        return float("nan")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def as_bool(value) -> bool:
+    """A table value as bool ("true"/"1"/"yes" strings, non-zero numbers; NaN is False)."""
+    if isinstance(value, str):
+        return value.strip().lower() in {"true", "1", "yes", "y"}
+    try:
+        return bool(value) and not (isinstance(value, float) and math.isnan(value))
+    except (TypeError, ValueError):
+        return False
+
+
+_TEXT = {"scenario_id", "scenario", "baseline_id", "kpi", "error", "traceback", "id", "road_class"}
+
+
+def _value(text: str):
+    if text in ("true", "false"):
+        return text == "true"
+    try:
+        f = float(text)
+    except ValueError:
+        return text
+    return int(f) if f.is_integer() and "." not in text and "e" not in text.lower() and text not in ("nan", "inf") else f
+
+
+def read_table(path: pathlib.Path) -> list[dict]:
+    """A written CSV table as rows, numbers and booleans converted back (text columns kept)."""
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (is this an experiment's results folder?)")
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [{k: (v if k in _TEXT else _value(v)) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def atomic_savefig(fig: Figure, path: pathlib.Path, fmt: str, **kwargs) -> None:
+    """Save ``fig`` as ``fmt`` to ``path`` through a temporary file in the same folder, so readers
+    see the old file or the new one, never half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fig.savefig(fh, format=fmt, **kwargs)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def save_figures(out: pathlib.Path, makers: Iterable) -> list[pathlib.Path]:
+    """Draw each (file stem, function returning Axes) in the house style and write it as PNG
+    (dpi ``PNG_DPI``) and SVG, atomically and byte-reproducibly (fixed SVG hash salt, no date).
+    Returns the written paths, sorted."""
+    written: list[pathlib.Path] = []
+    with figure_style():
+        for stem, make in makers:
+            fig = make().figure
+            png = out / f"{stem}.png"
+            svg = out / f"{stem}.svg"
+            atomic_savefig(fig, png, "png", dpi=PNG_DPI)
+            atomic_savefig(fig, svg, "svg", metadata={"Date": None})
+            written += [png, svg]
+    return sorted(written)

@@ -1,0 +1,125 @@
+"""Where and for whom a rollout serves: service by remoteness decile and maps of coverage by county,
+one colour per strategy as in :mod:`sim.figures.rollout`."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+
+import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
+
+from sim.figures.base import as_float, kpi_label, new_axes, no_data
+from sim.figures.rollout import join_key, legend, month_of, resolve_order, strategy_colours
+
+__all__ = ["plot_equity", "plot_coverage_map", "MAP_CMAP"]
+
+_FIGSIZE = (8.0, 4.8)
+_FIGSIZE_MAP = (7.0, 6.2)
+
+#: Colour map of the coverage maps (bad = NaN = no data).
+MAP_CMAP = "YlGnBu"
+
+
+def plot_coverage_map(counties: Sequence[Mapping], coverage_map: Sequence[Mapping], strategy: str, month: int,
+                      ax: Axes | None = None) -> Axes:
+    """Map of the counties as circles (area proportional to residents) coloured by the share of
+    residents covered by ``strategy`` at ``month`` (fixed scale 0..1, colorbar). Counties without a
+    value are drawn light grey. The title gives the resident-weighted coverage of the mapped counties."""
+    ax = new_axes(ax, _FIGSIZE_MAP)
+    cs = list(counties or ())
+    values: dict = {}
+    for r in coverage_map or ():
+        if str(r.get("strategy")) == str(strategy) and month_of(r.get("month")) == month_of(month):
+            values[join_key(r.get("county_id"))] = as_float(r.get("residents_covered_share"))
+    x = np.array([as_float(c.get("x_km")) for c in cs], dtype=float)
+    y = np.array([as_float(c.get("y_km")) for c in cs], dtype=float)
+    res = np.array([as_float(c.get("residents")) for c in cs], dtype=float)
+    cov = np.array([values.get(join_key(c.get("county_id")), np.nan) for c in cs], dtype=float)
+    res_ok = np.where(np.isfinite(res) & (res > 0), res, 0.0)
+    rmax = float(res_ok.max()) if res_ok.size and res_ok.max() > 0 else 1.0
+    sizes = 20.0 + 380.0 * res_ok / rmax
+    cmap = matplotlib.colormaps[MAP_CMAP].with_extremes(bad="0.85")
+    norm = Normalize(vmin=0.0, vmax=1.0)
+    sc = ax.scatter(x, y, s=sizes, c=np.clip(cov, 0.0, 1.0), cmap=cmap, norm=norm, plotnonfinite=True,
+                    edgecolors="0.2", linewidths=0.5, zorder=3)
+    ax.figure.colorbar(sc, ax=ax, label=kpi_label("residents_covered_share"), shrink=0.85)
+    ok = np.isfinite(cov)
+    weighted = (float(np.sum(cov[ok] * res_ok[ok]) / np.sum(res_ok[ok]))
+                if ok.any() and np.sum(res_ok[ok]) > 0 else float("nan"))
+    share = f"{100 * weighted:.0f}% of residents covered" if math.isfinite(weighted) else "no coverage data"
+    ax.set_title(f"{strategy}, month {month_of(month)}: {share}", fontsize="medium")
+    ax.set_xlabel("x (km)")
+    ax.set_ylabel("y (km)")
+    ax.set_aspect("equal", adjustable="datalim")
+    if not cs:
+        no_data(ax, "no counties")
+    elif not ok.all():
+        ax.scatter([], [], s=40, c="0.85", edgecolors="0.2", linewidths=0.5, label="no data")
+        legend(ax, loc="best")
+    return ax
+
+
+
+def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
+                strategies: Sequence[str] | None = None) -> Axes:
+    """Lead time (h, solid lines, left axis) and coverage share of residents (dashed lines, right axis,
+    0..1, with headroom above for the legend) by remoteness decile (1 = nearest the hub, 10 = most remote),
+    one colour per strategy.
+    Returns the left axes; the right axis is its twin."""
+    ax = new_axes(ax, _FIGSIZE)
+    ax.set_xlabel("Remoteness decile (1 = nearest the hub, 10 = most remote)")
+    ax.set_ylabel(f"{kpi_label('lead_time_mean_h')} — solid")
+    ax.set_title("Equity: service by remoteness decile", fontsize="medium")
+    rows = list(equity or ())
+    order = resolve_order(rows, strategies)
+    data: dict[str, dict[int, list[tuple[float, float]]]] = {}
+    for r in rows:
+        d = month_of(r.get("decile"))
+        if r.get("strategy") is None or d is None:
+            continue
+        data.setdefault(str(r["strategy"]), {}).setdefault(d, []).append(
+            (as_float(r.get("lead_time_mean_h")), as_float(r.get("coverage_share"))))
+    colours = strategy_colours(order)
+    order = [s for s in order if s in data]
+    twin = ax.twinx()
+    twin.set_ylabel(f"{kpi_label('coverage_share')} — dashed")
+    twin.set_ylim(0.0, 1.05)
+    if not order:
+        no_data(ax, "no equity data")
+        return ax
+    deciles = sorted({d for s in order for d in data[s]})
+    for s in order:
+        ds = np.asarray(sorted(data[s]), dtype=float)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lt = np.array([np.nanmean([v[0] for v in data[s][int(d)]]) for d in ds])
+            cov = np.array([np.nanmean([v[1] for v in data[s][int(d)]]) for d in ds])
+        ax.plot(ds, lt, color=colours[s], lw=1.8, marker="o", ms=4, label=s, zorder=3)
+        twin.plot(ds, cov, color=colours[s], lw=1.4, ls="--", marker="s", ms=3, label="_" + s, zorder=2)
+    ax.set_xticks(deciles)
+    if deciles:
+        ax.set_xlim(deciles[0] - 0.3, deciles[-1] + 0.3)
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="0.3", lw=1.8, marker="o", ms=4),
+                Line2D([], [], color="0.3", lw=1.4, ls="--", marker="s", ms=3)]
+    labels += ["lead time (left)", "coverage (right)"]
+    # the legend sits in headroom above both sets of lines (lines of the twin axes are invisible to "best")
+    ncols = min(4, len(labels))
+    headroom = 1.08 + 0.09 * math.ceil(len(labels) / ncols)
+    lt_all = np.concatenate([np.asarray(ln.get_ydata(), dtype=float) for ln in ax.lines])
+    lt_all = lt_all[np.isfinite(lt_all)]
+    if lt_all.size and lt_all.max() > 0 and lt_all.min() >= 0:
+        ax.set_ylim(0.0, float(lt_all.max()) * headroom)
+    twin.set_ylim(0.0, headroom)
+    twin.set_yticks(np.linspace(0.0, 1.0, 6))
+    ax.grid(True, color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(handles, labels, fontsize="small", loc="upper center", ncols=ncols)
+    return ax
+
+

@@ -1,0 +1,39 @@
+"""The report template engine (sim.reports.render): one number format, escaping per output."""
+import math
+
+import pytest
+
+from sim.reports.render import md_escape, number, render
+
+
+@pytest.mark.parametrize("value, text", [
+    (1234567.8, "1,234,568"), (12.345, "12.3"), (0.5, "0.500"), (0.00123, "0.00123"), (0.0, "0.000"),
+    (math.nan, "n/a"), (None, "n/a"), ("< 0", "< 0"),
+])
+def test_number(value, text):
+    assert number(value) == text
+
+
+def test_md_escape_keeps_a_table_cell_one_cell():
+    assert md_escape("a|b\\c\nd") == "a\\|b\\\\c d"
+
+
+def test_outcome_table_template_escapes_markdown():
+    md = render("outcome_table.md.j2", {"table": {"header": ["Strategy", "x|y"],
+                                                  "body": [[[("a|b", False)], [("1", False), ("2", True)]]]}})
+    assert md == "| Strategy | x\\|y |\n|:---|---:|\n| a\\|b | 1**2** |\n"
+
+
+def test_html_template_escapes_every_value():
+    ctx = {"name": "<script>x</script>", "compared": ["a & b"], "table_key": [("k", False), ("bold", True)],
+           "has_outcomes": False, "table": {"header": [], "body": []},
+           "figures": [{"stem": "s", "title": "t", "caption": 'say "hi"', "png_base64": "AAAA"}], "notes": []}
+    html = render("rollout.html.j2", ctx)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
+    assert "<strong>bold</strong>" in html and 'src="data:image/png;base64,AAAA"' in html
+    assert render("rollout.md.j2", ctx).startswith("# <script>x</script>\n")  # Markdown is not HTML-escaped
+
+
+def test_unknown_context_keys_fail_loudly():
+    with pytest.raises(Exception, match="table"):
+        render("outcome_table.md.j2", {})
