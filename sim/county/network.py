@@ -42,29 +42,35 @@ class Network:
 
 
 def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
-    """Township seats at uniform angles and distances in ``township_to_seat_km`` from
-    the county seat; villages round their township seat at log-normal distances
-    (median ``village_to_township_km``); sizes log-normal with mean
-    ``residents_per_village``; road surfaces drawn by their shares."""
+    """A county of ``area_km2``: a disc of radius sqrt(area / pi) round the county seat.
+    Township seats tile the disc (a sunflower spiral with a random turn and jitter, so
+    each seat has about the same share of the area); villages are spread uniformly over
+    the disc and belong to their nearest township seat; sizes log-normal with mean
+    ``residents_per_village``; road surfaces drawn by their shares. Distances between
+    villages, to their township seat and to the county seat follow from the area and
+    the counts (for 2,000 km2 and 20 townships: median 3.9 km to the township seat)."""
     m, n = cfg.townships, cfg.villages
-    lo, hi = cfg.township_to_seat_km
-    ang = rng.uniform(0, 2 * math.pi, m)
-    rad = rng.uniform(lo, hi, m)
-    town_xy = np.column_stack([rad * np.cos(ang), rad * np.sin(ang)])
-    township = rng.integers(0, m, n)
-    k = min(m, n)
-    township[:k] = np.arange(k)  # every township has a village when there are enough villages
-    township = np.sort(township)
-    vang = rng.uniform(0, 2 * math.pi, n)
-    vrad = np.clip(cfg.village_to_township_km * rng.lognormal(0.0, 0.6, n), 0.2, 10 * cfg.village_to_township_km)
-    xy = town_xy[township] + np.column_stack([vrad * np.cos(vang), vrad * np.sin(vang)])
+    radius = math.sqrt(cfg.area_km2 / math.pi)
+    k = np.arange(m)
+    golden = math.pi * (3.0 - math.sqrt(5.0))
+    turn = rng.uniform(0, 2 * math.pi)
+    seat_r = radius * np.sqrt((k + 0.5) / m)
+    seat_a = turn + k * golden + rng.uniform(-0.2, 0.2, m)
+    town_xy = np.column_stack([seat_r * np.cos(seat_a), seat_r * np.sin(seat_a)])
+    vr = radius * np.sqrt(rng.uniform(0.0, 1.0, n))
+    va = rng.uniform(0, 2 * math.pi, n)
+    xy = np.column_stack([vr * np.cos(va), vr * np.sin(va)])
+    d2 = (xy[:, None, 0] - town_xy[None, :, 0]) ** 2 + (xy[:, None, 1] - town_xy[None, :, 1]) ** 2
+    township = np.argmin(d2, axis=1).astype(np.int64)
+    order = np.lexsort((np.arange(n), township))   # villages numbered township by township
+    xy, township = xy[order], township[order]
     s = cfg.residents_sigma
     residents = np.maximum(1.0, np.round(cfg.residents_per_village * rng.lognormal(-s * s / 2, s, n)))
     classes = [c for c in ROAD_CLASSES[1:]]
     shares = np.array([cfg.road_class_shares.get(c, 0.0) for c in classes])
     road = 1 + rng.choice(len(classes), size=n, p=shares / shares.sum())
     ids = tuple(f"V{i + 1:04d}" for i in range(n))
-    return ids, township.astype(np.int64), xy, residents, road.astype(np.int64), town_xy
+    return ids, township, xy, residents, road.astype(np.int64), town_xy
 
 
 def load_villages(path: str):
@@ -157,8 +163,10 @@ def road_matrices(net: Network, nodes: np.ndarray, scenario: Scenario, vehicle: 
     villages ``nodes`` (rows 1..). The shorter of the direct village road and the
     detour over township seats on county roads is taken; a direct trip runs at the
     speed of the slower road surface at its two ends."""
-    cc, cv = scenario.county.circuity_county, scenario.county.circuity_village
-    speed = np.array([vehicle.speed_kmh[c] for c in ROAD_CLASSES]) * scenario.county.road_speed_factor
+    county = scenario.county
+    cc, cv = county.county_road_circuity, county.village_road_circuity
+    speed = (np.array([vehicle.speed_kmh[c] for c in ROAD_CLASSES]) * county.road_speed_factor
+             * county.terrain_speed_factor)
     xy = np.vstack([[0.0, 0.0], net.xy_km[nodes]])
     seat = np.vstack([[0.0, 0.0], net.township_xy_km[net.township[nodes]]])
     cls = np.concatenate([[0], net.road_class[nodes]])

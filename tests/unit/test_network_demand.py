@@ -24,10 +24,13 @@ def test_generated_county_has_the_configured_shape():
     assert residents.mean() == pytest.approx(1000, rel=0.08)
     assert np.percentile(residents, 90) / np.percentile(residents, 10) == pytest.approx(2.8, rel=0.25)
     dist_seat = np.hypot(*town_xy.T)
-    assert dist_seat.min() >= 10 and dist_seat.max() <= 40
+    radius = np.sqrt(2000 / np.pi)                     # 25.2 km: the county is a disc of 2,000 km2
+    assert dist_seat.max() <= radius and dist_seat.min() < 0.35 * radius
     shares = np.bincount(road, minlength=5)[1:] / 370
     assert shares == pytest.approx([0.35, 0.26, 0.26, 0.13], abs=0.07)
-    assert np.median(np.hypot(*(xy - town_xy[township]).T)) == pytest.approx(3.0, rel=0.25)
+    # each township's villages fill about a disc of its share of the area, 100 km2: the median
+    # distance to the seat is then sqrt(100 / (2 pi)) = 3.99 km (census: median 3 km, 1-10)
+    assert np.median(np.hypot(*(xy - town_xy[township]).T)) == pytest.approx(3.99, rel=0.15)
 
 
 def test_station_selection():
@@ -50,7 +53,7 @@ def test_road_distance_takes_the_township_detour_only_when_shorter():
     van = sc.vehicle_types["van"]
     net = tiny_net()
     dist, time = road_matrices(net, np.array([0, 1]), sc, van)
-    cv, cc = sc.county.circuity_village, sc.county.circuity_county
+    cv, cc = sc.county.village_road_circuity, sc.county.county_road_circuity
     assert np.allclose(dist, dist.T) and np.all(np.diag(dist) == 0)
     # hub -> A: A sits on its township seat, so the county road (1.3) beats the village road (1.6)
     assert dist[0, 1] == pytest.approx(10 * cc)
@@ -173,3 +176,58 @@ def test_summary_statistics():
     assert s["x"]["ci95_half_width"] == pytest.approx(stats.t.ppf(0.975, 3) * np.std([1, 2, 3, 4], ddof=1) / 2)
     assert s["y"]["n"] == 3 and s["y"]["mean"] == 3.0
     assert np.isnan(t_interval([1.0])[1])
+
+
+@pytest.mark.parametrize("area", [500.0, 1000.0, 2000.0, 3500.0, 5000.0])
+@pytest.mark.parametrize("townships, villages", [(20, 370), (11, 209), (40, 600)])
+def test_a_generated_county_fills_its_area(area, townships, villages):
+    """The convex hull of the villages is within 15% of the county's area (and no
+    village lies outside the disc of that area): 1,000 and 3,000 km2 counties differ."""
+    from scipy.spatial import ConvexHull
+
+    from sim.config.scenario import CountyConfig
+    from sim.county.network import generate_villages
+
+    for seed in range(5):
+        cfg = CountyConfig(area_km2=area, townships=townships, villages=villages)
+        _, township, xy, _, _, town_xy = generate_villages(cfg, np.random.default_rng(seed))
+        hull = ConvexHull(xy).volume
+        assert abs(hull / area - 1.0) <= 0.15, (area, townships, villages, seed, hull)
+        radius = np.sqrt(area / np.pi)
+        assert np.hypot(*xy.T).max() <= radius * (1 + 1e-9)
+        # every village belongs to its nearest township seat
+        d = np.hypot(xy[:, None, 0] - town_xy[None, :, 0], xy[:, None, 1] - town_xy[None, :, 1])
+        assert np.array_equal(np.argmin(d, axis=1), township)
+
+
+def test_small_counties_still_reach_their_edge():
+    """With few villages the hull is necessarily smaller; the extent (the disc through
+    the farthest village) still matches the area within 15%."""
+    from sim.config.scenario import CountyConfig
+    from sim.county.network import generate_villages
+
+    for area in (500.0, 5000.0):
+        for seed in range(10):
+            _, _, xy, _, _, _ = generate_villages(CountyConfig(area_km2=area, townships=3, villages=25),
+                                                  np.random.default_rng(seed))
+            extent = np.pi * np.hypot(*xy.T).max() ** 2
+            assert abs(extent / area - 1.0) <= 0.15
+
+
+def test_terrain_sets_circuity_and_speed_and_overrides_win():
+    from sim.config.scenario import scenario_from_data
+
+    net = tiny_net()
+    nodes = np.array([0, 1])
+    out = {}
+    for terrain in ("plain", "hilly", "mountain"):
+        sc = scenario_from_data({"county": {"terrain": terrain}}, "t.yaml")
+        out[terrain] = road_matrices(net, nodes, sc, sc.vehicle_types["van"])
+    # hub -> A runs on the county road: 10 km straight, circuity 1.2 / 1.3 / 1.5
+    assert [out[t][0][0, 1] for t in ("plain", "hilly", "mountain")] == pytest.approx([12.0, 13.0, 15.0])
+    # and at the van's county speed (50 km/h) times 1.1 / 1.0 / 0.75
+    assert out["plain"][1][0, 1] == pytest.approx(12.0 / (50 * 1.1))
+    assert out["mountain"][1][0, 1] == pytest.approx(15.0 / (50 * 0.75))
+    sc = scenario_from_data({"county": {"terrain": "mountain", "circuity_county": 1.25}}, "t.yaml")
+    dist, _ = road_matrices(net, nodes, sc, sc.vehicle_types["van"])
+    assert dist[0, 1] == pytest.approx(12.5)
