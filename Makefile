@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: run test lint lint-baseline graph validate bench experiments figures report venv clean FORCE
+.PHONY: findings run test lint lint-baseline graph validate bench experiments figures report venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
@@ -51,6 +51,11 @@ experiments: $(addprefix results/,$(EXPERIMENTS))
 RUNFLAGS ?=
 results/%: experiments/%.yaml $(STAMP) FORCE
 	$(BIN)/ruralsim run $< --out $@ $(RUNFLAGS)
+
+# re-run the shipped experiments and their sensitivities; write docs/findings.md (numbers with 95% intervals)
+FINDINGS_REPLICATIONS ?= 5
+findings: $(STAMP)
+	$(BIN)/ruralsim findings --replications $(FINDINGS_REPLICATIONS) --out results/findings --doc docs/findings.md $(RUNFLAGS)
 
 # the rollout comparison report (results/rollout_strategies/report.md and report.html)
 report: $(STAMP)

@@ -319,6 +319,34 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
 
 
 @main.command()
+@click.option("--replications", type=click.IntRange(min=2, max=1000), default=5, show_default=True,
+              help="Replications of every scenario of every experiment the findings read.")
+@click.option("--out", "out_dir", default="results/findings", show_default=True,
+              help="Where the experiments' results go (one folder each; resumable).")
+@click.option("--doc", default="docs/findings.md", show_default=True, help="The findings document to write.")
+@click.option("--experiments", "experiments_dir", default="experiments", show_default=True,
+              help="The folder of shipped experiment configs (with sensitivity/).")
+@click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
+              help="Local worker processes (default: all cores).")
+@click.option("--fresh", is_flag=True, help="Discard runs already in the results folders.")
+@click.option("--quiet", is_flag=True, help="Print nothing but errors and the summary.")
+def findings(replications: int, out_dir: str, doc: str, experiments_dir: str, workers: int | None, fresh: bool,
+             quiet: bool) -> None:
+    """Re-run the shipped experiments and their sensitivities, and write the findings
+    (numbers with 95% intervals, what drives each, when it flips) to DOC."""
+    from sim.experiments.findings import run_findings, write_findings
+    try:
+        found, meta = run_findings(experiments_dir, out_dir, replications, workers=workers, fresh=fresh,
+                                   quiet=quiet)
+    except InputError as exc:
+        _fail_input(exc)
+    except OSError as exc:
+        _fail_write(Path(out_dir), exc)
+    path = write_findings(found, meta, doc)
+    click.echo(f"{len(found)} findings from {sum(e['runs'] for e in meta['experiments'].values())} runs: {path}")
+
+
+@main.command()
 @click.option("--out", "out_dir", default="results/validation", show_default=True, help="Report folder.")
 @click.option("--fast", is_flag=True, help="Only the fast cases (those that also run in the tests).")
 @click.option("--quiet", is_flag=True, help="Print nothing but the summary line.")

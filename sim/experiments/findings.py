@@ -1,0 +1,305 @@
+"""Findings that follow from results. ``ruralsim findings`` (``make findings``) re-runs
+the shipped experiments and the sensitivity experiments in ``experiments/sensitivity/``
+through the run engine and writes ``docs/findings.md``: each finding with its numbers
+and 95% intervals (paired over common random numbers where two designs are compared),
+the assumption that drives it, and a sensitivity that shows when it flips. Nothing in
+the text is typed in by hand: every number comes from the runs."""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.analysis.statistics import paired_difference, t_interval
+from sim.experiments.spec import Experiment, load_experiment
+from sim.files import short_number
+
+
+@dataclass
+class Result:
+    """An experiment's finished runs, addressable by named scenario and lever values."""
+    exp: Experiment
+    runs: list[dict]
+
+    def values(self, kpi: str, name: str | None = None, **levers) -> list[float]:
+        """``kpi`` per replication (in replication order) of the one scenario with this
+        name and these lever values (``coverage=0.5`` style keys name levers by their
+        last path part)."""
+        specs = [s for s in self.exp.scenarios
+                 if (name is None or s.name == name)
+                 and all(_lever(s.values, k) == v for k, v in levers.items())]
+        if len(specs) != 1:
+            raise KeyError(f"{self.exp.name}: {len(specs)} scenarios match name={name} {levers}")
+        sid = specs[0].id
+        rows = sorted((r for r in self.runs if r["scenario_id"] == sid), key=lambda r: r["replication"])
+        return [float(r[kpi]) for r in rows]
+
+    def mean(self, kpi: str, name: str | None = None, **levers) -> Interval:
+        m, hw, _ = t_interval(self.values(kpi, name, **levers))
+        return Interval(m, hw)
+
+    def diff(self, kpi: str, a: dict, b: dict) -> Interval:
+        """Paired difference a - b over the replications both have (common random numbers)."""
+        d = paired_difference(self.values(kpi, **a), self.values(kpi, **b))
+        return Interval(d["mean_diff"], d["half_width"])
+
+
+def _lever(values: dict, key: str):
+    for path, v in values.items():
+        if path == key or path.split(".")[-1] == key:
+            return v
+    return None
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A mean (or mean difference) and its 95% t half-width."""
+    mean: float
+    half_width: float
+
+    @property
+    def low(self) -> float:
+        return self.mean - self.half_width
+
+    @property
+    def high(self) -> float:
+        return self.mean + self.half_width
+
+    @property
+    def significant(self) -> bool:
+        """The 95% interval excludes 0."""
+        return math.isfinite(self.half_width) and (self.low > 0 or self.high < 0)
+
+    def text(self, unit: str = "", scale: float = 1.0, signed: bool = False) -> str:
+        m, hw = self.mean * scale, self.half_width * scale
+        sign = "+" if signed and m > 0 else ""
+        u = f" {unit}" if unit else ""
+        hw_t = f" ± {short_number(hw)}" if math.isfinite(hw) else ""
+        return f"{sign}{short_number(m)}{hw_t}{u}"
+
+
+@dataclass
+class Finding:
+    """One finding: what it says (with numbers), what drives it, and when it flips."""
+    key: str
+    title: str
+    statement: str
+    numbers: list[tuple[str, str]]           # (what, value with 95% interval)
+    driver: str
+    sensitivity: str
+    sensitivity_numbers: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+# ---- the findings ---------------------------------------------------------------------
+def coverage_cost(inv: Result, alloc: Result) -> Finding:
+    covs = [0.25, 0.5, 0.75, 1.0]
+    cpp = {c: inv.mean("cost_per_parcel_cny", coverage_share=c, vehicles_per_route=1) for c in covs}
+    best = min(covs, key=lambda c: cpp[c].mean)
+    by_rule = {rule: {c: alloc.mean("cost_per_parcel_cny", rule, coverage_share=c) for c in covs}
+               for rule in ("incremental", "kg")}
+    best_rule = {rule: min(covs, key=lambda c: by_rule[rule][c].mean) for rule in by_rule}
+    step = inv.diff("cost_per_parcel_cny", {"coverage_share": 1.0, "vehicles_per_route": 1},
+                    {"coverage_share": 0.25, "vehicles_per_route": 1})
+    trend = "falls" if step.high < 0 else ("rises" if step.low > 0 else "does not change significantly")
+    return Finding(
+        "coverage", "Station coverage and cost per parcel",
+        f"With one van a route, cost per parcel is lowest at {best:.0%} of villages covered; from 25% to 100% "
+        f"coverage it {trend} ({step.text('CNY', signed=True)} a parcel, paired).",
+        [(f"cost per parcel at {c:.0%} coverage", cpp[c].text("CNY")) for c in covs],
+        "How shared costs (vehicles, drivers, trunk, hub) are split between goods in and produce out "
+        "(`costs.shared_allocation`, default `incremental`: produce pays only what it adds). Cost per "
+        "parcel is an accounting quantity: quote it with its rule.",
+        f"Under the `kg` rule (shared costs split by kilograms moved, the rule of the first version) the lowest "
+        f"cost per parcel is at {best_rule['kg']:.0%} coverage; under `incremental` at "
+        f"{best_rule['incremental']:.0%}." + (" The finding flips with the rule." if best_rule["kg"] != best_rule[
+            "incremental"] else " The location of the minimum does not depend on the rule."),
+        [(f"{rule}: cost per parcel at {c:.0%}", by_rule[rule][c].text("CNY")) for rule in by_rule for c in covs],
+        ["experiments/investment_sweep.yaml", "experiments/sensitivity/allocation.yaml"])
+
+
+def second_van(inv: Result, sens: Result) -> Finding:
+    lead21 = inv.diff("inbound_lead_time_mean_h", {"coverage_share": 0.25, "vehicles_per_route": 2},
+                      {"coverage_share": 0.25, "vehicles_per_route": 1})
+    cost21 = inv.diff("cost_per_parcel_cny", {"coverage_share": 0.25, "vehicles_per_route": 2},
+                      {"coverage_share": 0.25, "vehicles_per_route": 1})
+    lead32 = inv.diff("inbound_lead_time_mean_h", {"coverage_share": 0.25, "vehicles_per_route": 3},
+                      {"coverage_share": 0.25, "vehicles_per_route": 2})
+    base = inv.mean("inbound_lead_time_mean_h", coverage_share=0.25, vehicles_per_route=1)
+    two = sens.diff("inbound_lead_time_mean_h", {"name": "two_departures", "vehicles_per_route": 2},
+                    {"name": "two_departures", "vehicles_per_route": 1})
+    one = sens.diff("inbound_lead_time_mean_h", {"name": "one_departure", "vehicles_per_route": 2},
+                    {"name": "one_departure", "vehicles_per_route": 1})
+    third = ("a third changes it by " + lead32.text("h", signed=True)
+             + (" (not significant)" if not lead32.significant else ""))
+    return Finding(
+        "second_van", "A second van a route",
+        f"At 25% coverage a second van a route changes mean lead time by {lead21.text('h', signed=True)} "
+        f"(from {base.text('h')}) for {cost21.text('CNY', signed=True)} a parcel; {third}.",
+        [("lead time, one van", base.text("h")), ("second van: lead time", lead21.text("h", signed=True)),
+         ("second van: cost per parcel", cost21.text("CNY", signed=True)),
+         ("third van: lead time", lead32.text("h", signed=True))],
+        "Vans leave the hub once a day (`lastmile.departures_h: [8]`) and routes are planned for 1.5 times a "
+        "mean day's load: a second van carries what the first leaves behind at peaks.",
+        f"With two departures a day the second van changes lead time by {two.text('h', signed=True)} "
+        f"(one departure: {one.text('h', signed=True)})"
+        + ("; with two departures the difference is not significant." if not two.significant else "."),
+        [("one departure: second van, lead time", one.text("h", signed=True)),
+         ("two departures: second van, lead time", two.text("h", signed=True))],
+        ["experiments/investment_sweep.yaml", "experiments/sensitivity/second_van.yaml"])
+
+
+def backhaul(bh: Result, vol: Result) -> Finding:
+    total = bh.diff("cost_total_cny", {"name": "two_way"}, {"name": "one_way"})
+    spoil = bh.diff("spoilage_rate", {"name": "two_way"}, {"name": "one_way"})
+    per_kg = bh.diff("cost_per_kg_out_cny", {"name": "two_way"}, {"name": "one_way"})
+    levels = [12.5, 25.0, 50.0, 100.0]
+    saving = {v: vol.diff("cost_total_cny", {"name": "two_way", "kg_per_resident_y": v},
+                          {"name": "one_way", "kg_per_resident_y": v}) for v in levels}
+    spoil_v = {v: vol.diff("spoilage_rate", {"name": "two_way", "kg_per_resident_y": v},
+                           {"name": "one_way", "kg_per_resident_y": v}) for v in levels}
+    flips = [v for v in levels if saving[v].low > 0]
+    return Finding(
+        "backhaul", "Filling the return legs with produce",
+        f"Vans that bring produce back instead of hired pickups change the county's total cost by "
+        f"{total.text('M CNY a year', scale=1e-6, signed=True)} and spoilage by "
+        f"{spoil.text('points', scale=100, signed=True)}; the allocated cost per kg sent changes by "
+        f"{per_kg.text('CNY', signed=True)}.",
+        [("total cost, two-way minus one-way", total.text("M CNY/y", scale=1e-6, signed=True)),
+         ("spoilage, two-way minus one-way", spoil.text("points", scale=100, signed=True)),
+         ("cost per kg out (allocated), two-way minus one-way", per_kg.text("CNY", signed=True))],
+        "Pickups are hired vehicles of the vans' type paid per day used and per km; the vans' spare room at the "
+        "harvest peak limits what they bring back. The saving in total cost does not depend on how shared costs "
+        "are split; the cost per kg does.",
+        ("Backhaul stops saving money at " + ", ".join(f"{v:g}" for v in flips) + " kg per grower resident a year."
+         if flips else "Backhaul saves money at every produce volume tried (12.5-100 kg per grower resident a year).")
+        + f" Spoilage difference at 100 kg: {spoil_v[100.0].text('points', scale=100, signed=True)}.",
+        [(f"{v:g} kg/resident/y: total cost two-way minus one-way", saving[v].text("M CNY/y", scale=1e-6,
+                                                                                  signed=True)) for v in levels]
+        + [(f"{v:g} kg/resident/y: spoilage two-way minus one-way", spoil_v[v].text("points", scale=100,
+                                                                                   signed=True)) for v in levels],
+        ["experiments/backhaul.yaml", "experiments/sensitivity/produce_volume.yaml"])
+
+
+def trunk(tr: Result) -> Finding:
+    levels = [1, 2, 3, 4, 6]
+    out: dict[str, dict[int, Interval]] = {}
+    stop: dict[str, int | None] = {}
+    for name in ("surge", "no_surge"):
+        out[name] = {k: tr.mean("spoilage_rate", name, trucks_per_departure=k) for k in levels}
+        stop[name] = None
+        for a, b in zip(levels, levels[1:], strict=False):
+            if not tr.diff("spoilage_rate", {"name": name, "trucks_per_departure": b},
+                           {"name": name, "trucks_per_departure": a}).high < 0:
+                stop[name] = a
+                break
+
+    def stops(name: str) -> str:
+        return (f"{stop[name]} trucks a departure" if stop[name] is not None
+                else f"more than {levels[-1]} trucks a departure")
+
+    return Finding(
+        "trunk", "Trunk capacity and spoilage at full coverage",
+        f"With every village covered, spoilage stops falling at {stops('surge')} when spot trucks can be hired at "
+        f"peaks (2 trucks: {out['surge'][2].text('', scale=100)}% spoiled), and at {stops('no_surge')} without "
+        f"surge capacity (2 trucks: {out['no_surge'][2].text('', scale=100)}%).",
+        [(f"{name}: spoilage with {k} trucks", out[name][k].text("%", scale=100)) for name in out for k in levels],
+        "The trunk's scheduled capacity (`trunk.trucks_per_departure`) and whether spot trucks are hired when what "
+        "waits exceeds it (`surge`).",
+        "The number of trucks at which spoilage stops falling is the flip point; it is read off the paired "
+        "differences between successive truck counts (the first step whose 95% interval includes no fall).",
+        [], ["experiments/sensitivity/trunk.yaml"])
+
+
+def cold_rooms(cc: Result, shelf: Result) -> Finding:
+    rooms = [1000, 2000, 4000]
+    diffs = {kg: cc.diff("spoilage_rate", {"cold_store_kg": 0, "cold_room_kg": kg},
+                         {"cold_store_kg": 0, "cold_room_kg": 0}) for kg in rooms}
+    per_kg = {kg: cc.diff("cost_per_kg_out_cny", {"cold_store_kg": 0, "cold_room_kg": kg},
+                          {"cold_store_kg": 0, "cold_room_kg": 0}) for kg in rooms}
+    hub = cc.diff("spoilage_rate", {"cold_store_kg": 50000, "cold_room_kg": 0},
+                  {"cold_store_kg": 0, "cold_room_kg": 0})
+    lives = [5.0, 7.0, 10.0, 14.0]
+    save = {d: shelf.diff("spoilage_rate", {"shelf_life_d": d, "cold_room_kg": 2000},
+                          {"shelf_life_d": d, "cold_room_kg": 0}) for d in lives}
+    gone = [d for d in lives if not save[d].significant]
+    return Finding(
+        "cold_rooms", "Cold rooms at the stations, a cold store at the hub",
+        f"With the whole harvest season inside the KPI window, station cold rooms of 1-4 t change spoilage by "
+        f"{diffs[1000].text('', scale=100, signed=True)} to {diffs[4000].text('points', scale=100, signed=True)} "
+        f"at {per_kg[1000].text('', signed=True)} to {per_kg[4000].text('CNY', signed=True)} per kg sent; a 50 t "
+        f"cold store at the hub changes spoilage by {hub.text('points', scale=100, signed=True)}.",
+        [(f"{kg / 1000:g} t cold rooms: spoilage", diffs[kg].text("points", scale=100, signed=True)) for kg in rooms]
+        + [(f"{kg / 1000:g} t cold rooms: cost per kg out", per_kg[kg].text("CNY", signed=True)) for kg in rooms]
+        + [("50 t hub cold store: spoilage", hub.text("points", scale=100, signed=True))],
+        "Where produce waits: at the stations for room on the vans (cold rooms help there) or at the hub for a "
+        "trunk (a hub cold store helps there). Spoilage is all-or-nothing at the shelf life "
+        "(`crops.*.shelf_life_d`, 7-14 days [G]).",
+        ("2 t station cold rooms stop making a significant difference at a shelf life of "
+         + ", ".join(f"{d:g}" for d in gone) + " days." if gone
+         else "2 t station cold rooms make a significant difference at every shelf life tried (5-14 days)."),
+        [(f"shelf life {d:g} d: 2 t cold rooms, spoilage", save[d].text("points", scale=100, signed=True))
+         for d in lives],
+        ["experiments/cold_chain.yaml", "experiments/sensitivity/shelf_life.yaml"])
+
+
+NOT_YET = [
+    ("Fleet: vans, e-tricycles, walking tractors, buses (`experiments/fleet_mix.yaml`)",
+     "The model has one echelon: every vehicle runs from the county hub, and a 'bus' is a van route with a fee per "
+     "parcel and no driver or km cost. Comparisons of local vehicles and passenger buses need the township tier "
+     "and timetabled bus lines; until then the fleet experiment's numbers are not findings."),
+    ("Rollout strategies (`experiments/rollout_strategies.yaml`)",
+     "Self-run against an express partner rests on a guessed partner fee per parcel, and the rollout's pace is not "
+     "calibrated to the reported points; the monthly samples understate spoilage. Its rankings are not findings "
+     "until the fee at which the ranking flips is computed and the rollout is calibrated."),
+]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which experiment configs the findings read (relative to ``experiments/``)."""
+    configs: dict[str, str]
+    builders: Sequence[tuple[Callable[..., Finding], tuple[str, ...]]]
+
+
+PLAN = Plan(
+    configs={"investment": "investment_sweep.yaml", "allocation": "sensitivity/allocation.yaml",
+             "second_van": "sensitivity/second_van.yaml", "backhaul": "backhaul.yaml",
+             "produce_volume": "sensitivity/produce_volume.yaml", "trunk": "sensitivity/trunk.yaml",
+             "cold_chain": "cold_chain.yaml", "shelf_life": "sensitivity/shelf_life.yaml"},
+    builders=((coverage_cost, ("investment", "allocation")), (second_van, ("investment", "second_van")),
+              (backhaul, ("backhaul", "produce_volume")), (trunk, ("trunk",)),
+              (cold_rooms, ("cold_chain", "shelf_life"))),
+)
+
+
+def run_findings(experiments_dir: str | Path, out: str | Path, replications: int, *, workers: int | None = None,
+                 fresh: bool = False, quiet: bool = False) -> tuple[list[Finding], dict]:
+    """Run every experiment the findings read (each into ``out/<name>``, resumable) at
+    ``replications`` and build the findings."""
+    from sim.experiments.sweep import run_experiment
+    results: dict[str, Result] = {}
+    meta: dict = {"replications": replications, "experiments": {}}
+    for key, rel in PLAN.configs.items():
+        exp = load_experiment(Path(experiments_dir) / rel, replications=replications)
+        res = run_experiment(exp, Path(out) / key, workers=workers, fresh=fresh, quiet=quiet, figures=False)
+        if res.failed:
+            raise RuntimeError(f"{rel}: {res.failed} run(s) failed; see {Path(out) / key / 'failures.csv'}")
+        results[key] = Result(exp, res.tables["runs"])
+        meta["experiments"][key] = {"config": f"experiments/{rel}", "scenarios": len(exp.scenarios),
+                                    "runs": len(res.tables["runs"])}
+    findings = [build(*(results[k] for k in keys)) for build, keys in PLAN.builders]
+    return findings, meta
+
+
+def write_findings(findings: list[Finding], meta: dict, path: str | Path) -> Path:
+    """docs/findings.md from the findings (rendered by the reports' template engine)."""
+    from sim.experiments.stamp import code_version
+    from sim.files import atomic_write_text
+    from sim.reports.render import render
+    text = render("findings.md.j2", {
+        "findings": findings, "not_yet": NOT_YET, "meta": meta, "code_version": code_version(),
+        "date": _dt.date.today().isoformat()})
+    return atomic_write_text(path, text)

@@ -1,0 +1,53 @@
+"""The findings machinery: scenarios picked by name and lever values, paired
+differences and their significance, and the document rendered from findings."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from sim.experiments.findings import Finding, Interval, Result, write_findings
+
+
+def _result():
+    scenarios = [SimpleNamespace(id=f"s{i}", name=name, values={"stations.coverage_share": cov})
+                 for i, (name, cov) in enumerate([("a", 0.25), ("a", 0.5), ("b", 0.25)])]
+    exp = SimpleNamespace(name="x", scenarios=scenarios)
+    runs = []
+    for sid, base in (("s0", 10.0), ("s1", 12.0), ("s2", 10.5)):
+        for r, noise in enumerate([0.0, 1.0, -1.0, 2.0]):   # the same noise in every scenario: common numbers
+            runs.append({"scenario_id": sid, "replication": r, "kpi": base + noise})
+    return Result(exp, list(reversed(runs)))
+
+
+def test_values_pick_one_scenario_by_name_and_lever_in_replication_order():
+    res = _result()
+    assert res.values("kpi", "a", coverage_share=0.5) == [12.0, 13.0, 11.0, 14.0]
+    with pytest.raises(KeyError):
+        res.values("kpi", coverage_share=0.25)          # two scenarios match
+
+
+def test_paired_difference_removes_the_common_noise():
+    res = _result()
+    d = res.diff("kpi", {"name": "a", "coverage_share": 0.5}, {"name": "a", "coverage_share": 0.25})
+    assert d.mean == pytest.approx(2.0) and d.half_width == pytest.approx(0.0) and d.significant
+    m = res.mean("kpi", "b")
+    # mean 11.0 of 10.5 + (0, 1, -1, 2); t(0.975, 3) = 3.182, sd = 1.291
+    assert m.mean == pytest.approx(11.0) and m.half_width == pytest.approx(3.182446 * 1.290994 / 2, rel=1e-5)
+
+
+def test_an_interval_through_zero_is_not_significant():
+    assert not Interval(0.5, 0.6).significant and Interval(-0.5, 0.4).significant
+    assert Interval(1.234, 0.5).text("h", signed=True) == "+1.234 ± 0.500 h"
+    assert Interval(2e6, 1e5).text("M CNY", scale=1e-6) == "2.000 ± 0.100 M CNY"
+
+
+def test_the_document_carries_every_number_and_source(tmp_path):
+    f = Finding("k", "A title", "It is so.", [("a quantity", "1.0 ± 0.1 h")], "An assumption.", "It flips at 3.",
+                [("at 3", "0.1 ± 0.2 h")], ["experiments/backhaul.yaml"])
+    path = write_findings([f], {"replications": 5, "experiments": {}}, tmp_path / "findings.md")
+    text = path.read_text()
+    for needle in ("## A title", "**Finding.** It is so.", "| a quantity | 1.0 ± 0.1 h |", "**What drives it.**",
+                   "**When it flips.** It flips at 3.", "| at 3 | 0.1 ± 0.2 h |", "`experiments/backhaul.yaml`",
+                   "## Not yet findings", "5 replications"):
+        assert needle in text, needle
