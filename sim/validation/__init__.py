@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from sim.validation.core import Case, CaseResult
 from sim.validation.extremes import CASES as _EXTREME
+from sim.validation.geometry import CASES as _GEOMETRY
 from sim.validation.public import CASES as _PUBLIC
 from sim.validation.theory import CASES as _THEORY
 
-CASES: list[Case] = [*_THEORY, *_EXTREME, *_PUBLIC]
+CASES: list[Case] = [*_THEORY, *_GEOMETRY, *_EXTREME, *_PUBLIC]
 
 
 def cases(fast_only: bool = False) -> list[Case]:

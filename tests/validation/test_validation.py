@@ -59,3 +59,19 @@ def test_confidence_half_widths_are_the_experiments_t_intervals():
     # t quantiles from tables: t(0.975, 4) = 2.776445, t(0.995, 4) = 4.604095
     assert mean_ci(values) == pytest.approx((3.0, 2.776445 * math.sqrt(2.5 / 5)), rel=1e-6)
     assert ci99_half_width(values) == pytest.approx(4.604095 * math.sqrt(2.5 / 5), rel=1e-6)
+
+
+def test_hull_area_of_known_polygons():
+    from sim.validation.geometry import hull_area
+    square = [[0, 0], [2, 0], [2, 2], [0, 2], [1, 1], [0.5, 1.5]]    # interior points do not count
+    assert hull_area(square) == pytest.approx(4.0)
+    triangle = [[0, 0], [4, 0], [0, 3], [1, 1]]
+    assert hull_area(triangle) == pytest.approx(6.0)
+
+
+def test_generated_county_area_case_passes():
+    from pathlib import Path
+
+    from sim.validation.geometry import county_area
+    results = county_area(Path("."))
+    assert len(results) == 5 and all(r.passed for r in results)
