@@ -15,13 +15,75 @@ CONFIG_KINDS = ("scenario", "experiment", "rollout")
 """Every config file states its kind in a top-level ``kind:`` key."""
 
 
+MAX_ALIASES = 100
+"""YAML aliases (``*name``) a config may use: enough for sharing a block, never a bomb."""
+MAX_DEPTH = 50
+"""How deeply a config's mappings and lists may nest."""
+MAX_NODES = 200_000
+"""Values a config may hold once its aliases are expanded (an alias bomb stays small on
+disk and explodes in memory: it is measured before anything is built)."""
+MAX_BYTES = 2_000_000
+"""The largest config file read (configs are a few kB; data go in CSV files)."""
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """Safe YAML loader that also refuses duplicate keys."""
+    """Safe YAML loader that also refuses duplicate keys, keys that are not plain
+    values, more than :data:`MAX_ALIASES` aliases and nesting deeper than
+    :data:`MAX_DEPTH` (an alias bomb or a deep nest is refused before it is built)."""
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self._aliases = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases (*name): a config "
+                                                  "may share a block a few times, not expand without limit", mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def compose_document(self):
+        node = super().compose_document()
+        size = _expanded_size(node, {})
+        if size > MAX_NODES:
+            raise yaml.composer.ComposerError(None, None, f"{'more than ' if size >= 10 * MAX_NODES else ''}"
+                                              f"{size:,} values once its aliases are expanded; a config "
+                                              f"may hold at most {MAX_NODES:,}", node.start_mark)
+        return node
+
+
+def _expanded_size(node, memo: dict) -> int:
+    """Values under ``node`` with every alias expanded (shared nodes counted each time
+    they are used; memoised, so the count itself never expands anything)."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_expanded_size(child, memo) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    else:
+        n = 1
+    memo[key] = min(n, 10 * MAX_NODES)
+    return memo[key]
 
 
 def _construct_mapping(loader, node, deep=False):
     seen = set()
     for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise yaml.constructor.ConstructorError(None, None, "a key that is a mapping or a list: keys are "
+                                                    "names", key_node.start_mark)
         key = loader.construct_object(key_node, deep=deep)
         if key in seen:
             raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
@@ -40,16 +102,27 @@ def read_yaml(path: str | os.PathLike) -> Any:
     if not p.is_file():
         raise InputError(f"{p}: not a file")
     try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot be read: {exc}") from None
+        size = p.stat().st_size
+        if size > MAX_BYTES:
+            raise InputError(f"{p}: {size:,} bytes is not allowed: a config file may have at most "
+                             f"{MAX_BYTES:,} bytes (put data in CSV files)")
+        text = p.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: cannot be read: not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise InputError(f"{p}: cannot be read: {exc.strerror or exc}") from None
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+    except RecursionError:
+        raise InputError(f"{p}: not allowed: nested too deeply to read (at most {MAX_DEPTH} levels)") from None
     except yaml.constructor.ConstructorError as exc:
         mark = exc.problem_mark
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
-        if "duplicate key" in str(exc.problem):
-            raise InputError(f"{p}{where}: {exc.problem}: each key may appear once") from None
+        problem = str(exc.problem)
+        if "duplicate key" in problem:
+            raise InputError(f"{p}{where}: {problem}: each key may appear once") from None
+        if "keys are names" in problem:
+            raise InputError(f"{p}{where}: {problem}") from None
         raise InputError(f"{p}{where}: {exc.problem}: YAML tags that build Python objects are not allowed; "
                          "use plain mappings, lists, numbers and text") from None
     except yaml.YAMLError as exc:

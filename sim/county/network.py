@@ -8,7 +8,6 @@ county road network, whichever is shorter.
 """
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config.scenario import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
+from sim.config.csvread import number, read_rows
 from sim.errors import InputError
 
 _VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")
@@ -73,54 +73,45 @@ def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
     return ids, township, xy, residents, road.astype(np.int64), town_xy
 
 
+MAX_VILLAGES = 20000
+"""The most villages a county may have (the schema's limit for ``county.villages``)."""
+MAX_COORD_KM = 1000.0
+"""Village coordinates relative to the county seat, in km (a county is at most a few hundred km across)."""
+
+
 def load_villages(path: str):
     """Read villages from a CSV with columns id, township, x_km, y_km, residents,
     road_class (coordinates relative to the county seat). Township seats are the
     centroids of their villages. A bad row is an :class:`InputError` naming it."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: villages file not found (county.villages_csv)")
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        cols = tuple(reader.fieldnames or ())
-        missing = [c for c in _VILLAGE_COLUMNS if c not in cols]
-        if missing:
-            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; "
-                             f"expected columns {', '.join(_VILLAGE_COLUMNS)}")
-        ids, towns, xs, ys, res, road = [], [], [], [], [], []
-        for line, row in enumerate(reader, start=2):
-            def num(key, positive=False):
-                raw = row.get(key)
-                try:
-                    val = float(raw)
-                except (TypeError, ValueError):
-                    raise InputError(f"{p}: line {line}: {key} {raw!r} is not allowed: expected a number") from None
-                if not math.isfinite(val) or (positive and val <= 0):
-                    raise InputError(f"{p}: line {line}: {key} {raw!r} is not allowed: expected a "
-                                     f"{'positive ' if positive else ''}finite number")
-                return val
-            vid = (row.get("id") or "").strip()
-            if not vid:
-                raise InputError(f"{p}: line {line}: id is empty: every village needs an id")
-            if vid in ids:
-                raise InputError(f"{p}: line {line}: id {vid!r} is not allowed: ids must be unique")
-            town = (row.get("township") or "").strip()
-            if not town:
-                raise InputError(f"{p}: line {line}: township is empty: every village needs its township")
-            cls = (row.get("road_class") or "").strip()
-            if cls not in ROAD_CLASSES[1:]:
-                raise InputError(f"{p}: line {line}: road_class {cls!r} is not allowed: expected one of "
-                                 f"{', '.join(ROAD_CLASSES[1:])}")
-            ids.append(vid)
-            towns.append(town)
-            xs.append(num("x_km"))
-            ys.append(num("y_km"))
-            res.append(num("residents", positive=True))
-            road.append(ROAD_CLASSES.index(cls))
+    ids: list[str] = []
+    seen: set[str] = set()
+    towns, xs, ys, res, road = [], [], [], [], []
+    for line, row in read_rows(p, _VILLAGE_COLUMNS, "villages file (county.villages_csv)", MAX_VILLAGES):
+        vid = (row.get("id") or "").strip()
+        if not vid:
+            raise InputError(f"{p}: line {line}: id is empty: every village needs an id")
+        if vid in seen:
+            raise InputError(f"{p}: line {line}: id {vid!r} is not allowed: ids must be unique")
+        town = (row.get("township") or "").strip()
+        if not town:
+            raise InputError(f"{p}: line {line}: township is empty: every village needs its township")
+        cls = (row.get("road_class") or "").strip()
+        if cls not in ROAD_CLASSES[1:]:
+            raise InputError(f"{p}: line {line}: road_class {cls!r} is not allowed: expected one of "
+                             f"{', '.join(ROAD_CLASSES[1:])}")
+        seen.add(vid)
+        ids.append(vid)
+        towns.append(town)
+        xs.append(number(row, "x_km", p, line, lo=-MAX_COORD_KM, hi=MAX_COORD_KM))
+        ys.append(number(row, "y_km", p, line, lo=-MAX_COORD_KM, hi=MAX_COORD_KM))
+        res.append(number(row, "residents", p, line, lo=0, lo_open=True, hi=1e6))
+        road.append(ROAD_CLASSES.index(cls))
     if not ids:
         raise InputError(f"{p}: no villages: expected at least one data row")
     names = sorted(set(towns))
-    township = np.array([names.index(t) for t in towns], dtype=np.int64)
+    index = {name: k for k, name in enumerate(names)}
+    township = np.array([index[t] for t in towns], dtype=np.int64)
     xy = np.column_stack([xs, ys]).astype(float)
     town_xy = np.array([xy[township == k].mean(axis=0) for k in range(len(names))])
     return tuple(ids), township, xy, np.array(res, float), np.array(road, np.int64), town_xy

@@ -286,6 +286,7 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
         raise fail(where, "levers/uncertainties", paths, "each key path may be varied once")
     method, samples = cfg.design.method, cfg.design.samples
     dseed = seed if cfg.design.seed is None else cfg.design.seed
+    check_size(factors, method, samples, len(named), cfg.replications, where)
     try:
         points = make_design(factors, method, samples, dseed)
     except ValueError as exc:
@@ -325,6 +326,34 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
                       factors=tuple(factors), design={"method": method, "samples": samples, "seed": dseed},
                       replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis),
                       files=tuple(dict.fromkeys(files)))
+
+
+MAX_SCENARIOS = 10_000
+"""The most scenarios an experiment may expand to (named scenarios x design points)."""
+MAX_RUNS = 1_000_000
+"""The most runs (scenarios x replications) an experiment may ask for."""
+
+
+def check_size(factors: list[Factor], method: str, samples: int | None, named: int, reps: Any, where: str) -> None:
+    """Refuse an experiment too large to run before anything is built, stating its size."""
+    if method == "full_factorial":
+        points = 1
+        for f in factors:
+            n = len(f.values) if f.values is not None else (f.levels or 2)
+            points *= n
+            if points * named > MAX_SCENARIOS:
+                break
+    else:
+        points = int(samples or 0)
+    scenarios = points * named
+    if scenarios > MAX_SCENARIOS:
+        raise fail(where, "design", f"{scenarios:,}+ scenarios" if method == "full_factorial" else samples,
+                   f"an experiment may expand to at most {MAX_SCENARIOS:,} scenarios "
+                   f"({named} named x {points:,} design points asked for)")
+    most = reps.max if reps is not None else 1
+    if scenarios * most > MAX_RUNS:
+        raise fail(where, "replications", most, f"{scenarios:,} scenarios x {most:,} replications = "
+                   f"{scenarios * most:,} runs; an experiment may ask for at most {MAX_RUNS:,}")
 
 
 def _base_scenario(base: Any, where: str, base_dir: Path) -> tuple[Scenario, Path | None]:
@@ -390,3 +419,13 @@ def load_experiment(path: str | os.PathLike, seed: int | None = None, replicatio
         exp = dataclasses.replace(exp, replications=dataclasses.replace(exp.replications, min=replications,
                                                                         max=replications))
     return exp
+
+
+def read_inputs(exp: Experiment) -> int:
+    """Read every villages CSV the experiment's scenarios name, so that ``ruralsim
+    check`` finds a missing or bad one before a run would; returns how many."""
+    from sim.county.network import load_villages
+    paths = sorted({s.scenario.county.villages_csv for s in exp.scenarios if s.scenario.county.villages_csv})
+    for path in paths:
+        load_villages(path)
+    return len(paths)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from sim.config.csvread import SAFE_NAME
 from sim.errors import InputError
 from sim.experiments.stamp import STAMP_FILE, stamp_changes, stamp_digest
 from sim.files import atomic_write_text
@@ -35,9 +36,11 @@ class RunStore:
         self._lock: Any = None
 
     def run_path(self, key: Key) -> Path:
+        _check_key(key)
         return self.root.joinpath("runs", *key[:-1], f"{key[-1]}.json")
 
     def failure_path(self, key: Key) -> Path:
+        _check_key(key)
         return self.root / "failures" / f"{'_'.join(key)}.json"
 
     def read(self, key: Key) -> dict | None:
@@ -95,6 +98,15 @@ class RunStore:
         if self._lock is not None:
             self._lock.close()
             self._lock = None
+
+
+def _check_key(key: Key) -> None:
+    """Every part of a run's key is a plain name: nothing is ever written outside the
+    results folder (names are also refused where the config gives them)."""
+    for part in key:
+        if not SAFE_NAME.match(str(part)) or ".." in str(part):
+            raise InputError(f"{part!r} is not allowed as part of a results path: expected a name of letters, "
+                             "digits, '_', '.' and '-'")
 
 
 def _dump(body: Mapping, default: Callable | None) -> str:

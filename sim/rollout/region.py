@@ -3,7 +3,6 @@ generated from regional parameters or read from a CSV, each with its villages,
 and the county scenario each one runs."""
 from __future__ import annotations
 
-import csv
 import dataclasses
 import math
 import typing
@@ -15,6 +14,7 @@ import numpy as np
 
 from sim.config.scenario import Scenario
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec
+from sim.config.csvread import check_name, number, read_rows
 from sim.errors import InputError
 from sim.county.harvest import growers
 from sim.county.network import Network, generate_villages, load_villages, road_matrices
@@ -121,33 +121,28 @@ def generate_counties(cfg: RegionConfig) -> list[County]:
     return out
 
 
+MAX_COUNTIES = 5000
+"""The most counties a region may have (China has about 2,850 county-level units)."""
+
+
 def load_counties(path: str) -> list[County]:
     """Counties from a CSV with columns id, x_km, y_km, area_km2, townships, villages,
-    residents, city_km; a bad row is named by its line."""
+    residents, city_km; a bad row is named by its line. County ids become parts of
+    file paths, so they must be plain names."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: counties file not found (region.counties_csv)")
     out, seen = [], set()
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in COUNTY_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; expected {', '.join(COUNTY_COLUMNS)}")
-        for line, row in enumerate(reader, start=2):
-            cid = (row["id"] or "").strip()
-            if not cid or cid in seen:
-                raise InputError(f"{p}: line {line}: id {cid!r} is not allowed: ids must be non-empty and unique")
-            seen.add(cid)
-            vals = {}
-            for k in COUNTY_COLUMNS[1:]:
-                try:
-                    vals[k] = float(row[k])
-                except (TypeError, ValueError):
-                    raise InputError(f"{p}: line {line}: {k} {row[k]!r} is not allowed: expected a number") from None
-                if not math.isfinite(vals[k]) or (k not in ("x_km", "y_km") and vals[k] <= 0):
-                    raise InputError(f"{p}: line {line}: {k} {row[k]!r} is not allowed: expected a positive number")
-            out.append(County(cid, vals["x_km"], vals["y_km"], vals["area_km2"], int(vals["townships"]),
-                              int(vals["villages"]), vals["residents"], vals["city_km"]))
+    limits = {"x_km": dict(lo=-10000.0, hi=10000.0), "y_km": dict(lo=-10000.0, hi=10000.0),
+              "area_km2": dict(lo=1.0, hi=250000.0), "townships": dict(lo=1, hi=500, whole=True),
+              "villages": dict(lo=1, hi=20000, whole=True), "residents": dict(lo=0, lo_open=True, hi=1e8),
+              "city_km": dict(lo=0.0, hi=5000.0)}
+    for line, row in read_rows(p, COUNTY_COLUMNS, "counties file (region.counties_csv)", MAX_COUNTIES):
+        cid = check_name((row["id"] or "").strip(), f"{p}: line {line}", "id")
+        if cid in seen:
+            raise InputError(f"{p}: line {line}: id {cid!r} is not allowed: ids must be unique")
+        seen.add(cid)
+        vals = {k: number(row, k, p, line, **limits[k]) for k in COUNTY_COLUMNS[1:]}  # type: ignore[arg-type]
+        out.append(County(cid, vals["x_km"], vals["y_km"], vals["area_km2"], int(vals["townships"]),
+                          int(vals["villages"]), vals["residents"], vals["city_km"]))
     if not out:
         raise InputError(f"{p}: no counties: expected at least one data row")
     return out

@@ -11,6 +11,7 @@ from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_
                                  without_kind)
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
+from sim.config.csvread import check_name, read_rows
 from sim.errors import InputError
 from sim.experiments.spec import deep_merge
 from sim.rollout.region import RegionConfig, region_config
@@ -183,12 +184,14 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
     base_data = scenario_data(base)
     models = {}
     for name, ov in (cfg.operating_models or {"self_run": {}}).items():
+        check_name(name, where, f"operating_models.{name}")
         if not isinstance(ov, Mapping):
             raise fail(where, f"operating_models.{name}", ov, "expected scenario overrides (a mapping)")
         check_rollout_overrides(ov, where, f"operating_models.{name}")
         models[name] = scenario_from_data(deep_merge(base_data, ov), f"{where}: operating_models.{name}", base_dir)
     strategies = []
     for name, sd in cfg.strategies.items():
+        check_name(name, where, f"strategies.{name}")   # a strategy's runs are stored under its name
         om = sd.operating_model or next(iter(models))
         if om not in models:
             raise fail(where, f"strategies.{name}.operating_model", om, f"expected one of {', '.join(models)}")
@@ -270,3 +273,24 @@ def _base_scenario(base: Any, where: str, base_dir: Path) -> tuple[Scenario, Pat
 def load_rollout(path) -> Rollout:
     """Read and validate a rollout file (``kind: rollout``)."""
     return rollout_from_data(read_config(path, "rollout"), str(path), Path(path).parent)
+
+
+def read_inputs(ro: Rollout) -> int:
+    """Read every file the rollout will read (counties CSV, villages files, schedule
+    CSVs), so that ``ruralsim check`` finds what a run would; returns the number of
+    counties. Schedules are checked row by row against the region when it runs."""
+    from sim.county.network import load_villages
+    from sim.rollout.region import counties_of, villages_file
+    counties = counties_of(ro.region)
+    for county in counties:
+        path = villages_file(ro.region, county)
+        if path:
+            load_villages(path)
+    for sc in {id(s): s for s in [ro.base, *ro.operating_models.values()]}.values():
+        if sc.county.villages_csv:
+            load_villages(sc.county.villages_csv)
+    for s in ro.strategies:
+        if s.schedule_csv:
+            for _ in read_rows(s.schedule_csv, ("month", "county_id", "village_id"), "schedule file", 10_000_000):
+                pass
+    return len(counties)

@@ -3,13 +3,13 @@ into openings (county hubs, village stations, vehicles). A strategy orders the
 projects; the budget sets the pace. User-defined schedules come from a CSV."""
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim.config.csvread import number, read_rows
 from sim.errors import InputError
 from sim.rollout.region import CountyGeo
 
@@ -143,36 +143,26 @@ def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs
     the horizon, a station no earlier than its county's hub, each opening once, and
     the yearly budget (if given) not exceeded."""
     p = Path(path)
-    if not p.is_file():
-        raise InputError(f"{p}: schedule file not found")
     by_id = {g.scenario.name: i for i, g in enumerate(geos)}
     rows = []
-    with p.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("month", "county_id", "village_id") if c not in (reader.fieldnames or ())]
-        if missing:
-            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; expected month, county_id, village_id")
-        for line, row in enumerate(reader, start=2):
-            try:
-                m = int(row["month"])
-            except (TypeError, ValueError):
-                raise InputError(f"{p}: line {line}: month {row['month']!r} is not allowed: expected a whole number") from None
-            if not 0 <= m < horizon_m:
-                raise InputError(f"{p}: line {line}: month {m} is not allowed: expected 0..{horizon_m - 1}")
-            cid = (row["county_id"] or "").strip()
-            if cid not in by_id:
-                raise InputError(f"{p}: line {line}: county_id {cid!r} is not allowed: no such county in the region")
-            c = by_id[cid]
-            vid = (row["village_id"] or "").strip()
-            if vid:
-                ids = geos[c].network.village_id
-                if vid not in ids:
-                    raise InputError(f"{p}: line {line}: village_id {vid!r} is not allowed: county {cid} has villages "
-                                     f"{ids[0]}..{ids[-1]}")
-                v = ids.index(vid)
-            else:
-                v = -1
-            rows.append((line, m, c, v))
+    village_index: dict[int, dict[str, int]] = {}
+    for line, row in read_rows(p, ("month", "county_id", "village_id"), "schedule file", 10_000_000):
+        m = int(number(row, "month", p, line, lo=0, hi=horizon_m - 1, whole=True))
+        cid = (row["county_id"] or "").strip()
+        if cid not in by_id:
+            raise InputError(f"{p}: line {line}: county_id {cid!r} is not allowed: no such county in the region")
+        c = by_id[cid]
+        vid = (row["village_id"] or "").strip()
+        if vid:
+            ids = geos[c].network.village_id
+            index = village_index.setdefault(c, {v: k for k, v in enumerate(ids)})
+            if vid not in index:
+                raise InputError(f"{p}: line {line}: village_id {vid!r} is not allowed: county {cid} has villages "
+                                 f"{ids[0]}..{ids[-1]}")
+            v = index[vid]
+        else:
+            v = -1
+        rows.append((line, m, c, v))
     C = len(geos)
     hub = np.full(C, -1)
     station = [np.full(g.network.n, -1) for g in geos]

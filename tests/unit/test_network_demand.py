@@ -76,7 +76,7 @@ def test_villages_csv_loads_and_bad_rows_are_named(tmp_path):
     assert net.n == 2
     bad = {
         "id,township,x_km,y_km,residents\nA,T,1,2,3\n": "missing column(s) road_class",
-        "id,township,x_km,y_km,residents,road_class\nA,T,1,2,-3,cement\n": "line 2: residents '-3'",
+        "id,township,x_km,y_km,residents,road_class\nA,T,1,2,-3,cement\n": "line 2: residents -3 is not allowed",
         "id,township,x_km,y_km,residents,road_class\nA,T,1,2,3,mud\n": "line 2: road_class 'mud'",
         "id,township,x_km,y_km,residents,road_class\nA,T,1,2,3,cement\nA,T,1,2,3,cement\n": "line 3: id 'A'",
         "id,township,x_km,y_km,residents,road_class\n,T,1,2,3,cement\n": "line 2: id is empty",
