@@ -221,3 +221,11 @@ def prepare_folder(out: Path, stamp: dict, fresh: bool, key_of: Callable[[Mappin
     store._lock = lock
     store.clean_temporaries()
     return store
+
+
+def mark_incomplete(out: Path, kind: str, name: str, started: str) -> None:
+    """Say in ``manifest.json`` that the folder's tables are being written: a kill or a
+    full disk from here on leaves a folder that says it is incomplete (the finished
+    manifest, written last, says ``complete``)."""
+    atomic_write_text(out / "manifest.json", json.dumps({"kind": kind, "name": name, "status": "incomplete",
+                                                         "started_utc": started}, indent=2) + "\n")

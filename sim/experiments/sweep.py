@@ -17,7 +17,7 @@ from sim.analysis.statistics import needs_more_replications
 from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.spec import Experiment
 from sim.experiments.stamp import make_stamp
-from sim.experiments.store import RunStore, prepare_folder
+from sim.experiments.store import RunStore, mark_incomplete, prepare_folder
 from sim.experiments.tables import write_manifest, write_tables
 
 FAIL_ENV = "RURALSIM_FAIL_RUNS"
@@ -174,6 +174,7 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
             done, failures, wall = run_sweep(exp, store, executor, progress or Progress(quiet))
         finally:
             executor.close()
+        mark_incomplete(out, "experiment", exp.name, started)
         tables = write_tables(exp, out, done, store.failures())
         new = {(f["scenario_id"], f["replication"]) for f in failures}
         sim_s = sum(rec.get("sim_s", 0.0) + rec.get("plan_s", 0.0) for key, rec in done.items() if key not in new)

@@ -110,6 +110,7 @@ def write_manifest(exp: Experiment, out: Path, tables: dict, *, stamp: dict, eng
     reps = exp.replications
     write_json(out / "manifest.json", {
         "kind": "experiment",
+        "status": "complete",
         "experiment": exp.name,
         "source": exp.source,
         "config": exp.data,

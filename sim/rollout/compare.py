@@ -20,7 +20,7 @@ from sim.errors import InputError
 from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
 from sim.experiments.scenario import package_versions
 from sim.experiments.stamp import config_sha256, make_stamp
-from sim.experiments.store import RunStore, prepare_folder
+from sim.experiments.store import RunStore, mark_incomplete, prepare_folder
 from sim.files import write_csv, write_json
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
@@ -106,6 +106,7 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
         finally:
             executor.close()
         failures = [rec for rec in recs if not rec["ok"]]
+        mark_incomplete(out, "rollout", ro.name, started)
         tables = aggregate(ro, store, geos_by_model, schedules)
         write_csv(out / "failures.csv", FAILURE_COLUMNS, sorted(store.failures(), key=lambda f: run_key(f)))
         tables["failures"] = failures
@@ -124,7 +125,7 @@ def write_manifest(ro: Rollout, out: Path, stamp: dict, tables: dict, geos_by_mo
     engine, timings and counts."""
     n_failed = len(tables["failures"])
     write_json(out / "manifest.json", {
-        "kind": "rollout", "rollout": ro.name, "source": ro.source, "config": ro.data,
+        "kind": "rollout", "status": "complete", "rollout": ro.name, "source": ro.source, "config": ro.data,
         "config_sha256": stamp["config_sha256"], "inputs_sha256": stamp["inputs_sha256"],
         "code_version": stamp["code_version"], "packages": package_versions(), "seed": ro.seed,
         "seeds": "county runs use streams keyed by (seed, county, month) and the replication: every strategy "

@@ -239,3 +239,25 @@ def test_a_web_server_posing_as_a_scheduler_is_refused_within_the_time_out():
         assert time.perf_counter() - t0 < 15
     finally:
         server.shutdown()
+
+
+def test_a_crash_while_the_tables_are_written_is_marked_and_resumes_identically(exp, tmp_path, monkeypatch):
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    assert _run(exp, clean, "--workers", "1").exit_code == 0
+    import sim.experiments.tables as tables_mod
+    real = tables_mod.write_csv
+
+    def crash(path, *args, **kwargs):
+        if Path(path).name == "summary.csv":
+            raise OSError(28, "No space left on device", str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(tables_mod, "write_csv", crash)
+    res = _run(exp, out, "--workers", "1")
+    assert res.exit_code == 1 and "No space left on device" in res.output
+    assert json.loads((out / "manifest.json").read_text())["status"] == "incomplete"
+    monkeypatch.setattr(tables_mod, "write_csv", real)
+    again = _run(exp, out, "--workers", "1")
+    assert again.exit_code == 0
+    assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
+    assert _tables(out) == _tables(clean)
