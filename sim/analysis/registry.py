@@ -66,6 +66,14 @@ _RUN = (  # the KPI columns of runs.csv, in their order
     ("cost_net_cny", "Net cost", "CNY", _DOWN, "Total cost less subsidy."),
     ("cost_per_parcel_net_cny", "Net cost per parcel in", "CNY", _DOWN, "Net cost of goods in per parcel delivered."),
     ("co2_kg", "CO2 emitted", "kg", _DOWN, "Carbon dioxide from vehicles and trucks."),
+    ("surge_spot_truck_runs", "Spot trunk truck runs", "runs", _NEITHER,
+     "Spot trucks hired to join trunk departures (also in trunk truck runs)."),
+    ("surge_vehicle_days", "Extra vehicle-days", "vehicle-days", _NEITHER,
+     "Extra last-mile vehicles hired for a day when a route's backlog was too large for its own."),
+    ("surge_sorter_days", "Temporary sorter-days", "sorter-days", _NEITHER,
+     "Temporary sorters hired for a day when a trunk brought more than the sorters sort in a shift."),
+    ("cost_surge_cny", "Cost of surge capacity", "CNY", _DOWN,
+     "What spot trucks, extra vehicles and temporary sorters cost (included in the total cost)."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

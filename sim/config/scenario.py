@@ -193,7 +193,7 @@ class TrunkConfig:
     departures_h: tuple[float, ...] = spec((20.0,), "Departure times from the city warehouse each day", unit="h")
     cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it", unit="h", lo=0)
     speed_kmh: float = spec(60.0, "Mean trunk speed", unit="km/h", lo=0, lo_open=True)
-    trucks_per_departure: int = spec(2, "Trucks available at each departure", lo=0, hi=1000)
+    trucks_per_departure: int = spec(2, "Trucks available at each departure (0: none; spot trucks only, if surge is on)", lo=0, hi=1000)
     truck_capacity_parcels: int = spec(5000, "Parcels per truck", unit="parcels", lo=1)
     truck_capacity_kg: float = spec(8000.0, "Payload per truck", unit="kg", lo=0, lo_open=True, source="8 t box truck [G]")
     unload_h: float = spec(1.0, "Time at the hub between arrival and departure to the market", unit="h", lo=0)
@@ -210,7 +210,7 @@ class TrunkConfig:
 @dataclass(frozen=True)
 class HubConfig:
     """The county hub: sorting of inbound parcels, storage and an optional cold store for produce."""
-    sorters: int = spec(4, "Sorting staff working in parallel (servers of the sorting queue)", lo=0, hi=10000)
+    sorters: int = spec(4, "Sorting staff working in parallel (servers of the sorting queue; 0: parcels wait for temporary sorters, if surge is on)", lo=0, hi=10000)
     sort_rate_parcels_per_h: float = spec(300.0, "Parcels one sorter sorts per hour", unit="parcels/h", lo=0, lo_open=True)
     sort_time_distribution: str = spec("gamma", "Distribution of a sort lot's service time", choices=SORT_DISTRIBUTIONS)
     sort_time_cv: float = spec(0.3, "Coefficient of variation of a lot's sort time (gamma, lognormal)", lo=0)
@@ -247,7 +247,7 @@ class StationConfig:
 class LastMileConfig:
     """Routes from the hub to the stations and the vehicles that drive them."""
     vehicle_type: str = spec("van", "Vehicle type on every route (a key of vehicle_types)", source="")
-    vehicles_per_route: int = spec(1, "Vehicles per route; they leave together and share the load", lo=0, hi=100)
+    vehicles_per_route: int = spec(1, "Vehicles per route; they leave together and share the load (0: only extra vehicles hired at peaks, if surge is on)", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((8.0,), "Departure times from the hub each day", unit="h")
     backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips", source="")
     pickup_departures_h: tuple[float, ...] = spec((13.0,), "Departure times of dedicated produce pickups when backhaul is off", unit="h")
@@ -265,6 +265,39 @@ class LastMileConfig:
             hs = getattr(self, name)
             if not hs or any(not 0 <= h < 24 for h in hs) or len(set(hs)) != len(hs):
                 raise ValueError(f"{name} {list(hs)} is not allowed: expected distinct hours in [0, 24)")
+
+
+@dataclass(frozen=True)
+class SurgeConfig:
+    """Capacity hired for a day or a run when the contracted capacity falls short:
+    spot trunk trucks, extra last-mile vehicles and temporary sorters, each dearer
+    than its contracted counterpart."""
+    enabled: bool = spec(True, "Hire surge capacity (false: fleets, sorters and trucks never flex)",
+                         source="express firms add spot trucks, vans and sorters at peaks (domain notes, peak capacity)")
+    spot_trucks_max: int = spec(2, "Spot trucks that may join a trunk departure when more parcels (or produce kg on "
+                                "the return leg) wait than the scheduled trucks carry", lo=0, hi=1000,
+                                source="[G] as many again as the contracted trucks")
+    spot_truck_premium: float = spec(1.5, "Cost of a spot truck run as a multiple of a contracted run (per run and per km)",
+                                     lo=1, hi=10, source="spot trucks cost more than contracted ones (domain notes) [G]")
+    vehicle_backlog_threshold: float = spec(2.5, "A route hires extra vehicles for the day when the sorted parcels waiting "
+                                            "at the hub at its first departure exceed this many vehicle loads",
+                                            unit="vehicle loads", lo=0, hi=100,
+                                            source="[G] calibrated so the Singles' Day backlog clears in about 10 days "
+                                                   "(domain notes)")
+    extra_vehicles_max: int = spec(1, "Extra vehicles of the route's type a route may hire for a day (enough to carry "
+                                   "the parcels waiting beyond what its own available vehicles carry)",
+                                   lo=0, hi=100, source="[G] calibrated so the Singles' Day backlog clears in about 10 "
+                                                        "days (domain notes)")
+    extra_vehicle_premium: float = spec(1.5, "Day cost of an extra vehicle (cost per day + driver) as a multiple of "
+                                        "an own vehicle's; its km cost the same", lo=1, hi=10,
+                                        source="temporary vans cost more than own ones (domain notes) [G]")
+    sorter_shift_h: float = spec(8.0, "Hours a sorter works in a shift: temporary sorters are hired when the parcels "
+                                 "waiting to be sorted at a trunk arrival exceed what the sorters sort in a shift",
+                                 unit="h", lo=0, lo_open=True, hi=24, source="8-hour shift [G]")
+    temp_sorters_max: int = spec(4, "Temporary sorters that may be hired at once, each for 24 h", lo=0, hi=10000,
+                                 source="[G] as many again as the baseline's sorters")
+    temp_sorter_premium: float = spec(1.5, "Day wage of a temporary sorter as a multiple of a sorter's wage", lo=1, hi=10,
+                                      source="agency staff cost more than own staff (domain notes) [G]")
 
 
 @dataclass(frozen=True)
@@ -323,6 +356,7 @@ class Scenario:
     crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,
                                    source="Anyue lemons (domain notes)")
     costs: CostConfig = dataclasses.field(default_factory=CostConfig)
+    surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
 
     def check(self) -> None:
         if self.lastmile.vehicle_type not in self.vehicle_types:

@@ -1,7 +1,8 @@
 """The county hub: inbound parcels are sorted into route lots by a pool of sorters
-(a SimPy resource) and wait for their route's next vehicle; produce from the
-villages is stored (ambient, or in a cold store that slows ageing) until a trunk
-takes it to the city market."""
+(temporary sorters join it for a day when a trunk brings more than the sorters sort
+in a shift) and wait for their route's next vehicle; produce from the villages is
+stored (ambient, or in a cold store that slows ageing) until a trunk takes it to
+the city market."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ import simpy
 
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, ParcelQueue
-from sim.config.scenario import HubConfig
+from sim.config.scenario import HubConfig, SurgeConfig
+from sim.county.surge import SorterPool, temp_sorters
 
 
 class UnitDraws:
@@ -59,6 +61,7 @@ class HubActivity:
     sorting_h: float = 0.0
     produce_in_kg: float = 0.0
     cold_kg_h: float = 0.0
+    temp_sorter_days: int = 0
 
 
 @dataclass(frozen=True)
@@ -77,11 +80,17 @@ class Hub:
     """Sorting, route queues and produce storage at the county hub."""
 
     def __init__(self, env: simpy.Environment, cfg: HubConfig, route_of_village: np.ndarray,
-                 n_routes: int, sort_draws: UnitDraws, cold_factor: np.ndarray):
+                 n_routes: int, sort_draws: UnitDraws, cold_factor: np.ndarray, surge: SurgeConfig | None = None):
+        """``surge``: temporary sorters may be hired (None or disabled: never)."""
         self.env = env
         self.cfg = cfg
         self.route_of_village = route_of_village
-        self.sorters = simpy.Resource(env, capacity=cfg.sorters)
+        self.sorters = SorterPool(env, cfg.sorters)
+        on = surge is not None and surge.enabled
+        self.temp_max = surge.temp_sorters_max if on else 0
+        self.per_sorter_shift = cfg.sort_rate_parcels_per_h * (surge.sorter_shift_h if on else 0.0)
+        self.temp_active = 0                     # temporary sorters on duty now
+        self.temp_sorter_days = 0                # temporary sorters hired, 24 h each
         self.draws = sort_draws
         self.queues = [ParcelQueue() for _ in range(n_routes)]
         self.cold_factor = cold_factor          # per crop: cold shelf life / ambient shelf life
@@ -119,7 +128,7 @@ class Hub:
     def _done(self) -> HubActivity:
         self._cold_tick()
         return HubActivity(self.parcels_in, self.parcels_out, self.sort_wait_parcel_h, self.time_in_hub_h,
-                           self.sorting_h, self.produce_in_kg, self.cold_kg_h)
+                           self.sorting_h, self.produce_in_kg, self.cold_kg_h, self.temp_sorter_days)
 
     def activity(self) -> HubActivity:
         """What the hub did since the window started (the cold-store integral is
@@ -147,28 +156,46 @@ class Hub:
         self.parcels_in += n
         self.in_sorting += n
         self._stamp_sum += n * now
+        self._hire_sorters()
         for r in range(len(self.queues)):
             parts = [(c.village[c.bounds[r]:c.bounds[r + 1]], c.t_order[c.bounds[r]:c.bounds[r + 1]])
                      for c in chunks if c.bounds[r + 1] > c.bounds[r]]
             if parts:
                 self.env.process(self.sort_lot(r, parts, now))
 
+    def _hire_sorters(self) -> None:
+        """At a trunk arrival: if the parcels waiting to be sorted exceed what the
+        sorters sort in a shift, hire temporary sorters (up to the limit on duty at
+        once), each for 24 h."""
+        want = temp_sorters(self.in_sorting, self.cfg.sorters, self.per_sorter_shift, self.temp_max)
+        extra = want - self.temp_active
+        if extra <= 0:
+            return
+        self.temp_active += extra
+        self.temp_sorter_days += extra
+        self.sorters.set_capacity(self.cfg.sorters + self.temp_active)
+        self.env.timeout(24.0).callbacks.append(lambda _e: self._dismiss(extra))
+
+    def _dismiss(self, k: int) -> None:
+        self.temp_active -= k
+        self.sorters.set_capacity(self.cfg.sorters + self.temp_active)
+
     def sort_lot(self, route: int, parts: list, t_in: float):
         """Process: one lot (a route's share of a truckload, as (villages, order
         times) parts) waits for a sorter, is sorted, and joins its route's queue."""
         n = sum(len(p[0]) for p in parts)
-        with self.sorters.request() as req:
-            yield req
-            wait = self.env.now - t_in
-            self.lot_waits_h.append(wait)
-            self.sort_wait_parcel_h += wait * n
-            if self.tracer:
-                self.tracer("sort_start", self.env.now, route=route, parcels=n)
-            sort_h = n / self.cfg.sort_rate_parcels_per_h * self.draws.next()
-            self.sorting_h += sort_h
-            yield self.env.timeout(sort_h)
-            if self.tracer:
-                self.tracer("sort_end", self.env.now, route=route, parcels=n)
+        yield self.sorters.request()
+        wait = self.env.now - t_in
+        self.lot_waits_h.append(wait)
+        self.sort_wait_parcel_h += wait * n
+        if self.tracer:
+            self.tracer("sort_start", self.env.now, route=route, parcels=n)
+        sort_h = n / self.cfg.sort_rate_parcels_per_h * self.draws.next()
+        self.sorting_h += sort_h
+        yield self.env.timeout(sort_h)
+        if self.tracer:
+            self.tracer("sort_end", self.env.now, route=route, parcels=n)
+        self.sorters.release()
         self.in_sorting -= n
         for village, t_order in parts:
             self.queues[route].push(village, t_order, t_in)

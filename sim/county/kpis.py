@@ -23,6 +23,7 @@ KPI_COLUMNS = (
     "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
     "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
     "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
+    "surge_spot_truck_runs", "surge_vehicle_days", "surge_sorter_days", "cost_surge_cny",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -139,6 +140,10 @@ def evaluate(model: CountyModel) -> RunResult:
         "cost_per_parcel_net_cny": (c.inbound - c.subsidy) / delivered if delivered else float("nan"),
         "co2_kg": km * sc.vehicle_types[sc.lastmile.vehicle_type].co2_kg_per_km
         + a_tr.truck_runs * model.trunk.km_per_truck_run * sc.trunk.co2_kg_per_km,
+        "surge_spot_truck_runs": a_tr.spot_truck_runs,
+        "surge_vehicle_days": a_lm.surge_vehicle_days,
+        "surge_sorter_days": a_hub.temp_sorter_days,
+        "cost_surge_cny": c.surge,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, model.hub.little(model.horizon_h), lm.left_behind)

@@ -1,6 +1,8 @@
 """Last-mile routes: vehicles leave the hub on a schedule, carry their route's
 parcels up to capacity (first in, first out), unload at each station and, with the
 room that frees up, collect the produce waiting there on the way back (backhaul).
+A route whose backlog at the hub is too large for its own vehicles hires extra
+vehicles for the day (surge capacity).
 
 All vehicles leaving at one time are worked out together as arrays over the
 stops of every route: arrival times, deliveries and collections are known when
@@ -16,18 +18,20 @@ import simpy
 
 from sim.county.account import Stock, since
 from sim.county.batches import Lots, concat
-from sim.config.scenario import LastMileConfig, VehicleType
+from sim.config.scenario import LastMileConfig, SurgeConfig, VehicleType
 from sim.county.hub import Hub
 from sim.county.leadtime import LeadTimes
 from sim.county.routing import Route
 from sim.county.stations import Stations
+from sim.county.surge import extra_vehicles
 
 
 @dataclass(frozen=True)
 class LastMileActivity:
     """What the last mile did over a window: delivery trips (km, parcels and kg
     carried, produce collected on the way back), dedicated pickup trips (km, vehicle
-    days hired) and parcels delivered to stations."""
+    days hired), parcels delivered to stations, and extra vehicles hired for a day
+    (vehicle-days; their km are in ``km`` and also in ``surge_km``)."""
     trips: int = 0
     km: float = 0.0
     parcels_carried: int = 0
@@ -37,6 +41,8 @@ class LastMileActivity:
     pickup_km: float = 0.0
     pickup_vehicle_days: int = 0
     delivered: int = 0
+    surge_vehicle_days: int = 0
+    surge_km: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Ledger:
     pickup_trips: int = 0
     pickup_km: float = 0.0
     pickup_vehicle_days: int = 0
+    surge_vehicle_days: int = 0     # extra vehicles hired for a day
+    surge_km: float = 0.0           # km driven by them (also in ``km``)
     left_behind: int = 0      # sorted parcels still waiting at the hub as a vehicle leaves, summed over trips
     lead: LeadTimes = field(default_factory=LeadTimes)  # order to arrival at the station, delivered parcels
     delivered: int = 0
@@ -116,8 +124,15 @@ class LastMile:
 
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
                  routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
-                 available: np.ndarray, travel_factor: np.ndarray, stations: Stations):
+                 available: np.ndarray, travel_factor: np.ndarray, stations: Stations,
+                 surge: SurgeConfig | None = None):
+        """``available``: bool (own vehicles, days, routes); ``travel_factor``: (own
+        then extra vehicles, days, routes, departure slots); ``surge``: extra vehicles
+        may be hired (None or disabled: never)."""
         self.env, self.cfg, self.vehicle, self.hub = env, cfg, vehicle, hub
+        on = surge is not None and surge.enabled
+        self.extra_max = surge.extra_vehicles_max if on else 0
+        self.backlog_threshold = surge.vehicle_backlog_threshold if on else 0.0
         self.stations = stations    # where the vehicles collect produce
         self.tracer = None          # callable(kind, time_h, **details) for an event trace
         self.parcel_kg = parcel_kg
@@ -142,8 +157,10 @@ class LastMile:
         self.route_leg_h = np.array([r.total_leg_h for r in routes])
         self.route_km = np.array([r.km for r in routes])
         # when each vehicle is next at the hub: the route's own vehicles, and the hired
-        # pickup vehicles used instead of backhaul (always to be had, one per own vehicle)
-        self.back_at = {True: np.zeros((R, cfg.vehicles_per_route)), False: np.zeros((R, cfg.vehicles_per_route))}
+        # pickup vehicles used instead of backhaul (always to be had, one per own vehicle);
+        # delivery vehicles from index vehicles_per_route on are the extra ones hired for a day
+        self.back_at = {True: np.zeros((R, cfg.vehicles_per_route + self.extra_max)),
+                        False: np.zeros((R, cfg.vehicles_per_route))}
         self._window: LastMileActivity | None = None
 
     # ---- the component's account -------------------------------------------------------
@@ -156,7 +173,8 @@ class LastMile:
     def _done(self) -> LastMileActivity:
         led = self.ledger
         return LastMileActivity(led.trips, led.km, led.parcels_carried, led.parcel_kg_carried, led.produce_kg_carried,
-                                led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered)
+                                led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered,
+                                led.surge_vehicle_days, led.surge_km)
 
     def activity(self) -> LastMileActivity:
         """What the last mile did since the window started."""
@@ -208,7 +226,7 @@ class LastMile:
 
     # ---- processes -----------------------------------------------------------------
     def start(self, horizon_d: int) -> None:
-        if self.n_routes and self.cfg.vehicles_per_route:
+        if self.n_routes and (self.cfg.vehicles_per_route or self.extra_max):
             self.env.process(self._schedule(horizon_d))
 
     def _schedule(self, horizon_d: int):
@@ -219,14 +237,18 @@ class LastMile:
         pickup_at = set() if cfg.backhaul else set(cfg.pickup_departures_h)
         slot_of = {h: i for i, h in enumerate(sorted(set(cfg.departures_h) | set(cfg.pickup_departures_h)))}
         hours = sorted(deliver_at | pickup_at)
+        own = cfg.vehicles_per_route
         for day in range(horizon_d):
             used_for_pickup = np.zeros_like(self.back_at[False], dtype=bool)
+            hired = None
             for h in hours:
                 t = 24.0 * day + h
                 if t > self.env.now:
                     yield self.env.timeout(t - self.env.now)
                 for deliver in ([True] if h in deliver_at else []) + ([False] if h in pickup_at else []):
-                    for v in range(cfg.vehicles_per_route):
+                    if deliver and hired is None and self.extra_max:
+                        hired = self._hire(day)
+                    for v in range(own):
                         free = self.back_at[deliver][:, v] <= self.env.now
                         if deliver:
                             free &= self.available[v, day]
@@ -235,7 +257,22 @@ class LastMile:
                             sent = self._depart(routes, v, deliver, self.travel_factor[v, day, :, slot_of[h]])
                             if not deliver:
                                 used_for_pickup[sent, v] = True
+                    for j in range(int(hired.max()) if deliver and hired is not None and len(hired) else 0):
+                        routes = np.flatnonzero((hired > j) & (self.back_at[True][:, own + j] <= self.env.now))
+                        if len(routes):
+                            sent = self._depart(routes, own + j, True, self.travel_factor[own + j, day, :, slot_of[h]])
+                            self.ledger.surge_km += float(self.route_km[sent].sum())
             self.ledger.pickup_vehicle_days += int(used_for_pickup.sum())
+
+    def _hire(self, day: int) -> np.ndarray:
+        """At the day's first delivery departure: extra vehicles each route hires for
+        the day, from the sorted parcels waiting and its own vehicles ready to leave."""
+        now, own = self.env.now, self.cfg.vehicles_per_route
+        ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
+        backlog = np.array([self.hub.waiting(r) for r in range(self.n_routes)], dtype=np.int64)
+        hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold, self.extra_max)
+        self.ledger.surge_vehicle_days += int(hired.sum())
+        return hired
 
     def _depart(self, routes: np.ndarray, vehicle: int, deliver: bool, travel: np.ndarray) -> np.ndarray:
         """Load one vehicle on each of ``routes`` and work out their trips (``travel``:

@@ -122,8 +122,8 @@ class CountyModel:
         self.shelf_h = shelf_h
         self.hub = Hub(self.env, sc.hub, self.plan.route_of_village, len(self.plan.routes),
                        UnitDraws(self.streams["sorting"], sc.hub.sort_time_distribution, sc.hub.sort_time_cv),
-                       cold_factor)
-        self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil)
+                       cold_factor, surge=sc.surge)
+        self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
         vehicle = sc.vehicle_types[sc.lastmile.vehicle_type]
         n_routes = len(self.plan.routes)
         # vehicle-major draws: adding vehicles leaves the first vehicles' days unchanged (common random numbers)
@@ -131,14 +131,16 @@ class CountyModel:
             < sc.lastmile.availability
         cv = sc.lastmile.travel_time_cv
         s2 = np.log1p(cv**2)
-        # a travel-time factor per (vehicle, day, route, departure slot), vehicle-major like availability
+        # a travel-time factor per (vehicle, day, route, departure slot), vehicle-major like availability;
+        # the extra vehicles a route may hire come after its own
         slots = len(set(sc.lastmile.departures_h) | set(sc.lastmile.pickup_departures_h))
-        shape = (sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes, slots)
+        extra = sc.surge.extra_vehicles_max if sc.surge.enabled else 0
+        shape = (sc.lastmile.vehicles_per_route + extra, sc.horizon_d, n_routes, slots)
         travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
         self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
                                  cold_factor=cold_factor)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, sc.horizon_d, available, travel, self.stations)
+                                 net.n, sc.horizon_d, available, travel, self.stations, surge=sc.surge)
         self.days = DayLog([], [], [], [])
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \

@@ -1,7 +1,8 @@
 """Trunk runs: trucks leave the city warehouse on a schedule with the parcels
 ordered before the cut-off (first in, first out, up to capacity), unload at the
 county hub, load produce that will still be fresh at the city market, and sell it
-there."""
+there. When more waits than the scheduled trucks carry, spot trucks join the
+departure (surge capacity)."""
 from __future__ import annotations
 
 import math
@@ -13,19 +14,21 @@ import simpy
 
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, concat
-from sim.config.scenario import CityConfig, TrunkConfig
+from sim.config.scenario import CityConfig, SurgeConfig, TrunkConfig
 from sim.county.hub import Hub
 
 
 @dataclass(frozen=True)
 class TrunkActivity:
     """What the trunk did over a window: departures with something to carry, trucks
-    sent (a run of ``trucks`` trucks counts ``trucks``), and what they carried."""
+    sent (a run of ``trucks`` trucks counts ``trucks``; spot trucks included, and
+    also counted in ``spot_truck_runs``), and what they carried."""
     runs: int = 0
     truck_runs: int = 0
     parcels: int = 0
     parcel_kg: float = 0.0
     produce_kg: float = 0.0
+    spot_truck_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,10 @@ class Trunk:
     """The warehouse queue and the trunk trucks between the city and the hub."""
 
     def __init__(self, env: simpy.Environment, cfg: TrunkConfig, city: CityConfig, hub: Hub,
-                 parcel_kg: float, on_spoil):
+                 parcel_kg: float, on_spoil, surge: SurgeConfig | None = None):
+        """``surge``: spot trucks may join a departure (None or disabled: never)."""
         self.env, self.cfg, self.city, self.hub = env, cfg, city, hub
+        self.spot_max = surge.spot_trucks_max if surge is not None and surge.enabled else 0
         self.parcel_kg = parcel_kg
         self.warehouse: deque[Chunk] = deque()   # in order-time order
         self.warehouse_parcels = 0
@@ -132,17 +137,19 @@ class Trunk:
     def _depart(self) -> None:
         cfg = self.cfg
         cutoff = self.env.now - cfg.cutoff_before_departure_h
-        chunks = self._take(cutoff, cfg.trucks_per_departure * self.truck_parcels)
+        # the scheduled trucks, then spot trucks for what they cannot carry, up to the limit
+        fleet = cfg.trucks_per_departure + self.spot_max
+        chunks = self._take(cutoff, fleet * self.truck_parcels)
         n = sum(len(c) for c in chunks)
         trucks_for_parcels = math.ceil(n / self.truck_parcels) if n else 0
-        trucks_for_produce = min(cfg.trucks_per_departure,
-                                 math.ceil(self.hub.produce_kg / cfg.truck_capacity_kg))
+        trucks_for_produce = min(fleet, math.ceil(self.hub.produce_kg / cfg.truck_capacity_kg))
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return
+        spot = max(0, trucks - cfg.trucks_per_departure)
         d = self._done
-        self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks, parcels=d.parcels + n,
-                             parcel_kg=d.parcel_kg + n * self.parcel_kg)
+        self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks, spot_truck_runs=d.spot_truck_runs + spot,
+                             parcels=d.parcels + n, parcel_kg=d.parcel_kg + n * self.parcel_kg)
         self._parcels_in_transit += n
         if self.tracer:
             self.tracer("trunk_depart", self.env.now, parcels=n, trucks=trucks)

@@ -37,6 +37,7 @@ def no_vehicles(figures: Path) -> list[CaseResult]:
     sc = Scenario(horizon_d=60, start_doy=100, replications=1,
                   county=CountyConfig(area_km2=600, townships=6, villages=60))
     sc = _replace(_replace(sc, "lastmile", vehicles_per_route=0), "stations", coverage_share=0.5)
+    sc = _replace(sc, "surge", enabled=False)   # no extra vehicles either
     slopes, rates, delivered = [], [], 0
     for r in range(3):
         res = run_replication(sc, r)
@@ -63,6 +64,7 @@ def overload(figures: Path) -> list[CaseResult]:
         sc = _replace(sc, "demand", distribution="poisson", calendar=())
         sc = _replace(sc, "stations", coverage_share=1.0)
         sc = _replace(sc, "lastmile", availability=1.0, travel_time_cv=0.0)
+        sc = _replace(sc, "surge", enabled=False)   # fixed capacity
         van = dataclasses.replace(sc.vehicle_types["van"], capacity_parcels=30)
         sc = dataclasses.replace(sc, vehicle_types={**sc.vehicle_types, "van": van})
         the_plan = plan(sc)
@@ -129,6 +131,7 @@ def deterministic_trace(figures: Path) -> list[CaseResult]:
         sc = _replace(sc, "demand", distribution="deterministic", calendar=())
         sc = _replace(sc, "stations", coverage_share=1.0)
         sc = _replace(sc, "lastmile", availability=1.0, travel_time_cv=0.0)
+        sc = _replace(sc, "surge", enabled=False)   # fixed capacity
         sc = _replace(sc, "hub", sorters=1, sort_time_distribution="deterministic")
         model = CountyModel(sc, 0, trace=True).run()
     got = sorted(model.trace_log, key=lambda e: (e[0], e[1]))

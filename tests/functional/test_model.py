@@ -85,7 +85,7 @@ def test_more_capacity_never_raises_lead_time(small, replication):
 
 
 def test_no_vehicles_delivers_nothing_and_backlog_grows(small):
-    sc = with_(small, "lastmile", vehicles_per_route=0)
+    sc = with_(with_(small, "lastmile", vehicles_per_route=0), "surge", enabled=False)
     res = run_replication(sc, 0)
     assert res.kpis["inbound_parcels_delivered"] == 0
     assert res.kpis["outbound_produce_sold_kg"] == 0.0
@@ -189,7 +189,8 @@ def test_lead_time_is_order_to_station(small):
 def test_costs_split_into_inbound_and_outbound(small):
     res = run_replication(small, 0)
     c, k = res.costs, res.kpis
-    parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store", "stations")
+    parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store", "stations",
+             "surge")
     assert set(type(c).components()) == set(parts)
     assert sum(getattr(c, p) for p in parts) == pytest.approx(c.total)
     assert c.inbound + c.outbound == pytest.approx(c.total)
