@@ -26,8 +26,10 @@ from sim.county.stations import Stations
 @dataclass(frozen=True)
 class LastMileActivity:
     """What the last mile did over a window: delivery trips (km, parcels and kg
-    carried, produce collected on the way back), dedicated pickup trips (km, vehicle
-    days hired) and parcels delivered to stations."""
+    carried, produce they collected on the way back), dedicated pickup trips (km,
+    vehicle days hired), parcels delivered to stations, the delivery trips that left
+    with produce to collect but no parcels (and their km), and the produce the
+    pickups collected (never counted in ``produce_kg``)."""
     trips: int = 0
     km: float = 0.0
     parcels_carried: int = 0
@@ -37,6 +39,9 @@ class LastMileActivity:
     pickup_km: float = 0.0
     pickup_vehicle_days: int = 0
     delivered: int = 0
+    produce_only_trips: int = 0
+    produce_only_km: float = 0.0
+    pickup_produce_kg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class Ledger:
     pickup_trips: int = 0
     pickup_km: float = 0.0
     pickup_vehicle_days: int = 0
+    produce_only_trips: int = 0   # delivery trips that left with no parcels, only produce to collect
+    produce_only_km: float = 0.0
+    pickup_produce_kg: float = 0.0
     left_behind: int = 0      # sorted parcels still waiting at the hub as a vehicle leaves, summed over trips
     lead: LeadTimes = field(default_factory=LeadTimes)  # order to arrival at the station, delivered parcels
     delivered: int = 0
@@ -156,7 +164,8 @@ class LastMile:
     def _done(self) -> LastMileActivity:
         led = self.ledger
         return LastMileActivity(led.trips, led.km, led.parcels_carried, led.parcel_kg_carried, led.produce_kg_carried,
-                                led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered)
+                                led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered,
+                                led.produce_only_trips, led.produce_only_km, led.pickup_produce_kg)
 
     def activity(self) -> LastMileActivity:
         """What the last mile did since the window started."""
@@ -323,6 +332,9 @@ class LastMile:
         if deliver:
             led.trips += k
             led.km += float(km.sum())
+            alone = n_r[go] == 0
+            led.produce_only_trips += int(alone.sum())
+            led.produce_only_km += float(km[alone].sum())
             led.load_t_h.append(np.full(k, now))
             led.load_in.append(np.maximum(n_r[go] / self.vehicle.capacity_parcels,
                                           n_r[go] * self.parcel_kg / self.vehicle.capacity_kg))

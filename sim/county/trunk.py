@@ -20,12 +20,15 @@ from sim.county.hub import Hub
 @dataclass(frozen=True)
 class TrunkActivity:
     """What the trunk did over a window: departures with something to carry, trucks
-    sent (a run of ``trucks`` trucks counts ``trucks``), and what they carried."""
+    sent (a run of ``trucks`` trucks counts ``trucks``), what they carried, and the
+    trucks sent beyond those the departure's parcels needed, for produce alone
+    (``produce_truck_runs``, part of ``truck_runs``)."""
     runs: int = 0
     truck_runs: int = 0
     parcels: int = 0
     parcel_kg: float = 0.0
     produce_kg: float = 0.0
+    produce_truck_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,8 @@ class Trunk:
             return
         d = self._done
         self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks, parcels=d.parcels + n,
-                             parcel_kg=d.parcel_kg + n * self.parcel_kg)
+                             parcel_kg=d.parcel_kg + n * self.parcel_kg,
+                             produce_truck_runs=d.produce_truck_runs + trucks - trucks_for_parcels)
         self._parcels_in_transit += n
         if self.tracer:
             self.tracer("trunk_depart", self.env.now, parcels=n, trucks=trucks)
