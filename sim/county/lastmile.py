@@ -310,7 +310,7 @@ class LastMile:
             # parcels still aboard after each stop: those for the route's later stops
             cum = np.cumsum(counts)
             on_board = np.repeat(cum[self.first_stop + self.lengths - 1], self.lengths) - cum
-            collected = self._collect(ready, lot_stop, arrive, on_board)
+            collected = self._collect(ready, lot_stop, arrive, on_board, deliver)
             if collected is not None:
                 lots, lot_route = collected
                 produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
@@ -377,12 +377,14 @@ class LastMile:
         led.stop_parcels.append(counts[reached])
         led.depart_h.append(self.env.now)
 
-    def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray):
+    def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray,
+                 deliver: bool):
         """Collect ready produce along each route with the room left after each stop's
         parcels are unloaded, and no more in all than the hub can store (routes in
         index order). Produce that has spoiled by the time the vehicle reaches its
-        station is left behind as spoiled. The stations' lots are rebuilt once.
-        Returns (lots collected, their route) or None."""
+        station is left behind as spoiled. The stations' lots are rebuilt once. A
+        dedicated pickup's produce (``deliver`` False) is booked apart from the
+        delivery vehicles'. Returns (lots collected, their route) or None."""
         a = self.stations.lots.a
         stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
         good, gstop = ready[~stale], lot_stop[~stale]
@@ -407,6 +409,9 @@ class LastMile:
             return None
         reserved = produce.total_kg
         self.hub.reserve(reserved)
-        self.ledger.produce_kg_carried += reserved
+        if deliver:
+            self.ledger.produce_kg_carried += reserved
+        else:
+            self.ledger.pickup_produce_kg += reserved
         self.ledger.produce_on_board_kg += reserved
         return produce, lot_route[pick]
