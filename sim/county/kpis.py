@@ -21,7 +21,8 @@ KPI_COLUMNS = (
     "outbound_produce_in_system_kg", "spoilage_rate", "farmer_revenue_cny",
     "vehicle_km", "lastmile_trips", "lastmile_load_factor_in", "lastmile_load_factor_out",
     "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
-    "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
+    "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny",
+    "cost_inbound_direct_cny", "cost_outbound_direct_cny", "cost_shared_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
     "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
@@ -132,6 +133,9 @@ def evaluate(model: CountyModel) -> RunResult:
         "cost_inbound_cny": c.inbound,
         "cost_outbound_cny": c.outbound,
         "cost_total_cny": c.total,
+        "cost_inbound_direct_cny": c.inbound_direct,
+        "cost_outbound_direct_cny": c.outbound_direct,
+        "cost_shared_cny": c.shared,
         "cost_per_parcel_cny": c.inbound / delivered if delivered else float("nan"),
         "cost_per_kg_out_cny": c.outbound / sold_kg if sold_kg else float("nan"),
         "subsidy_cny": c.subsidy,
