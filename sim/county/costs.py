@@ -146,4 +146,5 @@ def costs(model: CountyModel, act: Activity, days: int) -> Costs:
     total = inbound_direct + outbound_direct + shared
     return Costs(**{name: x.total for name, x in p.items()}, inbound_direct=inbound_direct,
                  outbound_direct=outbound_direct, shared=shared, inbound=inbound_direct + shared_in,
-                 outbound=outbound_direct + (shared - shared_in), total=total, subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0)
+                 outbound=outbound_direct + (shared - shared_in), total=total,
+                 subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0)

@@ -22,7 +22,8 @@ KPI_COLUMNS = (
     "vehicle_km", "lastmile_trips", "lastmile_load_factor_in", "lastmile_load_factor_out",
     "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
     "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny",
-    "cost_inbound_direct_cny", "cost_outbound_direct_cny", "cost_shared_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny",
+    "cost_inbound_direct_cny", "cost_outbound_direct_cny", "cost_shared_cny",
+    "cost_per_parcel_cny", "cost_per_kg_out_cny",
     "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""

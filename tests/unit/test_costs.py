@@ -6,10 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from conftest import with_
-from sim.county.kpis import evaluate
+
 from sim.config.scenario import scenario_from_data
+from sim.county.kpis import evaluate
 from sim.county.model import CountyModel, plan
 from sim.errors import InputError
 
@@ -92,7 +92,8 @@ def test_outbound_direct_cost_by_hand(produce_adds):
     g = (1 + sc.costs.discount_rate_y) ** sc.hub.life_y
     crf = sc.costs.discount_rate_y * g / (g - 1)
     years = sc.horizon_d / 365.0
-    cold = sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf * years + a.hub.cold_kg_h / 24 * sc.hub.cold_cost_per_kg_d
+    cold = (sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf * years
+            + a.hub.cold_kg_h / 24 * sc.hub.cold_cost_per_kg_d)
     assert a.lastmile.produce_only_trips > 0 and a.trunk.produce_truck_runs > 0 and a.hub.cold_kg_h > 0
     expected = a.lastmile.produce_only_km * van.cost_per_km_cny + a.trunk.produce_truck_runs * per_truck + cold
     assert res.kpis["cost_outbound_direct_cny"] == pytest.approx(expected, rel=1e-12)
