@@ -25,6 +25,7 @@ SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
 STATION_SELECTIONS = ("largest_first", "nearest_first", "random")
 ROUTING_METHODS = ("savings", "nearest_neighbour")
+SHARED_ALLOCATIONS = ("incremental", "kg")
 TERRAIN = {"plain": (1.2, 1.4, 1.1), "hilly": (1.3, 1.6, 1.0), "mountain": (1.5, 2.0, 0.75)}
 """Terrain class -> (circuity of county roads, circuity of village roads, speed factor)."""
 TERRAINS = tuple(TERRAIN)
@@ -327,11 +328,18 @@ class Crop:
 
 @dataclass(frozen=True)
 class CostConfig:
-    """How capital is spread over time."""
+    """How capital is spread over time, and how shared costs are allocated."""
     discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)", unit="1/y", lo=0, hi=1)
     subsidy_per_year_cny: float = spec(0.0, "Government subsidy to the county's rural delivery (reduces the net cost of goods in)",
                                        unit="CNY/y", lo=0,
                                        source="3.7 bn CNY to 200 demonstration counties in 2015, ~18.5 M per county [D] (MOFCOM)")
+    shared_allocation: str = spec(
+        "incremental", "How costs shared by goods in and produce out (route vehicles and drivers, trunk runs parcels "
+        "need, hub operation and capital) are allocated: `incremental` = goods in carry them and produce pays only "
+        "what it adds (trips and trunk trucks that left for produce alone, plus its own pickups, cold store and "
+        "cold rooms), so produce volume does not move cost per parcel by allocation; `kg` = split by the kilograms "
+        "each direction moved through each shared resource. Total cost is the same under both",
+        choices=SHARED_ALLOCATIONS, source="")
 
 
 @dataclass(frozen=True)

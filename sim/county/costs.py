@@ -1,5 +1,6 @@
-"""Costs of one county run by component over the KPI window, and their split
-between goods in (per parcel) and produce out (per kg)."""
+"""Costs of one county run over the KPI window: by component, by cause (direct to
+goods in, direct to produce out, shared), and allocated between goods in (per
+parcel) and produce out (per kg)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
@@ -17,9 +18,12 @@ def capital_recovery_factor(rate: float, life_y: float) -> float:
 
 @dataclass(frozen=True)
 class Costs:
-    """Costs (CNY) over a window by component, then their split: ``inbound`` +
-    ``outbound`` == ``total``, the sum of the components. ``subsidy`` is income
-    over the window, kept out of the total."""
+    """Costs (CNY) over a window by component, then by cause: ``inbound_direct``
+    (what only parcels use) + ``outbound_direct`` (what only produce uses, or what
+    produce alone added) + ``shared`` == ``total``, the sum of the components. Then
+    the allocated totals: ``inbound`` + ``outbound`` == ``total``, each direction's
+    direct cost plus its share of ``shared`` under ``costs.shared_allocation``.
+    ``subsidy`` is income over the window, kept out of the total."""
     lastmile_vehicles: float
     drivers: float
     pickups: float
@@ -30,6 +34,9 @@ class Costs:
     cold_rooms: float
     stations: float
     surge: float
+    inbound_direct: float
+    outbound_direct: float
+    shared: float
     inbound: float
     outbound: float
     total: float
@@ -38,9 +45,23 @@ class Costs:
     @classmethod
     def components(cls) -> tuple[str, ...]:
         """Names of the fields that are costs of a component (they sum to ``total``):
-        every field before ``inbound``."""
+        every field before ``inbound_direct``."""
         names = [f.name for f in fields(cls)]
-        return tuple(names[:names.index("inbound")])
+        return tuple(names[:names.index("inbound_direct")])
+
+
+@dataclass(frozen=True)
+class Part:
+    """One component's cost by cause (CNY), and the share of its shared part that
+    goods in would carry under the kilogram rule (their kilograms through it)."""
+    inbound_direct: float = 0.0
+    outbound_direct: float = 0.0
+    shared: float = 0.0
+    kg_share_in: float = 1.0
+
+    @property
+    def total(self) -> float:
+        return self.inbound_direct + self.outbound_direct + self.shared
 
 
 def _share_in(kg_in: float, kg_out: float) -> float:
@@ -48,30 +69,31 @@ def _share_in(kg_in: float, kg_out: float) -> float:
     return kg_in / total if total > 0 else 1.0
 
 
-def surge_costs(model: CountyModel, act: Activity) -> tuple[float, float, float]:
-    """What the surge capacity hired over the window cost (CNY): spot trunk truck
-    runs, extra last-mile vehicles (day cost and driver at the premium, km at the
-    usual rate) and temporary sorters."""
-    sc = model.scenario
-    s, veh = sc.surge, sc.vehicle_types[sc.lastmile.vehicle_type]
-    run_cny = sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny
-    trucks = act.trunk.spot_truck_runs * s.spot_truck_premium * run_cny
-    vehicle_day_cny = s.extra_vehicle_premium * (veh.cost_per_day_cny + veh.driver_per_day_cny)
-    vehicles = act.lastmile.surge_vehicle_days * vehicle_day_cny + act.lastmile.surge_km * veh.cost_per_km_cny
-    sorters = act.hub.temp_sorter_days * s.temp_sorter_premium * sc.hub.sorter_wage_per_day_cny
-    return trucks, vehicles, sorters
+def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
+    """Each component's cost over a window of ``days`` days in which the components
+    did ``act``, split by cause. Capital is spread over asset lives with the
+    capital recovery factor.
 
+    - Goods in alone: stations (agents' pay, commissions, fit-out), sorters, and the
+      vehicles' fee per parcel carried.
+    - Produce out alone: dedicated pickups (vehicle days, drivers, km), hub cold
+      store (capital and kg-days) and station cold rooms; and what produce adds to
+      resources parcels need anyway: the km of delivery trips that left with produce
+      to collect but no parcels (a trip drives its whole route, so collecting on a
+      trip that carries parcels adds no km), and the trunk trucks sent beyond those
+      a departure's parcels needed (runs with no parcels included).
+    - Shared: the route fleet's days and capital, drivers, km of trips that carried
+      parcels, the trunk trucks parcels needed, hub operation and capital.
 
-def costs(model: CountyModel, act: Activity, days: int) -> Costs:
-    """Costs by component over a window of ``days`` days in which the components
-    did ``act``, and their split between goods in and produce out.
+    - Surge capacity hired at peaks (its own component, at the premiums of the
+      ``surge`` keys): spot trunk trucks are produce's where they carried produce
+      alone and shared otherwise, like the contracted trucks; extra last-mile
+      vehicles (days, drivers, km) are shared like the fleet; temporary sorters are
+      goods in's.
 
-    Shared resources (last-mile vehicles, trunk trucks, the hub) are split by the
-    kilograms each direction moved through them; stations, agents and sorters serve
-    parcels; the cold store, station cold rooms and dedicated pickups serve produce. Surge
-    capacity (:func:`surge_costs`) is split like what it adds to: spot trucks like the
-    trunk, extra vehicles like the last mile; temporary sorters serve parcels. Capital is spread
-    over asset lives with the capital recovery factor."""
+    Time at a stop is not priced (vehicles and drivers are paid by the day), so a
+    collection stop without a delivery costs nothing at a fixed fleet; its only
+    effect, a later return, shows in lead times."""
     sc = model.scenario
     years = days / 365.0
     r = sc.costs.discount_rate_y
@@ -81,33 +103,77 @@ def costs(model: CountyModel, act: Activity, days: int) -> Costs:
     cold_rooms = int((model.plan.network.served & model.plan.grows.any(axis=0)).sum())  # stations of growers
     crf = capital_recovery_factor
     lm, tr, hub = act.lastmile, act.trunk, act.hub
-    c = {
-        "lastmile_vehicles": fleet * (veh.cost_per_day_cny * days + veh.capex_cny * crf(r, veh.life_y) * years)
-        + (lm.km - lm.surge_km) * veh.cost_per_km_cny + lm.parcels_carried * veh.fee_per_parcel_cny,
-        "drivers": fleet * veh.driver_per_day_cny * days,
-        "pickups": lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
-        + lm.pickup_km * veh.cost_per_km_cny,
-        "trunk": (tr.truck_runs - tr.spot_truck_runs)
-        * (sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny),
-        "hub": sc.hub.cost_per_day_cny * days + sc.hub.capex_cny * crf(r, sc.hub.life_y) * years,
-        "sorters": sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * days,
-        "cold_store": sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf(r, sc.hub.life_y) * years
-        + hub.cold_kg_h / 24.0 * sc.hub.cold_cost_per_kg_d,
-        "cold_rooms": cold_rooms * sc.stations.cold_room_kg * (
-            sc.stations.cold_room_capex_per_kg_cny * crf(r, sc.stations.life_y) * years
-            + sc.stations.cold_room_cost_per_kg_d * days),
-        "stations": stations * (sc.stations.agent_pay_per_month_cny * 12.0 * years
-                                + sc.stations.capex_cny * crf(r, sc.stations.life_y) * years)
-        + lm.delivered * sc.stations.commission_per_parcel_cny,
-    }
-    surge_trucks, surge_vehicles, surge_sorters = surge_costs(model, act)
-    c["surge"] = surge_trucks + surge_vehicles + surge_sorters
-    lm_in = _share_in(lm.parcel_kg, lm.produce_kg)
+    lm_in = _share_in(lm.parcel_kg, lm.produce_kg)   # the vans' kilograms; pickups' produce is not theirs
     tr_in = _share_in(tr.parcel_kg, tr.produce_kg)
-    hub_in = _share_in(hub.parcels_in * sc.demand.parcel_kg, hub.produce_in_kg)
-    inbound = ((c["lastmile_vehicles"] + c["drivers"]) * lm_in + c["trunk"] * tr_in + c["hub"] * hub_in
-               + c["sorters"] + c["stations"]
-               + surge_trucks * tr_in + surge_vehicles * lm_in + surge_sorters)
-    total = float(sum(c.values()))
-    return Costs(**c, inbound=inbound, outbound=total - inbound, total=total,
-                 subsidy=sc.costs.subsidy_per_year_cny * years)
+    per_truck = sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny
+    return {
+        "lastmile_vehicles": Part(
+            inbound_direct=lm.parcels_carried * veh.fee_per_parcel_cny,
+            outbound_direct=lm.produce_only_km * veh.cost_per_km_cny,
+            shared=fleet * (veh.cost_per_day_cny * days + veh.capex_cny * crf(r, veh.life_y) * years)
+            + (lm.km - lm.produce_only_km - lm.surge_km) * veh.cost_per_km_cny, kg_share_in=lm_in),
+        "drivers": Part(shared=fleet * veh.driver_per_day_cny * days, kg_share_in=lm_in),
+        "pickups": Part(outbound_direct=lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
+                        + lm.pickup_km * veh.cost_per_km_cny),
+        "trunk": Part(outbound_direct=(tr.produce_truck_runs - tr.spot_produce_truck_runs) * per_truck,
+                      shared=(tr.truck_runs - tr.spot_truck_runs - tr.produce_truck_runs
+                              + tr.spot_produce_truck_runs) * per_truck, kg_share_in=tr_in),
+        "hub": Part(shared=sc.hub.cost_per_day_cny * days + sc.hub.capex_cny * crf(r, sc.hub.life_y) * years,
+                    kg_share_in=_share_in(hub.parcels_in * sc.demand.parcel_kg, hub.produce_in_kg)),
+        "sorters": Part(inbound_direct=sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * days),
+        "cold_store": Part(outbound_direct=sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf(r, sc.hub.life_y)
+                           * years + hub.cold_kg_h / 24.0 * sc.hub.cold_cost_per_kg_d),
+        "cold_rooms": Part(outbound_direct=cold_rooms * sc.stations.cold_room_kg * (
+            sc.stations.cold_room_capex_per_kg_cny * crf(r, sc.stations.life_y) * years
+            + sc.stations.cold_room_cost_per_kg_d * days)),
+        "stations": Part(inbound_direct=stations * (sc.stations.agent_pay_per_month_cny * 12.0 * years
+                                                    + sc.stations.capex_cny * crf(r, sc.stations.life_y) * years)
+                         + lm.delivered * sc.stations.commission_per_parcel_cny),
+        "surge": surge_part(model, act, per_truck, tr_in, lm_in),
+    }
+
+
+def surge_part(model: CountyModel, act: Activity, per_truck: float, tr_in: float, lm_in: float) -> Part:
+    """What the surge capacity hired over the window cost (CNY), by cause: spot trunk
+    trucks at their premium (produce's where they carried produce alone, shared
+    otherwise), extra vehicles (day cost and driver at the premium, km at the usual
+    rate; shared) and temporary sorters (goods in's). ``per_truck`` is a contracted
+    truck run's cost; ``tr_in`` and ``lm_in`` the kilogram shares of goods in through
+    the trunk and the last mile (for the ``kg`` rule)."""
+    sc = model.scenario
+    s, veh = sc.surge, sc.vehicle_types[sc.lastmile.vehicle_type]
+    lm, tr = act.lastmile, act.trunk
+    spot_cny = s.spot_truck_premium * per_truck
+    trucks_shared = (tr.spot_truck_runs - tr.spot_produce_truck_runs) * spot_cny
+    vehicles = (lm.surge_vehicle_days * s.extra_vehicle_premium * (veh.cost_per_day_cny + veh.driver_per_day_cny)
+                + lm.surge_km * veh.cost_per_km_cny)
+    shared = trucks_shared + vehicles
+    return Part(inbound_direct=act.hub.temp_sorter_days * s.temp_sorter_premium * sc.hub.sorter_wage_per_day_cny,
+                outbound_direct=tr.spot_produce_truck_runs * spot_cny, shared=shared,
+                kg_share_in=(trucks_shared * tr_in + vehicles * lm_in) / shared if shared > 0 else 1.0)
+
+
+def costs(model: CountyModel, act: Activity, days: int) -> Costs:
+    """Costs by component and by cause over a window of ``days`` days in which the
+    components did ``act`` (see :func:`parts`), and their allocation between goods
+    in and produce out under ``costs.shared_allocation``:
+
+    - ``incremental``: goods in carry the shared resources they need; produce pays
+      its direct costs only, which already hold all it adds to the shared resources
+      (trips and trucks that left for produce alone). At a fixed fleet and routes,
+      produce volume then moves cost per parcel only through what parcels
+      themselves do.
+    - ``kg``: the shared part of each resource (last-mile vehicles and drivers, the
+      trunk, the hub) is split by the kilograms each direction moved through it;
+      direct costs go to their direction."""
+    p = parts(model, act, days)
+    kg_rule = model.scenario.costs.shared_allocation == "kg"
+    inbound_direct = sum(x.inbound_direct for x in p.values())
+    outbound_direct = sum(x.outbound_direct for x in p.values())
+    shared = sum(x.shared for x in p.values())
+    shared_in = sum(x.shared * x.kg_share_in for x in p.values()) if kg_rule else shared
+    total = inbound_direct + outbound_direct + shared
+    return Costs(**{name: x.total for name, x in p.items()}, inbound_direct=inbound_direct,
+                 outbound_direct=outbound_direct, shared=shared, inbound=inbound_direct + shared_in,
+                 outbound=outbound_direct + (shared - shared_in), total=total,
+                 subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0)

@@ -29,9 +29,11 @@ from sim.county.surge import extra_vehicles
 @dataclass(frozen=True)
 class LastMileActivity:
     """What the last mile did over a window: delivery trips (km, parcels and kg
-    carried, produce collected on the way back), dedicated pickup trips (km, vehicle
-    days hired), parcels delivered to stations, and extra vehicles hired for a day
-    (vehicle-days; their km are in ``km`` and also in ``surge_km``)."""
+    carried, produce they collected on the way back), dedicated pickup trips (km,
+    vehicle days hired), parcels delivered to stations, extra vehicles hired for a day
+    (vehicle-days; their km are in ``km`` and also in ``surge_km``), the delivery
+    trips that left with produce to collect but no parcels (and their km), and the
+    produce the pickups collected (never counted in ``produce_kg``)."""
     trips: int = 0
     km: float = 0.0
     parcels_carried: int = 0
@@ -43,6 +45,9 @@ class LastMileActivity:
     delivered: int = 0
     surge_vehicle_days: int = 0
     surge_km: float = 0.0
+    produce_only_trips: int = 0
+    produce_only_km: float = 0.0
+    pickup_produce_kg: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Ledger:
     pickup_vehicle_days: int = 0
     surge_vehicle_days: int = 0     # extra vehicles hired for a day
     surge_km: float = 0.0           # km driven by them (also in ``km``)
+    produce_only_trips: int = 0   # delivery trips that left with no parcels, only produce to collect
+    produce_only_km: float = 0.0
+    pickup_produce_kg: float = 0.0
     left_behind: int = 0      # sorted parcels still waiting at the hub as a vehicle leaves, summed over trips
     lead: LeadTimes = field(default_factory=LeadTimes)  # order to arrival at the station, delivered parcels
     delivered: int = 0
@@ -174,7 +182,8 @@ class LastMile:
         led = self.ledger
         return LastMileActivity(led.trips, led.km, led.parcels_carried, led.parcel_kg_carried, led.produce_kg_carried,
                                 led.pickup_trips, led.pickup_km, led.pickup_vehicle_days, led.delivered,
-                                led.surge_vehicle_days, led.surge_km)
+                                led.surge_vehicle_days, led.surge_km, led.produce_only_trips, led.produce_only_km,
+                                led.pickup_produce_kg)
 
     def activity(self) -> LastMileActivity:
         """What the last mile did since the window started."""
@@ -338,7 +347,7 @@ class LastMile:
             # parcels still aboard after each stop: those for the route's later stops
             cum = np.cumsum(counts)
             on_board = np.repeat(cum[self.first_stop + self.lengths - 1], self.lengths) - cum
-            collected = self._collect(ready, lot_stop, arrive, on_board)
+            collected = self._collect(ready, lot_stop, arrive, on_board, deliver)
             if collected is not None:
                 lots, lot_route = collected
                 produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
@@ -360,6 +369,9 @@ class LastMile:
         if deliver:
             led.trips += k
             led.km += float(km.sum())
+            alone = n_r[go] == 0
+            led.produce_only_trips += int(alone.sum())
+            led.produce_only_km += float(km[alone].sum())
             led.load_t_h.append(np.full(k, now))
             led.load_in.append(np.maximum(n_r[go] / self.vehicle.capacity_parcels,
                                           n_r[go] * self.parcel_kg / self.vehicle.capacity_kg))
@@ -402,12 +414,14 @@ class LastMile:
         led.stop_parcels.append(counts[reached])
         led.depart_h.append(self.env.now)
 
-    def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray):
+    def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray,
+                 deliver: bool):
         """Collect ready produce along each route with the room left after each stop's
         parcels are unloaded, and no more in all than the hub can store (routes in
         index order). Produce that has spoiled by the time the vehicle reaches its
-        station is left behind as spoiled. The stations' lots are rebuilt once.
-        Returns (lots collected, their route) or None."""
+        station is left behind as spoiled. The stations' lots are rebuilt once. A
+        dedicated pickup's produce (``deliver`` False) is booked apart from the
+        delivery vehicles'. Returns (lots collected, their route) or None."""
         a = self.stations.lots.a
         stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
         good, gstop = ready[~stale], lot_stop[~stale]
@@ -432,6 +446,9 @@ class LastMile:
             return None
         reserved = produce.total_kg
         self.hub.reserve(reserved)
-        self.ledger.produce_kg_carried += reserved
+        if deliver:
+            self.ledger.produce_kg_carried += reserved
+        else:
+            self.ledger.pickup_produce_kg += reserved
         self.ledger.produce_on_board_kg += reserved
         return produce, lot_route[pick]

@@ -22,13 +22,18 @@ from sim.county.hub import Hub
 class TrunkActivity:
     """What the trunk did over a window: departures with something to carry, trucks
     sent (a run of ``trucks`` trucks counts ``trucks``; spot trucks included, and
-    also counted in ``spot_truck_runs``), and what they carried."""
+    also counted in ``spot_truck_runs``), what they carried, and the trucks sent
+    beyond those the departure's parcels needed, for produce alone
+    (``produce_truck_runs``, part of ``truck_runs``; ``spot_produce_truck_runs`` of
+    them were spot trucks)."""
     runs: int = 0
     truck_runs: int = 0
     parcels: int = 0
     parcel_kg: float = 0.0
     produce_kg: float = 0.0
     spot_truck_runs: int = 0
+    produce_truck_runs: int = 0
+    spot_produce_truck_runs: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,10 +151,16 @@ class Trunk:
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return
-        spot = max(0, trucks - cfg.trucks_per_departure)
         d = self._done
-        self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks, spot_truck_runs=d.spot_truck_runs + spot,
-                             parcels=d.parcels + n, parcel_kg=d.parcel_kg + n * self.parcel_kg)
+        spot = max(0, trucks - cfg.trucks_per_departure)
+        produce_only = trucks - trucks_for_parcels
+        # parcels take the first trucks; spot trucks are the last ones sent
+        spot_produce = max(0, trucks - max(cfg.trucks_per_departure, trucks_for_parcels))
+        self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks,
+                             spot_truck_runs=d.spot_truck_runs + spot, parcels=d.parcels + n,
+                             parcel_kg=d.parcel_kg + n * self.parcel_kg,
+                             produce_truck_runs=d.produce_truck_runs + produce_only,
+                             spot_produce_truck_runs=d.spot_produce_truck_runs + spot_produce)
         self._parcels_in_transit += n
         if self.tracer:
             self.tracer("trunk_depart", self.env.now, parcels=n, trucks=trucks)

@@ -11,7 +11,7 @@ import simpy
 
 from sim.config.scenario import CityConfig, HubConfig, LastMileConfig, Scenario, SurgeConfig, TrunkConfig, VehicleType
 from sim.county.batches import Chunk
-from sim.county.costs import surge_costs
+from sim.county.costs import surge_part
 from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile, LastMileActivity
 from sim.county.routing import Route
@@ -208,10 +208,16 @@ def test_surge_cost_counts_each_premium():
     sc = Scenario().updated({"surge": {"spot_truck_premium": 2.0, "extra_vehicle_premium": 1.5,
                                         "temp_sorter_premium": 1.2}})
     model = SimpleNamespace(scenario=sc, trunk=SimpleNamespace(km_per_truck_run=320.0))
-    act = SimpleNamespace(trunk=TrunkActivity(spot_truck_runs=3),
+    act = SimpleNamespace(trunk=TrunkActivity(spot_truck_runs=3, spot_produce_truck_runs=1),
                           lastmile=LastMileActivity(surge_vehicle_days=4, surge_km=100.0),
                           hub=HubActivity(temp_sorter_days=5))
-    trucks, vehicles, sorters = surge_costs(model, act)
-    assert trucks == pytest.approx(3 * 2.0 * (400.0 + 320.0 * 4.0))        # run cost 400 + 320 km x 4 CNY/km
-    assert vehicles == pytest.approx(4 * 1.5 * (60.0 + 200.0) + 100.0 * 2.5)  # van day + driver, km at 2.5
-    assert sorters == pytest.approx(5 * 1.2 * 150.0)
+    per_truck = 400.0 + 320.0 * 4.0                                         # run cost 400 + 320 km x 4 CNY/km
+    part = surge_part(model, act, per_truck, tr_in=0.5, lm_in=1.0)
+    trucks = 3 * 2.0 * per_truck
+    vehicles = 4 * 1.5 * (60.0 + 200.0) + 100.0 * 2.5                      # van day + driver, km at 2.5
+    assert part.inbound_direct == pytest.approx(5 * 1.2 * 150.0)           # temporary sorters: goods in's
+    assert part.outbound_direct == pytest.approx(1 * 2.0 * per_truck)      # the spot truck that carried produce alone
+    assert part.shared == pytest.approx(trucks - 2.0 * per_truck + vehicles)
+    assert part.total == pytest.approx(trucks + vehicles + 5 * 1.2 * 150.0)
+    # under the kilogram rule the shared part splits by each resource's own share
+    assert part.kg_share_in == pytest.approx((2 * 2.0 * per_truck * 0.5 + vehicles * 1.0) / part.shared)
