@@ -19,7 +19,6 @@ import numpy as np
 from sim.errors import InputError
 from sim.experiments.store import RunStore
 
-
 # ---- executors --------------------------------------------------------------------------
 Lost = Callable[[tuple, str], dict]
 """Builds the failure record of a task whose worker process died."""

@@ -94,7 +94,7 @@ def run_one(task: tuple) -> dict:
 def county_summary(the_plan) -> dict:
     """The county a run simulated (from its network, not from the config's defaults)."""
     net = the_plan.network
-    return {"villages": int(net.n), "townships": int(len(net.township_xy_km)),
+    return {"villages": int(net.n), "townships": len(net.township_xy_km),
             "residents": float(net.residents.sum()), "stations": int(net.served.sum()),
             "routes": len(the_plan.routes)}
 
@@ -161,7 +161,7 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
                    figures: bool = True, progress=None) -> SweepOutcome:
     """Run ``exp`` into ``out`` (resuming what is there) and write every output."""
     out = Path(out)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     stamp = experiment_stamp(exp)
     executor = make_executor(workers, scheduler)   # a bad scheduler fails before the folder is touched
     try:
