@@ -151,12 +151,14 @@ def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs
         reader = csv.DictReader(fh)
         missing = [c for c in ("month", "county_id", "village_id") if c not in (reader.fieldnames or ())]
         if missing:
-            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; expected month, county_id, village_id")
+            raise InputError(f"{p}: line 1: missing column(s) {', '.join(missing)}; "
+                             "expected month, county_id, village_id")
         for line, row in enumerate(reader, start=2):
             try:
                 m = int(row["month"])
             except (TypeError, ValueError):
-                raise InputError(f"{p}: line {line}: month {row['month']!r} is not allowed: expected a whole number") from None
+                raise InputError(f"{p}: line {line}: month {row['month']!r} is not allowed: "
+                                 "expected a whole number") from None
             if not 0 <= m < horizon_m:
                 raise InputError(f"{p}: line {line}: month {m} is not allowed: expected 0..{horizon_m - 1}")
             cid = (row["county_id"] or "").strip()
