@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
+from sim.analysis.registry import kpi
 from sim.config.scenario import config_kind, load_scenario, read_yaml
 from sim.errors import InputError
-from sim.analysis.registry import kpi
 from sim.files import short_number
 
 TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
@@ -124,6 +124,7 @@ def reference(path: str | None) -> None:
 def schema(kind: str | None, out_dir: str) -> None:
     """Write the JSON Schema (draft 2020-12) of each config kind, for editors to complete and check keys."""
     import json
+
     from sim.files import atomic_write_text
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -217,7 +218,6 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
         if not quiet:
             click.echo(f"replication {done}/{total} done", err=True)
 
-    from sim.experiments.scenario import run_scenario, write_results
     from sim.experiments.scenario import run_into
     try:
         result = run_into(sc, out, figures=not no_figures, progress=progress)
@@ -346,8 +346,8 @@ def validate(out_dir: str, fast: bool, quiet: bool) -> None:
               help="The daily.csv column to analyse.")
 def warmup(results_dir: str, column: str) -> None:
     """Suggest a warm-up (warmup_d) by MSER-5 on a daily series of a scenario's results."""
-    from sim.files import read_csv_columns
     from sim.analysis.statistics import mser5
+    from sim.files import read_csv_columns
     path = Path(results_dir) / "daily.csv"
     try:
         table = read_csv_columns(path)

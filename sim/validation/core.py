@@ -4,9 +4,9 @@ stated before the run, and PASS or FAIL."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from sim.analysis.statistics import t_interval
 

@@ -13,13 +13,13 @@ from matplotlib.ticker import LogLocator, NullFormatter, ScalarFormatter
 from scipy import special, stats
 from scipy.optimize import brentq
 
-from sim.county.batches import Chunk
+from sim.analysis.queueing import erlang_c, mmc_mean_wait
 from sim.config.scenario import DemandConfig, HubConfig, Scenario
+from sim.county.batches import Chunk
 from sim.county.demand import daily_means, draw_counts, season_multiplier
 from sim.county.hub import Hub, UnitDraws
 from sim.county.rng import generator
 from sim.county.routing import plan_routes, route_length, tsp_tour
-from sim.analysis.queueing import erlang_c, mmc_mean_wait
 from sim.validation.core import Case, CaseResult, ci99_half_width, mean_ci, relative_error, save_figure, within_ci
 
 # ---------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def chi2_gof(x: np.ndarray, dist, min_expected: float = 5.0) -> tuple[float, int
     exp[0] += n * dist.cdf(-1)
     exp[-1] += n * dist.sf(kmax)
     cells_o, cells_e, o_acc, e_acc = [], [], 0.0, 0.0
-    for o, e in zip(obs, exp):
+    for o, e in zip(obs, exp, strict=True):
         o_acc += o
         e_acc += e
         if e_acc >= min_expected:
@@ -258,7 +258,7 @@ def _erlang(name: str, settings: dict, figures_dir: Path) -> list[CaseResult]:
     ax1, ax2 = fig.subplots(1, 2)
     markers = {1: "o", 2: "s", 4: "^", 8: "D"}
     labelled = set()
-    for c, rho, wq, ws, wh, pw, ps, ph in plot:
+    for c, _rho, wq, ws, wh, pw, ps, ph in plot:
         style = dict(fmt=markers.get(c, "o"), ms=4, color=f"C{sorted(markers).index(c) if c in markers else 0}")
         ax1.errorbar(wq, ws, yerr=wh, label=None if c in labelled else f"c={c}", **style)
         ax2.errorbar(pw, ps, yerr=ph, **style)
@@ -406,7 +406,8 @@ def run_bhh(figures_dir: Path) -> list[CaseResult]:
             expected=pred,
             source="Beardwood-Halton-Hammersley with beta(n) = 0.7124(1+0.915/sqrt n) fitted to beta(20)=0.86, "
                    "beta(50)=0.80, beta(100)=0.78",
-            simulated=m, half_width=hw, tolerance=f"relative error <= {BHH_REL_TOL:.0%}", passed=bool(err <= BHH_REL_TOL),
+            simulated=m, half_width=hw, tolerance=f"relative error <= {BHH_REL_TOL:.0%}",
+            passed=bool(err <= BHH_REL_TOL),
             unit="km", replications=instances,
             note=f"{instances} seeded instances; relative error {err:.1%}. tsp_tour is a heuristic (nearest "
                  f"neighbour + 2-opt + or-opt), so it may run a few percent above the optimal-tour constant.",
@@ -468,7 +469,7 @@ def run_daganzo(figures_dir: Path) -> list[CaseResult]:
             figure=fig_name))
 
     fig = Figure(figsize=(7, 3.4))
-    for ax, (label, (pts, routes)) in zip(fig.subplots(1, 2), examples.items()):
+    for ax, (label, (pts, routes)) in zip(fig.subplots(1, 2), examples.items(), strict=True):
         for k, rt in enumerate(routes):
             path = pts[[0, *rt, 0]]
             ax.plot(path[:, 0], path[:, 1], "-", lw=0.7, color=f"C{k % 10}")
@@ -489,7 +490,8 @@ def _dispersion_result(case, checks, x, expected, source, note, figure) -> CaseR
                       simulated=d, half_width=float(stats.norm.ppf(0.975) * se),
                       tolerance="theory within the 99% interval of the dispersion estimate (delta-method standard "
                                 "error from the sample central moments, z = 2.576)",
-                      passed=bool(abs(d - expected) <= Z99 * se), unit="", replications=len(x), note=note, figure=figure)
+                      passed=bool(abs(d - expected) <= Z99 * se), unit="", replications=len(x), note=note,
+                      figure=figure)
 
 
 def _gof_result(case, checks, x, dist, source, figure) -> CaseResult:
@@ -632,8 +634,8 @@ def run_t_coverage(figures_dir: Path) -> list[CaseResult]:
                          f"replications for skewed KPIs.")
             out.append(CaseResult(
                 case=f"t_coverage_{dist}_n{n}", group="statistics",
-                checks=f"The 95% t interval (sim.analysis.statistics.t_interval) from {n} {dist} values covers the true mean "
-                       f"in about 95% of macro-replications.",
+                checks=f"The 95% t interval (sim.analysis.statistics.t_interval) from {n} {dist} values covers "
+                       f"the true mean in about 95% of macro-replications.",
                 expected=0.95, source="Student t interval: nominal coverage 0.95 (exact for normal data)",
                 simulated=cov, half_width=hw_cov, tolerance=f"coverage >= {floor:.2f}", passed=bool(cov >= floor),
                 unit="share", replications=COVERAGE_MACRO, note=note, figure=fig_name))
