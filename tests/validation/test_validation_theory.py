@@ -79,7 +79,7 @@ def test_dispersion_index_and_gof_helpers():
     d, se = theory.dispersion_index(x)
     assert se == pytest.approx(math.sqrt(2 / len(x)), rel=0.1)
     assert abs(d - 1.0) < 4 * se
-    stat, df, p = theory.chi2_gof(x, stats.poisson(12.0))
+    _, df, p = theory.chi2_gof(x, stats.poisson(12.0))
     assert df > 5 and p > 0.001
     _, _, p_bad = theory.chi2_gof(x, stats.poisson(12.5))
     assert p_bad < 1e-6
