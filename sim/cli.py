@@ -4,6 +4,7 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
 nothing written)."""
 from __future__ import annotations
 
+import dataclasses
 import math
 import sys
 import traceback
@@ -40,8 +41,11 @@ def load_checked(config: str, seed: int | None = None, replications: int | None 
     """The scenario of CONFIG with overrides, and its village file if it names one:
     everything that can be wrong with the input fails here, before anything runs."""
     from sim.county.network import load_villages
-    from sim.experiments.scenario import with_overrides
-    sc = with_overrides(load_scenario(config), seed, replications)
+    sc = load_scenario(config)
+    if seed is not None:
+        sc = dataclasses.replace(sc, seed=seed)
+    if replications is not None:
+        sc = dataclasses.replace(sc, replications=replications)
     if sc.county.villages_csv:
         load_villages(sc.county.villages_csv)
     return sc

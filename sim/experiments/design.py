@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 KINDS = ("lever", "uncertainty")
 METHODS = ("full_factorial", "latin_hypercube", "sobol")
@@ -193,6 +192,7 @@ def latin_hypercube(factors: Sequence[Factor], n: int, seed: int) -> list[dict[s
     factors, n = _check_factors(factors), _check_n(n)
     if not factors:
         return [{} for _ in range(n)]
+    from scipy.stats import qmc  # here, not at the top: validating a config must not load SciPy
     u = _sampler(qmc.LatinHypercube, len(factors), seed).random(n)
     return unit_to_values(factors, u)
 
@@ -207,6 +207,7 @@ def sobol(factors: Sequence[Factor], n: int, seed: int) -> list[dict[str, Any]]:
         raise ValueError(f"sobol: n={n} is not a power of two; use {lo} or {2 * lo}")
     if not factors:
         return [{} for _ in range(n)]
+    from scipy.stats import qmc  # here, not at the top: validating a config must not load SciPy
     u = _sampler(qmc.Sobol, len(factors), seed, scramble=True).random_base2(n.bit_length() - 1)
     return unit_to_values(factors, u)
 

@@ -2,7 +2,6 @@
 summary.csv, daily.csv, manifest.json and figures."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hashlib
 import json
@@ -12,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -199,12 +197,3 @@ def write_detail(result: ScenarioResult, out: Path) -> list[Path]:
     trips = {"trip": np.arange(len(first.load_in)), "load_factor_in": first.load_in, "load_factor_out": first.load_out}
     return [write_columns_csv(out / "villages.csv", villages), write_columns_csv(out / "lead_time_hist.csv", hist),
             write_columns_csv(out / "trips.csv", trips)]
-
-
-def with_overrides(scenario: Scenario, seed: int | None = None, replications: int | None = None) -> Scenario:
-    changes: dict[str, Any] = {}
-    if seed is not None:
-        changes["seed"] = seed
-    if replications is not None:
-        changes["replications"] = replications
-    return dataclasses.replace(scenario, **changes) if changes else scenario

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.analysis.registry import RUN_KPIS
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
 from sim.config.scenario import (
     Scenario,
@@ -24,7 +25,6 @@ from sim.config.scenario import (
     without_kind,
 )
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, suggest
-from sim.county.kpis import KPI_COLUMNS
 from sim.errors import InputError
 from sim.experiments.design import Factor, make_design, point_label
 
@@ -40,8 +40,8 @@ _FACTORS_JSON = {"type": "object", "additionalProperties": {"anyOf": [
 
 
 def _check_kpi(k: Any, key: str) -> None:
-    if k not in KPI_COLUMNS:
-        near = suggest(k, KPI_COLUMNS)
+    if k not in RUN_KPIS:
+        near = suggest(k, RUN_KPIS)
         raise FieldError(key, k, "expected a KPI column of runs.csv" + (f"; did you mean '{near}'?" if near else ""))
 
 
