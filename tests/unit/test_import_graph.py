@@ -1,5 +1,5 @@
-"""bench/import_graph.py: the package has no import cycle, and the tool finds cycles and
-upward imports in small made-up packages."""
+"""bench/import_graph.py: the package has no import cycle and no import against the layer
+order, and the tool finds cycles and upward imports in small made-up packages."""
 import importlib.util
 import sys
 import textwrap
@@ -33,6 +33,13 @@ def test_the_package_has_no_import_cycle(ig):
     assert "sim.county.model" in graph.lines and ("sim.cli", "sim.errors") in graph.edges  # it read the package
     assert ig.module_cycles(graph) == []
     assert ig.unit_cycles(graph) == []
+
+
+def test_the_package_imports_only_down_the_layers(ig):
+    graph = ig.scan(ROOT / "sim")
+    assert {"cli", "rollout", "county", "config"} <= {graph.unit(m) for m in graph.lines}  # it read the package
+    assert ig.layer_violations(graph) == []
+    assert ig.main([str(ROOT / "sim"), "--top", "0"]) == 0
 
 
 def test_a_module_level_cycle_is_found_and_fails(ig, tmp_path, capsys):
