@@ -1,4 +1,4 @@
-"""The ``ruralsim`` command: a thin layer over :mod:`sim.experiments.scenario`.
+"""The ``ruralsim`` command: a thin layer over :mod:`sim.experiments.single`.
 
 Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
 nothing written)."""
@@ -222,7 +222,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
         if not quiet:
             click.echo(f"replication {done}/{total} done", err=True)
 
-    from sim.experiments.scenario import run_into
+    from sim.experiments.single import run_into
     try:
         result = run_into(sc, out, figures=not no_figures, progress=progress)
     except InputError as exc:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sim.analysis.statistics import bonferroni, holm, paired_difference, t_interval
 from sim.county.kpis import KPI_COLUMNS
-from sim.experiments.scenario import package_versions
+from sim.experiments.single import package_versions
 from sim.experiments.spec import Experiment
 from sim.files import write_csv, write_json
 

@@ -131,15 +131,15 @@ def test_a_full_disk_leaves_the_scenario_folder_marked_incomplete(tmp_path, monk
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     cfg.write_text(SCENARIO.replace("seed: 3", "seed: 4"))
 
-    import sim.experiments.scenario as scenario_mod
-    real = scenario_mod.write_csv
+    import sim.experiments.single as single_mod
+    real = single_mod.write_csv
 
     def full(path, *args, **kwargs):
         if Path(path).name == "summary.csv":
             raise OSError(28, "No space left on device", str(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(scenario_mod, "write_csv", full)
+    monkeypatch.setattr(single_mod, "write_csv", full)
     res = _cli("run", str(cfg), "--out", str(out), "--no-figures", "--quiet")
     assert res.exit_code == 1 and "No space left on device" in res.output and "Traceback" not in res.output
     manifest = json.loads((out / "manifest.json").read_text())

@@ -14,7 +14,7 @@ from sim.county.conservation import conservation
 from sim.county.kpis import evaluate, run_replication
 from sim.county.model import CountyModel, plan
 from sim.errors import ConservationError
-from sim.experiments.scenario import RUN_COLUMNS, run_scenario
+from sim.experiments.single import RUN_COLUMNS, run_scenario
 from sim.files import csv_text
 
 

@@ -61,17 +61,17 @@ def test_an_upward_import_inside_a_function_is_a_layer_violation(ig, tmp_path):
         "county/__init__.py": "",
         "county/model.py": "from sim.errors import InputError\n",
         "figures/__init__.py": "",
-        "figures/redraw.py": "def redraw():\n    from sim.experiments import scenario\n",
+        "figures/redraw.py": "def redraw():\n    from sim.experiments import single\n",
         "experiments/__init__.py": "",
-        "experiments/scenario.py": "import sim.figures.redraw\nimport sim.county.model\n",
+        "experiments/single.py": "import sim.figures.redraw\nimport sim.county.model\n",
     })
     graph = ig.scan(pkg)
-    assert graph.edges[("sim.figures.redraw", "sim.experiments.scenario")] is True  # inside a function
-    assert graph.edges[("sim.experiments.scenario", "sim.figures.redraw")] is False
+    assert graph.edges[("sim.figures.redraw", "sim.experiments.single")] is True  # inside a function
+    assert graph.edges[("sim.experiments.single", "sim.figures.redraw")] is False
     assert ig.module_cycles(graph) == []  # only module-level imports make cycles
-    assert ig.module_cycles(graph, module_level_only=False) == [["sim.experiments.scenario", "sim.figures.redraw"]]
+    assert ig.module_cycles(graph, module_level_only=False) == [["sim.experiments.single", "sim.figures.redraw"]]
     bad = ig.layer_violations(graph)
-    assert len(bad) == 1 and bad[0].startswith("sim.figures.redraw -> sim.experiments.scenario")
+    assert len(bad) == 1 and bad[0].startswith("sim.figures.redraw -> sim.experiments.single")
     assert ig.main([str(pkg)]) == 1
 
 

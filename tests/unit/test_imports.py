@@ -61,8 +61,8 @@ def test_public_names_are_the_defining_modules_objects(name):
     import importlib
 
     import sim
-    where = {"load_scenario": "sim.config.scenario", "run_scenario": "sim.experiments.scenario",
-             "write_results": "sim.experiments.scenario", "CountyModel": "sim.county.model",
+    where = {"load_scenario": "sim.config.scenario", "run_scenario": "sim.experiments.single",
+             "write_results": "sim.experiments.single", "CountyModel": "sim.county.model",
              "InputError": "sim.errors"}[name]
     assert getattr(sim, name) is getattr(importlib.import_module(where), name)
     assert name in sim.__all__ and name in dir(sim)
