@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -19,13 +17,12 @@ from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.model import Plan, plan
 from sim.errors import InputError
-from sim.experiments.stamp import make_stamp
+from sim.experiments.stamp import make_stamp, package_versions
 from sim.experiments.store import folder_kind, lock_folder
 from sim.files import write_columns_csv, write_csv, write_json
 
 RUN_COLUMNS = ("scenario", "replication", "seed", *KPI_COLUMNS)
 SUMMARY_COLUMNS = ("kpi", "n", "mean", "std", "ci95_half_width")
-PACKAGES = ("ruralsim", "simpy", "numpy", "scipy", "matplotlib", "click", "PyYAML")
 
 
 @dataclass
@@ -64,16 +61,6 @@ def run_scenario(scenario: Scenario, progress: Callable[[int, int], None] | None
     if first is None:
         raise ValueError(f"scenario {scenario.name!r}: replications must be at least 1")
     return ScenarioResult(scenario, the_plan, rows, first, time.perf_counter() - t0)
-
-
-def package_versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def network_for_plot(the_plan: Plan) -> dict:

@@ -12,8 +12,8 @@ from typing import Any
 
 from sim.analysis.statistics import bonferroni, holm, paired_difference, t_interval
 from sim.county.kpis import KPI_COLUMNS
-from sim.experiments.single import package_versions
 from sim.experiments.spec import Experiment
+from sim.experiments.stamp import package_versions
 from sim.files import write_csv, write_json
 
 COMPARISON_COLUMNS = ("scenario_id", "scenario", "baseline_id", "kpi", "n_pairs", "mean_diff", "ci95_low", "ci95_high",

@@ -19,8 +19,7 @@ from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.errors import InputError
 from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
-from sim.experiments.single import package_versions
-from sim.experiments.stamp import config_sha256, make_stamp
+from sim.experiments.stamp import config_sha256, make_stamp, package_versions
 from sim.experiments.store import RunStore, prepare_folder
 from sim.files import write_csv, write_json
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
