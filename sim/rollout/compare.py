@@ -18,9 +18,9 @@ from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
 from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.errors import InputError
-from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
+from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
 from sim.experiments.stamp import config_sha256, make_stamp, package_versions
-from sim.experiments.store import RunStore, prepare_folder
+from sim.experiments.store import RunStore
 from sim.files import write_csv, write_json
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
@@ -83,12 +83,7 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
             geos_by_model[s.operating_model] = geographies(ro, ro.operating_models[s.operating_model])
         schedules[s.name] = schedule_for(ro, s, geos_by_model[s.operating_model])
     stamp = rollout_stamp(ro)
-    executor = make_executor(workers, scheduler)   # a bad scheduler fails before the folder is touched
-    try:
-        store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
-    except BaseException:
-        executor.close()
-        raise
+    executor, store = open_run(out, stamp, fresh, run_key, OUTPUTS, workers, scheduler)
     progress = Progress(quiet)
     try:
         tasks = []
