@@ -15,22 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TINY_SCENARIO_YAML as SCENARIO
 
 from sim.cli import main
 from sim.errors import InputError
 from sim.experiments.store import lock_folder
 from sim.experiments.sweep import FAIL_ENV
-
-SCENARIO = """\
-kind: scenario
-name: tiny
-seed: 3
-replications: 1
-horizon_d: 20
-start_doy: 300
-county: {area_km2: 300, townships: 3, villages: 20}
-stations: {coverage_share: 0.5}
-"""
 
 EXPERIMENT = """\
 kind: experiment
