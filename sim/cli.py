@@ -4,11 +4,14 @@ Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
 nothing written)."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -51,16 +54,28 @@ def load_checked(config: str, seed: int | None = None, replications: int | None 
     return sc
 
 
-def _fail_input(exc: InputError) -> None:
+def _fail_input(exc: InputError) -> NoReturn:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
 
 
-def _fail_write(out: Path, exc: OSError) -> None:
+def _fail_write(out: Path, exc: OSError) -> NoReturn:
     """A results folder that could not be written (a full disk, a read-only mount):
     one message, exit 1; the folder is marked incomplete or keeps whole run files."""
     click.echo(f"error: cannot write results to {out}/: {exc.strerror or exc} ({exc.filename or out})", err=True)
     sys.exit(1)
+
+
+@contextlib.contextmanager
+def _writing_results(out: Path) -> Iterator[None]:
+    """Run a command's work on ``out``: bad input ends it with exit 2, a folder that
+    cannot be written with exit 1, each as one message."""
+    try:
+        yield
+    except InputError as exc:
+        _fail_input(exc)
+    except OSError as exc:
+        _fail_write(out, exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -224,11 +239,8 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
 
     from sim.experiments.single import run_into
     try:
-        result = run_into(sc, out, figures=not no_figures, progress=progress)
-    except InputError as exc:
-        _fail_input(exc)
-    except OSError as exc:
-        _fail_write(out, exc)
+        with _writing_results(out):
+            result = run_into(sc, out, figures=not no_figures, progress=progress)
     except Exception as exc:  # a failed run: the model's fault, so show where
         click.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
         click.echo(traceback.format_exc(), err=True)
@@ -242,13 +254,9 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
 
 def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet) -> None:
     from sim.experiments.sweep import run_experiment
-    try:
+    with _writing_results(out):
         res = run_experiment(exp, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                              figures=not no_figures)
-    except InputError as exc:
-        _fail_input(exc)
-    except OSError as exc:
-        _fail_write(out, exc)
     if not quiet:
         runs = len(res.tables["runs"])
         click.echo(f"experiment '{exp.name}': {len(exp.scenarios)} scenarios, {runs} runs done, "
@@ -303,15 +311,11 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
     runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
     from sim.rollout.compare import run_rollout
     from sim.rollout.spec import load_rollout
-    try:
+    out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
+    with _writing_results(out):
         ro = load_rollout(experiment)
-        out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
         tables = run_rollout(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                              report=not no_figures)
-    except InputError as exc:
-        _fail_input(exc)
-    except OSError as exc:
-        _fail_write(out, exc)
     counties = len({r["county_id"] for r in tables["counties"]})
     report = tables["report"]
     click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "
