@@ -39,7 +39,7 @@ def main() -> int:
     for _ in range(2):  # best of two, interleaved: the machine is shared
         t0 = time.perf_counter()
         for c, geo in enumerate(geos):  # each county on its own: its geography, then its months
-            county_geography(county_scenario(model, geo.county, ro.seed))
+            county_geography(county_scenario(model, geo.county, ro.seed), geo.county)
             simulate_county(ro, strategy, 0, c, geo, sched)
         singles.append(time.perf_counter() - t0)
         tmp = Path(tempfile.mkdtemp(prefix="ruralsim-bench-region-"))

@@ -22,9 +22,9 @@ _PUBLIC = {
     "run_replication": "sim.county.kpis",
     "CountyModel": "sim.county.model",
     "plan": "sim.county.model",
-    "ScenarioResult": "sim.experiments.scenario",
-    "run_scenario": "sim.experiments.scenario",
-    "write_results": "sim.experiments.scenario",
+    "ScenarioResult": "sim.experiments.single",
+    "run_scenario": "sim.experiments.single",
+    "write_results": "sim.experiments.single",
 }
 
 __all__ = [  # the keys of _PUBLIC, spelled out for linters and `from sim import *`
@@ -61,4 +61,4 @@ if TYPE_CHECKING:  # the names as type checkers and editors see them
     from sim.county.kpis import RunResult, run_replication
     from sim.county.model import CountyModel, plan
     from sim.errors import ConservationError, InputError
-    from sim.experiments.scenario import ScenarioResult, run_scenario, write_results
+    from sim.experiments.single import ScenarioResult, run_scenario, write_results

@@ -1,19 +1,23 @@
-"""The ``ruralsim`` command: a thin layer over :mod:`sim.experiments.scenario`.
+"""The ``ruralsim`` command: a thin layer over :mod:`sim.experiments.single`.
 
 Exit codes: 0 success, 1 a run failed, 2 bad input (one message, no traceback,
 nothing written)."""
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import math
 import sys
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
+from sim.analysis.registry import kpi
 from sim.config.scenario import config_kind, load_scenario, read_yaml
 from sim.errors import InputError
-from sim.analysis.registry import kpi
 from sim.files import short_number
 
 TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
@@ -40,23 +44,38 @@ def load_checked(config: str, seed: int | None = None, replications: int | None 
     """The scenario of CONFIG with overrides, and its village file if it names one:
     everything that can be wrong with the input fails here, before anything runs."""
     from sim.county.network import load_villages
-    from sim.experiments.scenario import with_overrides
-    sc = with_overrides(load_scenario(config), seed, replications)
+    sc = load_scenario(config)
+    if seed is not None:
+        sc = dataclasses.replace(sc, seed=seed)
+    if replications is not None:
+        sc = dataclasses.replace(sc, replications=replications)
     if sc.county.villages_csv:
         load_villages(sc.county.villages_csv)
     return sc
 
 
-def _fail_input(exc: InputError) -> None:
+def _fail_input(exc: InputError) -> NoReturn:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)
 
 
-def _fail_write(out: Path, exc: OSError) -> None:
+def _fail_write(out: Path, exc: OSError) -> NoReturn:
     """A results folder that could not be written (a full disk, a read-only mount):
     one message, exit 1; the folder is marked incomplete or keeps whole run files."""
     click.echo(f"error: cannot write results to {out}/: {exc.strerror or exc} ({exc.filename or out})", err=True)
     sys.exit(1)
+
+
+@contextlib.contextmanager
+def _writing_results(out: Path) -> Iterator[None]:
+    """Run a command's work on ``out``: bad input ends it with exit 2, a folder that
+    cannot be written with exit 1, each as one message."""
+    try:
+        yield
+    except InputError as exc:
+        _fail_input(exc)
+    except OSError as exc:
+        _fail_write(out, exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,6 +143,7 @@ def reference(path: str | None) -> None:
 def schema(kind: str | None, out_dir: str) -> None:
     """Write the JSON Schema (draft 2020-12) of each config kind, for editors to complete and check keys."""
     import json
+
     from sim.files import atomic_write_text
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -221,14 +241,10 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
         if not quiet:
             click.echo(f"replication {done}/{total} done", err=True)
 
-    from sim.experiments.scenario import run_scenario, write_results
-    from sim.experiments.scenario import run_into
+    from sim.experiments.single import run_into
     try:
-        result = run_into(sc, out, figures=not no_figures, progress=progress)
-    except InputError as exc:
-        _fail_input(exc)
-    except OSError as exc:
-        _fail_write(out, exc)
+        with _writing_results(out):
+            result = run_into(sc, out, figures=not no_figures, progress=progress)
     except Exception as exc:  # a failed run: the model's fault, so show where
         click.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
         click.echo(traceback.format_exc(), err=True)
@@ -242,13 +258,9 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
 
 def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet) -> None:
     from sim.experiments.sweep import run_experiment
-    try:
+    with _writing_results(out):
         res = run_experiment(exp, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                              figures=not no_figures)
-    except InputError as exc:
-        _fail_input(exc)
-    except OSError as exc:
-        _fail_write(out, exc)
     if not quiet:
         runs = len(res.tables["runs"])
         click.echo(f"experiment '{exp.name}': {len(exp.scenarios)} scenarios, {runs} runs done, "
@@ -303,15 +315,11 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
     runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
     from sim.rollout.compare import run_rollout
     from sim.rollout.spec import load_rollout
-    try:
+    out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
+    with _writing_results(out):
         ro = load_rollout(experiment)
-        out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
         tables = run_rollout(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                              report=not no_figures)
-    except InputError as exc:
-        _fail_input(exc)
-    except OSError as exc:
-        _fail_write(out, exc)
     counties = len({r["county_id"] for r in tables["counties"]})
     report = tables["report"]
     click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "
@@ -378,8 +386,8 @@ def validate(out_dir: str, fast: bool, quiet: bool) -> None:
               help="The daily.csv column to analyse.")
 def warmup(results_dir: str, column: str) -> None:
     """Suggest a warm-up (warmup_d) by MSER-5 on a daily series of a scenario's results."""
-    from sim.files import read_csv_columns
     from sim.analysis.statistics import mser5
+    from sim.files import read_csv_columns
     path = Path(results_dir) / "daily.csv"
     try:
         table = read_csv_columns(path)

@@ -2,11 +2,22 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 
 import pytest
 
 from sim.config.scenario import CountyConfig, Crop, Scenario
+
+# a 20-village scenario config of 20 days, one replication: a run through the command line in about a second
+TINY_SCENARIO_YAML = """\
+kind: scenario
+name: tiny
+seed: 3
+replications: 1
+horizon_d: 20
+start_doy: 300
+county: {area_km2: 300, townships: 3, villages: 20}
+stations: {coverage_share: 0.5}
+"""
 
 
 def small_scenario(**changes) -> Scenario:

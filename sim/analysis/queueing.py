@@ -3,7 +3,6 @@ and Little's law."""
 from __future__ import annotations
 
 
-
 def erlang_c(servers: int, offered_load: float) -> float:
     """Probability that an arrival waits in an M/M/c queue with ``servers`` servers
     and offered load a = lambda/mu (requires a < c)."""

@@ -4,7 +4,7 @@ and a stopping rule for replications."""
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from scipy import stats
@@ -153,7 +153,8 @@ def needs_more_replications(values: Sequence[float], relative_half_width: float,
     exceeds ``relative_half_width * |mean|`` (e.g. 0.05 for +-5 % of the mean), or
     fewer than 2 non-NaN values are in. A mean and half-width both 0 is precise
     enough (False); a mean of 0 with a positive half-width never is."""
-    if not (isinstance(relative_half_width, (int, float)) and relative_half_width > 0 and math.isfinite(relative_half_width)):
+    if not (isinstance(relative_half_width, (int, float)) and relative_half_width > 0
+            and math.isfinite(relative_half_width)):
         raise ValueError(f"relative_half_width={relative_half_width!r} must be a positive finite number, e.g. 0.05")
     mean, hw, _ = t_interval(values, confidence)
     if math.isnan(hw):

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from sim.config.schema import _MISSING, _default, to_data
-
+from sim.config.schema import _MISSING, _default, is_dataclass_type, to_data
 
 SCENARIO_REF = "#/$defs/scenario"
 """Where experiment and rollout schemas find the scenario schema (their inline base and
@@ -71,12 +71,13 @@ def _json_type(tp: Any, meta: Mapping, default: Any) -> dict:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin in (typing.Union, types.UnionType):
-        inner = [a for a in args if a is not type(None)][0]
+        inner = next(a for a in args if a is not type(None))
         return {"anyOf": [_json_type(inner, meta, default), {"type": "null"}]}
-    if dataclasses.is_dataclass(tp):
+    if is_dataclass_type(tp):
         obj = _json_object(tp, default)
-        if getattr(tp, "from_short", None) is not None and getattr(tp, "SHORT_JSON", None):
-            return {"anyOf": [dict(tp.SHORT_JSON), obj]}
+        short = getattr(tp, "SHORT_JSON", None)
+        if getattr(tp, "from_short", None) is not None and short:
+            return {"anyOf": [dict(short), obj]}
         return obj
     if origin in (tuple, list):
         arr = {"type": "array", "items": _json_type(args[0], meta, None)}

@@ -3,8 +3,9 @@ top-level ``kind`` every config file states (scenario, experiment or rollout).""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -112,7 +113,7 @@ def read_yaml(path: str | os.PathLike) -> Any:
     except OSError as exc:
         raise InputError(f"{p}: cannot be read: {exc.strerror or exc}") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=_StrictLoader)
     except RecursionError:
         raise InputError(f"{p}: not allowed: nested too deeply to read (at most {MAX_DEPTH} levels)") from None
     except yaml.constructor.ConstructorError as exc:

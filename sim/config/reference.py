@@ -3,7 +3,7 @@ meaning and the source of its default) as Markdown tables, generated from the sc
 so docs/reference.md cannot drift from the code."""
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sim.config.schema import reference_rows
 

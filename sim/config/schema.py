@@ -14,7 +14,8 @@ import math
 import re
 import types
 import typing
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any, TypeGuard
 
 from sim.errors import InputError
 
@@ -58,6 +59,11 @@ def spec(default: Any, doc: str, *, unit: str = "", lo: float | None = None,
     if factory:
         return dataclasses.field(default_factory=default, metadata=meta)
     return dataclasses.field(default=default, metadata=meta)
+
+
+def is_dataclass_type(tp: Any) -> TypeGuard[type]:
+    """True if ``tp`` is a dataclass class (a type hint), not an instance of one."""
+    return isinstance(tp, type) and dataclasses.is_dataclass(tp)
 
 
 def fail(where: str, path: str, value: Any, allowed: str) -> InputError:
@@ -109,7 +115,7 @@ def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
         if value is None:
             return None
         return _convert(inner[0], value, meta, where, path)
-    if dataclasses.is_dataclass(tp):
+    if is_dataclass_type(tp):
         return build(tp, value, where, path)
     if origin in (tuple, list):
         if not isinstance(value, (list, tuple)):
@@ -123,7 +129,7 @@ def _convert(tp: Any, value: Any, meta: Mapping, where: str, path: str) -> Any:
     if origin is dict:
         if not isinstance(value, Mapping):
             raise fail(where, path, value, "expected a mapping of name: value")
-        key_tp, val_tp = args
+        _, val_tp = args
         out = {}
         for k, v in value.items():
             if not isinstance(k, str):
@@ -180,7 +186,8 @@ def build(cls: type, data: Any, where: str, path: str = "", base: Any = None) ->
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise fail(where, path, data, f"expected a mapping with keys {', '.join(f.name for f in dataclasses.fields(cls))}")
+        keys = ", ".join(f.name for f in dataclasses.fields(cls))
+        raise fail(where, path, data, f"expected a mapping with keys {keys}")
     fields = {f.name: f for f in dataclasses.fields(cls)}
     for key in data:
         if key not in fields:
@@ -202,7 +209,7 @@ def build(cls: type, data: Any, where: str, path: str = "", base: Any = None) ->
             kwargs[name] = _convert_with_default(tp, value, default_obj, f.metadata, where, sub)
         elif base is not None:
             kwargs[name] = getattr(base, name)
-        elif f.default is _MISSING and f.default_factory is _MISSING:  # type: ignore[misc]
+        elif f.default is _MISSING and f.default_factory is _MISSING:
             raise fail(where, sub, None, f"a value is required here: {_allowed_text(tp, f.metadata)}")
     obj = cls(**kwargs)
     check = getattr(obj, "check", None)
@@ -228,19 +235,19 @@ def _allowed_text(tp: Any, meta: Mapping) -> str:
 def _default(f: dataclasses.Field) -> Any:
     if f.default is not _MISSING:
         return f.default
-    if f.default_factory is not _MISSING:  # type: ignore[misc]
-        return f.default_factory()  # type: ignore[misc]
+    if f.default_factory is not _MISSING:
+        return f.default_factory()
     return None
 
 
 def _convert_with_default(tp, value, default_obj, meta, where, path):
     """Nested dataclasses refine their default instance; dicts of dataclasses refine
     the default entry of the same name (a new name starts from the class defaults)."""
-    if dataclasses.is_dataclass(tp):
+    if is_dataclass_type(tp):
         return build(tp, value, where, path, base=default_obj)
     if typing.get_origin(tp) is dict:
         val_tp = typing.get_args(tp)[1]
-        if dataclasses.is_dataclass(val_tp):
+        if is_dataclass_type(val_tp):
             if not isinstance(value, Mapping):
                 raise fail(where, path, value, "expected a mapping of name: settings")
             out = dict(default_obj or {})
@@ -278,7 +285,7 @@ def reference_rows(cls: type, prefix: str = "", defaults: Any = None) -> list[tu
         tp = hints[f.name]
         default = getattr(defaults, f.name) if defaults is not None else _default(f)
         meta = f.metadata
-        if dataclasses.is_dataclass(tp):
+        if is_dataclass_type(tp):
             if meta.get("doc"):
                 rows.append((path, "mapping", "(see below)", "", f"{meta['doc']}."))
             rows.extend(reference_rows(tp, path, default))
@@ -289,8 +296,8 @@ def reference_rows(cls: type, prefix: str = "", defaults: Any = None) -> list[tu
             allowed = f" One of: {', '.join(meta['choices'])}."
         elif meta.get("lo") is not None or meta.get("hi") is not None:
             allowed = f" Range {_range_text(meta)}."
-        shown = meta.get("shown") or ("(required)" if defaults is None and f.default is _MISSING and f.default_factory is _MISSING
-                                      else _show_default(default))
+        required = defaults is None and f.default is _MISSING and f.default_factory is _MISSING
+        shown = meta.get("shown") or ("(required)" if required else _show_default(default))
         source = meta.get("source", "")
         rows.append((path, kind, shown, meta.get("unit", ""),
                      f"{meta.get('doc', '')}.{allowed}" + (f" Source: {source}." if source else "")))
@@ -298,13 +305,13 @@ def reference_rows(cls: type, prefix: str = "", defaults: Any = None) -> list[tu
         args = typing.get_args(tp)
         item = None
         if origin in (typing.Union, types.UnionType):
-            inner = [a for a in args if a is not type(None)][0]
-            if dataclasses.is_dataclass(inner):
+            inner = next(a for a in args if a is not type(None))
+            if is_dataclass_type(inner):
                 rows.extend(reference_rows(inner, path))
-        if origin in (tuple, list) and dataclasses.is_dataclass(args[0]):
+        if origin in (tuple, list) and is_dataclass_type(args[0]):
             item = args[0]
             rows.extend(reference_rows(item, f"{path}[]"))
-        if origin is dict and dataclasses.is_dataclass(args[1]):
+        if origin is dict and is_dataclass_type(args[1]):
             rows.extend(reference_rows(args[1], f"{path}.NAME"))
     return rows
 

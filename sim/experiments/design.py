@@ -7,11 +7,11 @@ import hashlib
 import itertools
 import json
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
-from scipy.stats import qmc
 
 KINDS = ("lever", "uncertainty")
 METHODS = ("full_factorial", "latin_hypercube", "sobol")
@@ -46,7 +46,8 @@ class Factor:
 
     def __post_init__(self) -> None:
         if not isinstance(self.path, str) or not self.path or any(not p for p in self.path.split(".")):
-            raise ValueError(f"factor path {self.path!r}: must be a non-empty dotted key path like 'stations.coverage_share'")
+            raise ValueError(f"factor path {self.path!r}: must be a non-empty dotted key path "
+                             "like 'stations.coverage_share'")
         if self.kind not in KINDS:
             raise ValueError(f"factor {self.path!r}: kind {self.kind!r} is not one of {', '.join(KINDS)}")
         has_values = self.values is not None
@@ -56,21 +57,26 @@ class Factor:
                              f"(got values={self.values!r}, low={self.low!r}, high={self.high!r})")
         if has_values:
             if isinstance(self.values, (str, bytes)) or not isinstance(self.values, (tuple, list)):
-                raise ValueError(f"factor {self.path!r}: values {self.values!r} must be a tuple or list of numbers, bools or strings")
+                raise ValueError(f"factor {self.path!r}: values {self.values!r} must be a tuple or list "
+                                 "of numbers, bools or strings")
             values = tuple(_plain(v) for v in self.values)
             if not values:
                 raise ValueError(f"factor {self.path!r}: values () is empty; give at least one value")
             for v in values:
                 if not isinstance(v, (int, float, str)):  # bool is an int
-                    raise ValueError(f"factor {self.path!r}: value {v!r} is a {type(v).__name__}; allowed are numbers, bools and strings")
+                    raise ValueError(f"factor {self.path!r}: value {v!r} is a {type(v).__name__}; "
+                                     "allowed are numbers, bools and strings")
             object.__setattr__(self, "values", values)
             if self.levels is not None:
-                raise ValueError(f"factor {self.path!r}: levels={self.levels!r} applies only to a continuous range, not to values")
+                raise ValueError(f"factor {self.path!r}: levels={self.levels!r} applies only to a "
+                                 "continuous range, not to values")
             if self.integer:
-                raise ValueError(f"factor {self.path!r}: integer=True applies only to a continuous range, not to values")
+                raise ValueError(f"factor {self.path!r}: integer=True applies only to a continuous range, "
+                                 "not to values")
             return
         if self.low is None or self.high is None:
-            raise ValueError(f"factor {self.path!r}: a continuous range needs both low and high (got low={self.low!r}, high={self.high!r})")
+            raise ValueError(f"factor {self.path!r}: a continuous range needs both low and high "
+                             f"(got low={self.low!r}, high={self.high!r})")
         for name in ("low", "high"):
             v = _plain(getattr(self, name))
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
@@ -89,19 +95,27 @@ class Factor:
         """True for a factor given by ``values``, False for a continuous range."""
         return self.values is not None
 
+    def bounds(self) -> tuple[float, float]:
+        """``(low, high)`` of a continuous factor (``__post_init__`` makes sure both are set)."""
+        if self.low is None or self.high is None:
+            raise ValueError(f"factor {self.path!r} has values, not a continuous range")
+        return self.low, self.high
+
     def _cast(self, x: float) -> float | int:
         """A continuous value as a Python float, or int (ties to even) if ``integer``."""
-        return int(round(float(x))) if self.integer else float(x)
+        return round(float(x)) if self.integer else float(x)
 
     def grid(self) -> tuple:
         """The factor's values in a full factorial: ``values``, or ``levels`` evenly
         spaced values over ``[low, high]`` (rounded if ``integer``; values that
         rounding makes equal are kept once, in order)."""
-        if self.is_discrete:
+        if self.values is not None:
             return self.values
         if self.levels is None:
-            raise ValueError(f"factor {self.path!r}: a continuous range in a full factorial needs levels (an integer >= 2)")
-        pts = [self._cast(x) for x in np.linspace(self.low, self.high, self.levels)]
+            raise ValueError(f"factor {self.path!r}: a continuous range in a full factorial needs levels "
+                             "(an integer >= 2)")
+        low, high = self.bounds()
+        pts = [self._cast(x) for x in np.linspace(low, high, self.levels)]
         return tuple(dict.fromkeys(pts)) if self.integer else tuple(pts)
 
 
@@ -131,7 +145,7 @@ def full_factorial(factors: Sequence[Factor]) -> list[dict[str, Any]]:
     empty point ``[{}]``."""
     factors = _check_factors(factors)
     grids = [f.grid() for f in factors]
-    return [{f.path: v for f, v in zip(factors, combo)} for combo in itertools.product(*grids)]
+    return [{f.path: v for f, v in zip(factors, combo, strict=True)} for combo in itertools.product(*grids)]
 
 
 def unit_to_values(factors: Sequence[Factor], u: np.ndarray) -> list[dict[str, Any]]:
@@ -146,16 +160,18 @@ def unit_to_values(factors: Sequence[Factor], u: np.ndarray) -> list[dict[str, A
     factors = _check_factors(factors)
     u = np.asarray(u, dtype=float)
     if u.ndim != 2 or u.shape[1] != len(factors):
-        raise ValueError(f"unit points of shape {u.shape} do not fit {len(factors)} factors; need shape (n, {len(factors)})")
+        raise ValueError(f"unit points of shape {u.shape} do not fit {len(factors)} factors; "
+                         f"need shape (n, {len(factors)})")
     if u.size and (not np.all(np.isfinite(u)) or u.min() < 0.0 or u.max() > 1.0):
         raise ValueError(f"unit points must lie in [0, 1]; got min {np.nanmin(u)!r}, max {np.nanmax(u)!r}")
     cols = []
     for j, f in enumerate(factors):
-        if f.is_discrete:
+        if f.values is not None:
             idx = np.minimum(np.floor(u[:, j] * len(f.values)).astype(int), len(f.values) - 1)
             cols.append([f.values[i] for i in idx])
         else:
-            cols.append([f._cast(x) for x in f.low + u[:, j] * (f.high - f.low)])
+            low, high = f.bounds()
+            cols.append([f._cast(x) for x in low + u[:, j] * (high - low)])
     return [{f.path: cols[j][i] for j, f in enumerate(factors)} for i in range(u.shape[0])]
 
 
@@ -176,6 +192,7 @@ def latin_hypercube(factors: Sequence[Factor], n: int, seed: int) -> list[dict[s
     factors, n = _check_factors(factors), _check_n(n)
     if not factors:
         return [{} for _ in range(n)]
+    from scipy.stats import qmc  # here, not at the top: validating a config must not load SciPy
     u = _sampler(qmc.LatinHypercube, len(factors), seed).random(n)
     return unit_to_values(factors, u)
 
@@ -190,6 +207,7 @@ def sobol(factors: Sequence[Factor], n: int, seed: int) -> list[dict[str, Any]]:
         raise ValueError(f"sobol: n={n} is not a power of two; use {lo} or {2 * lo}")
     if not factors:
         return [{} for _ in range(n)]
+    from scipy.stats import qmc  # here, not at the top: validating a config must not load SciPy
     u = _sampler(qmc.Sobol, len(factors), seed, scramble=True).random_base2(n.bit_length() - 1)
     return unit_to_values(factors, u)
 
@@ -202,7 +220,8 @@ def make_design(factors: Sequence[Factor], method: str, n: int | None, seed: int
         raise ValueError(f"design method {method!r} is unknown; allowed: {', '.join(METHODS)}")
     if method == "full_factorial":
         if n is not None:
-            raise ValueError(f"n={n!r} is not used by full_factorial (its size is the product of the factor levels); leave n unset")
+            raise ValueError(f"n={n!r} is not used by full_factorial (its size is the product of the "
+                             "factor levels); leave n unset")
         return full_factorial(factors)
     if n is None:
         raise ValueError(f"design method {method!r} needs n, the number of points")
@@ -216,7 +235,8 @@ def point_id(point: Mapping[str, Any]) -> str:
     def default(v):
         if isinstance(v, np.generic):
             return v.item()
-        raise ValueError(f"point value {v!r} of type {type(v).__name__} has no canonical form; use numbers, bools or strings")
+        raise ValueError(f"point value {v!r} of type {type(v).__name__} has no canonical form; "
+                         "use numbers, bools or strings")
     # json writes floats with float.__repr__, so equal floats always give equal text
     text = json.dumps({str(k): v for k, v in point.items()}, sort_keys=True, separators=(",", ":"),
                       default=default, ensure_ascii=True)

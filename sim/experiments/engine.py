@@ -10,15 +10,15 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 import numpy as np
 
 from sim.errors import InputError
-from sim.experiments.store import RunStore
-
+from sim.experiments.store import Key, RunStore, prepare_folder
 
 # ---- executors --------------------------------------------------------------------------
 Lost = Callable[[tuple, str], dict]
@@ -176,6 +176,19 @@ def json_default(o):
 def make_executor(workers: int | None, scheduler: str | None):
     """The Dask executor for a scheduler address, else the local pool (default: all cores)."""
     return DaskExecutor(scheduler) if scheduler else LocalExecutor(workers or os.cpu_count() or 1)
+
+
+def open_run(out: Path, stamp: dict, fresh: bool, key_of: Callable[[Mapping], Key], outputs: tuple[str, ...],
+             workers: int | None, scheduler: str | None):
+    """The executor and the started (or resumed) results folder of a run. The executor
+    comes first, so a bad scheduler fails before the folder is touched; it is closed
+    again if the folder is refused."""
+    executor = make_executor(workers, scheduler)
+    try:
+        return executor, prepare_folder(out, stamp, fresh, key_of, outputs)
+    except BaseException:
+        executor.close()
+        raise
 
 
 def run_tasks(tasks: list[tuple], fn: Callable[[tuple], dict], executor, store: RunStore,

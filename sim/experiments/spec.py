@@ -9,17 +9,24 @@ import hashlib
 import json
 import os
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
-                                 without_kind)
+from sim.analysis.registry import RUN_KPIS
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
+from sim.config.scenario import (
+    Scenario,
+    read_config,
+    scenario_data,
+    scenario_from_data,
+    scenario_input_files,
+    without_kind,
+)
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, suggest
-from sim.experiments.design import Factor, make_design, point_label
 from sim.errors import InputError
-from sim.county.kpis import KPI_COLUMNS
+from sim.experiments.design import Factor, make_design, point_label
 
 DESIGN_METHODS = ("full_factorial", "latin_hypercube", "sobol")
 DEFAULT_KPIS = ("inbound_lead_time_mean_h", "inbound_lead_time_p95_h", "cost_per_parcel_cny", "cost_per_kg_out_cny",
@@ -33,8 +40,8 @@ _FACTORS_JSON = {"type": "object", "additionalProperties": {"anyOf": [
 
 
 def _check_kpi(k: Any, key: str) -> None:
-    if k not in KPI_COLUMNS:
-        near = suggest(k, KPI_COLUMNS)
+    if k not in RUN_KPIS:
+        near = suggest(k, RUN_KPIS)
         raise FieldError(key, k, "expected a KPI column of runs.csv" + (f"; did you mean '{near}'?" if near else ""))
 
 
@@ -58,7 +65,7 @@ class Replications:
         return self.relative_half_width is not None
 
     @classmethod
-    def from_short(cls, value: Any, where: str, path: str) -> "Replications":
+    def from_short(cls, value: Any, where: str, path: str) -> Replications:
         """A whole number: that many replications of every scenario."""
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise fail(where, path, value, "expected a whole number >= 1 or a mapping with min, max, "
@@ -221,7 +228,7 @@ def set_path(data: dict, path: str, value: Any) -> dict:
 def check_path(data: dict, path: str, where: str, key: str) -> None:
     """The dotted ``path`` must name a setting of the scenario; else name the nearest."""
     node: Any = data
-    walked = []
+    walked: list[str] = []
     for p in _split_path(path):
         if isinstance(node, list):
             if not isinstance(p, int) or not 0 <= p < len(node):
@@ -230,7 +237,7 @@ def check_path(data: dict, path: str, where: str, key: str) -> None:
         elif isinstance(node, Mapping):
             if p not in node:
                 near = suggest(p, node)
-                hint = f"; did you mean '{'.'.join(walked + [near])}'?" if near else ""
+                hint = f"; did you mean '{'.'.join([*walked, near])}'?" if near else ""
                 raise InputError(f"{where}: {key}.{path}: unknown setting{hint}")
         else:
             raise InputError(f"{where}: {key}.{path}: '{'.'.join(walked)}' is a value, not a section")
@@ -382,7 +389,8 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
             return match[0].id
         if not match:
             raise fail(where, "baseline", spec, f"expected a scenario name: one of {', '.join(named)}"
-                       + (" (with design points, give the baseline's lever values as a mapping)" if len(specs) > len(named) else ""))
+                       + (" (with design points, give the baseline's lever values as a mapping)"
+                          if len(specs) > len(named) else ""))
         raise fail(where, "baseline", spec, "names several scenarios; give lever values as a mapping to pick one")
     if isinstance(spec, Mapping):
         want = {str(k): v for k, v in spec.items() if k != "scenario"}
@@ -390,7 +398,8 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
                  and ("scenario" not in spec or s.name == spec["scenario"])]
         if len(match) == 1:
             return match[0].id
-        raise fail(where, "baseline", dict(spec), f"expected lever values matching exactly one scenario (matched {len(match)})")
+        raise fail(where, "baseline", dict(spec),
+                   f"expected lever values matching exactly one scenario (matched {len(match)})")
     raise fail(where, "baseline", spec, "expected a scenario name or a mapping of lever values")
 
 

@@ -7,11 +7,26 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import platform
 from collections.abc import Iterable, Mapping
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 STAMP_FILE = "stamp.json"
+#: the packages whose versions a manifest records
+PACKAGES = ("ruralsim", "simpy", "numpy", "scipy", "matplotlib", "click", "PyYAML")
+
+
+def package_versions() -> dict:
+    """Python's version and each of :data:`PACKAGES`' ("not installed" if missing)."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
 
 
 def code_version() -> str:

@@ -147,7 +147,7 @@ def _remove_runs(out: Path, outputs: tuple[str, ...]) -> None:
                 p.rmdir()
         if not any(folder.iterdir()):
             folder.rmdir()
-    for name in outputs + (STAMP_FILE, "experiment.json", "rollout.json"):
+    for name in (*outputs, STAMP_FILE, "experiment.json", "rollout.json"):
         if (out / name).is_file():
             (out / name).unlink()
 
@@ -157,7 +157,7 @@ def lock_folder(out: Path) -> Any:
     run into the same folder is refused while the first holds it."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        fh = open(out / LOCK_FILE, "a+", encoding="utf-8")  # noqa: SIM115 (held until the run ends)
+        fh = open(out / LOCK_FILE, "a+", encoding="utf-8")
     except OSError as exc:
         raise InputError(f"--out {str(out)!r}: cannot write there: {exc.strerror or exc}") from None
     try:

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.analysis.statistics import needs_more_replications
-from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
+from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
 from sim.experiments.spec import Experiment
 from sim.experiments.stamp import make_stamp
-from sim.experiments.store import RunStore, mark_incomplete, prepare_folder
+from sim.experiments.store import RunStore, mark_incomplete
 from sim.experiments.tables import write_manifest, write_tables
 
 FAIL_ENV = "RURALSIM_FAIL_RUNS"
@@ -94,7 +94,7 @@ def run_one(task: tuple) -> dict:
 def county_summary(the_plan) -> dict:
     """The county a run simulated (from its network, not from the config's defaults)."""
     net = the_plan.network
-    return {"villages": int(net.n), "townships": int(len(net.township_xy_km)),
+    return {"villages": int(net.n), "townships": len(net.township_xy_km),
             "residents": float(net.residents.sum()), "stations": int(net.served.sum()),
             "routes": len(the_plan.routes)}
 
@@ -161,14 +161,9 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
                    figures: bool = True, progress=None) -> SweepOutcome:
     """Run ``exp`` into ``out`` (resuming what is there) and write every output."""
     out = Path(out)
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     stamp = experiment_stamp(exp)
-    executor = make_executor(workers, scheduler)   # a bad scheduler fails before the folder is touched
-    try:
-        store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
-    except BaseException:
-        executor.close()
-        raise
+    executor, store = open_run(out, stamp, fresh, run_key, OUTPUTS, workers, scheduler)
     try:
         try:
             done, failures, wall = run_sweep(exp, store, executor, progress or Progress(quiet))

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from pathlib import Path
+from typing import Any
 
-from sim.experiments.spec import Experiment
-from sim.county.kpis import KPI_COLUMNS
-from sim.files import write_csv, write_json
-from sim.experiments.scenario import package_versions
 from sim.analysis.statistics import bonferroni, holm, paired_difference, t_interval
+from sim.county.kpis import KPI_COLUMNS
+from sim.experiments.spec import Experiment
+from sim.experiments.stamp import package_versions
+from sim.files import write_csv, write_json
 
 COMPARISON_COLUMNS = ("scenario_id", "scenario", "baseline_id", "kpi", "n_pairs", "mean_diff", "ci95_low", "ci95_high",
                       "sd_diff", "var_independent", "var_paired", "var_reduction", "p_value", "p_holm",
@@ -54,7 +55,7 @@ def comparison_rows(exp: Experiment, runs: list[dict]) -> list[dict]:
     base = exp.baseline_id
     if base is None or len(exp.scenarios) < 2:
         return []
-    by = {}
+    by: dict[Any, dict[int, dict]] = {}
     for r in runs:
         by.setdefault(r["scenario_id"], {})[r["replication"]] = r
     rows = []
@@ -70,7 +71,7 @@ def comparison_rows(exp: Experiment, runs: list[dict]) -> list[dict]:
             family.append((spec, d))
         ps = [d["p_value"] if d and math.isfinite(d["p_value"]) else 1.0 for _, d in family]
         p_h, p_b = holm(ps), bonferroni(ps)
-        for (spec, d), ph, pb in zip(family, p_h, p_b):
+        for (spec, d), ph, pb in zip(family, p_h, p_b, strict=True):
             nan = float("nan")
             d = d or {}
             rows.append({
@@ -132,8 +133,9 @@ def write_manifest(exp: Experiment, out: Path, tables: dict, *, stamp: dict, eng
                       for s in exp.scenarios],
         "engine": engine,
         "started_utc": started,
-        "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "timings": {"wall_s": round(wall_s, 3), "simulation_s": round(sim_s, 3), "runs_this_invocation": runs_this_time},
+        "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "timings": {"wall_s": round(wall_s, 3), "simulation_s": round(sim_s, 3),
+                    "runs_this_invocation": runs_this_time},
         "counts": {"scenarios": len(exp.scenarios), "runs_done": len(tables["runs"]),
                    "runs_failed": len(tables["failures"])},
     })

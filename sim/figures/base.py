@@ -14,6 +14,7 @@ import os
 import pathlib
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -22,13 +23,16 @@ from matplotlib.figure import Figure
 from sim.analysis import registry
 from sim.errors import InputError
 
+if TYPE_CHECKING:  # the names of matplotlib's rc settings (matplotlib >= 3.9), for type checking only
+    from matplotlib.typing import RcKeyType
+
 PNG_DPI = 120
 #: Fixed salt for SVG element ids so that identical data give byte-identical SVG files.
 SVG_HASHSALT = "ruralsim-plots"
 
 #: Font sizes (points) readable when a figure 7-10 in wide is printed on an A4 page; relative sizes
 #: ("small" = 0.83 x, "x-small" = 0.69 x) scale from ``font.size``.
-STYLE = {
+STYLE: dict[RcKeyType, Any] = {
     "font.size": 10.0,
     "axes.titlesize": 11.0,
     "axes.labelsize": 10.0,
@@ -124,7 +128,8 @@ def _value(text: str):
         f = float(text)
     except ValueError:
         return text
-    return int(f) if f.is_integer() and "." not in text and "e" not in text.lower() and text not in ("nan", "inf") else f
+    plain = "." not in text and "e" not in text.lower() and text not in ("nan", "inf")
+    return int(f) if f.is_integer() and plain else f
 
 
 def read_table(path: pathlib.Path) -> list[dict]:

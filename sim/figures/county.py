@@ -17,14 +17,14 @@ from sim.county.leadtime import LeadTimes
 from sim.figures.base import PNG_DPI, new_axes, no_data, read_table, save_figures
 
 __all__ = [
-    "plot_daily_flows",
+    "PNG_DPI",
+    "draw_scenario_figures",
     "plot_backlog",
+    "plot_daily_flows",
     "plot_lead_time",
     "plot_load_factors",
     "plot_network",
     "write_figures",
-    "draw_scenario_figures",
-    "PNG_DPI",
 ]
 
 _FIGSIZE_WIDE = (10.0, 4.5)
@@ -156,7 +156,7 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
         edges = np.histogram_bin_edges(lt, bins="auto")
         if edges.size > 101:  # heavy tails can make "auto" produce thousands of bins
             edges = np.histogram_bin_edges(lt, bins=100)
-        ax.hist(lt, bins=edges, color="tab:blue", alpha=0.75, label=f"parcels (n={lt.size})")
+        ax.hist(lt, bins=edges.tolist(), color="tab:blue", alpha=0.75, label=f"parcels (n={lt.size})")
         mean = float(np.mean(lt))
         p95 = float(np.percentile(lt, 95))
     ax.axvline(mean, color="black", ls="--", lw=1.2, label=f"mean = {mean:.1f} h")
@@ -176,7 +176,7 @@ def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None
               ("Outbound\n(produce)", _finite(load_out), "tab:green")]
     positions = [1, 2]
     ticklabels = []
-    for pos, (name, data, colour) in zip(positions, groups):
+    for pos, (name, data, colour) in zip(positions, groups, strict=True):
         ticklabels.append(f"{name}\nn={data.size} trips")
         if data.size == 0:
             ax.text(pos, 0.5, "no trips", ha="center", va="center", color="0.4")
@@ -189,7 +189,7 @@ def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None
             box.set_alpha(0.5)
         mean = float(np.mean(data))
         ax.plot([pos], [mean], marker="D", color="white", markeredgecolor="black", ls="none",
-                zorder=5, label="mean" if not any(l.get_label() == "mean" for l in ax.lines) else None)
+                zorder=5, label="mean" if not any(line.get_label() == "mean" for line in ax.lines) else None)
         ax.annotate(f"mean {mean:.2f}", (pos, mean), xytext=(28, 0), textcoords="offset points",
                     va="center", fontsize="small")
     ax.axhline(1.0, color="0.5", ls="--", lw=1.0, label="capacity")
@@ -256,7 +256,7 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
     return ax
 
 
-def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], lead_time_h: np.ndarray,
+def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], lead_time_h: LeadTimes | np.ndarray,
                   load_in: np.ndarray, load_out: np.ndarray, network: Mapping) -> list[pathlib.Path]:
     """Write all figures as PNG (dpi 120) and SVG into ``out_dir`` (created if needed).
 

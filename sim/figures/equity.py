@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 from sim.figures.base import as_float, kpi_label, new_axes, no_data
 from sim.figures.rollout import join_key, legend, month_of, resolve_order, strategy_colours
 
-__all__ = ["plot_equity", "plot_coverage_map", "MAP_CMAP"]
+__all__ = ["MAP_CMAP", "plot_coverage_map", "plot_equity"]
 
 _FIGSIZE = (8.0, 4.8)
 _FIGSIZE_MAP = (7.0, 6.2)

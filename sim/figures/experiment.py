@@ -23,6 +23,7 @@ import os
 import pathlib
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -30,18 +31,38 @@ from matplotlib.axes import Axes
 
 from sim.analysis import registry
 from sim.analysis.pareto import pareto_front
-from sim.files import short_number
-from sim.figures.base import (as_bool, as_float, factor_label, kpi_label, label_name, new_axes, no_data, save_figures,
-                              short_name)
-from sim.figures.rows import (combine, distinct, factor_columns, fmt_value, has_finite, is_numeric, kpi_rows, norm,
-                              resolve, sort_key, summary_by_scenario)
+from sim.figures.base import (
+    as_bool,
+    as_float,
+    factor_label,
+    kpi_label,
+    label_name,
+    new_axes,
+    no_data,
+    save_figures,
+    short_name,
+)
+from sim.figures.rows import (
+    combine,
+    distinct,
+    factor_columns,
+    fmt_value,
+    has_finite,
+    is_numeric,
+    kpi_rows,
+    norm,
+    resolve,
+    sort_key,
+    summary_by_scenario,
+)
 from sim.figures.sensitivity import MIN_SENSITIVITY_RUNS, plot_sensitivity
+from sim.files import short_number
 
 __all__ = [
-    "plot_kpi_vs_lever",
-    "plot_heatmap",
-    "plot_pareto",
     "plot_forest",
+    "plot_heatmap",
+    "plot_kpi_vs_lever",
+    "plot_pareto",
     "plot_sensitivity",
     "write_experiment_figures",
 ]
@@ -65,7 +86,7 @@ def _choose_line_factors(rows: Sequence[Mapping], candidates: Sequence[str]) -> 
     for f in sorted(candidates, key=lambda f: (levels[f], f)):
         if levels[f] > MAX_LEVELS_PER_LINE_FACTOR:
             continue
-        trial = chosen + [f]
+        trial = [*chosen, f]
         combos = {tuple(norm(r.get(g)) for g in trial) for r in rows}
         if len(combos) <= MAX_LINES:
             chosen = trial
@@ -111,7 +132,8 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
     for r in rows:
         combo = tuple(norm(r.get(f)) for f in line_factors)
         x = norm(r.get(lever))
-        cells.setdefault(combo, {}).setdefault(x, []).append((as_float(r.get("mean")), as_float(r.get("ci95_half_width"))))
+        cell = cells.setdefault(combo, {}).setdefault(x, [])
+        cell.append((as_float(r.get("mean")), as_float(r.get("ci95_half_width"))))
     combos = sorted(cells, key=lambda c: tuple(sort_key(v) for v in c))
     xs_all = distinct(rows, lever)
     numeric = is_numeric(xs_all)
@@ -121,9 +143,12 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
 
     for k, combo in enumerate(combos):
         colour = cmap(k % cmap.N)
-        label = ", ".join(f"{short_name(f)}={fmt_value(v)}" for f, v in zip(line_factors, combo)) if line_factors else kpi_label(kpi)
+        if line_factors:
+            label = ", ".join(f"{short_name(f)}={fmt_value(v)}" for f, v in zip(line_factors, combo, strict=True))
+        else:
+            label = kpi_label(kpi)
         xv = sorted(cells[combo], key=sort_key)
-        stats = [combine(*zip(*cells[combo][x])) for x in xv]
+        stats = [combine(*zip(*cells[combo][x], strict=True)) for x in xv]
         mean = np.array([s[0] for s in stats])
         hw = np.array([s[1] for s in stats])
         if numeric:
@@ -271,7 +296,7 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
     n = len(rows)
     ypos = np.arange(n)[::-1].astype(float)
     labelled = {True: False, False: False}
-    for r, yy in zip(rows, ypos):
+    for r, yy in zip(rows, ypos, strict=True):
         md = as_float(r.get("mean_diff"))
         if not math.isfinite(md):
             ax.text(0.0, yy, "n/a", ha="center", va="center", fontsize="small", color="0.4")
@@ -280,6 +305,7 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
         err = [[max(md - lo, 0.0) if math.isfinite(lo) else np.nan],
                [max(hi - md, 0.0) if math.isfinite(hi) else np.nan]]
         sig = as_bool(r.get("significant_holm"))
+        style: dict[str, Any]
         if sig:
             style = dict(color="#1b2a4a", mfc="#1b2a4a", mec="#1b2a4a", lw=1.8)
             label = "significant (Holm, 5%)"
@@ -314,7 +340,7 @@ def _token(name: str) -> str:
 def _file_tokens(names: Sequence[str]) -> dict[str, str]:
     """File-name token per factor: its short name, or the full path (dots -> '-') if short names clash."""
     shorts = [short_name(n) for n in names]
-    return {n: _token(s if shorts.count(s) == 1 else n.replace(".", "-")) for n, s in zip(names, shorts)}
+    return {n: _token(s if shorts.count(s) == 1 else n.replace(".", "-")) for n, s in zip(names, shorts, strict=True)}
 
 
 def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mapping], comparisons: Sequence[Mapping],

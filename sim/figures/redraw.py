@@ -8,7 +8,7 @@ from pathlib import Path
 from sim.errors import InputError
 from sim.figures.base import read_table
 
-__all__ = ["redraw", "read_table"]
+__all__ = ["read_table", "redraw"]
 
 
 def redraw(folder: Path) -> list[Path]:

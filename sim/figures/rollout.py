@@ -36,13 +36,13 @@ from sim.analysis.economics import cost_volume_elasticity, recovery_month
 from sim.figures.base import as_float, kpi_label, new_axes, no_data
 
 __all__ = [
-    "plot_coverage",
+    "plot_cash_flow",
     "plot_cost_per_parcel",
     "plot_cost_vs_volume",
-    "plot_cash_flow",
+    "plot_coverage",
     "plot_gini",
-    "strategy_order",
     "reported_points",
+    "strategy_order",
 ]
 
 _FIGSIZE = (8.0, 4.8)
@@ -210,7 +210,7 @@ def plot_coverage(monthly: Sequence[Mapping], measure: str = "residents_covered_
         return ax
     lines_with_band(ax, series, strategy_colours(resolve_order(monthly, strategies)))
     if pts:
-        xs, ys = zip(*pts)
+        xs, ys = zip(*pts, strict=True)
         ax.plot(xs, ys, ls="none", marker="o", ms=7, color="black", mfc="black", zorder=5,
                 label="reported")
         lo, hi = ax.get_xlim() if series else (min(xs), max(xs))

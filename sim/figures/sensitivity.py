@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from sim.analysis.sensitivity import standardized_regression_coefficients
 from sim.figures.base import as_float, factor_label, kpi_label, new_axes, no_data
 
-__all__ = ["plot_sensitivity", "MIN_SENSITIVITY_RUNS"]
+__all__ = ["MIN_SENSITIVITY_RUNS", "plot_sensitivity"]
 
 #: :func:`sim.figures.experiment.write_experiment_figures` draws the sensitivity chart only with at
 #: least this many complete runs (and never fewer than inputs + 2).
@@ -30,7 +30,8 @@ def _runs_matrix(runs: Sequence[Mapping], inputs: Sequence[str]) -> np.ndarray:
     return X
 
 
-def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Sequence[str], ax: Axes | None = None) -> Axes:
+def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Sequence[str],
+                     ax: Axes | None = None) -> Axes:
     """Grouped horizontal bar chart of standardised regression coefficients from the runs table.
 
     Each input is a group of bars on the y axis (first input on top); within a group one bar per KPI,

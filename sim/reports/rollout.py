@@ -16,12 +16,21 @@ import numpy as np
 
 from sim.figures.base import as_bool, as_float, kpi_label, save_figures
 from sim.figures.equity import plot_coverage_map, plot_equity
-from sim.figures.rollout import (join_key, month_of, plot_cash_flow, plot_cost_per_parcel, plot_cost_vs_volume,
-                                 plot_coverage, plot_gini, reported_points, strategy_order)
+from sim.figures.rollout import (
+    join_key,
+    month_of,
+    plot_cash_flow,
+    plot_cost_per_parcel,
+    plot_cost_vs_volume,
+    plot_coverage,
+    plot_gini,
+    reported_points,
+    strategy_order,
+)
 from sim.files import atomic_write_text, short_number
 from sim.reports.render import render
 
-__all__ = ["outcome_table_markdown", "write_rollout_report", "FIGURE_STEMS"]
+__all__ = ["FIGURE_STEMS", "outcome_table_markdown", "write_rollout_report"]
 
 #: Figures of :func:`write_rollout_report` besides the coverage maps, in report order.
 FIGURE_STEMS = ("coverage_residents", "coverage_villages", "cost_per_parcel", "cost_vs_volume",
@@ -49,7 +58,8 @@ def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None):
     cell = {(str(r["strategy"]), str(r["kpi"])): r for r in rows}
     direction = {}
     for k in kpis:
-        flags = [r.get("higher_is_better") for r in rows if str(r["kpi"]) == k and r.get("higher_is_better") is not None]
+        flags = [r.get("higher_is_better") for r in rows
+                 if str(r["kpi"]) == k and r.get("higher_is_better") is not None]
         direction[k] = (" ↑" if as_bool(flags[0]) else " ↓") if flags else ""
     header = ["Strategy"]
     for k in kpis:
@@ -138,33 +148,32 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
     pts = reported_points(reported)
 
     # ---- figures and captions
-    kw = {"strategies": order}
     figures: list[tuple[str, str, str, object]] = [
         ("coverage_residents", "Coverage of residents",
          "Share of the region's residents covered by e-commerce service each month, per strategy "
          "(line = mean over replications, band = min-max).",
-         lambda: plot_coverage(monthly, "residents_covered_share", ax=None, **kw)),
+         lambda: plot_coverage(monthly, "residents_covered_share", ax=None, strategies=order)),
         ("coverage_villages", "Villages covered",
          "Number of villages with a service point each month, per strategy"
          + (" (black markers: publicly reported figures)." if pts else "."),
-         lambda: plot_coverage(monthly, "villages_covered", reported=pts, **kw)),
+         lambda: plot_coverage(monthly, "villages_covered", reported=pts, strategies=order)),
         ("cost_per_parcel", "Cost per parcel",
          "Cost per delivered parcel each month, per strategy (gaps: months without parcels).",
-         lambda: plot_cost_per_parcel(monthly, **kw)),
+         lambda: plot_cost_per_parcel(monthly, strategies=order)),
         ("cost_vs_volume", "Cost per parcel against volume",
          "Monthly cost per parcel against parcels delivered (log scale), with each strategy's "
          "log-log slope: negative means cost falls as volume grows.",
-         lambda: plot_cost_vs_volume(monthly, **kw)),
+         lambda: plot_cost_vs_volume(monthly, strategies=order)),
         ("cash_flow", "Cumulative cash flow",
          "Cumulative net cash flow per strategy (dashed: zero), with the month each strategy breaks even.",
-         lambda: plot_cash_flow(monthly, **kw)),
+         lambda: plot_cash_flow(monthly, strategies=order)),
         ("equity", "Equity by remoteness",
          "Mean lead time (solid) and share of residents covered at the end (dashed) by remoteness "
          "decile, 1 = nearest the hub, 10 = most remote.",
-         lambda: plot_equity(equity, **kw)),
+         lambda: plot_equity(equity, strategies=order)),
         ("gini", "Inequality of access",
          "Gini coefficient of access across villages each month (0 = equal access), per strategy.",
-         lambda: plot_gini(monthly, **kw)),
+         lambda: plot_gini(monthly, strategies=order)),
     ]
     tokens = _strategy_tokens(order)
     for s in order:

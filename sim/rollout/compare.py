@@ -16,15 +16,14 @@ import numpy as np
 
 from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
 from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
+from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.errors import InputError
-from sim.experiments.engine import Progress, make_executor, run_tasks, unusable_runs_text
-from sim.experiments.scenario import package_versions
-from sim.experiments.stamp import config_sha256, make_stamp
-from sim.experiments.store import RunStore, mark_incomplete, prepare_folder
+from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
+from sim.experiments.stamp import config_sha256, make_stamp, package_versions
+from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import write_csv, write_json
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
-from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.rollout.strategies import Schedule
 
 OUTCOMES = tuple((k, higher_is_better(k)) for k in ROLLOUT_OUTCOMES)  # (kpi, higher is better)
@@ -51,7 +50,7 @@ def _county_task(task: tuple) -> dict:
 
 
 def _lost_county(task: tuple, why: str) -> dict:
-    ro, strategy, r, geo, sched = task
+    _, strategy, r, geo, _ = task
     return {"ok": False, "strategy": strategy.name, "replication": r, "county_id": geo.county.id,
             "error": f"WorkerLost: {why}", "traceback": ""}
 
@@ -74,7 +73,7 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
     comparison report, all while holding the folder's lock."""
     out = Path(out)
     t0 = time.perf_counter()
-    started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     # the region and every schedule first: bad counties, villages or schedule files fail here, before
     # anything is written
     geos_by_model = {}
@@ -84,12 +83,7 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
             geos_by_model[s.operating_model] = geographies(ro, ro.operating_models[s.operating_model])
         schedules[s.name] = schedule_for(ro, s, geos_by_model[s.operating_model])
     stamp = rollout_stamp(ro)
-    executor = make_executor(workers, scheduler)   # a bad scheduler fails before the folder is touched
-    try:
-        store = prepare_folder(out, stamp, fresh, run_key, OUTPUTS)
-    except BaseException:
-        executor.close()
-        raise
+    executor, store = open_run(out, stamp, fresh, run_key, OUTPUTS, workers, scheduler)
     progress = Progress(quiet)
     try:
         tasks = []
@@ -133,7 +127,7 @@ def write_manifest(ro: Rollout, out: Path, stamp: dict, tables: dict, geos_by_mo
         "replications": ro.replications, "strategies": [s.name for s in ro.strategies], "baseline": ro.baseline,
         "region": {model: region_summary(geos) for model, geos in geos_by_model.items()},
         "engine": engine, "started_utc": started,
-        "finished_utc": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "finished_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "timings": {"wall_s": round(tables["wall_s"], 3), "county_runs_this_invocation": tables["tasks_run"]},
         "counts": {"county_runs": tables["tasks_run"], "county_runs_failed": n_failed},
     })
@@ -209,7 +203,8 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                                         "hub_month": int(schedules[s.name].hub_month[geos.index(geo)]),
                                         "stations_end": last["stations_open"],
                                         "residents_covered_share_end": covered_share_by_county[-1],
-                                        "break_even_month": rec["break_even_month"] if rec["break_even_month"] is not None else "",
+                                        "break_even_month": (rec["break_even_month"]
+                                                             if rec["break_even_month"] is not None else ""),
                                         "npv_cny": rec["npv_cny"]})
                     for m in ro.map_months:
                         row = rec["months"][m]
@@ -253,7 +248,8 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                 "npv_cny": npv_total,
                 "villages_covered_share_end": acc["stations_open"][-1] / acc["villages"][-1],
                 "residents_covered_share_end": acc["residents_covered"][-1] / acc["residents"][-1],
-                "lead_time_mean_h_last_year": acc["lead_time_sum_h"][last12].sum() / deliv12 if deliv12 else float("nan"),
+                "lead_time_mean_h_last_year": (acc["lead_time_sum_h"][last12].sum() / deliv12
+                                               if deliv12 else float("nan")),
                 "gini_access_end": g_end,
                 "cost_per_parcel_cny_last_year": acc["opex_cny"][last12].sum() / deliv12 if deliv12 else float("nan"),
                 "subsidy_needed_per_parcel_cny": float(np.nanmean(sub)) if np.isfinite(sub).any() else float("nan"),
@@ -298,7 +294,7 @@ def outcome_rows(ro: Rollout, by: dict) -> list[dict]:
                 diffs[s] = paired_difference(x, y)
         others = [s for s in names if s != ro.baseline]
         ps = [diffs[s]["p_value"] if math.isfinite(diffs[s]["p_value"]) else 1.0 for s in others]
-        adj = dict(zip(others, holm(ps))) if others else {}
+        adj = dict(zip(others, holm(ps), strict=True)) if others else {}
         order = sorted(names, key=lambda s: (-(means[s][0]) if higher else means[s][0], names.index(s)))
         for s in names:
             d = diffs.get(s)

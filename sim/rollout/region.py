@@ -7,6 +7,7 @@ import dataclasses
 import math
 import typing
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from sim.errors import InputError
 from sim.county.harvest import growers
 from sim.county.network import Network, generate_villages, load_villages, road_matrices
 from sim.county.rng import generator
+from sim.errors import InputError
 
 COUNTY_COLUMNS = ("id", "x_km", "y_km", "area_km2", "townships", "villages", "residents", "city_km")
 
@@ -44,7 +46,7 @@ class Range:
     SHORT_JSON: typing.ClassVar[dict] = {"type": "number", "exclusiveMinimum": 0}
 
     @classmethod
-    def from_short(cls, value, where: str, path: str) -> "Range":
+    def from_short(cls, value, where: str, path: str) -> Range:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise fail(where, path, value, "expected a positive number or {min: .., max: ..}")
         return cls(float(value), float(value))
@@ -53,7 +55,7 @@ class Range:
         if self.min > self.max:
             raise FieldError("max", self.max, f"expected min <= max (min is {self.min:g})")
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[float]:
         return iter((self.min, self.max))
 
     def __getitem__(self, i: int) -> float:
@@ -68,7 +70,7 @@ class IntRange(Range):
     SHORT_JSON: typing.ClassVar[dict] = {"type": "integer", "minimum": 1}
 
     @classmethod
-    def from_short(cls, value, where: str, path: str) -> "IntRange":
+    def from_short(cls, value, where: str, path: str) -> IntRange:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 1:
             raise fail(where, path, value, "expected a whole number >= 1 or {min: .., max: ..}")
         return cls(int(value), int(value))
@@ -109,13 +111,13 @@ def generate_counties(cfg: RegionConfig) -> list[County]:
     rng = generator(cfg.seed, 0, "network")
     n = cfg.counties
     xy = rng.uniform(0, cfg.extent_km, (n, 2))
-    area = rng.uniform(*cfg.area_km2, n)
-    villages = rng.integers(cfg.villages[0], cfg.villages[1] + 1, n)
-    size = rng.uniform(*cfg.residents_per_village, n)
-    city = rng.uniform(*cfg.city_km, n)
+    area = rng.uniform(cfg.area_km2.min, cfg.area_km2.max, n)
+    villages = rng.integers(cfg.villages.min, cfg.villages.max + 1, n)
+    size = rng.uniform(cfg.residents_per_village.min, cfg.residents_per_village.max, n)
+    city = rng.uniform(cfg.city_km.min, cfg.city_km.max, n)
     out = []
     for i in range(n):
-        townships = max(1, int(round(villages[i] / 18.7)))
+        townships = max(1, round(float(villages[i]) / 18.7))
         out.append(County(f"C{i + 1:04d}", float(xy[i, 0]), float(xy[i, 1]), float(area[i]), townships,
                           int(villages[i]), float(villages[i] * size[i]), float(city[i])))
     return out
@@ -177,7 +179,8 @@ class CountyGeo:
     hub_km: np.ndarray        # road distance of each village from the county hub
 
 
-def county_geography(scenario: Scenario) -> CountyGeo:
+def county_geography(scenario: Scenario, county: County) -> CountyGeo:
+    """``county``'s villages as ``scenario`` (made by ``county_scenario``) lays them out."""
     rng = generator(scenario.seed, -1, "network")
     if scenario.county.villages_csv:
         ids, township, xy, residents, road, town_xy = load_villages(scenario.county.villages_csv)
@@ -187,7 +190,7 @@ def county_geography(scenario: Scenario) -> CountyGeo:
     grows = growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     dist, _ = road_matrices(net, np.arange(net.n), scenario, vehicle)
-    return CountyGeo(None, scenario, net, grows, dist[0, 1:].copy())  # a copy: the full matrix is not kept
+    return CountyGeo(county, scenario, net, grows, dist[0, 1:].copy())  # a copy: the full matrix is not kept
 
 
 def villages_file(cfg: RegionConfig, county: County) -> str | None:

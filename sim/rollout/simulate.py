@@ -3,6 +3,7 @@ and every month of one county (Bass adoption, a sampled county run, money flows)
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -15,13 +16,13 @@ from sim.rollout.region import CountyGeo, counties_of, county_geography, county_
 from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy
 from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects
 
+
 # ---- region set-up ----------------------------------------------------------------
 def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     out = []
     for county in counties_of(ro.region):
-        geo = county_geography(county_scenario(model, county, ro.seed, villages_file(ro.region, county)))
-        geo.county = county
-        out.append(geo)
+        scenario = county_scenario(model, county, ro.seed, villages_file(ro.region, county))
+        out.append(county_geography(scenario, county))
     return out
 
 
@@ -29,7 +30,8 @@ def capital_costs(ro: Rollout, model: Scenario) -> Costs:
     veh = model.vehicle_types[model.lastmile.vehicle_type]
     cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * len(model.lastmile.departures_h)
     return Costs(hub_cny=model.hub.capex_cny + model.hub.cold_store_kg * model.hub.cold_capex_per_kg_cny,
-                 station_cny=model.stations.capex_cny + model.stations.cold_room_kg * model.stations.cold_room_capex_per_kg_cny,
+                 station_cny=(model.stations.capex_cny
+                              + model.stations.cold_room_kg * model.stations.cold_room_capex_per_kg_cny),
                  vehicle_cny=veh.capex_cny * model.lastmile.vehicles_per_route,
                  parcels_per_vehicle_day=cap * model.lastmile.vehicles_per_route,
                  parcels_per_resident_day=ro.adoption.ceiling * ro.parcels_per_adopter_y / 365.0
@@ -41,10 +43,13 @@ def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Sche
     costs = capital_costs(ro, model)
     if strategy.schedule_csv:
         return load_schedule(strategy.schedule_csv, geos, ro.horizon_m, costs, ro.budget_per_year_cny)
+    order = strategy.village_order
+    if order is None:  # the spec gives every strategy without a schedule file a village order
+        raise ValueError(f"strategy {strategy.name!r} has neither a schedule nor a village order")
     from sim.county.rng import generator
     rng = generator(ro.seed, 0, "network")
     route_orders = [route_order(ro, model, g) for g in geos] if strategy.village_order == "route_contiguous" else None
-    plist = projects(geos, strategy.village_order, strategy.county_target, rng, route_orders)
+    plist = projects(geos, order, strategy.county_target, rng, route_orders)
     return plan_rollout(geos, plist, ro.budget_per_year_cny, ro.horizon_m, costs)
 
 
@@ -53,7 +58,8 @@ def route_order(ro: Rollout, model: Scenario, geo: CountyGeo) -> np.ndarray:
     demand, the busiest route first, each in its visiting order."""
     sc = county_scenario(model, geo.county, ro.seed)
     net = dataclasses.replace(geo.network, served=np.ones(geo.network.n, dtype=bool))
-    per_adopter = ro.parcels_per_adopter_y / sc.demand.parcels_per_resident_y if sc.demand.parcels_per_resident_y else 0.0
+    per_resident = sc.demand.parcels_per_resident_y
+    per_adopter = ro.parcels_per_adopter_y / per_resident if per_resident else 0.0
     full = plan(sc, net, geo.grows, np.full(net.n, ro.adoption.ceiling * per_adopter))
     routes = sorted(full.routes, key=lambda r: (-net.residents[r.stops].sum(), r.index))
     return np.concatenate([r.stops for r in routes]) if routes else np.arange(net.n)
@@ -111,12 +117,13 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
             step = np.where(opened == m, 0.5, 1.0)
             share = np.where(is_open, bass_step(share, ad.p, ad.q, ad.ceiling, 1.0, damp) if m else 0.0, 0.0)
             share = np.where(is_open & (opened == m), bass_share(step, ad.p, ad.q, ad.ceiling), share)
-        produce_share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0), pr.p, pr.q, pr.ceiling), 0.0)
+        produce_share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0),
+                                                     pr.p, pr.q, pr.ceiling), 0.0)
         # access of each village: the share of its residents shopping through a station (0 without one),
         # kept as a residents-weighted histogram so the region's Gini streams county by county
         access = np.where(is_open & hub_open, share, 0.0) / ad.ceiling
         access_hist.append(access_histogram(access, net.residents))
-        row = dict.fromkeys(MONTH_COLUMNS, 0.0)
+        row: dict[str, Any] = dict.fromkeys(MONTH_COLUMNS, 0.0)
         row.update(county_id=geo.county.id, month=m, hub_open=bool(hub_open), stations_open=int(is_open.sum()),
                    villages=n, residents=float(net.residents.sum()),
                    residents_covered=float(net.residents[is_open].sum()) if hub_open else 0.0,

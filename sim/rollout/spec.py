@@ -3,13 +3,20 @@ months, a capital budget, Bass adoption, economics, operating models and the str
 to compare, validated before anything runs (the simulation is :mod:`sim.rollout.simulate`)."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from sim.config.scenario import (Scenario, read_config, scenario_data, scenario_from_data, scenario_input_files,
-                                 without_kind)
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
+from sim.config.scenario import (
+    Scenario,
+    read_config,
+    scenario_data,
+    scenario_from_data,
+    scenario_input_files,
+    without_kind,
+)
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.config.csvread import check_name, read_rows
 from sim.errors import InputError

@@ -4,11 +4,17 @@ stated before the run, and PASS or FAIL."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from sim.analysis.statistics import t_interval
+
+#: the root seed of every theory case (sim.county.rng.generator streams, one name per case
+#: and configuration), fixed before any case runs
+SEED = 20240601
+#: the tolerance of a check against theory over replications
+CI99_TOL = "theory within the 99% t interval of the replication means"
 
 
 @dataclass
@@ -65,3 +71,10 @@ def save_figure(fig, figures: Path, name: str) -> str:
     figures.mkdir(parents=True, exist_ok=True)
     fig.savefig(figures / name, dpi=100)
     return name
+
+
+def figures_folder(figures_dir: Path) -> Path:
+    """The report's figures folder, created if needed."""
+    p = Path(figures_dir)
+    p.mkdir(parents=True, exist_ok=True)
+    return p

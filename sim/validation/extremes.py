@@ -38,7 +38,7 @@ def no_vehicles(figures: Path) -> list[CaseResult]:
                   county=CountyConfig(area_km2=600, townships=6, villages=60))
     sc = _replace(_replace(sc, "lastmile", vehicles_per_route=0), "stations", coverage_share=0.5)
     sc = _replace(sc, "surge", enabled=False)   # no extra vehicles either
-    slopes, rates, delivered = [], [], 0
+    slopes, rates, delivered = [], [], 0.0
     for r in range(3):
         res = run_replication(sc, r)
         d = res.daily
@@ -69,18 +69,17 @@ def overload(figures: Path) -> list[CaseResult]:
         sc = dataclasses.replace(sc, vehicle_types={**sc.vehicle_types, "van": van})
         the_plan = plan(sc)
         arrival, capacity = 50.0, 30.0
-        ratios, last = [], None
+        ratios: list[float] = []
         for r in range(5):
             d = run_replication(sc, r, the_plan).daily
             backlog = d["warehouse_backlog_parcels"] + d["hub_backlog_parcels"]
             days = d["day"] >= 10
             ratios.append(_slope(d["day"][days], backlog[days]) / (arrival - capacity))
-            last = (d["day"], backlog)
     m, hw = mean_ci(ratios)
     fig = Figure(figsize=(6, 3.5), layout="constrained")
     ax = fig.add_subplot()
-    ax.plot(last[0], last[1], label="end-of-day backlog")
-    ax.plot(last[0], (arrival - capacity) * last[0], "--", label="(arrival - capacity) x day")
+    ax.plot(d["day"], backlog, label="end-of-day backlog")  # the last replication
+    ax.plot(d["day"], (arrival - capacity) * d["day"], "--", label="(arrival - capacity) x day")
     ax.set_xlabel("day (d)")
     ax.set_ylabel("parcels waiting")
     ax.set_title("Overload: 50 parcels/day ordered, 30/day carried")
@@ -134,11 +133,12 @@ def deterministic_trace(figures: Path) -> list[CaseResult]:
         sc = _replace(sc, "surge", enabled=False)   # fixed capacity
         sc = _replace(sc, "hub", sorters=1, sort_time_distribution="deterministic")
         model = CountyModel(sc, 0, trace=True).run()
+    assert model.trace_log is not None  # the model was built with trace=True
     got = sorted(model.trace_log, key=lambda e: (e[0], e[1]))
     want = expected_timeline(days)
     same = len(got) == len(want) and all(
-        abs(a[0] - b[0]) <= 1e-9 and a[1] == b[1] and a[2] == b[2] for a, b in zip(got, want))
-    first_diff = next((f"model {a} vs hand {b}" for a, b in zip(got, want) if a != b), "")
+        abs(a[0] - b[0]) <= 1e-9 and a[1] == b[1] and a[2] == b[2] for a, b in zip(got, want, strict=True))
+    first_diff = next((f"model {a} vs hand {b}" for a, b in zip(got, want, strict=False) if a != b), "")
     return [CaseResult(
         "deterministic_trace", "extreme", "A fully deterministic one-village county: the event trace (trunk runs, "
         "sorting, van departures, station arrivals, returns) equals the hand-computed timeline exactly.",
@@ -156,7 +156,7 @@ def littles_law(figures: Path) -> list[CaseResult]:
     stop = CalendarEvent("orders_stop", start_doy=(274 - 1 + 130) % 365 + 1, duration_d=30, multiplier=0.0)
     sc = Scenario(horizon_d=horizon, start_doy=274, replications=1,
                   county=CountyConfig(area_km2=800, townships=8, villages=120), crops=(Crop(),))
-    sc = _replace(sc, "demand", calendar=Scenario().demand.calendar + (stop,))
+    sc = _replace(sc, "demand", calendar=(*Scenario().demand.calendar, stop))
     sc = _replace(sc, "hub", cold_store_kg=20000.0)
     sc = _replace(sc, "stations", coverage_share=0.5)
     model = CountyModel(sc, 0, monitor_h=0.1).run()
@@ -164,7 +164,10 @@ def littles_law(figures: Path) -> list[CaseResult]:
     T = model.horizon_h
     s = {k: np.array(v, float) for k, v in model.samples.items()}
     st, hub, led = model.stations, model.hub, model.lastmile.ledger
-    dep = np.concatenate([np.full(len(c), t) for t, c in zip(led.depart_h, led.stop_parcels)]) if led.depart_h else np.zeros(0)
+    if led.depart_h:
+        dep = np.concatenate([np.full(len(c), t) for t, c in zip(led.depart_h, led.stop_parcels, strict=True)])
+    else:
+        dep = np.zeros(0)
     cnt = np.concatenate(led.stop_parcels) if led.stop_parcels else np.zeros(0)
     arr = np.concatenate(led.stop_arrivals_h) if led.stop_arrivals_h else np.zeros(0)
     stores = {
@@ -175,7 +178,8 @@ def littles_law(figures: Path) -> list[CaseResult]:
         "stations (produce kg)": (s["station_kg"].mean(), (st.out_kg_h - st.in_kg_h) / T,
                                   st.in_kg / T, (st.out_kg_h - st.in_kg_h) / max(st.in_kg, 1e-9)),
         "cold store (produce kg)": (s["cold_kg"].mean(), (hub.cold_out_kg_h - hub.cold_in_kg_h) / T,
-                                    hub.cold_in_kg / T, (hub.cold_out_kg_h - hub.cold_in_kg_h) / max(hub.cold_in_kg, 1e-9)),
+                                    hub.cold_in_kg / T,
+                                    (hub.cold_out_kg_h - hub.cold_in_kg_h) / max(hub.cold_in_kg, 1e-9)),
     }
     empty = res.kpis["inbound_parcels_in_system"] == 0 and res.kpis["outbound_produce_in_system_kg"] <= 1e-6
     out = []

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from sim.analysis.statistics import paired_difference
 from sim.config.scenario import Scenario
 from sim.county.kpis import run_replication
 from sim.county.model import plan
-from sim.analysis.statistics import paired_difference
 from sim.validation.core import Case, CaseResult, mean_ci, save_figure
 
 REPS = 5
@@ -36,7 +36,8 @@ def parcels_per_resident(figures: Path) -> list[CaseResult]:
     m, hw = mean_ci(k)
     return [CaseResult(
         "parcels_per_resident", "public", "Inbound parcels per served resident per year in the baseline county.",
-        f"{PARCELS_RANGE[0]}-{PARCELS_RANGE[1]}", "domain notes: about 5 per resident per year in a 2015 county [D]/[G]",
+        f"{PARCELS_RANGE[0]}-{PARCELS_RANGE[1]}",
+        "domain notes: about 5 per resident per year in a 2015 county [D]/[G]",
         m, hw, "mean within the range (about 5, +-30%)", PARCELS_RANGE[0] <= m <= PARCELS_RANGE[1],
         unit="parcels/resident/y", replications=len(k),
         note="Largely an input check: demand is set at 5 per resident per year and the seasonal calendar "
@@ -55,7 +56,8 @@ def spoilage(figures: Path) -> list[CaseResult]:
         f"{SPOILAGE_RANGE[0]}-{SPOILAGE_RANGE[1]}", "domain notes: 20-30% of fruit and vegetables lost in logistics",
         m, hw, "mean within 20-30%", SPOILAGE_RANGE[0] <= m <= SPOILAGE_RANGE[1], unit="share", replications=REPS,
         note="Not an independent check: the lemon volume per grower resident ([G]) was calibrated so the baseline "
-             "loses about 25%. The loss comes from produce waiting at stations for room on the vans at the harvest peak.")]
+             "loses about 25%. The loss comes from produce waiting at stations for room on the vans at the "
+             "harvest peak.")]
     for name in ("hub cold store 50 t", "station cold rooms 2 t"):
         d = paired_difference(rate[name], rate["none"])
         lower = d["ci_high"] < 0
@@ -166,10 +168,10 @@ def hunan_buses(figures: Path) -> list[CaseResult]:
             f"change of {label}.", want, "Hunan shared passenger-freight routes (MDPI Systems 13(7):602): "
             "-20% inbound cost, +30% outbound parcels", m, hw, "same direction as reported, significantly",
             bool(ok), unit="relative change", replications=REPS,
-            note=("" if ok else f"The model disagrees: it finds {m:+.1%} (+-{hw:.1%}). Its buses replace the vans: three "
-                  "runs a day give more chances to collect, but each carries at most 300 kg. In Hunan the buses were "
-                  "added to the existing logistics on shared routes; the model has one vehicle type per route, so "
-                  "that mix is not represented.")))
+            note=("" if ok else f"The model disagrees: it finds {m:+.1%} (+-{hw:.1%}). Its buses replace the "
+                  "vans: three runs a day give more chances to collect, but each carries at most 300 kg. In Hunan "
+                  "the buses were added to the existing logistics on shared routes; the model has one vehicle type "
+                  "per route, so that mix is not represented.")))
     return out
 
 

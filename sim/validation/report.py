@@ -50,7 +50,7 @@ def render(results: list[CaseResult], timings: dict, fast_only: bool) -> str:
             "notes": [{"case": r.case, "passed": r.passed, "note": r.note.strip()} for r in rows if r.note],
             "figures": sorted({r.figure for r in rows if r.figure}),
         })
-    context = {"generated": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    context = {"generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                "scope": "fast cases only" if fast_only else "all cases", "total_s": sum(timings.values()),
                "passed": sum(r.passed for r in results), "checks": len(results), "groups": groups,
                "timings": list(timings.items())}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 
 import pytest
-
 from golden import GOLDEN, TABLES, produce
 
 

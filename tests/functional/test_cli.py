@@ -91,7 +91,8 @@ def test_check(cfg):
     ("kind: scenario\ncounty: {villagez: 3}\n", "county.villagez: unknown key; did you mean 'villages'?"),
     ("kind: scenario\ncounty: {villages: -3}\n", "county.villages: -3 is not allowed"),
     ("kind: scenario\nseed: [1\n", "not valid YAML"),
-    ("kind: scenario\nseed: !!python/object/apply:os.getcwd []\n", "YAML tags that build Python objects are not allowed"),
+    ("kind: scenario\nseed: !!python/object/apply:os.getcwd []\n",
+     "YAML tags that build Python objects are not allowed"),
     ("kind: scenario\ncounty: {villages_csv: missing.csv}\n", "villages file not found"),
 ])
 def test_bad_input_exits_2_with_one_message_and_writes_nothing(tmp_path, text, needle):
@@ -113,7 +114,8 @@ def test_missing_config_file(tmp_path):
 
 
 def test_bad_villages_csv_row(tmp_path):
-    (tmp_path / "v.csv").write_text("id,township,x_km,y_km,residents,road_class\nA,T1,1,2,100,cement\nB,T1,x,2,100,cement\n")
+    (tmp_path / "v.csv").write_text("id,township,x_km,y_km,residents,road_class\n"
+                                    "A,T1,1,2,100,cement\nB,T1,x,2,100,cement\n")
     p = tmp_path / "c.yaml"
     p.write_text("kind: scenario\ncounty: {villages_csv: v.csv}\n")
     r = CliRunner().invoke(main, ["run", str(p), "--out", str(tmp_path / "o")])

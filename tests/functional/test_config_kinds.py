@@ -22,7 +22,8 @@ def problems(schema: dict, value, path: str = "", root: dict | None = None) -> l
     if "$ref" in schema:
         return problems(root["$defs"][schema["$ref"].rsplit("/", 1)[1]], value, path, root)
     if "anyOf" in schema:
-        return [] if any(not problems(s, value, path, root) for s in schema["anyOf"]) else [f"{path}: no alternative fits"]
+        fits = any(not problems(s, value, path, root) for s in schema["anyOf"])
+        return [] if fits else [f"{path}: no alternative fits"]
     if "const" in schema and value != schema["const"]:
         return [f"{path}: {value!r} != {schema['const']!r}"]
     t = schema.get("type")
@@ -30,7 +31,8 @@ def problems(schema: dict, value, path: str = "", root: dict | None = None) -> l
     ok = {"object": lambda v: isinstance(v, dict), "array": lambda v: isinstance(v, list),
           "string": lambda v: isinstance(v, str), "boolean": lambda v: isinstance(v, bool),
           "null": lambda v: v is None,
-          "integer": lambda v: not isinstance(v, bool) and (isinstance(v, int) or (isinstance(v, float) and v.is_integer())),
+          "integer": lambda v: (not isinstance(v, bool)
+                                and (isinstance(v, int) or (isinstance(v, float) and v.is_integer()))),
           "number": lambda v: not isinstance(v, bool) and isinstance(v, (int, float))}
     if types and not any(ok[x](value) for x in types):
         return [f"{path}: {value!r} is not {types}"]
@@ -140,7 +142,8 @@ def test_run_overrides_an_experiments_replications_and_seed(tmp_path):
     assert r.exit_code == 0, r.output
     runs = (out / "runs.csv").read_text().splitlines()
     assert len(runs) == 1 + 2          # two scenarios, one replication each
-    assert "sequential rule gets min = max = N" in CliRunner().invoke(main, ["run", "--help"]).output.replace("\n", " ").replace("  ", " ")
+    help_text = CliRunner().invoke(main, ["run", "--help"]).output.replace("\n", " ").replace("  ", " ")
+    assert "sequential rule gets min = max = N" in help_text
 
 
 def test_a_rollout_refuses_overrides_of_keys_it_replaces(tmp_path):

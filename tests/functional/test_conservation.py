@@ -40,7 +40,8 @@ def scenarios(draw):
                                   cutoff_before_departure_h=draw(st.floats(0, 30))),
         hub=dataclasses.replace(sc.hub, sorters=draw(st.integers(1, 5)),
                                 sort_rate_parcels_per_h=draw(st.floats(10, 1000)),
-                                sort_time_distribution=draw(st.sampled_from(["exponential", "deterministic", "gamma", "lognormal"])),
+                                sort_time_distribution=draw(st.sampled_from(
+                                    ["exponential", "deterministic", "gamma", "lognormal"])),
                                 storage_kg=draw(st.floats(0, 50000)), cold_store_kg=draw(st.floats(0, 50000))),
         stations=dataclasses.replace(sc.stations, coverage_share=draw(st.floats(0, 1)),
                                      selection=draw(st.sampled_from(["largest_first", "nearest_first", "random"]))),

@@ -14,15 +14,14 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from sim.analysis.statistics import t_interval
 from sim.cli import main
 from sim.county.demand import daily_means
-from sim.experiments.sweep import FAIL_ENV
-from sim.errors import InputError
-from sim.experiments.spec import experiment_from_data, load_experiment
 from sim.county.kpis import run_replication
 from sim.county.model import plan
-from sim.analysis.statistics import t_interval
-from sim.experiments.sweep import run_experiment
+from sim.errors import InputError
+from sim.experiments.spec import experiment_from_data, load_experiment
+from sim.experiments.sweep import FAIL_ENV, run_experiment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -67,7 +66,8 @@ def test_every_scenario_shares_the_root_seed(tmp_path):
 
 
 @pytest.mark.parametrize("extra,needle", [
-    ({"levers": {"stations.coverage": [0.5]}}, "levers.stations.coverage: unknown setting; did you mean 'stations.coverage_share'?"),
+    ({"levers": {"stations.coverage": [0.5]}},
+     "levers.stations.coverage: unknown setting; did you mean 'stations.coverage_share'?"),
     ({"levers": {"stations.coverage_share": [0.5, 1.5]}}, "stations.coverage_share: 1.5 is not allowed"),
     ({"levers": {"stations.coverage_share": {"min": 0.9, "max": 0.1}}}, "expected min <= max"),
     ({"levers": {"stations.coverage_share": "all"}}, "expected a list of values or a range"),
@@ -168,7 +168,8 @@ def test_resume_after_sigkill_runs_only_what_is_missing(tmp_path):
     whole = tmp_path / "whole"
     run_experiment(load_experiment(p), whole, workers=1, quiet=True, figures=False)
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "sim.cli", "run", str(p), "--out", str(out), "--workers", "2", "--no-figures", "--quiet"]
+    cmd = [sys.executable, "-m", "sim.cli", "run", str(p), "--out", str(out), "--workers", "2",
+           "--no-figures", "--quiet"]
     proc = subprocess.Popen(cmd, start_new_session=True)
     total = 4 * 8
     deadline = time.time() + 120
@@ -272,7 +273,8 @@ def test_plot_redraws_figures_from_the_files(tmp_path):
 
 def test_warmup_command_suggests_a_truncation(tmp_path):
     cfg = tmp_path / "s.yaml"
-    cfg.write_text("kind: scenario\nhorizon_d: 60\ncounty: {villages: 40, townships: 4, area_km2: 500}\nreplications: 1\n")
+    cfg.write_text("kind: scenario\nhorizon_d: 60\ncounty: {villages: 40, townships: 4, area_km2: 500}\n"
+                   "replications: 1\n")
     out = tmp_path / "o"
     assert CliRunner().invoke(main, ["run", str(cfg), "--out", str(out), "--no-figures", "--quiet"]).exit_code == 0
     r = CliRunner().invoke(main, ["warmup", str(out)])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import http.server
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,22 +15,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TINY_SCENARIO_YAML as SCENARIO
 
 from sim.cli import main
 from sim.errors import InputError
 from sim.experiments.store import lock_folder
 from sim.experiments.sweep import FAIL_ENV
-
-SCENARIO = """\
-kind: scenario
-name: tiny
-seed: 3
-replications: 1
-horizon_d: 20
-start_doy: 300
-county: {area_km2: 300, townships: 3, villages: 20}
-stations: {coverage_share: 0.5}
-"""
 
 EXPERIMENT = """\
 kind: experiment
@@ -132,15 +121,15 @@ def test_a_full_disk_leaves_the_scenario_folder_marked_incomplete(tmp_path, monk
     assert json.loads((out / "manifest.json").read_text())["status"] == "complete"
     cfg.write_text(SCENARIO.replace("seed: 3", "seed: 4"))
 
-    import sim.experiments.scenario as scenario_mod
-    real = scenario_mod.write_csv
+    import sim.experiments.single as single_mod
+    real = single_mod.write_csv
 
     def full(path, *args, **kwargs):
         if Path(path).name == "summary.csv":
             raise OSError(28, "No space left on device", str(path))
         return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(scenario_mod, "write_csv", full)
+    monkeypatch.setattr(single_mod, "write_csv", full)
     res = _cli("run", str(cfg), "--out", str(out), "--no-figures", "--quiet")
     assert res.exit_code == 1 and "No space left on device" in res.output and "Traceback" not in res.output
     manifest = json.loads((out / "manifest.json").read_text())

@@ -6,16 +6,16 @@ import dataclasses
 
 import numpy as np
 import pytest
-
 from conftest import with_
+
+from sim.config.scenario import Crop
 from sim.county.batches import Chunk, Lots
 from sim.county.conservation import conservation
-from sim.config.scenario import Crop
-from sim.errors import ConservationError
 from sim.county.kpis import evaluate, run_replication
 from sim.county.model import CountyModel, plan
+from sim.errors import ConservationError
+from sim.experiments.single import RUN_COLUMNS, run_scenario
 from sim.files import csv_text
-from sim.experiments.scenario import RUN_COLUMNS, run_scenario
 
 
 def runs_csv(scenario) -> str:
@@ -190,8 +190,8 @@ def test_lead_time_is_order_to_station(small):
 def test_costs_split_into_inbound_and_outbound(small):
     res = run_replication(small, 0)
     c, k = res.costs, res.kpis
-    parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store", "stations",
-             "surge")
+    parts = ("lastmile_vehicles", "drivers", "pickups", "cold_rooms", "trunk", "hub", "sorters", "cold_store",
+             "stations", "surge")
     assert set(type(c).components()) == set(parts)
     assert sum(getattr(c, p) for p in parts) == pytest.approx(c.total)
     assert c.inbound + c.outbound == pytest.approx(c.total)

@@ -12,11 +12,11 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.rollout.adoption import bass_share
-from sim.cli import main
-from sim.rollout.compare import run_compare
 from sim.analysis.economics import break_even_month, npv
+from sim.cli import main
 from sim.errors import InputError
+from sim.rollout.adoption import bass_share
+from sim.rollout.compare import run_compare
 from sim.rollout.simulate import geographies, schedule_for, simulate_county
 from sim.rollout.spec import load_rollout
 from sim.rollout.strategies import Costs, plan_rollout, projects

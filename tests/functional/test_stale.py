@@ -10,19 +10,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import TINY_SCENARIO_YAML as SCENARIO
 
 from sim.cli import main
-
-SCENARIO = """\
-kind: scenario
-name: tiny
-seed: 3
-replications: 1
-horizon_d: 20
-start_doy: 300
-county: {area_km2: 300, townships: 3, villages: 20}
-stations: {coverage_share: 0.5}
-"""
 
 
 def _cli(*args: str):

@@ -37,7 +37,8 @@ def hub_for(env: simpy.Environment, **cfg) -> Hub:
 
 def test_since_subtracts_field_by_field_and_none_is_the_start():
     assert since(OrderActivity(7), None) == OrderActivity(7)
-    assert since(TrunkActivity(3, 5, 10, 20.0, 1.5), TrunkActivity(1, 2, 4, 8.0, 0.5)) == TrunkActivity(2, 3, 6, 12.0, 1.0)
+    assert (since(TrunkActivity(3, 5, 10, 20.0, 1.5), TrunkActivity(1, 2, 4, 8.0, 0.5))
+            == TrunkActivity(2, 3, 6, 12.0, 1.0))
 
 
 def test_orders_count_what_was_placed_since_the_window_started():

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.config.scenario import Scenario, load_scenario, scenario_from_data
-from sim.errors import InputError
 from sim.config.schema import reference_rows
+from sim.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,8 +8,16 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from sim.experiments.design import (Factor, full_factorial, latin_hypercube, make_design, point_id, point_label,
-                        sobol, unit_to_values)
+from sim.experiments.design import (
+    Factor,
+    full_factorial,
+    latin_hypercube,
+    make_design,
+    point_id,
+    point_label,
+    sobol,
+    unit_to_values,
+)
 
 
 def unit(path: str) -> Factor:
@@ -49,7 +57,7 @@ def test_full_factorial_zero_factors_is_one_point():
 
 
 def test_full_factorial_continuous_without_levels_names_factor():
-    with pytest.raises(ValueError, match="stations.coverage_share"):
+    with pytest.raises(ValueError, match=r"stations\.coverage_share"):
         full_factorial([Factor("stations.coverage_share", low=0.0, high=1.0)])
 
 
@@ -123,7 +131,7 @@ def test_make_design_dispatch_and_errors():
     assert make_design(fs, "full_factorial", None, seed=0) == full_factorial(fs)
     assert make_design(fs, "latin_hypercube", 10, seed=4) == latin_hypercube(fs, 10, 4)
     assert make_design(fs, "sobol", 8, seed=4) == sobol(fs, 8, 4)
-    with pytest.raises(ValueError, match="'grid'.*full_factorial, latin_hypercube, sobol"):
+    with pytest.raises(ValueError, match=r"'grid'.*full_factorial, latin_hypercube, sobol"):
         make_design(fs, "grid", 4, seed=0)
     with pytest.raises(ValueError, match="needs n"):
         make_design(fs, "sobol", None, seed=0)

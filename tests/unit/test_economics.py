@@ -7,9 +7,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.analysis.economics import (break_even_month, cost_volume_elasticity, cumulative, discount_factors, gini,
-                                    npv, recovery_month, subsidy_needed_per_parcel)
-
+from sim.analysis.economics import (
+    break_even_month,
+    cost_volume_elasticity,
+    cumulative,
+    discount_factors,
+    gini,
+    npv,
+    recovery_month,
+    subsidy_needed_per_parcel,
+)
 
 # ---------------------------------------------------------------- discounting
 
@@ -137,7 +144,8 @@ def test_gini_weights_are_frequencies():
 
 
 @settings(max_examples=200, deadline=None)
-@given(data=st.lists(st.tuples(st.floats(0.0, 1e4, allow_subnormal=False), st.one_of(st.just(0.0), st.floats(1e-3, 100.0))),
+@given(data=st.lists(st.tuples(st.floats(0.0, 1e4, allow_subnormal=False),
+                               st.one_of(st.just(0.0), st.floats(1e-3, 100.0))),
                     min_size=1, max_size=25))  # no subnormal weights: the brute-force reference underflows there
 def test_gini_matches_pairwise_weighted(data):
     x = np.array([d[0] for d in data])

@@ -215,7 +215,7 @@ def test_heatmap_missing_cells_and_all_nan(tables):
 # --- Pareto -----------------------------------------------------------------------------------------
 
 def _pareto_line(ax: Axes):
-    lines = [l for l in ax.lines if l.get_label() == "Pareto front"]
+    lines = [ln for ln in ax.lines if ln.get_label() == "Pareto front"]
     assert len(lines) == 1
     return lines[0]
 
@@ -231,7 +231,7 @@ def test_plot_pareto_highlights_exactly_the_front(tables, service, higher):
     pts = np.array([[by[s]["cost_per_parcel_cny"], by[s][service]] for s in ids])
     front = ep.pareto_front(np.c_[pts[:, 0], -pts[:, 1] if higher else pts[:, 1]])
     line = _pareto_line(ax)
-    got = sorted(zip(line.get_xdata(), line.get_ydata()))
+    got = sorted(zip(line.get_xdata(), line.get_ydata(), strict=True))
     assert got == sorted(map(tuple, pts[front]))
     assert np.all(np.diff(line.get_xdata()) >= 0)  # connected in cost order
     assert len(ax.texts) == front.sum()  # annotations on front points only
@@ -267,12 +267,12 @@ def test_forest_rows_and_significance(tables):
     filled = [b for b in bars if b.lines[0].get_markerfacecolor() != "none"]
     hollow = [b for b in bars if b.lines[0].get_markerfacecolor() == "none"]
     assert len(filled) == sum(r["significant_holm"] for r in rows) and len(hollow) == len(rows) - len(filled)
-    for b, r in zip(bars, rows):
+    for b, r in zip(bars, rows, strict=True):
         assert b.lines[0].get_xdata()[0] == pytest.approx(r["mean_diff"])
         seg = b.lines[2][0].get_segments()[0]
         assert sorted(seg[:, 0]) == pytest.approx([r["ci95_low"], r["ci95_high"]])
     assert [t.get_text() for t in ax.get_yticklabels()] == [r["scenario"] for r in rows]
-    assert any(l.get_xdata()[0] == 0 for l in ax.lines if len(l.get_xdata()) == 2)  # vertical zero line
+    assert any(ln.get_xdata()[0] == 0 for ln in ax.lines if len(ln.get_xdata()) == 2)  # vertical zero line
     assert "vs baseline" in ax.get_title()
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert len(legend) == 2

@@ -8,12 +8,12 @@ import pytest
 import simpy
 from scipy import stats
 
-from sim.county.batches import Chunk
+from sim.analysis.queueing import erlang_c, mmc_mean_wait
 from sim.config.scenario import HubConfig, Scenario
+from sim.county.batches import Chunk
 from sim.county.hub import Hub, UnitDraws
 from sim.county.kpis import run_replication
 from sim.county.rng import generator
-from sim.analysis.queueing import erlang_c, mmc_mean_wait
 
 
 def test_erlang_c_known_values():

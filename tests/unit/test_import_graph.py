@@ -1,5 +1,5 @@
-"""bench/import_graph.py: the package has no import cycle, and the tool finds cycles and
-upward imports in small made-up packages."""
+"""bench/import_graph.py: the package has no import cycle and no import against the layer
+order, and the tool finds cycles and upward imports in small made-up packages."""
 import importlib.util
 import sys
 import textwrap
@@ -35,6 +35,13 @@ def test_the_package_has_no_import_cycle(ig):
     assert ig.unit_cycles(graph) == []
 
 
+def test_the_package_imports_only_down_the_layers(ig):
+    graph = ig.scan(ROOT / "sim")
+    assert {"cli", "rollout", "county", "config"} <= {graph.unit(m) for m in graph.lines}  # it read the package
+    assert ig.layer_violations(graph) == []
+    assert ig.main([str(ROOT / "sim"), "--top", "0"]) == 0
+
+
 def test_a_module_level_cycle_is_found_and_fails(ig, tmp_path, capsys):
     pkg = make_package(tmp_path, {
         "county/__init__.py": "",
@@ -54,17 +61,17 @@ def test_an_upward_import_inside_a_function_is_a_layer_violation(ig, tmp_path):
         "county/__init__.py": "",
         "county/model.py": "from sim.errors import InputError\n",
         "figures/__init__.py": "",
-        "figures/redraw.py": "def redraw():\n    from sim.experiments import scenario\n",
+        "figures/redraw.py": "def redraw():\n    from sim.experiments import single\n",
         "experiments/__init__.py": "",
-        "experiments/scenario.py": "import sim.figures.redraw\nimport sim.county.model\n",
+        "experiments/single.py": "import sim.figures.redraw\nimport sim.county.model\n",
     })
     graph = ig.scan(pkg)
-    assert graph.edges[("sim.figures.redraw", "sim.experiments.scenario")] is True  # inside a function
-    assert graph.edges[("sim.experiments.scenario", "sim.figures.redraw")] is False
+    assert graph.edges[("sim.figures.redraw", "sim.experiments.single")] is True  # inside a function
+    assert graph.edges[("sim.experiments.single", "sim.figures.redraw")] is False
     assert ig.module_cycles(graph) == []  # only module-level imports make cycles
-    assert ig.module_cycles(graph, module_level_only=False) == [["sim.experiments.scenario", "sim.figures.redraw"]]
+    assert ig.module_cycles(graph, module_level_only=False) == [["sim.experiments.single", "sim.figures.redraw"]]
     bad = ig.layer_violations(graph)
-    assert len(bad) == 1 and bad[0].startswith("sim.figures.redraw -> sim.experiments.scenario")
+    assert len(bad) == 1 and bad[0].startswith("sim.figures.redraw -> sim.experiments.single")
     assert ig.main([str(pkg)]) == 1
 
 

@@ -1,9 +1,15 @@
-"""The command line starts light: importing sim.cli (what `ruralsim --help` does) must
-not load SciPy, matplotlib, Dask or SimPy; the public API still imports by name."""
+"""The command line starts light: importing sim.cli (what `ruralsim --help` does) and
+checking any shipped config must not load SciPy, matplotlib, Dask or SimPy; the public
+API still imports by name."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "experiments").glob("*.yaml"))
 
 HEAVY = ("scipy", "matplotlib", "dask", "distributed", "simpy")
 
@@ -21,6 +27,25 @@ def test_importing_the_cli_loads_no_heavy_package():
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
+@pytest.mark.parametrize("config", SHIPPED, ids=[p.name for p in SHIPPED])
+def test_checking_a_shipped_config_loads_no_heavy_package(config):
+    code = ("from sim.cli import main\n"
+            f"main(['check', {str(config)!r}], standalone_mode=False)")
+    loaded = modules_after(code)
+    assert "yaml" in loaded and "sim" in loaded  # the check ran (it raises SystemExit on bad input)
+    heavy = set(HEAVY)
+    design = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("design") or {}
+    if design.get("method") in ("latin_hypercube", "sobol"):
+        # checking builds every scenario of the design, and drawing its points needs scipy.stats.qmc
+        heavy.discard("scipy")
+    assert loaded.isdisjoint(heavy), sorted(loaded & heavy)
+
+
+def test_the_shipped_configs_are_checked():
+    names = {p.name for p in SHIPPED}
+    assert {"baseline.yaml", "investment_sweep.yaml", "rollout_strategies.yaml"} <= names
+
+
 def test_importing_sim_loads_no_heavy_package():
     loaded = modules_after("import sim")
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
@@ -36,8 +61,8 @@ def test_public_names_are_the_defining_modules_objects(name):
     import importlib
 
     import sim
-    where = {"load_scenario": "sim.config.scenario", "run_scenario": "sim.experiments.scenario",
-             "write_results": "sim.experiments.scenario", "CountyModel": "sim.county.model",
+    where = {"load_scenario": "sim.config.scenario", "run_scenario": "sim.experiments.single",
+             "write_results": "sim.experiments.single", "CountyModel": "sim.county.model",
              "InputError": "sim.errors"}[name]
     assert getattr(sim, name) is getattr(importlib.import_module(where), name)
     assert name in sim.__all__ and name in dir(sim)

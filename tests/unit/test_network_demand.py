@@ -1,19 +1,18 @@
 """Geography, stations, roads, demand and harvest."""
 from __future__ import annotations
 
-
 import numpy as np
 import pytest
+from conftest import with_
 from scipy import stats
 
-from conftest import with_
+from sim.analysis.statistics import summarize, t_interval
 from sim.config.scenario import CalendarEvent, CountyConfig, Crop, DemandConfig, Scenario
 from sim.county.demand import daily_means, draw_counts, order_chunks, order_segments, season_multiplier
-from sim.errors import InputError
 from sim.county.harvest import daily_offers_kg, harvest_share, season_length_d
 from sim.county.model import plan
 from sim.county.network import Network, build_network, generate_villages, load_villages, road_matrices, select_stations
-from sim.analysis.statistics import summarize, t_interval
+from sim.errors import InputError
 
 
 def test_generated_county_has_the_configured_shape():
@@ -69,7 +68,7 @@ def test_road_distance_takes_the_township_detour_only_when_shorter():
 def test_villages_csv_loads_and_bad_rows_are_named(tmp_path):
     p = tmp_path / "v.csv"
     p.write_text("id,township,x_km,y_km,residents,road_class\nA,T1,1,2,100,cement\nB,T2,3,4,250,gravel\n")
-    ids, township, xy, residents, road, town_xy = load_villages(str(p))
+    ids, _, _, residents, road, _ = load_villages(str(p))
     assert ids == ("A", "B") and list(residents) == [100, 250] and list(road) == [1, 3]
     sc = with_(Scenario(), "county", villages_csv=str(p))
     net = build_network(sc, np.random.default_rng(0))
@@ -127,7 +126,7 @@ def test_order_chunks_are_uniform_over_the_window_and_split_at_cutoffs():
     t = np.concatenate([c.t_order for c in chunks])
     v = np.concatenate([c.village for c in chunks])
     assert len(t) == 4500 and (v == 4).sum() == 3000 and (v == 2).sum() == 500
-    for c, (a, b) in zip(chunks, segs):
+    for c, (a, b) in zip(chunks, segs, strict=True):
         assert c.t_order.min() >= 72 + a and c.t_order.max() < 72 + b
         # grouped by route: route 0's villages first, then route 1's
         assert set(c.village[: c.bounds[1]]) <= {4, 9} and set(c.village[c.bounds[1]:]) <= {2}

@@ -187,7 +187,7 @@ def test_network_artists(rng):
     net = _network(rng)
     ax = plots.plot_network(**net)
     assert len(ax.lines) == len(net["routes"])  # one closed polyline per route
-    for line, route in zip(ax.lines, net["routes"]):
+    for line, route in zip(ax.lines, net["routes"], strict=True):
         x, y = line.get_xdata(), line.get_ydata()
         assert len(x) == len(route) + 2
         assert (x[0], y[0]) == (x[-1], y[-1]) == (0.0, 0.0)

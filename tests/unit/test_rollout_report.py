@@ -168,7 +168,7 @@ def test_plot_cost_vs_volume(data):
     ax = rf.plot_cost_vs_volume(data["monthly"])
     lines = _named_lines(ax)
     assert len(lines) == len(STRATEGIES)
-    assert all(ln.get_label().startswith(s) for ln, s in zip(lines, STRATEGIES))
+    assert all(ln.get_label().startswith(s) for ln, s in zip(lines, STRATEGIES, strict=True))
     assert all("elasticity" in ln.get_label() for ln in lines)
     assert ax.get_xscale() == "log"
     assert all(len(ln.get_xdata()) == N_MONTHS - 1 for ln in lines)  # month 0 has no parcels
@@ -195,7 +195,7 @@ def test_plot_equity_lines_and_twin(data):
     assert len(twin.lines) == len(STRATEGIES)
     assert all(ln.get_linestyle() == "--" for ln in twin.lines)
     assert twin.get_ylim()[0] == 0.0 and twin.get_ylim()[1] >= 1.0
-    for a, b in zip(ax.lines, twin.lines):
+    for a, b in zip(ax.lines, twin.lines, strict=True):
         assert a.get_color() == b.get_color()
 
 
@@ -260,7 +260,7 @@ def test_outcome_table_markdown(data):
     assert set(lines[1]) <= set("|:-")
     rows = _table_rows(md)
     assert len(rows) == len(STRATEGIES)
-    assert list(rows)[0] == f"{BASELINE} (baseline)"
+    assert next(iter(rows)) == f"{BASELINE} (baseline)"
     base = rows[f"{BASELINE} (baseline)"]
     assert all("Δ" not in c and "[" not in c and "**" not in c for c in base)
     assert all(len(r) == n_cols for r in rows.values())
@@ -282,13 +282,15 @@ def test_outcome_table_markdown(data):
 
 def test_outcome_table_markdown_nan_and_missing():
     rows = [
-        {"strategy": "a", "kpi": "lead_time_mean_h_last_year", "mean": 1.0, "ci95_half_width": float("nan"), "diff_vs_baseline": float("nan"),
+        {"strategy": "a", "kpi": "lead_time_mean_h_last_year", "mean": 1.0, "ci95_half_width": float("nan"),
+         "diff_vs_baseline": float("nan"),
          "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"), "significant_holm": False, "rank": 1,
          "higher_is_better": False},
         {"strategy": "b|c", "kpi": "lead_time_mean_h_last_year", "mean": float("nan"), "ci95_half_width": float("nan"),
          "diff_vs_baseline": float("nan"), "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"),
          "significant_holm": False, "rank": float("nan"), "higher_is_better": False},
-        {"strategy": "a", "kpi": "villages_covered_share_end", "mean": 0.5, "ci95_half_width": 0.1, "diff_vs_baseline": float("nan"),
+        {"strategy": "a", "kpi": "villages_covered_share_end", "mean": 0.5, "ci95_half_width": 0.1,
+         "diff_vs_baseline": float("nan"),
          "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"), "significant_holm": False, "rank": 2,
          "higher_is_better": True},
     ]
@@ -379,14 +381,14 @@ def test_markdown_and_html_show_the_same_table(report):
     html = res["html"].read_text(encoding="utf-8")
     html_rows = re.findall(r"<tr>(.*?)</tr>", html)[1:]  # after the header row
     assert len(html_rows) == len(md_rows)
-    for cells, row in zip(md_rows.values(), html_rows):
+    for cells, row in zip(md_rows.values(), html_rows, strict=True):
         html_cells = [re.sub(r"</?strong>", "", c) for c in re.findall(r"<td>(.*?)</td>", row)]
         md_cells = [c.replace("**", "").replace("\\|", "|") for c in cells]
         assert [c.replace("&amp;", "&") for c in html_cells] == md_cells
 
 
 def test_write_report_deterministic(report, data, tmp_path):
-    out, res = report
+    _, res = report
     res2 = rr.write_rollout_report(tmp_path, META, data["monthly"], data["outcomes"], data["equity"], data["counties"],
                            data["coverage_map"], reported=REPORTED)
     assert res2["markdown"].read_bytes() == res["markdown"].read_bytes()

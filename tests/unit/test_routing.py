@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -35,7 +37,7 @@ def line_instance(xs_km: list[float]) -> np.ndarray:
 def duration_h(route, time_h, service_h) -> float:
     """Reference duration: travel along depot -> route -> depot plus service of the villages."""
     path = [0, *route, 0]
-    travel = sum(time_h[a, b] for a, b in zip(path[:-1], path[1:]))
+    travel = sum(time_h[a, b] for a, b in itertools.pairwise(path))
     return travel + sum(service_h[v] for v in route)
 
 
@@ -92,7 +94,7 @@ def test_plan_routes_is_feasible_partition_and_deterministic(inst, method):
     routes = plan_routes(*args, method=method)
     assert_feasible(routes, dist_km.shape[0] - 1, *args[1:])
     assert plan_routes(*args, method=method) == routes
-    for before, after in zip(originals, (dist_km, demand, capacity, time_h, service_h)):
+    for before, after in zip(originals, (dist_km, demand, capacity, time_h, service_h), strict=True):
         np.testing.assert_array_equal(before, after)  # inputs are not modified
     assert all(isinstance(v, int) for r in routes for v in r)
 

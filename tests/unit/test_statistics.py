@@ -10,7 +10,6 @@ from scipy import stats
 
 from sim.analysis.statistics import bonferroni, holm, mser5, needs_more_replications, paired_difference, t_interval
 
-
 # -- t interval -----------------------------------------------------------------------
 
 def test_t_interval_matches_scipy_formula():
@@ -92,7 +91,7 @@ def test_paired_difference_degenerate_cases():
     assert math.isnan(const["var_reduction"])
     one = paired_difference([2.0], [1.0])
     assert one["n"] == 1 and one["mean_diff"] == 1.0 and math.isnan(one["p_value"])
-    with pytest.raises(ValueError, match="3 values.*2"):
+    with pytest.raises(ValueError, match=r"3 values.*2"):
         paired_difference([1.0, 2.0, 3.0], [1.0, 2.0])
 
 
@@ -125,16 +124,16 @@ def test_holm_monotone_capped_and_below_bonferroni():
     adj = holm(p)
     order = np.argsort(p)
     assert np.all(np.diff(np.array(adj)[order]) >= 0)
-    assert all(a >= q for a, q in zip(adj, p))
+    assert all(a >= q for a, q in zip(adj, p, strict=True))
     assert max(adj) <= 1.0 and any(a == 1.0 for a in adj)
-    assert all(a <= b for a, b in zip(adj, bonferroni(p)))
+    assert all(a <= b for a, b in zip(adj, bonferroni(p), strict=True))
     assert holm([]) == [] and holm([0.2]) == [0.2]
     assert holm([0.02, 0.02]) == [0.04, 0.04]
 
 
 def test_bonferroni():
     assert bonferroni([0.01, 0.2, 0.5]) == pytest.approx([0.03, 0.6, 1.0])
-    with pytest.raises(ValueError, match="1.5"):
+    with pytest.raises(ValueError, match=r"1\.5"):
         bonferroni([0.1, 1.5])
     with pytest.raises(ValueError, match="nan"):
         holm([0.1, math.nan])

@@ -7,10 +7,9 @@ import math
 import pytest
 
 from sim.validation import CASES, cases
-from sim.validation.core import Case, CaseResult
+from sim.validation.core import Case, CaseResult, ci99_half_width, mean_ci
 from sim.validation.extremes import CASES as EXTREME_CASES
 from sim.validation.extremes import expected_timeline
-from sim.validation.core import ci99_half_width, mean_ci
 from sim.validation.report import render, write_validation_report
 
 

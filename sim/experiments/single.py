@@ -2,31 +2,27 @@
 summary.csv, daily.csv, manifest.json and figures."""
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
 import hashlib
 import json
-import platform
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
+from sim.analysis.statistics import summarize
 from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_input_files
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.model import Plan, plan
 from sim.errors import InputError
-from sim.experiments.stamp import make_stamp
+from sim.experiments.stamp import make_stamp, package_versions
 from sim.experiments.store import folder_kind, lock_folder
 from sim.files import write_columns_csv, write_csv, write_json
-from sim.analysis.statistics import summarize
 
-RUN_COLUMNS = ("scenario", "replication", "seed") + KPI_COLUMNS
+RUN_COLUMNS = ("scenario", "replication", "seed", *KPI_COLUMNS)
 SUMMARY_COLUMNS = ("kpi", "n", "mean", "std", "ci95_half_width")
-PACKAGES = ("ruralsim", "simpy", "numpy", "scipy", "matplotlib", "click", "PyYAML")
 
 
 @dataclass
@@ -62,17 +58,9 @@ def run_scenario(scenario: Scenario, progress: Callable[[int, int], None] | None
         rows.append({"scenario": scenario.name, "replication": r, "seed": scenario.seed, **res.kpis})
         if progress:
             progress(r + 1, scenario.replications)
+    if first is None:
+        raise ValueError(f"scenario {scenario.name!r}: replications must be at least 1")
     return ScenarioResult(scenario, the_plan, rows, first, time.perf_counter() - t0)
-
-
-def package_versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
 
 
 def network_for_plot(the_plan: Plan) -> dict:
@@ -91,7 +79,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     out = Path(out_dir)
     check_scenario_folder(out)
     sc = result.scenario
-    started = started or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    started = started or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
     old = _listed_files(out)
     write_json(out / "manifest.json", {"kind": "scenario", "status": "incomplete", "scenario": sc.name,
                                        "started_utc": started})
@@ -119,14 +107,14 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
         "inputs_sha256": stamp["inputs_sha256"],
         "code_version": stamp["code_version"],
         "county": {"source": sc.county.villages_csv or "generated from county.*", "villages": int(net.n),
-                   "townships": int(len(net.township_xy_km)), "residents": float(net.residents.sum()),
+                   "townships": len(net.township_xy_km), "residents": float(net.residents.sum()),
                    "stations": int(net.served.sum()), "routes": len(result.plan.routes)},
         "seed": sc.seed,
         "replications": sc.replications,
         "packages": package_versions(),
         "started_utc": started,
         "wall_time_s": round(result.wall_s, 3),
-        "files": sorted(str(p.relative_to(out)) for p in written) + ["manifest.json"],
+        "files": [*sorted(str(p.relative_to(out)) for p in written), "manifest.json"],
     }
     written.append(write_json(out / "manifest.json", manifest))
     return written
@@ -168,7 +156,7 @@ def run_into(scenario: Scenario, out_dir: str | Path, *, figures: bool = True,
     check_scenario_folder(out)
     lock = lock_folder(out)
     try:
-        started = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         result = run_scenario(scenario, progress)
         write_results(result, out, figures=figures, started=started)
     finally:
@@ -196,12 +184,3 @@ def write_detail(result: ScenarioResult, out: Path) -> list[Path]:
     trips = {"trip": np.arange(len(first.load_in)), "load_factor_in": first.load_in, "load_factor_out": first.load_out}
     return [write_columns_csv(out / "villages.csv", villages), write_columns_csv(out / "lead_time_hist.csv", hist),
             write_columns_csv(out / "trips.csv", trips)]
-
-
-def with_overrides(scenario: Scenario, seed: int | None = None, replications: int | None = None) -> Scenario:
-    changes = {}
-    if seed is not None:
-        changes["seed"] = seed
-    if replications is not None:
-        changes["replications"] = replications
-    return dataclasses.replace(scenario, **changes) if changes else scenario
