@@ -75,10 +75,11 @@ def spoilage(figures: Path) -> list[CaseResult]:
 
 def singles_day(figures: Path) -> list[CaseResult]:
     base = Scenario()
-    peak = 315 - base.start_doy                  # day index of 11 November
     days_to_clear, curves = [], []
     for res in _runs(base):
         d = res.daily
+        # index of 11 November in the daily series (numbered from the KPI window's first day)
+        peak = int(np.flatnonzero(d["day"] == (315 - base.start_doy) % 365)[0])
         backlog = (d["warehouse_backlog_parcels"] + d["hub_backlog_parcels"]).astype(float)
         before = backlog[peak - 20:peak].mean()
         after = np.flatnonzero(backlog[peak + 6:] <= 1.1 * before)
