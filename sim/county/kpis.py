@@ -134,8 +134,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "outbound_produce_offered_kg": act.offers.kg,
         "outbound_produce_sold_kg": sold_kg,
         "outbound_produce_spoiled_kg": spoiled,
-        "outbound_produce_in_system_start_kg": max(books.produce_in_system_start_kg, 0.0),
-        "outbound_produce_in_system_kg": balance.produce_in_system_kg,
+        "outbound_produce_in_system_start_kg": max(books.produce_in_system_start_kg, 0.0),  # as at the end
+        "outbound_produce_in_system_kg": max(balance.produce_in_system_kg, 0.0),  # float sums can leave -1e-12
         # of the produce whose fate was decided in the window (sold or spoiled), the share spoiled
         "spoilage_rate": spoiled / (spoiled + sold_kg) if spoiled + sold_kg > 0 else 0.0,
         # of the produce the window had to move (offered in it or waiting when it opened), the share not sold
