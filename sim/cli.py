@@ -385,7 +385,11 @@ def validate(out_dir: str, fast: bool, quiet: bool) -> None:
 @click.option("--column", default="hub_backlog_parcels", show_default=True,
               help="The daily.csv column to analyse.")
 def warmup(results_dir: str, column: str) -> None:
-    """Suggest a warm-up (warmup_d) by MSER-5 on a daily series of a scenario's results."""
+    """Suggest a warm-up (warmup_d) by MSER-5 on a daily series of a scenario's results.
+
+    daily.csv covers every simulated day from the run's empty start (warm-up days
+    numbered below 0), so the days MSER-5 truncates from its start are the warm-up
+    the run needs; if that exceeds the run's own warmup_d, the KPI window opened too early."""
     from sim.analysis.statistics import mser5
     from sim.files import read_csv_columns
     path = Path(results_dir) / "daily.csv"
@@ -396,7 +400,10 @@ def warmup(results_dir: str, column: str) -> None:
     if column not in table:
         _fail_input(InputError(f"{path}: no column {column!r}; columns: {', '.join(table)}"))
     d = mser5(table[column])
-    click.echo(f"MSER-5 on {column}: truncate the first {d} days (set warmup_d: {d})")
+    had = -int(min(table["day"])) if "day" in table and len(table["day"]) else 0
+    verdict = "enough" if d <= had else "too short"
+    click.echo(f"MSER-5 on {column}: truncate the first {d} days (set warmup_d: {d}); "
+               f"this run's warm-up of {had} days is {verdict}")
 
 
 if __name__ == "__main__":  # pragma: no cover

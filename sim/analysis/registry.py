@@ -34,6 +34,9 @@ _RUN = (  # the KPI columns of runs.csv, in their order
     ("fleet_vehicles", "Last-mile fleet", "vehicles", _NEITHER, "Vehicles needed to drive the routes."),
     ("inbound_parcels_ordered", "Parcels ordered", "parcels", _NEITHER, "Parcels ordered by served villages."),
     ("inbound_parcels_delivered", "Parcels delivered", "parcels", _UP, "Parcels that reached a village station."),
+    ("inbound_parcels_in_system_start", "Parcels in the system at the start", "parcels", _NEITHER,
+     "Parcels ordered but not yet at a village station when the KPI window opens (carried over from the warm-up): "
+     "ordered + in system at start = delivered + in system at end."),
     ("inbound_parcels_in_system", "Parcels in the system at the end", "parcels", _DOWN,
      "Parcels ordered but not yet at a village station when the run ends."),
     ("inbound_parcels_per_resident_y", "Parcels per resident", "parcels/y", _NEITHER,
@@ -44,9 +47,16 @@ _RUN = (  # the KPI columns of runs.csv, in their order
     ("outbound_produce_offered_kg", "Produce offered", "kg", _NEITHER, "Farm produce offered at village stations."),
     ("outbound_produce_sold_kg", "Produce sold", "kg", _UP, "Produce that reached a city market in time."),
     ("outbound_produce_spoiled_kg", "Produce spoiled", "kg", _DOWN, "Produce that spoiled before reaching a market."),
+    ("outbound_produce_in_system_start_kg", "Produce in the system at the start", "kg", _NEITHER,
+     "Produce offered but neither sold nor spoiled when the KPI window opens (carried over from the warm-up): "
+     "offered + in system at start = sold + spoiled + in system at end."),
     ("outbound_produce_in_system_kg", "Produce in the system at the end", "kg", _NEITHER,
-     "Produce offered but neither sold nor spoiled when the run ends."),
-    ("spoilage_rate", "Spoilage rate", "share", _DOWN, "Spoiled produce as a share of produce offered."),
+     "Produce offered but neither sold nor spoiled when the run ends; never counted as saved."),
+    ("spoilage_rate", "Spoilage rate", "share", _DOWN,
+     "Spoiled / (sold + spoiled) in the KPI window: the share spoiled of the produce whose fate was decided in it."),
+    ("outbound_produce_unsold_share", "Produce unsold", "share", _DOWN,
+     "(Spoiled + in system at end) / (offered + in system at start): the share of the produce the window had to "
+     "move that was not sold in it; produce still waiting at the end counts as not sold."),
     ("farmer_revenue_cny", "Farmer revenue", "CNY", _UP, "What farmers earn for produce sold."),
     ("vehicle_km", "Last-mile vehicle distance", "km", _DOWN, "Distance driven by last-mile vehicles."),
     ("lastmile_trips", "Last-mile trips", "trips", _NEITHER, "Trips from the hub round a route and back."),

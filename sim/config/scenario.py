@@ -348,10 +348,16 @@ class Scenario:
     name: str = spec("baseline", "Scenario name, written to every output row", source="")
     seed: int = spec(20150329, "Root seed; replication r uses streams keyed by (seed, r, stream name)", lo=0, source="")
     replications: int = spec(5, "Independent replications", lo=1, hi=100000, source="")
-    horizon_d: int = spec(365, "Simulated days", unit="d", lo=1, hi=36500, source="")
-    start_doy: int = spec(1, "Day of year of the first simulated day (1 = 1 January)", unit="d", lo=1, hi=365, source="")
-    warmup_d: int = spec(0, "Days at the start excluded from the KPIs (the run starts empty); see `ruralsim warmup`",
-                         unit="d", lo=0, source="")
+    horizon_d: int = spec(365, "Length of the KPI window: the days whose flows the KPIs count", unit="d", lo=1,
+                          hi=36500, source="one year, so the window holds a whole harvest season")
+    start_doy: int = spec(182, "Day of year of the KPI window's first day (182 = 1 July); the run starts "
+                          "`warmup_d` days earlier", unit="d", lo=1, hi=365,
+                          source="between harvests (Anyue lemons Oct-Jan): the whole season falls inside the window")
+    warmup_d: int = spec(28, "Days simulated before the KPI window and excluded from its flows; the run starts "
+                         "empty, and what is in the system when the window opens is carried over and reported "
+                         "(`*_in_system_start`); see `ruralsim warmup`", unit="d", lo=0, hi=3650,
+                         source="[G] four weeks: many times the ~2-day parcel lead time, and June has no harvest, "
+                         "so the window opens with backlogs at their level and no produce left over")
     county: CountyConfig = dataclasses.field(default_factory=CountyConfig)
     city: CityConfig = dataclasses.field(default_factory=CityConfig)
     demand: DemandConfig = dataclasses.field(default_factory=DemandConfig)
@@ -370,11 +376,20 @@ class Scenario:
         if self.lastmile.vehicle_type not in self.vehicle_types:
             raise ValueError(f"lastmile.vehicle_type {self.lastmile.vehicle_type!r} is not allowed: expected one of "
                              f"{', '.join(sorted(self.vehicle_types))}")
-        if self.warmup_d >= self.horizon_d:
-            raise ValueError(f"warmup_d {self.warmup_d} is not allowed: must be less than horizon_d {self.horizon_d}")
         names = [c.name for c in self.crops]
         if len(set(names)) != len(names):
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")
+
+    @property
+    def run_days(self) -> int:
+        """Days simulated: the warm-up, then the KPI window."""
+        return self.warmup_d + self.horizon_d
+
+    @property
+    def first_doy(self) -> int:
+        """Day of year (1..365) of the first simulated day, ``warmup_d`` days before
+        ``start_doy``."""
+        return (self.start_doy - 1 - self.warmup_d) % 365 + 1
 
     def replace(self, **changes: Any) -> "Scenario":
         """A copy with top-level fields replaced, validated like a config file."""

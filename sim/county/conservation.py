@@ -1,5 +1,7 @@
-"""The conservation check of a finished run: every parcel ordered is delivered or
-held by a component, every kilogram offered is sold, spoiled or held; otherwise
+"""The conservation checks of a finished run: over the whole run, every parcel
+ordered is delivered or held by a component and every kilogram offered is sold,
+spoiled or held; over the KPI window, what was in the system when it opened plus
+what came in equals what went out plus what is left. Otherwise
 :class:`~sim.errors.ConservationError`."""
 from __future__ import annotations
 
@@ -56,3 +58,41 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
                                 f"spoiled {spoiled:.6f} + in system {in_system_kg:.6f} {stocks} (gap {gap:.3g} kg)")
     return Balance(ordered, delivered, in_system, offered, sold_kg, spoiled, in_system_kg,
                    trunk, hub, lastmile, stations)
+
+
+@dataclass(frozen=True)
+class WindowBooks:
+    """The books of the KPI window: stocks when it opens (what had come in during
+    the warm-up and not gone out) and at the end of the run, and the window's flows
+    (parcels; kilograms of produce), each as the KPIs count it."""
+    parcels_in_system_start: int
+    parcels_ordered: int
+    parcels_delivered: int
+    parcels_in_system_end: int
+    produce_in_system_start_kg: float
+    produce_offered_kg: float
+    produce_sold_kg: float
+    produce_spoiled_kg: float
+    produce_in_system_end_kg: float
+
+
+def check_window(b: WindowBooks) -> None:
+    """Raise :class:`ConservationError` unless ordered + in system at start =
+    delivered + in system at end (parcels, exactly) and offered + in system at start
+    = sold + spoiled + in system at end (kg, to 1e-9 relative), with no negative
+    stock or flow."""
+    flows = (b.parcels_in_system_start, b.parcels_ordered, b.parcels_delivered, b.parcels_in_system_end)
+    if min(flows) < 0 or b.parcels_ordered + b.parcels_in_system_start != b.parcels_delivered + b.parcels_in_system_end:
+        raise ConservationError(f"parcels not conserved over the KPI window: ordered {b.parcels_ordered} + in system "
+                                f"at start {b.parcels_in_system_start} != delivered {b.parcels_delivered} + in system "
+                                f"at end {b.parcels_in_system_end}")
+    came = b.produce_offered_kg + b.produce_in_system_start_kg
+    went = b.produce_sold_kg + b.produce_spoiled_kg + b.produce_in_system_end_kg
+    tol = 1e-9 * max(1.0, came)
+    kgs = (b.produce_in_system_start_kg, b.produce_offered_kg, b.produce_sold_kg, b.produce_spoiled_kg,
+           b.produce_in_system_end_kg)
+    if min(kgs) < -tol or abs(came - went) > tol:
+        raise ConservationError(f"produce not conserved over the KPI window: offered {b.produce_offered_kg:.6f} + in "
+                                f"system at start {b.produce_in_system_start_kg:.6f} kg != sold "
+                                f"{b.produce_sold_kg:.6f} + spoiled {b.produce_spoiled_kg:.6f} + in system at end "
+                                f"{b.produce_in_system_end_kg:.6f} (gap {came - went:.3g} kg)")

@@ -65,11 +65,12 @@ def season_multiplier(cfg: DemandConfig, start_doy: int, horizon_d: int) -> np.n
 
 
 def daily_means(scenario: Scenario, residents: np.ndarray) -> np.ndarray:
-    """Expected parcels per day (rows) and village (columns):
-    residents x parcels per resident per year / 365 x season x growth."""
+    """Expected parcels per simulated day (rows, warm-up first) and village (columns):
+    residents x parcels per resident per year / 365 x season x growth, growth
+    counted from the KPI window's first day."""
     cfg = scenario.demand
-    days = np.arange(scenario.horizon_d)
-    per_day = cfg.parcels_per_resident_y / 365.0 * season_multiplier(cfg, scenario.start_doy, scenario.horizon_d)
+    days = np.arange(scenario.run_days) - scenario.warmup_d
+    per_day = cfg.parcels_per_resident_y / 365.0 * season_multiplier(cfg, scenario.first_doy, scenario.run_days)
     per_day = per_day * (1.0 + cfg.growth_per_y) ** (days / 365.0)
     return per_day[:, None] * residents[None, :]
 

@@ -78,11 +78,11 @@ def growers(crop_count: int, shares, n: int, rng: np.random.Generator) -> np.nda
 
 def daily_offers_kg(scenario: Scenario, residents: np.ndarray, grows: np.ndarray,
                     rng: np.random.Generator) -> np.ndarray:
-    """Kilograms offered per (crop, day, village): gamma around the harvest curve
-    with the crop's day-to-day coefficient of variation."""
-    out = np.zeros((len(scenario.crops), scenario.horizon_d, len(residents)))
+    """Kilograms offered per (crop, simulated day, village), warm-up days first: gamma
+    around the harvest curve with the crop's day-to-day coefficient of variation."""
+    out = np.zeros((len(scenario.crops), scenario.run_days, len(residents)))
     for c, crop in enumerate(scenario.crops):
-        mean = harvest_share(crop, scenario.start_doy, scenario.horizon_d)[:, None] * \
+        mean = harvest_share(crop, scenario.first_doy, scenario.run_days)[:, None] * \
             (residents * crop.kg_per_resident_y * grows[c])[None, :]
         if crop.daily_cv > 1e-6:  # below that the gamma is indistinguishable from its mean
             shape = 1.0 / crop.daily_cv**2

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.county.conservation import Balance, conservation
+from sim.county.conservation import Balance, WindowBooks, check_window, conservation
 from sim.county.costs import Costs, costs
 from sim.county.hub import HubLittle
 from sim.county.lastmile import StopLead
@@ -15,10 +15,12 @@ from sim.county.model import CountyModel
 
 KPI_COLUMNS = (
     "villages_served", "villages_served_share", "residents_served_share", "routes", "fleet_vehicles",
-    "inbound_parcels_ordered", "inbound_parcels_delivered", "inbound_parcels_in_system",
+    "inbound_parcels_ordered", "inbound_parcels_delivered", "inbound_parcels_in_system_start",
+    "inbound_parcels_in_system",
     "inbound_parcels_per_resident_y", "inbound_lead_time_mean_h", "inbound_lead_time_p95_h",
     "outbound_produce_offered_kg", "outbound_produce_sold_kg", "outbound_produce_spoiled_kg",
-    "outbound_produce_in_system_kg", "spoilage_rate", "farmer_revenue_cny",
+    "outbound_produce_in_system_start_kg", "outbound_produce_in_system_kg", "spoilage_rate",
+    "outbound_produce_unsold_share", "farmer_revenue_cny",
     "vehicle_km", "lastmile_trips", "lastmile_load_factor_in", "lastmile_load_factor_out",
     "trunk_truck_runs", "hub_sort_wait_mean_h", "hub_time_mean_h",
     "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny",
@@ -39,9 +41,10 @@ DAILY_COLUMNS = (
 @dataclass(frozen=True)
 class Checks:
     """What a run's invariants are checked against: the conservation balance (whole
-    run), Little's law at the hub (whole run) and parcels a vehicle left behind at
-    the hub for lack of room (summed over trips)."""
+    run) and the KPI window's books, Little's law at the hub (whole run) and parcels
+    a vehicle left behind at the hub for lack of room (summed over trips)."""
     balance: Balance
+    window: WindowBooks
     hub: HubLittle
     lastmile_left_behind: int
 
@@ -62,13 +65,15 @@ class RunResult:
 
 
 def evaluate(model: CountyModel) -> RunResult:
-    """KPIs, daily series and checks of a finished run. The conservation check
-    covers the whole run; KPIs cover the days after ``warmup_d``: flows in that
-    window, lead times of parcels delivered in it, stocks at the end."""
+    """KPIs, daily series and checks of a finished run. KPIs cover the KPI window
+    (the ``horizon_d`` days after the ``warmup_d`` warm-up days): flows in it, lead
+    times of parcels delivered in it, stocks at its start and at the end. The daily
+    series cover every simulated day, numbered from the window's first day (warm-up
+    days negative). Conservation is checked over the whole run and over the window."""
     if not model.ran:
         raise RuntimeError("evaluate() needs a model that has run")
     sc = model.scenario
-    days = sc.horizon_d
+    days = sc.run_days
     w = sc.warmup_d
     lm, net = model.lastmile, model.plan.network
     sales = model.trunk.sales()
@@ -77,7 +82,7 @@ def evaluate(model: CountyModel) -> RunResult:
     spoil_t = np.array([t for t, _ in model.spoiled])
     spoil_kg = np.array([kg for _, kg in model.spoiled])
     daily = {
-        "day": np.arange(days),
+        "day": np.arange(days) - w,
         "parcels_ordered": model.orders.counts.sum(axis=1),
         "parcels_delivered": lm.ledger.delivered_by_day(days),
         "produce_offered_kg": model.offers.kg_day,
@@ -91,12 +96,21 @@ def evaluate(model: CountyModel) -> RunResult:
         "hub_produce_kg": np.array(model.days.hub_kg),
     }
     act = model.activity()
-    window = slice(w, days)
+    window, warm = slice(w, days), slice(0, w)
     delivered = int(daily["parcels_delivered"][window].sum())
     ordered = act.orders.parcels
     sold_window = sales.t_h >= 24.0 * w
     sold_kg = float(sales.kg[sold_window].sum())
     spoiled = float(daily["produce_spoiled_kg"][window].sum())
+    # stocks when the window opens: what came in during the warm-up and had not gone out
+    books = WindowBooks(
+        int(daily["parcels_ordered"][warm].sum() - daily["parcels_delivered"][warm].sum()), ordered, delivered,
+        balance.parcels_in_system,
+        float(daily["produce_offered_kg"][warm].sum() - sales.kg[~sold_window].sum()
+              - daily["produce_spoiled_kg"][warm].sum()), act.offers.kg, sold_kg, spoiled,
+        balance.produce_in_system_kg)
+    check_window(books)
+    faced_kg = act.offers.kg + books.produce_in_system_start_kg
     c = costs(model, act, days - w)
     price = np.array([crop.price_cny_per_kg for crop in sc.crops])
     revenue = float((sales.kg[sold_window] * price[sales.crop[sold_window]]).sum()) if len(sales.crop) else 0.0
@@ -114,6 +128,7 @@ def evaluate(model: CountyModel) -> RunResult:
         "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,
         "inbound_parcels_ordered": ordered,
         "inbound_parcels_delivered": delivered,
+        "inbound_parcels_in_system_start": books.parcels_in_system_start,
         "inbound_parcels_in_system": balance.parcels_in_system,
         "inbound_parcels_per_resident_y": (ordered / residents_served * 365.0 / (days - w)
                                            if residents_served else 0.0),
@@ -122,8 +137,12 @@ def evaluate(model: CountyModel) -> RunResult:
         "outbound_produce_offered_kg": act.offers.kg,
         "outbound_produce_sold_kg": sold_kg,
         "outbound_produce_spoiled_kg": spoiled,
-        "outbound_produce_in_system_kg": balance.produce_in_system_kg,
+        "outbound_produce_in_system_start_kg": max(books.produce_in_system_start_kg, 0.0),  # as at the end
+        "outbound_produce_in_system_kg": max(balance.produce_in_system_kg, 0.0),  # float sums can leave -1e-12
+        # of the produce whose fate was decided in the window (sold or spoiled), the share spoiled
         "spoilage_rate": spoiled / (spoiled + sold_kg) if spoiled + sold_kg > 0 else 0.0,
+        # of the produce the window had to move (offered in it or waiting when it opened), the share not sold
+        "outbound_produce_unsold_share": (spoiled + balance.produce_in_system_kg) / faced_kg if faced_kg > 0 else 0.0,
         "farmer_revenue_cny": revenue,
         "vehicle_km": km,
         "lastmile_trips": a_lm.trips + a_lm.pickup_trips,
@@ -151,7 +170,7 @@ def evaluate(model: CountyModel) -> RunResult:
         "cost_surge_cny": c.surge,
     }
     assert tuple(kpis) == KPI_COLUMNS
-    checks = Checks(balance, model.hub.little(model.horizon_h), lm.left_behind)
+    checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)
     return RunResult(kpis, daily, lead, load_in, load_out, c, checks, lm.stop_lead())
 
 

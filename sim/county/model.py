@@ -104,7 +104,7 @@ class CountyModel:
         self.streams = Streams(scenario.seed, replication)
         self.env = simpy.Environment()
         net, sc = self.plan.network, scenario
-        self.horizon_h = 24.0 * sc.horizon_d
+        self.horizon_h = 24.0 * sc.run_days  # warm-up, then the KPI window; time 0 is the run's start
         # demand and harvest drawn for every village ahead of the run (common random numbers
         # across station coverage), then restricted to served villages
         means = demand.daily_means(sc, net.residents if demand_scale is None else net.residents * demand_scale)
@@ -127,7 +127,7 @@ class CountyModel:
         vehicle = sc.vehicle_types[sc.lastmile.vehicle_type]
         n_routes = len(self.plan.routes)
         # vehicle-major draws: adding vehicles leaves the first vehicles' days unchanged (common random numbers)
-        available = self.streams["fleet"].random((sc.lastmile.vehicles_per_route, sc.horizon_d, n_routes)) \
+        available = self.streams["fleet"].random((sc.lastmile.vehicles_per_route, sc.run_days, n_routes)) \
             < sc.lastmile.availability
         cv = sc.lastmile.travel_time_cv
         s2 = np.log1p(cv**2)
@@ -135,12 +135,12 @@ class CountyModel:
         # the extra vehicles a route may hire come after its own
         slots = len(set(sc.lastmile.departures_h) | set(sc.lastmile.pickup_departures_h))
         extra = sc.surge.extra_vehicles_max if sc.surge.enabled else 0
-        shape = (sc.lastmile.vehicles_per_route + extra, sc.horizon_d, n_routes, slots)
+        shape = (sc.lastmile.vehicles_per_route + extra, sc.run_days, n_routes, slots)
         travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
         self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
                                  cold_factor=cold_factor)
         self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, sc.horizon_d, available, travel, self.stations, surge=sc.surge)
+                                 net.n, sc.run_days, available, travel, self.stations, surge=sc.surge)
         self.days = DayLog([], [], [], [])
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
@@ -190,15 +190,16 @@ class CountyModel:
         if len(lots):
             self.spoiled.append((float(self.env.now), lots.total_kg))
 
-    def _day(self, horizon_d: int):
+    def _day(self, run_days: int):
         """Process: at each midnight, log the day that ended, clear out spoiled produce,
-        then place the new day's orders and produce offers."""
+        open the KPI window on its first day (after ``warmup_d`` days), then place the
+        new day's orders and produce offers."""
         sc = self.scenario
         rng_times = self.streams["order_times"]
         offer_h = np.array([c.offer_h for c in sc.crops])
         segments = demand.order_segments(sc.demand, [h - sc.trunk.cutoff_before_departure_h
                                                      for h in sc.trunk.departures_h])
-        for day in range(horizon_d):
+        for day in range(run_days):
             if day:
                 yield self.env.timeout(24.0)
                 self._end_of_day()
@@ -228,15 +229,15 @@ class CountyModel:
         self.days.hub_kg.append(self.hub.produce_kg)
 
     def run(self) -> "CountyModel":
-        """Simulate the horizon; the state is left as it is at the end."""
+        """Simulate the warm-up and the KPI window; the state is left as it is at the end."""
         if self.ran:
             raise RuntimeError("a CountyModel runs once; build a new one for another run")
         sc = self.scenario
-        self.env.process(self._day(sc.horizon_d))
+        self.env.process(self._day(sc.run_days))
         if self.monitor_h:
             self.env.process(self._monitor())
-        self.trunk.start(sc.horizon_d)
-        self.lastmile.start(sc.horizon_d)
+        self.trunk.start(sc.run_days)
+        self.lastmile.start(sc.run_days)
         self.env.run(until=self.horizon_h)
         self._end_of_day()
         self.ran = True

@@ -67,13 +67,15 @@ def route_order(ro: Rollout, model: Scenario, geo: CountyGeo) -> np.ndarray:
 
 # ---- one county, month by month ------------------------------------------------------
 def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int) -> Scenario:
-    """The county's scenario for a month's sample: warm-up plus sample days from the
-    month's first day, capital left out (it is spent by the schedule), and random
-    streams keyed by (county, month) so every strategy sees the same draws."""
-    doy = int((sc.start_doy - 1 + month * DAYS_PER_MONTH) % 365) + 1
+    """The county's scenario for a month's sample: the run starts on the month's first
+    day, its ``warmup_days`` are the warm-up and the KPI window is the ``sample_days``
+    after them; capital is left out (it is spent by the schedule), and random streams
+    are keyed by (county, month) so every strategy sees the same draws."""
+    first = int((sc.start_doy - 1 + month * DAYS_PER_MONTH) % 365) + 1
+    doy = (first - 1 + ro.warmup_days) % 365 + 1          # the sample's first day
     zero_veh = {k: dataclasses.replace(v, capex_cny=0.0) for k, v in sc.vehicle_types.items()}
     return dataclasses.replace(
-        sc, horizon_d=ro.warmup_days + ro.sample_days, warmup_d=ro.warmup_days, start_doy=doy,
+        sc, horizon_d=ro.sample_days, warmup_d=ro.warmup_days, start_doy=doy,
         seed=county_seed(ro.seed, f"{county_id}/m{month}"), vehicle_types=zero_veh,
         hub=dataclasses.replace(sc.hub, capex_cny=0.0, cold_capex_per_kg_cny=0.0),
         stations=dataclasses.replace(sc.stations, capex_cny=0.0, cold_room_capex_per_kg_cny=0.0),

@@ -230,7 +230,7 @@ ROLLOUT_GOVERNED = {
     "name": "the county ids (each county's scenario is named after it)",
     "seed": "seed (each county and month gets its own stream)",
     "replications": "replications",
-    "horizon_d": "horizon_m, sample_days and warmup_days",
+    "horizon_d": "sample_days",
     "warmup_d": "warmup_days",
     "stations.coverage_share": "strategies (the schedule opens stations)",
     "stations.selection": "strategies.NAME.village_order",

@@ -7,8 +7,9 @@ from sim.validation.extremes import CASES as _EXTREME
 from sim.validation.geometry import CASES as _GEOMETRY
 from sim.validation.public import CASES as _PUBLIC
 from sim.validation.theory import CASES as _THEORY
+from sim.validation.window import CASES as _WINDOW
 
-CASES: list[Case] = [*_THEORY, *_GEOMETRY, *_EXTREME, *_PUBLIC]
+CASES: list[Case] = [*_THEORY, *_GEOMETRY, *_EXTREME, *_PUBLIC, *_WINDOW]
 
 
 def cases(fast_only: bool = False) -> list[Case]:

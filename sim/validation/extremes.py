@@ -34,7 +34,7 @@ def _slope(days: np.ndarray, y: np.ndarray) -> float:
 
 # ---- no vehicles ---------------------------------------------------------------------
 def no_vehicles(figures: Path) -> list[CaseResult]:
-    sc = Scenario(horizon_d=60, start_doy=100, replications=1,
+    sc = Scenario(horizon_d=60, start_doy=100, warmup_d=0, replications=1,
                   county=CountyConfig(area_km2=600, townships=6, villages=60))
     sc = _replace(_replace(sc, "lastmile", vehicles_per_route=0), "stations", coverage_share=0.5)
     sc = _replace(sc, "surge", enabled=False)   # no extra vehicles either
@@ -59,7 +59,7 @@ def no_vehicles(figures: Path) -> list[CaseResult]:
 def overload(figures: Path) -> list[CaseResult]:
     with tempfile.TemporaryDirectory() as tmp:
         csv = _one_village(Path(tmp), residents=3650.0)          # 50 parcels a day on average
-        sc = Scenario(horizon_d=150, start_doy=100, replications=1, crops=(),
+        sc = Scenario(horizon_d=150, start_doy=100, warmup_d=0, replications=1, crops=(),
                       county=CountyConfig(villages_csv=csv))
         sc = _replace(sc, "demand", distribution="poisson", calendar=())
         sc = _replace(sc, "stations", coverage_share=1.0)
@@ -125,7 +125,7 @@ def deterministic_trace(figures: Path) -> list[CaseResult]:
     days = 6
     with tempfile.TemporaryDirectory() as tmp:
         csv = _one_village(Path(tmp), residents=365.0)
-        sc = Scenario(horizon_d=days, start_doy=100, replications=1, crops=(),
+        sc = Scenario(horizon_d=days, start_doy=100, warmup_d=0, replications=1, crops=(),
                       county=CountyConfig(villages_csv=csv))
         sc = _replace(sc, "demand", distribution="deterministic", calendar=())
         sc = _replace(sc, "stations", coverage_share=1.0)
@@ -154,7 +154,7 @@ def littles_law(figures: Path) -> list[CaseResult]:
     per hour and W the mean time spent, from the flows' time stamps."""
     horizon = 160
     stop = CalendarEvent("orders_stop", start_doy=(274 - 1 + 130) % 365 + 1, duration_d=30, multiplier=0.0)
-    sc = Scenario(horizon_d=horizon, start_doy=274, replications=1,
+    sc = Scenario(horizon_d=horizon, start_doy=274, warmup_d=0, replications=1,
                   county=CountyConfig(area_km2=800, townships=8, villages=120), crops=(Crop(),))
     sc = _replace(sc, "demand", calendar=(*Scenario().demand.calendar, stop))
     sc = _replace(sc, "hub", cold_store_kg=20000.0)

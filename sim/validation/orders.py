@@ -142,7 +142,7 @@ def run_order_counts(figures_dir: Path) -> list[CaseResult]:
     # (c) the default seasonal calendar, over many simulated years
     cfg = DemandConfig()
     horizon = 365 * ORDER_YEARS
-    scen = Scenario(demand=cfg, horizon_d=horizon, start_doy=1)
+    scen = Scenario(demand=cfg, horizon_d=horizon, start_doy=1, warmup_d=0)
     means = daily_means(scen, np.array([ORDER_RESIDENTS]))[:, 0]
     mult = season_multiplier(cfg, 1, horizon)
     if not np.allclose(means, base * mult):

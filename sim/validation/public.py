@@ -91,10 +91,11 @@ def fluid_clearance_d(peak_multiplier: float, peak_d: float, capacity_multiplier
 def _clearance(base: Scenario) -> tuple[list[float], list[np.ndarray]]:
     """Per replication: days from 11 November until the parcels waiting (warehouse +
     hub) are back within 10% of their level over the 20 days before, and the curve."""
-    peak = 315 - base.start_doy                  # day index of 11 November
     days_to_clear, curves = [], []
     for res in _runs(base):
         d = res.daily
+        # index of 11 November in the daily series (numbered from the KPI window's first day)
+        peak = int(np.flatnonzero(d["day"] == (315 - base.start_doy) % 365)[0])
         backlog = (d["warehouse_backlog_parcels"] + d["hub_backlog_parcels"]).astype(float)
         before = backlog[peak - 20:peak].mean()
         after = np.flatnonzero(backlog[peak + 6:] <= 1.1 * before)

@@ -54,7 +54,23 @@ def test_run_writes_every_output(cfg, tmp_path):
     assert [s["kpi"] for s in summary] == list(KPI_COLUMNS)
     assert set(summary[0]) == {"kpi", "n", "mean", "std", "ci95_half_width"}
     daily = read_csv(out / "daily.csv")
-    assert len(daily) == 40 and list(daily[0]) == list(DAILY_COLUMNS)
+    # every simulated day: the default 28 warm-up days (numbered -28..-1), then the 40-day window
+    assert len(daily) == 28 + 40 and list(daily[0]) == list(DAILY_COLUMNS)
+    assert [int(row["day"]) for row in daily] == list(range(-28, 40))
+    # the window's books close from runs.csv alone (the window opens mid-harvest on 17 October)
+    for row in runs:
+        k = {c: float(row[c]) for c in KPI_COLUMNS}
+        assert k["inbound_parcels_in_system_start"] > 0 and k["outbound_produce_in_system_start_kg"] > 0
+        assert k["inbound_parcels_ordered"] + k["inbound_parcels_in_system_start"] == \
+            k["inbound_parcels_delivered"] + k["inbound_parcels_in_system"]
+        came = k["outbound_produce_offered_kg"] + k["outbound_produce_in_system_start_kg"]
+        went = k["outbound_produce_sold_kg"] + k["outbound_produce_spoiled_kg"] + k["outbound_produce_in_system_kg"]
+        assert went == pytest.approx(came, rel=1e-9)
+        # the daily series over the window add up to the window's flows
+        window = [d for d in daily if int(d["day"]) >= 0]
+        if row["replication"] == "0":
+            assert sum(int(d["parcels_ordered"]) for d in window) == k["inbound_parcels_ordered"]
+            assert sum(int(d["parcels_delivered"]) for d in window) == k["inbound_parcels_delivered"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 20150329 and len(manifest["config_sha256"]) == 64
     assert manifest["config"]["county"]["villages"] == 30

@@ -70,7 +70,7 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("config too large", {"c.yaml": SC + "# " + "x" * 2_100_000 + "\n"}, ["check", "c.yaml"], 2, "bytes"),
     ("vehicle type unknown", {"c.yaml": SC + "lastmile: {vehicle_type: rocket}\n"}, ["check", "c.yaml"], 2,
      "lastmile.vehicle_type"),
-    ("warm-up longer than horizon", {"c.yaml": SC + "warmup_d: 400\n"}, ["check", "c.yaml"], 2, "warmup_d"),
+    ("warm-up beyond its range", {"c.yaml": SC + "warmup_d: 5000\n"}, ["check", "c.yaml"], 2, "warmup_d"),
     ("duplicate crop names", {"c.yaml": SC + "crops: [{name: a}, {name: a}]\n"}, ["check", "c.yaml"], 2,
      "distinct"),
     # --- villages CSV -------------------------------------------------------------

@@ -10,7 +10,7 @@ from conftest import with_
 
 from sim.config.scenario import Crop
 from sim.county.batches import Chunk, Lots
-from sim.county.conservation import conservation
+from sim.county.conservation import WindowBooks, check_window, conservation
 from sim.county.kpis import evaluate, run_replication
 from sim.county.model import CountyModel, plan
 from sim.errors import ConservationError
@@ -155,15 +155,53 @@ def test_conservation_check_catches_invented_produce(small):
 
 
 def test_window_activity_excludes_the_warm_up(small):
-    whole = run_replication(small, 0).kpis
-    warm = run_replication(dataclasses.replace(small, warmup_d=30), 0)
-    k, d = warm.kpis, warm.daily
-    # the same run (same seed), counted from day 30
-    assert k["inbound_parcels_ordered"] == d["parcels_ordered"][30:].sum() < whole["inbound_parcels_ordered"]
-    assert k["outbound_produce_offered_kg"] == pytest.approx(d["produce_offered_kg"][30:].sum(), rel=1e-12)
-    assert k["vehicle_km"] == pytest.approx(d["vehicle_km"][30:].sum(), rel=1e-9)
-    assert warm.lead.n == k["inbound_parcels_delivered"] == d["parcels_delivered"][30:].sum()
+    """The same 90 simulated days from 17 September, once as a 90-day window and once
+    as a 30-day warm-up then a 60-day window: the same draws and the same run,
+    counted from day 30, with what is in the system on day 30 carried over."""
+    whole = run_replication(small, 0)
+    warm = run_replication(dataclasses.replace(small, warmup_d=30, start_doy=small.start_doy + 30, horizon_d=60), 0)
+    k, d, w = warm.kpis, whole.daily, 30
+    assert list(warm.daily["day"]) == list(range(-30, 60))
+    assert all(np.array_equal(warm.daily[c], d[c]) for c in d if c != "day")
+    assert k["inbound_parcels_ordered"] == d["parcels_ordered"][w:].sum() < whole.kpis["inbound_parcels_ordered"]
+    assert k["outbound_produce_offered_kg"] == pytest.approx(d["produce_offered_kg"][w:].sum(), rel=1e-12)
+    assert k["vehicle_km"] == pytest.approx(d["vehicle_km"][w:].sum(), rel=1e-9)
+    assert warm.lead.n == k["inbound_parcels_delivered"] == d["parcels_delivered"][w:].sum()
     assert warm.stop_lead.delivered.sum() == k["inbound_parcels_delivered"]
+    # parcels in the system when the window opens (midnight: no van is out) = the end-of-day backlogs of day 29
+    backlog = d["warehouse_backlog_parcels"][w - 1] + d["hub_backlog_parcels"][w - 1]
+    assert k["inbound_parcels_in_system_start"] == backlog > 0
+    # produce: at least what waits at stations and the hub (the rest is on the night truck to market)
+    assert k["outbound_produce_in_system_start_kg"] >= d["station_backlog_kg"][w - 1] + d["hub_produce_kg"][w - 1]
+    before = d["produce_offered_kg"][:w].sum() - d["produce_sold_kg"][:w].sum() - d["produce_spoiled_kg"][:w].sum()
+    assert k["outbound_produce_in_system_start_kg"] == pytest.approx(before, abs=1e-6)
+    # the same end
+    assert k["inbound_parcels_in_system"] == whole.kpis["inbound_parcels_in_system"]
+    assert k["outbound_produce_in_system_kg"] == whole.kpis["outbound_produce_in_system_kg"]
+    assert whole.kpis["inbound_parcels_in_system_start"] == 0
+
+
+def test_unsold_share_counts_produce_left_at_the_end(small):
+    """Produce still in the system at the end is not sold: the unsold share counts it,
+    the spoilage rate (fate decided in the window) leaves it out."""
+    k = run_replication(small, 0).kpis      # ends 15 December, mid-harvest
+    spoiled, sold, left = (k["outbound_produce_spoiled_kg"], k["outbound_produce_sold_kg"],
+                           k["outbound_produce_in_system_kg"])
+    assert left > 0
+    assert k["spoilage_rate"] == pytest.approx(spoiled / (spoiled + sold))
+    assert k["outbound_produce_unsold_share"] == pytest.approx((spoiled + left) / k["outbound_produce_offered_kg"])
+    assert k["outbound_produce_unsold_share"] > spoiled / k["outbound_produce_offered_kg"]
+
+
+def test_window_check_catches_a_flow_booked_on_the_wrong_side():
+    books = WindowBooks(10, 100, 95, 15, 5.0, 50.0, 40.0, 5.0, 10.0)
+    check_window(books)
+    with pytest.raises(ConservationError, match="parcels not conserved over the KPI window"):
+        check_window(dataclasses.replace(books, parcels_delivered=96))
+    with pytest.raises(ConservationError, match="produce not conserved over the KPI window"):
+        check_window(dataclasses.replace(books, produce_sold_kg=40.001))
+    with pytest.raises(ConservationError):
+        check_window(dataclasses.replace(books, parcels_in_system_start=-1, parcels_ordered=111))
 
 
 def test_daily_series_add_up_to_the_kpis(small):
@@ -174,7 +212,7 @@ def test_daily_series_add_up_to_the_kpis(small):
     assert d["produce_sold_kg"].sum() == pytest.approx(k["outbound_produce_sold_kg"], rel=1e-9)
     assert d["produce_spoiled_kg"].sum() == pytest.approx(k["outbound_produce_spoiled_kg"], rel=1e-9)
     assert d["vehicle_km"].sum() == pytest.approx(k["vehicle_km"], rel=1e-9)
-    assert len(d["day"]) == small.horizon_d
+    assert len(d["day"]) == small.horizon_d and d["day"][0] == 0
 
 
 def test_lead_time_is_order_to_station(small):

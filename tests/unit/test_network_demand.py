@@ -95,7 +95,7 @@ def test_season_multiplier_wraps_and_multiplies():
 
 
 def test_daily_means_follow_residents_calendar_and_growth():
-    sc = Scenario(horizon_d=365)
+    sc = Scenario(horizon_d=365, start_doy=1, warmup_d=0)
     res = np.array([1000.0, 500.0])
     m = daily_means(sc, res)
     assert m[100, 0] == pytest.approx(1000 * 5 / 365)
@@ -103,6 +103,23 @@ def test_daily_means_follow_residents_calendar_and_growth():
     g = with_(sc, "demand", growth_per_y=0.4, calendar=())
     mg = daily_means(g, res)
     assert mg[-1, 1] / mg[0, 1] == pytest.approx(1.4 ** (364 / 365))
+
+
+def test_the_warm_up_is_simulated_before_the_window_on_the_calendar():
+    """start_doy is the window's first day; the run starts warmup_d days earlier,
+    and growth counts from the window's first day."""
+    sc = Scenario(horizon_d=100, start_doy=320, warmup_d=10)   # window from 16 November
+    assert sc.run_days == 110 and sc.first_doy == 310          # the run from 6 November
+    res = np.array([365.0])
+    m = daily_means(sc, res)
+    assert m.shape == (110, 1)
+    # Singles' Day (x3, 11-16 November) is run days 5..10, window days -5..0
+    assert list(np.flatnonzero(np.isclose(m[:, 0], 3 * 5.0))) == [5, 6, 7, 8, 9, 10]
+    g = with_(sc, "demand", growth_per_y=0.4, calendar=())
+    mg = daily_means(g, res)[:, 0]
+    assert mg[10] == pytest.approx(5.0) and mg[0] == pytest.approx(5.0 * 1.4 ** (-10 / 365))
+    # a window opening on 5 January after 10 days starts the run on 361 (wraps the year)
+    assert Scenario(start_doy=5, warmup_d=10).first_doy == 360
 
 
 @pytest.mark.parametrize("dist,k", [("poisson", None), ("negative_binomial", 4.0)])
@@ -146,7 +163,7 @@ def test_harvest_curve_sums_to_one_season_and_peaks_3_to_5x_the_yearly_mean():
 
 
 def test_daily_offers_by_grower_and_variation():
-    sc = Scenario(crops=(Crop(daily_cv=0.5, kg_per_resident_y=30.0),))
+    sc = Scenario(start_doy=1, warmup_d=0, crops=(Crop(daily_cv=0.5, kg_per_resident_y=30.0),))
     grows = np.array([[True, False]])
     kg = daily_offers_kg(sc, np.array([1000.0, 1000.0]), grows, np.random.default_rng(2))
     assert kg.shape == (1, 365, 2) and np.all(kg[0, :, 1] == 0)

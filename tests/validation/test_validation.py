@@ -9,11 +9,12 @@ import pytest
 from sim.validation import CASES, cases
 from sim.validation.core import Case, CaseResult, ci99_half_width, mean_ci
 from sim.validation.extremes import CASES as EXTREME_CASES
+from sim.validation.window import CASES as WINDOW_CASES
 from sim.validation.extremes import expected_timeline
 from sim.validation.report import render, write_validation_report
 
 
-@pytest.mark.parametrize("case", EXTREME_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", EXTREME_CASES + [c for c in WINDOW_CASES if not c.slow], ids=lambda c: c.name)
 def test_fast_extreme_and_littles_law_cases_pass(case, tmp_path):
     results = case.run(tmp_path)
     assert results
