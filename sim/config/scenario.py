@@ -26,6 +26,8 @@ DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
 STATION_SELECTIONS = ("largest_first", "nearest_first", "random")
 ROUTING_METHODS = ("savings", "nearest_neighbour")
 SHARED_ALLOCATIONS = ("incremental", "kg")
+MAX_PARCELS_PER_DAY = 5_000_000
+"""The most parcels a county may order in a day (the baseline orders about 5,000)."""
 TERRAIN = {"plain": (1.2, 1.4, 1.1), "hilly": (1.3, 1.6, 1.0), "mountain": (1.5, 2.0, 0.75)}
 """Terrain class -> (circuity of county roads, circuity of village roads, speed factor)."""
 TERRAINS = tuple(TERRAIN)
@@ -39,22 +41,22 @@ def _speeds(county, cement, asphalt, gravel, other):
 class VehicleType:
     """A last-mile vehicle: what it carries, how fast it goes on each road class and
     what it costs."""
-    capacity_kg: float = spec(1500.0, "Payload", unit="kg", lo=0, lo_open=True, source="van 1.5 t [G]")
-    capacity_parcels: int = spec(400, "Parcels that fit by volume", unit="parcels", lo=1)
+    capacity_kg: float = spec(1500.0, "Payload", unit="kg", lo=0, lo_open=True, source="van 1.5 t [G]", hi=50000)
+    capacity_parcels: int = spec(400, "Parcels that fit by volume", unit="parcels", lo=1, hi=100000)
     speed_kmh: dict[str, float] = spec(_speeds(50.0, 40.0, 45.0, 25.0, 15.0),
                                        "Mean speed by road class (county, cement, asphalt, gravel, other)",
                                        unit="km/h", factory=True)
     cost_per_km_cny: float = spec(2.5, "Running cost per km (fuel, wear)", unit="CNY/km", lo=0,
-                                  source="van ~2.5 CNY/km [G]")
-    cost_per_day_cny: float = spec(60.0, "Fixed cost per vehicle-day: insurance, parking, upkeep", unit="CNY/d", lo=0)
+                                  source="van ~2.5 CNY/km [G]", hi=1000)
+    cost_per_day_cny: float = spec(60.0, "Fixed cost per vehicle-day: insurance, parking, upkeep", unit="CNY/d", lo=0, hi=100000)
     driver_per_day_cny: float = spec(200.0, "Driver's pay per vehicle-day (0 where the bus company pays the driver)",
-                                     unit="CNY/d", lo=0, source="rural driver ~5,000-6,000 CNY/month [G]")
+                                     unit="CNY/d", lo=0, source="rural driver ~5,000-6,000 CNY/month [G]", hi=100000)
     fee_per_parcel_cny: float = spec(0.0, "Fee per parcel carried (a bus company's or partner's price)",
-                                     unit="CNY/parcel", lo=0)
-    capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0)
-    life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0, lo_open=True)
+                                     unit="CNY/parcel", lo=0, hi=1000)
+    capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0, hi=1e+08)
+    life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0.1, lo_open=False, hi=100)
     co2_kg_per_km: float = spec(0.25, "CO2 emitted per km driven (well to wheel)", unit="kg/km", lo=0,
-                                source="light diesel van [G]")
+                                source="light diesel van [G]", hi=100)
 
     def check(self) -> None:
         missing = [c for c in ROAD_CLASSES if c not in self.speed_kmh]
@@ -62,9 +64,9 @@ class VehicleType:
         if missing or extra:
             raise ValueError(f"speed_kmh must give exactly the road classes {', '.join(ROAD_CLASSES)}"
                              f" (missing {missing or 'none'}, unknown {extra or 'none'})")
-        bad = {k: v for k, v in self.speed_kmh.items() if not v > 0}
+        bad = {k: v for k, v in self.speed_kmh.items() if not 1.0 <= v <= 200.0}
         if bad:
-            raise ValueError(f"speed_kmh {bad} is not allowed: speeds must be > 0 km/h")
+            raise ValueError(f"speed_kmh {bad} is not allowed: speeds must be in [1, 200] km/h")
 
 
 def _vehicle_types():
@@ -96,7 +98,7 @@ class CountyConfig:
     townships: int = spec(20, "Township seats", lo=1, hi=500, source="typical county [G]; 18.7 villages per township [D]")
     villages: int = spec(370, "Administrative villages", lo=1, hi=20000, source="typical county [G]")
     residents_per_village: float = spec(1000.0, "Mean residents per village", unit="residents", lo=1,
-                                        source="NBS 2015 rural population / villages [D]")
+                                        source="NBS 2015 rural population / villages [D]", hi=100000)
     residents_sigma: float = spec(0.4, "Log-normal spread of village sizes (0.4: the 90th percentile village is ~2.8x the 10th)",
                                   lo=0, hi=3, source="'some villages 3x others' [G]")
     road_class_shares: dict[str, float] = spec(
@@ -113,7 +115,7 @@ class CountyConfig:
     circuity_village: float | None = spec(None, "Road km per straight-line km on village roads (null: from terrain)",
                                           lo=1, hi=5, optional=True, source="[G]")
     road_speed_factor: float = spec(1.0, "Multiplies every vehicle's speed on every road (weather, road works, upgrades)",
-                                    lo=0, lo_open=True, hi=5, source="")
+                                    lo=0.05, lo_open=False, hi=5, source="")
     villages_csv: str | None = spec(None, "CSV of villages (id, township, x_km, y_km, residents, road_class), relative to the config file; replaces generation",
                                     optional=True, source="")
 
@@ -145,9 +147,9 @@ class CountyConfig:
 @dataclass(frozen=True)
 class CityConfig:
     """The city end of the trunk: a warehouse that ships parcels and a market that buys produce."""
-    warehouse_km: float = spec(150.0, "Road distance city warehouse to county hub", unit="km", lo=0, source="[G]")
-    market_km: float = spec(150.0, "Road distance county hub to city market", unit="km", lo=0, source="[G]")
-    market_to_warehouse_km: float = spec(20.0, "Road distance market back to warehouse (closes the trunk loop)", unit="km", lo=0)
+    warehouse_km: float = spec(150.0, "Road distance city warehouse to county hub", unit="km", lo=0, source="[G]", hi=5000)
+    market_km: float = spec(150.0, "Road distance county hub to city market", unit="km", lo=0, source="[G]", hi=5000)
+    market_to_warehouse_km: float = spec(20.0, "Road distance market back to warehouse (closes the trunk loop)", unit="km", lo=0, hi=5000)
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,7 @@ class CalendarEvent:
     name: str = spec("event", "Label", source="")
     start_doy: int = spec(1, "First day of year (1 = 1 January)", unit="d", lo=1, hi=366, source="")
     duration_d: int = spec(1, "Length", unit="d", lo=1, hi=366, source="")
-    multiplier: float = spec(1.0, "Demand multiplier on those days", lo=0, source="")
+    multiplier: float = spec(1.0, "Demand multiplier on those days", lo=0, source="", hi=100)
 
 
 def _calendar():
@@ -171,14 +173,14 @@ def _calendar():
 class DemandConfig:
     """Parcels ordered by served villages: goods into the countryside."""
     parcels_per_resident_y: float = spec(5.0, "Inbound parcels per resident per year", unit="parcels/resident/y", lo=0,
-                                         source="2015 county ~5 [D]/[G]")
+                                         source="2015 county ~5 [D]/[G]", hi=1000)
     growth_per_y: float = spec(0.0, "Compound growth of demand over the run (0.4 = +40%/y as reported for the period)",
                                unit="1/y", lo=-0.99, hi=10, source="")
     distribution: str = spec("negative_binomial", "Daily order count per village (deterministic: the mean rounded, "
                              "order times evenly spaced; for verification)", choices=DEMAND_DISTRIBUTIONS)
-    dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0, lo_open=True)
+    dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0.01, lo_open=False, hi=1e+06)
     order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)", unit="h")
-    parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True)
+    parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True, hi=1000)
     calendar: tuple[CalendarEvent, ...] = spec(_calendar, "Seasonal multipliers; overlapping events multiply",
                                                factory=True, source="industry reports and press (domain notes)")
 
@@ -192,15 +194,15 @@ class DemandConfig:
 class TrunkConfig:
     """Trunk trucks: city warehouse -> county hub with parcels, hub -> city market with produce."""
     departures_h: tuple[float, ...] = spec((20.0,), "Departure times from the city warehouse each day", unit="h")
-    cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it", unit="h", lo=0)
-    speed_kmh: float = spec(60.0, "Mean trunk speed", unit="km/h", lo=0, lo_open=True)
+    cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it", unit="h", lo=0, hi=24)
+    speed_kmh: float = spec(60.0, "Mean trunk speed", unit="km/h", lo=1, lo_open=False, hi=200)
     trucks_per_departure: int = spec(2, "Trucks available at each departure (0: none; spot trucks only, if surge is on)", lo=0, hi=1000)
-    truck_capacity_parcels: int = spec(5000, "Parcels per truck", unit="parcels", lo=1)
-    truck_capacity_kg: float = spec(8000.0, "Payload per truck", unit="kg", lo=0, lo_open=True, source="8 t box truck [G]")
-    unload_h: float = spec(1.0, "Time at the hub between arrival and departure to the market", unit="h", lo=0)
-    cost_per_km_cny: float = spec(4.0, "Truck running cost", unit="CNY/km", lo=0)
-    cost_per_run_cny: float = spec(400.0, "Driver and tolls per truck run", unit="CNY/run", lo=0)
-    co2_kg_per_km: float = spec(0.8, "CO2 emitted per truck-km", unit="kg/km", lo=0, source="8 t diesel truck [G]")
+    truck_capacity_parcels: int = spec(5000, "Parcels per truck", unit="parcels", lo=1, hi=1000000)
+    truck_capacity_kg: float = spec(8000.0, "Payload per truck", unit="kg", lo=0, lo_open=True, source="8 t box truck [G]", hi=100000)
+    unload_h: float = spec(1.0, "Time at the hub between arrival and departure to the market", unit="h", lo=0, hi=24)
+    cost_per_km_cny: float = spec(4.0, "Truck running cost", unit="CNY/km", lo=0, hi=10000)
+    cost_per_run_cny: float = spec(400.0, "Driver and tolls per truck run", unit="CNY/run", lo=0, hi=1e+06)
+    co2_kg_per_km: float = spec(0.8, "CO2 emitted per truck-km", unit="kg/km", lo=0, source="8 t diesel truck [G]", hi=100)
 
     def check(self) -> None:
         if not self.departures_h or any(not 0 <= h < 24 for h in self.departures_h) or \
@@ -212,17 +214,17 @@ class TrunkConfig:
 class HubConfig:
     """The county hub: sorting of inbound parcels, storage and an optional cold store for produce."""
     sorters: int = spec(4, "Sorting staff working in parallel (servers of the sorting queue; 0: parcels wait for temporary sorters, if surge is on)", lo=0, hi=10000)
-    sort_rate_parcels_per_h: float = spec(300.0, "Parcels one sorter sorts per hour", unit="parcels/h", lo=0, lo_open=True)
+    sort_rate_parcels_per_h: float = spec(300.0, "Parcels one sorter sorts per hour", unit="parcels/h", lo=1, lo_open=False, hi=100000)
     sort_time_distribution: str = spec("gamma", "Distribution of a sort lot's service time", choices=SORT_DISTRIBUTIONS)
-    sort_time_cv: float = spec(0.3, "Coefficient of variation of a lot's sort time (gamma, lognormal)", lo=0)
-    storage_kg: float = spec(30000.0, "Ambient storage for produce awaiting a trunk", unit="kg", lo=0)
-    cold_store_kg: float = spec(0.0, "Cold-store capacity for produce (0: none)", unit="kg", lo=0)
-    cold_cost_per_kg_d: float = spec(0.01, "Cold-store running cost per kg stored per day", unit="CNY/kg/d", lo=0)
-    cold_capex_per_kg_cny: float = spec(4.0, "Cold-store capital cost per kg of capacity", unit="CNY/kg", lo=0)
-    cost_per_day_cny: float = spec(1500.0, "Hub operation: rent, power, management", unit="CNY/d", lo=0)
-    sorter_wage_per_day_cny: float = spec(150.0, "Wage per sorter per day", unit="CNY/d", lo=0)
-    capex_cny: float = spec(1500000.0, "Hub building and equipment", unit="CNY", lo=0)
-    life_y: float = spec(10.0, "Economic life of hub and cold store", unit="y", lo=0, lo_open=True)
+    sort_time_cv: float = spec(0.3, "Coefficient of variation of a lot's sort time (gamma, lognormal)", lo=0, hi=10)
+    storage_kg: float = spec(30000.0, "Ambient storage for produce awaiting a trunk", unit="kg", lo=0, hi=1e+09)
+    cold_store_kg: float = spec(0.0, "Cold-store capacity for produce (0: none)", unit="kg", lo=0, hi=1e+09)
+    cold_cost_per_kg_d: float = spec(0.01, "Cold-store running cost per kg stored per day", unit="CNY/kg/d", lo=0, hi=100)
+    cold_capex_per_kg_cny: float = spec(4.0, "Cold-store capital cost per kg of capacity", unit="CNY/kg", lo=0, hi=10000)
+    cost_per_day_cny: float = spec(1500.0, "Hub operation: rent, power, management", unit="CNY/d", lo=0, hi=1e+07)
+    sorter_wage_per_day_cny: float = spec(150.0, "Wage per sorter per day", unit="CNY/d", lo=0, hi=100000)
+    capex_cny: float = spec(1500000.0, "Hub building and equipment", unit="CNY", lo=0, hi=1e+10)
+    life_y: float = spec(10.0, "Economic life of hub and cold store", unit="y", lo=0.1, lo_open=False, hi=100)
 
 
 @dataclass(frozen=True)
@@ -232,16 +234,16 @@ class StationConfig:
                                  source="25.1% of villages had an e-commerce delivery site in 2016 (census bulletin 3)")
     selection: str = spec("largest_first", "Which villages get a station first", choices=STATION_SELECTIONS)
     agent_pay_per_month_cny: float = spec(450.0, "Agent's monthly pay", unit="CNY/month", lo=0,
-                                          source="400-500 CNY/month part-time (Zhejiang government)")
-    commission_per_parcel_cny: float = spec(0.5, "Agent's commission per parcel delivered", unit="CNY/parcel", lo=0)
-    capex_cny: float = spec(10000.0, "Station fit-out", unit="CNY", lo=0)
-    life_y: float = spec(5.0, "Economic life of a station", unit="y", lo=0, lo_open=True)
+                                          source="400-500 CNY/month part-time (Zhejiang government)", hi=100000)
+    commission_per_parcel_cny: float = spec(0.5, "Agent's commission per parcel delivered", unit="CNY/parcel", lo=0, hi=1000)
+    capex_cny: float = spec(10000.0, "Station fit-out", unit="CNY", lo=0, hi=1e+07)
+    life_y: float = spec(5.0, "Economic life of a station", unit="y", lo=0.1, lo_open=False, hi=100)
     cold_room_kg: float = spec(0.0, "Cold room at each station of a growing village: produce waiting for pickup "
-                                    "ages as in a cold store while there is room (0: none)", unit="kg", lo=0)
+                                    "ages as in a cold store while there is room (0: none)", unit="kg", lo=0, hi=1e+06)
     cold_room_capex_per_kg_cny: float = spec(6.0, "Capital cost of station cold rooms per kg of capacity",
-                                             unit="CNY/kg", lo=0)
+                                             unit="CNY/kg", lo=0, hi=10000)
     cold_room_cost_per_kg_d: float = spec(0.005, "Running cost of station cold rooms per kg of capacity per day",
-                                          unit="CNY/kg/d", lo=0)
+                                          unit="CNY/kg/d", lo=0, hi=100)
 
 
 @dataclass(frozen=True)
@@ -254,10 +256,10 @@ class LastMileConfig:
     pickup_departures_h: tuple[float, ...] = spec((13.0,), "Departure times of dedicated produce pickups when backhaul is off", unit="h")
     routing_method: str = spec("savings", "Route planning method: Clarke-Wright savings or nearest neighbour, each improved by 2-opt", choices=ROUTING_METHODS, source="")
     planning_load_factor: float = spec(1.5, "Routes are planned so one vehicle carries this multiple of a mean day's load",
-                                       lo=0, lo_open=True, source="~1.5x capacity clears the Singles' Day peak (domain notes) [G]")
-    max_route_h: float = spec(8.0, "Longest planned route (driving and stops)", unit="h", lo=0, lo_open=True)
-    stop_h: float = spec(0.1, "Time per station stop", unit="h", lo=0)
-    handling_h_per_parcel: float = spec(0.004, "Unloading time per parcel", unit="h/parcel", lo=0)
+                                       lo=0.1, lo_open=False, source="~1.5x capacity clears the Singles' Day peak (domain notes) [G]", hi=100)
+    max_route_h: float = spec(8.0, "Longest planned route (driving and stops)", unit="h", lo=0.1, lo_open=False, hi=24)
+    stop_h: float = spec(0.1, "Time per station stop", unit="h", lo=0, hi=24)
+    handling_h_per_parcel: float = spec(0.004, "Unloading time per parcel", unit="h/parcel", lo=0, hi=1)
     availability: float = spec(0.97, "Probability a vehicle is available on a day (breakdowns)", lo=0, hi=1)
     travel_time_cv: float = spec(0.1, "Trip-to-trip variation of travel times (log-normal factor)", lo=0, hi=2)
 
@@ -309,17 +311,17 @@ class Crop:
     kg_per_resident_y: float = spec(25.0, "Produce offered through the network per resident of a growing village per year",
                                     unit="kg/resident/y", lo=0,
                                     source="[G] calibrated: gives ~25% spoilage in the baseline without a cold chain "
-                                           "(20-30% reported for fruit and vegetables)")
+                                           "(20-30% reported for fruit and vegetables)", hi=100000)
     season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366, source="Anyue lemons Oct-Jan")
     season_end_doy: int = spec(31, "Last harvest day (31 = 31 January; may wrap the year)", unit="d", lo=1, hi=366,
                                source="Anyue lemons Oct-Jan")
     daily_cv: float = spec(0.5, "Day-to-day variation of a village's offer (gamma)", lo=0, hi=5)
     offer_h: float = spec(7.0, "Hour at which the day's produce is ready at the station", unit="h", lo=0, hi=24, hi_open=True)
-    price_cny_per_kg: float = spec(3.5, "Farm-gate price", unit="CNY/kg", lo=0, source="Anyue lemons 3.2-3.8 CNY/kg")
-    shelf_life_d: float = spec(10.0, "Days from offer until it spoils at ambient temperature", unit="d", lo=0, lo_open=True,
-                               source="7-14 d without cold chain [G]")
+    price_cny_per_kg: float = spec(3.5, "Farm-gate price", unit="CNY/kg", lo=0, source="Anyue lemons 3.2-3.8 CNY/kg", hi=10000)
+    shelf_life_d: float = spec(10.0, "Days from offer until it spoils at ambient temperature", unit="d", lo=0.1, lo_open=False,
+                               source="7-14 d without cold chain [G]", hi=3650)
     cold_shelf_life_d: float = spec(40.0, "Shelf life if kept in a cold store throughout (aging is slowed by shelf_life_d/cold_shelf_life_d)",
-                                    unit="d", lo=0, lo_open=True)
+                                    unit="d", lo=0.1, lo_open=False, hi=3650)
 
     def check(self) -> None:
         if self.cold_shelf_life_d < self.shelf_life_d:
@@ -332,7 +334,7 @@ class CostConfig:
     discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)", unit="1/y", lo=0, hi=1)
     subsidy_per_year_cny: float = spec(0.0, "Government subsidy to the county's rural delivery (reduces the net cost of goods in)",
                                        unit="CNY/y", lo=0,
-                                       source="3.7 bn CNY to 200 demonstration counties in 2015, ~18.5 M per county [D] (MOFCOM)")
+                                       source="3.7 bn CNY to 200 demonstration counties in 2015, ~18.5 M per county [D] (MOFCOM)", hi=1e+12)
     shared_allocation: str = spec(
         "incremental", "How costs shared by goods in and produce out (route vehicles and drivers, trunk runs parcels "
         "need, hub operation and capital) are allocated: `incremental` = goods in carry them and produce pays only "
@@ -379,6 +381,23 @@ class Scenario:
         names = [c.name for c in self.crops]
         if len(set(names)) != len(names):
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")
+        if not self.county.villages_csv:
+            peak = self.peak_parcels_per_day()
+            if peak > MAX_PARCELS_PER_DAY:
+                raise ValueError(f"demand of about {peak:,.0f} parcels a day at its peak is not allowed: the model runs "
+                                 f"counties of up to {MAX_PARCELS_PER_DAY:,} parcels a day (county.villages x "
+                                 "county.residents_per_village x demand.parcels_per_resident_y / 365 x the calendar's "
+                                 "multipliers x growth over the run)")
+
+    def peak_parcels_per_day(self) -> float:
+        """An upper bound on a generated county's parcels ordered in a day: every
+        village served, every calendar multiplier above 1 at once, growth to the end."""
+        mult = 1.0
+        for event in self.demand.calendar:
+            mult *= max(1.0, event.multiplier)
+        growth = (1.0 + self.demand.growth_per_y) ** (self.run_days / 365.0) if self.demand.growth_per_y > 0 else 1.0
+        return (self.county.villages * self.county.residents_per_village * self.demand.parcels_per_resident_y
+                / 365.0 * mult * growth)
 
     @property
     def run_days(self) -> int:

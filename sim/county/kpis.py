@@ -158,7 +158,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "cost_outbound_direct_cny": c.outbound_direct,
         "cost_shared_cny": c.shared,
         "cost_per_parcel_cny": c.inbound / delivered if delivered else float("nan"),
-        "cost_per_kg_out_cny": c.outbound / sold_kg if sold_kg else float("nan"),
+        # NaN when nothing was sold in the window (under a gram: float remnants of split lots)
+        "cost_per_kg_out_cny": c.outbound / sold_kg if sold_kg >= 1e-3 else float("nan"),
         "subsidy_cny": c.subsidy,
         "cost_net_cny": c.total - c.subsidy,
         "cost_per_parcel_net_cny": (c.inbound - c.subsidy) / delivered if delivered else float("nan"),

@@ -73,6 +73,33 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("warm-up beyond its range", {"c.yaml": SC + "warmup_d: 5000\n"}, ["check", "c.yaml"], 2, "warmup_d"),
     ("duplicate crop names", {"c.yaml": SC + "crops: [{name: a}, {name: a}]\n"}, ["check", "c.yaml"], 2,
      "distinct"),
+    # --- values the schema admits must be values the model can run ------------------
+    ("residents 1e308", {"c.yaml": SC + "county: {residents_per_village: 1.0e+308}\n"}, ["check", "c.yaml"], 2,
+     "county.residents_per_village"),
+    ("parcels per resident 1e308", {"c.yaml": SC + "demand: {parcels_per_resident_y: 1.0e+308}\n"},
+     ["check", "c.yaml"], 2, "demand.parcels_per_resident_y"),
+    ("calendar multiplier 1e308", {"c.yaml": SC + "demand: {calendar: [{name: x, multiplier: 1.0e+308}]}\n"},
+     ["check", "c.yaml"], 2, "multiplier"),
+    ("dispersion 1e-300", {"c.yaml": SC + "demand: {dispersion_k: 1.0e-300}\n"}, ["check", "c.yaml"], 2,
+     "demand.dispersion_k"),
+    ("asset life 1e-300", {"c.yaml": SC + "hub: {life_y: 1.0e-300}\n"}, ["check", "c.yaml"], 2, "hub.life_y"),
+    ("warehouse 1e308 km away", {"c.yaml": SC + "city: {warehouse_km: 1.0e+308}\n"}, ["check", "c.yaml"], 2,
+     "city.warehouse_km"),
+    ("daily cost 1e308", {"c.yaml": SC + "hub: {cost_per_day_cny: 1.0e+308}\n"}, ["check", "c.yaml"], 2,
+     "hub.cost_per_day_cny"),
+    ("vehicle speed 1e-300", {"c.yaml": SC + "vehicle_types: {van: {speed_kmh: {county: 1.0e-300, cement: 40, "
+                                             "asphalt: 45, gravel: 25, other: 15}}}\n"}, ["check", "c.yaml"], 2,
+     "speeds must be in [1, 200] km/h"),
+    ("demand beyond what a county runs", {"c.yaml": SC + "county: {villages: 20000, residents_per_village: 100000}\n"},
+     ["check", "c.yaml"], 2, "parcels a day"),
+    ("zero sorters runs", {"c.yaml": SC + COUNTY + "hub: {sorters: 0}\n"},
+     ["run", "c.yaml", "--out", "out", "--no-figures", "--quiet"], 0, ""),
+    ("zero vehicles runs", {"c.yaml": SC + COUNTY + "lastmile: {vehicles_per_route: 0}\n"},
+     ["run", "c.yaml", "--out", "out", "--no-figures", "--quiet"], 0, ""),
+    ("zero trunk trucks runs", {"c.yaml": SC + COUNTY + "trunk: {trucks_per_departure: 0}\n"},
+     ["run", "c.yaml", "--out", "out", "--no-figures", "--quiet"], 0, ""),
+    ("scenario replications above the limit", {"c.yaml": SC.replace("replications: 1", "replications: 1000000000")},
+     ["check", "c.yaml"], 2, "replications"),
     # --- villages CSV -------------------------------------------------------------
     ("villages CSV missing", {"c.yaml": SC + "county: {villages_csv: none.csv}\n"}, ["check", "c.yaml"], 2,
      "villages file not found"),
@@ -210,4 +237,4 @@ def test_hostile_input(case, tmp_path, monkeypatch):
 
 
 def test_the_catalogue_covers_enough_classes():
-    assert len(CASES) >= 50
+    assert len(CASES) >= 70
