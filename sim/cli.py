@@ -251,7 +251,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
         sys.exit(1)
     if not quiet:
         click.echo(f"scenario '{sc.name}': {sc.replications} replications of {sc.horizon_d} days "
-                   f"in {result.wall_s:.1f} s")
+                   f"(after {sc.warmup_d} warm-up days) in {result.wall_s:.1f} s")
         click.echo(kpi_table(result.summary))
         click.echo(f"results written to {out}/")
 

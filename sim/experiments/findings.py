@@ -74,6 +74,8 @@ class Interval:
 
     def text(self, unit: str = "", scale: float = 1.0, signed: bool = False) -> str:
         m, hw = self.mean * scale, self.half_width * scale
+        if abs(m) < 1e-9 and (not math.isfinite(hw) or abs(hw) < 1e-9):
+            m, hw = 0.0, 0.0          # float remnants of a difference that is exactly none
         sign = "+" if signed and m > 0 else ""
         u = f" {unit}" if unit else ""
         hw_t = f" ± {short_number(hw)}" if math.isfinite(hw) else ""
@@ -143,9 +145,12 @@ def second_van(inv: Result, sens: Result) -> Finding:
          ("third van: lead time", lead32.text("h", signed=True))],
         "Vans leave the hub once a day (`lastmile.departures_h: [8]`) and routes are planned for 1.5 times a "
         "mean day's load: a second van carries what the first leaves behind at peaks.",
-        f"With two departures a day the second van changes lead time by {two.text('h', signed=True)} "
-        f"(one departure: {one.text('h', signed=True)})"
-        + ("; with two departures the difference is not significant." if not two.significant else "."),
+        (f"It does not flip with a second daily departure: the second van then changes lead time by "
+         f"{two.text('h', signed=True)} (one departure: {one.text('h', signed=True)})."
+         if two.significant and (two.mean < 0) == (one.mean < 0) else
+         f"With two departures a day the second van changes lead time by {two.text('h', signed=True)} "
+         f"(one departure: {one.text('h', signed=True)}): its benefit "
+         + ("is no longer significant." if not two.significant else "changes sign.")),
         [("one departure: second van, lead time", one.text("h", signed=True)),
          ("two departures: second van, lead time", two.text("h", signed=True))],
         ["experiments/investment_sweep.yaml", "experiments/sensitivity/second_van.yaml"])
@@ -161,6 +166,16 @@ def backhaul(bh: Result, vol: Result) -> Finding:
     spoil_v = {v: vol.diff("spoilage_rate", {"name": "two_way", "kg_per_resident_y": v},
                            {"name": "one_way", "kg_per_resident_y": v}) for v in levels}
     flips = [v for v in levels if saving[v].low > 0]
+    lower = [v for v in levels if spoil_v[v].high < 0]
+    higher = [v for v in levels if spoil_v[v].low > 0]
+    if lower and higher:
+        spoil_text = (f" Its effect on spoilage flips with produce volume: lower spoilage at "
+                      f"{', '.join(f'{v:g}' for v in lower)} kg per grower resident a year, higher at "
+                      f"{', '.join(f'{v:g}' for v in higher)} (the vans' spare room at the peak runs out).")
+    else:
+        spoil_text = (" Its effect on spoilage does not change sign over the volumes tried (differences: "
+                      + ", ".join(f"{v:g} kg: {spoil_v[v].text('points', scale=100, signed=True)}" for v in levels)
+                      + ").")
     return Finding(
         "backhaul", "Filling the return legs with produce",
         f"Vans that bring produce back instead of hired pickups change the county's total cost by "
@@ -175,7 +190,7 @@ def backhaul(bh: Result, vol: Result) -> Finding:
         "are split; the cost per kg does.",
         ("Backhaul stops saving money at " + ", ".join(f"{v:g}" for v in flips) + " kg per grower resident a year."
          if flips else "Backhaul saves money at every produce volume tried (12.5-100 kg per grower resident a year).")
-        + f" Spoilage difference at 100 kg: {spoil_v[100.0].text('points', scale=100, signed=True)}.",
+        + spoil_text,
         [(f"{v:g} kg/resident/y: total cost two-way minus one-way", saving[v].text("M CNY/y", scale=1e-6,
                                                                                   signed=True)) for v in levels]
         + [(f"{v:g} kg/resident/y: spoilage two-way minus one-way", spoil_v[v].text("points", scale=100,
