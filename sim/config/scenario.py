@@ -9,13 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from sim.config.loader import CONFIG_KINDS, config_kind, read_config, read_yaml, without_kind  # noqa: F401 (re-exported)
+from sim.config.loader import (  # noqa: F401 (re-exported)
+    CONFIG_KINDS,
+    config_kind,
+    read_config,
+    read_yaml,
+    without_kind,
+)
 from sim.config.schema import build, spec, to_data
-
 
 ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
 """Road classes: ``county`` is the paved road from the county seat to township seats;
@@ -48,13 +54,15 @@ class VehicleType:
                                        unit="km/h", factory=True)
     cost_per_km_cny: float = spec(2.5, "Running cost per km (fuel, wear)", unit="CNY/km", lo=0,
                                   source="van ~2.5 CNY/km [G]", hi=1000)
-    cost_per_day_cny: float = spec(60.0, "Fixed cost per vehicle-day: insurance, parking, upkeep", unit="CNY/d", lo=0, hi=100000)
+    cost_per_day_cny: float = spec(60.0, "Fixed cost per vehicle-day: insurance, parking, upkeep", unit="CNY/d", lo=0,
+                                   hi=100000)
     driver_per_day_cny: float = spec(200.0, "Driver's pay per vehicle-day (0 where the bus company pays the driver)",
                                      unit="CNY/d", lo=0, source="rural driver ~5,000-6,000 CNY/month [G]", hi=100000)
     fee_per_parcel_cny: float = spec(0.0, "Fee per parcel carried (a bus company's or partner's price)",
                                      unit="CNY/parcel", lo=0, hi=1000)
     capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0, hi=1e+08)
-    life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0.1, lo_open=False, hi=100)
+    life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0.1, lo_open=False,
+                         hi=100)
     co2_kg_per_km: float = spec(0.25, "CO2 emitted per km driven (well to wheel)", unit="kg/km", lo=0,
                                 source="light diesel van [G]", hi=100)
 
@@ -95,11 +103,14 @@ class CountyConfig:
     disc (distances to the seat and between villages follow from area and counts)."""
     area_km2: float = spec(2000.0, "Area of the county: a generated county's villages spread over a disc of this area",
                            unit="km2", lo=1, hi=250000, source="typical county [G] from NBS/census ratios")
-    townships: int = spec(20, "Township seats", lo=1, hi=500, source="typical county [G]; 18.7 villages per township [D]")
+    townships: int = spec(20, "Township seats", lo=1, hi=500,
+                          source="typical county [G]; 18.7 villages per township [D]")
     villages: int = spec(370, "Administrative villages", lo=1, hi=20000, source="typical county [G]")
     residents_per_village: float = spec(1000.0, "Mean residents per village", unit="residents", lo=1,
                                         source="NBS 2015 rural population / villages [D]", hi=100000)
-    residents_sigma: float = spec(0.4, "Log-normal spread of village sizes (0.4: the 90th percentile village is ~2.8x the 10th)",
+    residents_sigma: float = spec(0.4,
+                                  "Log-normal spread of village sizes (0.4: the 90th percentile village is ~2.8x the "
+                                      "10th)",
                                   lo=0, hi=3, source="'some villages 3x others' [G]")
     road_class_shares: dict[str, float] = spec(
         lambda: dict(cement=0.35, asphalt=0.26, gravel=0.26, other=0.13),
@@ -114,9 +125,12 @@ class CountyConfig:
                                          lo=1, hi=5, optional=True, source="[G]")
     circuity_village: float | None = spec(None, "Road km per straight-line km on village roads (null: from terrain)",
                                           lo=1, hi=5, optional=True, source="[G]")
-    road_speed_factor: float = spec(1.0, "Multiplies every vehicle's speed on every road (weather, road works, upgrades)",
+    road_speed_factor: float = spec(1.0,
+                                    "Multiplies every vehicle's speed on every road (weather, road works, upgrades)",
                                     lo=0.05, lo_open=False, hi=5, source="")
-    villages_csv: str | None = spec(None, "CSV of villages (id, township, x_km, y_km, residents, road_class), relative to the config file; replaces generation",
+    villages_csv: str | None = spec(None,
+                                    "CSV of villages (id, township, x_km, y_km, residents, road_class), relative to "
+                                        "the config file; replaces generation",
                                     optional=True, source="")
 
     @property
@@ -138,18 +152,22 @@ class CountyConfig:
         keys = set(self.road_class_shares)
         allowed = set(ROAD_CLASSES) - {"county"}
         if not keys <= allowed:
-            raise ValueError(f"road_class_shares keys {sorted(keys - allowed)} are not allowed: expected {sorted(allowed)}")
+            raise ValueError(f"road_class_shares keys {sorted(keys - allowed)} are not allowed: expected "
+                             f"{sorted(allowed)}")
         total = sum(self.road_class_shares.values())
         if any(v < 0 for v in self.road_class_shares.values()) or abs(total - 1) > 1e-6:
-            raise ValueError(f"road_class_shares {self.road_class_shares} is not allowed: shares must be >= 0 and sum to 1")
+            raise ValueError(f"road_class_shares {self.road_class_shares} is not allowed: shares must be >= 0 and sum "
+                             f"to 1")
 
 
 @dataclass(frozen=True)
 class CityConfig:
     """The city end of the trunk: a warehouse that ships parcels and a market that buys produce."""
-    warehouse_km: float = spec(150.0, "Road distance city warehouse to county hub", unit="km", lo=0, source="[G]", hi=5000)
+    warehouse_km: float = spec(150.0, "Road distance city warehouse to county hub", unit="km", lo=0, source="[G]",
+                               hi=5000)
     market_km: float = spec(150.0, "Road distance county hub to city market", unit="km", lo=0, source="[G]", hi=5000)
-    market_to_warehouse_km: float = spec(20.0, "Road distance market back to warehouse (closes the trunk loop)", unit="km", lo=0, hi=5000)
+    market_to_warehouse_km: float = spec(20.0, "Road distance market back to warehouse (closes the trunk loop)",
+                                         unit="km", lo=0, hi=5000)
 
 
 @dataclass(frozen=True)
@@ -178,8 +196,10 @@ class DemandConfig:
                                unit="1/y", lo=-0.99, hi=10, source="")
     distribution: str = spec("negative_binomial", "Daily order count per village (deterministic: the mean rounded, "
                              "order times evenly spaced; for verification)", choices=DEMAND_DISTRIBUTIONS)
-    dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0.01, lo_open=False, hi=1e+06)
-    order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)", unit="h")
+    dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0.01, lo_open=False,
+                               hi=1e+06)
+    order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)",
+                                             unit="h")
     parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True, hi=1000)
     calendar: tuple[CalendarEvent, ...] = spec(_calendar, "Seasonal multipliers; overlapping events multiply",
                                                factory=True, source="industry reports and press (domain notes)")
@@ -187,40 +207,52 @@ class DemandConfig:
     def check(self) -> None:
         w = self.order_window_h
         if len(w) != 2 or not 0 <= w[0] < w[1] <= 24:
-            raise ValueError(f"order_window_h {list(w)} is not allowed: expected [start, end] with 0 <= start < end <= 24 h")
+            raise ValueError(f"order_window_h {list(w)} is not allowed: expected [start, end] with 0 <= start < end "
+                             f"<= 24 h")
 
 
 @dataclass(frozen=True)
 class TrunkConfig:
     """Trunk trucks: city warehouse -> county hub with parcels, hub -> city market with produce."""
     departures_h: tuple[float, ...] = spec((20.0,), "Departure times from the city warehouse each day", unit="h")
-    cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it", unit="h", lo=0, hi=24)
+    cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it",
+                                            unit="h", lo=0, hi=24)
     speed_kmh: float = spec(60.0, "Mean trunk speed", unit="km/h", lo=1, lo_open=False, hi=200)
-    trucks_per_departure: int = spec(2, "Trucks available at each departure (0: none; spot trucks only, if surge is on)", lo=0, hi=1000)
+    trucks_per_departure: int = spec(2,
+                                     "Trucks available at each departure (0: none; spot trucks only, if surge is on)",
+                                         lo=0, hi=1000)
     truck_capacity_parcels: int = spec(5000, "Parcels per truck", unit="parcels", lo=1, hi=1000000)
-    truck_capacity_kg: float = spec(8000.0, "Payload per truck", unit="kg", lo=0, lo_open=True, source="8 t box truck [G]", hi=100000)
+    truck_capacity_kg: float = spec(8000.0, "Payload per truck", unit="kg", lo=0, lo_open=True,
+                                    source="8 t box truck [G]", hi=100000)
     unload_h: float = spec(1.0, "Time at the hub between arrival and departure to the market", unit="h", lo=0, hi=24)
     cost_per_km_cny: float = spec(4.0, "Truck running cost", unit="CNY/km", lo=0, hi=10000)
     cost_per_run_cny: float = spec(400.0, "Driver and tolls per truck run", unit="CNY/run", lo=0, hi=1e+06)
-    co2_kg_per_km: float = spec(0.8, "CO2 emitted per truck-km", unit="kg/km", lo=0, source="8 t diesel truck [G]", hi=100)
+    co2_kg_per_km: float = spec(0.8, "CO2 emitted per truck-km", unit="kg/km", lo=0, source="8 t diesel truck [G]",
+                                hi=100)
 
     def check(self) -> None:
         if not self.departures_h or any(not 0 <= h < 24 for h in self.departures_h) or \
                 len(set(self.departures_h)) != len(self.departures_h):
-            raise ValueError(f"departures_h {list(self.departures_h)} is not allowed: expected distinct hours in [0, 24)")
+            raise ValueError(f"departures_h {list(self.departures_h)} is not allowed: expected distinct hours in [0, "
+                             f"24)")
 
 
 @dataclass(frozen=True)
 class HubConfig:
     """The county hub: sorting of inbound parcels, storage and an optional cold store for produce."""
-    sorters: int = spec(4, "Sorting staff working in parallel (servers of the sorting queue; 0: parcels wait for temporary sorters, if surge is on)", lo=0, hi=10000)
-    sort_rate_parcels_per_h: float = spec(300.0, "Parcels one sorter sorts per hour", unit="parcels/h", lo=1, lo_open=False, hi=100000)
+    sorters: int = spec(4,
+                        "Sorting staff working in parallel (servers of the sorting queue; 0: parcels wait for "
+                            "temporary sorters, if surge is on)", lo=0, hi=10000)
+    sort_rate_parcels_per_h: float = spec(300.0, "Parcels one sorter sorts per hour", unit="parcels/h", lo=1,
+                                          lo_open=False, hi=100000)
     sort_time_distribution: str = spec("gamma", "Distribution of a sort lot's service time", choices=SORT_DISTRIBUTIONS)
     sort_time_cv: float = spec(0.3, "Coefficient of variation of a lot's sort time (gamma, lognormal)", lo=0, hi=10)
     storage_kg: float = spec(30000.0, "Ambient storage for produce awaiting a trunk", unit="kg", lo=0, hi=1e+09)
     cold_store_kg: float = spec(0.0, "Cold-store capacity for produce (0: none)", unit="kg", lo=0, hi=1e+09)
-    cold_cost_per_kg_d: float = spec(0.01, "Cold-store running cost per kg stored per day", unit="CNY/kg/d", lo=0, hi=100)
-    cold_capex_per_kg_cny: float = spec(4.0, "Cold-store capital cost per kg of capacity", unit="CNY/kg", lo=0, hi=10000)
+    cold_cost_per_kg_d: float = spec(0.01, "Cold-store running cost per kg stored per day", unit="CNY/kg/d", lo=0,
+                                     hi=100)
+    cold_capex_per_kg_cny: float = spec(4.0, "Cold-store capital cost per kg of capacity", unit="CNY/kg", lo=0,
+                                        hi=10000)
     cost_per_day_cny: float = spec(1500.0, "Hub operation: rent, power, management", unit="CNY/d", lo=0, hi=1e+07)
     sorter_wage_per_day_cny: float = spec(150.0, "Wage per sorter per day", unit="CNY/d", lo=0, hi=100000)
     capex_cny: float = spec(1500000.0, "Hub building and equipment", unit="CNY", lo=0, hi=1e+10)
@@ -235,7 +267,8 @@ class StationConfig:
     selection: str = spec("largest_first", "Which villages get a station first", choices=STATION_SELECTIONS)
     agent_pay_per_month_cny: float = spec(450.0, "Agent's monthly pay", unit="CNY/month", lo=0,
                                           source="400-500 CNY/month part-time (Zhejiang government)", hi=100000)
-    commission_per_parcel_cny: float = spec(0.5, "Agent's commission per parcel delivered", unit="CNY/parcel", lo=0, hi=1000)
+    commission_per_parcel_cny: float = spec(0.5, "Agent's commission per parcel delivered", unit="CNY/parcel", lo=0,
+                                            hi=1000)
     capex_cny: float = spec(10000.0, "Station fit-out", unit="CNY", lo=0, hi=1e+07)
     life_y: float = spec(5.0, "Economic life of a station", unit="y", lo=0.1, lo_open=False, hi=100)
     cold_room_kg: float = spec(0.0, "Cold room at each station of a growing village: produce waiting for pickup "
@@ -250,13 +283,23 @@ class StationConfig:
 class LastMileConfig:
     """Routes from the hub to the stations and the vehicles that drive them."""
     vehicle_type: str = spec("van", "Vehicle type on every route (a key of vehicle_types)", source="")
-    vehicles_per_route: int = spec(1, "Vehicles per route; they leave together and share the load (0: only extra vehicles hired at peaks, if surge is on)", lo=0, hi=100)
+    vehicles_per_route: int = spec(1,
+                                   "Vehicles per route; they leave together and share the load (0: only extra "
+                                       "vehicles hired at peaks, if surge is on)", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((8.0,), "Departure times from the hub each day", unit="h")
-    backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips", source="")
-    pickup_departures_h: tuple[float, ...] = spec((13.0,), "Departure times of dedicated produce pickups when backhaul is off", unit="h")
-    routing_method: str = spec("savings", "Route planning method: Clarke-Wright savings or nearest neighbour, each improved by 2-opt", choices=ROUTING_METHODS, source="")
-    planning_load_factor: float = spec(1.5, "Routes are planned so one vehicle carries this multiple of a mean day's load",
-                                       lo=0.1, lo_open=False, source="~1.5x capacity clears the Singles' Day peak (domain notes) [G]", hi=100)
+    backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips",
+                          source="")
+    pickup_departures_h: tuple[float, ...] = spec((13.0,),
+                                                  "Departure times of dedicated produce pickups when backhaul is off",
+                                                      unit="h")
+    routing_method: str = spec("savings",
+                               "Route planning method: Clarke-Wright savings or nearest neighbour, each improved by "
+                                   "2-opt", choices=ROUTING_METHODS, source="")
+    planning_load_factor: float = spec(1.5,
+                                       "Routes are planned so one vehicle carries this multiple of a mean day's load",
+                                       lo=0.1, lo_open=False,
+                                           source="~1.5x capacity clears the Singles' Day peak (domain notes) [G]",
+                                               hi=100)
     max_route_h: float = spec(8.0, "Longest planned route (driving and stops)", unit="h", lo=0.1, lo_open=False, hi=24)
     stop_h: float = spec(0.1, "Time per station stop", unit="h", lo=0, hi=24)
     handling_h_per_parcel: float = spec(0.004, "Unloading time per parcel", unit="h/parcel", lo=0, hi=1)
@@ -276,13 +319,17 @@ class SurgeConfig:
     spot trunk trucks, extra last-mile vehicles and temporary sorters, each dearer
     than its contracted counterpart."""
     enabled: bool = spec(True, "Hire surge capacity (false: fleets, sorters and trucks never flex)",
-                         source="express firms add spot trucks, vans and sorters at peaks (domain notes, peak capacity)")
+                         source="express firms add spot trucks, vans and sorters at peaks (domain notes, peak "
+                             "capacity)")
     spot_trucks_max: int = spec(2, "Spot trucks that may join a trunk departure when more parcels (or produce kg on "
                                 "the return leg) wait than the scheduled trucks carry", lo=0, hi=1000,
                                 source="[G] as many again as the contracted trucks")
-    spot_truck_premium: float = spec(1.5, "Cost of a spot truck run as a multiple of a contracted run (per run and per km)",
-                                     lo=1, hi=10, source="spot trucks cost more than contracted ones (domain notes) [G]")
-    vehicle_backlog_threshold: float = spec(2.5, "A route hires extra vehicles for the day when the sorted parcels waiting "
+    spot_truck_premium: float = spec(1.5,
+                                     "Cost of a spot truck run as a multiple of a contracted run (per run and per km)",
+                                     lo=1, hi=10,
+                                         source="spot trucks cost more than contracted ones (domain notes) [G]")
+    vehicle_backlog_threshold: float = spec(2.5,
+                                            "A route hires extra vehicles for the day when the sorted parcels waiting "
                                             "at the hub at its first departure exceed this many vehicle loads",
                                             unit="vehicle loads", lo=0, hi=100,
                                             source="[G] calibrated so the Singles' Day backlog clears in about 10 days "
@@ -299,7 +346,8 @@ class SurgeConfig:
                                  unit="h", lo=0, lo_open=True, hi=24, source="8-hour shift [G]")
     temp_sorters_max: int = spec(4, "Temporary sorters that may be hired at once, each for 24 h", lo=0, hi=10000,
                                  source="[G] as many again as the baseline's sorters")
-    temp_sorter_premium: float = spec(1.5, "Day wage of a temporary sorter as a multiple of a sorter's wage", lo=1, hi=10,
+    temp_sorter_premium: float = spec(1.5, "Day wage of a temporary sorter as a multiple of a sorter's wage", lo=1,
+                                      hi=10,
                                       source="agency staff cost more than own staff (domain notes) [G]")
 
 
@@ -308,33 +356,45 @@ class Crop:
     """A crop sold through the network: how much, when, at what price, how long it keeps."""
     name: str = spec("lemon", "Label", source="")
     village_share: float = spec(0.4, "Share of villages that grow it", lo=0, hi=1)
-    kg_per_resident_y: float = spec(25.0, "Produce offered through the network per resident of a growing village per year",
+    kg_per_resident_y: float = spec(25.0,
+                                    "Produce offered through the network per resident of a growing village per year",
                                     unit="kg/resident/y", lo=0,
                                     source="[G] calibrated: gives ~25% spoilage in the baseline without a cold chain "
                                            "(20-30% reported for fruit and vegetables)", hi=100000)
-    season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366, source="Anyue lemons Oct-Jan")
+    season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366,
+                                 source="Anyue lemons Oct-Jan")
     season_end_doy: int = spec(31, "Last harvest day (31 = 31 January; may wrap the year)", unit="d", lo=1, hi=366,
                                source="Anyue lemons Oct-Jan")
     daily_cv: float = spec(0.5, "Day-to-day variation of a village's offer (gamma)", lo=0, hi=5)
-    offer_h: float = spec(7.0, "Hour at which the day's produce is ready at the station", unit="h", lo=0, hi=24, hi_open=True)
-    price_cny_per_kg: float = spec(3.5, "Farm-gate price", unit="CNY/kg", lo=0, source="Anyue lemons 3.2-3.8 CNY/kg", hi=10000)
-    shelf_life_d: float = spec(10.0, "Days from offer until it spoils at ambient temperature", unit="d", lo=0.1, lo_open=False,
+    offer_h: float = spec(7.0, "Hour at which the day's produce is ready at the station", unit="h", lo=0, hi=24,
+                          hi_open=True)
+    price_cny_per_kg: float = spec(3.5, "Farm-gate price", unit="CNY/kg", lo=0, source="Anyue lemons 3.2-3.8 CNY/kg",
+                                   hi=10000)
+    shelf_life_d: float = spec(10.0, "Days from offer until it spoils at ambient temperature", unit="d", lo=0.1,
+                               lo_open=False,
                                source="7-14 d without cold chain [G]", hi=3650)
-    cold_shelf_life_d: float = spec(40.0, "Shelf life if kept in a cold store throughout (aging is slowed by shelf_life_d/cold_shelf_life_d)",
+    cold_shelf_life_d: float = spec(40.0,
+                                    "Shelf life if kept in a cold store throughout (aging is slowed by "
+                                        "shelf_life_d/cold_shelf_life_d)",
                                     unit="d", lo=0.1, lo_open=False, hi=3650)
 
     def check(self) -> None:
         if self.cold_shelf_life_d < self.shelf_life_d:
-            raise ValueError(f"cold_shelf_life_d {self.cold_shelf_life_d:g} is not allowed: must be >= shelf_life_d {self.shelf_life_d:g}")
+            raise ValueError(f"cold_shelf_life_d {self.cold_shelf_life_d:g} is not allowed: must be >= shelf_life_d "
+                             f"{self.shelf_life_d:g}")
 
 
 @dataclass(frozen=True)
 class CostConfig:
     """How capital is spread over time, and how shared costs are allocated."""
-    discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)", unit="1/y", lo=0, hi=1)
-    subsidy_per_year_cny: float = spec(0.0, "Government subsidy to the county's rural delivery (reduces the net cost of goods in)",
+    discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)",
+                                  unit="1/y", lo=0, hi=1)
+    subsidy_per_year_cny: float = spec(0.0,
+                                       "Government subsidy to the county's rural delivery (reduces the net cost of "
+                                           "goods in)",
                                        unit="CNY/y", lo=0,
-                                       source="3.7 bn CNY to 200 demonstration counties in 2015, ~18.5 M per county [D] (MOFCOM)", hi=1e+12)
+                                       source="3.7 bn CNY to 200 demonstration counties in 2015, ~18.5 M per county "
+                                           "[D] (MOFCOM)", hi=1e+12)
     shared_allocation: str = spec(
         "incremental", "How costs shared by goods in and produce out (route vehicles and drivers, trunk runs parcels "
         "need, hub operation and capital) are allocated: `incremental` = goods in carry them and produce pays only "
@@ -367,7 +427,8 @@ class Scenario:
     hub: HubConfig = dataclasses.field(default_factory=HubConfig)
     stations: StationConfig = dataclasses.field(default_factory=StationConfig)
     lastmile: LastMileConfig = dataclasses.field(default_factory=LastMileConfig)
-    vehicle_types: dict[str, VehicleType] = spec(_vehicle_types, "Vehicle types by name; a known name refines its defaults",
+    vehicle_types: dict[str, VehicleType] = spec(_vehicle_types,
+                                                 "Vehicle types by name; a known name refines its defaults",
                                                  factory=True, source="see each type below and the baseline config")
     crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,
                                    source="Anyue lemons (domain notes)")
@@ -384,7 +445,8 @@ class Scenario:
         if not self.county.villages_csv:
             peak = self.peak_parcels_per_day()
             if peak > MAX_PARCELS_PER_DAY:
-                raise ValueError(f"demand of about {peak:,.0f} parcels a day at its peak is not allowed: the model runs "
+                raise ValueError(f"demand of about {peak:,.0f} parcels a day at its peak is not allowed: the model "
+                                 f"runs "
                                  f"counties of up to {MAX_PARCELS_PER_DAY:,} parcels a day (county.villages x "
                                  "county.residents_per_village x demand.parcels_per_resident_y / 365 x the calendar's "
                                  "multipliers x growth over the run)")
@@ -410,11 +472,11 @@ class Scenario:
         ``start_doy``."""
         return (self.start_doy - 1 - self.warmup_d) % 365 + 1
 
-    def replace(self, **changes: Any) -> "Scenario":
+    def replace(self, **changes: Any) -> Scenario:
         """A copy with top-level fields replaced, validated like a config file."""
         return build(Scenario, to_data(dataclasses.replace(self, **changes)), "Scenario.replace")
 
-    def updated(self, changes: Mapping[str, Any]) -> "Scenario":
+    def updated(self, changes: Mapping[str, Any]) -> Scenario:
         """A copy with settings changed, validated like a config file: keys are dotted
         paths (``"hub.sorters"``, ``"crops.0.shelf_life_d"``) or sections given as nested
         mappings (``{"hub": {"sorters": 6}}``, merged into the current section)."""

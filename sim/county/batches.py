@@ -30,7 +30,7 @@ class Chunk:
     def t_max(self) -> float:
         return float(self.t_order.max()) if len(self.t_order) else float("-inf")
 
-    def split(self, mask: np.ndarray, route_of: np.ndarray) -> tuple["Chunk", "Chunk"]:
+    def split(self, mask: np.ndarray, route_of: np.ndarray) -> tuple[Chunk, Chunk]:
         """(parcels where ``mask``, the rest); both stay grouped by route."""
         n_routes = len(self.bounds) - 1
         parts = []
@@ -95,13 +95,13 @@ class Lots:
         self.a = np.array([village, crop, t_offer, t_expiry, kg, cold], dtype=float).reshape(6, -1)
 
     @classmethod
-    def _wrap(cls, a: np.ndarray) -> "Lots":
+    def _wrap(cls, a: np.ndarray) -> Lots:
         out = cls.__new__(cls)
         out.a = a
         return out
 
     @classmethod
-    def empty(cls) -> "Lots":
+    def empty(cls) -> Lots:
         return cls._wrap(np.empty((6, 0)))
 
     def __len__(self) -> int:
@@ -135,20 +135,20 @@ class Lots:
     def total_kg(self) -> float:
         return float(self.a[4].sum())
 
-    def extend(self, other: "Lots") -> None:
+    def extend(self, other: Lots) -> None:
         if other.a.shape[1]:
             self.a = np.concatenate([self.a, other.a], axis=1) if self.a.shape[1] else other.a
 
-    def select(self, idx) -> "Lots":
+    def select(self, idx) -> Lots:
         return Lots._wrap(self.a[:, idx])
 
-    def split(self, mask: np.ndarray) -> "Lots":
+    def split(self, mask: np.ndarray) -> Lots:
         """Remove and return the lots where ``mask`` is true."""
         out = Lots._wrap(self.a[:, mask])
         self.a = self.a[:, ~mask]
         return out
 
-    def take_kg(self, idx: np.ndarray, take: np.ndarray) -> "Lots":
+    def take_kg(self, idx: np.ndarray, take: np.ndarray) -> Lots:
         """Remove ``take`` kg from lots ``idx`` (partial lots stay with the rest) and
         return what was taken."""
         take = np.minimum(take, self.a[4, idx])

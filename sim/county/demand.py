@@ -2,13 +2,14 @@
 matrix ahead of the run (Poisson or negative binomial), and order times within a day."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
+from sim.config.scenario import DemandConfig, Scenario
 from sim.county.account import Stock
 from sim.county.batches import Chunk
-from sim.config.scenario import DemandConfig, Scenario
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def order_segments(cfg: DemandConfig, cutoff_hours) -> list[tuple[float, float]]
     lo, hi = cfg.order_window_h
     cuts = sorted({h % 24.0 for h in cutoff_hours if lo < h % 24.0 < hi})
     edges = [lo, *cuts, hi]
-    return list(zip(edges[:-1], edges[1:]))
+    return list(itertools.pairwise(edges))
 
 
 def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.ndarray, n_routes: int,

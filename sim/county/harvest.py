@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.county.account import Stock
 from sim.config.scenario import Crop, Scenario
+from sim.county.account import Stock
 from sim.county.demand import day_of_year
 
 
@@ -71,7 +71,7 @@ def growers(crop_count: int, shares, n: int, rng: np.random.Generator) -> np.nda
     replication: drawn from the network stream)."""
     out = np.zeros((crop_count, n), dtype=bool)
     for c, share in enumerate(shares):
-        k = int(round(share * n))
+        k = round(share * n)
         out[c, rng.permutation(n)[:k]] = True
     return out
 

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.config.scenario import HubConfig, SurgeConfig
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, ParcelQueue
-from sim.config.scenario import HubConfig, SurgeConfig
 from sim.county.surge import SorterPool, temp_sorters
 
 

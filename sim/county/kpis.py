@@ -88,7 +88,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "produce_offered_kg": model.offers.kg_day,
         "produce_sold_kg": np.bincount(day_of(sales.t_h), weights=sales.kg, minlength=days)[:days],
         # produce found spoiled at midnight belongs to the day that ended
-        "produce_spoiled_kg": np.bincount(day_of(np.maximum(spoil_t - 1e-9, 0.0)), weights=spoil_kg, minlength=days)[:days],
+        "produce_spoiled_kg": np.bincount(day_of(np.maximum(spoil_t - 1e-9, 0.0)), weights=spoil_kg,
+                                          minlength=days)[:days],
         "vehicle_km": lm.ledger.km_by_day(days),
         "warehouse_backlog_parcels": np.array(model.days.warehouse_parcels),
         "hub_backlog_parcels": np.array(model.days.hub_parcels),

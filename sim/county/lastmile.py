@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from sim.config.scenario import LastMileConfig, SurgeConfig, VehicleType
 from sim.county.account import Stock, since
 from sim.county.batches import Lots, concat
-from sim.config.scenario import LastMileConfig, SurgeConfig, VehicleType
 from sim.county.hub import Hub
 from sim.county.leadtime import LeadTimes
 from sim.county.routing import Route
@@ -155,7 +155,8 @@ class LastMile:
         R = len(routes)
         self.n_routes = R
         lengths = np.array([len(r.stops) for r in routes], dtype=np.int64)
-        self.first_stop = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if R else np.zeros(0, np.int64)
+        self.first_stop = np.concatenate([[0],
+                                          np.cumsum(lengths)[:-1]]).astype(np.int64) if R else np.zeros(0, np.int64)
         self.lengths = lengths
         self.stop_route = np.repeat(np.arange(R), lengths)
         self.stop_village = np.concatenate([r.stops for r in routes]).astype(np.int64) if R else np.zeros(0, np.int64)
@@ -221,7 +222,7 @@ class LastMile:
         with parcels (for sampling the stock)."""
         led = self.ledger
         on_board = 0
-        for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:]):
+        for t0, arr, cnt in zip(led.depart_h[-10:], led.stop_arrivals_h[-10:], led.stop_parcels[-10:], strict=True):
             if t0 <= now:
                 on_board += int(cnt[arr > now].sum())
         return on_board
@@ -279,7 +280,8 @@ class LastMile:
         now, own = self.env.now, self.cfg.vehicles_per_route
         ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
         backlog = np.array([self.hub.waiting(r) for r in range(self.n_routes)], dtype=np.int64)
-        hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold, self.extra_max)
+        hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold,
+                               self.extra_max)
         self.ledger.surge_vehicle_days += int(hired.sum())
         return hired
 
@@ -440,8 +442,9 @@ class LastMile:
         produce = self.stations.hand_over(idx, take, arrive[gstop], ready[stale], arrive[lot_stop[stale]])
         pick = take > 0
         if self.tracer and pick.any():
-            for g, kg_taken in zip(gstop[pick], take[pick]):
-                self.tracer("produce_collected", arrive[g], village=int(self.stop_village[g]), kg=round(float(kg_taken), 9))
+            for g, kg_taken in zip(gstop[pick], take[pick], strict=True):
+                self.tracer("produce_collected", arrive[g], village=int(self.stop_village[g]),
+                            kg=round(float(kg_taken), 9))
         if not len(produce):
             return None
         reserved = produce.total_kg

@@ -18,7 +18,7 @@ class LeadTimes:
         self.n = 0
 
     @classmethod
-    def from_bins(cls, lower_h, parcels, bin_h: float = BIN_H) -> "LeadTimes":
+    def from_bins(cls, lower_h, parcels, bin_h: float = BIN_H) -> LeadTimes:
         """A histogram rebuilt from written bins (lower edges and counts); the mean
         is then exact to the bin width."""
         out = cls(bin_h)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.config.scenario import Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
-from sim.config.scenario import Scenario
 from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile, LastMileActivity
 from sim.county.network import Network, build_network, road_matrices
@@ -111,7 +111,8 @@ class CountyModel:
         counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
         counts[:, ~net.served] = 0
         self.orders = demand.Orders(counts)
-        offers_kg = harvest.daily_offers_kg(sc, net.residents if produce_scale is None else net.residents * produce_scale,
+        offers_kg = harvest.daily_offers_kg(sc,
+                                            net.residents if produce_scale is None else net.residents * produce_scale,
                                             self.plan.grows, self.streams["harvest"])
         offers_kg[:, :, ~net.served] = 0.0
         self.offers = harvest.Offers(offers_kg)
@@ -218,7 +219,8 @@ class CountyModel:
                 pick = kg > 0
                 m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                self.stations.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick]))
+                self.stations.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]),
+                                         kg[pick]))
 
     def _end_of_day(self) -> None:
         self.stations.purge()
@@ -228,7 +230,7 @@ class CountyModel:
         self.days.station_kg.append(self.stations.produce_kg)
         self.days.hub_kg.append(self.hub.produce_kg)
 
-    def run(self) -> "CountyModel":
+    def run(self) -> CountyModel:
         """Simulate the warm-up and the KPI window; the state is left as it is at the end."""
         if self.ran:
             raise RuntimeError("a CountyModel runs once; build a new one for another run")

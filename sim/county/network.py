@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config.scenario import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
 from sim.config.csvread import number, read_rows
+from sim.config.scenario import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
 from sim.errors import InputError
 
 _VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")
@@ -122,7 +122,7 @@ def select_stations(residents: np.ndarray, xy_km: np.ndarray, share: float, sele
     """Boolean mask of villages with a station: ``round(share * n)`` villages chosen
     largest first, nearest to the hub first, or at random."""
     n = len(residents)
-    k = int(round(share * n))
+    k = round(share * n)
     if selection == "largest_first":
         order = np.lexsort((np.arange(n), -residents))
     elif selection == "nearest_first":

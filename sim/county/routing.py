@@ -16,10 +16,10 @@ from sim.county.improve import check_dist, check_route, closed_length, improve
 
 __all__ = [
     "Route",
-    "route_length",
     "nearest_neighbour",
-    "savings",
     "plan_routes",
+    "route_length",
+    "savings",
     "tsp_tour",
 ]
 
@@ -216,7 +216,7 @@ def savings(
     order = np.argsort(-s, kind="stable")
     order = order[s[order] > 0]
 
-    for i, j in zip(ii[order].tolist(), jj[order].tolist()):
+    for i, j in zip(ii[order].tolist(), jj[order].tolist(), strict=True):
         ri, rj = int(route_of[i]), int(route_of[j])
         if ri == rj:
             continue

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 import simpy
 
+from sim.config.scenario import CityConfig, SurgeConfig, TrunkConfig
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, concat
-from sim.config.scenario import CityConfig, SurgeConfig, TrunkConfig
 from sim.county.hub import Hub
 
 
@@ -82,7 +82,8 @@ class Trunk:
 
     def sales(self) -> Sales:
         """Every lot sold at the market since the start of the run."""
-        return Sales(concat([lots.kg for lots in self._sold]), concat([lots.crop for lots in self._sold]).astype(np.int64),
+        return Sales(concat([lots.kg for lots in self._sold]),
+                     concat([lots.crop for lots in self._sold]).astype(np.int64),
                      concat(self._sold_t_h))
 
     @property

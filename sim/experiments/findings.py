@@ -7,6 +7,7 @@ the text is typed in by hand: every number comes from the runs."""
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -205,7 +206,7 @@ def trunk(tr: Result) -> Finding:
     for name in ("surge", "no_surge"):
         out[name] = {k: tr.mean("spoilage_rate", name, trucks_per_departure=k) for k in levels}
         stop[name] = None
-        for a, b in zip(levels, levels[1:], strict=False):
+        for a, b in itertools.pairwise(levels):
             if not tr.diff("spoilage_rate", {"name": name, "trucks_per_departure": b},
                            {"name": name, "trucks_per_departure": a}).high < 0:
                 stop[name] = a

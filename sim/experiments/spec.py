@@ -139,7 +139,8 @@ class ExperimentConfig:
     replications: Replications | None = spec(None, "Replications of every scenario: a whole number, or a mapping for "
                                              "a sequential rule (replaces the base's replications)", optional=True,
                                              shown="the base's replications", source="")
-    warmup_d: int | None = spec(None, "Days simulated before the KPI window (replaces the base's warmup_d)", unit="d", lo=0, hi=3650,
+    warmup_d: int | None = spec(None, "Days simulated before the KPI window (replaces the base's warmup_d)", unit="d",
+                                lo=0, hi=3650,
                                 optional=True, shown="the base's warmup_d", source="")
     baseline: Any = spec(None, "The scenario others are compared with: a scenario name, or a mapping of lever values "
                          "(and `scenario:`)", shown="the first scenario", source="",

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.csvread import check_name, number, read_rows
 from sim.config.scenario import Scenario
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec
-from sim.config.csvread import check_name, number, read_rows
-from sim.errors import InputError
 from sim.county.harvest import growers
 from sim.county.network import Network, generate_villages, load_villages, road_matrices
 from sim.county.rng import generator

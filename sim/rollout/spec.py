@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.config.csvread import check_name, read_rows
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
 from sim.config.scenario import (
     Scenario,
@@ -18,7 +19,6 @@ from sim.config.scenario import (
     without_kind,
 )
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
-from sim.config.csvread import check_name, read_rows
 from sim.errors import InputError
 from sim.experiments.spec import deep_merge
 from sim.rollout.region import RegionConfig, region_config

@@ -16,13 +16,13 @@ from click.testing import CliRunner
 
 from sim.analysis.statistics import t_interval
 from sim.cli import main
+from sim.config.scenario import scenario_data
 from sim.county.demand import daily_means
 from sim.county.kpis import run_replication
 from sim.county.model import plan
 from sim.errors import InputError
 from sim.experiments.spec import experiment_from_data, load_experiment
 from sim.experiments.sweep import FAIL_ENV, run_experiment
-from sim.config.scenario import scenario_data
 
 ROOT = Path(__file__).resolve().parents[2]
 

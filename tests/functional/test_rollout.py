@@ -241,7 +241,8 @@ def test_counties_and_villages_from_csv_files(tmp_path):
 
 @pytest.mark.parametrize("text,needle", [
     ("id,x_km,y_km,area_km2,townships,villages,residents\nA,0,0,1,1,1,1\n", "missing column(s) city_km"),
-    ("id,x_km,y_km,area_km2,townships,villages,residents,city_km\nA,0,0,-1,1,1,1,1\n", "line 2: area_km2 -1 is not allowed"),
+    ("id,x_km,y_km,area_km2,townships,villages,residents,city_km\nA,0,0,-1,1,1,1,1\n",
+     "line 2: area_km2 -1 is not allowed"),
     ("id,x_km,y_km,area_km2,townships,villages,residents,city_km\nA,0,0,1,1,1,1,1\nA,0,0,1,1,1,1,1\n",
      "line 3: id 'A' is not allowed"),
 ])

@@ -9,9 +9,9 @@ import pytest
 from sim.validation import CASES, cases
 from sim.validation.core import Case, CaseResult, ci99_half_width, mean_ci
 from sim.validation.extremes import CASES as EXTREME_CASES
-from sim.validation.window import CASES as WINDOW_CASES
 from sim.validation.extremes import expected_timeline
 from sim.validation.report import render, write_validation_report
+from sim.validation.window import CASES as WINDOW_CASES
 
 
 @pytest.mark.parametrize("case", EXTREME_CASES + [c for c in WINDOW_CASES if not c.slow], ids=lambda c: c.name)
