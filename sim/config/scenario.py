@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.config.crops import Crop
+from sim.config.fleet import ROAD_CLASSES, SurgeConfig, VehicleType, builtin_vehicle_types
 from sim.config.loader import (  # noqa: F401 (re-exported)
     CONFIG_KINDS,
     config_kind,
@@ -22,10 +24,6 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     without_kind,
 )
 from sim.config.schema import build, spec, to_data
-
-ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
-"""Road classes: ``county`` is the paved road from the county seat to township seats;
-the other four are the surfaces of village roads (2nd Agricultural Census)."""
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
@@ -37,62 +35,6 @@ MAX_PARCELS_PER_DAY = 5_000_000
 TERRAIN = {"plain": (1.2, 1.4, 1.1), "hilly": (1.3, 1.6, 1.0), "mountain": (1.5, 2.0, 0.75)}
 """Terrain class -> (circuity of county roads, circuity of village roads, speed factor)."""
 TERRAINS = tuple(TERRAIN)
-
-
-def _speeds(county, cement, asphalt, gravel, other):
-    return lambda: dict(county=county, cement=cement, asphalt=asphalt, gravel=gravel, other=other)
-
-
-@dataclass(frozen=True)
-class VehicleType:
-    """A last-mile vehicle: what it carries, how fast it goes on each road class and
-    what it costs."""
-    capacity_kg: float = spec(1500.0, "Payload", unit="kg", lo=0, lo_open=True, source="van 1.5 t [G]", hi=50000)
-    capacity_parcels: int = spec(400, "Parcels that fit by volume", unit="parcels", lo=1, hi=100000)
-    speed_kmh: dict[str, float] = spec(_speeds(50.0, 40.0, 45.0, 25.0, 15.0),
-                                       "Mean speed by road class (county, cement, asphalt, gravel, other)",
-                                       unit="km/h", factory=True)
-    cost_per_km_cny: float = spec(2.5, "Running cost per km (fuel, wear)", unit="CNY/km", lo=0,
-                                  source="van ~2.5 CNY/km [G]", hi=1000)
-    cost_per_day_cny: float = spec(60.0, "Fixed cost per vehicle-day: insurance, parking, upkeep", unit="CNY/d", lo=0,
-                                   hi=100000)
-    driver_per_day_cny: float = spec(200.0, "Driver's pay per vehicle-day (0 where the bus company pays the driver)",
-                                     unit="CNY/d", lo=0, source="rural driver ~5,000-6,000 CNY/month [G]", hi=100000)
-    fee_per_parcel_cny: float = spec(0.0, "Fee per parcel carried (a bus company's or partner's price)",
-                                     unit="CNY/parcel", lo=0, hi=1000)
-    capex_cny: float = spec(80000.0, "Purchase price (0 for hired vehicles and buses)", unit="CNY", lo=0, hi=1e+08)
-    life_y: float = spec(6.0, "Economic life over which the purchase is spread", unit="y", lo=0.1, lo_open=False,
-                         hi=100)
-    co2_kg_per_km: float = spec(0.25, "CO2 emitted per km driven (well to wheel)", unit="kg/km", lo=0,
-                                source="light diesel van [G]", hi=100)
-
-    def check(self) -> None:
-        missing = [c for c in ROAD_CLASSES if c not in self.speed_kmh]
-        extra = [c for c in self.speed_kmh if c not in ROAD_CLASSES]
-        if missing or extra:
-            raise ValueError(f"speed_kmh must give exactly the road classes {', '.join(ROAD_CLASSES)}"
-                             f" (missing {missing or 'none'}, unknown {extra or 'none'})")
-        bad = {k: v for k, v in self.speed_kmh.items() if not 1.0 <= v <= 200.0}
-        if bad:
-            raise ValueError(f"speed_kmh {bad} is not allowed: speeds must be in [1, 200] km/h")
-
-
-def _vehicle_types():
-    return {
-        "van": VehicleType(),
-        "e_tricycle": VehicleType(capacity_kg=180.0, capacity_parcels=80,
-                                  speed_kmh=_speeds(15.0, 15.0, 15.0, 12.0, 8.0)(),
-                                  cost_per_km_cny=0.2, cost_per_day_cny=10.0, driver_per_day_cny=150.0,
-                                  capex_cny=8000.0, life_y=4.0, co2_kg_per_km=0.02),
-        "walking_tractor": VehicleType(capacity_kg=750.0, capacity_parcels=200,
-                                       speed_kmh=_speeds(20.0, 18.0, 20.0, 15.0, 12.0)(),
-                                       cost_per_km_cny=0.8, cost_per_day_cny=20.0, driver_per_day_cny=150.0,
-                                       capex_cny=15000.0, life_y=8.0, co2_kg_per_km=0.3),
-        "bus": VehicleType(capacity_kg=300.0, capacity_parcels=150,
-                           speed_kmh=_speeds(45.0, 35.0, 40.0, 25.0, 15.0)(),
-                           cost_per_km_cny=0.0, cost_per_day_cny=50.0, driver_per_day_cny=0.0, fee_per_parcel_cny=1.0,
-                           capex_cny=0.0, life_y=1.0, co2_kg_per_km=0.0),
-    }
 
 
 @dataclass(frozen=True)
@@ -314,77 +256,6 @@ class LastMileConfig:
 
 
 @dataclass(frozen=True)
-class SurgeConfig:
-    """Capacity hired for a day or a run when the contracted capacity falls short:
-    spot trunk trucks, extra last-mile vehicles and temporary sorters, each dearer
-    than its contracted counterpart."""
-    enabled: bool = spec(True, "Hire surge capacity (false: fleets, sorters and trucks never flex)",
-                         source="express firms add spot trucks, vans and sorters at peaks (domain notes, peak "
-                             "capacity)")
-    spot_trucks_max: int = spec(2, "Spot trucks that may join a trunk departure when more parcels (or produce kg on "
-                                "the return leg) wait than the scheduled trucks carry", lo=0, hi=1000,
-                                source="[G] as many again as the contracted trucks")
-    spot_truck_premium: float = spec(1.5,
-                                     "Cost of a spot truck run as a multiple of a contracted run (per run and per km)",
-                                     lo=1, hi=10,
-                                         source="spot trucks cost more than contracted ones (domain notes) [G]")
-    vehicle_backlog_threshold: float = spec(2.5,
-                                            "A route hires extra vehicles for the day when the sorted parcels waiting "
-                                            "at the hub at its first departure exceed this many vehicle loads",
-                                            unit="vehicle loads", lo=0, hi=100,
-                                            source="[G] calibrated so the Singles' Day backlog clears in about 10 days "
-                                                   "(domain notes)")
-    extra_vehicles_max: int = spec(1, "Extra vehicles of the route's type a route may hire for a day (enough to carry "
-                                   "the parcels waiting beyond what its own available vehicles carry)",
-                                   lo=0, hi=100, source="[G] calibrated so the Singles' Day backlog clears in about 10 "
-                                                        "days (domain notes)")
-    extra_vehicle_premium: float = spec(1.5, "Day cost of an extra vehicle (cost per day + driver) as a multiple of "
-                                        "an own vehicle's; its km cost the same", lo=1, hi=10,
-                                        source="temporary vans cost more than own ones (domain notes) [G]")
-    sorter_shift_h: float = spec(8.0, "Hours a sorter works in a shift: temporary sorters are hired when the parcels "
-                                 "waiting to be sorted at a trunk arrival exceed what the sorters sort in a shift",
-                                 unit="h", lo=0, lo_open=True, hi=24, source="8-hour shift [G]")
-    temp_sorters_max: int = spec(4, "Temporary sorters that may be hired at once, each for 24 h", lo=0, hi=10000,
-                                 source="[G] as many again as the baseline's sorters")
-    temp_sorter_premium: float = spec(1.5, "Day wage of a temporary sorter as a multiple of a sorter's wage", lo=1,
-                                      hi=10,
-                                      source="agency staff cost more than own staff (domain notes) [G]")
-
-
-@dataclass(frozen=True)
-class Crop:
-    """A crop sold through the network: how much, when, at what price, how long it keeps."""
-    name: str = spec("lemon", "Label", source="")
-    village_share: float = spec(0.4, "Share of villages that grow it", lo=0, hi=1)
-    kg_per_resident_y: float = spec(25.0,
-                                    "Produce offered through the network per resident of a growing village per year",
-                                    unit="kg/resident/y", lo=0,
-                                    source="[G] calibrated: gives ~25% spoilage in the baseline without a cold chain "
-                                           "(20-30% reported for fruit and vegetables)", hi=100000)
-    season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366,
-                                 source="Anyue lemons Oct-Jan")
-    season_end_doy: int = spec(31, "Last harvest day (31 = 31 January; may wrap the year)", unit="d", lo=1, hi=366,
-                               source="Anyue lemons Oct-Jan")
-    daily_cv: float = spec(0.5, "Day-to-day variation of a village's offer (gamma)", lo=0, hi=5)
-    offer_h: float = spec(7.0, "Hour at which the day's produce is ready at the station", unit="h", lo=0, hi=24,
-                          hi_open=True)
-    price_cny_per_kg: float = spec(3.5, "Farm-gate price", unit="CNY/kg", lo=0, source="Anyue lemons 3.2-3.8 CNY/kg",
-                                   hi=10000)
-    shelf_life_d: float = spec(10.0, "Days from offer until it spoils at ambient temperature", unit="d", lo=0.1,
-                               lo_open=False,
-                               source="7-14 d without cold chain [G]", hi=3650)
-    cold_shelf_life_d: float = spec(40.0,
-                                    "Shelf life if kept in a cold store throughout (aging is slowed by "
-                                        "shelf_life_d/cold_shelf_life_d)",
-                                    unit="d", lo=0.1, lo_open=False, hi=3650)
-
-    def check(self) -> None:
-        if self.cold_shelf_life_d < self.shelf_life_d:
-            raise ValueError(f"cold_shelf_life_d {self.cold_shelf_life_d:g} is not allowed: must be >= shelf_life_d "
-                             f"{self.shelf_life_d:g}")
-
-
-@dataclass(frozen=True)
 class CostConfig:
     """How capital is spread over time, and how shared costs are allocated."""
     discount_rate_y: float = spec(0.08, "Rate for spreading capital over asset lives (capital recovery factor)",
@@ -427,7 +298,7 @@ class Scenario:
     hub: HubConfig = dataclasses.field(default_factory=HubConfig)
     stations: StationConfig = dataclasses.field(default_factory=StationConfig)
     lastmile: LastMileConfig = dataclasses.field(default_factory=LastMileConfig)
-    vehicle_types: dict[str, VehicleType] = spec(_vehicle_types,
+    vehicle_types: dict[str, VehicleType] = spec(builtin_vehicle_types,
                                                  "Vehicle types by name; a known name refines its defaults",
                                                  factory=True, source="see each type below and the baseline config")
     crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,

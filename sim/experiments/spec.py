@@ -3,7 +3,6 @@ uncertainties swept by a design, a replication policy and a baseline, validated
 like scenario configs and expanded into the scenarios to run."""
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
@@ -16,6 +15,7 @@ from typing import Any
 
 from sim.analysis.registry import RUN_KPIS
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
+from sim.config.overrides import check_path, deep_merge, set_path
 from sim.config.scenario import (
     Scenario,
     read_config,
@@ -199,53 +199,6 @@ class Experiment:
                 "replications": vars(self.replications) | {"kpis": list(self.replications.kpis)},
                 "seed": self.seed, "warmup_d": self.warmup_d, "baseline": self.baseline_id, "kpis": list(self.kpis)}
         return hashlib.sha256(json.dumps(blob, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def deep_merge(base: dict, override: Mapping) -> dict:
-    out = copy.deepcopy(base)
-    for k, v in override.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = deep_merge(out[k], v)
-        else:
-            out[k] = copy.deepcopy(v)
-    return out
-
-
-def _split_path(path: str) -> list:
-    return [int(p) if p.isdigit() else p for p in path.split(".")]
-
-
-def set_path(data: dict, path: str, value: Any) -> dict:
-    """Copy of ``data`` with the dotted ``path`` set (numeric parts index lists)."""
-    out = copy.deepcopy(data)
-    node = out
-    parts = _split_path(path)
-    for p in parts[:-1]:
-        node = node[p]
-    node[parts[-1]] = value
-    return out
-
-
-def check_path(data: dict, path: str, where: str, key: str) -> None:
-    """The dotted ``path`` must name a setting of the scenario; else name the nearest."""
-    node: Any = data
-    walked: list[str] = []
-    for p in _split_path(path):
-        if isinstance(node, list):
-            if not isinstance(p, int) or not 0 <= p < len(node):
-                raise fail(where, f"{key}.{path}", path, f"'{'.'.join(walked)}' is a list of {len(node)}; "
-                                                      f"use an index 0..{len(node) - 1}")
-        elif isinstance(node, Mapping):
-            if p not in node:
-                near = suggest(p, node)
-                hint = f"; did you mean '{'.'.join([*walked, near])}'?" if near else ""
-                raise InputError(f"{where}: {key}.{path}: unknown setting{hint}")
-        else:
-            raise InputError(f"{where}: {key}.{path}: '{'.'.join(walked)}' is a value, not a section")
-        node = node[p]
-        walked.append(str(p))
-    if isinstance(node, (Mapping, list)):
-        raise InputError(f"{where}: {key}.{path}: is a section; name one of its settings")
 
 
 def _factor(spec: Any, path: str, kind: str, where: str, key: str) -> Factor:

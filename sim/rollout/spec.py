@@ -10,6 +10,7 @@ from typing import Any
 
 from sim.config.csvread import check_name, read_rows
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
+from sim.config.overrides import deep_merge
 from sim.config.scenario import (
     Scenario,
     read_config,
@@ -20,7 +21,6 @@ from sim.config.scenario import (
 )
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
-from sim.experiments.spec import deep_merge
 from sim.rollout.region import RegionConfig, region_config
 from sim.rollout.strategies import VILLAGE_ORDERS
 
