@@ -161,17 +161,19 @@ def check(config: str) -> None:
     try:
         kind = config_kind(read_yaml(config), config)
         if kind == "rollout":
-            from sim.rollout.spec import load_rollout, read_inputs
+            from sim.rollout.spec import load_rollout
+            from sim.rollout.spec import read_inputs as read_rollout_inputs
             ro = load_rollout(config)
-            counties = read_inputs(ro)
+            counties = read_rollout_inputs(ro)
             click.echo(f"{config}: ok (rollout '{ro.name}', {len(ro.strategies)} strategies x {counties} counties x "
                        f"{ro.replications} replications = {len(ro.strategies) * counties * ro.replications:,} county "
                        f"runs of {ro.horizon_m} months)")
             return
         if kind == "experiment":
-            from sim.experiments.spec import load_experiment, read_inputs
+            from sim.experiments.spec import load_experiment
+            from sim.experiments.spec import read_inputs as read_experiment_inputs
             exp = load_experiment(config)
-            read_inputs(exp)
+            read_experiment_inputs(exp)
             most = len(exp.scenarios) * exp.replications.max
             click.echo(f"{config}: ok (experiment '{exp.name}', {len(exp.scenarios)} scenarios, "
                        f"{_reps_text(exp)} replications each: at most {most:,} runs)")

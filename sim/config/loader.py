@@ -55,6 +55,8 @@ class _StrictLoader(yaml.SafeLoader):
 
     def compose_document(self):
         node = super().compose_document()
+        if node is None:
+            return None
         size = _expanded_size(node, {})
         if size > MAX_NODES:
             raise yaml.composer.ComposerError(None, None, f"{'more than ' if size >= 10 * MAX_NODES else ''}"

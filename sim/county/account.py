@@ -4,9 +4,12 @@ cumulative counters and a snapshot taken when the window starts."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-A = TypeVar("A")
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+A = TypeVar("A", bound="DataclassInstance")
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ stored (ambient, or in a cold store that slows ageing) until a trunk takes it to
 the city market."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,9 +87,11 @@ class Hub:
         self.cfg = cfg
         self.route_of_village = route_of_village
         self.sorters = SorterPool(env, cfg.sorters)
-        on = surge is not None and surge.enabled
-        self.temp_max = surge.temp_sorters_max if on else 0
-        self.per_sorter_shift = cfg.sort_rate_parcels_per_h * (surge.sorter_shift_h if on else 0.0)
+        if surge is not None and surge.enabled:
+            self.temp_max, shift_h = surge.temp_sorters_max, surge.sorter_shift_h
+        else:
+            self.temp_max, shift_h = 0, 0.0
+        self.per_sorter_shift = cfg.sort_rate_parcels_per_h * shift_h
         self.temp_active = 0                     # temporary sorters on duty now
         self.temp_sorter_days = 0                # temporary sorters hired, 24 h each
         self.draws = sort_draws
@@ -115,7 +118,7 @@ class Hub:
         self.cold_in_kg = 0.0                    # kg into the cold store, and sums of kg x time in and out
         self.cold_in_kg_h = 0.0
         self.cold_out_kg_h = 0.0
-        self.tracer = None                       # callable(kind, time_h, **details) for an event trace
+        self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details) for an event trace
         self._cold_t = 0.0
         self._window: HubActivity | None = None
 

@@ -11,6 +11,7 @@ unloads its produce at the hub); no event is spent on a stop or a parcel.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -138,11 +139,12 @@ class LastMile:
         then extra vehicles, days, routes, departure slots); ``surge``: extra vehicles
         may be hired (None or disabled: never)."""
         self.env, self.cfg, self.vehicle, self.hub = env, cfg, vehicle, hub
-        on = surge is not None and surge.enabled
-        self.extra_max = surge.extra_vehicles_max if on else 0
-        self.backlog_threshold = surge.vehicle_backlog_threshold if on else 0.0
+        if surge is not None and surge.enabled:
+            self.extra_max, self.backlog_threshold = surge.extra_vehicles_max, surge.vehicle_backlog_threshold
+        else:
+            self.extra_max, self.backlog_threshold = 0, 0.0
         self.stations = stations    # where the vehicles collect produce
-        self.tracer = None          # callable(kind, time_h, **details) for an event trace
+        self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details) for an event trace
         self.parcel_kg = parcel_kg
         self.available = available          # bool (vehicles, days, routes)
         self.travel_factor = travel_factor  # (vehicles, days, routes, departure slots)
@@ -267,7 +269,9 @@ class LastMile:
                             sent = self._depart(routes, v, deliver, self.travel_factor[v, day, :, slot_of[h]])
                             if not deliver:
                                 used_for_pickup[sent, v] = True
-                    for j in range(int(hired.max()) if deliver and hired is not None and len(hired) else 0):
+                    if not (deliver and hired is not None and len(hired)):
+                        continue
+                    for j in range(int(hired.max())):
                         routes = np.flatnonzero((hired > j) & (self.back_at[True][:, own + j] <= self.env.now))
                         if len(routes):
                             sent = self._depart(routes, own + j, True, self.travel_factor[own + j, day, :, slot_of[h]])
@@ -344,7 +348,7 @@ class LastMile:
             led.parcel_kg_carried += n * self.parcel_kg
         # produce collected on the way
         produce_r = np.zeros(self.n_routes)
-        collected = None
+        lots, lot_route = Lots.empty(), np.empty(0, dtype=np.int64)  # the produce collected, and its lots' routes
         if len(ready):
             # parcels still aboard after each stop: those for the route's later stops
             cum = np.cumsum(counts)
@@ -352,7 +356,9 @@ class LastMile:
             collected = self._collect(ready, lot_stop, arrive, on_board, deliver)
             if collected is not None:
                 lots, lot_route = collected
-                produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
+                # float64, as bincount with weights returns (numpy's stub types every bincount as intp)
+                produce_r = np.bincount(  # type: ignore[assignment]
+                    lot_route, weights=lots.kg, minlength=self.n_routes)
         if self.tracer:
             for r in go:
                 self.tracer("vehicle_depart", now, route=int(r), parcels=int(n_r[r]))
@@ -364,7 +370,6 @@ class LastMile:
         for r in go:
             self.back_at[deliver][r, vehicle] = now + duration[r]
             if produce_r[r] > 0:
-                lots, lot_route = collected
                 ev = self.env.timeout(duration[r])
                 ev.callbacks.append(self._returner(lots.select(lot_route == r), produce_r[r]))
         km = self.route_km[go]
@@ -417,7 +422,7 @@ class LastMile:
         led.depart_h.append(self.env.now)
 
     def _collect(self, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray,
-                 deliver: bool):
+                 deliver: bool) -> tuple[Lots, np.ndarray] | None:
         """Collect ready produce along each route with the room left after each stop's
         parcels are unloaded, and no more in all than the hub can store (routes in
         index order). Produce that has spoiled by the time the vehicle reaches its

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import simpy
 
 from sim.config.scenario import Scenario
@@ -149,9 +150,10 @@ class CountyModel:
         self._ordering_route = self.plan.route_of_village[self._ordering]
         # growers with a station (offers elsewhere were zeroed above)
         self._growers = [np.flatnonzero(offers_kg[c].any(axis=0)) for c in range(len(sc.crops))]
-        self._offer_days = offers_kg.any(axis=2)
+        self._offer_days: npt.NDArray[np.bool_] = np.any(offers_kg, axis=2)  # (crops, days)
         self.ran = False
-        self.trace_log: list | None = [] if trace else None
+        self._trace: list = []  # what _record appends to, shown as trace_log when tracing
+        self.trace_log: list | None = self._trace if trace else None
         if trace:
             for component in (self.trunk, self.hub, self.lastmile):
                 component.tracer = self._record
@@ -170,12 +172,12 @@ class CountyModel:
         return Activity(*(component.activity() for component in self.components))
 
     def _record(self, kind: str, t: float, **details) -> None:
-        self.trace_log.append((round(float(t), 9), kind, details))
+        self._trace.append((round(float(t), 9), kind, details))
 
-    def _monitor(self):
-        """Process: sample the stocks every ``monitor_h`` hours."""
+    def _monitor(self, every_h: float):
+        """Process: sample the stocks every ``every_h`` hours."""
         # an offset off the hour, so samples never coincide with scheduled departures and arrivals
-        yield self.env.timeout(0.0137 * self.monitor_h)
+        yield self.env.timeout(0.0137 * every_h)
         while True:
             now = self.env.now
             s = self.samples
@@ -185,7 +187,7 @@ class CountyModel:
             s["station_kg"].append(self.stations.kg_waiting(now))
             s["hub_ambient_kg"].append(self.hub.ambient_kg)
             s["cold_kg"].append(self.hub.cold_kg)
-            yield self.env.timeout(self.monitor_h)
+            yield self.env.timeout(every_h)
 
     def _spoil(self, lots: Lots) -> None:
         if len(lots):
@@ -237,7 +239,7 @@ class CountyModel:
         sc = self.scenario
         self.env.process(self._day(sc.run_days))
         if self.monitor_h:
-            self.env.process(self._monitor())
+            self.env.process(self._monitor(self.monitor_h))
         self.trunk.start(sc.run_days)
         self.lastmile.start(sc.run_days)
         self.env.run(until=self.horizon_h)

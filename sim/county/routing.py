@@ -83,13 +83,23 @@ def _check_loads(
     return dem, cap
 
 
+@dataclass(frozen=True)
+class _DurationLimit:
+    """A route's duration limit (h) and the travel-time matrix (h) its duration is measured with."""
+    time_h: np.ndarray
+    max_h: float
+
+
 def _check_duration_inputs(
     time: np.ndarray | None,
     service_h: np.ndarray | None,
     max_route_h: float | None,
     n_nodes: int,
-) -> tuple[np.ndarray | None, np.ndarray, float | None]:
-    """Validate the travel-time matrix (h), per-node service time (h) and route limit (h)."""
+) -> tuple[np.ndarray, _DurationLimit | None]:
+    """Validate the travel-time matrix (h), per-node service time (h) and route limit (h).
+
+    Returns the service times and the duration limit (None when max_route_h is None).
+    """
     time_h = None
     if time is not None:
         time_h = check_dist(time, name="time", symmetric=False)
@@ -105,15 +115,16 @@ def _check_duration_inputs(
             raise ValueError(f"service_h must have shape ({n_nodes},), got {svc_h.shape}")
         if not np.all(np.isfinite(svc_h)) or np.any(svc_h < 0):
             raise ValueError(f"service_h must be finite and non-negative, got {svc_h.tolist()}")
-    if max_route_h is not None:
-        max_route_h = float(max_route_h)
-        if not max_route_h >= 0:  # also rejects NaN
-            raise ValueError(f"max_route_h must be >= 0, got {max_route_h!r}")
-        if time_h is None:
-            raise ValueError(
-                "max_route_h was given but time is None; pass the travel-time matrix (h)"
-            )
-    return time_h, svc_h, max_route_h
+    if max_route_h is None:
+        return svc_h, None
+    max_route_h = float(max_route_h)
+    if not max_route_h >= 0:  # also rejects NaN
+        raise ValueError(f"max_route_h must be >= 0, got {max_route_h!r}")
+    if time_h is None:
+        raise ValueError(
+            "max_route_h was given but time is None; pass the travel-time matrix (h)"
+        )
+    return svc_h, _DurationLimit(time_h, max_route_h)
 
 
 # ---------------------------------------------------------------------------
@@ -197,10 +208,10 @@ def savings(
     arr = check_dist(dist)
     n_nodes = arr.shape[0]
     dem, cap = _check_loads(demand, capacity, n_nodes)
-    time_h, svc_h, max_h = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
+    svc_h, limit = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
 
     def duration_ok(route: list[int]) -> bool:
-        return max_h is None or _duration_h(route, time_h, svc_h) <= max_h
+        return limit is None or _duration_h(route, limit.time_h, svc_h) <= limit.max_h
 
     routes: dict[int, list[int]] = {v: [v] for v in range(1, n_nodes)}  # keyed by a route id
     route_of = np.arange(n_nodes)  # village -> id of the route containing it
@@ -244,9 +255,8 @@ def savings(
 def _polish(
     route: list[int],
     dist: np.ndarray,
-    time_h: np.ndarray | None,
     svc_h: np.ndarray,
-    max_h: float | None,
+    limit: _DurationLimit | None,
 ) -> list[int]:
     """Improve a route's order by 2-opt/or-opt; keep it only if the duration limit still holds.
 
@@ -254,10 +264,10 @@ def _polish(
     is <= max_route_h or no longer than the old duration.
     """
     new = improve(route, dist)
-    if max_h is None or len(route) < 2:
+    if limit is None or len(route) < 2:
         return new
-    new_h = _duration_h(new, time_h, svc_h)
-    if new_h <= max_h or new_h <= _duration_h(route, time_h, svc_h):
+    new_h = _duration_h(new, limit.time_h, svc_h)
+    if new_h <= limit.max_h or new_h <= _duration_h(route, limit.time_h, svc_h):
         return new
     return route
 
@@ -266,9 +276,8 @@ def _greedy_nn_routes(
     dist: np.ndarray,
     dem: np.ndarray,
     cap: np.ndarray,
-    time_h: np.ndarray | None,
     svc_h: np.ndarray,
-    max_h: float | None,
+    limit: _DurationLimit | None,
 ) -> list[list[int]]:
     """Nearest-neighbour route building: a route is closed when the next node would not fit."""
     remaining = np.arange(1, dist.shape[0], dtype=np.intp)
@@ -281,16 +290,16 @@ def _greedy_nn_routes(
         k = int(np.argmin(dist[current, remaining]))
         nxt = int(remaining[k])
         fits = bool(np.all(load + dem[nxt] <= cap))
-        if max_h is not None:
-            fits = fits and travel_h + time_h[current, nxt] + svc_h[nxt] + time_h[nxt, 0] <= max_h
+        if limit is not None:
+            fits = fits and travel_h + limit.time_h[current, nxt] + svc_h[nxt] + limit.time_h[nxt, 0] <= limit.max_h
         if route and not fits:
             routes.append(route)
             route, load, travel_h, current = [], np.zeros_like(cap), 0.0, 0
             continue
         route.append(nxt)
         load = load + dem[nxt]
-        if max_h is not None:
-            travel_h += time_h[current, nxt] + svc_h[nxt]
+        if limit is not None:
+            travel_h += limit.time_h[current, nxt] + svc_h[nxt]
         current = nxt
         remaining = np.delete(remaining, k)
         if not fits:  # a lone node that exceeds capacity / duration on its own
@@ -326,10 +335,10 @@ def plan_routes(
     arr = check_dist(dist)
     n_nodes = arr.shape[0]
     dem, cap = _check_loads(demand, capacity, n_nodes)
-    time_h, svc_h, max_h = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
+    svc_h, limit = _check_duration_inputs(time, service_h, max_route_h, n_nodes)
     if method == "savings":
-        routes = savings(arr, dem, cap, time_h, svc_h, max_h)
+        routes = savings(arr, dem, cap, time, service_h, max_route_h)
     else:
-        routes = _greedy_nn_routes(arr, dem, cap, time_h, svc_h, max_h)
-    routes = [_polish(r, arr, time_h, svc_h, max_h) for r in routes]
+        routes = _greedy_nn_routes(arr, dem, cap, svc_h, limit)
+    routes = [_polish(r, arr, svc_h, limit) for r in routes]
     return sorted(routes, key=min)

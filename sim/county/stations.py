@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import simpy
 
 from sim.county.account import Stock, since
@@ -29,7 +30,8 @@ class Stations:
         self.n_villages = n_villages
         self.on_spoil = on_spoil
         self.cold_room_kg = cold_room_kg
-        self.cold_factor = cold_factor
+        # read only for lots in a cold room, and a lot goes in one only when cold_room_kg > 0
+        self.cold_factor: npt.NDArray[np.float64] = np.ones(0) if cold_factor is None else cold_factor
         self.lots = Lots.empty()
         self.in_kg = 0.0        # kg offered, and sums of kg x time in and out (Little's law)
         self.in_kg_h = 0.0

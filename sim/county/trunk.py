@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -56,7 +57,7 @@ class Trunk:
         self.warehouse: deque[Chunk] = deque()   # in order-time order
         self.warehouse_parcels = 0
         self.on_spoil = on_spoil
-        self.tracer = None   # callable(kind, time_h, **details), set to record an event trace
+        self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details), set to record an event trace
         self._done = TrunkActivity()             # cumulative since the start
         self._window: TrunkActivity | None = None
         self._parcels_in_transit = 0
