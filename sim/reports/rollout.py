@@ -12,8 +12,6 @@ import pathlib
 import re
 from collections.abc import Mapping, Sequence
 
-import numpy as np
-
 from sim.figures.base import as_bool, as_float, kpi_label, save_figures
 from sim.figures.equity import plot_coverage_map, plot_equity
 from sim.figures.rollout import (
@@ -31,6 +29,9 @@ from sim.files import atomic_write_text, short_number
 from sim.reports.render import render
 
 __all__ = ["FIGURE_STEMS", "outcome_table_markdown", "write_rollout_report"]
+
+#: Fewer replications than this get a warning in the report.
+FEW_REPLICATIONS = 5
 
 #: Figures of :func:`write_rollout_report` besides the coverage maps, in report order.
 FIGURE_STEMS = ("coverage_residents", "coverage_villages", "cost_per_parcel", "cost_vs_volume",
@@ -50,8 +51,10 @@ def _rank_text(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:.1f}"
 
 
-def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None):
-    """Header and rows of the outcome table; each cell is a list of (text, bold) segments."""
+def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | None = None):
+    """Header and rows of the outcome table; each cell is a list of (text, bold) segments.
+    A break-even month that is missing means the strategy did not break even within the
+    horizon: it reads "not within N months"."""
     rows = [r for r in outcomes or () if r.get("strategy") is not None and r.get("kpi") is not None]
     strategies = strategy_order(rows, baseline=baseline)
     kpis = list(dict.fromkeys(str(r["kpi"]) for r in rows))
@@ -64,12 +67,10 @@ def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None):
     header = ["Strategy"]
     for k in kpis:
         header += [f"{kpi_label(k)}{direction[k]}", "rank"]
-    header.append("mean rank")
     body = []
     for s in strategies:
         is_base = baseline is not None and s == str(baseline)
         line = [[(s + (" (baseline)" if is_base else ""), False)]]
-        ranks = []
         for k in kpis:
             r = cell.get((s, k))
             if r is None:
@@ -77,17 +78,15 @@ def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None):
                 continue
             mean, hw = as_float(r.get("mean")), as_float(r.get("ci95_half_width"))
             text = short_number(mean) + (f" ± {short_number(hw)}" if math.isfinite(hw) and math.isfinite(mean) else "")
+            if k == "break_even_month" and not math.isfinite(mean):
+                text = f"not within {horizon_m} months" if horizon_m else "not within the horizon"
             segs = [(text, False)]
             diff = as_float(r.get("diff_vs_baseline"))
             if not is_base and math.isfinite(diff):
                 lo, hi = as_float(r.get("diff_ci95_low")), as_float(r.get("diff_ci95_high"))
                 segs += [("; ", False),
                          (f"Δ {_signed(diff)} [{_signed(lo)}, {_signed(hi)}]", as_bool(r.get("significant_holm")))]
-            rank = as_float(r.get("rank"))
-            if math.isfinite(rank):
-                ranks.append(rank)
-            line += [segs, [(_rank_text(rank), False)]]
-        line.append([(f"{np.mean(ranks):.2f}" if ranks else "–", False)])
+            line += [segs, [(_rank_text(as_float(r.get("rank"))), False)]]
         body.append(line)
     return header, body
 
@@ -96,7 +95,7 @@ def outcome_table_markdown(outcomes: Sequence[Mapping], baseline: str | None) ->
     """The outcomes as a Markdown table: one row per strategy (baseline first, marked "(baseline)"),
     per KPI a column "mean ± 95% CI half width" followed by "; Δ diff [low, high]" against the baseline
     for non-baseline strategies (bold if significant after Holm correction) and a rank column
-    (1 = best), and a last column with the mean rank over KPIs. KPI headers carry ↑ (higher is
+    (1 = best; ties share a rank; "–" where every strategy has the same value). KPI headers carry ↑ (higher is
     better) or ↓. Missing values show as "n/a" / "–". Returns the table text ending in a newline."""
     header, body = _outcome_table(outcomes, baseline)
     return render("outcome_table.md.j2", {"table": {"header": header, "body": body}})
@@ -194,7 +193,9 @@ def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> 
     residents = sum(v for v in (as_float(c.get("residents")) for c in counties) if math.isfinite(v))
     compared = [
         "Strategies: " + (", ".join(s + (" (baseline)" if s == baseline else "") for s in plan["order"]) or "none"),
-        f"Horizon: {plan['horizon']} months; {len(reps)} replication{'s' if len(reps) != 1 else ''} per strategy.",
+        f"Horizon: {plan['horizon']} months; {len(reps)} replication{'s' if len(reps) != 1 else ''} per strategy."
+        + (f" Warning: with fewer than {FEW_REPLICATIONS} replications the intervals are wide and a ranking may "
+           "not hold in a longer run." if len(reps) < FEW_REPLICATIONS else ""),
         f"Region: {len(counties)} counties, {short_number(float(residents))} residents.",
     ]
     if kpis:
@@ -206,9 +207,9 @@ def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> 
     table_key = [("Each cell: mean ± 95% confidence half-width over replications; for other strategies also "
                   f"Δ = difference from the baseline{f' ({baseline})' if baseline else ''} with its 95% confidence "
                   "interval, ", False), ("bold", True),
-                 (" where significant after Holm correction. ↑ higher is better, ↓ lower is better; rank 1 = best.",
-                  False)]
-    header, body = _outcome_table(outcomes, baseline)
+                 (" where significant after Holm correction. ↑ higher is better, ↓ lower is better; rank 1 = best; "
+                  "ties share a rank; an outcome that is the same for every strategy is not ranked (–).", False)]
+    header, body = _outcome_table(outcomes, baseline, plan["horizon"])
     figures = [{"stem": stem, "title": title, "caption": caption,
                 "png_base64": base64.b64encode((fig_dir / f"{stem}.png").read_bytes()).decode("ascii")}
                for stem, title, caption, _ in plan["figures"]]

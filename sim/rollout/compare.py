@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.analysis.economics import break_even_month, subsidy_needed_per_parcel
+from sim.analysis.economics import break_even_month
 from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.errors import InputError
@@ -241,8 +241,8 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
             last12 = slice(max(0, H - 12), H)
             deliv12 = acc["parcels_delivered"][last12].sum()
             sold, spoiled = acc["produce_sold_kg"].sum(), acc["produce_spoiled_kg"].sum()
-            sub = subsidy_needed_per_parcel(acc["opex_cny"], acc["revenue_cny"] + acc["cross_subsidy_cny"],
-                                            acc["parcels_delivered"])
+            gap = np.maximum(0.0, acc["opex_cny"] - acc["revenue_cny"] - acc["cross_subsidy_cny"])
+            parcels = acc["parcels_delivered"].sum()
             be = break_even_month(acc["net_cash_cny"])
             outcomes_by[(s.name, r)] = {
                 "npv_cny": npv_total,
@@ -252,11 +252,12 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                                                if deliv12 else float("nan")),
                 "gini_access_end": g_end,
                 "cost_per_parcel_cny_last_year": acc["opex_cny"][last12].sum() / deliv12 if deliv12 else float("nan"),
-                "subsidy_needed_per_parcel_cny": float(np.nanmean(sub)) if np.isfinite(sub).any() else float("nan"),
+                # weighted by volume: the subsidy the whole horizon needs over the parcels it delivers
+                "subsidy_needed_per_parcel_cny": float(gap.sum() / parcels) if parcels > 0 else float("nan"),
                 "farmer_revenue_cny": acc["farmer_revenue_cny"].sum(),
                 "spoilage_rate": spoiled / (sold + spoiled) if sold + spoiled else 0.0,
                 "co2_kg": acc["co2_kg"].sum(),
-                "break_even_month": float(be) if be is not None else float(H),
+                "break_even_month": float(be) if be is not None else float("nan"),   # nan: not within H months
             }
         for d in range(1, 11):
             res, cov, lead, n = dec_sum[d]
@@ -276,32 +277,55 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
 
 
 def outcome_rows(ro: Rollout, by: dict) -> list[dict]:
-    """Per strategy and KPI: mean, 95% half-width, the paired difference against the
-    baseline strategy (common random numbers: same replications), Holm over the
-    strategies compared, and a rank (1 = best)."""
+    """Per strategy and KPI: the replications with a value, mean, 95% half-width, the
+    paired difference against the baseline strategy (common random numbers: same
+    replications), Holm over the strategies compared, and a rank (1 = best; ties share
+    the best rank of their group; an outcome the same for every strategy is not ranked).
+    A break-even month is nan when the strategy does not break even within the horizon
+    in a replication; it ranks after every strategy that does."""
     names = [s.name for s in ro.strategies]
     reps = range(ro.replications)
     rows = []
     for kpi, higher in OUTCOMES:
-        means = {}
-        diffs = {}
+        means, ns, diffs = {}, {}, {}
         for s in names:
             x = [by[(s, r)][kpi] for r in reps]
             m, hw, _ = t_interval(x)
             means[s] = (m, hw)
+            ns[s] = sum(1 for v in x if math.isfinite(v))
             if s != ro.baseline:
                 y = [by[(ro.baseline, r)][kpi] for r in reps]
                 diffs[s] = paired_difference(x, y)
         others = [s for s in names if s != ro.baseline]
         ps = [diffs[s]["p_value"] if math.isfinite(diffs[s]["p_value"]) else 1.0 for s in others]
         adj = dict(zip(others, holm(ps), strict=True)) if others else {}
-        order = sorted(names, key=lambda s: (-(means[s][0]) if higher else means[s][0], names.index(s)))
+        ranks = rank_with_ties({s: means[s][0] for s in names}, bool(higher))
         for s in names:
             d = diffs.get(s)
             nan = float("nan")
-            rows.append({"strategy": s, "kpi": kpi, "mean": means[s][0], "ci95_half_width": means[s][1],
+            rows.append({"strategy": s, "kpi": kpi, "n": ns[s], "mean": means[s][0], "ci95_half_width": means[s][1],
                          "diff_vs_baseline": d["mean_diff"] if d else nan, "diff_ci95_low": d["ci_low"] if d else nan,
                          "diff_ci95_high": d["ci_high"] if d else nan,
-                         "significant_holm": bool(d) and adj[s] < 0.05, "rank": order.index(s) + 1,
+                         "significant_holm": bool(d) and adj[s] < 0.05, "rank": ranks[s],
                          "higher_is_better": higher})
     return rows
+
+
+def rank_with_ties(values: dict[str, float], higher_is_better: bool) -> dict[str, float]:
+    """Competition ranks (1 = best; equal values share the best rank of their group);
+    nan values rank last together; nan for every name when all values are equal."""
+    finite = {k: v for k, v in values.items() if math.isfinite(v)}
+    distinct = {round(v, 12) for v in finite.values()}
+    if len(distinct) + (len(finite) < len(values)) <= 1:
+        return {k: float("nan") for k in values}
+
+    def better(a: float, b: float) -> bool:
+        return a > b if higher_is_better else a < b
+
+    out = {}
+    for k, v in values.items():
+        if math.isfinite(v):
+            out[k] = float(1 + sum(1 for w in finite.values() if better(w, v) and round(w, 12) != round(v, 12)))
+        else:
+            out[k] = float(1 + len(finite))
+    return out

@@ -2,6 +2,7 @@
 the report and bad input."""
 from __future__ import annotations
 
+import math
 import csv
 from pathlib import Path
 
@@ -132,7 +133,8 @@ def test_npv_and_break_even_agree_with_the_cash_flows(tmp_path):
             assert float(runs[(s.name, r)]["npv_cny"]) == pytest.approx(npv(flows, ro.economics.discount_rate_y),
                                                                           rel=1e-9)
             be = break_even_month(flows)
-            assert float(runs[(s.name, r)]["break_even_month"]) == (be if be is not None else ro.horizon_m)
+            got = float(runs[(s.name, r)]["break_even_month"])   # nan: not within the horizon
+            assert (math.isnan(got) and be is None) or got == be
     # by hand: month k is discounted by (1 + r) ** (-(k + 1) / 12)
     assert npv([100.0, 100.0], 0.1) == pytest.approx(100 / 1.1 ** (1 / 12) + 100 / 1.1 ** (2 / 12))
 
@@ -287,3 +289,16 @@ def test_gini_of_access_is_across_villages(tmp_path):
     for b, w in access_histogram(np.array([0.0, 0.0, 0.0, 1.0]), np.ones(4)):
         h[b] += w
     assert access_gini(h) == pytest.approx(0.75, abs=1e-3)
+
+
+def test_ranks_share_ties_and_constant_outcomes_are_not_ranked():
+    from sim.rollout.compare import rank_with_ties
+    nan = float("nan")
+    assert rank_with_ties({"a": 3.0, "b": 1.0, "c": 3.0, "d": 2.0}, higher_is_better=True) == \
+        {"a": 1.0, "b": 4.0, "c": 1.0, "d": 3.0}
+    assert rank_with_ties({"a": 3.0, "b": 1.0, "c": 3.0}, higher_is_better=False) == {"a": 2.0, "b": 1.0, "c": 2.0}
+    # never breaking even (nan) ranks after every strategy that does
+    assert rank_with_ties({"a": 12.0, "b": nan, "c": 30.0}, higher_is_better=False) == {"a": 1.0, "b": 3.0, "c": 2.0}
+    ranks = rank_with_ties({"a": 0.0, "b": 0.0, "c": 0.0}, higher_is_better=False)
+    assert all(math.isnan(r) for r in ranks.values())
+    assert all(math.isnan(r) for r in rank_with_ties({"a": nan, "b": nan}, higher_is_better=False).values())

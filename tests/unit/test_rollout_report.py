@@ -255,7 +255,7 @@ def _table_rows(md: str) -> dict[str, list[str]]:
 def test_outcome_table_markdown(data):
     md = rr.outcome_table_markdown(data["outcomes"], BASELINE)
     lines = md.strip().splitlines()
-    n_cols = 1 + 2 * len(KPIS) + 1
+    n_cols = 1 + 2 * len(KPIS)          # no "mean rank": averaging ranks across outcomes means nothing
     assert lines[0].count("|") == n_cols + 1
     assert set(lines[1]) <= set("|:-")
     rows = _table_rows(md)
@@ -265,19 +265,18 @@ def test_outcome_table_markdown(data):
     assert all("Δ" not in c and "[" not in c and "**" not in c for c in base)
     assert all(len(r) == n_cols for r in rows.values())
     header = [c.strip() for c in lines[0].strip("|").split("|")]
-    assert header.count("rank") == len(KPIS) and header[-1] == "mean rank"
+    assert header.count("rank") == len(KPIS) and "mean rank" not in header
     assert "Cost per parcel in (CNY) ↓" in header
     sig = rows["rural_taobao"]
     nonsig = rows["post_office"]
     for j in range(len(KPIS)):
         assert re.fullmatch(r"\S+ ± \S+; \*\*Δ .+ \[.+, .+\]\*\*", sig[1 + 2 * j])
         assert "Δ" in nonsig[1 + 2 * j] and "**" not in nonsig[1 + 2 * j]
-    # ranks as given, and their mean
+    # ranks as given
     for s in STRATEGIES:
         row = rows[f"{s} (baseline)" if s == BASELINE else s]
         ranks = [r["rank"] for r in data["outcomes"] if r["strategy"] == s]
         assert [int(row[2 + 2 * j]) for j in range(len(KPIS))] == ranks
-        assert float(row[-1]) == pytest.approx(np.mean(ranks), abs=0.005)
 
 
 def test_outcome_table_markdown_nan_and_missing():
@@ -299,8 +298,17 @@ def test_outcome_table_markdown_nan_and_missing():
     assert len(table) == 2
     assert "b\\|c" in table  # pipes in names are escaped
     assert table["b\\|c"][1] == "n/a" and table["b\\|c"][3] == "n/a"
-    assert table["a (baseline)"][-1] == "1.50"
     assert "nan" not in md
+
+
+def test_a_strategy_that_never_breaks_even_reads_not_within_the_horizon():
+    rows = [{"strategy": s, "kpi": "break_even_month", "mean": m, "ci95_half_width": float("nan"),
+             "diff_vs_baseline": float("nan"), "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"),
+             "significant_holm": False, "rank": rank, "higher_is_better": False}
+            for s, m, rank in (("a", 30.0, 1), ("b", float("nan"), 2))]
+    header, body = rr._outcome_table(rows, "a", 60)
+    texts = {line[0][0][0]: "".join(seg for seg, _ in line[1]) for line in body}
+    assert texts["b"] == "not within 60 months" and texts["a (baseline)"].startswith("30")
 
 
 # ----------------------------------------------------------------------------------------- report
