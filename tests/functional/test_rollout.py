@@ -2,8 +2,8 @@
 the report and bad input."""
 from __future__ import annotations
 
-import math
 import csv
+import math
 from pathlib import Path
 
 import numpy as np
