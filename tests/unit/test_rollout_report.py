@@ -306,7 +306,7 @@ def test_a_strategy_that_never_breaks_even_reads_not_within_the_horizon():
              "diff_vs_baseline": float("nan"), "diff_ci95_low": float("nan"), "diff_ci95_high": float("nan"),
              "significant_holm": False, "rank": rank, "higher_is_better": False}
             for s, m, rank in (("a", 30.0, 1), ("b", float("nan"), 2))]
-    header, body = rr._outcome_table(rows, "a", 60)
+    _, body = rr._outcome_table(rows, "a", 60)
     texts = {line[0][0][0]: "".join(seg for seg, _ in line[1]) for line in body}
     assert texts["b"] == "not within 60 months" and texts["a (baseline)"].startswith("30")
 
