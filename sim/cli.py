@@ -214,12 +214,12 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     try:
         kind = config_kind(read_yaml(config), config)
         if kind == "rollout":
-            if seed is not None or replications is not None:
-                raise InputError(f"{config}: --seed and --replications apply to scenario and experiment configs; "
-                                 "set seed and replications in the rollout")
+            if seed is not None:
+                raise InputError(f"{config}: --seed applies to scenario and experiment configs; "
+                                 "set seed in the rollout")
             ctx = click.get_current_context()
             ctx.invoke(compare, experiment=config, out_dir=out_dir, workers=workers, scheduler=scheduler,
-                       fresh=fresh, no_figures=no_figures, quiet=quiet)
+                       fresh=fresh, no_figures=no_figures, quiet=quiet, replications=replications)
             return
         if kind == "experiment":
             from sim.experiments.spec import load_experiment
@@ -309,9 +309,13 @@ def plot(results_dir: str) -> None:
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS", help="Run on this Dask scheduler instead.")
 @click.option("--fresh", is_flag=True, help="Discard county runs already in the results folder.")
 @click.option("--no-figures", is_flag=True, help="Write tables only (no report).")
+@click.option("--counties", type=click.IntRange(min=1, max=5000), default=None,
+              help="A quick preview: only the region's first N counties.")
+@click.option("--replications", type=click.IntRange(min=1, max=1000), default=None,
+              help="A quick preview: this many replications instead of the config's.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors and the summary.")
 def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler: str | None, fresh: bool,
-            no_figures: bool, quiet: bool) -> None:
+            no_figures: bool, quiet: bool, counties: int | None = None, replications: int | None = None) -> None:
     """Compare rollout strategies over a region: every (strategy, replication, county)
     runs month by month; writes monthly.csv, outcomes.csv, counties.csv, equity.csv,
     runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
@@ -319,7 +323,7 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
     from sim.rollout.spec import load_rollout
     out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
     with _writing_results(out):
-        ro = load_rollout(experiment)
+        ro = load_rollout(experiment).preview(counties, replications)
         tables = run_rollout(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                              report=not no_figures)
     counties = len({r["county_id"] for r in tables["counties"]})

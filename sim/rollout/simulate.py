@@ -20,7 +20,7 @@ from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout,
 # ---- region set-up ----------------------------------------------------------------
 def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     out = []
-    for county in counties_of(ro.region):
+    for county in counties_of(ro.region)[:ro.county_limit]:
         scenario = county_scenario(model, county, ro.seed, villages_file(ro.region, county))
         out.append(county_geography(scenario, county))
     return out

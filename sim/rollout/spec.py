@@ -3,6 +3,7 @@ months, a capital budget, Bass adoption, economics, operating models and the str
 to compare, validated before anything runs (the simulation is :mod:`sim.rollout.simulate`)."""
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,6 +174,18 @@ class Rollout:
     map_months: tuple[int, ...]
     reported: tuple[tuple[int, float], ...]
     files: tuple[Path, ...] = ()     # every file the config reads (see input_files)
+    county_limit: int | None = None  # a quick preview: only the region's first counties (see preview)
+
+    def preview(self, counties: int | None = None, replications: int | None = None) -> Rollout:
+        """The same rollout on the region's first ``counties`` counties and/or with
+        ``replications`` replications: a quick first look (its results folder is stamped
+        apart from the full run's)."""
+        changes: dict[str, Any] = {}
+        if counties is not None:
+            changes["county_limit"] = counties
+        if replications is not None:
+            changes["replications"] = replications
+        return dataclasses.replace(self, **changes) if changes else self
 
     def input_files(self) -> list[Path]:
         """Every file the rollout reads, as absolute paths: the config itself, the base

@@ -302,3 +302,20 @@ def test_ranks_share_ties_and_constant_outcomes_are_not_ranked():
     ranks = rank_with_ties({"a": 0.0, "b": 0.0, "c": 0.0}, higher_is_better=False)
     assert all(math.isnan(r) for r in ranks.values())
     assert all(math.isnan(r) for r in rank_with_ties({"a": nan, "b": nan}, higher_is_better=False).values())
+
+
+def test_a_preview_runs_the_first_counties_with_fewer_replications_in_its_own_stamp(tmp_path):
+    p = config(tmp_path)
+    full = load_rollout(p)
+    assert full.replications >= 2
+    res = CliRunner().invoke(main, ["compare", str(p), "--out", str(tmp_path / "pv"), "--workers", "1",
+                                    "--no-figures", "--quiet", "--counties", "2", "--replications", "1"])
+    assert res.exit_code == 0, res.output
+    runs = list(csv.DictReader((tmp_path / "pv" / "runs.csv").open()))
+    assert {r["replication"] for r in runs} == {"0"}
+    counties = {r["county_id"] for r in csv.DictReader((tmp_path / "pv" / "counties.csv").open())}
+    assert len(counties) == 2
+    # the full run into the same folder is another stamp: refused without --fresh
+    again = CliRunner().invoke(main, ["compare", str(p), "--out", str(tmp_path / "pv"), "--workers", "1",
+                                      "--no-figures", "--quiet"])
+    assert again.exit_code == 2 and "a different config" in again.output
