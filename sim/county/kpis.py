@@ -9,9 +9,9 @@ import numpy as np
 from sim.county.conservation import Balance, WindowBooks, check_window, conservation
 from sim.county.costs import Costs, costs
 from sim.county.hub import HubLittle
-from sim.county.lastmile import StopLead
 from sim.county.leadtime import LeadTimes
 from sim.county.model import CountyModel
+from sim.county.triplog import StopLead
 
 KPI_COLUMNS = (
     "villages_served", "villages_served_share", "residents_served_share", "routes", "fleet_vehicles",

@@ -15,11 +15,12 @@ from sim.config.scenario import Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
 from sim.county.hub import Hub, HubActivity, UnitDraws
-from sim.county.lastmile import LastMile, LastMileActivity
+from sim.county.lastmile import LastMile
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
 from sim.county.routing import Route, plan_routes
 from sim.county.stations import StationActivity, Stations
+from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity
 
 

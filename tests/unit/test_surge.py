@@ -13,10 +13,11 @@ from sim.config.scenario import CityConfig, HubConfig, LastMileConfig, Scenario,
 from sim.county.batches import Chunk
 from sim.county.costs import surge_part
 from sim.county.hub import Hub, HubActivity, UnitDraws
-from sim.county.lastmile import LastMile, LastMileActivity
+from sim.county.lastmile import LastMile
 from sim.county.routing import Route
 from sim.county.stations import Stations
 from sim.county.surge import SorterPool, extra_vehicles, temp_sorters
+from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity
 
 OFF = SurgeConfig(enabled=False)
