@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import math
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -199,7 +200,8 @@ def _reps_text(exp) -> str:
               help="Replications (overrides a scenario's or an experiment's: a fixed N; an experiment's "
                    "sequential rule gets min = max = N).")
 @click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
-              help="Experiments: local worker processes (default: all cores).")
+              help="Local worker processes for a scenario's replications or an experiment's runs "
+                   "(default: all cores).")
 @click.option("--scheduler", type=str, default=None, metavar="ADDRESS",
               help="Experiments: run on this Dask distributed scheduler instead (pip install 'ruralsim[dask]').")
 @click.option("--fresh", is_flag=True, help="Experiments: discard runs already in the results folder "
@@ -225,9 +227,9 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
             from sim.experiments.spec import load_experiment
             exp = load_experiment(config, seed=seed, replications=replications)
         else:
-            if scheduler or workers:
-                raise InputError(f"{config}: --workers and --scheduler apply to experiment configs "
-                                 "(a scenario's replications run in this process)")
+            if scheduler:
+                raise InputError(f"{config}: --scheduler applies to experiment and rollout configs "
+                                 "(a scenario's replications run on the local pool: --workers)")
             exp = None
             sc = load_checked(config, seed, replications)
     except InputError as exc:
@@ -246,7 +248,8 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     from sim.experiments.single import run_into
     try:
         with _writing_results(out):
-            result = run_into(sc, out, figures=not no_figures, progress=progress)
+            result = run_into(sc, out, figures=not no_figures, progress=progress,
+                          workers=workers or os.cpu_count() or 1)
     except Exception as exc:  # a failed run: the model's fault, so show where
         click.echo(f"run failed: {type(exc).__name__}: {exc}", err=True)
         click.echo(traceback.format_exc(), err=True)

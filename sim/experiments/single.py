@@ -45,22 +45,33 @@ def config_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def run_scenario(scenario: Scenario, progress: Callable[[int, int], None] | None = None) -> ScenarioResult:
+def _replication(task: tuple) -> dict:
+    """One replication (in a worker): its KPI row, and its whole result for replication 0
+    (the detail files and figures come from it)."""
+    scenario, r, the_plan = task
+    res = run_replication(scenario, r, the_plan)
+    return {"replication": r, "kpis": res.kpis, "first": res if r == 0 else None}
+
+
+def run_scenario(scenario: Scenario, progress: Callable[[int, int], None] | None = None,
+                 workers: int = 1) -> ScenarioResult:
     """Run ``scenario.replications`` replications (replication r uses the random
-    streams of (seed, r)); the routes are planned once and shared."""
+    streams of (seed, r)); the routes are planned once and shared. With ``workers`` >
+    1 the replications run on a process pool; the results are identical."""
+    from sim.experiments.engine import LocalExecutor
     t0 = time.perf_counter()
-    the_plan = plan(scenario)
-    rows, first = [], None
-    for r in range(scenario.replications):
-        res = run_replication(scenario, r, the_plan)
-        if first is None:
-            first = res
-        rows.append({"scenario": scenario.name, "replication": r, "seed": scenario.seed, **res.kpis})
-        if progress:
-            progress(r + 1, scenario.replications)
-    if first is None:
+    if scenario.replications < 1:
         raise ValueError(f"scenario {scenario.name!r}: replications must be at least 1")
-    return ScenarioResult(scenario, the_plan, rows, first, time.perf_counter() - t0)
+    the_plan = plan(scenario)
+    tasks = [(scenario, r, the_plan) for r in range(scenario.replications)]
+    done: dict[int, dict] = {}
+    for rec in LocalExecutor(max(1, workers)).run(tasks, _replication):
+        done[rec["replication"]] = rec
+        if progress:
+            progress(len(done), scenario.replications)
+    rows = [{"scenario": scenario.name, "replication": r, "seed": scenario.seed, **done[r]["kpis"]}
+            for r in range(scenario.replications)]
+    return ScenarioResult(scenario, the_plan, rows, done[0]["first"], time.perf_counter() - t0)
 
 
 def network_for_plot(the_plan: Plan) -> dict:
@@ -148,7 +159,7 @@ def _listed_files(out: Path) -> list[str]:
 
 
 def run_into(scenario: Scenario, out_dir: str | Path, *, figures: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> ScenarioResult:
+             progress: Callable[[int, int], None] | None = None, workers: int = 1) -> ScenarioResult:
     """Run a scenario's replications and write its results folder, refusing a folder
     of another kind or one that cannot be written before anything runs, and holding
     the folder's lock throughout."""
@@ -157,7 +168,7 @@ def run_into(scenario: Scenario, out_dir: str | Path, *, figures: bool = True,
     lock = lock_folder(out)
     try:
         started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-        result = run_scenario(scenario, progress)
+        result = run_scenario(scenario, progress, workers)
         write_results(result, out, figures=figures, started=started)
     finally:
         lock.close()

@@ -165,7 +165,8 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
      ["run", "e.yaml", "--out", "out", "--scheduler", "not a url"], 2, "not a scheduler address"),
     ("--out under a file", {**BASE, "e.yaml": _experiment(""), "afile": "x"},
      ["run", "e.yaml", "--out", "afile/out", "--workers", "1"], 2, "afile"),
-    ("--workers on a scenario", {**BASE}, ["run", "base.yaml", "--workers", "2"], 2, "--workers"),
+    ("--scheduler on a scenario", {**BASE}, ["run", "base.yaml", "--scheduler", "tcp://127.0.0.1:1"], 2,
+     "--scheduler"),
     # --- rollouts -----------------------------------------------------------------
     ("rollout strategy name with a path", {**BASE, "r.yaml": _rollout("strategies: {'../../x': {}}\n")},
      ["check", "r.yaml"], 2, "no path separators"),

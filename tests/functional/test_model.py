@@ -274,3 +274,12 @@ def test_station_cold_rooms_lower_spoilage_and_cost_money(small):
     assert cold.kpis["outbound_produce_spoiled_kg"] < base.kpis["outbound_produce_spoiled_kg"]
     assert base.costs.cold_rooms == 0 < cold.costs.cold_rooms
     assert cold.kpis["outbound_produce_offered_kg"] == base.kpis["outbound_produce_offered_kg"]
+
+
+def test_a_scenarios_replications_give_identical_results_on_the_pool(small):
+    from sim.experiments.single import run_scenario
+    one = run_scenario(small, workers=1)
+    two = run_scenario(small, workers=2)
+    assert one.rows == two.rows
+    assert np.array_equal(one.first.daily["parcels_delivered"], two.first.daily["parcels_delivered"])
+    assert np.array_equal(one.first.lead.counts, two.first.lead.counts)
