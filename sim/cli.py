@@ -372,8 +372,9 @@ def findings(replications: int, out_dir: str, doc: str, experiments_dir: str, wo
 @click.option("--fast", is_flag=True, help="Only the fast cases (those that also run in the tests).")
 @click.option("--quiet", is_flag=True, help="Print nothing but the summary line.")
 def validate(out_dir: str, fast: bool, quiet: bool) -> None:
-    """Run the validation suite and write OUT/report.md with its figures. Exit 1 if a case fails."""
-    from sim.validation import cases
+    """Run the validation suite and write OUT/report.md with its figures. Exit 1 if a
+    case fails that is not a registered known disagreement (sim/validation/known.py)."""
+    from sim.validation import cases, judge
     from sim.validation.report import write_validation_report
 
     def progress(case, seconds):
@@ -381,11 +382,17 @@ def validate(out_dir: str, fast: bool, quiet: bool) -> None:
             click.echo(f"{case.name}: {seconds:.1f} s", err=True)
 
     results = write_validation_report(cases(fast), Path(out_dir), fast_only=fast, progress=progress)
-    failed = [r for r in results if not r.passed]
-    click.echo(f"{len(results) - len(failed)} of {len(results)} checks pass; report: {Path(out_dir) / 'report.md'}")
-    for r in failed:
+    verdict = judge(results)
+    passed = sum(r.passed for r in results)
+    click.echo(f"{passed} of {len(results)} checks pass, {len(verdict.known_failing)} known disagreements; "
+               f"report: {Path(out_dir) / 'report.md'}")
+    for r in verdict.known_failing:
+        click.echo(f"known disagreement {r.case}")
+    for r in verdict.now_agree:
+        click.echo(f"notice: {r.case} now agrees: remove it from the known list")
+    for r in verdict.failed:
         click.echo(f"FAIL {r.case}: {r.note.splitlines()[0] if r.note else ''}"[:200])
-    if failed:
+    if verdict.failed:
         sys.exit(1)
 
 

@@ -15,6 +15,9 @@ from sim.analysis.statistics import t_interval
 SEED = 20240601
 #: the tolerance of a check against theory over replications
 CI99_TOL = "theory within the 99% t interval of the replication means"
+#: groups whose results are evidence for the model (the report's own sections); a
+#: "calibration" result shows an input still reproduces the figure it was tuned to
+GROUPS = ("theory", "extreme", "public", "statistics", "calibration")
 
 
 @dataclass
@@ -32,6 +35,8 @@ class CaseResult:
     note: str = ""            # why it disagrees, or what to read into it
     figure: str | None = None  # a file name in the report's figures folder
     replications: int = 1
+    tol_rel: float | None = None  # the tolerance as a relative error on the quantity (theory cases)
+    hw_rel: float | None = None   # the 95% half-width relative to the expected value (must be < tol_rel)
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,23 @@ def within_ci(expected: float, values, confidence_hw: float | None = None) -> tu
 
 def relative_error(simulated: float, expected: float) -> float:
     return abs(simulated - expected) / abs(expected) if expected else math.inf
+
+
+def relative_result(case: str, checks: str, expected: float, source: str, values, tol_rel: float, unit: str,
+                    note: str = "", figure: str | None = None, group: str = "theory") -> CaseResult:
+    """A result that passes if the mean of ``values`` is within ``tol_rel`` (relative) of
+    ``expected`` and its 95% interval is narrower than the tolerance (else the case is
+    too small to tell and fails)."""
+    m, hw = mean_ci(values)
+    err, hw_rel = relative_error(m, expected), hw / abs(expected)
+    ok = bool(err <= tol_rel and hw_rel < tol_rel)
+    extra = f"relative error {err:.2%}, 95% half-width {hw_rel:.2%} of the expected value."
+    if hw_rel >= tol_rel:
+        extra += " The interval is not narrower than the tolerance: too few replications to tell."
+    return CaseResult(case=case, group=group, checks=checks, expected=float(expected), source=source,
+                      simulated=float(m), half_width=float(hw), tolerance=f"relative error <= {tol_rel:.1%}",
+                      passed=ok, unit=unit, note=f"{note} {extra}".strip(), figure=figure,
+                      replications=len(list(values)), tol_rel=tol_rel, hw_rel=hw_rel)
 
 
 def ci99_half_width(values) -> float:

@@ -1,7 +1,9 @@
 """Running validation cases and writing the report a reviewer reads:
-results/validation/report.md with, per case, what it checks, the expected value and
-its source, the simulated mean with its 95% confidence interval, the tolerance
-and PASS or FAIL, plus the figures."""
+results/validation/report.md with the known disagreements first, then per case what
+it checks, the expected value and its source, the simulated mean with its 95%
+confidence interval, the tolerance (and, for theory cases, the tolerance and the
+interval's half-width as relative errors) and PASS or FAIL, the calibration checks
+apart, plus the figures."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -13,9 +15,11 @@ from pathlib import Path
 from sim.files import atomic_write_text
 from sim.reports.render import render as render_template
 from sim.validation.core import Case, CaseResult
+from sim.validation.known import KNOWN, Known, judge
 
 GROUPS = (("theory", "Against theory"), ("extreme", "Extreme and degenerate conditions"),
-          ("public", "Against public figures"), ("statistics", "The statistics themselves"))
+          ("public", "Against public figures"), ("statistics", "The statistics themselves"),
+          ("calibration", "Calibration checks (not evidence: inputs were tuned to these figures)"))
 
 
 def run_cases(cases: list[Case], figures: Path, progress=None) -> tuple[list[CaseResult], dict]:
@@ -34,8 +38,21 @@ def run_cases(cases: list[Case], figures: Path, progress=None) -> tuple[list[Cas
     return results, timings
 
 
-def render(results: list[CaseResult], timings: dict, fast_only: bool) -> str:
+def _row(r: CaseResult, known: dict[str, Known]) -> dict:
+    rel = None
+    if r.tol_rel is not None:
+        rel = f"{r.tol_rel:.1%} / {r.hw_rel:.2%}" if r.hw_rel is not None else f"{r.tol_rel:.1%} / —"
+    return {"case": r.case, "checks": r.checks, "expected": r.expected, "source": r.source,
+            "simulated": r.simulated, "half_width": None if math.isnan(r.half_width) else r.half_width,
+            "unit": f" {r.unit}" if r.unit else "", "replications": r.replications,
+            "tolerance": r.tolerance, "passed": r.passed, "known": r.case in known, "relative": rel}
+
+
+def render(results: list[CaseResult], timings: dict, fast_only: bool,
+           known: dict[str, Known] | None = None) -> str:
     """The report's Markdown, from the template ``validation.md.j2`` of :mod:`sim.reports`."""
+    known = KNOWN if known is None else known
+    verdict = judge(results, known)
     groups = []
     for group, title in GROUPS:
         rows = [r for r in results if r.group == group]
@@ -43,16 +60,19 @@ def render(results: list[CaseResult], timings: dict, fast_only: bool) -> str:
             continue
         groups.append({
             "title": title,
-            "rows": [{"case": r.case, "checks": r.checks, "expected": r.expected, "source": r.source,
-                      "simulated": r.simulated, "half_width": None if math.isnan(r.half_width) else r.half_width,
-                      "unit": f" {r.unit}" if r.unit else "", "replications": r.replications,
-                      "tolerance": r.tolerance, "passed": r.passed} for r in rows],
+            "rows": [_row(r, known) for r in rows],
             "notes": [{"case": r.case, "passed": r.passed, "note": r.note.strip()} for r in rows if r.note],
             "figures": sorted({r.figure for r in rows if r.figure}),
         })
+    shown = [r for r in results if r.case in known]
     context = {"generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                "scope": "fast cases only" if fast_only else "all cases", "total_s": sum(timings.values()),
                "passed": sum(r.passed for r in results), "checks": len(results), "groups": groups,
+               "failed": [r.case for r in verdict.failed],
+               "known": [{"case": r.case, "passed": r.passed, "simulated": r.simulated, "expected": r.expected,
+                          "unit": f" {r.unit}" if r.unit else "", "reason": known[r.case].reason,
+                          "numbers": known[r.case].numbers} for r in shown],
+               "now_agree": [r.case for r in verdict.now_agree],
                "timings": list(timings.items())}
     return render_template("validation.md.j2", context)
 

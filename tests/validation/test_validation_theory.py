@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.validation import orders, queues, theory
+from sim.validation import coverage, orders, queues, routes, theory
 from sim.validation.core import CaseResult
+from sim.validation.tsp import brute_force, held_karp, tour_length
 
 FAST = [c for c in theory.CASES if not c.slow]
 
@@ -16,9 +17,9 @@ FAST = [c for c in theory.CASES if not c.slow]
 def test_case_list_is_well_formed():
     names = [c.name for c in theory.CASES]
     assert len(names) == len(set(names))
-    assert {"erlang_c_fast", "erlang_c_slow", "kingman", "kingman_fast", "bhh", "daganzo", "order_counts",
-            "t_coverage"} <= set(names)
-    assert {c.name for c in FAST} == {"erlang_c_fast", "kingman_fast", "bhh", "daganzo", "order_counts"}
+    assert {"erlang_c_fast", "erlang_c_slow", "kingman", "kingman_fast", "exact_gap", "bhh", "daganzo",
+            "order_counts", "t_coverage", "model_coverage"} <= set(names)
+    assert {c.name for c in FAST} == {"erlang_c_fast", "kingman_fast", "exact_gap", "order_counts"}
 
 
 @pytest.mark.parametrize("case", FAST, ids=[c.name for c in FAST])
@@ -32,6 +33,8 @@ def test_fast_case_passes(case, tmp_path):
         assert math.isfinite(r.simulated), r
         assert isinstance(r.expected, float) and math.isfinite(r.expected), r
         assert r.replications >= 1
+        if r.tol_rel is not None:  # a theory case states its relative tolerance; its interval is narrower
+            assert r.hw_rel is not None and r.hw_rel < r.tol_rel, r
         if r.figure:
             assert (tmp_path / "figures" / r.figure).is_file(), r.figure
         assert r.passed, (r.case, r.expected, r.simulated, r.half_width, r.tolerance, r.note)
@@ -83,3 +86,54 @@ def test_dispersion_index_and_gof_helpers():
     assert df > 5 and p > 0.001
     _, _, p_bad = orders.chi2_gof(x, stats.poisson(12.5))
     assert p_bad < 1e-6
+
+
+@pytest.mark.parametrize("n", range(1, 9))
+def test_held_karp_equals_brute_force(n):
+    rng = np.random.default_rng(100 + n)
+    pts = rng.random((n, 2)) * 40.0
+    dist = routes.euclid(pts)
+    length, tour = held_karp(dist)
+    assert sorted(tour) == list(range(n)) and tour[0] == 0
+    assert tour_length(tour, dist) == pytest.approx(length, abs=1e-9)
+    assert length == pytest.approx(brute_force(dist), abs=1e-9)
+
+
+def test_held_karp_on_a_square_with_a_known_tour():
+    # the corners of a 3 x 4 rectangle and the midpoints of its long sides: the perimeter, 14
+    pts = np.array([[0, 0], [2, 0], [4, 0], [4, 3], [2, 3], [0, 3]], float)
+    order = [0, 3, 1, 5, 2, 4]  # shuffled node order: the optimum must still be the perimeter
+    length, _ = held_karp(routes.euclid(pts[order]))
+    assert length == pytest.approx(14.0)
+    with pytest.raises(ValueError):
+        held_karp(np.zeros((13, 13)))
+
+
+def test_model_tour_is_one_closed_route():
+    pts = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], float)  # a unit square: the tour is its perimeter
+    for method in ("savings", "nearest_neighbour"):
+        assert routes.model_tour(routes.euclid(pts), method) == pytest.approx(4.0)
+
+
+def test_season_table_by_hand():
+    doy = np.array([1, 24, 25, 38, 39, 45, 46, 314, 315, 320, 321, 365])
+    want = [1, 1, 2, 2, 0.2, 0.2, 1, 1, 3, 3, 1, 1]
+    assert orders.season_table_multiplier(doy).tolist() == pytest.approx(want)
+
+
+def test_coverage_band_by_hand():
+    # true 0.8829, 1,000 trials: s.e. = sqrt(0.8829 x 0.1171 / 1000) = 0.010168
+    lo, hi = coverage.coverage_band(0.8829, 1000)
+    assert lo == pytest.approx(0.8829 - 3 * 0.010168, abs=1e-5)
+    assert hi == pytest.approx(0.8829 + 3 * 0.010168, abs=1e-5)
+    # the exponential n = 5 floor sits below the interval's true coverage (~0.883), not at 0.90
+    assert lo < 0.8829 < 0.90
+
+
+def test_exponential_t_coverage_at_n5_is_about_0_883():
+    """An independent, vectorised check of the TRUE_COVERAGE constant (200,000 runs)."""
+    rng = np.random.default_rng(7)
+    x = rng.exponential(1.0, (200_000, 5))
+    hw = stats.t.ppf(0.975, 4) * x.std(axis=1, ddof=1) / math.sqrt(5)
+    cov = float(np.mean(np.abs(x.mean(axis=1) - 1.0) <= hw))
+    assert cov == pytest.approx(coverage.TRUE_COVERAGE[("exponential", 5)], abs=4 * math.sqrt(0.883 * 0.117 / 2e5))
