@@ -39,7 +39,7 @@ SORT_RATE_PER_H = 60.0        # one parcel per minute: E[S] = 1 min, waits read 
 # out at about half the tolerance or less (the waits' autocorrelation grows like
 # 1/(1-rho)^2, so heavy loads need far more lots); the report shows both.
 #: mean wait within this share of Erlang C, by utilisation
-ERLANG_WAIT_TOL = {0.5: 0.05, 0.7: 0.06, 0.9: 0.10}
+ERLANG_WAIT_TOL = {0.5: 0.04, 0.7: 0.05, 0.9: 0.10}
 #: share of lots that wait within this share of the Erlang C probability of waiting
 ERLANG_PWAIT_TOL = 0.03
 #: lots per replication by utilisation (10 replications; the first WARMUP_LOTS dropped)
