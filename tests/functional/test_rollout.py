@@ -205,7 +205,7 @@ def test_user_schedules_are_checked(tmp_path, rows, needle):
 
 
 def test_shipped_rollout_experiments_are_valid():
-    for name in ("rollout_strategies", "rural_taobao_2015", "national"):
+    for name in ("rollout_strategies", "rural_taobao_2015", "national_rollout_first_year"):
         r = CliRunner().invoke(main, ["check", str(ROOT / "experiments" / f"{name}.yaml")])
         assert r.exit_code == 0, r.output
 
