@@ -81,7 +81,7 @@ def plot_coverage_maps(counties: Sequence[Mapping], coverage_map: Sequence[Mappi
                        months: Sequence[int], fig: Figure | None = None) -> Axes:
     """Small multiples: one small map per strategy (rows) and month (columns), drawn as
     :func:`plot_coverage_map` draws one, with one shared colour bar (0..1) and each panel titled
-    with its month and resident-weighted coverage; the strategy names the row. Returns the
+    with its month and resident-weighted coverage; the strategy names the row (its y label). Returns the
     first panel's axes (its ``figure`` is the whole grid)."""
     rows, cols = max(1, len(strategies)), max(1, len(months))
     if fig is None:
@@ -101,13 +101,13 @@ def plot_coverage_maps(counties: Sequence[Mapping], coverage_map: Sequence[Mappi
             ax.set_title(f"month {month_of(m)}: {_share_text(weighted).replace(' of residents', '')}",
                          fontsize="small")
             if j == 0:
-                ax.set_ylabel(f"{s}\ny (km)", fontsize="small")
+                ax.set_ylabel(s, fontsize="small", fontweight="bold")
             if i == rows - 1:
-                ax.set_xlabel("x (km)", fontsize="x-small")
+                ax.set_xlabel("x, y (km)", fontsize="x-small")
             if not cs:
                 no_data(ax, "no counties")
     if sc is not None:
-        fig.colorbar(sc, ax=axes, label=kpi_label("residents_covered_share"), shrink=0.6, aspect=30)
+        fig.colorbar(sc, ax=axes, label=kpi_label("residents_covered_share"), shrink=0.45, aspect=25)
     return axes[0, 0]
 
 
