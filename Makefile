@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: findings run test lint graph validate bench experiments figures report venv clean FORCE
+.PHONY: findings run test lint graph validate bench experiments figures report report-check venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
@@ -59,6 +59,12 @@ PREVIEW ?=
 report: $(STAMP)
 	$(BIN)/ruralsim compare experiments/rollout_strategies.yaml \
 	  --out results/rollout_strategies$(if $(PREVIEW),_preview,) $(PREVIEW) $(RUNFLAGS)
+
+# the report in a headless Chromium at 1280 px: summary, tables and figures visible, no horizontal
+# overflow; writes report_check.png (screenshot) and report_check.pdf (printed) beside it. Needs
+# Chromium (Debian: apt-get install chromium), so it is not part of `make test`; run `make report` first
+report-check: $(STAMP)
+	$(BIN)/python bench/report_check.py results/rollout_strategies$(if $(PREVIEW),_preview,)/report.html
 
 # redraw the figures of every results folder from its files
 figures: $(STAMP)

@@ -6,17 +6,19 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.figures.base import as_float, kpi_label, new_axes, no_data
 from sim.figures.rollout import join_key, legend, month_of, resolve_order, strategy_colours
 
-__all__ = ["MAP_CMAP", "plot_coverage_map", "plot_equity"]
+__all__ = ["MAP_CMAP", "plot_coverage_map", "plot_coverage_maps", "plot_equity"]
 
 _FIGSIZE = (8.0, 4.8)
 _FIGSIZE_MAP = (7.0, 6.2)
@@ -25,13 +27,11 @@ _FIGSIZE_MAP = (7.0, 6.2)
 MAP_CMAP = "YlGnBu"
 
 
-def plot_coverage_map(counties: Sequence[Mapping], coverage_map: Sequence[Mapping], strategy: str, month: int,
-                      ax: Axes | None = None) -> Axes:
-    """Map of the counties as circles (area proportional to residents) coloured by the share of
-    residents covered by ``strategy`` at ``month`` (fixed scale 0..1, colorbar). Counties without a
-    value are drawn light grey. The title gives the resident-weighted coverage of the mapped counties."""
-    ax = new_axes(ax, _FIGSIZE_MAP)
-    cs = list(counties or ())
+def _map_panel(ax: Axes, cs: list, coverage_map: Sequence[Mapping], strategy: str, month: int, size: float = 1.0,
+               adjustable: Literal["box", "datalim"] = "datalim"):
+    """Draw one strategy's coverage at one month on ``ax``; returns the scatter and the
+    resident-weighted coverage of the counties with a value (nan without any) and whether every
+    county has a value."""
     values: dict = {}
     for r in coverage_map or ():
         if str(r.get("strategy")) == str(strategy) and month_of(r.get("month")) == month_of(month):
@@ -42,27 +42,73 @@ def plot_coverage_map(counties: Sequence[Mapping], coverage_map: Sequence[Mappin
     cov = np.array([values.get(join_key(c.get("county_id")), np.nan) for c in cs], dtype=float)
     res_ok = np.where(np.isfinite(res) & (res > 0), res, 0.0)
     rmax = float(res_ok.max()) if res_ok.size and res_ok.max() > 0 else 1.0
-    sizes = 20.0 + 380.0 * res_ok / rmax
+    sizes = size * (20.0 + 380.0 * res_ok / rmax)
     cmap = matplotlib.colormaps[MAP_CMAP].with_extremes(bad="0.85")
-    norm = Normalize(vmin=0.0, vmax=1.0)
-    sc = ax.scatter(x, y, s=sizes, c=np.clip(cov, 0.0, 1.0), cmap=cmap, norm=norm, plotnonfinite=True,
-                    edgecolors="0.2", linewidths=0.5, zorder=3)
-    ax.figure.colorbar(sc, ax=ax, label=kpi_label("residents_covered_share"), shrink=0.85)
+    sc = ax.scatter(x, y, s=sizes, c=np.clip(cov, 0.0, 1.0), cmap=cmap, norm=Normalize(vmin=0.0, vmax=1.0),
+                    plotnonfinite=True, edgecolors="0.2", linewidths=0.5, zorder=3)
     ok = np.isfinite(cov)
     weighted = (float(np.sum(cov[ok] * res_ok[ok]) / np.sum(res_ok[ok]))
                 if ok.any() and np.sum(res_ok[ok]) > 0 else float("nan"))
-    share = f"{100 * weighted:.0f}% of residents covered" if math.isfinite(weighted) else "no coverage data"
-    ax.set_title(f"{strategy}, month {month_of(month)}: {share}", fontsize="medium")
+    ax.set_aspect("equal", adjustable=adjustable)
+    return sc, weighted, bool(ok.all())
+
+
+def _share_text(weighted: float) -> str:
+    return f"{100 * weighted:.0f}% of residents covered" if math.isfinite(weighted) else "no coverage data"
+
+
+def plot_coverage_map(counties: Sequence[Mapping], coverage_map: Sequence[Mapping], strategy: str, month: int,
+                      ax: Axes | None = None) -> Axes:
+    """Map of the counties as circles (area proportional to residents) coloured by the share of
+    residents covered by ``strategy`` at ``month`` (fixed scale 0..1, colorbar). Counties without a
+    value are drawn light grey. The title gives the resident-weighted coverage of the mapped counties."""
+    ax = new_axes(ax, _FIGSIZE_MAP)
+    cs = list(counties or ())
+    sc, weighted, complete = _map_panel(ax, cs, coverage_map, strategy, month)
+    ax.figure.colorbar(sc, ax=ax, label=kpi_label("residents_covered_share"), shrink=0.85)
+    ax.set_title(f"{strategy}, month {month_of(month)}: {_share_text(weighted)}", fontsize="medium")
     ax.set_xlabel("x (km)")
     ax.set_ylabel("y (km)")
-    ax.set_aspect("equal", adjustable="datalim")
     if not cs:
         no_data(ax, "no counties")
-    elif not ok.all():
+    elif not complete:
         ax.scatter([], [], s=40, c="0.85", edgecolors="0.2", linewidths=0.5, label="no data")
         legend(ax, loc="best")
     return ax
 
+
+def plot_coverage_maps(counties: Sequence[Mapping], coverage_map: Sequence[Mapping], strategies: Sequence[str],
+                       months: Sequence[int], fig: Figure | None = None) -> Axes:
+    """Small multiples: one small map per strategy (rows) and month (columns), drawn as
+    :func:`plot_coverage_map` draws one, with one shared colour bar (0..1) and each panel titled
+    with its month and resident-weighted coverage; the strategy names the row (its y label). Returns the
+    first panel's axes (its ``figure`` is the whole grid)."""
+    rows, cols = max(1, len(strategies)), max(1, len(months))
+    if fig is None:
+        fig = Figure(figsize=(1.2 + 2.3 * cols, 0.6 + 2.1 * rows), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True))
+    cs = list(counties or ())
+    sc = None
+    for i in range(rows):
+        for j in range(cols):
+            ax = axes[i, j]
+            ax.tick_params(labelsize="x-small")
+            if not strategies or not months:
+                no_data(ax, "no maps")
+                continue
+            s, m = strategies[i], months[j]
+            sc, weighted, _ = _map_panel(ax, cs, coverage_map, s, m, size=0.35, adjustable="box")
+            ax.set_title(f"month {month_of(m)}: {_share_text(weighted).replace(' of residents', '')}",
+                         fontsize="small")
+            if j == 0:
+                ax.set_ylabel(s, fontsize="small", fontweight="bold")
+            if i == rows - 1:
+                ax.set_xlabel("x, y (km)", fontsize="x-small")
+            if not cs:
+                no_data(ax, "no counties")
+    if sc is not None:
+        fig.colorbar(sc, ax=axes, label=kpi_label("residents_covered_share"), shrink=0.45, aspect=25)
+    return axes[0, 0]
 
 
 def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,

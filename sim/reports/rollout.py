@@ -9,11 +9,10 @@ import base64
 import math
 import os
 import pathlib
-import re
 from collections.abc import Mapping, Sequence
 
 from sim.figures.base import as_bool, as_float, kpi_label, save_figures
-from sim.figures.equity import plot_coverage_map, plot_equity
+from sim.figures.equity import plot_coverage_maps, plot_equity
 from sim.figures.rollout import (
     join_key,
     month_of,
@@ -26,9 +25,12 @@ from sim.figures.rollout import (
     strategy_order,
 )
 from sim.files import atomic_write_text, short_number
+from sim.reports.inputs import assumption_rows, lever_table, provenance_rows
 from sim.reports.render import render
+from sim.reports.summary import summary
 
-__all__ = ["FIGURE_STEMS", "outcome_table_markdown", "write_rollout_report"]
+__all__ = ["FIGURE_STEMS", "MAPS_STEM", "OUTCOMES_PER_TABLE", "outcome_table_markdown", "outcome_tables",
+           "write_rollout_report"]
 
 #: Fewer replications than this get a warning in the report.
 FEW_REPLICATIONS = 5
@@ -36,6 +38,12 @@ FEW_REPLICATIONS = 5
 #: Figures of :func:`write_rollout_report` besides the coverage maps, in report order.
 FIGURE_STEMS = ("coverage_residents", "coverage_villages", "cost_per_parcel", "cost_vs_volume",
                 "cash_flow", "equity", "gini")
+
+#: The coverage maps: small multiples, strategies (rows) x map months (columns).
+MAPS_STEM = "coverage_maps"
+
+#: Outcomes per printed table (1 + 2 x this many columns).
+OUTCOMES_PER_TABLE = 3
 
 
 # ------------------------------------------------------------------------------------ outcome table
@@ -91,37 +99,30 @@ def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None, horizon_m:
     return header, body
 
 
+def outcome_tables(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | None = None,
+                   per_table: int = OUTCOMES_PER_TABLE) -> list[dict]:
+    """The outcome table split so that it prints: ``per_table`` outcomes per table (1 + 2 *
+    ``per_table`` columns: strategy, then value and rank per outcome), each ``{"header", "body"}``."""
+    header, body = _outcome_table(outcomes, baseline, horizon_m)
+    n = (len(header) - 1) // 2
+    tables = []
+    for start in range(0, n, max(1, per_table)):
+        cols = [0] + [c for k in range(start, min(n, start + per_table)) for c in (1 + 2 * k, 2 + 2 * k)]
+        tables.append({"header": [header[c] for c in cols], "body": [[line[c] for c in cols] for line in body]})
+    return tables
+
+
 def outcome_table_markdown(outcomes: Sequence[Mapping], baseline: str | None) -> str:
-    """The outcomes as a Markdown table: one row per strategy (baseline first, marked "(baseline)"),
-    per KPI a column "mean ± 95% CI half width" followed by "; Δ diff [low, high]" against the baseline
-    for non-baseline strategies (bold if significant after Holm correction) and a rank column
-    (1 = best; ties share a rank; "–" where every strategy has the same value). KPI headers carry ↑ (higher is
-    better) or ↓. Missing values show as "n/a" / "–". Returns the table text ending in a newline."""
-    header, body = _outcome_table(outcomes, baseline)
-    return render("outcome_table.md.j2", {"table": {"header": header, "body": body}})
+    """The outcomes as Markdown tables of ``OUTCOMES_PER_TABLE`` outcomes each: one row per strategy
+    (baseline first, marked "(baseline)"), per KPI a column "mean ± 95% CI half width" followed by
+    "; Δ diff [low, high]" against the baseline for non-baseline strategies (bold if significant after
+    Holm correction) and a rank column (1 = best; ties share a rank; "–" where every strategy has the
+    same value). KPI headers carry ↑ (higher is better) or ↓. Missing values show as "n/a" / "–".
+    Tables are separated by a blank line; the text ends in a newline."""
+    return "\n".join(render("outcome_table.md.j2", {"table": t}) for t in outcome_tables(outcomes, baseline))
 
 
 # ------------------------------------------------------------------------------------------ report
-
-def _token(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).strip("_.")
-
-
-def _strategy_tokens(strategies: Sequence[str]) -> dict[str, str]:
-    """File-name-safe, unique token per strategy ("strategy<i>" for names without ASCII letters/digits)."""
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for i, s in enumerate(strategies):
-        tok = _token(s)
-        if not re.search(r"[A-Za-z0-9]", tok):
-            tok = f"strategy{i + 1}"
-        base, n = tok, 2
-        while tok in used:
-            tok, n = f"{base}_{n}", n + 1
-        used.add(tok)
-        out[s] = tok
-    return out
-
 
 def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported):
     """Everything :func:`write_rollout_report` derives from its inputs before drawing: title, baseline,
@@ -174,15 +175,14 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
          "Gini coefficient of access across villages each month (0 = equal access), per strategy.",
          lambda: plot_gini(monthly, strategies=order)),
     ]
-    tokens = _strategy_tokens(order)
-    for s in order:
-        for m in map_months:
-            figures.append((f"map_{tokens[s]}_m{m}", f"Coverage map: {s}, month {m}",
-                            f"Share of residents covered per county under {s} at month {m} "
-                            "(replication 0; circle area ∝ residents, grey = no data).",
-                            lambda s=s, m=m: plot_coverage_map(counties, coverage_map, s, m)))
+    if order and map_months:
+        figures.append((MAPS_STEM, "Coverage maps",
+                        "Share of residents covered per county, one small map per strategy (rows) and month "
+                        f"(columns: {', '.join(str(m) for m in map_months)}); replication 0; circle area ∝ "
+                        "residents, grey = no data; panel titles give the resident-weighted coverage.",
+                        lambda: plot_coverage_maps(counties, coverage_map, order, map_months)))
     return {"name": name, "baseline": baseline, "order": order, "horizon": horizon, "map_months": map_months,
-            "notes": notes, "pts": pts, "figures": figures}
+            "notes": notes, "pts": pts, "figures": figures, "meta": meta}
 
 
 def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> dict:
@@ -209,12 +209,17 @@ def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> 
                   "interval, ", False), ("bold", True),
                  (" where significant after Holm correction. ↑ higher is better, ↓ lower is better; rank 1 = best; "
                   "ties share a rank; an outcome that is the same for every strategy is not ranked (–).", False)]
-    header, body = _outcome_table(outcomes, baseline, plan["horizon"])
+    tables = outcome_tables(outcomes, baseline, plan["horizon"])
     figures = [{"stem": stem, "title": title, "caption": caption,
                 "png_base64": base64.b64encode((fig_dir / f"{stem}.png").read_bytes()).decode("ascii")}
                for stem, title, caption, _ in plan["figures"]]
-    return {"name": plan["name"], "compared": compared, "table_key": table_key, "has_outcomes": bool(outcomes),
-            "table": {"header": header, "body": body}, "figures": figures, "notes": plan["notes"]}
+    meta = plan["meta"]
+    return {"name": plan["name"], "baseline": baseline, "compared": compared, "table_key": table_key,
+            "has_outcomes": bool(outcomes), "tables": tables, "figures": figures, "notes": plan["notes"],
+            "summary": summary(outcomes, baseline, plan["horizon"], meta.get("levers")),
+            "levers": lever_table(meta.get("levers"), plan["order"], baseline),
+            "assumptions": assumption_rows(meta.get("assumptions")),
+            "provenance": provenance_rows(meta.get("manifest"))}
 
 
 def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Mapping],
@@ -222,15 +227,21 @@ def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Seq
                          coverage_map: Sequence[Mapping], reported=None) -> dict:
     """Write the comparison report into ``out_dir`` (created if needed):
 
-    * ``figures/<stem>.png`` (dpi 120) and ``.svg`` for ``FIGURE_STEMS`` and ``map_<strategy>_m<month>``
-      for each strategy and each month of ``meta["map_months"]`` (strategy names made file-name safe);
-    * ``report.md``: title, what was compared, the outcome table, each figure (``figures/<stem>.png``)
-      with a one-line caption, and ``meta["notes"]``;
+    * ``figures/<stem>.png`` (dpi 120) and ``.svg`` for ``FIGURE_STEMS`` and ``MAPS_STEM`` (the coverage
+      maps as small multiples: one panel per strategy and month of ``meta["map_months"]``);
+    * ``report.md``: title; a one-page summary generated from the outcome rows (per outcome the
+      leading strategy, its difference from the baseline with its 95% interval and whether it is
+      significant; outcomes the same for every strategy named, not ranked; the strategies' levers);
+      what was compared; the assumptions with their sources; the outcome tables
+      (``OUTCOMES_PER_TABLE`` outcomes each); each figure with a one-line caption; the notes; the
+      provenance;
     * ``report.html``: the same content as one self-contained file (PNG images embedded as base64
-      data URIs, a small inline style sheet, no scripts or external links).
+      data URIs, an inline style sheet with print rules, no scripts or external links).
 
-    ``meta`` keys: ``name``, ``baseline``, ``horizon_m``, ``map_months``, ``notes`` (all optional;
-    the horizon defaults to the months in ``monthly``, the map months to the last mapped month).
+    ``meta`` keys: ``name``, ``baseline``, ``horizon_m``, ``map_months``, ``notes``, ``levers``
+    ({strategy: {lever: value}}), ``assumptions`` ([{input, value, unit, source}]) and ``manifest``
+    (the results folder's ``manifest.json``) (all optional; the horizon defaults to the months in
+    ``monthly``, the map months to the last mapped month).
     Files are written atomically and deterministically: identical inputs give byte-identical files.
     Returns ``{"markdown": path, "html": path, "figures": [sorted PNG and SVG paths]}``.
     """

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import json
 import math
 import time
 import traceback
@@ -22,6 +23,7 @@ from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_
 from sim.experiments.stamp import config_sha256, make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import write_csv, write_json
+from sim.rollout.assumptions import assumptions, levers
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
 from sim.rollout.strategies import Schedule
@@ -154,8 +156,10 @@ def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
              "who shop online through a station (0 without one).",
              f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
              "so produce that would wait longer does not spoil within it."]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
-                              "map_months": list(ro.map_months), "notes": notes},
+                              "map_months": list(ro.map_months), "notes": notes,
+                              "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest},
                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
                         reported=[list(r) for r in ro.reported] or None)
 

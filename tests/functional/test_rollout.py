@@ -3,6 +3,7 @@ the report and bad input."""
 from __future__ import annotations
 
 import csv
+import json
 import math
 from pathlib import Path
 
@@ -149,7 +150,12 @@ def test_compare_writes_the_report_with_every_figure_and_table(tmp_path):
     figs = sorted(q.name for q in (out / "figures").glob("*.png"))
     assert {"coverage_residents.png", "coverage_villages.png", "cost_per_parcel.png", "cost_vs_volume.png",
             "cash_flow.png", "equity.png", "gini.png"} <= set(figs)
-    assert any(f.startswith("map_") for f in figs)
+    assert "coverage_maps.png" in figs       # the maps as one figure of small multiples
+    # the policy pages come from the run itself: summary first, assumptions, provenance from the manifest
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert md.index("## Summary") < md.index("## Outcomes")
+    assert "budget_per_year_cny" in md and "[G]" in md
+    assert manifest["code_version"] in md and manifest["config_sha256"] in html
     for f in figs:
         assert f"figures/{f}" in md
     assert html.count("data:image/png;base64,") == len(figs) and 'src="http' not in html

@@ -25,11 +25,17 @@ def test_outcome_table_template_escapes_markdown():
 
 
 def test_html_template_escapes_every_value():
-    ctx = {"name": "<script>x</script>", "compared": ["a & b"], "table_key": [("k", False), ("bold", True)],
-           "has_outcomes": False, "table": {"header": [], "body": []},
-           "figures": [{"stem": "s", "title": "t", "caption": 'say "hi"', "png_base64": "AAAA"}], "notes": []}
+    ctx = {"name": "<script>x</script>", "baseline": "<xb>", "compared": ["a & b"],
+           "table_key": [("k", False), ("bold", True)], "has_outcomes": False, "tables": [],
+           "figures": [{"stem": "s", "title": "t", "caption": 'say "hi"', "png_base64": "AAAA"}], "notes": [],
+           "summary": {"rows": [{"outcome": "<xo>", "leads": "<xl>", "value": "1", "versus": "2", "verdict": "v",
+                                 "significant": False, "drivers": "<xd>"}], "constant": [], "wins": [("<xw>", 1)]},
+           "levers": {"header": ["Strategy"], "body": [["<xs>"]]}, "assumptions": [["<xi>", "1", "[G]"]],
+           "provenance": [["<xp>", "x"]]}
     html = render("rollout.html.j2", ctx)
     assert "<script>" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
+    for raw in ("<xb>", "<xo>", "<xl>", "<xd>", "<xw>", "<xs>", "<xi>", "<xp>"):
+        assert raw not in html and raw.replace("<", "&lt;").replace(">", "&gt;") in html
     assert "<strong>bold</strong>" in html and 'src="data:image/png;base64,AAAA"' in html
     assert render("rollout.md.j2", ctx).startswith("# <script>x</script>\n")  # Markdown is not HTML-escaped
 

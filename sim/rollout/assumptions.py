@@ -1,0 +1,76 @@
+"""The inputs a rollout comparison rests on, for its report: the assumptions that matter (budget,
+horizon, sampling, adoption, money, each operating model's vehicle, fee and capital) with their
+values and the schema's source of each default, and the levers that set each strategy apart."""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from sim.config.fleet import VehicleType
+from sim.config.scenario import HubConfig, LastMileConfig, StationConfig
+from sim.rollout.spec import AdoptionConfig, Economics, Rollout, RolloutConfig
+
+__all__ = ["assumptions", "levers"]
+
+
+def _source(cls: type, name: str) -> str:
+    """The schema's source of a key's default; "[G]" where it is empty (an assumption)."""
+    meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+    return str(meta.get("source") or "").strip() or "[G]"
+
+
+def _given(data: dict, path: str) -> bool:
+    node = data
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def assumptions(ro: Rollout) -> list[dict]:
+    """The inputs that matter to a comparison: ``{"input", "value", "unit", "source"}`` per key, the
+    source from the schema (``[G]`` where it is empty), marked "set in the config" where the
+    rollout file gives the value."""
+    rows = []
+
+    def add(label: str, path: str, value, cls: type, name: str, unit: str | None = None) -> None:
+        meta = {f.name: f.metadata for f in dataclasses.fields(cls)}[name]
+        src = _source(cls, name) + ("; set in the config" if _given(ro.data, path) else "")
+        rows.append({"input": f"{label} ({path})", "value": value,
+                     "unit": meta.get("unit", "") if unit is None else unit, "source": src})
+
+    add("Capital budget per year", "budget_per_year_cny", list(ro.budget_per_year_cny), RolloutConfig,
+        "budget_per_year_cny")
+    add("Horizon", "horizon_m", ro.horizon_m, RolloutConfig, "horizon_m")
+    add("Days sampled per month", "sample_days", ro.sample_days, RolloutConfig, "sample_days")
+    add("Replications", "replications", ro.replications, RolloutConfig, "replications")
+    for name, label in (("p", "Adoption: innovation p"), ("q", "Adoption: imitation q"),
+                        ("ceiling", "Adoption: ceiling")):
+        add(label, f"adoption.{name}", getattr(ro.adoption, name), AdoptionConfig, name)
+    add("Parcels per adopter", "adoption.parcels_per_adopter_y", ro.parcels_per_adopter_y, AdoptionConfig,
+        "parcels_per_adopter_y")
+    for f in dataclasses.fields(Economics):
+        add(str(f.metadata["doc"]), f"economics.{f.name}", getattr(ro.economics, f.name), Economics, f.name)
+    for model, sc in ro.operating_models.items():
+        key = f"operating_models.{model}"
+        vt = sc.lastmile.vehicle_type
+        add(f"{model}: last-mile vehicle type", f"{key}.lastmile.vehicle_type", vt, LastMileConfig, "vehicle_type")
+        add(f"{model}: vehicle fee per parcel", f"{key}.vehicle_types.{vt}.fee_per_parcel_cny",
+            sc.vehicle_types[vt].fee_per_parcel_cny, VehicleType, "fee_per_parcel_cny")
+        add(f"{model}: hub capital", f"{key}.hub.capex_cny", sc.hub.capex_cny, HubConfig, "capex_cny")
+        add(f"{model}: station capital", f"{key}.stations.capex_cny", sc.stations.capex_cny, StationConfig,
+            "capex_cny")
+    return rows
+
+
+def levers(ro: Rollout) -> dict[str, dict]:
+    """Per strategy the levers that set it apart: village order (or schedule file), share of a
+    county's villages, operating model and its last-mile vehicle."""
+    out = {}
+    for s in ro.strategies:
+        sc = ro.operating_models[s.operating_model]
+        out[s.name] = {"village order": s.village_order or f"schedule {Path(s.schedule_csv or '').name}",
+                       "county target": s.county_target, "operating model": s.operating_model,
+                       "last-mile vehicle": sc.lastmile.vehicle_type}
+    return out
