@@ -226,6 +226,16 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
 
 # ------------------------------------------------------------------------------------------ Pareto
 
+LABEL_CHARS = 32
+"""Longest scenario label written beside a point (longer ones are cut, the rest is in summary.csv)."""
+
+
+def _constant(summary, kpi: str) -> bool:
+    """Every scenario has the same mean of ``kpi`` (to 1e-12 relative)."""
+    means = [float(r["mean"]) for r in kpi_rows(summary, kpi) if np.isfinite(float(r["mean"]))]
+    return len(means) > 0 and max(means) - min(means) <= 1e-12 * max(1.0, abs(max(means)))
+
+
 def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, service_higher_is_better: bool = False,
                 baseline_id: str | None = None, ax: Axes | None = None) -> Axes:
     """Cost (x) against service (y), one point per scenario with 95% error bars in both directions.
@@ -262,7 +272,8 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     ax.plot(x[order], y[order], color="tab:red", marker="o", ms=6, lw=1.5, zorder=3, label="Pareto front")
     for k, i in enumerate(order):  # alternate above/below so neighbouring labels overlap less
         up = k % 2 == 0
-        ax.annotate(labels[i], (x[i], y[i]), xytext=(5, 5 if up else -5), textcoords="offset points",
+        text = labels[i] if len(labels[i]) <= LABEL_CHARS else labels[i][:LABEL_CHARS - 1] + "…"
+        ax.annotate(text, (x[i], y[i]), xytext=(5, 5 if up else -5), textcoords="offset points",
                     va="bottom" if up else "top", fontsize="x-small", color="tab:red")
     if baseline_id is not None and str(baseline_id) in ids:
         b = ids.index(str(baseline_id))
@@ -386,8 +397,8 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
                            lambda kpi=kpi: plot_heatmap(summary, varying[0], varying[1], kpi)))
     if has_finite(kpi_rows(summary, cost_kpi), "mean"):
         for sk in dict.fromkeys(service_kpis):
-            if sk == cost_kpi or not has_finite(kpi_rows(summary, sk), "mean"):
-                continue
+            if sk == cost_kpi or not has_finite(kpi_rows(summary, sk), "mean") or _constant(summary, sk):
+                continue   # no trade-off to draw when the service KPI is the same everywhere
             makers.append((f"pareto__{_token(sk)}",
                            lambda sk=sk: plot_pareto(summary, cost_kpi, sk, registry.higher_is_better(sk) is True,
                                                      baseline_id)))

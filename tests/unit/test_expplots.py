@@ -382,11 +382,11 @@ def test_write_experiment_figures_formats_and_determinism(tmp_path, rng):
 
 def test_write_experiment_figures_edge_cases(tmp_path, tables, fast_save):
     summary, comparisons, runs = tables
-    # single scenario, NaN half-widths, no comparisons: only the Pareto plots remain
+    # single scenario, NaN half-widths, no comparisons: nothing varies, so no trade-off is drawn either
     single = [dict(r, ci95_half_width=float("nan"), n=1) for r in summary if r["scenario_id"] == "base"]
     paths = ep.write_experiment_figures(tmp_path / "one", single, [], [r for r in runs if r["scenario_id"] == "base"],
                                         [COV, VEH], [GROWTH], list(KPIS), "base")
-    assert {p.stem for p in paths} == {"pareto__inbound_lead_time_mean_h", "pareto__residents_served_share"}
+    assert not any(p.stem.startswith("pareto") for p in paths)
     # all-NaN KPI skipped everywhere; no cost KPI -> no Pareto; one varying lever -> no heatmap
     nan_kpi = "cost_per_parcel_cny"
     s2 = [dict(r, mean=float("nan")) if r["kpi"] == nan_kpi else r for r in summary if r[VEH] == 2]
@@ -412,3 +412,17 @@ def test_write_experiment_figures_clashing_short_names(tmp_path, fast_save):
     stems = {p.stem for p in paths}
     assert {"kpi_vs_hub-capacity__cost_total_cny", "kpi_vs_trunk-capacity__cost_total_cny",
             "heatmap__cost_total_cny"} <= stems
+
+
+def test_no_pareto_front_for_a_service_kpi_that_never_changes(tmp_path, fast_save):
+    summary = []
+    for i, cost in enumerate((5.0, 6.0, 7.0)):
+        for kpi, mean in (("cost_per_parcel_cny", cost), ("residents_served_share", 0.375),
+                          ("inbound_lead_time_mean_h", 30.0 + i)):
+            summary.append({"scenario_id": f"s{i}", "scenario": f"a very long scenario label number {i} " * 3,
+                            "x": float(i), "kpi": kpi, "n": 2, "mean": mean, "std": 0.1, "ci95_half_width": 0.1})
+    paths = ep.write_experiment_figures(tmp_path, summary, [], [], ["x"], [],
+                                        ["cost_per_parcel_cny", "residents_served_share", "inbound_lead_time_mean_h"],
+                                        None)
+    stems = {p.stem for p in paths}
+    assert "pareto__inbound_lead_time_mean_h" in stems and "pareto__residents_served_share" not in stems
