@@ -72,3 +72,45 @@ def brute_force(dist: np.ndarray) -> float:
     if n <= 1:
         return 0.0
     return min(tour_length([0, *p], d) for p in itertools.permutations(range(1, n)))
+
+
+def best_routes(dist: np.ndarray) -> float:
+    """Shortest total length of any set of closed routes from node 0 that together visit
+    every other node once (vehicles without capacity or duration limits). On metric
+    distances one tour is optimal and this equals :func:`held_karp`'s length; on road
+    distances that break the triangle inequality splitting can be shorter. Exact: the
+    closed-tour cost of every subset by the Held-Karp recursion, then the best partition
+    of the nodes into subsets (O(3^n)); n <= 12."""
+    d = np.asarray(dist, dtype=float)
+    n = d.shape[0]
+    if n > HELD_KARP_MAX_NODES:
+        raise ValueError(f"best_routes is for at most {HELD_KARP_MAX_NODES} nodes, got {n}")
+    m = n - 1
+    if m <= 0:
+        return 0.0
+    full = 1 << m
+    cost = np.full((full, m), math.inf)
+    for j in range(m):
+        cost[1 << j, j] = d[0, j + 1]
+    for mask in range(1, full):
+        for k in range(m):
+            if not (mask >> k) & 1 or not math.isfinite(cost[mask, k]):
+                continue
+            for j in range(m):
+                if (mask >> j) & 1:
+                    continue
+                nxt = mask | (1 << j)
+                c = cost[mask, k] + d[k + 1, j + 1]
+                if c < cost[nxt, j]:
+                    cost[nxt, j] = c
+    tour = np.array([float(np.min(cost[s] + d[1:, 0])) if s else 0.0 for s in range(full)])
+    best = np.full(full, math.inf)
+    best[0] = 0.0
+    for s in range(1, full):
+        low = s & -s                              # the subset holding the lowest node starts a route
+        sub = s
+        while sub:
+            if sub & low:
+                best[s] = min(best[s], tour[sub] + best[s ^ sub])
+            sub = (sub - 1) & s
+    return float(best[full - 1])

@@ -19,7 +19,7 @@ def test_case_list_is_well_formed():
     assert len(names) == len(set(names))
     assert {"erlang_c_fast", "erlang_c_slow", "kingman", "kingman_fast", "exact_gap", "bhh", "daganzo",
             "order_counts", "t_coverage", "model_coverage"} <= set(names)
-    assert {c.name for c in FAST} == {"erlang_c_fast", "kingman_fast", "exact_gap", "order_counts"}
+    assert {c.name for c in FAST} == {"erlang_c_fast", "kingman_fast", "exact_gap", "county_tours", "order_counts"}
 
 
 @pytest.mark.parametrize("case", FAST, ids=[c.name for c in FAST])
@@ -137,3 +137,43 @@ def test_exponential_t_coverage_at_n5_is_about_0_883():
     hw = stats.t.ppf(0.975, 4) * x.std(axis=1, ddof=1) / math.sqrt(5)
     cov = float(np.mean(np.abs(x.mean(axis=1) - 1.0) <= hw))
     assert cov == pytest.approx(coverage.TRUE_COVERAGE[("exponential", 5)], abs=4 * math.sqrt(0.883 * 0.117 / 2e5))
+
+
+def test_best_routes_equals_one_tour_on_metric_distances_and_splits_when_that_is_shorter():
+    import itertools
+
+    import numpy as np
+
+    from sim.validation.tsp import best_routes, held_karp
+    rng = np.random.default_rng(5)
+    for _ in range(5):
+        pts = rng.random((7, 2))
+        d = np.sqrt(((pts[:, None] - pts[None]) ** 2).sum(-1))
+        assert best_routes(d) == pytest.approx(held_karp(d)[0])
+    # two far-apart villages next to each other's depot road: a detour-free network where
+    # going 1 -> 2 directly costs more than returning to the depot in between
+    d = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 5.0], [1.0, 5.0, 0.0]])
+    assert held_karp(d)[0] == pytest.approx(7.0)       # 0-1-2-0
+    assert best_routes(d) == pytest.approx(4.0)        # 0-1-0 and 0-2-0
+    # against every partition into routes, each route its best order, on a random non-metric matrix
+    m = rng.random((6, 6)) * 10
+    m = (m + m.T) / 2
+    np.fill_diagonal(m, 0.0)
+    nodes = list(range(1, 6))
+
+    def tour(sub):
+        return min(sum(m[a, b] for a, b in zip((0, *p), (*p, 0), strict=True)) for p in itertools.permutations(sub))
+
+    def partitions(items):
+        if not items:
+            yield []
+            return
+        first, rest = items[0], items[1:]
+        for k in range(len(rest) + 1):
+            for combo in itertools.combinations(rest, k):
+                left = [x for x in rest if x not in combo]
+                for p in partitions(left):
+                    yield [(first, *combo), *p]
+
+    brute = min(sum(tour(s) for s in part) for part in partitions(nodes))
+    assert best_routes(m) == pytest.approx(brute)
