@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import math
 import os
 import sys
 import traceback
@@ -16,29 +15,9 @@ from typing import NoReturn
 
 import click
 
-from sim.analysis.registry import kpi
 from sim.config.scenario import config_kind, load_scenario, read_yaml
 from sim.errors import InputError
-from sim.files import short_number
-
-TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
-              "inbound_lead_time_p95_h", "outbound_produce_sold_kg", "spoilage_rate", "farmer_revenue_cny",
-              "vehicle_km", "lastmile_load_factor_in", "lastmile_load_factor_out", "cost_per_parcel_cny",
-              "cost_per_kg_out_cny", "cost_total_cny")
-"""The headline KPIs of ``ruralsim run``'s table; labels and units come from :mod:`sim.analysis.registry`."""
-
-
-
-def kpi_table(summary: list[dict]) -> str:
-    """A short plain-text table: mean and 95% half-width of the headline KPIs."""
-    by = {row["kpi"]: row for row in summary}
-    lines = [f"{'KPI':<30}{'mean':>16}{'± 95% CI':>14}  unit"]
-    for key in TABLE_KPIS:
-        row, k = by[key], kpi(key)
-        hw = row["ci95_half_width"]
-        hw_text = short_number(hw) if math.isfinite(hw) else ""
-        lines.append(f"{k.label:<30}{short_number(row['mean']):>16}{hw_text:>14}  {k.unit}")
-    return "\n".join(lines)
+from sim.reports.terminal import comparison_table, kpi_table
 
 
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
@@ -276,20 +255,6 @@ def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet
         click.echo(f"{res.failed} run(s) failed: see {out / 'failures.csv'}; run the same command again to retry them",
                    err=True)
         sys.exit(1)
-
-
-def comparison_table(rows: list[dict], limit: int = 30) -> str:
-    """Paired differences against the baseline, marking those significant after Holm."""
-    if not rows:
-        return "(no comparisons: one scenario, or no baseline)"
-    lines = [f"{'scenario':<34}{'KPI':<28}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
-    for r in rows[:limit]:
-        ci = f"[{short_number(r['ci95_low'])}, {short_number(r['ci95_high'])}]"
-        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{short_number(r['mean_diff']):>18}{ci:>24}  "
-                     f"{'*' if r['significant_holm'] else ''}")
-    if len(rows) > limit:
-        lines.append(f"... {len(rows) - limit} more in comparisons.csv")
-    return "\n".join(lines)
 
 
 @main.command()
