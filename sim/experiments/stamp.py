@@ -5,6 +5,7 @@ so results are never silently resumed from other inputs or other code."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import platform
@@ -42,17 +43,29 @@ def code_version() -> str:
 
 
 def file_sha256(path: str | Path) -> str:
-    """SHA-256 of a file's bytes, or of a folder's files (names and bytes, sorted)."""
+    """SHA-256 of a file's bytes, or of a folder's files (names and bytes, sorted).
+    A file's hash is remembered while its size and modification time stay the same, so
+    an experiment whose scenarios share one villages CSV reads it once."""
     p = Path(path)
-    h = hashlib.sha256()
-    if p.is_dir():
-        for f in sorted(q for q in p.rglob("*") if q.is_file()):
-            h.update(f.relative_to(p).as_posix().encode() + b"\0")
-            h.update(hashlib.sha256(f.read_bytes()).digest())
-    elif p.is_file():
-        h.update(p.read_bytes())
-    else:
+    if p.is_file():
+        st = p.stat()
+        return _file_sha256(str(p.resolve()), st.st_size, st.st_mtime_ns)
+    return _tree_sha256(p)
+
+
+@functools.lru_cache(maxsize=256)
+def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _tree_sha256(p: Path) -> str:
+    """A folder's files (names and bytes, sorted); "missing" for nothing there."""
+    if not p.is_dir():
         return "missing"
+    h = hashlib.sha256()
+    for f in sorted(q for q in p.rglob("*") if q.is_file()):
+        h.update(f.relative_to(p).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
     return h.hexdigest()
 
 

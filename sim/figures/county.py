@@ -32,6 +32,8 @@ _FIGSIZE_SMALL = (6.5, 4.5)
 _FIGSIZE_MAP = (7.5, 7.5)
 
 
+_DAY_LABEL = "Day of the KPI window, warm-up below 0 (d)"
+
 def _col(daily: Mapping[str, np.ndarray], key: str) -> np.ndarray:
     try:
         return np.asarray(daily[key], dtype=float).ravel()
@@ -76,7 +78,7 @@ def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) ->
 
     ax.plot(day, ordered, color="tab:blue", lw=1.0, label="parcels ordered")
     ax.plot(day, delivered, color="tab:cyan", lw=1.0, label="parcels delivered")
-    ax.set_xlabel("Day of the KPI window, warm-up below 0 (d)")
+    ax.set_xlabel(_DAY_LABEL)
     ax.set_ylabel("Parcels in (parcels/day)")
 
     twin = ax.twinx()
@@ -103,7 +105,7 @@ def plot_backlog(daily: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axe
 
     ax.plot(day, hub, color="tab:blue", lw=1.0, label="hub backlog (parcels)")
     ax.plot(day, wh, color="tab:purple", lw=1.0, label="warehouse backlog (parcels)")
-    ax.set_xlabel("Day of the KPI window, warm-up below 0 (d)")
+    ax.set_xlabel(_DAY_LABEL)
     ax.set_ylabel("Parcel backlog (parcels)")
 
     twin = ax.twinx()

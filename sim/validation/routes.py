@@ -66,6 +66,20 @@ def model_tour(dist: np.ndarray, method: str) -> float:
     return route_length(routes[0], dist)
 
 
+def gap_histogram(gaps: dict[str, list[float]], xlabel: str, ylabel: str, figures_dir: Path, name: str) -> None:
+    """The gaps of each routing method above the exact reference, with the tolerance."""
+    fig = Figure(figsize=(4.5, 3.0))
+    ax = fig.subplots()
+    ax.hist([100 * np.array(g) for g in gaps.values()], bins=20, label=list(gaps))
+    ax.axvline(100 * HEURISTIC_EXCESS, color="k", ls="--", lw=0.8, label="tolerance on the mean")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_yscale("log")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    save_figure(fig, figures_dir, name)
+
+
 def run_exact_gap(figures_dir: Path) -> list[CaseResult]:
     """The model's tours against the exact shortest tour on small uniform instances."""
     figures_dir = figures_folder(figures_dir)
@@ -92,16 +106,7 @@ def run_exact_gap(figures_dir: Path) -> list[CaseResult]:
             note=f"{EXACT_INSTANCES} seeded instances (the same for every method); mean excess {m:.2%}, largest "
                  f"{worst:.2%}; optimal in {np.mean(np.array(gaps) <= 1e-9):.0%} of instances.",
             tol_rel=HEURISTIC_EXCESS, hw_rel=hw, figure=fig_name))
-    fig = Figure(figsize=(4.5, 3.0))
-    ax = fig.subplots()
-    ax.hist([100 * np.array(g) for g in all_gaps.values()], bins=20, label=list(all_gaps))
-    ax.axvline(100 * HEURISTIC_EXCESS, color="k", ls="--", lw=0.8, label="tolerance on the mean")
-    ax.set_xlabel("planned tour above the exact tour (%)")
-    ax.set_ylabel("instances")
-    ax.set_yscale("log")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    save_figure(fig, figures_dir, fig_name)
+    gap_histogram(all_gaps, "planned tour above the exact tour (%)", "instances", figures_dir, fig_name)
     return out
 
 
@@ -156,16 +161,8 @@ def run_county_tours(figures_dir: Path) -> list[CaseResult]:
                  "inequality, so the exact optimum may use more than one route), so this checks the planner on "
                  "the distances it meets in the model.",
             tol_rel=HEURISTIC_EXCESS, hw_rel=hw, figure=fig_name))
-    fig = Figure(figsize=(4.5, 3.0))
-    ax = fig.subplots()
-    ax.hist([100 * np.array(g) for g in all_gaps.values()], bins=20, label=list(all_gaps))
-    ax.axvline(100 * HEURISTIC_EXCESS, color="k", ls="--", lw=0.8, label="tolerance on the mean")
-    ax.set_xlabel("planned routes above the exact best routes (%)")
-    ax.set_ylabel("generated counties")
-    ax.set_yscale("log")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    save_figure(fig, figures_folder(figures_dir), fig_name)
+    gap_histogram(all_gaps, "planned routes above the exact best routes (%)", "generated counties",
+                  figures_folder(figures_dir), fig_name)
     return out
 
 
