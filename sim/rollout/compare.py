@@ -148,20 +148,41 @@ def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
     """report.md and a self-contained report.html from the region's tables."""
     from sim.reports.rollout import write_rollout_report
     counties = [r for r in tables["counties"] if r["strategy"] == ro.baseline]
-    notes = [f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month; "
-             "routes are planned for mature demand when stations open.",
+    notes = [sample_note(ro) + "; routes are planned for mature demand when stations open.",
              "Capital is spent by the schedule (strict priority order within the yearly budget); operating costs, "
              "revenue, subsidies and cross-subsidies come from the monthly simulations.",
              "Gini of access: across all villages, weighted by residents, of the share of a village's residents "
              "who shop online through a station (0 without one).",
-             f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
-             "so produce that would wait longer does not spoil within it."]
+             spoilage_note(ro)]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
                               "map_months": list(ro.map_months), "notes": notes,
                               "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest},
                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
                         reported=[list(r) for r in ro.reported] or None)
+
+
+def sample_note(ro: Rollout) -> str:
+    """How each month was sampled, for the report."""
+    if ro.sampling.method == "stratified":
+        return (f"Each month is {ro.sampling.strata} samples of {ro.sample_days} days (each after "
+                f"{ro.warmup_days} warm-up days), one starting at a random day of each of {ro.sampling.strata} equal "
+                "parts of the month, weighted by the part's length (peaks count in proportion)")
+    return f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month"
+
+
+def spoilage_note(ro: Rollout) -> str:
+    """Whether the samples can show spoilage: produce offered in a run cannot spoil before its shelf life."""
+    shelf = max(c.shelf_life_d for sc in ro.operating_models.values() for c in sc.crops)
+    if ro.warmup_days + ro.sample_days <= shelf:
+        return (f"Spoilage is structurally zero: a run of {ro.warmup_days} warm-up and {ro.sample_days} sample days "
+                f"is not longer than the produce's shelf life ({shelf:g} days), so nothing can spoil within it.")
+    if ro.warmup_days < shelf:
+        return (f"Spoilage is understated: produce can age past its shelf life ({shelf:g} days) only in the last "
+                f"days of a {ro.warmup_days}-day warm-up and {ro.sample_days}-day sample; a warm-up of at least "
+                "the shelf life makes it a steady-state flow.")
+    return (f"Spoilage: each run's warm-up ({ro.warmup_days} days) is at least the produce's shelf life "
+            f"({shelf:g} days), so the produce spoiling within a sample is a steady-state flow.")
 
 
 def region_summary(geos: list) -> dict:

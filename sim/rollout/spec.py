@@ -23,7 +23,9 @@ from sim.config.scenario import (
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
 from sim.rollout.region import RegionConfig, region_config
+from sim.rollout.sampling import Sampling, check_sampling
 from sim.rollout.strategies import VILLAGE_ORDERS
+from sim.rollout.villages import CrossSubsidyPolicy, PromoterConfig, VillageInputs
 
 DAYS_PER_MONTH = 365.0 / 12.0
 
@@ -88,6 +90,7 @@ class StrategyConfig:
                                 source="")
     schedule: str | None = spec(None, "A CSV (month, county_id, village_id) of openings, relative to the config; "
                                 "instead of village_order", optional=True, source="")
+    promoters: bool = spec(False, "A promoter in every village with a station (see promoters)", source="")
 
     def check(self) -> None:
         if self.schedule is not None and self.village_order is not None:
@@ -109,6 +112,7 @@ class RolloutConfig:
     horizon_m: int = spec(60, "Months simulated", unit="months", lo=1, hi=240, source="")
     sample_days: int = spec(10, "Days simulated per month, scaled to the month", unit="d", lo=1, hi=31, source="")
     warmup_days: int = spec(3, "Warm-up days before each month's sample", unit="d", lo=0, hi=30, source="")
+    sampling: Sampling = spec(Sampling, "Which days of each month are sampled", factory=True, source="")
     replications: int = spec(2, "Replications of every (strategy, county)", lo=1, hi=1000, source="")
     budget_per_year_cny: tuple[float, ...] = spec((2e8,), "Capital budget per year of the horizon (a list: one per "
                                                   "year, the last repeats)", unit="CNY/y", lo=0, one_or_list=True)
@@ -117,6 +121,13 @@ class RolloutConfig:
                                                  "Farmers' participation in selling produce (parcels_per_adopter_y "
                                                  "unused)", factory=True, source="")
     economics: Economics = spec(Economics, "Money flows", factory=True, source="")
+    cross_subsidy_policy: CrossSubsidyPolicy = spec(CrossSubsidyPolicy, "How long economics.cross_subsidy_per_"
+                                                    "parcel_cny is paid in a county", factory=True, source="")
+    village_inputs: VillageInputs | None = spec(None, "Per-village adoption ceilings from internet use and "
+                                                "working-age share (null: every village at adoption.ceiling)",
+                                                optional=True, source="")
+    promoters: PromoterConfig = spec(PromoterConfig, "Village promoters, for strategies with promoters: true",
+                                     factory=True, source="")
     operating_models: dict[str, Any] = spec(lambda: {"self_run": {}}, "Operating models: name -> overrides of the "
                                             "base scenario; validated through the scenario schema", factory=True,
                                             shown="self_run: the base as is", source="",
@@ -138,6 +149,7 @@ class RolloutConfig:
         months = self.map_months if self.map_months is not None else ()
         if not all(0 <= m < self.horizon_m for m in months):
             raise FieldError("map_months", list(months), f"expected a list of months in 0..{self.horizon_m - 1}")
+        check_sampling(self.sampling, self.sample_days)
         if not all(len(r) == 2 for r in self.reported):
             raise FieldError("reported", [list(r) for r in self.reported], "expected a list of [month, villages]")
 
@@ -149,6 +161,7 @@ class Strategy:
     village_order: str | None = None
     county_target: float = 1.0
     schedule_csv: str | None = None
+    promoters: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +188,10 @@ class Rollout:
     reported: tuple[tuple[int, float], ...]
     files: tuple[Path, ...] = ()     # every file the config reads (see input_files)
     county_limit: int | None = None  # a quick preview: only the region's first counties (see preview)
+    sampling: Sampling = dataclasses.field(default_factory=Sampling)
+    cross_subsidy_policy: CrossSubsidyPolicy = dataclasses.field(default_factory=CrossSubsidyPolicy)
+    village_inputs: VillageInputs | None = None
+    promoters: PromoterConfig = dataclasses.field(default_factory=PromoterConfig)
 
     def preview(self, counties: int | None = None, replications: int | None = None) -> Rollout:
         """The same rollout on the region's first ``counties`` counties and/or with
@@ -216,9 +233,10 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
         if om not in models:
             raise fail(where, f"strategies.{name}.operating_model", om, f"expected one of {', '.join(models)}")
         if sd.schedule is not None:
-            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule)))
+            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule), promoters=sd.promoters))
         else:
-            strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target))
+            strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target,
+                                       promoters=sd.promoters))
     baseline = strategies[0].name if cfg.baseline is None else cfg.baseline
     if baseline not in [s.name for s in strategies]:
         raise fail(where, "baseline", baseline, f"expected one of {', '.join(s.name for s in strategies)}")
@@ -236,7 +254,8 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
                    cfg.sample_days, cfg.warmup_days, cfg.replications, cfg.budget_per_year_cny, cfg.adoption.bass(),
                    cfg.produce_participation.bass(), cfg.adoption.parcels_per_adopter_y, cfg.economics, models,
                    tuple(strategies), baseline, tuple(maps), tuple((int(m), float(v)) for m, v in cfg.reported),
-                   tuple(dict.fromkeys(files)))
+                   tuple(dict.fromkeys(files)), sampling=cfg.sampling, cross_subsidy_policy=cfg.cross_subsidy_policy,
+                   village_inputs=cfg.village_inputs, promoters=cfg.promoters)
 
 
 ROLLOUT_GOVERNED = {
