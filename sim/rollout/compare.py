@@ -24,6 +24,7 @@ from sim.experiments.stamp import config_sha256, make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import write_csv, write_json
 from sim.rollout.assumptions import assumptions, levers
+from sim.rollout.ranking import INPUT_LABELS, npv_parts, ranking_sensitivity, ranking_text
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
 from sim.rollout.strategies import Schedule
@@ -32,7 +33,7 @@ OUTCOMES = tuple((k, higher_is_better(k)) for k in ROLLOUT_OUTCOMES)  # (kpi, hi
 
 
 OUTPUTS = ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv", "failures.csv", "manifest.json",
-           "report.md", "report.html")
+           "report.md", "report.html", "ranking_samples.csv", "ranking_breakeven.csv")
 """The tables and report a rollout writes beside its run store (replaced by ``--fresh``)."""
 FAILURE_COLUMNS = ("strategy", "replication", "county_id", "error", "traceback")
 
@@ -69,10 +70,12 @@ def rollout_stamp(ro: Rollout) -> dict:
 
 
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,
-                fresh: bool = False, quiet: bool = False, report: bool = False) -> dict:
+                fresh: bool = False, quiet: bool = False, report: bool = False,
+                ranking: tuple[int, int] | None = None) -> dict:
     """Run every (strategy, replication, county) missing from ``out`` through the run
-    engine, then build the region's tables, the manifest and (with ``report``) the
-    comparison report, all while holding the folder's lock."""
+    engine, then build the region's tables, the manifest, (with ``ranking`` = (samples,
+    runs)) the ranking sensitivity of :mod:`sim.rollout.ranking` and (with ``report``)
+    the comparison report, all while holding the folder's lock."""
     out = Path(out)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -109,6 +112,13 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
         tables["wall_s"] = time.perf_counter() - t0
         tables["tasks_run"] = len(tasks)
         write_manifest(ro, out, stamp, tables, geos_by_model, executor.name, started)
+        if ranking is not None:
+            tables["npv_parts"] = npv_parts(ro, store.read, geos_by_model, run_key)
+            if any(ranking):
+                def run_parts(variant: Rollout, sub: Path) -> dict:
+                    return run_compare(variant, sub, workers, scheduler, fresh, quiet=True, ranking=(0, 0))["npv_parts"]
+                tables["ranking"] = ranking_sensitivity(ro, out, tables["npv_parts"], ranking[0], ranking[1],
+                                                        run_parts)
         tables["report"] = write_comparison_report(ro, out, tables) if report else {}
     finally:
         store.close()
@@ -136,12 +146,14 @@ def write_manifest(ro: Rollout, out: Path, stamp: dict, tables: dict, geos_by_mo
 
 
 def run_rollout(ro: Rollout, out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
-                fresh: bool = False, quiet: bool = False, report: bool = True) -> dict:
-    """Run a rollout into ``out`` (resuming what is there), write its tables, manifest
-    and (unless ``report`` is false) the comparison report; returns the tables, with
-    the report's paths under ``"report"``."""
+                fresh: bool = False, quiet: bool = False, report: bool = True,
+                ranking: tuple[int, int] | None = None) -> dict:
+    """Run a rollout into ``out`` (resuming what is there), write its tables, manifest,
+    (with ``ranking`` = (samples, runs)) the ranking sensitivity and (unless ``report``
+    is false) the comparison report; returns the tables, with the report's paths under
+    ``"report"``."""
     return run_compare(ro, Path(out), workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
-                       report=report)
+                       report=report, ranking=ranking)
 
 
 def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
@@ -157,9 +169,18 @@ def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
                               "map_months": list(ro.map_months), "notes": notes,
-                              "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest},
+                              "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest,
+                              "ranking": ranking_meta(tables.get("ranking"))},
                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
                         reported=[list(r) for r in ro.reported] or None)
+
+
+def ranking_meta(ranking: dict | None) -> dict | None:
+    """The ranking sensitivity as the report shows it: sentences and labelled break-even rows."""
+    if not ranking:
+        return None
+    rows = [{**r, "label": INPUT_LABELS[r["input"]]} for r in ranking["breakeven"]]
+    return {"lines": ranking_text(ranking["breakeven"]), "breakeven": rows}
 
 
 def sample_note(ro: Rollout) -> str:

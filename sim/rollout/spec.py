@@ -22,6 +22,7 @@ from sim.config.scenario import (
 )
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
+from sim.rollout.ranking import RankingSensitivityConfig
 from sim.rollout.region import RegionConfig, region_config
 from sim.rollout.sampling import Sampling, check_sampling
 from sim.rollout.strategies import VILLAGE_ORDERS
@@ -128,6 +129,9 @@ class RolloutConfig:
                                                 optional=True, source="")
     promoters: PromoterConfig = spec(PromoterConfig, "Village promoters, for strategies with promoters: true",
                                      factory=True, source="")
+    ranking_sensitivity: RankingSensitivityConfig = spec(RankingSensitivityConfig, "Ranges of the ranking "
+                                                         "sensitivity (compare --ranking-sensitivity)", factory=True,
+                                                         source="")
     operating_models: dict[str, Any] = spec(lambda: {"self_run": {}}, "Operating models: name -> overrides of the "
                                             "base scenario; validated through the scenario schema", factory=True,
                                             shown="self_run: the base as is", source="",
@@ -192,6 +196,7 @@ class Rollout:
     cross_subsidy_policy: CrossSubsidyPolicy = dataclasses.field(default_factory=CrossSubsidyPolicy)
     village_inputs: VillageInputs | None = None
     promoters: PromoterConfig = dataclasses.field(default_factory=PromoterConfig)
+    ranking_sensitivity: RankingSensitivityConfig = dataclasses.field(default_factory=RankingSensitivityConfig)
 
     def preview(self, counties: int | None = None, replications: int | None = None) -> Rollout:
         """The same rollout on the region's first ``counties`` counties and/or with
@@ -255,7 +260,8 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
                    cfg.produce_participation.bass(), cfg.adoption.parcels_per_adopter_y, cfg.economics, models,
                    tuple(strategies), baseline, tuple(maps), tuple((int(m), float(v)) for m, v in cfg.reported),
                    tuple(dict.fromkeys(files)), sampling=cfg.sampling, cross_subsidy_policy=cfg.cross_subsidy_policy,
-                   village_inputs=cfg.village_inputs, promoters=cfg.promoters)
+                   village_inputs=cfg.village_inputs, promoters=cfg.promoters,
+                   ranking_sensitivity=cfg.ranking_sensitivity)
 
 
 ROLLOUT_GOVERNED = {
