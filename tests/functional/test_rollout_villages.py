@@ -202,3 +202,19 @@ def test_stratified_months_run_every_block(tmp_path):
     assert all(strat[m]["parcels_delivered"] > 0 for m in served)
     assert [strat[m]["parcels_delivered"] for m in served] != pytest.approx([first[m]["parcels_delivered"]
                                                                              for m in served])
+
+
+def test_the_report_states_the_new_inputs_where_they_are_used(tmp_path):
+    from sim.rollout.assumptions import assumptions, levers
+    plain = load_rollout(config(tmp_path))
+    assert not any("promoters." in r["input"] or "village_inputs" in r["input"] for r in assumptions(plain))
+    ro = load_rollout(config(tmp_path, village_inputs={}, cross_subsidy_policy={"months": 24},
+                             sampling={"method": "stratified", "strata": 3},
+                             strategies={"a": {"village_order": "largest_first", "promoters": True},
+                                         "b": {"village_order": "largest_first"}}))
+    rows = {r["input"]: r for r in assumptions(ro)}
+    assert rows["Promoter pay per order (promoters.pay_per_order_cny)"]["value"] == 1.0
+    assert rows["Cross-subsidy paid for (cross_subsidy_policy.months)"]["value"] == 24
+    assert rows["Parts of the month sampled (sampling.strata)"]["value"] == 3
+    assert "CNNIC" in rows["Reference internet use (village_inputs.reference_internet_use)"]["source"]
+    assert levers(ro)["a"]["promoters"] == "yes" and levers(ro)["b"]["promoters"] == "no"
