@@ -156,8 +156,9 @@ class Hub:
         self._n += delta
 
     def _sort_up_to_now(self) -> None:
-        now = float(self.env.now)
-        self.sorters.advance(now)
+        now = self.env.now
+        if now >= self.sorters.next_t:
+            self.sorters.advance(now)
         while self._dismissals and self._dismissals[0][0] <= now:
             self._temp_active -= self._dismissals.popleft()[1]
 
@@ -229,8 +230,8 @@ class Hub:
             return
         self._temp_active += extra
         self.temp_sorter_days += extra
-        self.sorters.change_capacity(extra, now)
-        self.sorters.change_capacity(-extra, now + 24.0)
+        self.sorters.add_capacity(extra, now)
+        self.sorters.schedule_capacity(-extra, now + 24.0)
         self._dismissals.append((now + 24.0, extra))
 
     def _start_lot(self, lot: tuple, t: float) -> float:
@@ -258,6 +259,9 @@ class Hub:
         """Hand the first ``n`` sorted parcels of a route to a departing vehicle:
         (village arrays, order-time arrays)."""
         self._sort_up_to_now()
+        return self._dispatch(route, n)[:2]
+
+    def _dispatch(self, route: int, n: int) -> tuple[list, list, int]:
         village, t_order, stamps = self.queues[route].pop(n)
         k = sum(len(v) for v in village)
         if k:
@@ -265,7 +269,30 @@ class Hub:
             self.parcels_out += k
             self._stamp_sum -= stamps
             self.time_in_hub_h += k * float(self.env.now) - stamps
-        return village, t_order
+        return village, t_order, k
+
+    def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
+        """Hand the first ``n`` sorted parcels of each of ``routes`` to its departing
+        vehicle, in the order given: (village arrays, order-time arrays, parcels left
+        waiting on these routes); each route's count goes into ``loaded[route]``."""
+        self._sort_up_to_now()
+        villages: list = []
+        orders: list = []
+        left = 0
+        queues = self.queues
+        for r in routes:
+            r = int(r)
+            v, t, k = self._dispatch(r, n)
+            villages += v
+            orders += t
+            loaded[r] = k
+            left += len(queues[r])
+        return villages, orders, left
+
+    def waiting_all(self) -> np.ndarray:
+        """Sorted parcels waiting for a vehicle, per route."""
+        self._sort_up_to_now()
+        return np.array([len(q) for q in self.queues], dtype=np.int64)
 
     def waiting(self, route: int) -> int:
         """Sorted parcels waiting for a vehicle of ``route``."""

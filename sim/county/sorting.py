@@ -32,7 +32,6 @@ class SortingLine:
         self._waiting: deque[Any] = deque()
         self._changes: list[tuple[float, int, int]] = []   # heap of (time, order, capacity change)
         self._order = 0
-        self.t = 0.0                                       # worked out up to this time
 
     @property
     def busy(self) -> int:
@@ -47,14 +46,21 @@ class SortingLine:
         self._waiting.append(lot)
         self._admit(now)
 
-    def change_capacity(self, delta: int, at: float) -> None:
-        """Add ``delta`` sorters (negative: remove them) at ``at`` (now or later)."""
-        if at <= self.t:
-            self.capacity += delta
-            self._admit(self.t)
-        else:
-            self._order += 1
-            heapq.heappush(self._changes, (at, self._order, delta))
+    def add_capacity(self, delta: int, now: float) -> None:
+        """Add ``delta`` sorters now (the line must have been advanced to ``now``)."""
+        self.capacity += delta
+        self._admit(now)
+
+    def schedule_capacity(self, delta: int, at: float) -> None:
+        """Add ``delta`` sorters (negative: remove them) at a later time ``at``."""
+        self._order += 1
+        heapq.heappush(self._changes, (at, self._order, delta))
+
+    @property
+    def next_t(self) -> float:
+        """When the line next changes by itself (a lot ends or the capacity changes)."""
+        t_end = self._busy[0][0] if self._busy else INF
+        return min(t_end, self._changes[0][0]) if self._changes else t_end
 
     def pending_changes(self) -> list[tuple[float, int]]:
         """Capacity changes still to come: (time, change)."""
@@ -71,17 +77,14 @@ class SortingLine:
                 if t_end > now:
                     break
                 _, _, lot = heapq.heappop(busy)
-                self.t = t_end
                 self._finish(lot, t_end)
                 self._admit(t_end)
             else:
                 if t_change > now:
                     break
                 _, _, delta = heapq.heappop(changes)
-                self.t = t_change
                 self.capacity += delta
                 self._admit(t_change)
-        self.t = max(self.t, now)
 
     def _admit(self, t: float) -> None:
         while self._waiting and len(self._busy) < self.capacity:
