@@ -218,3 +218,15 @@ def test_the_report_states_the_new_inputs_where_they_are_used(tmp_path):
     assert rows["Parts of the month sampled (sampling.strata)"]["value"] == 3
     assert "CNNIC" in rows["Reference internet use (village_inputs.reference_internet_use)"]["source"]
     assert levers(ro)["a"]["promoters"] == "yes" and levers(ro)["b"]["promoters"] == "no"
+
+
+def test_the_new_options_give_the_same_tables_with_1_or_2_workers(tmp_path):
+    from sim.rollout.compare import run_compare
+    ro = load_rollout(config(tmp_path, village_inputs={}, cross_subsidy_policy={"months": 3}, horizon_m=4,
+                             sampling={"method": "stratified", "strata": 2},
+                             strategies={"a": {"village_order": "largest_first", "promoters": True},
+                                         "b": {"village_order": "remote_first"}}))
+    run_compare(ro, tmp_path / "w1", workers=1, quiet=True)
+    run_compare(ro, tmp_path / "w2", workers=2, quiet=True)
+    for name in ("monthly.csv", "runs.csv", "counties.csv"):
+        assert (tmp_path / "w1" / name).read_bytes() == (tmp_path / "w2" / name).read_bytes()
