@@ -152,7 +152,7 @@ def input_ranges(cfg: RankingSensitivityConfig, base: Mapping[str, float], names
 
 def hypercube(ranges: Mapping[str, tuple[float, float]], n: int, seed: int) -> list[dict[str, float]]:
     """``n`` Latin-hypercube points (scipy.stats.qmc) over the ranges."""
-    from scipy.stats import qmc    # here: checking a config must not load scipy
+    from scipy.stats import qmc  # here: checking a config must not load scipy
     names = list(ranges)
     u = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(n)
     lo = np.array([ranges[k][0] for k in names])
