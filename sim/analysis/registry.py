@@ -57,7 +57,8 @@ _RUN = (  # the KPI columns of runs.csv, in their order
     ("outbound_produce_unsold_share", "Produce unsold", "share", _DOWN,
      "(Spoiled + in system at end) / (offered + in system at start): the share of the produce the window had to "
      "move that was not sold in it; produce still waiting at the end counts as not sold."),
-    ("farmer_revenue_cny", "Farmer revenue", "CNY", _UP, "What farmers earn for produce sold."),
+    ("farmer_revenue_cny", "Farmer revenue", "CNY", _UP,
+     "What farmers earn for produce sold: kg x the crop's seasonal price at the time of sale x the quality grade."),
     ("vehicle_km", "Last-mile vehicle distance", "km", _DOWN, "Distance driven by last-mile vehicles."),
     ("lastmile_trips", "Last-mile trips", "trips", _NEITHER, "Trips from the hub round a route and back."),
     ("lastmile_load_factor_in", "Load factor, parcels in", "share", _UP,
@@ -94,6 +95,16 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "Temporary sorters hired for a day when a trunk brought more than the sorters sort in a shift."),
     ("cost_surge_cny", "Cost of surge capacity", "CNY", _DOWN,
      "What spot trucks, extra vehicles and temporary sorters cost (included in the total cost)."),
+    ("farmer_income_without_cny", "Farmers' income without the network", "CNY", _NEITHER,
+     "What a local trader would have paid for the produce offered in the window: market.trader_price_share x "
+     "the crop's seasonal price on the day it was offered."),
+    ("farmer_income_gain_cny", "Farmers' income gain", "CNY", _UP,
+     "Farmer revenue through the network less farmers' income without it (the trader)."),
+    ("produce_quality_sold_mean", "Quality of produce sold", "share", _UP,
+     "Mean quality at the city market of the produce sold in the window, weighted by kg (1 = fresh; always 1 "
+     "under the binary shelf life)."),
+    ("produce_price_realised_cny_per_kg", "Price realised", "CNY/kg", _UP,
+     "Farmer revenue / produce sold: the seasonal price at the time of sale x the quality grade."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

@@ -23,6 +23,7 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     read_yaml,
     without_kind,
 )
+from sim.config.market import MarketConfig
 from sim.config.schema import build, spec, to_data
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
@@ -304,6 +305,7 @@ class Scenario:
     crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,
                                    source="Anyue lemons (domain notes)")
     costs: CostConfig = dataclasses.field(default_factory=CostConfig)
+    market: MarketConfig = dataclasses.field(default_factory=MarketConfig)
     surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
 
     def check(self) -> None:

@@ -119,6 +119,9 @@ class Hub:
         self.cold_in_kg_h = 0.0
         self.cold_out_kg_h = 0.0
         self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details) for an event trace
+        # holding policy: (crops, cold expiries, now, t_market) -> bool mask of cold lots to keep; None: sell all
+        self.holder: Callable[..., np.ndarray] | None = None
+        self.held_kg = 0.0                       # kg the last loading kept in the cold store on purpose
         self._cold_t = 0.0
         self._window: HubActivity | None = None
 
@@ -252,6 +255,11 @@ class Hub:
     def cold_kg(self) -> float:
         return self.cold.total_kg
 
+    @property
+    def shippable_kg(self) -> float:
+        """Produce at the hub less what the holding policy kept back at the last loading."""
+        return max(0.0, self.produce_kg - self.held_kg)
+
     def free_kg(self) -> float:
         """Storage not yet filled or promised to a vehicle on its way back."""
         return max(0.0, self.cfg.storage_kg + self.cfg.cold_store_kg - self.produce_kg - self.reserved_kg)
@@ -289,7 +297,12 @@ class Hub:
         cold_amb = now + (self.cold.t_expiry - now) / self.cold_factor[self.cold.crop]
         expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
-        ok = np.flatnonzero(expiry >= t_market)
+        fresh = expiry >= t_market
+        if self.holder is not None and len(self.cold):
+            held = self.holder(self.cold.crop, self.cold.t_expiry, now, t_market)
+            fresh[len(self.ambient):] &= ~held
+            self.held_kg = float(self.cold.kg[held].sum())
+        ok = np.flatnonzero(fresh)
         if capacity_kg <= 0 or len(ok) == 0:
             return Lots.empty()
         order = ok[np.argsort(expiry[ok], kind="stable")]
