@@ -41,6 +41,9 @@ class Crop:
                                          "farm-gate price of 3.2-3.8 CNY/kg")
     price_low_doy: int = spec(335, "Day of year of the lowest price (335 = 1 December, mid-harvest)", unit="d",
                               lo=1, hi=366, source="[G] the middle of the Oct-Jan harvest")
+    parcel_share: float = spec(0.0, "Share of each day's offer ordered as produce parcels by city customers (the "
+                                    "rest is sold in bulk to the wholesale market); parcel orders follow the harvest",
+                               lo=0, hi=1, source="[G] 0: bulk only")
 
     def check(self) -> None:
         if self.cold_shelf_life_d < self.shelf_life_d:

@@ -53,6 +53,9 @@ class MarketConfig:
                                            "everything offered, on the day it is offered, whatever its fate in "
                                            "the network)", lo=0, hi=1,
                                      source="[G] traders' margin of about a quarter of the farm-gate price")
+    commission_share: float = spec(0.0, "The operator's commission on produce sold through the network, as a share "
+                                        "of the sale (farmers' income with the network is revenue x (1 - share))",
+                                    lo=0, hi=1, source="[G] no public figure in the domain notes: 0 = no commission")
 
     def check(self) -> None:
         if self.reefer_trunk and not self.quality_decay:
@@ -60,3 +63,22 @@ class MarketConfig:
                                                    "trunk temperature)")
         if self.cold_c > self.ambient_c:
             raise FieldError("cold_c", self.cold_c, f"must be <= ambient_c {self.ambient_c:g}")
+
+
+@dataclass(frozen=True)
+class ProduceParcelConfig:
+    """Produce parcels (section ``produce_parcels``): boxes of produce ordered by city
+    customers, the second outbound channel beside bulk sales to the wholesale market.
+    They share the stations, vans, hub and trunk with bulk produce and go first onto
+    vans and trucks; each crop's ``parcel_share`` of its daily offer is ordered so."""
+    box_kg: float = spec(4.0, "Produce per box", unit="kg", lo=2.5, hi=5.0,
+                         source="[G] 2.5-5 kg boxes (issue brief), the middle")
+    express_fee_per_box_cny: float = spec(12.0, "Express fee per box, paid by the sender (the farmer) to the operator",
+                                          unit="CNY/box", lo=0, hi=1000,
+                                          source="express revenue 13.4 CNY (2015), 12.7 (2016) per parcel (State Post "
+                                                 "Bureau), rounded down for a county-to-city box")
+    price_factor: float = spec(1.6, "Price a city customer pays per kg of a box, as a multiple of the crop's price "
+                                    "through the network on the day", lo=1, hi=20,
+                               source="[G] retail over farm gate; no public figure in the domain notes")
+    city_delivery_h: float = spec(24.0, "From the trunk's arrival in the city to the customer's door", unit="h",
+                                  lo=0, hi=240, source="[G] next-day city delivery")

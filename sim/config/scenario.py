@@ -23,7 +23,7 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     read_yaml,
     without_kind,
 )
-from sim.config.market import MarketConfig
+from sim.config.market import MarketConfig, ProduceParcelConfig
 from sim.config.schema import build, spec, to_data
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
@@ -306,6 +306,7 @@ class Scenario:
                                    source="Anyue lemons (domain notes)")
     costs: CostConfig = dataclasses.field(default_factory=CostConfig)
     market: MarketConfig = dataclasses.field(default_factory=MarketConfig)
+    produce_parcels: ProduceParcelConfig = dataclasses.field(default_factory=ProduceParcelConfig)
     surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
 
     def check(self) -> None:

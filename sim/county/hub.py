@@ -290,8 +290,8 @@ class Hub:
         self.ambient.extend(lots)
 
     def load_trunk(self, capacity_kg: float, t_market: float) -> Lots:
-        """Load produce that will still be fresh at the market, first-expiring first,
-        up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
+        """Load produce that will still be fresh at the market, produce parcels first, then
+        first-expiring first, up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
         now = self.env.now
         self._cold_tick()
         cold_amb = now + (self.cold.t_expiry - now) / self.cold_factor[self.cold.crop]
@@ -299,13 +299,14 @@ class Hub:
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
         fresh = expiry >= t_market
         if self.holder is not None and len(self.cold):
-            held = self.holder(self.cold.crop, self.cold.t_expiry, now, t_market)
+            held = self.holder(self.cold.crop, self.cold.t_expiry, now, t_market) & (self.cold.channel == 0)
             fresh[len(self.ambient):] &= ~held
             self.held_kg = float(self.cold.kg[held].sum())
         ok = np.flatnonzero(fresh)
         if capacity_kg <= 0 or len(ok) == 0:
             return Lots.empty()
-        order = ok[np.argsort(expiry[ok], kind="stable")]
+        channel = np.concatenate([self.ambient.a[Lots.CHANNEL], self.cold.a[Lots.CHANNEL]])
+        order = ok[np.lexsort((expiry[ok], -channel[ok]))]  # produce parcels first, then first-expiring
         cum = np.cumsum(kg[order])
         take = np.clip(capacity_kg - (cum - kg[order]), 0.0, kg[order])
         pick = take > 0

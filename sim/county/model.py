@@ -121,6 +121,7 @@ class CountyModel:
         self.offers = harvest.Offers(offers_kg)
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
         self.spoiled_crops: list[np.ndarray] = []     # kg per crop, one entry per entry of ``spoiled``
+        self.spoiled_parcel_kg: list[float] = []      # of which produce parcels
         # components
         shelf_h = np.array([c.shelf_life_d * 24.0 for c in sc.crops])
         self.quality = Quality(sc.market, sc.crops, sc.first_doy)
@@ -201,6 +202,7 @@ class CountyModel:
         if len(lots):
             self.spoiled.append((float(self.env.now), lots.total_kg))
             self.spoiled_crops.append(np.bincount(lots.crop, weights=lots.kg, minlength=len(self.scenario.crops)))
+            self.spoiled_parcel_kg.append(float(lots.kg[lots.channel == 1].sum()))
 
     def _hold(self, crop: np.ndarray, cold_expiry_h: np.ndarray, now: float, t_market: float) -> np.ndarray:
         """The hub's holding policy (``market.hold_at_cold_store``): cold-store lots to keep."""
@@ -236,8 +238,15 @@ class CountyModel:
                 pick = kg > 0
                 m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                self.stations.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]),
-                                         kg[pick]))
+                lots = Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick])
+                share = sc.crops[c].parcel_share
+                if share > 0:  # the parcel channel's part of each lot, beside the bulk part
+                    parcels = Lots._wrap(lots.a.copy())
+                    parcels.a[Lots.KG] *= share
+                    parcels.a[Lots.CHANNEL] = 1.0
+                    lots.a[Lots.KG] -= parcels.a[Lots.KG]
+                    lots = Lots._wrap(np.concatenate([parcels.a, lots.a[:, lots.a[Lots.KG] > 0]], axis=1))
+                self.stations.offer(lots)
 
     def _end_of_day(self) -> None:
         self.stations.purge()

@@ -40,13 +40,14 @@ class TrunkActivity:
 @dataclass(frozen=True)
 class Sales:
     """Produce sold at the city market, one entry per lot: kilograms, crop, time (h),
-    the time it would have been lost at ambient temperature (h; its quality) and the
-    time it was offered (h)."""
+    the time it would have been lost at ambient temperature (h; its quality), the
+    time it was offered (h) and its channel (0 bulk, 1 produce parcels)."""
     kg: np.ndarray
     crop: np.ndarray
     t_h: np.ndarray
     t_expiry: np.ndarray
     t_offer: np.ndarray
+    channel: np.ndarray
 
 
 class Trunk:
@@ -91,7 +92,8 @@ class Trunk:
         return Sales(concat([lots.kg for lots in self._sold]),
                      concat([lots.crop for lots in self._sold]).astype(np.int64),
                      concat(self._sold_t_h), concat([lots.t_expiry for lots in self._sold]),
-                     concat([lots.t_offer for lots in self._sold]))
+                     concat([lots.t_offer for lots in self._sold]),
+                     concat([lots.channel for lots in self._sold]).astype(np.int64))
 
     @property
     def km_per_truck_run(self) -> float:

@@ -69,6 +69,11 @@ def test_farmers_income_without_is_the_trader_paying_for_every_offer():
     want = 0.75 * float((kg_day * price).sum())
     assert res.kpis["farmer_income_without_cny"] == pytest.approx(want, rel=1e-9)
     assert res.kpis["farmer_income_gain_cny"] == pytest.approx(res.kpis["farmer_revenue_cny"] - want, rel=1e-9)
+    # with a 5% commission farmers keep 95% of the revenue, and the operator's margin is the 5% less produce's cost
+    _, paid = _run(with_(sc, "market", commission_share=0.05))
+    assert paid.kpis["farmer_income_with_cny"] == pytest.approx(0.95 * res.kpis["farmer_revenue_cny"], rel=1e-12)
+    assert paid.kpis["operator_produce_margin_cny"] == pytest.approx(
+        0.05 * res.kpis["farmer_revenue_cny"] - res.kpis["cost_outbound_cny"], rel=1e-9)
 
 
 def test_held_lots_earn_the_price_curve_at_their_sale():
@@ -92,3 +97,36 @@ def test_held_lots_earn_the_price_curve_at_their_sale():
     assert held_late.any()
     assert (res_hold.kpis["produce_price_realised_cny_per_kg"]
             > res_sell.kpis["produce_price_realised_cny_per_kg"] + 0.1)
+
+
+def test_two_channels_conserve_kilograms_and_value():
+    """30% of each offer ordered as 4 kg boxes: over a whole season (nothing left in
+    the system) each channel's kilograms offered = sold + spoiled; what customers and the
+    market paid = farmers' income + the operator's commission and express fees; boxes
+    are first onto vans and trucks, so they spoil less than bulk."""
+    sc = small_scenario(crops=(Crop(parcel_share=0.3),), horizon_d=250, start_doy=260, replications=1)
+    sc = with_(with_(sc, "market", quality_decay=True, commission_share=0.05), "produce_parcels", box_kg=4.0,
+               express_fee_per_box_cny=12.0, price_factor=1.6, city_delivery_h=24.0)
+    model, res = _run(sc)
+    k = res.kpis
+    assert k["outbound_produce_in_system_kg"] == pytest.approx(0.0, abs=1e-6)
+    assert k["produce_parcel_offered_kg"] == pytest.approx(0.3 * k["outbound_produce_offered_kg"], rel=1e-12)
+    parcel = (k["produce_parcel_offered_kg"], k["produce_parcel_sold_kg"], k["produce_parcel_spoiled_kg"])
+    bulk = tuple(k[c] - p for c, p in zip(("outbound_produce_offered_kg", "outbound_produce_sold_kg",
+                                           "outbound_produce_spoiled_kg"), parcel, strict=True))
+    for offered, sold, spoiled in (parcel, bulk):
+        assert sold > 0
+        assert offered == pytest.approx(sold + spoiled, rel=1e-9)
+    assert parcel[2] / parcel[0] < bulk[2] / bulk[0]
+    assert k["produce_parcel_boxes"] == pytest.approx(parcel[1] / 4.0, rel=1e-12)
+    assert k["operator_express_fees_cny"] == pytest.approx(12.0 * parcel[1] / 4.0, rel=1e-12)
+    assert k["farmer_income_with_cny"] + k["operator_produce_revenue_cny"] == pytest.approx(
+        k["farmer_revenue_cny"], rel=1e-12)
+    s = model.trunk.sales()
+    boxes = s.channel == 1
+    grade = 0.5 ** ((s.t_h - s.t_offer) / 240.0)
+    assert k["produce_parcel_revenue_cny"] == pytest.approx(float((s.kg * 3.5 * 1.6 * grade)[boxes].sum()), rel=1e-9)
+    assert k["farmer_revenue_cny"] == pytest.approx(
+        float((s.kg * 3.5 * grade)[~boxes].sum()) + k["produce_parcel_revenue_cny"], rel=1e-9)
+    ride_h = sc.city.market_km / sc.trunk.speed_kmh
+    assert k["produce_parcel_lead_time_mean_h"] > 24.0 + ride_h
