@@ -49,3 +49,11 @@ class Crop:
         if self.cold_shelf_life_d < self.shelf_life_d:
             raise ValueError(f"cold_shelf_life_d {self.cold_shelf_life_d:g} is not allowed: must be >= shelf_life_d "
                              f"{self.shelf_life_d:g}")
+
+
+def default_crops() -> tuple[Crop, ...]:
+    """The default county's two crops, with different seasons: lemons (October to
+    January, modelled on Anyue) and kiwifruit (August and September)."""
+    return (Crop(), Crop(name="kiwi", village_share=0.2, kg_per_resident_y=15.0, season_start_doy=213,
+                         season_end_doy=273, price_cny_per_kg=6.0, shelf_life_d=7.0, cold_shelf_life_d=30.0,
+                         price_low_doy=243))
