@@ -146,3 +146,16 @@ def test_attrition_levels_the_count_off_while_counties_keep_entering(tmp_path):
     assert counts["counties"].tolist() == [1, 2, 3, 4, 5, 6, 7, 8]
     assert counts["villages"].tolist() == [2, 4, 6, 6, 6, 6, 6, 6]
     assert counts["stations_closed"].tolist() == [0, 0, 0, 2, 4, 6, 8, 10]
+
+
+def test_the_shipped_rural_taobao_rollout_meets_the_reported_points_and_levels_off():
+    root = Path(__file__).resolve().parents[2]
+    ro = load_rollout(root / "experiments" / "rural_taobao_2015.yaml")
+    counts = rollout_counts(ro, ro.baseline, geographies(ro, ro.operating_models["partner"]))
+    targets = read_targets(root / "experiments" / "rural_taobao_2015_targets.csv", ro.horizon_m)
+    assert len(targets) == 4
+    for t in targets:   # >6,000 at 12 months, >14,000 in ~300 counties at 16, >16,000 at 26
+        assert abs(counts[t.quantity][t.month] / t.reported - 1) <= 0.10, t
+    # levelled off: the last three months add far fewer than the ~3,000 villages a month of the rush
+    assert counts["villages"][-1] - counts["villages"][-4] < 3 * 300
+    assert counts["villages"][15] - counts["villages"][12] > 3 * 1500
