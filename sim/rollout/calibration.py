@@ -69,6 +69,9 @@ def check_calibration(cfg: Any, where: str) -> None:
         key = f"calibration.parameters.{path}"
         if path.split(".")[0] == "calibration":
             raise fail(where, key, [lo, hi], "expected a key path outside the calibration section")
+        if path in ("horizon_m", "replications", "sample_days", "warmup_days"):
+            raise fail(where, key, [lo, hi], "expected a parameter of the model's counts: the horizon sets the "
+                                             "targets' months, and sampling does not change the counts")
         try:
             value = resolve(cfg, path)
         except KeyError as exc:

@@ -12,6 +12,7 @@ from sim.analysis.economics import break_even_month, npv
 from sim.config.scenario import Scenario
 from sim.county.kpis import evaluate
 from sim.county.model import CountyModel, plan
+from sim.errors import InputError
 from sim.rollout.adoption import bass_share, bass_step, service_damping
 from sim.rollout.attrition import income_histogram, station_status
 from sim.rollout.entry import plan_entry
@@ -65,6 +66,12 @@ def entry_schedule(ro: Rollout, strategy: Strategy, geos: list[CountyGeo], costs
     schedule or launch capacity and recruit villages in the strategy's order up to its
     county_target, within the budget."""
     assert ro.entry is not None and strategy.village_order is not None
+    if ro.entry.county_months is not None:
+        ids = {g.county.id for g in geos}
+        unknown = sorted(set(ro.entry.county_months) - ids)
+        if unknown and ro.county_limit is None:
+            raise InputError(f"{ro.source}: entry.county_months.{unknown[0]} is not allowed: no such county in the "
+                             f"region (its counties are {min(ids)}..{max(ids)})")
     county_rank = np.lexsort((np.arange(len(geos)), -np.array([g.network.residents.sum() for g in geos])))
     orders = [village_order(g, strategy.village_order, rng, None if route_orders is None else route_orders[i])
               for i, g in enumerate(geos)]

@@ -90,6 +90,7 @@ def test_leave_one_out_and_hold_out_option(tmp_path):
     ({"entry.launch_villages": [5, 2]}, "calibration.parameters.entry.launch_villages.*lo < hi"),
     ({"strategies.s.village_order": [0, 1]}, "calibration.parameters.strategies.s.village_order.*a number"),
     ({"calibration.seed": [0, 1]}, "calibration.parameters.calibration.seed.*outside the calibration"),
+    ({"horizon_m": [5, 20]}, "calibration.parameters.horizon_m.*targets' months"),
 ])
 def test_bad_calibration_sections_are_refused_with_key_paths(tmp_path, parameters, message):
     with pytest.raises(InputError, match=message):
@@ -159,3 +160,9 @@ def test_the_shipped_rural_taobao_rollout_meets_the_reported_points_and_levels_o
     # levelled off: the last three months add far fewer than the ~3,000 villages a month of the rush
     assert counts["villages"][-1] - counts["villages"][-4] < 3 * 300
     assert counts["villages"][15] - counts["villages"][12] > 3 * 1500
+
+
+def test_an_entry_month_for_a_county_not_in_the_region_is_refused(tmp_path):
+    ro = load_rollout(config(tmp_path, entry={"county_months": {"C0001": 0, "C0099": 2}}))
+    with pytest.raises(InputError, match=r"entry\.county_months\.C0099.*no such county"):
+        rollout_counts(ro, "s", geographies(ro, ro.operating_models["partner"]))
