@@ -138,10 +138,11 @@ def residuals(counts: dict[str, np.ndarray], targets: list[Target]) -> np.ndarra
     return np.array([(counts[t.quantity][t.month] - t.reported) / t.reported for t in targets])
 
 
-def fit(model: Model, targets: list[Target], from_config: bool = True) -> tuple[np.ndarray, int]:
+def fit(model: Model, targets: list[Target]) -> tuple[np.ndarray, int]:
     """Bounded least squares on the relative residuals of the targets not held out:
-    the best of ``starts`` Latin hypercube points (and, with ``from_config``, the
-    config's own values), then
+    the best of ``starts`` Latin hypercube points within the bounds (not the config's own
+    values: the result depends only on the bounds, the targets and the seed, so a
+    config holding fitted values refits to the same values), then
     scipy's trust-region reflective method from there, with finite differences of
     ``diff_step`` relative to each value. Returns the fitted values and the number of
     evaluations."""
@@ -159,8 +160,6 @@ def fit(model: Model, targets: list[Target], from_config: bool = True) -> tuple[
 
     sample = qmc.LatinHypercube(d=len(model.names), seed=model.cal.seed).random(model.cal.starts)
     candidates = list(qmc.scale(sample, model.lo, model.hi))
-    if from_config:
-        candidates.insert(0, np.clip(model.start, model.lo, model.hi))
     costs = [float(np.sum(fun(x) ** 2)) for x in candidates]
     x0 = candidates[int(np.argmin(costs))]
     res = least_squares(fun, x0, bounds=(model.lo, model.hi), diff_step=model.cal.diff_step, method="trf")
@@ -199,9 +198,7 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     """Fit, then write fit.csv (parameter, bounds, config value, fitted value),
     residuals.csv (every point, fitted and held out), fitted.yaml (the config with the
     fitted values), calibration_<quantity>.png/.svg and, with ``leave_one_out``,
-    holdout.csv: each fitted point held out in turn, refitted from the Latin hypercube
-    alone (not from the config's values, which may have been fitted to that point),
-    and its residual."""
+    holdout.csv: each fitted point held out in turn, refitted, and its residual."""
     from sim.figures.calibration import write_calibration_figure
     model = Model(path)
     targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
@@ -225,7 +222,7 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     if leave_one_out:
         for t in [t for t in targets if not t.held_out]:
             others = [Target(u.month, u.quantity, u.reported, u.held_out or u == t) for u in targets]
-            xt, _ = fit(model, others, from_config=False)   # the config's values were fitted to every point
+            xt, _ = fit(model, others)
             rt = residual_rows(model.counts(xt), others)
             fitted_res = [abs(r["residual_rel"]) for r in rt if not r["held_out"]]
             held = next(r for r in rt if r["month"] == t.month and r["quantity"] == t.quantity)
