@@ -22,6 +22,9 @@ from sim.config.scenario import (
 )
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
+from sim.rollout.attrition import AttritionConfig
+from sim.rollout.calibration import CalibrationConfig, check_calibration
+from sim.rollout.entry import EntryConfig, check_budget_profile
 from sim.rollout.ranking import RankingSensitivityConfig
 from sim.rollout.region import RegionConfig, region_config
 from sim.rollout.sampling import Sampling, check_sampling
@@ -91,6 +94,9 @@ class StrategyConfig:
                                 source="")
     schedule: str | None = spec(None, "A CSV (month, county_id, village_id) of openings, relative to the config; "
                                 "instead of village_order", optional=True, source="")
+    hub_capex_share: float = spec(1.0, "Share of the county centre's capital the platform pays (below 1: premises "
+                                  "provided by the county government, as for partner-run counties)", lo=0, hi=1,
+                                  source="")
     promoters: bool = spec(False, "A promoter in every village with a station (see promoters)", source="")
 
     def check(self) -> None:
@@ -143,6 +149,17 @@ class RolloutConfig:
                                               shown="the last month", source="")
     reported: tuple[tuple[float, ...], ...] = spec((), "Reported [month, villages covered] points shown with the "
                                                    "model's curve", source="")
+    budget_profile: Any = spec("even", "Share of a year's budget available by each month: even ((m+1)/12 by month "
+                               "m), upfront (all from the year's first month) or 12 monthly weights", source="",
+                               json={"oneOf": [{"enum": ["even", "upfront"]},
+                                               {"type": "array", "items": {"type": "number", "minimum": 0},
+                                                "minItems": 12, "maxItems": 12}]})
+    entry: EntryConfig | None = spec(None, "County entry apart from village recruitment (null: the budget sets "
+                                     "the pace, counties in turn)", optional=True, source="")
+    attrition: AttritionConfig | None = spec(None, "Station attrition against the agent's reservation wage (null: "
+                                             "stations never close)", optional=True, source="")
+    calibration: CalibrationConfig | None = spec(None, "Parameters `ruralsim calibrate` fits (null: none)",
+                                                 optional=True, source="")
 
     def check(self) -> None:
         if not self.budget_per_year_cny:
@@ -156,6 +173,7 @@ class RolloutConfig:
         check_sampling(self.sampling, self.sample_days)
         if not all(len(r) == 2 for r in self.reported):
             raise FieldError("reported", [list(r) for r in self.reported], "expected a list of [month, villages]")
+        check_budget_profile(self.budget_profile)
 
 
 @dataclass(frozen=True)
@@ -165,6 +183,7 @@ class Strategy:
     village_order: str | None = None
     county_target: float = 1.0
     schedule_csv: str | None = None
+    hub_capex_share: float = 1.0
     promoters: bool = False
 
 
@@ -192,6 +211,10 @@ class Rollout:
     reported: tuple[tuple[int, float], ...]
     files: tuple[Path, ...] = ()     # every file the config reads (see input_files)
     county_limit: int | None = None  # a quick preview: only the region's first counties (see preview)
+    budget_profile: Any = "even"     # see RolloutConfig.budget_profile
+    entry: EntryConfig | None = None
+    attrition: AttritionConfig | None = None
+    calibration: CalibrationConfig | None = None
     sampling: Sampling = dataclasses.field(default_factory=Sampling)
     cross_subsidy_policy: CrossSubsidyPolicy = dataclasses.field(default_factory=CrossSubsidyPolicy)
     village_inputs: VillageInputs | None = None
@@ -238,11 +261,14 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
         if om not in models:
             raise fail(where, f"strategies.{name}.operating_model", om, f"expected one of {', '.join(models)}")
         if sd.schedule is not None:
-            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule), promoters=sd.promoters))
+            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule),
+                                       hub_capex_share=sd.hub_capex_share, promoters=sd.promoters))
         else:
             strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target,
-                                       promoters=sd.promoters))
+                                       hub_capex_share=sd.hub_capex_share, promoters=sd.promoters))
     baseline = strategies[0].name if cfg.baseline is None else cfg.baseline
+    if cfg.calibration is not None:
+        check_calibration(cfg, where)
     if baseline not in [s.name for s in strategies]:
         raise fail(where, "baseline", baseline, f"expected one of {', '.join(s.name for s in strategies)}")
     maps = cfg.map_months if cfg.map_months is not None else (cfg.horizon_m - 1,)
@@ -259,7 +285,11 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
                    cfg.sample_days, cfg.warmup_days, cfg.replications, cfg.budget_per_year_cny, cfg.adoption.bass(),
                    cfg.produce_participation.bass(), cfg.adoption.parcels_per_adopter_y, cfg.economics, models,
                    tuple(strategies), baseline, tuple(maps), tuple((int(m), float(v)) for m, v in cfg.reported),
-                   tuple(dict.fromkeys(files)), sampling=cfg.sampling, cross_subsidy_policy=cfg.cross_subsidy_policy,
+                   tuple(dict.fromkeys(files)),
+                   budget_profile=(cfg.budget_profile if isinstance(cfg.budget_profile, str)
+                                   else tuple(float(w) for w in cfg.budget_profile)),
+                   entry=cfg.entry, attrition=cfg.attrition, calibration=cfg.calibration,
+                   sampling=cfg.sampling, cross_subsidy_policy=cfg.cross_subsidy_policy,
                    village_inputs=cfg.village_inputs, promoters=cfg.promoters,
                    ranking_sensitivity=cfg.ranking_sensitivity)
 
