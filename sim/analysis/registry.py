@@ -57,7 +57,8 @@ _RUN = (  # the KPI columns of runs.csv, in their order
     ("outbound_produce_unsold_share", "Produce unsold", "share", _DOWN,
      "(Spoiled + in system at end) / (offered + in system at start): the share of the produce the window had to "
      "move that was not sold in it; produce still waiting at the end counts as not sold."),
-    ("farmer_revenue_cny", "Farmer revenue", "CNY", _UP, "What farmers earn for produce sold."),
+    ("farmer_revenue_cny", "Farmer revenue", "CNY", _UP,
+     "What farmers earn for produce sold: kg x the crop's seasonal price at the time of sale x the quality grade."),
     ("vehicle_km", "Last-mile vehicle distance", "km", _DOWN, "Distance driven by last-mile vehicles."),
     ("lastmile_trips", "Last-mile trips", "trips", _NEITHER, "Trips from the hub round a route and back."),
     ("lastmile_load_factor_in", "Load factor, parcels in", "share", _UP,
@@ -94,6 +95,39 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "Temporary sorters hired for a day when a trunk brought more than the sorters sort in a shift."),
     ("cost_surge_cny", "Cost of surge capacity", "CNY", _DOWN,
      "What spot trucks, extra vehicles and temporary sorters cost (included in the total cost)."),
+    ("farmer_income_with_cny", "Farmers' income with the network", "CNY", _UP,
+     "Farmer revenue less the operator's commission (market.commission_share) and the express fees on produce "
+     "parcels."),
+    ("farmer_income_without_cny", "Farmers' income without the network", "CNY", _NEITHER,
+     "What a local trader would have paid for the produce offered in the window: market.trader_price_share x "
+     "the crop's seasonal price on the day it was offered."),
+    ("farmer_income_gain_cny", "Farmers' income gain", "CNY", _UP,
+     "Farmer revenue through the network less farmers' income without it (the trader)."),
+    ("produce_quality_sold_mean", "Quality of produce sold", "share", _UP,
+     "Mean quality at the city market of the produce sold in the window, weighted by kg (1 = fresh; always 1 "
+     "under the binary shelf life)."),
+    ("produce_price_realised_cny_per_kg", "Price realised", "CNY/kg", _UP,
+     "Farmer revenue / produce sold: the seasonal price at the time of sale x the quality grade."),
+    ("operator_produce_revenue_cny", "Operator's produce revenue", "CNY", _UP,
+     "The operator's commission on produce sold (market.commission_share x farmer revenue) plus the express fees "
+     "on produce parcels."),
+    ("operator_produce_margin_cny", "Operator's produce margin", "CNY", _UP,
+     "The operator's produce revenue less the cost of produce out (cost_outbound_cny)."),
+    ("produce_parcel_offered_kg", "Produce parcels ordered", "kg", _NEITHER,
+     "Produce offered in the window that city customers ordered as parcels (each crop's parcel_share)."),
+    ("produce_parcel_sold_kg", "Produce parcels delivered", "kg", _UP,
+     "Produce parcels that reached city customers in time (part of produce sold)."),
+    ("produce_parcel_spoiled_kg", "Produce parcels spoiled", "kg", _DOWN,
+     "Produce parcels that spoiled before reaching the city (part of produce spoiled)."),
+    ("produce_parcel_boxes", "Produce boxes delivered", "boxes", _NEITHER,
+     "Produce parcels delivered / produce_parcels.box_kg."),
+    ("produce_parcel_revenue_cny", "Produce parcel sales", "CNY", _UP,
+     "What city customers paid for produce parcels (part of farmer revenue)."),
+    ("produce_parcel_lead_time_mean_h", "Produce parcel lead time, mean", "h", _DOWN,
+     "Mean time from the offer at the village station to the city customer's door, per box (0 when no box was "
+     "delivered)."),
+    ("operator_express_fees_cny", "Express fees on produce parcels", "CNY", _UP,
+     "Sender-paid express fees the operator earned on produce boxes delivered (part of its produce revenue)."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)
