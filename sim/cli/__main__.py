@@ -1,0 +1,4 @@
+"""``python -m sim.cli``."""
+from sim.cli import main
+
+main()
