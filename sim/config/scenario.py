@@ -24,6 +24,7 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     without_kind,
 )
 from sim.config.schema import build, spec, to_data
+from sim.config.township import NetworkConfig, TownshipConfig
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
@@ -305,11 +306,16 @@ class Scenario:
                                    source="Anyue lemons (domain notes)")
     costs: CostConfig = dataclasses.field(default_factory=CostConfig)
     surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
+    network: NetworkConfig = dataclasses.field(default_factory=NetworkConfig)
+    township: TownshipConfig = dataclasses.field(default_factory=TownshipConfig)
 
     def check(self) -> None:
-        if self.lastmile.vehicle_type not in self.vehicle_types:
-            raise ValueError(f"lastmile.vehicle_type {self.lastmile.vehicle_type!r} is not allowed: expected one of "
-                             f"{', '.join(sorted(self.vehicle_types))}")
+        for key, name in (("lastmile.vehicle_type", self.lastmile.vehicle_type),
+                          ("township.vehicle_type", self.township.vehicle_type),
+                          ("township.feeder_vehicle_type", self.township.feeder_vehicle_type)):
+            if name not in self.vehicle_types:
+                raise ValueError(f"{key} {name!r} is not allowed: expected one of "
+                                 f"{', '.join(sorted(self.vehicle_types))}")
         names = [c.name for c in self.crops]
         if len(set(names)) != len(names):
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")

@@ -90,7 +90,8 @@ def evaluate(model: CountyModel) -> RunResult:
         # produce found spoiled at midnight belongs to the day that ended
         "produce_spoiled_kg": np.bincount(day_of(np.maximum(spoil_t - 1e-9, 0.0)), weights=spoil_kg,
                                           minlength=days)[:days],
-        "vehicle_km": lm.ledger.km_by_day(days),
+        "vehicle_km": lm.ledger.km_by_day(days) + (0.0 if model.feeders is None
+                                                   else model.feeders.ledger.km_by_day(days)),
         "warehouse_backlog_parcels": np.array(model.days.warehouse_parcels),
         "hub_backlog_parcels": np.array(model.days.hub_parcels),
         "station_backlog_kg": np.array(model.days.station_kg),
@@ -121,12 +122,20 @@ def evaluate(model: CountyModel) -> RunResult:
     lead = lm.lead
     a_lm, a_tr, a_hub = act.lastmile, act.trunk, act.hub
     km = a_lm.km + a_lm.pickup_km
+    co2 = km * lm.vehicle.co2_kg_per_km
+    routes, fleet = len(model.plan.routes), len(model.plan.routes) * lm.cfg.vehicles_per_route
+    if model.feeders is not None and act.feeders is not None:  # two tiers: the feeders count too
+        feeder_km = act.feeders.km + act.feeders.pickup_km
+        km += feeder_km
+        co2 += feeder_km * model.feeders.vehicle.co2_kg_per_km
+        routes += model.feeders.n_routes
+        fleet += model.feeders.n_routes * model.feeders.cfg.vehicles_per_route
     kpis = {
         "villages_served": int(served.sum()),
         "villages_served_share": float(served.mean()),
         "residents_served_share": residents_served / float(net.residents.sum()),
-        "routes": len(model.plan.routes),
-        "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,
+        "routes": routes,
+        "fleet_vehicles": fleet,
         "inbound_parcels_ordered": ordered,
         "inbound_parcels_delivered": delivered,
         "inbound_parcels_in_system_start": books.parcels_in_system_start,
@@ -164,8 +173,7 @@ def evaluate(model: CountyModel) -> RunResult:
         "subsidy_cny": c.subsidy,
         "cost_net_cny": c.total - c.subsidy,
         "cost_per_parcel_net_cny": (c.inbound - c.subsidy) / delivered if delivered else float("nan"),
-        "co2_kg": km * sc.vehicle_types[sc.lastmile.vehicle_type].co2_kg_per_km
-        + a_tr.truck_runs * model.trunk.km_per_truck_run * sc.trunk.co2_kg_per_km,
+        "co2_kg": co2 + a_tr.truck_runs * model.trunk.km_per_truck_run * sc.trunk.co2_kg_per_km,
         "surge_spot_truck_runs": a_tr.spot_truck_runs,
         "surge_vehicle_days": a_lm.surge_vehicle_days,
         "surge_sorter_days": a_hub.temp_sorter_days,
