@@ -94,6 +94,12 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "Temporary sorters hired for a day when a trunk brought more than the sorters sort in a shift."),
     ("cost_surge_cny", "Cost of surge capacity", "CNY", _DOWN,
      "What spot trucks, extra vehicles and temporary sorters cost (included in the total cost)."),
+    ("inbound_lead_time_near_decile_h", "Lead time, nearest decile", "h", _DOWN,
+     "Mean lead time of the parcels delivered to the tenth of served villages nearest the county seat."),
+    ("inbound_lead_time_remote_decile_h", "Lead time, most remote decile", "h", _DOWN,
+     "Mean lead time of the parcels delivered to the tenth of served villages farthest from the county seat."),
+    ("inbound_lead_time_village_gini", "Gini of villages' lead times", "-", _DOWN,
+     "Gini coefficient of the served villages' mean lead times, weighted by their parcels (0 = equal)."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

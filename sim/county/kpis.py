@@ -11,6 +11,7 @@ from sim.county.costs import Costs, costs
 from sim.county.hub import HubLittle
 from sim.county.leadtime import LeadTimes
 from sim.county.model import CountyModel
+from sim.county.remoteness import remoteness
 from sim.county.triplog import StopLead
 
 KPI_COLUMNS = (
@@ -28,6 +29,7 @@ KPI_COLUMNS = (
     "cost_per_parcel_cny", "cost_per_kg_out_cny",
     "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
     "surge_spot_truck_runs", "surge_vehicle_days", "surge_sorter_days", "cost_surge_cny",
+    "inbound_lead_time_near_decile_h", "inbound_lead_time_remote_decile_h", "inbound_lead_time_village_gini",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -120,6 +122,8 @@ def evaluate(model: CountyModel) -> RunResult:
     load_in, load_out = lm.loads(24.0 * w)
     residents_served = float(net.residents[served].sum())
     lead = lm.lead
+    stop_lead = lm.stop_lead()
+    equity = remoteness(net, model.plan.routes, stop_lead)
     a_lm, a_tr, a_hub = act.lastmile, act.trunk, act.hub
     km = a_lm.km + a_lm.pickup_km
     co2 = km * lm.vehicle.co2_kg_per_km
@@ -178,10 +182,13 @@ def evaluate(model: CountyModel) -> RunResult:
         "surge_vehicle_days": a_lm.surge_vehicle_days,
         "surge_sorter_days": a_hub.temp_sorter_days,
         "cost_surge_cny": c.surge,
+        "inbound_lead_time_near_decile_h": equity.near_decile_h,
+        "inbound_lead_time_remote_decile_h": equity.remote_decile_h,
+        "inbound_lead_time_village_gini": equity.gini,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)
-    return RunResult(kpis, daily, lead, load_in, load_out, c, checks, lm.stop_lead())
+    return RunResult(kpis, daily, lead, load_in, load_out, c, checks, stop_lead)
 
 
 def run_replication(scenario, replication: int, the_plan=None) -> RunResult:
