@@ -25,7 +25,7 @@ def _route(stops):
 
 def test_deciles_and_gini_by_hand():
     # 12 served villages at 1..12 km (a decile = ceil(12 / 10) = 2 villages), one unserved at 0.5 km.
-    xs = [0.5] + list(range(12, 0, -1))                    # village i >= 1 is 13 - i km away
+    xs = [0.5, *range(12, 0, -1)]                    # village i >= 1 is 13 - i km away
     served = [False] + [True] * 12
     stops = list(range(1, 13))
     parcels = np.array([10] * 12)
