@@ -24,7 +24,7 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     without_kind,
 )
 from sim.config.schema import build, spec, to_data
-from sim.config.township import NetworkConfig, TownshipConfig
+from sim.config.township import NetworkConfig, ServiceConfig, TownshipConfig
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
@@ -308,6 +308,7 @@ class Scenario:
     surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
     network: NetworkConfig = dataclasses.field(default_factory=NetworkConfig)
     township: TownshipConfig = dataclasses.field(default_factory=TownshipConfig)
+    service: ServiceConfig = dataclasses.field(default_factory=ServiceConfig)
 
     def check(self) -> None:
         for key, name in (("lastmile.vehicle_type", self.lastmile.vehicle_type),

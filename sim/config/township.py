@@ -61,3 +61,38 @@ class TownshipConfig:
             hs = getattr(self, name)
             if not hs or any(not 0 <= h < 24 for h in hs) or len(set(hs)) != len(hs):
                 raise ValueError(f"{name} {list(hs)} is not allowed: expected distinct hours in [0, 24)")
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """How often the village routes run (a lever): every route on the chosen weekdays,
+    every ``every_d`` days, and routes to remote villages every ``remote_every_d``
+    days. Routes are planned for the parcels of the days between runs (the interval
+    times the longest gap between weekdays). Routes with the same interval take turns
+    (route i runs on days d with (d + i) mod interval = 0), so one vehicle and driver
+    serve that many routes in turn: a route's fleet is paid for the share of days it
+    runs. With two tiers the
+    village routes are the townships' (the feeders run daily); dedicated produce
+    pickups (``lastmile.backhaul: false``) keep their daily schedule."""
+    every_d: int = spec(1, "Village routes run every this many days (1 daily, 2 every second day, 3 every third)",
+                        unit="d", lo=1, hi=7, source="daily service [G]")
+    remote_every_d: int = spec(1, "Routes to remote villages (see remote_from_km) run every this many days (the "
+                               "larger of this and every_d)",
+                               unit="d", lo=1, hi=7,
+                               source="remote villages are often served every 2-3 days (domain notes) [G]")
+    remote_from_km: float = spec(20.0, "A village is remote when it (one tier) or its township seat (two tiers) is "
+                                 "at least this far from the county seat, straight line; remote and other villages "
+                                 "get routes of their own",
+                                 unit="km", lo=0, hi=1000, source="[G] the outer half of the baseline county's disc")
+    weekdays: tuple[int, ...] = spec((0, 1, 2, 3, 4, 5, 6), "Days of the week the village routes run, 0-6 (0 = the "
+                                     "weekday of 1 January)", source="every day [G]")
+
+    def check(self) -> None:
+        w = self.weekdays
+        if not w or any(not 0 <= d <= 6 for d in w) or len(set(w)) != len(w):
+            raise ValueError(f"weekdays {list(w)} is not allowed: expected distinct days in 0-6")
+
+    @property
+    def daily(self) -> bool:
+        """Every route runs every day (the default: the schedule as it was)."""
+        return self.every_d == 1 and self.remote_every_d == 1 and len(set(self.weekdays)) == 7

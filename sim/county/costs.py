@@ -106,9 +106,11 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     lm_in = _share_in(lm.parcel_kg, lm.produce_kg)   # the vans' kilograms; pickups' produce is not theirs
     tr_in = _share_in(tr.parcel_kg, tr.produce_kg)
     per_truck = sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny
+    fleet: float = len(model.plan.routes) * model.lastmile.cfg.vehicles_per_route
+    if model.service is not None:  # routes that run on some days share vehicles and drivers in turn
+        fleet = model.lastmile.cfg.vehicles_per_route * float(model.service[-days:].mean(axis=0).sum())
     out = {
-        **fleet_parts(model.lastmile.vehicle, len(model.plan.routes) * model.lastmile.cfg.vehicles_per_route, lm,
-                      days, r),
+        **fleet_parts(model.lastmile.vehicle, fleet, lm, days, r),
         "trunk": Part(outbound_direct=(tr.produce_truck_runs - tr.spot_produce_truck_runs) * per_truck,
                       shared=(tr.truck_runs - tr.spot_truck_runs - tr.produce_truck_runs
                               + tr.spot_produce_truck_runs) * per_truck, kg_share_in=tr_in),
@@ -130,7 +132,7 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     return out
 
 
-def fleet_parts(veh: VehicleType, fleet: int, lm: LastMileActivity, days: int, r: float) -> dict[str, Part]:
+def fleet_parts(veh: VehicleType, fleet: float, lm: LastMileActivity, days: int, r: float) -> dict[str, Part]:
     """The route fleet's vehicles, drivers and dedicated pickups (see :func:`parts`):
     ``fleet`` own vehicles of type ``veh`` that did ``lm`` over ``days`` days."""
     years = days / 365.0

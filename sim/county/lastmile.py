@@ -95,6 +95,7 @@ class LastMile:
         self.back_at = {True: np.zeros((R, cfg.vehicles_per_route + self.extra_max)),
                         False: np.zeros((R, cfg.vehicles_per_route))}
         self._window: LastMileActivity | None = None
+        self.serve_day: np.ndarray | None = None  # bool (days, routes): the days each route runs (None: every day)
 
     # ---- the component's account -------------------------------------------------------
     def stock(self) -> Stock:
@@ -208,6 +209,8 @@ class LastMile:
         backlog = np.array([self.hub.waiting(r) for r in range(self.n_routes)], dtype=np.int64)
         hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold,
                                self.extra_max)
+        if self.serve_day is not None:  # a route hires only on the days it runs
+            hired = np.where(self.serve_day[day], hired, 0)
         self.ledger.surge_vehicle_days += int(hired.sum())
         return hired
 

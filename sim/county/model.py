@@ -15,6 +15,7 @@ import simpy
 from sim.config.scenario import LastMileConfig, Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
+from sim.county.frequency import interval_groups, service_days
 from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, build_network, road_matrices
@@ -54,11 +55,16 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
     lm = scenario.lastmile
     routes: list[Route] = []
     route_of = np.full(net.n, -1, dtype=np.int64)
-    if len(served):
+    # with less than daily service, villages with the same interval get their own routes, planned for the
+    # parcels of the days between runs
+    groups = [(served, 1.0)] if scenario.service.daily else interval_groups(scenario, net, served)
+    for served, days in groups:
+        if not len(served):
+            continue
         dist, time = road_matrices(net, served, scenario, vehicle)
         scale = 1.0 if demand_scale is None else demand_scale[served]
         mean_daily = net.residents[served] * scale * scenario.demand.parcels_per_resident_y / 365.0
-        per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h)
+        per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h) * days
         load = np.zeros((len(served) + 1, 2))
         load[1:, 0] = per_departure * scenario.demand.parcel_kg
         load[1:, 1] = per_departure
@@ -66,8 +72,9 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
         service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
         planned = plan_routes(dist, load, capacity, time=time, service_h=service,
                               max_route_h=lm.max_route_h, method=lm.routing_method)
-        for i, nodes in enumerate(planned):
+        for nodes in planned:
             closed = np.concatenate([[0], nodes, [0]])
+            i = len(routes)
             routes.append(Route(i, served[np.asarray(nodes) - 1],
                                 dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
             route_of[served[np.asarray(nodes) - 1]] = i
@@ -139,6 +146,10 @@ class CountyModel:
         lm_cfg = sc.lastmile if feeder is None else self.tier_config(village=True)
         vehicle = sc.vehicle_types[lm_cfg.vehicle_type]
         available, travel = self._fleet_draws(lm_cfg, len(self.plan.routes), "fleet", "travel")
+        # the days each village route runs (None: every day)
+        self.service = None if sc.service.daily else service_days(sc, net, self.plan.routes)
+        if self.service is not None:
+            available &= self.service[None]
         self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
                                  cold_factor=cold_factor)
         self.feeders: Feeders | None = None
@@ -159,6 +170,7 @@ class CountyModel:
         # which answer the same calls
         self.lastmile = LastMile(self.env, lm_cfg, vehicle, self.plan.routes, source, sc.demand.parcel_kg,  # type: ignore[arg-type]
                                  net.n, sc.run_days, available, travel, self.stations, surge=sc.surge)
+        self.lastmile.serve_day = self.service
         self.days = DayLog([], [], [], [])
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \

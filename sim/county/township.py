@@ -21,6 +21,7 @@ import simpy
 from sim.config.scenario import Scenario
 from sim.county.account import Stock, since
 from sim.county.batches import Lots
+from sim.county.frequency import longest_gap_d, village_interval
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
 from sim.county.routing import Route, plan_routes
@@ -59,13 +60,16 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
     routes: list[Route] = []
     route_of = np.full(net.n, -1, dtype=np.int64)
     open_towns = np.unique(net.township[served])
+    interval = village_interval(sc, net).astype(float) * (1 if sc.service.daily else longest_gap_d(sc))
     for k in open_towns:
         villages = served[net.township[served] == k]
         seat = net.township_xy_km[k]
         # the township's seat as the depot: the network seen from the seat
         local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
         dist, time = road_matrices(local, villages, sc, vehicle)
-        load, per_departure = _loads(sc, net, villages, scale_all[villages], len(tw.departures_h))
+        # with less than daily service, planned for the parcels of the days between runs
+        days = 1.0 if sc.service.daily else float(interval[villages[0]])
+        load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
         service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
         planned = plan_routes(dist, load, capacity, time=time, service_h=service, max_route_h=tw.max_route_h,
                               method=lm.routing_method)

@@ -76,15 +76,17 @@ def test_township_storage_limits_what_village_vehicles_promise():
        feeder_vehicle=st.sampled_from(["van", "walking_tractor"]),
        departure=st.floats(0.0, 23.5), transfer_h=st.floats(0.0, 30.0), storage_kg=st.floats(0.0, 3000.0),
        backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
-       replication=st.integers(0, 3))
+       every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), replication=st.integers(0, 3))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
                                                     departure, transfer_h, storage_kg, backhaul, surge, start_doy,
-                                                    replication):
+                                                    every_d, remote_every_d, replication):
     sc = two_tier(**{"county.villages": villages, "county.townships": townships,
                      "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
                      "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
                      "township.transfer_h": transfer_h, "township.storage_kg": storage_kg,
-                     "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy})
+                     "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy,
+                     "service.every_d": every_d, "service.remote_every_d": remote_every_d,
+                     "service.remote_from_km": 8.0})
     res = run_replication(sc, replication)  # raises ConservationError if anything is lost
     b = res.checks.balance
     if int(res.kpis["villages_served"]):
