@@ -134,7 +134,9 @@ class Townships:
                  storage_kg: float, store: Stations):
         self.env = env
         self.route_of_village = route_of_village
-        self.queues: list[deque] = [deque() for _ in range(n_routes)]  # (ready h, villages, order times)
+        # per village route, segments (ready h, villages, order times) kept in order of ready time
+        self.queues: list[deque] = [deque() for _ in range(n_routes)]
+        self.count = np.zeros(n_routes, dtype=np.int64)  # parcels queued per village route
         self.store = store
         self.capacity_kg = storage_kg * n_open   # produce storage, pooled over the stations
         self.reserved_kg = 0.0
@@ -165,11 +167,20 @@ class Townships:
         if not len(village):
             return
         route = self.route_of_village[village]
-        order = np.lexsort((ready_h, route))
+        # a village route lies in one township, reached once per feeder trip: mostly one ready time per route
+        order = np.argsort(route, kind="stable")
         route, village, t_order, ready_h = route[order], village[order], t_order[order], ready_h[order]
-        cuts = np.flatnonzero(np.r_[True, (route[1:] != route[:-1]) | (ready_h[1:] != ready_h[:-1]), True])
-        for a, b in itertools.pairwise(cuts):
-            self.queues[int(route[a])].append((float(ready_h[a]), village[a:b], t_order[a:b]))
+        change = (route[1:] != route[:-1]) | (ready_h[1:] != ready_h[:-1])
+        cuts = np.concatenate([[0], np.flatnonzero(change) + 1, [len(route)]])
+        for a, b in itertools.pairwise(cuts.tolist()):
+            r = int(route[a])
+            q = self.queues[r]
+            ready = float(ready_h[a])
+            late = bool(q) and q[-1][0] > ready   # a vehicle that left earlier arrives later: keep the order
+            q.append((ready, village[a:b], t_order[a:b]))
+            if late:
+                self.queues[r] = deque(sorted(q, key=lambda seg: seg[0]))
+        self.count += np.bincount(route, minlength=len(self.count))
         self.parcels += len(village)
         self.parcels_in += len(village)
 
@@ -180,28 +191,28 @@ class Townships:
         q = self.queues[route]
         villages, orders = [], []
         left = n
-        kept: deque = deque()
-        while q and left > 0:
+        while q and left > 0 and q[0][0] <= now:
             ready, v, t = q.popleft()
-            if ready > now:
-                kept.append((ready, v, t))
-                continue
             k = min(left, len(v))
             villages.append(v[:k])
             orders.append(t[:k])
             if k < len(v):
-                kept.append((ready, v[k:], t[k:]))
+                q.appendleft((ready, v[k:], t[k:]))
             left -= k
-        kept.extend(q)
-        self.queues[route] = kept
         taken = n - left
         self.parcels -= taken
+        self.count[route] -= taken
         return villages, orders
 
     def waiting(self, route: int) -> int:
         """Parcels ready for a vehicle of ``route`` now."""
         now = self.env.now
-        return sum(len(v) for ready, v, _ in self.queues[route] if ready <= now)
+        n = int(self.count[route])
+        for ready, v, _ in reversed(self.queues[route]):
+            if ready <= now:
+                break
+            n -= len(v)
+        return n
 
     # ---- produce ---------------------------------------------------------------------
     def free_kg(self) -> float:
