@@ -1,10 +1,12 @@
 """The county hub: inbound parcels are sorted into route lots by a pool of sorters
 (temporary sorters join it for a day when a trunk brings more than the sorters sort
-in a shift) and wait for their route's next vehicle; produce from the villages is
+in a shift; the sorting queue is worked out directly, :mod:`sim.county.sorting`) and
+wait for their route's next vehicle; produce from the villages is
 stored (ambient, or in a cold store that slows ageing) until a trunk takes it to
 the city market."""
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,7 +16,8 @@ import simpy
 from sim.config.scenario import HubConfig, SurgeConfig
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, ParcelQueue
-from sim.county.surge import SorterPool, temp_sorters
+from sim.county.sorting import SortingLine
+from sim.county.surge import temp_sorters
 
 
 class UnitDraws:
@@ -86,23 +89,24 @@ class Hub:
         self.env = env
         self.cfg = cfg
         self.route_of_village = route_of_village
-        self.sorters = SorterPool(env, cfg.sorters)
+        self.sorters = SortingLine(cfg.sorters, self._start_lot, self._finish_lot)
         if surge is not None and surge.enabled:
             self.temp_max, shift_h = surge.temp_sorters_max, surge.sorter_shift_h
         else:
             self.temp_max, shift_h = 0, 0.0
         self.per_sorter_shift = cfg.sort_rate_parcels_per_h * shift_h
-        self.temp_active = 0                     # temporary sorters on duty now
+        self._temp_active = 0                    # temporary sorters on duty (as worked out so far)
+        self._dismissals: deque[tuple[float, int]] = deque()   # (time, temporary sorters leaving then)
         self.temp_sorter_days = 0                # temporary sorters hired, 24 h each
         self.draws = sort_draws
         self.queues = [ParcelQueue() for _ in range(n_routes)]
         self.cold_factor = cold_factor          # per crop: cold shelf life / ambient shelf life
         # parcels
-        self.in_sorting = 0
+        self._in_sorting = 0
         self.parcels_in = 0
-        self.lot_waits_h: list[float] = []
-        self.sort_wait_parcel_h = 0.0
-        self.sorting_h = 0.0                     # sorter-hours worked
+        self._lot_waits_h: list[float] = []
+        self._sort_wait_parcel_h = 0.0
+        self._sorting_h = 0.0                    # sorter-hours worked
         self._n = 0                              # parcels in the hub (sorting + route queues)
         self._area = 0.0                         # integral of _n over time (parcel-hours)
         self._t = 0.0
@@ -126,12 +130,14 @@ class Hub:
     def stock(self) -> Stock:
         """Parcels being sorted or waiting for their route's vehicle (counted segment by
         segment), and produce in store."""
-        return Stock(self.in_sorting + sum(q.count() for q in self.queues), self.produce_kg)
+        self._sort_up_to_now()
+        return Stock(self._in_sorting + sum(q.count() for q in self.queues), self.produce_kg)
 
     def _done(self) -> HubActivity:
         self._cold_tick()
-        return HubActivity(self.parcels_in, self.parcels_out, self.sort_wait_parcel_h, self.time_in_hub_h,
-                           self.sorting_h, self.produce_in_kg, self.cold_kg_h, self.temp_sorter_days)
+        self._sort_up_to_now()
+        return HubActivity(self.parcels_in, self.parcels_out, self._sort_wait_parcel_h, self.time_in_hub_h,
+                           self._sorting_h, self.produce_in_kg, self.cold_kg_h, self.temp_sorter_days)
 
     def activity(self) -> HubActivity:
         """What the hub did since the window started (the cold-store integral is
@@ -149,63 +155,113 @@ class Hub:
         self._t = now
         self._n += delta
 
+    def _sort_up_to_now(self) -> None:
+        now = self.env.now
+        if now >= self.sorters.next_t:
+            self.sorters.advance(now)
+        while self._dismissals and self._dismissals[0][0] <= now:
+            self._temp_active -= self._dismissals.popleft()[1]
+
+    def settle(self) -> None:
+        """Work the sorting out to the end: every lot received is sorted (for a hub
+        driven on its own, e.g. a queueing check, after its arrivals have run)."""
+        self.sorters.advance(float("inf"))
+
+    @property
+    def in_sorting(self) -> int:
+        """Parcels waiting for a sorter or being sorted."""
+        self._sort_up_to_now()
+        return self._in_sorting
+
+    @property
+    def sorters_on_duty(self) -> int:
+        """Sorters on duty now, temporary ones included."""
+        self._sort_up_to_now()
+        return self.sorters.capacity
+
+    @property
+    def temp_active(self) -> int:
+        """Temporary sorters on duty now."""
+        self._sort_up_to_now()
+        return self._temp_active
+
+    @property
+    def lot_waits_h(self) -> list[float]:
+        """Each lot's wait for a sorter (h), in the order sorters took them."""
+        self._sort_up_to_now()
+        return self._lot_waits_h
+
+    @property
+    def sort_wait_parcel_h(self) -> float:
+        self._sort_up_to_now()
+        return self._sort_wait_parcel_h
+
+    @property
+    def sorting_h(self) -> float:
+        """Sorter-hours worked."""
+        self._sort_up_to_now()
+        return self._sorting_h
+
     def receive(self, chunks: list[Chunk]) -> None:
         """A trunk unloads: one sort lot per route (the chunks are grouped by route)."""
         n = sum(len(c) for c in chunks)
         if n == 0:
             return
         now = float(self.env.now)
+        self._sort_up_to_now()
         self._count(n)
         self.parcels_in += n
-        self.in_sorting += n
+        self._in_sorting += n
         self._stamp_sum += n * now
-        self._hire_sorters()
+        self._hire_sorters(now)
         for r in range(len(self.queues)):
             parts = [(c.village[c.bounds[r]:c.bounds[r + 1]], c.t_order[c.bounds[r]:c.bounds[r + 1]])
                      for c in chunks if c.bounds[r + 1] > c.bounds[r]]
             if parts:
-                self.env.process(self.sort_lot(r, parts, now))
+                self.sorters.add((r, parts, sum(len(p[0]) for p in parts), now), now)
 
-    def _hire_sorters(self) -> None:
+    def _hire_sorters(self, now: float) -> None:
         """At a trunk arrival: if the parcels waiting to be sorted exceed what the
         sorters sort in a shift, hire temporary sorters (up to the limit on duty at
         once), each for 24 h."""
-        want = temp_sorters(self.in_sorting, self.cfg.sorters, self.per_sorter_shift, self.temp_max)
-        extra = want - self.temp_active
+        want = temp_sorters(self._in_sorting, self.cfg.sorters, self.per_sorter_shift, self.temp_max)
+        extra = want - self._temp_active
         if extra <= 0:
             return
-        self.temp_active += extra
+        self._temp_active += extra
         self.temp_sorter_days += extra
-        self.sorters.set_capacity(self.cfg.sorters + self.temp_active)
-        self.env.timeout(24.0).callbacks.append(lambda _e: self._dismiss(extra))
+        self.sorters.add_capacity(extra, now)
+        self.sorters.schedule_capacity(-extra, now + 24.0)
+        self._dismissals.append((now + 24.0, extra))
 
-    def _dismiss(self, k: int) -> None:
-        self.temp_active -= k
-        self.sorters.set_capacity(self.cfg.sorters + self.temp_active)
-
-    def sort_lot(self, route: int, parts: list, t_in: float):
-        """Process: one lot (a route's share of a truckload, as (villages, order
-        times) parts) waits for a sorter, is sorted, and joins its route's queue."""
-        n = sum(len(p[0]) for p in parts)
-        yield self.sorters.request()
-        wait = self.env.now - t_in
-        self.lot_waits_h.append(wait)
-        self.sort_wait_parcel_h += wait * n
+    def _start_lot(self, lot: tuple, t: float) -> float:
+        """A sorter takes a lot (route, parts, parcels, time in) at ``t``: its sorting time (h)."""
+        route, _, n, t_in = lot
+        wait = t - t_in
+        self._lot_waits_h.append(wait)
+        self._sort_wait_parcel_h += wait * n
         if self.tracer:
-            self.tracer("sort_start", self.env.now, route=route, parcels=n)
+            self.tracer("sort_start", t, route=route, parcels=n)
         sort_h = n / self.cfg.sort_rate_parcels_per_h * self.draws.next()
-        self.sorting_h += sort_h
-        yield self.env.timeout(sort_h)
+        self._sorting_h += sort_h
+        return sort_h
+
+    def _finish_lot(self, lot: tuple, t: float) -> None:
+        """A lot is sorted at ``t`` and joins its route's queue."""
+        route, parts, n, t_in = lot
         if self.tracer:
-            self.tracer("sort_end", self.env.now, route=route, parcels=n)
-        self.sorters.release()
-        self.in_sorting -= n
+            self.tracer("sort_end", t, route=route, parcels=n)
+        self._in_sorting -= n
         for village, t_order in parts:
             self.queues[route].push(village, t_order, t_in)
 
     def dispatch(self, route: int, n: int) -> tuple[list, list]:
         """Hand the first ``n`` sorted parcels of a route to a departing vehicle:
         (village arrays, order-time arrays)."""
+        self._sort_up_to_now()
+        return self._dispatch(route, n)[:2]
+
+    def _dispatch(self, route: int, n: int) -> tuple[list, list, int]:
         village, t_order, stamps = self.queues[route].pop(n)
         k = sum(len(v) for v in village)
         if k:
@@ -213,14 +269,39 @@ class Hub:
             self.parcels_out += k
             self._stamp_sum -= stamps
             self.time_in_hub_h += k * float(self.env.now) - stamps
-        return village, t_order
+        return village, t_order, k
+
+    def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
+        """Hand the first ``n`` sorted parcels of each of ``routes`` to its departing
+        vehicle, in the order given: (village arrays, order-time arrays, parcels left
+        waiting on these routes); each route's count goes into ``loaded[route]``."""
+        self._sort_up_to_now()
+        villages: list = []
+        orders: list = []
+        left = 0
+        queues = self.queues
+        for r in routes:
+            r = int(r)
+            v, t, k = self._dispatch(r, n)
+            villages += v
+            orders += t
+            loaded[r] = k
+            left += len(queues[r])
+        return villages, orders, left
+
+    def waiting_all(self) -> np.ndarray:
+        """Sorted parcels waiting for a vehicle, per route."""
+        self._sort_up_to_now()
+        return np.array([len(q) for q in self.queues], dtype=np.int64)
 
     def waiting(self, route: int) -> int:
         """Sorted parcels waiting for a vehicle of ``route``."""
+        self._sort_up_to_now()
         return len(self.queues[route])
 
     @property
     def parcels_waiting(self) -> int:
+        self._sort_up_to_now()
         return sum(len(q) for q in self.queues)
 
     @property

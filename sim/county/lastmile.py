@@ -206,7 +206,7 @@ class LastMile:
         the day, from the sorted parcels waiting and its own vehicles ready to leave."""
         now, own = self.env.now, self.cfg.vehicles_per_route
         ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
-        backlog = np.array([self.hub.waiting(r) for r in range(self.n_routes)], dtype=np.int64)
+        backlog = self.hub.waiting_all()
         hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold,
                                self.extra_max)
         if self.serve_day is not None:  # a route hires only on the days it runs
@@ -223,14 +223,11 @@ class LastMile:
         G = len(self.stop_village)
         n_r = np.zeros(self.n_routes, dtype=np.int64)
         # parcels, route by route from the hub's queues
-        villages, orders = [], []
+        villages: list = []
+        orders: list = []
         if deliver:
-            for r in routes:
-                v, t = self.hub.dispatch(int(r), self.capacity_parcels)
-                villages += v
-                orders += t
-                n_r[r] = sum(len(x) for x in v)
-                led.left_behind += self.hub.waiting(r)
+            villages, orders, left = self.hub.dispatch_routes(routes, self.capacity_parcels, n_r)
+            led.left_behind += left
         n = int(n_r.sum())
         # produce ready at the stations of these routes
         st = self.stations.lots

@@ -307,5 +307,6 @@ class CountyModel:
             self.feeders.start(sc.run_days)
         self.env.run(until=self.horizon_h)
         self._end_of_day()
+        self._trace.sort(key=lambda e: e[0])   # components may record an instant's events late (sorting)
         self.ran = True
         return self

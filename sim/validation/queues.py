@@ -141,6 +141,7 @@ def sort_queue_waits(servers: int, gaps_h: np.ndarray, distribution: str, cv: fl
 
     env.process(arrivals())
     env.run()
+    hub.settle()
     return np.asarray(hub.lot_waits_h)
 
 

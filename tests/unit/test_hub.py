@@ -42,6 +42,7 @@ def simulate_mmc(servers: int, rho: float, seed: int, jobs: int = 6000, warmup: 
 
     env.process(arrivals())
     env.run()
+    hub.settle()
     waits = np.array(hub.lot_waits_h[warmup:])
     return waits.mean(), (waits > 0).mean(), lam, mu
 

@@ -144,13 +144,13 @@ def test_temp_sorters_come_for_a_day_when_a_trunk_brings_more_than_a_shift():
               surge=SurgeConfig(temp_sorters_max=4, sorter_shift_h=8.0))
     hub.receive([Chunk(np.array([0] * 40 + [1] * 40 + [2] * 40), np.zeros(120), np.array([0, 40, 80, 120]))])
     # 120 > 80: ceil(120 / 80) - 1 = 1 temporary sorter; 2 sorters work the 3 lots of 40 (4 h each)
-    assert hub.temp_sorter_days == 1 and hub.sorters.capacity == 2
+    assert hub.temp_sorter_days == 1 and hub.sorters_on_duty == 2
     env.run(until=4.5)
     assert hub.in_sorting == 40 and hub.parcels_waiting == 80
     env.run(until=8.5)
     assert hub.in_sorting == 0
     env.run(until=24.5)
-    assert hub.sorters.capacity == 1 and hub.temp_active == 0     # gone after 24 h
+    assert hub.sorters_on_duty == 1 and hub.temp_active == 0     # gone after 24 h
     assert hub.activity() == HubActivity(parcels_in=120, sort_wait_parcel_h=40 * 4.0, sorting_h=12.0,
                                          temp_sorter_days=1)
 
