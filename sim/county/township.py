@@ -204,6 +204,26 @@ class Townships:
         self.count[route] -= taken
         return villages, orders
 
+    def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
+        """Up to ``n`` ready parcels for each of ``routes``, in the order given:
+        (village arrays, order-time arrays, ready parcels left waiting on these
+        routes); each route's count goes into ``loaded[route]``."""
+        villages: list = []
+        orders: list = []
+        left = 0
+        for r in routes:
+            r = int(r)
+            v, t = self.dispatch(r, n)
+            villages += v
+            orders += t
+            loaded[r] = sum(len(x) for x in v)
+            left += self.waiting(r)
+        return villages, orders, left
+
+    def waiting_all(self) -> np.ndarray:
+        """Parcels ready for a vehicle now, per village route."""
+        return np.array([self.waiting(r) for r in range(len(self.queues))], dtype=np.int64)
+
     def waiting(self, route: int) -> int:
         """Parcels ready for a vehicle of ``route`` now."""
         now = self.env.now
