@@ -136,7 +136,7 @@ class Townships:
         self.route_of_village = route_of_village
         # per village route, segments (ready h, villages, order times) kept in order of ready time
         self.queues: list[deque] = [deque() for _ in range(n_routes)]
-        self.count = np.zeros(n_routes, dtype=np.int64)  # parcels queued per village route
+        self.count = [0] * n_routes  # parcels queued per village route
         self.store = store
         self.capacity_kg = storage_kg * n_open   # produce storage, pooled over the stations
         self.reserved_kg = 0.0
@@ -178,31 +178,40 @@ class Townships:
             ready = float(ready_h[a])
             late = bool(q) and q[-1][0] > ready   # a vehicle that left earlier arrives later: keep the order
             q.append((ready, village[a:b], t_order[a:b]))
+            self.count[r] += b - a
             if late:
                 self.queues[r] = deque(sorted(q, key=lambda seg: seg[0]))
-        self.count += np.bincount(route, minlength=len(self.count))
         self.parcels += len(village)
         self.parcels_in += len(village)
 
     def dispatch(self, route: int, n: int) -> tuple[list, list]:
         """Hand up to ``n`` parcels ready now to a departing village vehicle, first
         ready first: (village arrays, order-time arrays)."""
+        villages: list = []
+        orders: list = []
+        self._take(route, n, villages, orders)
+        return villages, orders
+
+    def _take(self, route: int, n: int, villages: list, orders: list) -> int:
         now = self.env.now
         q = self.queues[route]
-        villages, orders = [], []
         left = n
         while q and left > 0 and q[0][0] <= now:
             ready, v, t = q.popleft()
-            k = min(left, len(v))
-            villages.append(v[:k])
-            orders.append(t[:k])
-            if k < len(v):
-                q.appendleft((ready, v[k:], t[k:]))
-            left -= k
+            k = len(v)
+            if k > left:
+                villages.append(v[:left])
+                orders.append(t[:left])
+                q.appendleft((ready, v[left:], t[left:]))
+                left = 0
+            else:
+                villages.append(v)
+                orders.append(t)
+                left -= k
         taken = n - left
         self.parcels -= taken
         self.count[route] -= taken
-        return villages, orders
+        return taken
 
     def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
         """Up to ``n`` ready parcels for each of ``routes``, in the order given:
@@ -211,12 +220,8 @@ class Townships:
         villages: list = []
         orders: list = []
         left = 0
-        for r in routes:
-            r = int(r)
-            v, t = self.dispatch(r, n)
-            villages += v
-            orders += t
-            loaded[r] = sum(len(x) for x in v)
+        for r in routes.tolist():
+            loaded[r] = self._take(r, n, villages, orders)
             left += self.waiting(r)
         return villages, orders, left
 
@@ -226,9 +231,12 @@ class Townships:
 
     def waiting(self, route: int) -> int:
         """Parcels ready for a vehicle of ``route`` now."""
+        n = self.count[route]
+        q = self.queues[route]
+        if not q or q[-1][0] <= self.env.now:   # all ready (the queue is in ready order)
+            return n
         now = self.env.now
-        n = int(self.count[route])
-        for ready, v, _ in reversed(self.queues[route]):
+        for ready, v, _ in reversed(q):
             if ready <= now:
                 break
             n -= len(v)
