@@ -100,6 +100,11 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "Mean lead time of the parcels delivered to the tenth of served villages farthest from the county seat."),
     ("inbound_lead_time_village_gini", "Gini of villages' lead times", "-", _DOWN,
      "Gini coefficient of the served villages' mean lead times, weighted by their parcels (0 = equal)."),
+    ("inbound_parcels_collected_township", "Parcels collected at townships", "parcels", _NEITHER,
+     "Parcels of villages without a station collected by residents at their township station (township outlets); "
+     "included in the parcels delivered."),
+    ("inbound_lead_time_collected_mean_h", "Lead time to collection, mean", "h", _DOWN,
+     "Mean time from order to collection at the township station of the parcels collected there."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

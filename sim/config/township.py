@@ -55,6 +55,15 @@ class TownshipConfig:
                                    "domain notes) plus rent")
     capex_cny: float = spec(60000.0, "Fit-out of a township station", unit="CNY", lo=0, hi=1e+08, source="[G]")
     life_y: float = spec(10.0, "Economic life of a township station", unit="y", lo=0.1, lo_open=False, hi=100)
+    outlets: bool = spec(False, "Township outlets: every township with villages gets a station, and the parcels of "
+                         "villages without a station go to their township's station, where residents collect them",
+                         source="township stations as pickup points for villages without a station [G]")
+    outlet_collect_share: float = spec(0.5, "With outlets: the share of the parcels residents of a village without "
+                                       "a station would order that they order and collect at the township",
+                                       lo=0, hi=1, source="[G] about half travel to the township seat to collect")
+    outlet_pickup_delay_h: float = spec(24.0, "With outlets: time from a parcel being ready at the township station "
+                                        "to its collection", unit="h", lo=0, hi=720,
+                                        source="[G] residents collect on their next trip to the township seat")
 
     def check(self) -> None:
         for name in ("feeder_departures_h", "departures_h"):

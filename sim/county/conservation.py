@@ -44,6 +44,8 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
                                       model.stations.stock())
     ordered = model.orders.placed
     delivered = model.lastmile.delivered
+    if model.townships is not None:   # outlet parcels collected at the township stations
+        delivered += len(model.townships.collected(model.env.now)[0])
     tiers = {} if model.feeders is None or model.townships is None else {
         "feeders": model.feeders.stock(), "townships": model.townships.stock()}
     places = {"trunk": trunk.parcels, "hub": hub.parcels, "vehicles": lastmile.parcels,

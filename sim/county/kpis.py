@@ -2,6 +2,7 @@
 daily series and the checks, gathered from what each component reports."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,7 @@ KPI_COLUMNS = (
     "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
     "surge_spot_truck_runs", "surge_vehicle_days", "surge_sorter_days", "cost_surge_cny",
     "inbound_lead_time_near_decile_h", "inbound_lead_time_remote_decile_h", "inbound_lead_time_village_gini",
+    "inbound_parcels_collected_township", "inbound_lead_time_collected_mean_h",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -81,12 +83,17 @@ def evaluate(model: CountyModel) -> RunResult:
     sales = model.trunk.sales()
     balance = conservation(model, float(sales.kg.sum()))
     day_of = lambda t: np.minimum((np.asarray(t) // 24).astype(np.int64), days - 1)  # noqa: E731
+    # outlet parcels collected at the township stations (two tiers with outlets), in the run and in the window
+    collect_t, collect_lead = (np.zeros(0), np.zeros(0)) if model.townships is None else \
+        model.townships.collected(model.horizon_h)
+    in_window = collect_t >= 24.0 * w
     spoil_t = np.array([t for t, _ in model.spoiled])
     spoil_kg = np.array([kg for _, kg in model.spoiled])
     daily = {
         "day": np.arange(days) - w,
         "parcels_ordered": model.orders.counts.sum(axis=1),
-        "parcels_delivered": lm.ledger.delivered_by_day(days),
+        "parcels_delivered": lm.ledger.delivered_by_day(days)
+        + np.bincount(day_of(collect_t), minlength=days)[:days],
         "produce_offered_kg": model.offers.kg_day,
         "produce_sold_kg": np.bincount(day_of(sales.t_h), weights=sales.kg, minlength=days)[:days],
         # produce found spoiled at midnight belongs to the day that ended
@@ -185,6 +192,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "inbound_lead_time_near_decile_h": equity.near_decile_h,
         "inbound_lead_time_remote_decile_h": equity.remote_decile_h,
         "inbound_lead_time_village_gini": equity.gini,
+        "inbound_parcels_collected_township": int(in_window.sum()),
+        "inbound_lead_time_collected_mean_h": float(collect_lead[in_window].mean()) if in_window.any() else math.nan,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)

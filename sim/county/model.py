@@ -22,7 +22,7 @@ from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
 from sim.county.routing import Route, plan_routes
 from sim.county.stations import StationActivity, Stations
-from sim.county.township import FeederPlan, Feeders, TownshipActivity, Townships, plan_two_tier
+from sim.county.township import FeederPlan, Feeders, TownshipActivity, Townships, outlet_villages, plan_two_tier
 from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity
 
@@ -125,7 +125,10 @@ class CountyModel:
         # across station coverage), then restricted to served villages
         means = demand.daily_means(sc, net.residents if demand_scale is None else net.residents * demand_scale)
         counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
-        counts[:, ~net.served] = 0
+        outlet = outlet_villages(sc, net)
+        if outlet.any():   # residents of villages without a station who collect at their township's
+            counts[:, outlet] = self.streams["outlets"].binomial(counts[:, outlet], sc.township.outlet_collect_share)
+        counts[:, ~(net.served | outlet)] = 0
         self.orders = demand.Orders(counts)
         offers_kg = harvest.daily_offers_kg(sc,
                                             net.residents if produce_scale is None else net.residents * produce_scale,
@@ -158,13 +161,14 @@ class CountyModel:
         if feeder is not None:
             self.townships = source = Townships(self.env, self.plan.route_of_village, len(self.plan.routes),
                                                 len(feeder.open_townships), sc.township.storage_kg,
-                                                Stations(self.env, net.n, self._spoil))
+                                                Stations(self.env, net.n, self._spoil),
+                                                sc.township.outlet_pickup_delay_h)
             f_cfg = self.tier_config(village=False)
             f_available, f_travel = self._fleet_draws(f_cfg, len(feeder.routes), "feeder_fleet", "feeder_travel")
             self.feeders = Feeders(self.env, f_cfg, sc.vehicle_types[f_cfg.vehicle_type], feeder.routes, self.hub,
                                    sc.demand.parcel_kg, len(net.township_xy_km), sc.run_days, f_available, f_travel,
                                    self.townships.store, surge=sc.surge, townships=self.townships,
-                                   township_of_village=np.where(net.served, net.township, -1),
+                                   township_of_village=np.where(net.served | outlet, net.township, -1),
                                    transfer_h=sc.township.transfer_h)
         # the village routes' vehicles take parcels from the hub, or with two tiers from the township stations,
         # which answer the same calls
@@ -175,7 +179,8 @@ class CountyModel:
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
             if self.plan.routes else np.empty(0, np.int64)
-        if feeder is not None:  # grouped by the hub's routes, the feeders'
+        if feeder is not None:  # grouped by the hub's routes, the feeders'; outlet villages too
+            self._ordering = np.concatenate([self._ordering, np.flatnonzero(outlet)])
             self._ordering = self._ordering[np.argsort(feeder.hub_route_of_village[self._ordering], kind="stable")]
         self._ordering_route = self.hub.route_of_village[self._ordering]
         # growers with a station (offers elsewhere were zeroed above)

@@ -8,7 +8,7 @@ import zlib
 import numpy as np
 
 STREAMS = ("network", "orders", "order_times", "harvest", "sorting", "fleet", "travel",
-           "feeder_fleet", "feeder_travel")
+           "feeder_fleet", "feeder_travel", "outlets")
 
 NETWORK_REPLICATION = -1
 """The county's geography is drawn once per root seed, the same in every replication."""

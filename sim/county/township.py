@@ -59,10 +59,13 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
     capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
     routes: list[Route] = []
     route_of = np.full(net.n, -1, dtype=np.int64)
-    open_towns = np.unique(net.township[served])
+    # with outlets every township with villages has a station (its villages without one collect there)
+    open_towns = np.unique(net.township if tw.outlets else net.township[served])
     interval = village_interval(sc, net).astype(float) * (1 if sc.service.daily else longest_gap_d(sc))
     for k in open_towns:
         villages = served[net.township[served] == k]
+        if not len(villages):   # an outlet township without a village station: no village routes
+            continue
         seat = net.township_xy_km[k]
         # the township's seat as the depot: the network seen from the seat
         local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
@@ -78,13 +81,25 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
             stops = villages[np.asarray(nodes) - 1]
             routes.append(Route(len(routes), stops, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
             route_of[stops] = len(routes) - 1
-    feeder = plan_feeders(sc, net, open_towns, scale_all)
+    outlet = outlet_villages(sc, net)
+    feeder = plan_feeders(sc, net, open_towns, np.where(outlet, scale_all * tw.outlet_collect_share, scale_all),
+                          outlet)
     return routes, route_of, feeder
 
 
-def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.ndarray) -> FeederPlan:
+def outlet_villages(sc: Scenario, net: Network) -> np.ndarray:
+    """Bool per village: its parcels are collected at its township station (township
+    outlets on, and the village has no station of its own)."""
+    if not (sc.network.tiers == 2 and sc.township.outlets):
+        return np.zeros(net.n, dtype=bool)
+    return ~net.served
+
+
+def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.ndarray,
+                 outlet: np.ndarray) -> FeederPlan:
     """Feeder routes from the hub over the township stations ``open_towns``, on county
-    roads, for the feeder vehicle; a township's load is its served villages' load."""
+    roads, for the feeder vehicle; a township's load is its served and ``outlet``
+    villages' load (``scale``: each village's share of its residents' parcels)."""
     tw, lm, county = sc.township, sc.lastmile, sc.county
     vehicle = sc.vehicle_types[tw.feeder_vehicle_type]
     m = len(open_towns)
@@ -94,7 +109,7 @@ def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.n
     xy = np.vstack([[0.0, 0.0], net.township_xy_km[open_towns]])
     dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * county.county_road_circuity
     time = dist / (vehicle.speed_kmh["county"] * county.road_speed_factor * county.terrain_speed_factor)
-    served = net.served_idx
+    served = np.flatnonzero(net.served | outlet)
     village_load, per_departure = _loads(sc, net, served, scale[served], len(tw.feeder_departures_h))
     town_pos = np.searchsorted(open_towns, net.township[served])
     load = np.zeros((m + 1, 2))
@@ -131,8 +146,14 @@ class Townships:
     :meth:`free_kg`, :meth:`reserve`, :meth:`receive_produce`."""
 
     def __init__(self, env: simpy.Environment, route_of_village: np.ndarray, n_routes: int, n_open: int,
-                 storage_kg: float, store: Stations):
+                 storage_kg: float, store: Stations, pickup_delay_h: float = 0.0):
+        """``route_of_village``: each village's route from its township (-1: none; with
+        outlets its parcels are collected at the station ``pickup_delay_h`` after they
+        are ready)."""
         self.env = env
+        self.pickup_delay_h = pickup_delay_h
+        self._collect_t: list[np.ndarray] = []     # outlet parcels: collection times (h)
+        self._collect_lead: list[np.ndarray] = []  # and lead times, order to collection (h)
         self.route_of_village = route_of_village
         # per village route, segments (ready h, villages, order times) kept in order of ready time
         self.queues: list[deque] = [deque() for _ in range(n_routes)]
@@ -148,8 +169,21 @@ class Townships:
     # ---- the component's account -------------------------------------------------------
     def stock(self) -> Stock:
         """Parcels handed to the township stations (on their way from a feeder's stop,
-        in transfer or waiting for a village vehicle) and produce waiting there."""
-        return Stock(self.parcels, self.store.produce_kg)
+        in transfer, waiting for a village vehicle or, at an outlet, to be collected)
+        and produce waiting there."""
+        t = self.collect_times()
+        return Stock(self.parcels + int((t > self.env.now).sum()), self.store.produce_kg)
+
+    def collect_times(self) -> np.ndarray:
+        """Collection times (h) of every outlet parcel handed over so far."""
+        return np.concatenate(self._collect_t) if self._collect_t else np.zeros(0)
+
+    def collected(self, until_h: float, from_h: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Outlet parcels collected in [from_h, until_h]: (collection times, lead times) in h."""
+        t = self.collect_times()
+        lead = np.concatenate(self._collect_lead) if self._collect_lead else np.zeros(0)
+        pick = (t >= from_h) & (t <= until_h)
+        return t[pick], lead[pick]
 
     def _done(self) -> TownshipActivity:
         return TownshipActivity(self.parcels_in, self.produce_in_kg)
@@ -167,6 +201,16 @@ class Townships:
         if not len(village):
             return
         route = self.route_of_village[village]
+        self.parcels_in += len(village)
+        outlet = route < 0
+        if outlet.any():   # collected at the station by the residents
+            t_c = ready_h[outlet] + self.pickup_delay_h
+            self._collect_t.append(t_c)
+            self._collect_lead.append(t_c - t_order[outlet])
+            keep = ~outlet
+            route, village, t_order, ready_h = route[keep], village[keep], t_order[keep], ready_h[keep]
+            if not len(village):
+                return
         # a village route lies in one township, reached once per feeder trip: mostly one ready time per route
         order = np.argsort(route, kind="stable")
         route, village, t_order, ready_h = route[order], village[order], t_order[order], ready_h[order]
@@ -182,7 +226,6 @@ class Townships:
             if late:
                 self.queues[r] = deque(sorted(q, key=lambda seg: seg[0]))
         self.parcels += len(village)
-        self.parcels_in += len(village)
 
     def dispatch(self, route: int, n: int) -> tuple[list, list]:
         """Hand up to ``n`` parcels ready now to a departing village vehicle, first

@@ -76,17 +76,19 @@ def test_township_storage_limits_what_village_vehicles_promise():
        feeder_vehicle=st.sampled_from(["van", "walking_tractor"]),
        departure=st.floats(0.0, 23.5), transfer_h=st.floats(0.0, 30.0), storage_kg=st.floats(0.0, 3000.0),
        backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
-       every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), replication=st.integers(0, 3))
+       every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
+       pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
                                                     departure, transfer_h, storage_kg, backhaul, surge, start_doy,
-                                                    every_d, remote_every_d, replication):
+                                                    every_d, remote_every_d, outlets, pickup_h, replication):
     sc = two_tier(**{"county.villages": villages, "county.townships": townships,
                      "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
                      "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
                      "township.transfer_h": transfer_h, "township.storage_kg": storage_kg,
                      "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy,
                      "service.every_d": every_d, "service.remote_every_d": remote_every_d,
-                     "service.remote_from_km": 8.0})
+                     "service.remote_from_km": 8.0, "township.outlets": outlets,
+                     "township.outlet_pickup_delay_h": pickup_h})
     res = run_replication(sc, replication)  # raises ConservationError if anything is lost
     b = res.checks.balance
     if int(res.kpis["villages_served"]):
@@ -147,3 +149,26 @@ def test_several_townships_add_the_wait_from_feeder_arrival_to_village_departure
     extra_h = sum((11.0 - 8.0 - leg_h[v]) * n for v, n in zip(stops, one.stop_lead.delivered.tolist(), strict=True))
     assert one.kpis["inbound_parcels_delivered"] == two.kpis["inbound_parcels_delivered"]
     assert two.lead.total_h == pytest.approx(one.lead.total_h + extra_h, rel=1e-12)
+
+
+def test_outlet_parcels_are_collected_after_the_pickup_delay():
+    # villages 0 and 1: village 1 has no route (-1), so its parcels wait at the station for collection
+    env = simpy.Environment()
+    towns = Townships(env, np.array([0, -1]), 1, 1, 100.0, Stations(env, 2, lambda lots: None), pickup_delay_h=5.0)
+    towns.receive(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), np.array([10.0, 10.0, 10.0]))
+    assert towns.count == [1] and towns.parcels_in == 3
+    t, lead = towns.collected(until_h=100.0)
+    assert t.tolist() == [15.0, 15.0] and lead.tolist() == [13.0, 12.0]
+    assert towns.stock().parcels == 3   # at time 0 nothing is collected yet
+    env.run(until=16.0)
+    assert towns.stock().parcels == 1   # the village-route parcel is still queued
+    assert len(towns.collected(until_h=14.0)[0]) == 0
+
+
+def test_outlets_carry_the_villages_without_a_station_through_the_hub():
+    off = run_replication(two_tier(), 0).kpis
+    on = run_replication(two_tier(**{"township.outlets": True, "township.outlet_collect_share": 1.0}), 0).kpis
+    # served villages order the same parcels (common random numbers); the others add theirs
+    assert on["inbound_parcels_ordered"] > off["inbound_parcels_ordered"]
+    assert on["inbound_parcels_collected_township"] > 0 and off["inbound_parcels_collected_township"] == 0
+    assert on["inbound_lead_time_collected_mean_h"] >= 24.0   # at least the default one-day pickup delay
