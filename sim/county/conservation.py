@@ -48,6 +48,8 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
         delivered += len(model.townships.collected(model.env.now)[0])
     tiers = {} if model.feeders is None or model.townships is None else {
         "feeders": model.feeders.stock(), "townships": model.townships.stock()}
+    if model.buses is not None:   # produce on the buses added to the vans
+        tiers["buses"] = model.buses.stock()
     places = {"trunk": trunk.parcels, "hub": hub.parcels, "vehicles": lastmile.parcels,
               **{name: stock.parcels for name, stock in tiers.items()}}
     in_system = sum(places.values())

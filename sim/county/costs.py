@@ -129,6 +129,10 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     }
     if model.feeders is not None and act.feeders is not None and act.townships is not None:
         out = with_tiers(out, model, act, days)
+    if sc.buses.mode != "none":
+        # the bus company's fee per kg of produce: the buses added to the vans, or the buses that replace them
+        kg = act.buses.produce_kg if act.buses is not None else lm.produce_kg + lm.pickup_produce_kg
+        out["pickups"] = _plus(out["pickups"], Part(outbound_direct=kg * sc.buses.fee_per_kg_cny))
     return out
 
 

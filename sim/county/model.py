@@ -15,6 +15,7 @@ import simpy
 from sim.config.scenario import LastMileConfig, Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
+from sim.county.buses import ProduceOnly, bus_config, bus_vehicle, plan_lines
 from sim.county.frequency import interval_groups, service_days
 from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile
@@ -36,6 +37,7 @@ class Plan:
     routes: list[Route]
     route_of_village: np.ndarray      # route index per village, -1 if unserved
     feeder: FeederPlan | None = None  # with two tiers: the hub's feeder routes to the township stations
+    bus_lines: list[Route] | None = None  # bus lines added to the vans (buses.mode added)
 
 
 def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray | None = None,
@@ -51,6 +53,13 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
     if scenario.network.tiers == 2:
         return Plan(net, grows, *plan_two_tier(scenario, net, demand_scale))
     served = net.served_idx
+    if scenario.buses.mode == "replacing":   # the bus lines are the routes
+        lines = plan_lines(scenario, net, served)
+        route_of_line = np.full(net.n, -1, dtype=np.int64)
+        for line in lines:
+            route_of_line[line.stops] = line.index
+        return Plan(net, grows, lines, route_of_line)
+    bus_lines = plan_lines(scenario, net, served) if scenario.buses.mode == "added" else None
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     lm = scenario.lastmile
     routes: list[Route] = []
@@ -78,7 +87,7 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
             routes.append(Route(i, served[np.asarray(nodes) - 1],
                                 dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
             route_of[served[np.asarray(nodes) - 1]] = i
-    return Plan(net, grows, routes, route_of)
+    return Plan(net, grows, routes, route_of, bus_lines=bus_lines)
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class Activity:
     stations: StationActivity
     feeders: LastMileActivity | None = None        # two tiers: the feeder routes
     townships: TownshipActivity | None = None      # two tiers: the township stations
+    buses: LastMileActivity | None = None          # bus lines added to the vans
 
 
 @dataclass
@@ -148,6 +158,9 @@ class CountyModel:
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
         lm_cfg = sc.lastmile if feeder is None else self.tier_config(village=True)
         vehicle = sc.vehicle_types[lm_cfg.vehicle_type]
+        replacing = sc.buses.mode == "replacing"
+        if replacing:
+            lm_cfg, vehicle = bus_config(sc), bus_vehicle(sc)
         available, travel = self._fleet_draws(lm_cfg, len(self.plan.routes), "fleet", "travel")
         # the days each village route runs (None: every day)
         self.service = None if sc.service.daily else service_days(sc, net, self.plan.routes)
@@ -173,8 +186,15 @@ class CountyModel:
         # the village routes' vehicles take parcels from the hub, or with two tiers from the township stations,
         # which answer the same calls
         self.lastmile = LastMile(self.env, lm_cfg, vehicle, self.plan.routes, source, sc.demand.parcel_kg,  # type: ignore[arg-type]
-                                 net.n, sc.run_days, available, travel, self.stations, surge=sc.surge)
+                                 net.n, sc.run_days, available, travel, self.stations,
+                                 surge=None if replacing else sc.surge)
         self.lastmile.serve_day = self.service
+        self.buses: LastMile | None = None
+        if self.plan.bus_lines is not None:   # buses added to the vans: they collect produce on every run
+            b_cfg, lines = bus_config(sc), self.plan.bus_lines
+            b_available, b_travel = self._fleet_draws(b_cfg, len(lines), "bus_fleet", "bus_travel")
+            self.buses = LastMile(self.env, b_cfg, bus_vehicle(sc), lines, ProduceOnly(self.hub, len(lines)),  # type: ignore[arg-type]
+                                  sc.demand.parcel_kg, net.n, sc.run_days, b_available, b_travel, self.stations)
         self.days = DayLog([], [], [], [])
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
@@ -199,13 +219,18 @@ class CountyModel:
     @property
     def components(self) -> tuple:
         """Every component that answers for its activity, sources first."""
-        tiers = () if self.feeders is None else (self.feeders, self.townships)
+        tiers: tuple = () if self.feeders is None else (self.feeders, self.townships)
+        tiers += () if self.buses is None else (self.buses,)
         return (self.orders, self.offers, self.trunk, self.hub, self.lastmile, self.stations, *tiers)
 
     def activity(self) -> Activity:
         """What the components did since the KPI window started (the end of the
         warm-up, or the start of the run)."""
-        return Activity(*(component.activity() for component in self.components))
+        return Activity(self.orders.activity(), self.offers.activity(), self.trunk.activity(), self.hub.activity(),
+                        self.lastmile.activity(), self.stations.activity(),
+                        feeders=None if self.feeders is None else self.feeders.activity(),
+                        townships=None if self.townships is None else self.townships.activity(),
+                        buses=None if self.buses is None else self.buses.activity())
 
     def tier_config(self, village: bool) -> LastMileConfig:
         """With two tiers, the `lastmile` keys with the vehicles, fleet and schedule of
@@ -310,6 +335,8 @@ class CountyModel:
         self.lastmile.start(sc.run_days)
         if self.feeders is not None:
             self.feeders.start(sc.run_days)
+        if self.buses is not None:
+            self.buses.start(sc.run_days)
         self.env.run(until=self.horizon_h)
         self._end_of_day()
         self._trace.sort(key=lambda e: e[0])   # components may record an instant's events late (sorting)

@@ -354,7 +354,7 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
     raise fail(where, "baseline", spec, "expected a scenario name or a mapping of lever values")
 
 
-SECTIONS_OUT_OF_ID_AT_DEFAULT = ("network", "township", "service")
+SECTIONS_OUT_OF_ID_AT_DEFAULT = ("network", "township", "service", "buses")
 """Scenario sections added after ids were first issued, left out of a scenario's id
 while they hold their defaults (which keep the model as it was), so earlier ids stay."""
 

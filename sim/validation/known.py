@@ -36,6 +36,16 @@ KNOWN: dict[str, Known] = {k.case: k for k in (
           "loses 20.0%, on the lower edge of the 20-30% range; the calibration needs redoing in the harvest "
           "inputs (outside the validation suite).",
           "spoilage 0.200 +- 0.006 (5 replications) vs 20-30% (domain notes)."),
+    Known("shared_bus_lines_cost_per_parcel_cny",
+          "Added to the vans (buses.mode added), the model's bus lines collect produce only: the vans still carry "
+          "every parcel on the same routes, so the cost per parcel cannot move, and the buses' fee per kg is "
+          "produce's. The reported -20% inbound cost comes with parcels moving onto the buses; replacing the vans "
+          "with the lines (buses.mode replacing) gives that fall in cost but loses outbound volume "
+          "(experiments/bus_lines.yaml). Hunan's mix, buses carrying some villages' parcels while vans keep others "
+          "and both collect, is not represented.",
+          "added: cost per parcel +0.0% +- 0.0%, outbound produce sold +23.5% +- 1.0% (5 replications; Hunan: -20%, "
+          "+30%); replacing: cost per parcel -1.38 CNY (about -22%), produce sold -147 t [-159, -134] (5 "
+          "replications)."),
 )}
 
 
