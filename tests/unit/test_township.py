@@ -172,3 +172,11 @@ def test_outlets_carry_the_villages_without_a_station_through_the_hub():
     assert on["inbound_parcels_ordered"] > off["inbound_parcels_ordered"]
     assert on["inbound_parcels_collected_township"] > 0 and off["inbound_parcels_collected_township"] == 0
     assert on["inbound_lead_time_collected_mean_h"] >= 24.0   # at least the default one-day pickup delay
+
+
+def test_two_tier_runs_are_the_same_on_one_or_two_workers():
+    from sim.experiments.single import run_scenario
+    sc = two_tier(**{"township.outlets": True, "service.remote_every_d": 2, "replications": 2})
+    one, two = run_scenario(sc, workers=1), run_scenario(sc, workers=2)
+    assert [r["inbound_lead_time_mean_h"] for r in one.rows] == [r["inbound_lead_time_mean_h"] for r in two.rows]
+    assert [r["cost_total_cny"] for r in one.rows] == [r["cost_total_cny"] for r in two.rows]
