@@ -17,7 +17,7 @@ import click
 
 from sim.config.scenario import config_kind, load_scenario, read_yaml
 from sim.errors import InputError
-from sim.reports.terminal import comparison_table, kpi_table
+from sim.reports.terminal import calibration_text, comparison_table, kpi_table
 
 
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
@@ -302,6 +302,26 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
     if tables["failures"]:
         click.echo(f"{len(tables['failures'])} county run(s) failed: see {out / 'failures.csv'}", err=True)
         sys.exit(1)
+
+
+@main.command()
+@click.argument("config", type=str)
+@click.option("--targets", type=str, required=True, metavar="FILE.csv",
+              help="Reported points: month, villages / counties / stations_closed, optional hold_out.")
+@click.option("--out", "out_dir", type=str, default=None, help="Folder (default: results/<config name>_calibration).")
+@click.option("--hold-out", "hold_out", type=str, multiple=True, metavar="MONTH[:QUANTITY]",
+              help="Hold a reported point out of the fit (repeatable).")
+@click.option("--leave-one-out", is_flag=True, help="Also refit with each fitted point held out in turn.")
+def calibrate(config: str, targets: str, out_dir: str | None, hold_out: tuple[str, ...], leave_one_out: bool) -> None:
+    """Fit the parameters of CONFIG's calibration section to reported points; writes
+    fit.csv, residuals.csv, series.csv, fitted.yaml, the calibration figures and, with
+    --leave-one-out, holdout.csv."""
+    from sim.rollout.calibrate import run_calibration
+    out = Path(out_dir) if out_dir else Path("results") / f"{Path(config).stem}_calibration"
+    with _writing_results(out):
+        res = run_calibration(config, targets, out, hold_out, leave_one_out)
+    click.echo(calibration_text(res))
+    click.echo(f"{res['evaluations']} evaluations; results in {out}/")
 
 
 @main.command()

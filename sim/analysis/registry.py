@@ -138,6 +138,14 @@ _MONTHLY = (  # monthly measures of a rollout (monthly.csv, equity.csv) drawn in
     ("lead_time_mean_h", "Lead time, mean", "h", _DOWN, "Mean parcel lead time."),
     ("gini_access", "Gini coefficient of access", "-", _DOWN, "Gini of access across villages (0 = equal)."),
     ("coverage_share", "Residents covered", "share", _UP, "Share of residents covered (equity by remoteness)."),
+    ("counties_entered", "Counties entered", "counties", _UP, "Counties whose county centre has opened."),
+    ("stations_open", "Stations open", "stations", _UP, "Village stations open in the month."),
+    ("stations_closed", "Stations closed", "stations", _DOWN,
+     "Stations opened earlier and closed by attrition in the month (their agents earn below the wage)."),
+    ("agent_income_p10_cny", "Agent income, 10th percentile", "CNY/month", _UP,
+     "10th percentile of the monthly income of the agents of open stations (attrition only)."),
+    ("agent_income_median_cny", "Agent income, median", "CNY/month", _UP,
+     "Median monthly income of the agents of open stations (attrition only)."),
 )
 
 

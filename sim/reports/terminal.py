@@ -40,3 +40,16 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in comparisons.csv")
     return "\n".join(lines)
+
+
+def calibration_text(res: dict) -> str:
+    """The fitted parameters and the residual at every reported point (fitted, held out
+    and, with leave-one-out, each point when it was held out) of ``ruralsim calibrate``."""
+    lines = [f"{r['parameter']:<40} {r['fitted']:>12.4g}   [{r['lo']:g}, {r['hi']:g}]" for r in res["fit"]]
+    lines += [f"month {r['month']:>3} {r['quantity']:<16} reported {r['reported']:>10,.0f}  model "
+              f"{r['model']:>10,.0f}  {100 * r['residual_rel']:+6.1f}%" + ("  (held out)" if r["held_out"] else "")
+              for r in res["residuals"]]
+    lines += [f"held out month {r['month']:>3} {r['quantity']:<16} model {r['model']:>10,.0f}  "
+              f"{100 * r['residual_rel']:+6.1f}%  (the others within {100 * r['max_abs_residual_fitted']:.1f}%)"
+              for r in res["holdout"]]
+    return "\n".join(lines)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from sim.config.fleet import VehicleType
 from sim.config.scenario import HubConfig, LastMileConfig, StationConfig
+from sim.rollout.attrition import AttritionConfig
+from sim.rollout.entry import EntryConfig
 from sim.rollout.spec import AdoptionConfig, Economics, Rollout, RolloutConfig
 
 __all__ = ["assumptions", "levers"]
@@ -52,6 +54,20 @@ def assumptions(ro: Rollout) -> list[dict]:
         "parcels_per_adopter_y")
     for f in dataclasses.fields(Economics):
         add(str(f.metadata["doc"]), f"economics.{f.name}", getattr(ro.economics, f.name), Economics, f.name)
+    if _given(ro.data, "budget_profile"):
+        add("Budget profile", "budget_profile", ro.budget_profile if isinstance(ro.budget_profile, str)
+            else list(ro.budget_profile), RolloutConfig, "budget_profile")
+    for section, cls in (("entry", EntryConfig), ("attrition", AttritionConfig)):
+        cfg = getattr(ro, section)
+        for f in dataclasses.fields(cls) if cfg is not None else ():
+            value = getattr(cfg, f.name)
+            if value is None:
+                continue
+            if isinstance(value, dict):
+                value = f"{len(value)} counties named"
+            elif isinstance(value, tuple):    # the entry schedule's [month, counties] points
+                value = "; ".join(f"month {m:g}: {c:g}" for m, c in value)
+            add(str(f.metadata["doc"]), f"{section}.{f.name}", value, cls, f.name)
     for model, sc in ro.operating_models.items():
         key = f"operating_models.{model}"
         vt = sc.lastmile.vehicle_type
@@ -66,11 +82,15 @@ def assumptions(ro: Rollout) -> list[dict]:
 
 def levers(ro: Rollout) -> dict[str, dict]:
     """Per strategy the levers that set it apart: village order (or schedule file), share of a
-    county's villages, operating model and its last-mile vehicle."""
-    out = {}
+    county's villages, operating model and its last-mile vehicle (and the share of the county
+    centre's capital paid, where a strategy pays less than all of it)."""
+    out: dict[str, dict] = {}
+    lighter = any(s.hub_capex_share != 1.0 for s in ro.strategies)
     for s in ro.strategies:
         sc = ro.operating_models[s.operating_model]
         out[s.name] = {"village order": s.village_order or f"schedule {Path(s.schedule_csv or '').name}",
                        "county target": s.county_target, "operating model": s.operating_model,
                        "last-mile vehicle": sc.lastmile.vehicle_type}
+        if lighter:
+            out[s.name]["county centre capital share"] = s.hub_capex_share
     return out

@@ -24,6 +24,7 @@ from sim.experiments.stamp import config_sha256, make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import write_csv, write_json
 from sim.rollout.assumptions import assumptions, levers
+from sim.rollout.attrition import StationTally
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
 from sim.rollout.strategies import Schedule
@@ -31,8 +32,8 @@ from sim.rollout.strategies import Schedule
 OUTCOMES = tuple((k, higher_is_better(k)) for k in ROLLOUT_OUTCOMES)  # (kpi, higher is better)
 
 
-OUTPUTS = ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv", "failures.csv", "manifest.json",
-           "report.md", "report.html")
+OUTPUTS = ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv", "stations.csv", "failures.csv",
+           "manifest.json", "report.md", "report.html")
 """The tables and report a rollout writes beside its run store (replaced by ``--fresh``)."""
 FAILURE_COLUMNS = ("strategy", "replication", "county_id", "error", "traceback")
 
@@ -179,7 +180,7 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
               "parcels_delivered", "lead_time_sum_h", "produce_sold_kg", "produce_spoiled_kg", "farmer_revenue_cny",
               "vehicle_km", "co2_kg", "capex_cny", "opex_cny", "revenue_cny", "subsidy_cny", "cross_subsidy_cny",
               "net_cash_cny")
-    monthly, outcomes_by, county_rows, equity, coverage_map = [], {}, [], [], []
+    monthly, outcomes_by, county_rows, equity, coverage_map, stations = [], {}, [], [], [], []
     for s in ro.strategies:
         geos = geos_by_model[s.operating_model]
         dec_sum = {d: np.zeros(4) for d in range(1, 11)}
@@ -187,6 +188,7 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
             acc = {f: np.zeros(H) for f in fields}
             npv_total, covered_share_by_county = 0.0, []
             hist = np.zeros((H, ACCESS_BINS + 1))
+            st = StationTally(H)
             for geo in geos:
                 key = run_key({"strategy": s.name, "replication": r, "county_id": geo.county.id})
                 rec = store.read(key)
@@ -199,6 +201,7 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                 for m, sparse in enumerate(rec["access_hist"]):
                     for b, w in sparse:
                         hist[m, b] += w
+                st.add(rec)
                 last = rec["months"][-1]
                 covered_share_by_county.append(last["residents_covered"] / last["residents"])
                 if r == 0:
@@ -238,6 +241,7 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                         "lead_time_mean_h": acc["lead_time_sum_h"][m] / deliv if deliv else float("nan"),
                         "gini_access": float("nan"), "co2_kg": acc["co2_kg"][m],
                         "farmer_revenue_cny": acc["farmer_revenue_cny"][m]})
+            stations += st.rows(s.name, r)
             # Gini of access across all the region's villages, weighted by residents, month by month
             for row in monthly[-H:]:
                 row["gini_access"] = access_gini(hist[row["month"]])
@@ -274,10 +278,11 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
     write_csv(out / "outcomes.csv", list(outcomes[0]), outcomes)
     write_csv(out / "counties.csv", list(county_rows[0]), county_rows)
     write_csv(out / "equity.csv", list(equity[0]), equity)
+    write_csv(out / "stations.csv", list(stations[0]), stations)
     runs = [{"strategy": s, "replication": r, **v} for (s, r), v in sorted(outcomes_by.items())]
     write_csv(out / "runs.csv", list(runs[0]), runs)
     return {"monthly": monthly, "outcomes": outcomes, "counties": county_rows, "equity": equity,
-            "coverage_map": coverage_map}
+            "coverage_map": coverage_map, "stations": stations}
 
 
 def outcome_rows(ro: Rollout, by: dict) -> list[dict]:

@@ -3,6 +3,7 @@ and every month of one county (Bass adoption, a sampled county run, money flows)
 from __future__ import annotations
 
 import dataclasses
+import math
 from typing import Any
 
 import numpy as np
@@ -11,10 +12,13 @@ from sim.analysis.economics import break_even_month, npv
 from sim.config.scenario import Scenario
 from sim.county.kpis import evaluate
 from sim.county.model import CountyModel, plan
+from sim.errors import InputError
 from sim.rollout.adoption import bass_share, bass_step, service_damping
+from sim.rollout.attrition import income_histogram, station_status
+from sim.rollout.entry import plan_entry
 from sim.rollout.region import CountyGeo, counties_of, county_geography, county_scenario, county_seed, villages_file
 from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy
-from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects
+from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects, village_order
 
 
 # ---- region set-up ----------------------------------------------------------------
@@ -26,10 +30,11 @@ def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     return out
 
 
-def capital_costs(ro: Rollout, model: Scenario) -> Costs:
+def capital_costs(ro: Rollout, model: Scenario, hub_capex_share: float = 1.0) -> Costs:
     veh = model.vehicle_types[model.lastmile.vehicle_type]
     cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * len(model.lastmile.departures_h)
-    return Costs(hub_cny=model.hub.capex_cny + model.hub.cold_store_kg * model.hub.cold_capex_per_kg_cny,
+    hub_cny = model.hub.capex_cny + model.hub.cold_store_kg * model.hub.cold_capex_per_kg_cny
+    return Costs(hub_cny=hub_cny if hub_capex_share == 1.0 else hub_cny * hub_capex_share,
                  station_cny=(model.stations.capex_cny
                               + model.stations.cold_room_kg * model.stations.cold_room_capex_per_kg_cny),
                  vehicle_cny=veh.capex_cny * model.lastmile.vehicles_per_route,
@@ -40,7 +45,7 @@ def capital_costs(ro: Rollout, model: Scenario) -> Costs:
 
 def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Schedule:
     model = ro.operating_models[strategy.operating_model]
-    costs = capital_costs(ro, model)
+    costs = capital_costs(ro, model, strategy.hub_capex_share)
     if strategy.schedule_csv:
         return load_schedule(strategy.schedule_csv, geos, ro.horizon_m, costs, ro.budget_per_year_cny)
     order = strategy.village_order
@@ -49,8 +54,43 @@ def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Sche
     from sim.county.rng import generator
     rng = generator(ro.seed, 0, "network")
     route_orders = [route_order(ro, model, g) for g in geos] if strategy.village_order == "route_contiguous" else None
+    if ro.entry is not None:
+        return entry_schedule(ro, strategy, geos, costs, rng, route_orders)
     plist = projects(geos, order, strategy.county_target, rng, route_orders)
-    return plan_rollout(geos, plist, ro.budget_per_year_cny, ro.horizon_m, costs)
+    return plan_rollout(geos, plist, ro.budget_per_year_cny, ro.horizon_m, costs, ro.budget_profile)
+
+
+def entry_schedule(ro: Rollout, strategy: Strategy, geos: list[CountyGeo], costs: Costs, rng,
+                   route_orders=None) -> Schedule:
+    """The schedule of ``ro.entry``: counties in order of population enter by the entry
+    schedule or launch capacity and recruit villages in the strategy's order up to its
+    county_target, within the budget."""
+    assert ro.entry is not None and strategy.village_order is not None
+    if ro.entry.county_months is not None:
+        ids = {g.county.id for g in geos}
+        unknown = sorted(set(ro.entry.county_months) - ids)
+        if unknown and ro.county_limit is None:
+            raise InputError(f"{ro.source}: entry.county_months.{unknown[0]} is not allowed: no such county in the "
+                             f"region (its counties are {min(ids)}..{max(ids)})")
+    county_rank = np.lexsort((np.arange(len(geos)), -np.array([g.network.residents.sum() for g in geos])))
+    orders = [village_order(g, strategy.village_order, rng, None if route_orders is None else route_orders[i])
+              for i, g in enumerate(geos)]
+    targets = [max(1, math.ceil(strategy.county_target * g.network.n)) for g in geos]
+    return plan_entry(geos, county_rank, orders, targets, ro.entry, ro.budget_per_year_cny, ro.budget_profile,
+                      ro.horizon_m, costs)
+
+
+def station_months(ro: Rollout, sched: Schedule, c: int, geo: CountyGeo) -> tuple[np.ndarray, np.ndarray | None]:
+    """Which of county c's stations are open each month ``(horizon_m, villages)``, and
+    their agents' incomes (None without attrition): opened by the schedule, closed and
+    reopened by attrition on the closed-form adoption volumes."""
+    opened = sched.station_month[c]
+    if ro.attrition is None:
+        months = np.arange(ro.horizon_m)[:, None]
+        return (opened >= 0) & (opened <= months), None
+    ad = ro.adoption
+    return station_status(ro.attrition, opened, geo.network.residents, ad.p, ad.q, ad.ceiling,
+                          ro.parcels_per_adopter_y, ro.horizon_m)
 
 
 def route_order(ro: Rollout, model: Scenario, geo: CountyGeo) -> np.ndarray:
@@ -82,7 +122,8 @@ def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int) -> Sce
         costs=dataclasses.replace(sc.costs, subsidy_per_year_cny=0.0))
 
 
-MONTH_COLUMNS = ("county_id", "month", "hub_open", "stations_open", "villages", "residents", "residents_covered",
+MONTH_COLUMNS = ("county_id", "month", "hub_open", "stations_open", "stations_closed", "villages", "residents",
+                 "residents_covered",
                  "adopters", "vehicles", "parcels_unserved", "parcels_ordered", "parcels_delivered", "lead_time_sum_h",
                  "produce_sold_kg",
                  "produce_spoiled_kg", "farmer_revenue_cny", "vehicle_km", "co2_kg", "capex_cny", "opex_cny",
@@ -108,25 +149,32 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     ad, pr = ro.adoption, ro.produce
     per_adopter = ro.parcels_per_adopter_y / model_sc.demand.parcels_per_resident_y \
         if model_sc.demand.parcels_per_resident_y > 0 else 0.0
+    status, income = station_months(ro, sched, c, geo)
+    income_hist = []
     for m in range(ro.horizon_m):
         hub_open = 0 <= sched.hub_month[c] <= m
-        is_open = (opened >= 0) & (opened <= m)
+        started = (opened >= 0) & (opened <= m)     # adoption runs from a station's first opening
+        is_open = status[m]                         # served this month (attrition may have closed it)
         # adoption: months since each station opened (to mid-month)
         if ad.reference_h is None:
-            share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0), ad.p, ad.q, ad.ceiling), 0.0)
+            share = np.where(started, bass_share(np.where(started, m - opened + 0.5, 0.0), ad.p, ad.q, ad.ceiling),
+                             0.0)
         else:
             damp = np.where(np.isnan(last_lead), 1.0, service_damping(last_lead, ad.reference_h, ad.elasticity))
             step = np.where(opened == m, 0.5, 1.0)
-            share = np.where(is_open, bass_step(share, ad.p, ad.q, ad.ceiling, 1.0, damp) if m else 0.0, 0.0)
-            share = np.where(is_open & (opened == m), bass_share(step, ad.p, ad.q, ad.ceiling), share)
-        produce_share = np.where(is_open, bass_share(np.where(is_open, m - opened + 0.5, 0.0),
+            share = np.where(started, bass_step(share, ad.p, ad.q, ad.ceiling, 1.0, damp) if m else 0.0, 0.0)
+            share = np.where(started & (opened == m), bass_share(step, ad.p, ad.q, ad.ceiling), share)
+        produce_share = np.where(is_open, bass_share(np.where(started, m - opened + 0.5, 0.0),
                                                      pr.p, pr.q, pr.ceiling), 0.0)
+        if income is not None:
+            income_hist.append(income_histogram(income[m][is_open]))
         # access of each village: the share of its residents shopping through a station (0 without one),
         # kept as a residents-weighted histogram so the region's Gini streams county by county
         access = np.where(is_open & hub_open, share, 0.0) / ad.ceiling
         access_hist.append(access_histogram(access, net.residents))
         row: dict[str, Any] = dict.fromkeys(MONTH_COLUMNS, 0.0)
         row.update(county_id=geo.county.id, month=m, hub_open=bool(hub_open), stations_open=int(is_open.sum()),
+                   stations_closed=int((started & ~is_open).sum()),
                    villages=n, residents=float(net.residents.sum()),
                    residents_covered=float(net.residents[is_open].sum()) if hub_open else 0.0,
                    adopters=float((net.residents * share)[is_open].sum()) if hub_open else 0.0,
@@ -143,7 +191,8 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
                 plans[key] = plan(sc_m, dataclasses.replace(net, served=is_open), geo.grows,
                                   np.full(n, ad.ceiling * per_adopter))
             the_plan = plans[key]
-            res = evaluate(CountyModel(sc_m, replication, the_plan, demand_scale=share * per_adopter,
+            res = evaluate(CountyModel(sc_m, replication, the_plan,
+                                       demand_scale=np.where(is_open, share, 0.0) * per_adopter,
                                        produce_scale=produce_share).run())
             k = res.kpis
             delivered = k["inbound_parcels_delivered"] * scale_days
@@ -170,7 +219,7 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     # remoteness deciles within the county
     rank = np.argsort(np.argsort(geo.hub_km, kind="stable"), kind="stable")
     decile = (rank * 10) // n + 1
-    final_open = (opened >= 0) & (opened < ro.horizon_m) & (0 <= sched.hub_month[c] < ro.horizon_m)
+    final_open = status[-1] & (0 <= sched.hub_month[c] < ro.horizon_m)
     deciles = [{"decile": int(d), "residents": float(net.residents[decile == d].sum()),
                 "residents_covered": float(net.residents[(decile == d) & final_open].sum()),
                 "lead_time_sum_h": float(lead_sum[decile == d].sum()), "parcels": float(lead_n[decile == d].sum())}
@@ -178,7 +227,7 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     flows = np.array([r["net_cash_cny"] for r in rows])
     be = break_even_month(flows) if sched.hub_month[c] >= 0 else None
     return {"strategy": strategy.name, "replication": replication, "county_id": geo.county.id, "months": rows,
-            "deciles": deciles, "break_even_month": be, "access_hist": access_hist,
+            "deciles": deciles, "break_even_month": be, "access_hist": access_hist, "income_hist": income_hist,
             "npv_cny": npv(flows, ro.economics.discount_rate_y)}
 
 

@@ -22,6 +22,9 @@ from sim.config.scenario import (
 )
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
 from sim.errors import InputError
+from sim.rollout.attrition import AttritionConfig
+from sim.rollout.calibration import CalibrationConfig, check_calibration
+from sim.rollout.entry import EntryConfig, check_budget_profile
 from sim.rollout.region import RegionConfig, region_config
 from sim.rollout.strategies import VILLAGE_ORDERS
 
@@ -88,6 +91,9 @@ class StrategyConfig:
                                 source="")
     schedule: str | None = spec(None, "A CSV (month, county_id, village_id) of openings, relative to the config; "
                                 "instead of village_order", optional=True, source="")
+    hub_capex_share: float = spec(1.0, "Share of the county centre's capital the platform pays (below 1: premises "
+                                  "provided by the county government, as for partner-run counties)", lo=0, hi=1,
+                                  source="")
 
     def check(self) -> None:
         if self.schedule is not None and self.village_order is not None:
@@ -128,6 +134,17 @@ class RolloutConfig:
                                               shown="the last month", source="")
     reported: tuple[tuple[float, ...], ...] = spec((), "Reported [month, villages covered] points shown with the "
                                                    "model's curve", source="")
+    budget_profile: Any = spec("even", "Share of a year's budget available by each month: even ((m+1)/12 by month "
+                               "m), upfront (all from the year's first month) or 12 monthly weights", source="",
+                               json={"oneOf": [{"enum": ["even", "upfront"]},
+                                               {"type": "array", "items": {"type": "number", "minimum": 0},
+                                                "minItems": 12, "maxItems": 12}]})
+    entry: EntryConfig | None = spec(None, "County entry apart from village recruitment (null: the budget sets "
+                                     "the pace, counties in turn)", optional=True, source="")
+    attrition: AttritionConfig | None = spec(None, "Station attrition against the agent's reservation wage (null: "
+                                             "stations never close)", optional=True, source="")
+    calibration: CalibrationConfig | None = spec(None, "Parameters `ruralsim calibrate` fits (null: none)",
+                                                 optional=True, source="")
 
     def check(self) -> None:
         if not self.budget_per_year_cny:
@@ -140,6 +157,7 @@ class RolloutConfig:
             raise FieldError("map_months", list(months), f"expected a list of months in 0..{self.horizon_m - 1}")
         if not all(len(r) == 2 for r in self.reported):
             raise FieldError("reported", [list(r) for r in self.reported], "expected a list of [month, villages]")
+        check_budget_profile(self.budget_profile)
 
 
 @dataclass(frozen=True)
@@ -149,6 +167,7 @@ class Strategy:
     village_order: str | None = None
     county_target: float = 1.0
     schedule_csv: str | None = None
+    hub_capex_share: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -175,6 +194,10 @@ class Rollout:
     reported: tuple[tuple[int, float], ...]
     files: tuple[Path, ...] = ()     # every file the config reads (see input_files)
     county_limit: int | None = None  # a quick preview: only the region's first counties (see preview)
+    budget_profile: Any = "even"     # see RolloutConfig.budget_profile
+    entry: EntryConfig | None = None
+    attrition: AttritionConfig | None = None
+    calibration: CalibrationConfig | None = None
 
     def preview(self, counties: int | None = None, replications: int | None = None) -> Rollout:
         """The same rollout on the region's first ``counties`` counties and/or with
@@ -216,10 +239,14 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
         if om not in models:
             raise fail(where, f"strategies.{name}.operating_model", om, f"expected one of {', '.join(models)}")
         if sd.schedule is not None:
-            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule)))
+            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule),
+                                       hub_capex_share=sd.hub_capex_share))
         else:
-            strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target))
+            strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target,
+                                       hub_capex_share=sd.hub_capex_share))
     baseline = strategies[0].name if cfg.baseline is None else cfg.baseline
+    if cfg.calibration is not None:
+        check_calibration(cfg, where)
     if baseline not in [s.name for s in strategies]:
         raise fail(where, "baseline", baseline, f"expected one of {', '.join(s.name for s in strategies)}")
     maps = cfg.map_months if cfg.map_months is not None else (cfg.horizon_m - 1,)
@@ -236,7 +263,10 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
                    cfg.sample_days, cfg.warmup_days, cfg.replications, cfg.budget_per_year_cny, cfg.adoption.bass(),
                    cfg.produce_participation.bass(), cfg.adoption.parcels_per_adopter_y, cfg.economics, models,
                    tuple(strategies), baseline, tuple(maps), tuple((int(m), float(v)) for m, v in cfg.reported),
-                   tuple(dict.fromkeys(files)))
+                   tuple(dict.fromkeys(files)),
+                   budget_profile=(cfg.budget_profile if isinstance(cfg.budget_profile, str)
+                                   else tuple(float(w) for w in cfg.budget_profile)),
+                   entry=cfg.entry, attrition=cfg.attrition, calibration=cfg.calibration)
 
 
 ROLLOUT_GOVERNED = {

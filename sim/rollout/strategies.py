@@ -92,10 +92,23 @@ def budget_of_year(budget_per_year_cny, year: int) -> float:
     return float(budget_per_year_cny[min(year, len(budget_per_year_cny) - 1)])
 
 
+def budget_available(budget_cny: float, profile, month_in_year: int) -> float:
+    """Capital of a year's budget available by the end of its month ``month_in_year``
+    (0..11): ``even`` (m+1)/12 of it, ``upfront`` all of it from the first month, or 12
+    monthly weights (cumulated and normalised)."""
+    if profile == "even":
+        return budget_cny * (month_in_year + 1) / 12.0
+    if profile == "upfront":
+        return budget_cny
+    w = np.asarray(profile, dtype=float)
+    return budget_cny * float(w[:month_in_year + 1].sum() / w.sum())
+
+
 def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], budget_per_year_cny,
-                 horizon_m: int, costs: Costs) -> Schedule:
+                 horizon_m: int, costs: Costs, profile="even") -> Schedule:
     """Open projects in priority order, each month, while the year's budget allows:
-    by month m of a year at most (m+1)/12 of the yearly budget is spent, unspent money
+    by month m of a year at most (m+1)/12 of the yearly budget is spent (or the share
+    ``profile`` makes available, see :func:`budget_available`), unspent money
     carries over within the year but not into the next. The order is strict: a
     project that does not fit waits, and so does everything after it."""
     C = len(geos)
@@ -110,7 +123,7 @@ def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], bud
     for m in range(horizon_m):
         if m % 12 == 0:
             spent_year = 0.0
-        allowance = budget_of_year(budget_per_year_cny, m // 12) * ((m % 12) + 1) / 12.0 - spent_year
+        allowance = budget_available(budget_of_year(budget_per_year_cny, m // 12), profile, m % 12) - spent_year
         while k < len(project_list):
             c, v = project_list[k]
             if v < 0:

@@ -1,0 +1,234 @@
+"""``ruralsim calibrate``: fit a rollout's named parameters to reported counts (villages
+with an open station, counties entered, stations closed, by month) by bounded least
+squares on relative residuals, with some points held out.
+
+What the fit evaluates is the rollout's schedule and station status only: the
+strategy's county entry, village recruitment and budget (:func:`schedule_for`) and
+attrition on the closed-form adoption volumes (:func:`station_months`). These are
+exactly the counts a full rollout run reports, without simulating any county month
+(the county simulations do not feed back into them), so one evaluation takes a
+fraction of a second."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from sim.config.csvread import number, read_rows
+from sim.config.scenario import read_config, without_kind
+from sim.config.schema import build, fail
+from sim.errors import InputError
+from sim.files import write_csv
+from sim.rollout.calibration import resolve, with_values
+from sim.rollout.region import CountyGeo
+from sim.rollout.simulate import geographies, schedule_for, station_months
+from sim.rollout.spec import Rollout, RolloutConfig, rollout_from_data
+
+QUANTITIES = ("villages", "counties", "stations_closed")
+"""Counts a targets file may give, one column each (empty cells: not reported)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    month: int
+    quantity: str
+    reported: float
+    held_out: bool
+
+
+def read_targets(path: str | Path, horizon_m: int, hold_out: tuple[str, ...] = ()) -> list[Target]:
+    """Reported points from a CSV with a month column (0 = the rollout's first month),
+    one or more of QUANTITIES and an optional hold_out column (1/true: not fitted).
+    ``hold_out`` adds points held out: "MONTH" (every quantity of that month) or
+    "MONTH:QUANTITY"."""
+    p = Path(path)
+    out = []
+    for line, row in read_rows(p, ("month",), "targets file (--targets)", 10_000):
+        m = int(number(row, "month", p, line, lo=0, hi=horizon_m - 1, whole=True))
+        flag = (row.get("hold_out") or "").strip().lower()
+        if flag not in ("", "0", "1", "true", "false"):
+            raise InputError(f"{p}: line {line}: hold_out {flag!r} is not allowed: expected 0, 1, true, false or "
+                             "empty")
+        for q in QUANTITIES:
+            if (row.get(q) or "").strip():
+                out.append(Target(m, q, number(row, q, p, line, lo=0, lo_open=True), flag in ("1", "true")))
+    if not out:
+        raise InputError(f"{p}: no reported points: expected a month column and at least one of "
+                         f"{', '.join(QUANTITIES)} with values")
+    for h in hold_out:
+        month_text, _, q = h.partition(":")
+        if not month_text.strip().isdigit() or (q and q not in QUANTITIES):
+            raise InputError(f"--hold-out {h!r} is not allowed: expected MONTH or MONTH:QUANTITY with QUANTITY one "
+                             f"of {', '.join(QUANTITIES)}")
+        hits = [t for t in out if t.month == int(month_text) and (not q or t.quantity == q)]
+        if not hits:
+            raise InputError(f"--hold-out {h!r} is not allowed: {p} has no such point")
+        out = [Target(t.month, t.quantity, t.reported, True) if t in hits else t for t in out]
+    return out
+
+
+def rollout_counts(ro: Rollout, strategy_name: str, geos: list[CountyGeo]) -> dict[str, np.ndarray]:
+    """Villages with an open station, counties entered and stations closed, month by
+    month, as a full run of the strategy reports them (stations.csv)."""
+    strategy = next(s for s in ro.strategies if s.name == strategy_name)
+    sched = schedule_for(ro, strategy, geos)
+    H = ro.horizon_m
+    villages, closed = np.zeros(H), np.zeros(H)
+    months = np.arange(H)[:, None]
+    for c, geo in enumerate(geos):
+        status, _ = station_months(ro, sched, c, geo)
+        opened = sched.station_month[c]
+        started = (opened >= 0) & (opened <= months)
+        villages += status.sum(axis=1)
+        closed += (started & ~status).sum(axis=1)
+    counties = np.array([((sched.hub_month >= 0) & (sched.hub_month <= m)).sum() for m in range(H)], dtype=float)
+    return {"villages": villages, "counties": counties, "stations_closed": closed}
+
+
+class Model:
+    """A rollout config with its calibration parameters set to given values, evaluated
+    cheaply (region geographies built once per region and operating model)."""
+
+    def __init__(self, path: str | Path):
+        self.where = str(path)
+        self.base_dir = Path(path).parent
+        self.data = without_kind(read_config(path, "rollout"), self.where, "rollout")
+        self.ro = rollout_from_data(self.data, self.where, self.base_dir)
+        if self.ro.calibration is None:
+            raise fail(self.where, "calibration", None, "expected a calibration section: parameters: {dotted key "
+                                                        "path: [lo, hi]}")
+        cfg = build(RolloutConfig, self.data, self.where)
+        self.cal = self.ro.calibration
+        self.names = list(self.cal.parameters)
+        self.lo = np.array([b[0] for b in self.cal.parameters.values()])
+        self.hi = np.array([b[1] for b in self.cal.parameters.values()])
+        self.start = np.array([float(resolve(cfg, n)) for n in self.names])
+        self.whole = {n: isinstance(resolve(cfg, n), int) for n in self.names}
+        self.strategy = self.cal.strategy or self.ro.baseline
+        self._geos: dict[str, list[CountyGeo]] = {}
+        for i, n in enumerate(self.names):   # both bounds must be valid values of the key
+            for b in (self.lo[i], self.hi[i]):
+                try:
+                    self.rollout(dict(zip(self.names, np.where(np.arange(len(self.names)) == i, b, self.start),
+                                          strict=True)))
+                except InputError as exc:
+                    raise fail(self.where, f"calibration.parameters.{n}", [self.lo[i], self.hi[i]],
+                               f"bounds the key accepts: at {b:g}, {exc}") from None
+
+    def rollout(self, values: dict[str, float]) -> Rollout:
+        return rollout_from_data(with_values(self.data, values, self.whole), self.where, self.base_dir)
+
+    def counts(self, x) -> dict[str, np.ndarray]:
+        ro = self.rollout(dict(zip(self.names, x, strict=True)))
+        model_name = next(s.operating_model for s in ro.strategies if s.name == self.strategy)
+        key = json.dumps([ro.data.get("region"), ro.data.get("base"), ro.data.get("operating_models"), ro.seed,
+                          model_name], sort_keys=True, default=str)
+        if key not in self._geos:
+            self._geos[key] = geographies(ro, ro.operating_models[model_name])
+        return rollout_counts(ro, self.strategy, self._geos[key])
+
+
+def residuals(counts: dict[str, np.ndarray], targets: list[Target]) -> np.ndarray:
+    """Relative residuals (model - reported) / reported, one per target."""
+    return np.array([(counts[t.quantity][t.month] - t.reported) / t.reported for t in targets])
+
+
+def fit(model: Model, targets: list[Target]) -> tuple[np.ndarray, int]:
+    """Bounded least squares on the relative residuals of the targets not held out:
+    the best of ``starts`` Latin hypercube points within the bounds (not the config's own
+    values: the result depends only on the bounds, the targets and the seed, so a
+    config holding fitted values refits to the same values), then
+    scipy's trust-region reflective method from there, with finite differences of
+    ``diff_step`` relative to each value. Returns the fitted values and the number of
+    evaluations."""
+    from scipy.optimize import least_squares
+    from scipy.stats import qmc
+    fitted = [t for t in targets if not t.held_out]
+    if not fitted:
+        raise InputError("every reported point is held out: nothing to fit")
+    evals = 0
+
+    def fun(x):
+        nonlocal evals
+        evals += 1
+        return residuals(model.counts(x), fitted)
+
+    sample = qmc.LatinHypercube(d=len(model.names), seed=model.cal.seed).random(model.cal.starts)
+    candidates = list(qmc.scale(sample, model.lo, model.hi))
+    costs = [float(np.sum(fun(x) ** 2)) for x in candidates]
+    x0 = candidates[int(np.argmin(costs))]
+    res = least_squares(fun, x0, bounds=(model.lo, model.hi), diff_step=model.cal.diff_step, method="trf")
+    best = res.x if float(np.sum(res.fun ** 2)) <= min(costs) else x0
+    return np.array([round(v) if model.whole[n] else v for n, v in zip(model.names, best, strict=True)],
+                    dtype=float), evals
+
+
+def residual_rows(counts: dict[str, np.ndarray], targets: list[Target]) -> list[dict]:
+    r = residuals(counts, targets)
+    return [{"month": t.month, "quantity": t.quantity, "reported": t.reported,
+             "model": float(counts[t.quantity][t.month]), "residual_rel": float(r[i]), "held_out": t.held_out}
+            for i, t in enumerate(targets)]
+
+
+def fitted_config(model: Model, x: np.ndarray, out: Path) -> dict:
+    """The config with the fitted values, its file paths rewritten relative to ``out``."""
+    data = with_values(model.data, dict(zip(model.names, x, strict=True)), model.whole)
+
+    def rel(p: str) -> str:
+        return os.path.relpath((model.base_dir / p).resolve(), out.resolve())
+    if isinstance(data.get("base"), str):
+        data["base"] = rel(data["base"])
+    region = data.get("region") or {}
+    for k in ("counties_csv", "villages_dir"):
+        if isinstance(region.get(k), str):
+            region[k] = rel(region[k])
+    for sd in (data.get("strategies") or {}).values():
+        if isinstance(sd, dict) and isinstance(sd.get("schedule"), str):
+            sd["schedule"] = rel(sd["schedule"])
+    return {"kind": "rollout", **data}
+
+
+def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, hold_out: tuple[str, ...] = (),
+                    leave_one_out: bool = False) -> dict:
+    """Fit, then write fit.csv (parameter, bounds, config value, fitted value),
+    residuals.csv (every point, fitted and held out), fitted.yaml (the config with the
+    fitted values), calibration_<quantity>.png/.svg and, with ``leave_one_out``,
+    holdout.csv: each fitted point held out in turn, refitted, and its residual."""
+    from sim.figures.calibration import write_calibration_figure
+    model = Model(path)
+    targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    x, evals = fit(model, targets)
+    counts = model.counts(x)
+    rows = residual_rows(counts, targets)
+    fit_rows = [{"parameter": n, "lo": model.lo[i], "hi": model.hi[i], "config_value": model.start[i],
+                 "fitted": x[i]} for i, n in enumerate(model.names)]
+    write_csv(out / "fit.csv", list(fit_rows[0]), fit_rows)
+    write_csv(out / "residuals.csv", list(rows[0]), rows)
+    series = [{"month": m, **{q: float(counts[q][m]) for q in QUANTITIES}} for m in range(model.ro.horizon_m)]
+    write_csv(out / "series.csv", list(series[0]), series)
+    text = yaml.safe_dump(fitted_config(model, x, out), sort_keys=False, allow_unicode=True)
+    (out / "fitted.yaml").write_text(f"# {Path(path).name} with the parameters fitted by ruralsim calibrate\n{text}",
+                                     encoding="utf-8")
+    write_calibration_figure(out, counts, rows)
+    holdout: list[dict] = []
+    result = {"fit": fit_rows, "residuals": rows, "evaluations": evals, "counts": counts, "holdout": holdout}
+    if leave_one_out:
+        for t in [t for t in targets if not t.held_out]:
+            others = [Target(u.month, u.quantity, u.reported, u.held_out or u == t) for u in targets]
+            xt, _ = fit(model, others)
+            rt = residual_rows(model.counts(xt), others)
+            fitted_res = [abs(r["residual_rel"]) for r in rt if not r["held_out"]]
+            held = next(r for r in rt if r["month"] == t.month and r["quantity"] == t.quantity)
+            holdout.append({"month": t.month, "quantity": t.quantity, "reported": t.reported,
+                                      "model": held["model"], "residual_rel": held["residual_rel"],
+                                      "max_abs_residual_fitted": max(fitted_res) if fitted_res else math.nan,
+                                      **{f"fitted:{n}": xt[i] for i, n in enumerate(model.names)}})
+        write_csv(out / "holdout.csv", list(holdout[0]), holdout)
+    return result

@@ -1,0 +1,107 @@
+"""The ``calibration:`` section of a rollout config: which of its numbers ``ruralsim
+calibrate`` fits (dotted key paths with bounds), checked against the config itself, and
+how a value is written back into the config's data (the fit is :mod:`sim.rollout.calibrate`)."""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import math
+from typing import Any
+
+from sim.config.schema import REQUIRED, FieldError, fail, spec
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationConfig:
+    """Parameters fitted to reported points by bounded least squares."""
+    parameters: dict[str, tuple[float, ...]] = spec(REQUIRED, "Parameters fitted: a dotted key path of this config "
+                                                    "(list items by index, e.g. entry.schedule.1.1) -> [lo, hi]",
+                                                    source="")
+    strategy: str | None = spec(None, "The strategy whose counts are fitted", optional=True,
+                                shown="the baseline strategy", source="")
+    starts: int = spec(16, "Latin hypercube points tried; least squares starts from the best", lo=1, hi=10_000,
+                       source="")
+    seed: int = spec(0, "Seed of the Latin hypercube", lo=0, source="")
+    diff_step: float = spec(0.02, "Relative step of the finite differences (counts are whole numbers, so the "
+                            "step must span several of them)", lo=1e-6, hi=0.5, source="")
+
+    def check(self) -> None:
+        if not self.parameters:
+            raise FieldError("parameters", {}, "expected a mapping of dotted key path: [lo, hi]")
+        for path, b in self.parameters.items():
+            if len(b) != 2 or not b[0] < b[1]:
+                raise FieldError(f"parameters.{path}", list(b), "expected [lo, hi] with lo < hi")
+
+
+def resolve(cfg: Any, path: str) -> Any:
+    """The value at dotted ``path`` of a built config (dataclasses, mappings, lists by
+    index); KeyError naming the first part that does not exist."""
+    node = cfg
+    for i, part in enumerate(path.split(".")):
+        where = ".".join(path.split(".")[:i + 1])
+        if dataclasses.is_dataclass(node) and not isinstance(node, type):
+            names = [f.name for f in dataclasses.fields(node)]
+            if part not in names:
+                raise KeyError(f"no key {where!r}" + (f" (keys: {', '.join(names)})" if names else ""))
+            node = getattr(node, part)
+        elif isinstance(node, dict):
+            if part not in node:
+                raise KeyError(f"no key {where!r} (keys: {', '.join(map(str, node))})")
+            node = node[part]
+        elif isinstance(node, (list, tuple)):
+            if not part.isdigit() or int(part) >= len(node):
+                raise KeyError(f"no item {where!r} (a list of {len(node)})")
+            node = node[int(part)]
+        elif node is None:
+            prev = ".".join(path.split(".")[:i])
+            raise KeyError(f"{prev!r} is not set in the config: set it (its defaults are in the reference) to "
+                           "fit a number inside it")
+        else:
+            raise KeyError(f"{'.'.join(path.split('.')[:i])!r} is a number, not a section")
+    return node
+
+
+def check_calibration(cfg: Any, where: str) -> None:
+    """Every fitted path names a number of the config (not inside calibration), the
+    fitted strategy exists, and the current value lies within the bounds' type."""
+    cal = cfg.calibration
+    for path, (lo, hi) in cal.parameters.items():
+        key = f"calibration.parameters.{path}"
+        if path.split(".")[0] == "calibration":
+            raise fail(where, key, [lo, hi], "expected a key path outside the calibration section")
+        if path in ("horizon_m", "replications", "sample_days", "warmup_days"):
+            raise fail(where, key, [lo, hi], "expected a parameter of the model's counts: the horizon sets the "
+                                             "targets' months, and sampling does not change the counts")
+        try:
+            value = resolve(cfg, path)
+        except KeyError as exc:
+            raise fail(where, key, [lo, hi], f"expected a key path of a number in this config: {exc.args[0]}") \
+                from None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise fail(where, key, [lo, hi], f"expected a key path of a number; {path} is {value!r}")
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            raise fail(where, key, [lo, hi], "expected finite bounds")
+    if cal.strategy is not None and cal.strategy not in cfg.strategies:
+        raise fail(where, "calibration.strategy", cal.strategy, f"expected one of {', '.join(cfg.strategies)}")
+
+
+def with_values(data: dict, values: dict[str, float], whole: dict[str, bool]) -> dict:
+    """A copy of the config's data with each dotted path set to its value (rounded
+    where the key takes whole numbers); sections missing from the data are added."""
+    out = copy.deepcopy(data)
+    for path, v in values.items():
+        parts = path.split(".")
+        node: Any = out
+        for part in parts[:-1]:
+            if isinstance(node, list):
+                node = node[int(part)]
+            else:
+                if not isinstance(node.get(part), (dict, list)):
+                    node[part] = {}
+                node = node[part]
+        val: Any = round(v) if whole.get(path) else float(v)
+        if isinstance(node, list):
+            node[int(parts[-1])] = val
+        else:
+            node[parts[-1]] = val
+    return out
