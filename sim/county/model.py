@@ -21,7 +21,7 @@ from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
-from sim.county.routing import Route, plan_routes
+from sim.county.routing import Route, plan_routes, within_range
 from sim.county.stations import StationActivity, Stations
 from sim.county.township import FeederPlan, Feeders, TownshipActivity, Townships, outlet_villages, plan_two_tier
 from sim.county.triplog import LastMileActivity
@@ -79,8 +79,9 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
         load[1:, 1] = per_departure
         capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
         service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
-        planned = plan_routes(dist, load, capacity, time=time, service_h=service,
-                              max_route_h=lm.max_route_h, method=lm.routing_method)
+        planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=lm.max_route_h,
+                              time=within_range(dist, time, lm.max_route_h, vehicle.range_km, len(lm.departures_h)),
+                              method=lm.routing_method)
         for nodes in planned:
             closed = np.concatenate([[0], nodes, [0]])
             i = len(routes)

@@ -24,7 +24,7 @@ from sim.county.batches import Lots
 from sim.county.frequency import longest_gap_d, village_interval
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
-from sim.county.routing import Route, plan_routes
+from sim.county.routing import Route, plan_routes, within_range
 from sim.county.stations import Stations
 
 
@@ -74,7 +74,8 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
         days = 1.0 if sc.service.daily else float(interval[villages[0]])
         load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
         service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
-        planned = plan_routes(dist, load, capacity, time=time, service_h=service, max_route_h=tw.max_route_h,
+        planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=tw.max_route_h,
+                              time=within_range(dist, time, tw.max_route_h, vehicle.range_km, len(tw.departures_h)),
                               method=lm.routing_method)
         for nodes in planned:
             closed = np.concatenate([[0], nodes, [0]])
@@ -117,7 +118,9 @@ def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.n
     parcels = np.bincount(town_pos, weights=per_departure, minlength=m)
     service = np.concatenate([[0.0], lm.stop_h + parcels * lm.handling_h_per_parcel])
     capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
-    planned = plan_routes(dist, load, capacity, time=time, service_h=service, max_route_h=tw.feeder_max_route_h,
+    planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=tw.feeder_max_route_h,
+                          time=within_range(dist, time, tw.feeder_max_route_h, vehicle.range_km,
+                                            len(tw.feeder_departures_h)),
                           method=lm.routing_method)
     routes = []
     route_of_town = np.full(len(net.township_xy_km), -1, dtype=np.int64)

@@ -370,6 +370,9 @@ def scenario_id(sc: Scenario) -> str:
     for section in SECTIONS_OUT_OF_ID_AT_DEFAULT:
         if d.get(section) == defaults[section]:
             d.pop(section)
+    for vehicle in d.get("vehicle_types", {}).values():   # a key added later, out of the id while unset
+        if vehicle.get("range_km") is None:
+            vehicle.pop("range_km", None)
     files = input_hashes(scenario_input_files(sc))
     if files:
         d["input_files_sha256"] = sorted(files.values())

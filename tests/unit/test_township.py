@@ -180,3 +180,12 @@ def test_two_tier_runs_are_the_same_on_one_or_two_workers():
     one, two = run_scenario(sc, workers=1), run_scenario(sc, workers=2)
     assert [r["inbound_lead_time_mean_h"] for r in one.rows] == [r["inbound_lead_time_mean_h"] for r in two.rows]
     assert [r["cost_total_cny"] for r in one.rows] == [r["cost_total_cny"] for r in two.rows]
+
+
+def test_village_routes_keep_to_the_vehicles_daily_range():
+    sc = two_tier(**{"vehicle_types.e_tricycle.range_km": 30.0, "township.departures_h": [9.0, 15.0]})
+    p = plan(sc)
+    # two trips a day: 15 km a route, unless a village's round trip alone is longer
+    for r in p.routes:
+        assert r.km <= 15.0 + 1e-9 or len(r.stops) == 1
+    assert any(len(r.stops) > 1 for r in p.routes)
