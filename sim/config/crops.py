@@ -33,7 +33,27 @@ class Crop:
                                         "shelf_life_d/cold_shelf_life_d)",
                                     unit="d", lo=0.1, lo_open=False, hi=3650)
 
+    price_amplitude: float = spec(0.0, "Seasonal swing of the price through the network: price on day d = "
+                                       "price_cny_per_kg x (1 - amplitude x cos(2 pi (d - price_low_doy) / 365)), "
+                                       "so price_cny_per_kg is its yearly mean (0: one price all year)",
+                                  lo=0, hi=0.95,
+                                  source="[G] no public figure in the domain notes: 0 keeps the one "
+                                         "farm-gate price of 3.2-3.8 CNY/kg")
+    price_low_doy: int = spec(335, "Day of year of the lowest price (335 = 1 December, mid-harvest)", unit="d",
+                              lo=1, hi=366, source="[G] the middle of the Oct-Jan harvest")
+    parcel_share: float = spec(0.0, "Share of each day's offer ordered as produce parcels by city customers (the "
+                                    "rest is sold in bulk to the wholesale market); parcel orders follow the harvest",
+                               lo=0, hi=1, source="[G] 0: bulk only")
+
     def check(self) -> None:
         if self.cold_shelf_life_d < self.shelf_life_d:
             raise ValueError(f"cold_shelf_life_d {self.cold_shelf_life_d:g} is not allowed: must be >= shelf_life_d "
                              f"{self.shelf_life_d:g}")
+
+
+def default_crops() -> tuple[Crop, ...]:
+    """The default county's two crops, with different seasons: lemons (October to
+    January, modelled on Anyue) and kiwifruit (August and September)."""
+    return (Crop(), Crop(name="kiwi", village_share=0.2, kg_per_resident_y=15.0, season_start_doy=213,
+                         season_end_doy=273, price_cny_per_kg=6.0, shelf_life_d=7.0, cold_shelf_life_d=30.0,
+                         price_low_doy=243))

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.buses import BusConfig
-from sim.config.crops import Crop
+from sim.config.crops import Crop, default_crops
 from sim.config.fleet import ROAD_CLASSES, SurgeConfig, VehicleType, builtin_vehicle_types
 from sim.config.loader import (  # noqa: F401 (re-exported)
     CONFIG_KINDS,
@@ -24,6 +24,7 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     read_yaml,
     without_kind,
 )
+from sim.config.market import MarketConfig, ProduceParcelConfig
 from sim.config.schema import build, spec, to_data
 from sim.config.township import NetworkConfig, ServiceConfig, TownshipConfig
 
@@ -303,9 +304,13 @@ class Scenario:
     vehicle_types: dict[str, VehicleType] = spec(builtin_vehicle_types,
                                                  "Vehicle types by name; a known name refines its defaults",
                                                  factory=True, source="see each type below and the baseline config")
-    crops: tuple[Crop, ...] = spec(lambda: (Crop(),), "Crops offered by villages", factory=True,
-                                   source="Anyue lemons (domain notes)")
+    crops: tuple[Crop, ...] = spec(default_crops, "Crops offered by villages (default: lemons Oct-Jan and "
+                                   "kiwifruit Aug-Sep)", factory=True,
+                                   source="Anyue lemons (domain notes); the kiwifruit is [G], no public figure in "
+                                          "the domain notes")
     costs: CostConfig = dataclasses.field(default_factory=CostConfig)
+    market: MarketConfig = dataclasses.field(default_factory=MarketConfig)
+    produce_parcels: ProduceParcelConfig = dataclasses.field(default_factory=ProduceParcelConfig)
     surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
     network: NetworkConfig = dataclasses.field(default_factory=NetworkConfig)
     township: TownshipConfig = dataclasses.field(default_factory=TownshipConfig)

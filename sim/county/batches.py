@@ -83,16 +83,18 @@ class ParcelQueue:
 
 class Lots:
     """Lots of produce: village of origin, crop, offer time (h), expiry time (h: the
-    lot spoils after it under its current storage), kilograms, and whether it is in
-    a cold room now (its expiry then assumes it stays cold). Stored as one (6, n)
-    float array so that moving lots costs one array operation."""
+    lot spoils after it under its current storage), kilograms, whether it is in
+    a cold room now (its expiry then assumes it stays cold) and its channel (0: bulk
+    to the wholesale market, 1: parcels ordered by city customers). Stored as one
+    (7, n) float array so that moving lots costs one array operation."""
     __slots__ = ("a",)
-    VILLAGE, CROP, T_OFFER, T_EXPIRY, KG, COLD = range(6)
+    VILLAGE, CROP, T_OFFER, T_EXPIRY, KG, COLD, CHANNEL = range(7)
 
-    def __init__(self, village, crop, t_offer, t_expiry, kg, cold=None):
+    def __init__(self, village, crop, t_offer, t_expiry, kg, cold=None, channel=None):
         kg = np.asarray(kg, dtype=float)
         cold = np.zeros_like(kg) if cold is None else cold
-        self.a = np.array([village, crop, t_offer, t_expiry, kg, cold], dtype=float).reshape(6, -1)
+        channel = np.zeros_like(kg) if channel is None else channel
+        self.a = np.array([village, crop, t_offer, t_expiry, kg, cold, channel], dtype=float).reshape(7, -1)
 
     @classmethod
     def _wrap(cls, a: np.ndarray) -> Lots:
@@ -102,7 +104,7 @@ class Lots:
 
     @classmethod
     def empty(cls) -> Lots:
-        return cls._wrap(np.empty((6, 0)))
+        return cls._wrap(np.empty((7, 0)))
 
     def __len__(self) -> int:
         return self.a.shape[1]
@@ -126,6 +128,10 @@ class Lots:
     @t_expiry.setter
     def t_expiry(self, value) -> None:
         self.a[3] = value
+
+    @property
+    def channel(self) -> np.ndarray:
+        return self.a[6].astype(np.intp)
 
     @property
     def kg(self) -> np.ndarray:

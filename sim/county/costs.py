@@ -118,7 +118,8 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
                     kg_share_in=_share_in(hub.parcels_in * sc.demand.parcel_kg, hub.produce_in_kg)),
         "sorters": Part(inbound_direct=sc.hub.sorters * sc.hub.sorter_wage_per_day_cny * days),
         "cold_store": Part(outbound_direct=sc.hub.cold_store_kg * sc.hub.cold_capex_per_kg_cny * crf(r, sc.hub.life_y)
-                           * years + hub.cold_kg_h / 24.0 * sc.hub.cold_cost_per_kg_d),
+                           * years + hub.cold_kg_h / 24.0 * sc.hub.cold_cost_per_kg_d
+                           + (tr.produce_kg * sc.market.reefer_cost_per_kg_cny if sc.market.reefer_trunk else 0.0)),
         "cold_rooms": Part(outbound_direct=cold_rooms * sc.stations.cold_room_kg * (
             sc.stations.cold_room_capex_per_kg_cny * crf(r, sc.stations.life_y) * years
             + sc.stations.cold_room_cost_per_kg_d * days)),

@@ -123,6 +123,9 @@ class Hub:
         self.cold_in_kg_h = 0.0
         self.cold_out_kg_h = 0.0
         self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details) for an event trace
+        # holding policy: (crops, cold expiries, now, t_market) -> bool mask of cold lots to keep; None: sell all
+        self.holder: Callable[..., np.ndarray] | None = None
+        self.held_kg = 0.0                       # kg the last loading kept in the cold store on purpose
         self._cold_t = 0.0
         self._window: HubActivity | None = None
 
@@ -333,6 +336,11 @@ class Hub:
     def cold_kg(self) -> float:
         return self.cold.total_kg
 
+    @property
+    def shippable_kg(self) -> float:
+        """Produce at the hub less what the holding policy kept back at the last loading."""
+        return max(0.0, self.produce_kg - self.held_kg)
+
     def free_kg(self) -> float:
         """Storage not yet filled or promised to a vehicle on its way back."""
         return max(0.0, self.cfg.storage_kg + self.cfg.cold_store_kg - self.produce_kg - self.reserved_kg)
@@ -363,17 +371,23 @@ class Hub:
         self.ambient.extend(lots)
 
     def load_trunk(self, capacity_kg: float, t_market: float) -> Lots:
-        """Load produce that will still be fresh at the market, first-expiring first,
-        up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
+        """Load produce that will still be fresh at the market, produce parcels first, then
+        first-expiring first, up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
         now = self.env.now
         self._cold_tick()
         cold_amb = now + (self.cold.t_expiry - now) / self.cold_factor[self.cold.crop]
         expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
-        ok = np.flatnonzero(expiry >= t_market)
+        fresh = expiry >= t_market
+        if self.holder is not None and len(self.cold):
+            held = self.holder(self.cold.crop, self.cold.t_expiry, now, t_market) & (self.cold.channel == 0)
+            fresh[len(self.ambient):] &= ~held
+            self.held_kg = float(self.cold.kg[held].sum())
+        ok = np.flatnonzero(fresh)
         if capacity_kg <= 0 or len(ok) == 0:
             return Lots.empty()
-        order = ok[np.argsort(expiry[ok], kind="stable")]
+        channel = np.concatenate([self.ambient.a[Lots.CHANNEL], self.cold.a[Lots.CHANNEL]])
+        order = ok[np.lexsort((expiry[ok], -channel[ok]))]  # produce parcels first, then first-expiring
         cum = np.cumsum(kg[order])
         take = np.clip(capacity_kg - (cum - kg[order]), 0.0, kg[order])
         pick = take > 0

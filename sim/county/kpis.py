@@ -3,7 +3,7 @@ daily series and the checks, gathered from what each component reports."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -11,6 +11,7 @@ from sim.county.conservation import Balance, WindowBooks, check_window, conserva
 from sim.county.costs import Costs, costs
 from sim.county.hub import HubLittle
 from sim.county.leadtime import LeadTimes
+from sim.county.market import PARCEL_COLUMNS, crop_rows, earnings, parcel_kpis
 from sim.county.model import CountyModel
 from sim.county.remoteness import remoteness
 from sim.county.triplog import StopLead
@@ -30,6 +31,9 @@ KPI_COLUMNS = (
     "cost_per_parcel_cny", "cost_per_kg_out_cny",
     "subsidy_cny", "cost_net_cny", "cost_per_parcel_net_cny", "co2_kg",
     "surge_spot_truck_runs", "surge_vehicle_days", "surge_sorter_days", "cost_surge_cny",
+    "farmer_income_with_cny", "farmer_income_without_cny", "farmer_income_gain_cny", "produce_quality_sold_mean",
+    "produce_price_realised_cny_per_kg", "operator_produce_revenue_cny", "operator_produce_margin_cny",
+    *PARCEL_COLUMNS,
     "inbound_lead_time_near_decile_h", "inbound_lead_time_remote_decile_h", "inbound_lead_time_village_gini",
     "inbound_parcels_collected_township", "inbound_lead_time_collected_mean_h",
 )
@@ -66,6 +70,7 @@ class RunResult:
     costs: Costs
     checks: Checks
     stop_lead: StopLead
+    crops: list[dict] = field(default_factory=list)   # per crop, keyed by sim.county.market.CROP_COLUMNS
 
 
 def evaluate(model: CountyModel) -> RunResult:
@@ -123,8 +128,12 @@ def evaluate(model: CountyModel) -> RunResult:
     check_window(books)
     faced_kg = act.offers.kg + books.produce_in_system_start_kg
     c = costs(model, act, days - w)
-    price = np.array([crop.price_cny_per_kg for crop in sc.crops])
-    revenue = float((sales.kg[sold_window] * price[sales.crop[sold_window]]).sum()) if len(sales.crop) else 0.0
+    earned = earnings(model, sales)
+    revenue = float(earned.lot_value_cny[sold_window].sum()) if len(sales.crop) else 0.0
+    without = float(earned.without_cny.sum())
+    commission = revenue * sc.market.commission_share
+    parcels = parcel_kpis(model, sales, earned.lot_value_cny)
+    fees = parcels["operator_express_fees_cny"]
     served = net.served
     load_in, load_out = lm.loads(24.0 * w)
     residents_served = float(net.residents[served].sum())
@@ -189,6 +198,15 @@ def evaluate(model: CountyModel) -> RunResult:
         "surge_vehicle_days": a_lm.surge_vehicle_days,
         "surge_sorter_days": a_hub.temp_sorter_days,
         "cost_surge_cny": c.surge,
+        "farmer_income_with_cny": revenue - commission - fees,
+        "farmer_income_without_cny": without,
+        "farmer_income_gain_cny": revenue - commission - fees - without,
+        "produce_quality_sold_mean": (float((sales.kg * earned.lot_quality)[sold_window].sum()) / sold_kg
+                                      if sold_kg > 0 else float("nan")),
+        "produce_price_realised_cny_per_kg": revenue / sold_kg if sold_kg >= 1e-3 else float("nan"),
+        "operator_produce_revenue_cny": commission + fees,
+        "operator_produce_margin_cny": commission + fees - c.outbound,
+        **parcels,
         "inbound_lead_time_near_decile_h": equity.near_decile_h,
         "inbound_lead_time_remote_decile_h": equity.remote_decile_h,
         "inbound_lead_time_village_gini": equity.gini,
@@ -197,7 +215,8 @@ def evaluate(model: CountyModel) -> RunResult:
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)
-    return RunResult(kpis, daily, lead, load_in, load_out, c, checks, stop_lead)
+    return RunResult(kpis, daily, lead, load_in, load_out, c, checks, stop_lead,
+                     crop_rows(earned, [crop.name for crop in sc.crops], sc.market.commission_share))
 
 
 def run_replication(scenario, replication: int, the_plan=None) -> RunResult:

@@ -356,7 +356,7 @@ class LastMile:
         a = self.stations.lots.a
         stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
         good, gstop = ready[~stale], lot_stop[~stale]
-        order = np.lexsort((a[Lots.T_OFFER, good], gstop))
+        order = np.lexsort((a[Lots.T_OFFER, good], -a[Lots.CHANNEL, good], gstop))  # parcels first, then oldest
         idx, gstop = good[order], gstop[order]
         kg = a[Lots.KG, idx]
         lot_route = self.stop_route[gstop]

@@ -20,6 +20,7 @@ from sim.county.frequency import interval_groups, service_days
 from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, build_network, road_matrices
+from sim.county.quality import Quality
 from sim.county.rng import Streams
 from sim.county.routing import Route, plan_routes, within_range
 from sim.county.stations import StationActivity, Stations
@@ -147,9 +148,12 @@ class CountyModel:
         offers_kg[:, :, ~net.served] = 0.0
         self.offers = harvest.Offers(offers_kg)
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
+        self.spoiled_crops: list[np.ndarray] = []     # kg per crop, one entry per entry of ``spoiled``
+        self.spoiled_parcel_kg: list[float] = []      # of which produce parcels
         # components
         shelf_h = np.array([c.shelf_life_d * 24.0 for c in sc.crops])
-        cold_factor = np.array([c.cold_shelf_life_d / c.shelf_life_d for c in sc.crops])
+        self.quality = Quality(sc.market, sc.crops, sc.first_doy)
+        cold_factor = self.quality.cold_factor
         self.shelf_h = shelf_h
         feeder = self.plan.feeder
         self.hub = Hub(self.env, sc.hub, self.plan.route_of_village if feeder is None else feeder.hub_route_of_village,
@@ -157,6 +161,10 @@ class CountyModel:
                        UnitDraws(self.streams["sorting"], sc.hub.sort_time_distribution, sc.hub.sort_time_cv),
                        cold_factor, surge=sc.surge)
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
+        if sc.market.reefer_trunk:
+            self.trunk.reefer_factor = self.quality.reefer_factor
+        if sc.market.hold_at_cold_store and sc.hub.cold_store_kg > 0:
+            self.hub.holder = self._hold
         lm_cfg = sc.lastmile if feeder is None else self.tier_config(village=True)
         vehicle = sc.vehicle_types[lm_cfg.vehicle_type]
         replacing = sc.buses.mode == "replacing"
@@ -282,6 +290,14 @@ class CountyModel:
     def _spoil(self, lots: Lots) -> None:
         if len(lots):
             self.spoiled.append((float(self.env.now), lots.total_kg))
+            self.spoiled_crops.append(np.bincount(lots.crop, weights=lots.kg, minlength=len(self.scenario.crops)))
+            self.spoiled_parcel_kg.append(float(lots.kg[lots.channel == 1].sum()))
+
+    def _hold(self, crop: np.ndarray, cold_expiry_h: np.ndarray, now: float, t_market: float) -> np.ndarray:
+        """The hub's holding policy (``market.hold_at_cold_store``): cold-store lots to keep."""
+        sc = self.scenario
+        return self.quality.hold(crop, cold_expiry_h, now, t_market - now, sc.hub.cold_cost_per_kg_d,
+                                 sc.market.hold_horizon_d)
 
     def _day(self, run_days: int):
         """Process: at each midnight, log the day that ended, clear out spoiled produce,
@@ -311,8 +327,15 @@ class CountyModel:
                 pick = kg > 0
                 m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                self.stations.offer(Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]),
-                                         kg[pick]))
+                lots = Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick])
+                share = sc.crops[c].parcel_share
+                if share > 0:  # the parcel channel's part of each lot, beside the bulk part
+                    parcels = Lots._wrap(lots.a.copy())
+                    parcels.a[Lots.KG] *= share
+                    parcels.a[Lots.CHANNEL] = 1.0
+                    lots.a[Lots.KG] -= parcels.a[Lots.KG]
+                    lots = Lots._wrap(np.concatenate([parcels.a, lots.a[:, lots.a[Lots.KG] > 0]], axis=1))
+                self.stations.offer(lots)
 
     def _end_of_day(self) -> None:
         self.stations.purge()

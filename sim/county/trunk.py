@@ -39,10 +39,15 @@ class TrunkActivity:
 
 @dataclass(frozen=True)
 class Sales:
-    """Produce sold at the city market, one entry per lot: kilograms, crop, time (h)."""
+    """Produce sold at the city market, one entry per lot: kilograms, crop, time (h),
+    the time it would have been lost at ambient temperature (h; its quality), the
+    time it was offered (h) and its channel (0 bulk, 1 produce parcels)."""
     kg: np.ndarray
     crop: np.ndarray
     t_h: np.ndarray
+    t_expiry: np.ndarray
+    t_offer: np.ndarray
+    channel: np.ndarray
 
 
 class Trunk:
@@ -62,6 +67,7 @@ class Trunk:
         self._window: TrunkActivity | None = None
         self._parcels_in_transit = 0
         self._produce_in_transit_kg = 0.0
+        self.reefer_factor: np.ndarray | None = None  # per crop: how much slower produce ages on the way
         self._sold: list[Lots] = []
         self._sold_t_h: list[np.ndarray] = []
         self.to_hub_h = city.warehouse_km / cfg.speed_kmh
@@ -85,7 +91,9 @@ class Trunk:
         """Every lot sold at the market since the start of the run."""
         return Sales(concat([lots.kg for lots in self._sold]),
                      concat([lots.crop for lots in self._sold]).astype(np.int64),
-                     concat(self._sold_t_h))
+                     concat(self._sold_t_h), concat([lots.t_expiry for lots in self._sold]),
+                     concat([lots.t_offer for lots in self._sold]),
+                     concat([lots.channel for lots in self._sold]).astype(np.int64))
 
     @property
     def km_per_truck_run(self) -> float:
@@ -149,7 +157,7 @@ class Trunk:
         chunks = self._take(cutoff, fleet * self.truck_parcels)
         n = sum(len(c) for c in chunks)
         trucks_for_parcels = math.ceil(n / self.truck_parcels) if n else 0
-        trucks_for_produce = min(fleet, math.ceil(self.hub.produce_kg / cfg.truck_capacity_kg))
+        trucks_for_produce = min(fleet, math.ceil(self.hub.shippable_kg / cfg.truck_capacity_kg))
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return
@@ -183,7 +191,12 @@ class Trunk:
         kg = lots.total_kg
         self._done = replace(self._done, produce_kg=self._done.produce_kg + kg)
         self._produce_in_transit_kg += kg
+        f = None if self.reefer_factor is None else self.reefer_factor[lots.crop]
+        if f is not None:  # refrigerated: what is left of the lots' life stretches while they ride
+            lots.t_expiry = self.env.now + (lots.t_expiry - self.env.now) * f
         yield self.env.timeout(self.to_market_h)
+        if f is not None:
+            lots.t_expiry = self.env.now + (lots.t_expiry - self.env.now) / f
         self._produce_in_transit_kg -= kg
         spoiled = lots.t_expiry < self.env.now
         if spoiled.any():  # only if travel took longer than planned: kept as a safeguard

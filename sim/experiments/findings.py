@@ -232,34 +232,82 @@ def trunk(tr: Result) -> Finding:
 
 def cold_rooms(cc: Result, shelf: Result) -> Finding:
     rooms = [1000, 2000, 4000]
-    diffs = {kg: cc.diff("spoilage_rate", {"cold_store_kg": 0, "cold_room_kg": kg},
-                         {"cold_store_kg": 0, "cold_room_kg": 0}) for kg in rooms}
-    per_kg = {kg: cc.diff("cost_per_kg_out_cny", {"cold_store_kg": 0, "cold_room_kg": kg},
-                          {"cold_store_kg": 0, "cold_room_kg": 0}) for kg in rooms}
-    hub = cc.diff("spoilage_rate", {"cold_store_kg": 50000, "cold_room_kg": 0},
-                  {"cold_store_kg": 0, "cold_room_kg": 0})
+    dry: dict = {"reefer_trunk": False}
+    none: dict = {"cold_store_kg": 0, "cold_room_kg": 0, **dry}
+    diffs = {kg: cc.diff("spoilage_rate", {"cold_store_kg": 0, "cold_room_kg": kg, **dry}, none) for kg in rooms}
+    per_kg = {kg: cc.diff("cost_per_kg_out_cny", {"cold_store_kg": 0, "cold_room_kg": kg, **dry}, none)
+              for kg in rooms}
+    hub_only = {"cold_store_kg": 50000, "cold_room_kg": 0, **dry}
+    hub = cc.diff("spoilage_rate", hub_only, none)
+    hub_q = cc.diff("produce_quality_sold_mean", hub_only, none)
+    hub_gain = cc.diff("farmer_income_gain_cny", hub_only, none)
+    reefer = cc.diff("produce_quality_sold_mean", {"cold_store_kg": 0, "cold_room_kg": 0, "reefer_trunk": True}, none)
+    rooms_gain = cc.diff("farmer_income_gain_cny", {"cold_store_kg": 0, "cold_room_kg": 2000, **dry}, none)
+    gain0 = cc.mean("farmer_income_gain_cny", None, **none)
     lives = [5.0, 7.0, 10.0, 14.0]
     save = {d: shelf.diff("spoilage_rate", {"shelf_life_d": d, "cold_room_kg": 2000},
                           {"shelf_life_d": d, "cold_room_kg": 0}) for d in lives}
     gone = [d for d in lives if not save[d].significant]
     return Finding(
-        "cold_rooms", "Cold rooms at the stations, a cold store at the hub",
-        f"With the whole harvest season inside the KPI window, station cold rooms of 1-4 t change spoilage by "
+        "cold_rooms", "Cold rooms at the stations, a cold store at the hub, reefer trunks",
+        f"With the whole harvest season inside the KPI window and quality decaying with time and temperature, "
+        f"station cold rooms of 1-4 t change spoilage by "
         f"{diffs[1000].text('', scale=100, signed=True)} to {diffs[4000].text('points', scale=100, signed=True)} "
         f"at {per_kg[1000].text('', signed=True)} to {per_kg[4000].text('CNY', signed=True)} per kg sent; a 50 t "
-        f"cold store at the hub changes spoilage by {hub.text('points', scale=100, signed=True)}.",
+        f"cold store at the hub changes spoilage by {hub.text('points', scale=100, signed=True)} but the quality "
+        f"of what is sold by {hub_q.text('', signed=True)}. Farmers earn "
+        f"{gain0.text('CNY', signed=True)} against the local trader without any cold chain.",
         [(f"{kg / 1000:g} t cold rooms: spoilage", diffs[kg].text("points", scale=100, signed=True)) for kg in rooms]
         + [(f"{kg / 1000:g} t cold rooms: cost per kg out", per_kg[kg].text("CNY", signed=True)) for kg in rooms]
-        + [("50 t hub cold store: spoilage", hub.text("points", scale=100, signed=True))],
+        + [("50 t hub cold store: spoilage", hub.text("points", scale=100, signed=True)),
+           ("50 t hub cold store: quality sold", hub_q.text("", signed=True)),
+           ("50 t hub cold store: farmers' income gain", hub_gain.text("CNY", signed=True)),
+           ("2 t cold rooms: farmers' income gain", rooms_gain.text("CNY", signed=True)),
+           ("reefer trunks: quality sold", reefer.text("", signed=True))],
         "Where produce waits: at the stations for room on the vans (cold rooms help there) or at the hub for a "
-        "trunk (a hub cold store helps there). Spoilage is all-or-nothing at the shelf life "
-        "(`crops.*.shelf_life_d`, 7-14 days [G]).",
+        "trunk (a hub cold store helps there). A lot is lost when its quality falls below half "
+        "(`market.loss_quality`), after its shelf life at ambient temperature (`crops.*.shelf_life_d`, 7-14 days "
+        "[G]); cooling slows decay by the Q10 law (`market.q10`, [G]); the price is proportional to quality [G]; "
+        "the trader pays 75% of the price [G].",
         ("2 t station cold rooms stop making a significant difference at a shelf life of "
          + ", ".join(f"{d:g}" for d in gone) + " days." if gone
          else "2 t station cold rooms make a significant difference at every shelf life tried (5-14 days)."),
         [(f"shelf life {d:g} d: 2 t cold rooms, spoilage", save[d].text("points", scale=100, signed=True))
          for d in lives],
         ["experiments/cold_chain.yaml", "experiments/sensitivity/shelf_life.yaml"])
+
+
+def produce_channels(ch: Result) -> Finding:
+    shares = [0.1, 0.25, 0.5]
+
+    def diff(kpi: str, x: float, factor: float = 1.6) -> Interval:
+        return ch.diff(kpi, {"parcel_share": x, "price_factor": factor}, {"parcel_share": 0, "price_factor": factor})
+
+    gain = {x: diff("farmer_income_gain_cny", x) for x in shares}
+    rev = {x: diff("operator_produce_revenue_cny", x) for x in shares}
+    load = {x: diff("lastmile_load_factor_out", x) for x in shares}
+    dear = {x: diff("farmer_income_gain_cny", x, 2.2) for x in shares}
+    pp = ch.exp.scenarios[0].scenario.produce_parcels
+    fee_per_kg = pp.express_fee_per_box_cny / pp.box_kg
+    price = ch.exp.scenarios[0].scenario.crops[0].price_cny_per_kg
+    return Finding(
+        "produce_channels", "Produce parcels beside bulk sales",
+        f"Selling half of the lemons as boxes to city customers instead of in bulk changes farmers' income gain "
+        f"over the local trader by {gain[0.5].text('CNY', signed=True)} and the operator's produce revenue by "
+        f"{rev[0.5].text('CNY', signed=True)} a year; the vans' load factor out changes by "
+        f"{load[0.5].text('', signed=True)}.",
+        [(f"parcel share {x:g}: farmers' income gain", gain[x].text("CNY", signed=True)) for x in shares]
+        + [(f"parcel share {x:g}: operator's produce revenue", rev[x].text("CNY", signed=True)) for x in shares]
+        + [(f"parcel share {x:g}: van load factor out", load[x].text("", signed=True)) for x in shares],
+        f"A box pays the sender's express fee ({pp.express_fee_per_box_cny:g} CNY per {pp.box_kg:g} kg box, "
+        f"{fee_per_kg:g} CNY/kg, from the 2015 express revenue per parcel) and earns the day's price x "
+        f"`produce_parcels.price_factor` (1.6 [G]) x quality; boxes go first onto vans and trucks.",
+        f"By the prices alone boxes pay farmers once price_factor > 1 + {fee_per_kg:g} / {price:g} = "
+        f"{1 + fee_per_kg / price:.2f} at the mean lemon price; at 2.2 the gain from half the lemons in boxes is "
+        f"{dear[0.5].text('CNY', signed=True)}.",
+        [(f"price factor 2.2, parcel share {x:g}: farmers' income gain", dear[x].text("CNY", signed=True))
+         for x in shares],
+        ["experiments/produce_channels.yaml"])
 
 
 NOT_YET = [
@@ -286,12 +334,13 @@ PLAN = Plan(
              "second_van": "sensitivity/second_van.yaml", "backhaul": "backhaul.yaml",
              "produce_volume": "sensitivity/produce_volume.yaml", "trunk": "sensitivity/trunk.yaml",
              "cold_chain": "cold_chain.yaml", "shelf_life": "sensitivity/shelf_life.yaml",
+             "produce_channels": "produce_channels.yaml",
              "township_tier": "township_tier.yaml", "township_drivers": "sensitivity/township_drivers.yaml",
              "service_frequency": "service_frequency.yaml", "bus_lines": "bus_lines.yaml",
              "bus_fee": "sensitivity/bus_fee.yaml"},
     builders=((coverage_cost, ("investment", "allocation")), (second_van, ("investment", "second_van")),
               (backhaul, ("backhaul", "produce_volume")), (trunk, ("trunk",)),
-              (cold_rooms, ("cold_chain", "shelf_life")),
+              (cold_rooms, ("cold_chain", "shelf_life")), (produce_channels, ("produce_channels",)),
               (township_tier, ("township_tier", "township_drivers")), (service_frequency, ("service_frequency",)),
               (bus_lines, ("bus_lines", "bus_fee"))),
 )

@@ -1,5 +1,5 @@
 """Running a scenario's replications and writing its results folder: runs.csv,
-summary.csv, daily.csv, manifest.json and figures."""
+crops.csv, summary.csv, daily.csv, manifest.json and figures."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -15,6 +15,7 @@ import numpy as np
 from sim.analysis.statistics import summarize
 from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_input_files
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
+from sim.county.market import CROP_COLUMNS
 from sim.county.model import Plan, plan
 from sim.errors import InputError
 from sim.experiments.stamp import make_stamp, package_versions
@@ -23,6 +24,7 @@ from sim.files import write_columns_csv, write_csv, write_json
 
 RUN_COLUMNS = ("scenario", "replication", "seed", *KPI_COLUMNS)
 SUMMARY_COLUMNS = ("kpi", "n", "mean", "std", "ci95_half_width")
+CROPS_COLUMNS = ("scenario", "replication", *CROP_COLUMNS)
 
 
 @dataclass
@@ -33,6 +35,7 @@ class ScenarioResult:
     rows: list[dict]
     first: RunResult
     wall_s: float
+    crop_rows: list[dict] | None = None   # every replication's per-crop rows (crops.csv)
 
     @property
     def summary(self) -> list[dict]:
@@ -50,7 +53,7 @@ def _replication(task: tuple) -> dict:
     (the detail files and figures come from it)."""
     scenario, r, the_plan = task
     res = run_replication(scenario, r, the_plan)
-    return {"replication": r, "kpis": res.kpis, "first": res if r == 0 else None}
+    return {"replication": r, "kpis": res.kpis, "crops": res.crops, "first": res if r == 0 else None}
 
 
 def run_scenario(scenario: Scenario, progress: Callable[[int, int], None] | None = None,
@@ -71,7 +74,9 @@ def run_scenario(scenario: Scenario, progress: Callable[[int, int], None] | None
             progress(len(done), scenario.replications)
     rows = [{"scenario": scenario.name, "replication": r, "seed": scenario.seed, **done[r]["kpis"]}
             for r in range(scenario.replications)]
-    return ScenarioResult(scenario, the_plan, rows, done[0]["first"], time.perf_counter() - t0)
+    crops = [{"scenario": scenario.name, "replication": r, **row}
+             for r in range(scenario.replications) for row in done[r]["crops"]]
+    return ScenarioResult(scenario, the_plan, rows, done[0]["first"], time.perf_counter() - t0, crops)
 
 
 def network_for_plot(the_plan: Plan) -> dict:
@@ -101,6 +106,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     written = [
         write_csv(out / "runs.csv", RUN_COLUMNS, result.rows),
         write_csv(out / "summary.csv", SUMMARY_COLUMNS, result.summary),
+        write_csv(out / "crops.csv", CROPS_COLUMNS, result.crop_rows or []),
         write_columns_csv(out / "daily.csv", {c: result.first.daily[c] for c in DAILY_COLUMNS}),
     ]
     written += write_detail(result, out)
