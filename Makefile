@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 
-.PHONY: findings run test lint graph validate bench experiments figures report report-check calibrate venv clean FORCE
+.PHONY: findings run test lint graph validate bench bench-national experiments figures report report-check calibrate venv clean FORCE
 
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
@@ -39,6 +39,10 @@ bench: $(STAMP)
 	@fail=0; for b in bench_cli bench_county bench_township bench_sweep bench_region; do \
 	  $(BIN)/python bench/$$b.py || fail=1; done; \
 	if [ $$fail -ne 0 ]; then echo "make bench: at least one goal missed"; exit 1; fi
+
+# the national year's time and memory on 2 workers (a 200-county sample; COUNTIES=0: the whole country)
+bench-national: $(STAMP)
+	$(BIN)/python bench/bench_national.py --counties $(or $(COUNTIES),200)
 
 # every config in experiments/ into results/<name>/ with its figures (resumes what is there)
 experiments: $(addprefix results/,$(EXPERIMENTS))

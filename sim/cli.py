@@ -17,7 +17,7 @@ import click
 
 from sim.config.scenario import config_kind, load_scenario, read_yaml
 from sim.errors import InputError
-from sim.reports.terminal import calibration_text, comparison_table, kpi_table
+from sim.reports.terminal import calibration_text, comparison_table, kpi_table, national_table
 
 
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
@@ -68,19 +68,27 @@ def config_schemas() -> dict[str, type]:
     """The schema dataclass of each config kind."""
     from sim.config.scenario import Scenario
     from sim.experiments.spec import ExperimentConfig
+    from sim.rollout.national_spec import NationalConfig
     from sim.rollout.spec import RolloutConfig
-    return {"scenario": Scenario, "experiment": ExperimentConfig, "rollout": RolloutConfig}
+    return {"scenario": Scenario, "experiment": ExperimentConfig, "rollout": RolloutConfig,
+            "national": NationalConfig}
 
 
 def config_notes() -> dict[str, str]:
     """What each kind replaces in its base scenario (keys there that do nothing)."""
+    from sim.rollout.national_spec import NATIONAL_GOVERNED
     from sim.rollout.spec import ROLLOUT_GOVERNED
     governed = "; ".join(f"`{k}` (by {v})" for k, v in ROLLOUT_GOVERNED.items())
+    national_governed = "; ".join(f"`{k}` (by {v})" for k, v in NATIONAL_GOVERNED.items())
     return {"experiment": "The base scenario's `seed`, `replications` and `warmup_d` are replaced by the "
                           "experiment's `seed`, `replications` and `warmup_d` (which default to the base's).",
             "rollout": "A county's scenario is the base with its operating model's overrides, resized to the county; "
                        f"the rollout replaces these base keys: {governed}. Setting one of them to a non-default value "
-                       "in `operating_models` or an inline `base` is refused; in a base scenario file it is ignored."}
+                       "in `operating_models` or an inline `base` is refused; in a base scenario file it is ignored.",
+            "national": "A county's scenario is the base resized to the county (one county-year each, the base's "
+                        "`horizon_d`, `warmup_d` and `start_doy`); the national year replaces these base keys: "
+                        f"{national_governed}. Setting one of them to a non-default value in an inline `base` is "
+                        "refused; in a base scenario file it is ignored."}
 
 
 def reference_markdown() -> str:
@@ -116,7 +124,7 @@ def reference(path: str | None) -> None:
 
 
 @main.command()
-@click.option("--kind", type=click.Choice(["scenario", "experiment", "rollout"]), default=None,
+@click.option("--kind", type=click.Choice(["scenario", "experiment", "rollout", "national"]), default=None,
               help="Only this kind (default: every kind).")
 @click.option("--out", "out_dir", type=str, default="schemas", show_default=True,
               help="Folder for <kind>.schema.json.")
@@ -136,10 +144,17 @@ def schema(kind: str | None, out_dir: str) -> None:
 @main.command()
 @click.argument("config", type=str)
 def check(config: str) -> None:
-    """Validate CONFIG (its top-level `kind:` says scenario, experiment or rollout)
-    without running it."""
+    """Validate CONFIG (its top-level `kind:` says scenario, experiment, rollout or
+    national) without running it."""
     try:
         kind = config_kind(read_yaml(config), config)
+        if kind == "national":
+            from sim.rollout.national_spec import load_national
+            nat = load_national(config)
+            n = sum(r.counties for _, r in nat.regions)
+            click.echo(f"{config}: ok (national year '{nat.name}', {len(nat.regions)} regions, {n:,} county-years "
+                       f"of {nat.base.horizon_d} days, stations in {nat.coverage_share:.1%} of villages)")
+            return
         if kind == "rollout":
             from sim.rollout.spec import load_rollout
             from sim.rollout.spec import read_inputs as read_rollout_inputs
@@ -186,21 +201,34 @@ def _reps_text(exp) -> str:
 @click.option("--fresh", is_flag=True, help="Experiments: discard runs already in the results folder "
               "(a scenario's results are always written anew).")
 @click.option("--no-figures", is_flag=True, help="Write tables only.")
+@click.option("--counties", type=click.IntRange(min=1, max=5000), default=None,
+              help="Rollouts and national years: a quick preview on N counties (a national year samples every "
+                   "region in proportion).")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors.")
 def run(config: str, out_dir: str | None, seed: int | None, replications: int | None, workers: int | None,
-        scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool) -> None:
+        scheduler: str | None, fresh: bool, no_figures: bool, quiet: bool, counties: int | None = None) -> None:
     """Run CONFIG, by its top-level `kind:`: a scenario (its replications: runs.csv, summary.csv, daily.csv,
-    manifest.json, figures/) or an experiment (every scenario and replication, resumable:
-    runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/)."""
+    manifest.json, figures/), an experiment (every scenario and replication, resumable:
+    runs/, runs.csv, summary.csv, comparisons.csv, failures.csv, manifest.json, figures/), a rollout
+    (as `ruralsim compare`) or a national year (every county-year, resumable: runs/, counties.csv,
+    regions.csv, remoteness.csv, failures.csv, manifest.json, figures/)."""
     try:
         kind = config_kind(read_yaml(config), config)
+        if counties is not None and kind in ("scenario", "experiment"):
+            raise InputError(f"{config}: --counties applies to rollout and national configs")
+        if kind == "national":
+            if seed is not None or replications is not None:
+                raise InputError(f"{config}: --seed and --replications do not apply to a national year (one "
+                                 "county-year per county); set seed in the config")
+            _run_national(config, out_dir, workers, scheduler, fresh, no_figures, quiet, counties)
+            return
         if kind == "rollout":
             if seed is not None:
                 raise InputError(f"{config}: --seed applies to scenario and experiment configs; "
                                  "set seed in the rollout")
             ctx = click.get_current_context()
             ctx.invoke(compare, experiment=config, out_dir=out_dir, workers=workers, scheduler=scheduler,
-                       fresh=fresh, no_figures=no_figures, quiet=quiet, replications=replications)
+                       fresh=fresh, no_figures=no_figures, quiet=quiet, replications=replications, counties=counties)
             return
         if kind == "experiment":
             from sim.experiments.spec import load_experiment
@@ -238,6 +266,28 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
                    f"(after {sc.warmup_d} warm-up days) in {result.wall_s:.1f} s")
         click.echo(kpi_table(result.summary))
         click.echo(f"results written to {out}/")
+
+
+def _run_national(config: str, out_dir: str | None, workers, scheduler, fresh, no_figures, quiet,
+                  counties: int | None) -> None:
+    """A national year: every county-year, streamed to the results folder; exit 1 if one failed."""
+    from sim.rollout.national import run_national
+    from sim.rollout.national_spec import load_national
+    default = Path("results") / (Path(config).stem + ("_preview" if counties is not None else ""))
+    out = Path(out_dir) if out_dir else default
+    with _writing_results(out):
+        nat = load_national(config).preview(counties)
+        res = run_national(nat, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
+                           figures=not no_figures)
+    if not quiet and res["regions"]:
+        click.echo(national_table(res["regions"], "region"))
+        click.echo(national_table(res["remoteness"], "remoteness_class"))
+    click.echo(f"national year '{nat.name}': {res['counties']:,} county-years, {res['tasks_run']:,} run now "
+               f"({res['engine']}, {res['wall_s']:.1f} s); tables in {out}/")
+    if res["failures"]:
+        click.echo(f"{len(res['failures'])} county-year(s) failed: see {out / 'failures.csv'}; run the same command "
+                   "again to retry them", err=True)
+        sys.exit(1)
 
 
 def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet) -> None:

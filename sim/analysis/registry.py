@@ -2,8 +2,8 @@
 
 Figures, reports and the command line label KPIs from here; a name that is not registered
 is an error, never guessed from its spelling. The registry holds the KPI columns of a run
-(``sim.county.kpis.KPI_COLUMNS``), the outcomes of a rollout comparison and the monthly
-measures of a rollout.
+(``sim.county.kpis.KPI_COLUMNS``), the outcomes of a rollout comparison, the monthly
+measures of a rollout and the group columns of a national year's tables.
 """
 from __future__ import annotations
 
@@ -183,9 +183,20 @@ _MONTHLY = (  # monthly measures of a rollout (monthly.csv, equity.csv) drawn in
 )
 
 
+_NATIONAL = (  # the group columns of a national year's tables (regions.csv, remoteness.csv, counties.csv)
+    ("counties", "Counties", "counties", _NEITHER, "County-level units in the group, one county-year each."),
+    ("villages", "Villages", "villages", _NEITHER, "Administrative villages in the group's counties."),
+    ("residents", "Residents", "residents", _NEITHER, "Residents of the group's villages."),
+    ("remoteness_class", "Remoteness class", "-", _NEITHER,
+     "Counties ranked by road distance to their city, split into equal groups (1 = nearest)."),
+    ("city_km", "Distance to the city", "km", _NEITHER, "Road distance from the county to its city."),
+    ("area_km2", "County area", "km2", _NEITHER, "The county's area."),
+)
+
+
 def _build() -> dict[str, KPI]:
     out: dict[str, KPI] = {}
-    for name, label, unit, better, doc in _RUN + _ROLLOUT + _MONTHLY:
+    for name, label, unit, better, doc in _RUN + _ROLLOUT + _MONTHLY + _NATIONAL:
         if name in out:
             raise ValueError(f"KPI {name!r} registered twice")
         out[name] = KPI(name, label, unit, better, doc)
@@ -193,7 +204,8 @@ def _build() -> dict[str, KPI]:
 
 
 KPIS = MappingProxyType(_build())
-"""Every registered KPI by name: run KPI columns, then rollout outcomes, then monthly measures."""
+"""Every registered KPI by name: run KPI columns, then rollout outcomes, then monthly measures,
+then a national year's group columns."""
 
 RUN_KPIS = tuple(row[0] for row in _RUN)
 ROLLOUT_OUTCOMES = (

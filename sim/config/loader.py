@@ -1,5 +1,5 @@
 """Reading config files: YAML with the safe loader (duplicate keys refused), and the
-top-level ``kind`` every config file states (scenario, experiment or rollout)."""
+top-level ``kind`` every config file states (scenario, experiment, rollout or national)."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ import yaml
 from sim.config.schema import fail
 from sim.errors import InputError
 
-CONFIG_KINDS = ("scenario", "experiment", "rollout")
+CONFIG_KINDS = ("scenario", "experiment", "rollout", "national")
 """Every config file states its kind in a top-level ``kind:`` key."""
 
 
@@ -137,6 +137,8 @@ def read_yaml(path: str | os.PathLike) -> Any:
 
 def guess_kind(data: Any) -> str:
     """The kind a config's keys suggest (for the message when ``kind`` is missing)."""
+    if isinstance(data, Mapping) and "regions" in data:
+        return "national"
     if isinstance(data, Mapping) and ("strategies" in data or "region" in data):
         return "rollout"
     if isinstance(data, Mapping) and any(k in data for k in ("base", "levers", "uncertainties", "scenarios", "design")):

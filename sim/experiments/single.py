@@ -86,12 +86,13 @@ def network_for_plot(the_plan: Plan) -> dict:
 
 
 def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = True,
-                  started: str | None = None) -> list[Path]:
+                  started: str | None = None, workers: int | None = None) -> list[Path]:
     """Write the results folder; every file is written atomically. The folder is
     marked incomplete (``manifest.json`` with ``status: incomplete``) and the files an
     earlier scenario run listed in its manifest are removed before anything new is
     written, so a kill or a full disk never leaves new tables beside old ones
-    unmarked; the final manifest says ``complete``."""
+    unmarked; the final manifest says ``complete``. Figures are drawn on ``workers``
+    processes (default: every core)."""
     out = Path(out_dir)
     check_scenario_folder(out)
     sc = result.scenario
@@ -112,7 +113,7 @@ def write_results(result: ScenarioResult, out_dir: str | Path, figures: bool = T
     written += write_detail(result, out)
     if figures:
         from sim.figures.county import draw_scenario_figures
-        written += draw_scenario_figures(out)
+        written += draw_scenario_figures(out, workers)
     stamp = make_stamp("scenario", sc.name, config_hash(sc), scenario_input_files(sc))
     net = result.plan.network
     manifest = {
@@ -175,7 +176,7 @@ def run_into(scenario: Scenario, out_dir: str | Path, *, figures: bool = True,
     try:
         started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         result = run_scenario(scenario, progress, workers)
-        write_results(result, out, figures=figures, started=started)
+        write_results(result, out, figures=figures, started=started, workers=workers)
     finally:
         lock.close()
     return result

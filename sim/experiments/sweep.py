@@ -177,13 +177,14 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
         write_manifest(exp, out, tables, stamp=stamp, engine=executor.name, started=started,
                        wall_s=wall, sim_s=sim_s, runs_this_time=len(tables["runs"]), counties=counties)
         if figures:
-            draw_figures(exp, out, tables)
+            draw_figures(exp, out, tables, workers)
     finally:
         store.close()
     return SweepOutcome(out, tables, executor.name, wall, sim_s, len(tables["runs"]))
 
 
-def draw_figures(exp: Experiment, out: Path, tables: dict) -> list[Path]:
+def draw_figures(exp: Experiment, out: Path, tables: dict, workers: int | None = None) -> list[Path]:
+    """The experiment's figures, drawn in parallel on ``workers`` local processes (default: every core)."""
     from sim.figures.experiment import write_experiment_figures
     return write_experiment_figures(out / "figures", tables["summary"], tables["comparisons"], tables["runs"],
-                                    exp.levers, exp.uncertainties, exp.kpis, exp.baseline_id)
+                                    exp.levers, exp.uncertainties, exp.kpis, exp.baseline_id, workers=workers)

@@ -259,7 +259,8 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
 
 
 def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], lead_time_h: LeadTimes | np.ndarray,
-                  load_in: np.ndarray, load_out: np.ndarray, network: Mapping) -> list[pathlib.Path]:
+                  load_in: np.ndarray, load_out: np.ndarray, network: Mapping,
+                  workers: int | None = None) -> list[pathlib.Path]:
     """Write all figures as PNG (dpi 120) and SVG into ``out_dir`` (created if needed).
 
     ``network`` holds keys hub_xy, village_xy, residents, served, routes and optionally township_xy.
@@ -278,12 +279,13 @@ def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], l
             network["routes"], network.get("township_xy"),
         ),
     }
-    return save_figures(out, makers.items())
+    return save_figures(out, makers.items(), workers)
 
 
-def draw_scenario_figures(out: pathlib.Path) -> list[pathlib.Path]:
+def draw_scenario_figures(out: pathlib.Path, workers: int | None = None) -> list[pathlib.Path]:
     """A scenario's figures into ``out/figures``, drawn from its written files alone (daily.csv,
-    lead_time_hist.csv, trips.csv and villages.csv)."""
+    lead_time_hist.csv, trips.csv and villages.csv), in parallel on ``workers`` processes
+    (default: every core)."""
     out = pathlib.Path(out)
     daily = {k: np.array([row[k] for row in read_table(out / "daily.csv")]) for k in DAILY_COLUMNS}
     hist_rows = read_table(out / "lead_time_hist.csv")
@@ -301,4 +303,4 @@ def draw_scenario_figures(out: pathlib.Path) -> list[pathlib.Path]:
                    served=served, routes=[[i for _, i in sorted(routes[k])] for k in sorted(routes)],
                    township_xy=town_xy)
     return write_figures(out / "figures", daily, lead, np.array([r["load_factor_in"] for r in trips], float),
-                         np.array([r["load_factor_out"] for r in trips], float), network)
+                         np.array([r["load_factor_out"] for r in trips], float), network, workers)

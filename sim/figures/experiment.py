@@ -359,7 +359,7 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
                              kpis: Sequence[str], baseline_id: str | None,
                              cost_kpi: str = "cost_per_parcel_cny",
                              service_kpis: Sequence[str] = ("inbound_lead_time_mean_h", "residents_served_share"),
-                             ) -> list[pathlib.Path]:
+                             workers: int | None = None) -> list[pathlib.Path]:
     """Write the experiment figures as PNG (dpi 120) and SVG into ``out_dir`` (created if needed):
 
     * ``kpi_vs_<lever short name>__<kpi>`` for each lever with >= 2 distinct values and each KPI;
@@ -413,4 +413,4 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
         if complete >= max(MIN_SENSITIVITY_RUNS, len(inputs) + 2):
             makers.append(("sensitivity", lambda: plot_sensitivity(runs, inputs, run_kpis)))
 
-    return save_figures(out, makers)
+    return save_figures(out, makers, workers)

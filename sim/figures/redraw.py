@@ -12,7 +12,7 @@ __all__ = ["read_table", "redraw"]
 
 
 def redraw(folder: Path) -> list[Path]:
-    """Redraw the figures of a scenario's or an experiment's results folder."""
+    """Redraw the figures of a scenario's, an experiment's or a national year's results folder."""
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise InputError(f"{manifest_path}: file not found (is this a results folder?)")
@@ -20,6 +20,12 @@ def redraw(folder: Path) -> list[Path]:
         manifest = json.loads(manifest_path.read_text())
     except ValueError as exc:
         raise InputError(f"{manifest_path}: not valid JSON ({exc})") from None
+    if manifest.get("kind") == "national":
+        from sim.figures.national import draw_national_figures
+        for name in ("regions.csv", "remoteness.csv"):
+            if not (folder / name).is_file():
+                raise InputError(f"{folder / name}: file not found (needed to redraw a national year's figures)")
+        return draw_national_figures(folder)
     if "experiment" not in manifest:
         from sim.figures.county import draw_scenario_figures
         for name in ("daily.csv", "lead_time_hist.csv", "trips.csv", "villages.csv"):

@@ -14,6 +14,9 @@ TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_deli
               "cost_per_kg_out_cny", "cost_total_cny")
 """The headline KPIs of ``ruralsim run``'s table; labels and units come from :mod:`sim.analysis.registry`."""
 
+NATIONAL_TABLE_KPIS = ("counties", "villages_served", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
+                       "spoilage_rate", "cost_per_parcel_cny", "cost_per_kg_out_cny")
+"""The columns of a national year's terminal tables (by region and by remoteness class)."""
 
 
 def kpi_table(summary: list[dict]) -> str:
@@ -39,6 +42,18 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
                      f"{'*' if r['significant_holm'] else ''}")
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in comparisons.csv")
+    return "\n".join(lines)
+
+
+def national_table(rows: list[dict], group: str) -> str:
+    """A national year's group table (regions or remoteness classes, then the country)."""
+    heads = [kpi(k) for k in NATIONAL_TABLE_KPIS]
+    lines = [f"{group:<18}" + "".join(f"{h.label[:17]:>18}" for h in heads),
+             f"{'':<18}" + "".join(f"{h.unit[:17]:>18}" for h in heads)]
+    for r in rows:
+        cells = [f"{int(v):,}" if float(v).is_integer() else short_number(float(v))
+                 for v in (r[k] for k in NATIONAL_TABLE_KPIS)]
+        lines.append(f"{str(r[group])[:17]:<18}" + "".join(f"{c:>18}" for c in cells))
     return "\n".join(lines)
 
 

@@ -86,8 +86,8 @@ def test_json_schema_states_bounds_enums_and_defaults():
 def test_schema_command_writes_one_file_per_kind(tmp_path):
     r = CliRunner().invoke(main, ["schema", "--out", str(tmp_path)])
     assert r.exit_code == 0, r.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["experiment.schema.json", "rollout.schema.json",
-                                                          "scenario.schema.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["experiment.schema.json", "national.schema.json",
+                                                          "rollout.schema.json", "scenario.schema.json"]
 
 
 @pytest.mark.parametrize("text,guess", [("county: {villages: 3}\n", "scenario"),

@@ -75,7 +75,7 @@ def test_every_parcel_and_kilogram_is_accounted_for(sc):
     assert k["outbound_produce_sold_kg"] >= 0 and k["outbound_produce_spoiled_kg"] >= 0
     if sc.warmup_d == 0:  # the run starts empty
         assert k["inbound_parcels_in_system_start"] == 0 and k["outbound_produce_in_system_start_kg"] == 0
-    # the shares are shares
-    assert 0 <= k["spoilage_rate"] <= 1 and 0 <= k["outbound_produce_unsold_share"] <= 1 + 1e-12
+    # the shares are shares (to rounding: kg left in the system can sum to -1e-17)
+    assert 0 <= k["spoilage_rate"] <= 1 and 0 <= k["outbound_produce_unsold_share"] <= 1
     # Little's law at the hub holds exactly on the sample path
     assert abs(h.parcel_hours - (h.time_in_h + h.residual_h)) <= 1e-6 * max(1.0, h.parcel_hours)

@@ -27,7 +27,7 @@ def test_config_reference_is_current():
 
 def test_reference_documents_every_kind_and_what_a_rollout_replaces():
     text = reference_markdown()
-    for kind in ("scenario", "experiment", "rollout"):
+    for kind in ("scenario", "experiment", "rollout", "national"):
         assert f"### `kind: {kind}`" in text
     for key in ("`region.villages.min`", "`strategies.NAME.village_order`", "`replications.relative_half_width`",
                 "`design.method`", "`hub.sorters`", "`stations.coverage_share` (by"):
@@ -43,7 +43,7 @@ def test_readme_shows_the_two_commands_first():
 
 def test_the_docs_exist_and_the_readme_links_them():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    for name in ("model", "configs", "experiments", "rollout", "outputs", "validation", "testing"):
+    for name in ("model", "configs", "experiments", "rollout", "national", "outputs", "validation", "testing"):
         assert (ROOT / "docs" / f"{name}.md").is_file()
         assert f"(docs/{name}.md)" in readme
     assert "(docs/reference.md)" in readme
