@@ -46,9 +46,9 @@ KNOWN: dict[str, Known] = {k.case: k for k in (
           "with the lines (buses.mode replacing) gives that fall in cost but loses outbound volume "
           "(experiments/bus_lines.yaml). Hunan's mix, buses carrying some villages' parcels while vans keep others "
           "and both collect, is not represented.",
-          "added: cost per parcel +0.0% +- 0.0%, outbound produce sold +23.5% +- 1.0% (5 replications; Hunan: -20%, "
-          "+30%); replacing: cost per parcel -1.38 CNY (about -22%), produce sold -147 t [-159, -134] (5 "
-          "replications)."),
+          "added: cost per parcel +0.0% +- 0.0%, outbound produce sold +19.9% +- 0.9% (5 replications; Hunan: -20%, "
+          "+30%); replacing: cost per parcel -1.38 CNY [-1.381, -1.373] of 6.18 (-22%), produce sold -226 t "
+          "[-239, -213] of 1,337 t (-17%) (5 replications, experiments/bus_lines.yaml)."),
 )}
 
 
