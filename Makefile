@@ -58,11 +58,14 @@ findings: $(STAMP)
 	$(BIN)/ruralsim findings --replications $(FINDINGS_REPLICATIONS) --out results/findings --doc docs/findings.md $(RUNFLAGS)
 
 # the rollout comparison report (results/rollout_strategies/report.md and report.html);
-# PREVIEW="--counties 8 --replications 2" gives a quick first look in its own folder
+# PREVIEW="--counties 8 --replications 2" gives a quick first look in its own folder; RANKING: the
+# ranking sensitivity's hypercube (the accounting inputs re-evaluated on the stored outputs: seconds;
+# add --ranking-runs M for capital and adoption, each sample a preview-size run)
 PREVIEW ?=
+RANKING ?= --ranking-sensitivity 256
 report: $(STAMP)
 	$(BIN)/ruralsim compare experiments/rollout_strategies.yaml \
-	  --out results/rollout_strategies$(if $(PREVIEW),_preview,) $(PREVIEW) $(RUNFLAGS)
+	  --out results/rollout_strategies$(if $(PREVIEW),_preview,) $(PREVIEW) $(RANKING) $(RUNFLAGS)
 
 # Rural Taobao's rollout fitted to the reported points (and each point held out in turn): fit.csv,
 # residuals.csv, holdout.csv, fitted.yaml and figures in results/rural_taobao_2015_calibration/; the

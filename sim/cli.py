@@ -331,19 +331,27 @@ def plot(results_dir: str) -> None:
               help="A quick preview: only the region's first N counties.")
 @click.option("--replications", type=click.IntRange(min=1, max=1000), default=None,
               help="A quick preview: this many replications instead of the config's.")
+@click.option("--ranking-sensitivity", "ranking_n", type=click.IntRange(min=0, max=100000), default=0,
+              help="Latin-hypercube samples of the accounting inputs, re-evaluated on the stored outputs.")
+@click.option("--ranking-runs", type=click.IntRange(min=0, max=1000), default=0,
+              help="Samples of every input (capital, adoption too), each a rollout run at preview size.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors and the summary.")
 def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler: str | None, fresh: bool,
-            no_figures: bool, quiet: bool, counties: int | None = None, replications: int | None = None) -> None:
+            no_figures: bool, quiet: bool, counties: int | None = None, replications: int | None = None,
+            ranking_n: int = 0, ranking_runs: int = 0) -> None:
     """Compare rollout strategies over a region: every (strategy, replication, county)
     runs month by month; writes monthly.csv, outcomes.csv, counties.csv, equity.csv,
-    runs.csv, report.md and a self-contained report.html. Exit 1 if a county run fails."""
+    runs.csv, report.md and a self-contained report.html (with --ranking-sensitivity or
+    --ranking-runs also ranking_samples.csv and ranking_breakeven.csv). Exit 1 if a county
+    run fails."""
     from sim.rollout.compare import run_rollout
     from sim.rollout.spec import load_rollout
     out = Path(out_dir) if out_dir else Path("results") / Path(experiment).stem
     with _writing_results(out):
         ro = load_rollout(experiment).preview(counties, replications)
         tables = run_rollout(ro, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
-                             report=not no_figures)
+                             report=not no_figures, ranking=(ranking_n, ranking_runs) if ranking_n or ranking_runs
+                             else None)
     counties = len({r["county_id"] for r in tables["counties"]})
     report = tables["report"]
     click.echo(f"rollout '{ro.name}': {len(ro.strategies)} strategies x {ro.replications} replications x "

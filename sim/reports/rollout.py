@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 
 from sim.figures.base import as_bool, as_float, kpi_label, save_figures
 from sim.figures.equity import plot_coverage_maps, plot_equity
+from sim.figures.ranking import plot_ranking_breakeven
 from sim.figures.rollout import (
     join_key,
     month_of,
@@ -41,6 +42,9 @@ FIGURE_STEMS = ("coverage_residents", "coverage_villages", "cost_per_parcel", "c
 
 #: The coverage maps: small multiples, strategies (rows) x map months (columns).
 MAPS_STEM = "coverage_maps"
+
+#: The ranking-sensitivity figure (only with ``meta["ranking"]``).
+RANKING_STEM = "ranking_sensitivity"
 
 #: Outcomes per printed table (1 + 2 x this many columns).
 OUTCOMES_PER_TABLE = 3
@@ -181,6 +185,13 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
                         f"(columns: {', '.join(str(m) for m in map_months)}); replication 0; circle area ∝ "
                         "residents, grey = no data; panel titles give the resident-weighted coverage.",
                         lambda: plot_coverage_maps(counties, coverage_map, order, map_months)))
+    ranking = meta.get("ranking") or {}
+    if ranking.get("breakeven"):
+        figures.append((RANKING_STEM, "Sensitivity of the ranking",
+                        "Each guessed input's sampled range (Latin hypercube), its base value (black) and the value "
+                        "at which another strategy takes the lead by NPV, the other inputs at their base values "
+                        "(red; grey text: outside the range).",
+                        lambda: plot_ranking_breakeven(ranking["breakeven"])))
     return {"name": name, "baseline": baseline, "order": order, "horizon": horizon, "map_months": map_months,
             "notes": notes, "pts": pts, "figures": figures, "meta": meta}
 
@@ -219,7 +230,26 @@ def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> 
             "summary": summary(outcomes, baseline, plan["horizon"], meta.get("levers")),
             "levers": lever_table(meta.get("levers"), plan["order"], baseline),
             "assumptions": assumption_rows(meta.get("assumptions")),
-            "provenance": provenance_rows(meta.get("manifest"))}
+            "provenance": provenance_rows(meta.get("manifest")),
+            "ranking": _ranking_section(meta.get("ranking"))}
+
+
+def _ranking_section(ranking: Mapping | None) -> dict | None:
+    """The ranking-sensitivity section: its sentences and a table of break-even values."""
+    if not ranking or not ranking.get("breakeven"):
+        return None
+    body = []
+    for r in ranking["breakeven"]:
+        be = as_float(r.get("break_even"))
+        body.append([str(r.get("label") or r.get("input")), str(r.get("tier")),
+                     f"{short_number(as_float(r.get('low')))}-{short_number(as_float(r.get('high')))}",
+                     short_number(as_float(r.get("base"))),
+                     (short_number(be) + ("" if as_bool(r.get("within_range")) else " (outside)"))
+                     if math.isfinite(be) else "none", str(r.get("challenger") or "–"),
+                     _signed(as_float(r.get("npv_gap_change_cny")))])
+    return {"lines": list(ranking.get("lines") or ()),
+            "table": {"header": ["Input", "Tier", "Range", "Base", "Break-even", "Takes the lead",
+                                 "Change of the lead's margin over the range (CNY)"], "body": body}}
 
 
 def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Mapping],

@@ -10,7 +10,9 @@ from sim.config.fleet import VehicleType
 from sim.config.scenario import HubConfig, LastMileConfig, StationConfig
 from sim.rollout.attrition import AttritionConfig
 from sim.rollout.entry import EntryConfig
+from sim.rollout.sampling import Sampling
 from sim.rollout.spec import AdoptionConfig, Economics, Rollout, RolloutConfig
+from sim.rollout.villages import CrossSubsidyPolicy, PromoterConfig, VillageInputs
 
 __all__ = ["assumptions", "levers"]
 
@@ -46,6 +48,10 @@ def assumptions(ro: Rollout) -> list[dict]:
         "budget_per_year_cny")
     add("Horizon", "horizon_m", ro.horizon_m, RolloutConfig, "horizon_m")
     add("Days sampled per month", "sample_days", ro.sample_days, RolloutConfig, "sample_days")
+    add("Warm-up days before each sample", "warmup_days", ro.warmup_days, RolloutConfig, "warmup_days")
+    if ro.sampling.method != "first_days":
+        add("Sampling of the month's days", "sampling.method", ro.sampling.method, Sampling, "method")
+        add("Parts of the month sampled", "sampling.strata", ro.sampling.strata, Sampling, "strata")
     add("Replications", "replications", ro.replications, RolloutConfig, "replications")
     for name, label in (("p", "Adoption: innovation p"), ("q", "Adoption: imitation q"),
                         ("ceiling", "Adoption: ceiling")):
@@ -68,6 +74,7 @@ def assumptions(ro: Rollout) -> list[dict]:
             elif isinstance(value, tuple):    # the entry schedule's [month, counties] points
                 value = "; ".join(f"month {m:g}: {c:g}" for m, c in value)
             add(str(f.metadata["doc"]), f"{section}.{f.name}", value, cls, f.name)
+    _policy_rows(ro, add)
     for model, sc in ro.operating_models.items():
         key = f"operating_models.{model}"
         vt = sc.lastmile.vehicle_type
@@ -78,6 +85,30 @@ def assumptions(ro: Rollout) -> list[dict]:
         add(f"{model}: station capital", f"{key}.stations.capex_cny", sc.stations.capex_cny, StationConfig,
             "capex_cny")
     return rows
+
+
+def _policy_rows(ro: Rollout, add) -> None:
+    """Rows of the per-village inputs, promoters and cross-subsidy policy, where they are used."""
+    pol = ro.cross_subsidy_policy
+    if pol.months is not None:
+        add("Cross-subsidy paid for", "cross_subsidy_policy.months", pol.months, CrossSubsidyPolicy, "months")
+    if pol.until_parcels_per_month is not None:
+        add("Cross-subsidy stops at monthly parcels", "cross_subsidy_policy.until_parcels_per_month",
+            pol.until_parcels_per_month, CrossSubsidyPolicy, "until_parcels_per_month")
+    vi = ro.village_inputs
+    if vi is not None:
+        add("Internet use of generated villages", "village_inputs.internet_use",
+            f"{vi.internet_use.min:g}-{vi.internet_use.max:g}", VillageInputs, "internet_use", unit="share")
+        add("Working-age share of generated villages", "village_inputs.working_age_share",
+            f"{vi.working_age_share.min:g}-{vi.working_age_share.max:g}", VillageInputs, "working_age_share",
+            unit="share")
+        for name in ("reference_internet_use", "reference_working_age_share", "internet_elasticity",
+                     "working_age_elasticity"):
+            add(name.replace("_", " ").capitalize(), f"village_inputs.{name}", getattr(vi, name), VillageInputs, name)
+    if any(s.promoters for s in ro.strategies):
+        for name, label in (("pay_per_order_cny", "Promoter pay per order"), ("p_factor", "Promoter: p multiplied by"),
+                            ("ceiling_added", "Promoter: ceiling raised by")):
+            add(label, f"promoters.{name}", getattr(ro.promoters, name), PromoterConfig, name)
 
 
 def levers(ro: Rollout) -> dict[str, dict]:
@@ -93,4 +124,6 @@ def levers(ro: Rollout) -> dict[str, dict]:
                        "last-mile vehicle": sc.lastmile.vehicle_type}
         if lighter:
             out[s.name]["county centre capital share"] = s.hub_capex_share
+        if any(t.promoters for t in ro.strategies):
+            out[s.name]["promoters"] = "yes" if s.promoters else "no"
     return out

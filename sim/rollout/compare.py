@@ -25,6 +25,7 @@ from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import write_csv, write_json
 from sim.rollout.assumptions import assumptions, levers
 from sim.rollout.attrition import StationTally
+from sim.rollout.ranking import INPUT_LABELS, npv_parts, ranking_sensitivity, ranking_text
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
 from sim.rollout.strategies import Schedule
@@ -33,7 +34,7 @@ OUTCOMES = tuple((k, higher_is_better(k)) for k in ROLLOUT_OUTCOMES)  # (kpi, hi
 
 
 OUTPUTS = ("monthly.csv", "outcomes.csv", "counties.csv", "equity.csv", "runs.csv", "stations.csv", "failures.csv",
-           "manifest.json", "report.md", "report.html")
+           "manifest.json", "report.md", "report.html", "ranking_samples.csv", "ranking_breakeven.csv")
 """The tables and report a rollout writes beside its run store (replaced by ``--fresh``)."""
 FAILURE_COLUMNS = ("strategy", "replication", "county_id", "error", "traceback")
 
@@ -70,10 +71,12 @@ def rollout_stamp(ro: Rollout) -> dict:
 
 
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,
-                fresh: bool = False, quiet: bool = False, report: bool = False) -> dict:
+                fresh: bool = False, quiet: bool = False, report: bool = False,
+                ranking: tuple[int, int] | None = None) -> dict:
     """Run every (strategy, replication, county) missing from ``out`` through the run
-    engine, then build the region's tables, the manifest and (with ``report``) the
-    comparison report, all while holding the folder's lock."""
+    engine, then build the region's tables, the manifest, (with ``ranking`` = (samples,
+    runs)) the ranking sensitivity of :mod:`sim.rollout.ranking` and (with ``report``)
+    the comparison report, all while holding the folder's lock."""
     out = Path(out)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
@@ -110,6 +113,13 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
         tables["wall_s"] = time.perf_counter() - t0
         tables["tasks_run"] = len(tasks)
         write_manifest(ro, out, stamp, tables, geos_by_model, executor.name, started)
+        if ranking is not None:
+            tables["npv_parts"] = npv_parts(ro, store.read, geos_by_model, run_key)
+            if any(ranking):
+                def run_parts(variant: Rollout, sub: Path) -> dict:
+                    return run_compare(variant, sub, workers, scheduler, fresh, quiet=True, ranking=(0, 0))["npv_parts"]
+                tables["ranking"] = ranking_sensitivity(ro, out, tables["npv_parts"], ranking[0], ranking[1],
+                                                        run_parts)
         tables["report"] = write_comparison_report(ro, out, tables) if report else {}
     finally:
         store.close()
@@ -137,32 +147,64 @@ def write_manifest(ro: Rollout, out: Path, stamp: dict, tables: dict, geos_by_mo
 
 
 def run_rollout(ro: Rollout, out: str | Path, *, workers: int | None = None, scheduler: str | None = None,
-                fresh: bool = False, quiet: bool = False, report: bool = True) -> dict:
-    """Run a rollout into ``out`` (resuming what is there), write its tables, manifest
-    and (unless ``report`` is false) the comparison report; returns the tables, with
-    the report's paths under ``"report"``."""
+                fresh: bool = False, quiet: bool = False, report: bool = True,
+                ranking: tuple[int, int] | None = None) -> dict:
+    """Run a rollout into ``out`` (resuming what is there), write its tables, manifest,
+    (with ``ranking`` = (samples, runs)) the ranking sensitivity and (unless ``report``
+    is false) the comparison report; returns the tables, with the report's paths under
+    ``"report"``."""
     return run_compare(ro, Path(out), workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
-                       report=report)
+                       report=report, ranking=ranking)
 
 
 def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
     """report.md and a self-contained report.html from the region's tables."""
     from sim.reports.rollout import write_rollout_report
     counties = [r for r in tables["counties"] if r["strategy"] == ro.baseline]
-    notes = [f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month; "
-             "routes are planned for mature demand when stations open.",
+    notes = [sample_note(ro) + "; routes are planned for mature demand when stations open.",
              "Capital is spent by the schedule (strict priority order within the yearly budget); operating costs, "
              "revenue, subsidies and cross-subsidies come from the monthly simulations.",
              "Gini of access: across all villages, weighted by residents, of the share of a village's residents "
              "who shop online through a station (0 without one).",
-             f"Spoilage is understated: a {ro.sample_days}-day monthly sample is shorter than produce's shelf life, "
-             "so produce that would wait longer does not spoil within it."]
+             spoilage_note(ro)]
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     return write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
                               "map_months": list(ro.map_months), "notes": notes,
-                              "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest},
+                              "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest,
+                              "ranking": ranking_meta(tables.get("ranking"))},
                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
                         reported=[list(r) for r in ro.reported] or None)
+
+
+def ranking_meta(ranking: dict | None) -> dict | None:
+    """The ranking sensitivity as the report shows it: sentences and labelled break-even rows."""
+    if not ranking:
+        return None
+    rows = [{**r, "label": INPUT_LABELS[r["input"]]} for r in ranking["breakeven"]]
+    return {"lines": ranking_text(ranking["breakeven"]), "breakeven": rows}
+
+
+def sample_note(ro: Rollout) -> str:
+    """How each month was sampled, for the report."""
+    if ro.sampling.method == "stratified":
+        return (f"Each month is {ro.sampling.strata} samples of {ro.sample_days} days (each after "
+                f"{ro.warmup_days} warm-up days), one starting at a random day of each of {ro.sampling.strata} equal "
+                "parts of the month, weighted by the part's length (peaks count in proportion)")
+    return f"Each month is a {ro.sample_days}-day sample (after {ro.warmup_days} warm-up days) scaled to the month"
+
+
+def spoilage_note(ro: Rollout) -> str:
+    """Whether the samples can show spoilage: produce offered in a run cannot spoil before its shelf life."""
+    shelf = max(c.shelf_life_d for sc in ro.operating_models.values() for c in sc.crops)
+    if ro.warmup_days + ro.sample_days <= shelf:
+        return (f"Spoilage is structurally zero: a run of {ro.warmup_days} warm-up and {ro.sample_days} sample days "
+                f"is not longer than the produce's shelf life ({shelf:g} days), so nothing can spoil within it.")
+    if ro.warmup_days < shelf:
+        return (f"Spoilage is understated: produce can age past its shelf life ({shelf:g} days) only in the last "
+                f"days of a {ro.warmup_days}-day warm-up and {ro.sample_days}-day sample; a warm-up of at least "
+                "the shelf life makes it a steady-state flow.")
+    return (f"Spoilage: each run's warm-up ({ro.warmup_days} days) is at least the produce's shelf life "
+            f"({shelf:g} days), so the produce spoiling within a sample is a steady-state flow.")
 
 
 def region_summary(geos: list) -> dict:

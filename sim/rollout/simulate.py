@@ -17,8 +17,10 @@ from sim.rollout.adoption import bass_share, bass_step, service_damping
 from sim.rollout.attrition import income_histogram, station_status
 from sim.rollout.entry import plan_entry
 from sim.rollout.region import CountyGeo, counties_of, county_geography, county_scenario, county_seed, villages_file
+from sim.rollout.sampling import Block, month_blocks, month_days
 from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy
 from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects, village_order
+from sim.rollout.villages import cross_subsidy_paid, draw_inputs, village_ceilings, with_promoters
 
 
 # ---- region set-up ----------------------------------------------------------------
@@ -106,17 +108,22 @@ def route_order(ro: Rollout, model: Scenario, geo: CountyGeo) -> np.ndarray:
 
 
 # ---- one county, month by month ------------------------------------------------------
-def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int) -> Scenario:
-    """The county's scenario for a month's sample: the run starts on the month's first
-    day, its ``warmup_days`` are the warm-up and the KPI window is the ``sample_days``
-    after them; capital is left out (it is spent by the schedule), and random streams
-    are keyed by (county, month) so every strategy sees the same draws."""
+def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int, block: Block | None = None) -> Scenario:
+    """The county's scenario for a month's sample block (by default the first days'
+    block): the KPI window is the ``sample_days`` from the block's offset in the month
+    (by default after ``warmup_days`` from the month's first day) and the
+    ``warmup_days`` before it are the warm-up; capital is left out (it is spent by the
+    schedule), and random streams are keyed by (county, month, block) so every
+    strategy sees the same draws."""
     first = int((sc.start_doy - 1 + month * DAYS_PER_MONTH) % 365) + 1
-    doy = (first - 1 + ro.warmup_days) % 365 + 1          # the sample's first day
+    offset = ro.warmup_days if block is None else block.offset_d
+    doy = (first - 1 + offset) % 365 + 1          # the sample's first day
+    key = f"{county_id}/m{month}" if block is None or ro.sampling.method == "first_days" \
+        else f"{county_id}/m{month}/b{block.index}"
     zero_veh = {k: dataclasses.replace(v, capex_cny=0.0) for k, v in sc.vehicle_types.items()}
     return dataclasses.replace(
         sc, horizon_d=ro.sample_days, warmup_d=ro.warmup_days, start_doy=doy,
-        seed=county_seed(ro.seed, f"{county_id}/m{month}"), vehicle_types=zero_veh,
+        seed=county_seed(ro.seed, key), vehicle_types=zero_veh,
         hub=dataclasses.replace(sc.hub, capex_cny=0.0, cold_capex_per_kg_cny=0.0),
         stations=dataclasses.replace(sc.stations, capex_cny=0.0, cold_room_capex_per_kg_cny=0.0),
         costs=dataclasses.replace(sc.costs, subsidy_per_year_cny=0.0))
@@ -127,7 +134,45 @@ MONTH_COLUMNS = ("county_id", "month", "hub_open", "stations_open", "stations_cl
                  "adopters", "vehicles", "parcels_unserved", "parcels_ordered", "parcels_delivered", "lead_time_sum_h",
                  "produce_sold_kg",
                  "produce_spoiled_kg", "farmer_revenue_cny", "vehicle_km", "co2_kg", "capex_cny", "opex_cny",
-                 "revenue_cny", "subsidy_cny", "cross_subsidy_cny", "net_cash_cny")
+                 "revenue_cny", "subsidy_cny", "cross_subsidy_cny", "net_cash_cny", "promoter_cost_cny",
+                 "lastmile_vehicles_cny")
+"""A county-month's record (the run store's rows): opex_cny includes promoter_cost_cny and lastmile_vehicles_cny
+(the last-mile vehicles' cost; with a partner paid only per parcel, its fees)."""
+
+
+def _add_block(row: dict, res, weight: float) -> None:
+    """Add one sample block's KPIs, scaled by its weight, to a county-month row."""
+    k = res.kpis
+    delivered = k["inbound_parcels_delivered"] * weight
+    row["parcels_ordered"] += k["inbound_parcels_ordered"] * weight
+    row["parcels_delivered"] += delivered
+    row["lead_time_sum_h"] += k["inbound_lead_time_mean_h"] * delivered if delivered else 0.0
+    row["produce_sold_kg"] += k["outbound_produce_sold_kg"] * weight
+    row["produce_spoiled_kg"] += k["outbound_produce_spoiled_kg"] * weight
+    row["farmer_revenue_cny"] += k["farmer_revenue_cny"] * weight
+    row["vehicle_km"] += k["vehicle_km"] * weight
+    row["co2_kg"] += k["co2_kg"] * weight
+    row["opex_cny"] += res.costs.total * weight
+    row["lastmile_vehicles_cny"] += res.costs.lastmile_vehicles * weight
+
+
+def adoption_params(ro: Rollout, strategy: Strategy, geo: CountyGeo):
+    """The innovation coefficient and ceiling of every village of a county (scalars
+    without village inputs and promoters: every village at the region's), and each
+    village's ceiling without promoters (the demand of a village still waiting for a
+    station)."""
+    ad = ro.adoption
+    if ro.village_inputs is None and not strategy.promoters:
+        return ad.p, ad.ceiling, ad.ceiling
+    n = geo.network.n
+    base = np.full(n, ad.ceiling)
+    if ro.village_inputs is not None:
+        internet, working = draw_inputs(ro.village_inputs, n, ro.seed, geo.county.id, geo.scenario.county.villages_csv)
+        base = village_ceilings(ad.ceiling, ro.village_inputs, internet, working)
+    if not strategy.promoters:
+        return np.full(n, ad.p), base, base
+    p_v, m_v = with_promoters(ad.p, base, ro.promoters, np.ones(n, bool))
+    return p_v, m_v, base
 
 
 def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, geo: CountyGeo,
@@ -137,7 +182,6 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     model_sc = county_scenario(ro.operating_models[strategy.operating_model], geo.county, ro.seed)
     net = geo.network
     n = net.n
-    scale_days = DAYS_PER_MONTH / ro.sample_days
     opened = sched.station_month[c]
     share = np.zeros(n)
     produce_share = np.zeros(n)
@@ -147,6 +191,10 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     rows = []
     access_hist = []
     ad, pr = ro.adoption, ro.produce
+    p_v, ceil_v, waiting_ceil = adoption_params(ro, strategy, geo)
+    uniform = np.ndim(ceil_v) == 0
+    econ = ro.economics
+    volume_reached = False
     per_adopter = ro.parcels_per_adopter_y / model_sc.demand.parcels_per_resident_y \
         if model_sc.demand.parcels_per_resident_y > 0 else 0.0
     status, income = station_months(ro, sched, c, geo)
@@ -157,21 +205,22 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
         is_open = status[m]                         # served this month (attrition may have closed it)
         # adoption: months since each station opened (to mid-month)
         if ad.reference_h is None:
-            share = np.where(started, bass_share(np.where(started, m - opened + 0.5, 0.0), ad.p, ad.q, ad.ceiling),
-                             0.0)
+            share = np.where(started, bass_share(np.where(started, m - opened + 0.5, 0.0), p_v, ad.q, ceil_v), 0.0)
         else:
             damp = np.where(np.isnan(last_lead), 1.0, service_damping(last_lead, ad.reference_h, ad.elasticity))
             step = np.where(opened == m, 0.5, 1.0)
-            share = np.where(started, bass_step(share, ad.p, ad.q, ad.ceiling, 1.0, damp) if m else 0.0, 0.0)
-            share = np.where(started & (opened == m), bass_share(step, ad.p, ad.q, ad.ceiling), share)
+            share = np.where(started, bass_step(share, p_v, ad.q, ceil_v, 1.0, damp) if m else 0.0, 0.0)
+            share = np.where(started & (opened == m), bass_share(step, p_v, ad.q, ceil_v), share)
         produce_share = np.where(is_open, bass_share(np.where(started, m - opened + 0.5, 0.0),
                                                      pr.p, pr.q, pr.ceiling), 0.0)
         if income is not None:
             income_hist.append(income_histogram(income[m][is_open]))
-        # access of each village: the share of its residents shopping through a station (0 without one),
-        # kept as a residents-weighted histogram so the region's Gini streams county by county
+        # access of each village: the share of its residents shopping through a station (0 without one) over the
+        # region's ceiling (at most 1), kept as a residents-weighted histogram so the region's Gini streams county
+        # by county
         access = np.where(is_open & hub_open, share, 0.0) / ad.ceiling
-        access_hist.append(access_histogram(access, net.residents))
+        access_hist.append(access_histogram(np.minimum(access, 1.0) if not uniform else access, net.residents))
+        waiting = ~is_open if hub_open else np.ones(n, bool)
         row: dict[str, Any] = dict.fromkeys(MONTH_COLUMNS, 0.0)
         row.update(county_id=geo.county.id, month=m, hub_open=bool(hub_open), stations_open=int(is_open.sum()),
                    stations_closed=int((started & ~is_open).sum()),
@@ -180,35 +229,40 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
                    adopters=float((net.residents * share)[is_open].sum()) if hub_open else 0.0,
                    vehicles=int(sched.vehicles[c][m]), capex_cny=float(sched.capex[c, m]),
                    # demand of villages without service: their residents at the adoption ceiling
-                   parcels_unserved=float(net.residents[~is_open if hub_open else slice(None)].sum())
-                   * ad.ceiling * ro.parcels_per_adopter_y / 12.0,
-                   subsidy_cny=ro.economics.subsidy_per_county_cny if sched.hub_month[c] == m else 0.0)
+                   parcels_unserved=(float(net.residents[waiting].sum()) * ad.ceiling if uniform
+                                     else float((net.residents * waiting_ceil)[waiting].sum()))
+                   * ro.parcels_per_adopter_y / 12.0,
+                   subsidy_cny=econ.subsidy_per_county_cny if sched.hub_month[c] == m else 0.0)
         if hub_open:
-            sc_m = month_scenario(model_sc, ro, geo.county.id, m)
             key = is_open.tobytes()
+            days = month_days(model_sc.start_doy, m)
+            blocks = month_blocks(ro.sampling, ro.sample_days, ro.warmup_days, ro.seed, geo.county.id, m, days)
             if key not in plans:  # routes planned for mature demand, kept until stations open
                 plans.clear()
-                plans[key] = plan(sc_m, dataclasses.replace(net, served=is_open), geo.grows,
-                                  np.full(n, ad.ceiling * per_adopter))
+                plans[key] = plan(month_scenario(model_sc, ro, geo.county.id, m, blocks[0]),
+                                  dataclasses.replace(net, served=is_open), geo.grows, np.full(n, 1.0) * ceil_v
+                                  * per_adopter if not uniform else np.full(n, ad.ceiling * per_adopter))
             the_plan = plans[key]
-            res = evaluate(CountyModel(sc_m, replication, the_plan,
-                                       demand_scale=np.where(is_open, share, 0.0) * per_adopter,
-                                       produce_scale=produce_share).run())
-            k = res.kpis
-            delivered = k["inbound_parcels_delivered"] * scale_days
-            row.update(parcels_ordered=k["inbound_parcels_ordered"] * scale_days, parcels_delivered=delivered,
-                       lead_time_sum_h=k["inbound_lead_time_mean_h"] * delivered if delivered else 0.0,
-                       produce_sold_kg=k["outbound_produce_sold_kg"] * scale_days,
-                       produce_spoiled_kg=k["outbound_produce_spoiled_kg"] * scale_days,
-                       farmer_revenue_cny=k["farmer_revenue_cny"] * scale_days,
-                       vehicle_km=k["vehicle_km"] * scale_days, co2_kg=k["co2_kg"] * scale_days,
-                       opex_cny=res.costs.total * scale_days,
-                       revenue_cny=delivered * (ro.economics.platform_fee_per_parcel_cny
-                                                + ro.economics.delivery_price_per_parcel_cny),
-                       cross_subsidy_cny=delivered * ro.economics.cross_subsidy_per_parcel_cny)
             stops = np.concatenate([r.stops for r in the_plan.routes]) if the_plan.routes else np.zeros(0, np.int64)
+            s_lead, s_n = np.zeros(len(stops)), np.zeros(len(stops))
+            for block in blocks:
+                sc_m = month_scenario(model_sc, ro, geo.county.id, m, block)
+                res = evaluate(CountyModel(sc_m, replication, the_plan,
+                                           demand_scale=np.where(is_open, share, 0.0) * per_adopter,
+                                           produce_scale=produce_share).run())
+                _add_block(row, res, block.weight)
+                if len(stops):
+                    s_lead += res.stop_lead.lead_h
+                    s_n += res.stop_lead.delivered
+            delivered = row["parcels_delivered"]
+            paid = cross_subsidy_paid(ro.cross_subsidy_policy, m, int(sched.hub_month[c]), volume_reached)
+            limit = ro.cross_subsidy_policy.until_parcels_per_month
+            volume_reached = volume_reached or (limit is not None and delivered >= limit)
+            row["promoter_cost_cny"] = delivered * ro.promoters.pay_per_order_cny if strategy.promoters else 0.0
+            row.update(opex_cny=row["opex_cny"] + row["promoter_cost_cny"],
+                       revenue_cny=delivered * (econ.platform_fee_per_parcel_cny + econ.delivery_price_per_parcel_cny),
+                       cross_subsidy_cny=delivered * econ.cross_subsidy_per_parcel_cny if paid else 0.0)
             if len(stops):
-                s_lead, s_n = res.stop_lead.lead_h, res.stop_lead.delivered
                 lead_sum[stops] += s_lead
                 lead_n[stops] += s_n
                 with np.errstate(invalid="ignore", divide="ignore"):

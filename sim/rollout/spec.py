@@ -25,8 +25,11 @@ from sim.errors import InputError
 from sim.rollout.attrition import AttritionConfig
 from sim.rollout.calibration import CalibrationConfig, check_calibration
 from sim.rollout.entry import EntryConfig, check_budget_profile
+from sim.rollout.ranking import RankingSensitivityConfig
 from sim.rollout.region import RegionConfig, region_config
+from sim.rollout.sampling import Sampling, check_sampling
 from sim.rollout.strategies import VILLAGE_ORDERS
+from sim.rollout.villages import CrossSubsidyPolicy, PromoterConfig, VillageInputs
 
 DAYS_PER_MONTH = 365.0 / 12.0
 
@@ -94,6 +97,7 @@ class StrategyConfig:
     hub_capex_share: float = spec(1.0, "Share of the county centre's capital the platform pays (below 1: premises "
                                   "provided by the county government, as for partner-run counties)", lo=0, hi=1,
                                   source="")
+    promoters: bool = spec(False, "A promoter in every village with a station (see promoters)", source="")
 
     def check(self) -> None:
         if self.schedule is not None and self.village_order is not None:
@@ -115,6 +119,7 @@ class RolloutConfig:
     horizon_m: int = spec(60, "Months simulated", unit="months", lo=1, hi=240, source="")
     sample_days: int = spec(10, "Days simulated per month, scaled to the month", unit="d", lo=1, hi=31, source="")
     warmup_days: int = spec(3, "Warm-up days before each month's sample", unit="d", lo=0, hi=30, source="")
+    sampling: Sampling = spec(Sampling, "Which days of each month are sampled", factory=True, source="")
     replications: int = spec(2, "Replications of every (strategy, county)", lo=1, hi=1000, source="")
     budget_per_year_cny: tuple[float, ...] = spec((2e8,), "Capital budget per year of the horizon (a list: one per "
                                                   "year, the last repeats)", unit="CNY/y", lo=0, one_or_list=True)
@@ -123,6 +128,16 @@ class RolloutConfig:
                                                  "Farmers' participation in selling produce (parcels_per_adopter_y "
                                                  "unused)", factory=True, source="")
     economics: Economics = spec(Economics, "Money flows", factory=True, source="")
+    cross_subsidy_policy: CrossSubsidyPolicy = spec(CrossSubsidyPolicy, "How long economics.cross_subsidy_per_"
+                                                    "parcel_cny is paid in a county", factory=True, source="")
+    village_inputs: VillageInputs | None = spec(None, "Per-village adoption ceilings from internet use and "
+                                                "working-age share (null: every village at adoption.ceiling)",
+                                                optional=True, source="")
+    promoters: PromoterConfig = spec(PromoterConfig, "Village promoters, for strategies with promoters: true",
+                                     factory=True, source="")
+    ranking_sensitivity: RankingSensitivityConfig = spec(RankingSensitivityConfig, "Ranges of the ranking "
+                                                         "sensitivity (compare --ranking-sensitivity)", factory=True,
+                                                         source="")
     operating_models: dict[str, Any] = spec(lambda: {"self_run": {}}, "Operating models: name -> overrides of the "
                                             "base scenario; validated through the scenario schema", factory=True,
                                             shown="self_run: the base as is", source="",
@@ -155,6 +170,7 @@ class RolloutConfig:
         months = self.map_months if self.map_months is not None else ()
         if not all(0 <= m < self.horizon_m for m in months):
             raise FieldError("map_months", list(months), f"expected a list of months in 0..{self.horizon_m - 1}")
+        check_sampling(self.sampling, self.sample_days)
         if not all(len(r) == 2 for r in self.reported):
             raise FieldError("reported", [list(r) for r in self.reported], "expected a list of [month, villages]")
         check_budget_profile(self.budget_profile)
@@ -168,6 +184,7 @@ class Strategy:
     county_target: float = 1.0
     schedule_csv: str | None = None
     hub_capex_share: float = 1.0
+    promoters: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,6 +215,11 @@ class Rollout:
     entry: EntryConfig | None = None
     attrition: AttritionConfig | None = None
     calibration: CalibrationConfig | None = None
+    sampling: Sampling = dataclasses.field(default_factory=Sampling)
+    cross_subsidy_policy: CrossSubsidyPolicy = dataclasses.field(default_factory=CrossSubsidyPolicy)
+    village_inputs: VillageInputs | None = None
+    promoters: PromoterConfig = dataclasses.field(default_factory=PromoterConfig)
+    ranking_sensitivity: RankingSensitivityConfig = dataclasses.field(default_factory=RankingSensitivityConfig)
 
     def preview(self, counties: int | None = None, replications: int | None = None) -> Rollout:
         """The same rollout on the region's first ``counties`` counties and/or with
@@ -240,10 +262,10 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
             raise fail(where, f"strategies.{name}.operating_model", om, f"expected one of {', '.join(models)}")
         if sd.schedule is not None:
             strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule),
-                                       hub_capex_share=sd.hub_capex_share))
+                                       hub_capex_share=sd.hub_capex_share, promoters=sd.promoters))
         else:
             strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target,
-                                       hub_capex_share=sd.hub_capex_share))
+                                       hub_capex_share=sd.hub_capex_share, promoters=sd.promoters))
     baseline = strategies[0].name if cfg.baseline is None else cfg.baseline
     if cfg.calibration is not None:
         check_calibration(cfg, where)
@@ -266,7 +288,10 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
                    tuple(dict.fromkeys(files)),
                    budget_profile=(cfg.budget_profile if isinstance(cfg.budget_profile, str)
                                    else tuple(float(w) for w in cfg.budget_profile)),
-                   entry=cfg.entry, attrition=cfg.attrition, calibration=cfg.calibration)
+                   entry=cfg.entry, attrition=cfg.attrition, calibration=cfg.calibration,
+                   sampling=cfg.sampling, cross_subsidy_policy=cfg.cross_subsidy_policy,
+                   village_inputs=cfg.village_inputs, promoters=cfg.promoters,
+                   ranking_sensitivity=cfg.ranking_sensitivity)
 
 
 ROLLOUT_GOVERNED = {

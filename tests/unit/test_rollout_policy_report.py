@@ -102,7 +102,7 @@ def test_assumptions_list_every_input_with_its_value(rollout):
     table = {row[0]: row for row in assumption_rows(assumptions(rollout))}
     # values as experiments/rollout_strategies.yaml and experiments/baseline.yaml give them
     expected = {
-        "budget_per_year_cny": "40,000,000 CNY/y", "horizon_m": "60 months", "sample_days": "7 d",
+        "budget_per_year_cny": "40,000,000 CNY/y", "horizon_m": "60 months", "sample_days": "4 d",
         "replications": "2", "adoption.p": "0.020", "adoption.q": "0.150", "adoption.ceiling": "0.600",
         "adoption.parcels_per_adopter_y": "8 parcels/y",
         "economics.platform_fee_per_parcel_cny": "2 CNY/parcel",
