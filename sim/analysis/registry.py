@@ -128,6 +128,17 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "delivered)."),
     ("operator_express_fees_cny", "Express fees on produce parcels", "CNY", _UP,
      "Sender-paid express fees the operator earned on produce boxes delivered (part of its produce revenue)."),
+    ("inbound_lead_time_near_decile_h", "Lead time, nearest decile", "h", _DOWN,
+     "Mean lead time of the parcels delivered to the tenth of served villages nearest the county seat."),
+    ("inbound_lead_time_remote_decile_h", "Lead time, most remote decile", "h", _DOWN,
+     "Mean lead time of the parcels delivered to the tenth of served villages farthest from the county seat."),
+    ("inbound_lead_time_village_gini", "Gini of villages' lead times", "-", _DOWN,
+     "Gini coefficient of the served villages' mean lead times, weighted by their parcels (0 = equal)."),
+    ("inbound_parcels_collected_township", "Parcels collected at townships", "parcels", _NEITHER,
+     "Parcels of villages without a station collected by residents at their township station (township outlets); "
+     "included in the parcels delivered."),
+    ("inbound_lead_time_collected_mean_h", "Lead time to collection, mean", "h", _DOWN,
+     "Mean time from order to collection at the township station of the parcels collected there."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

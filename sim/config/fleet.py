@@ -38,6 +38,10 @@ class VehicleType:
                          hi=100)
     co2_kg_per_km: float = spec(0.25, "CO2 emitted per km driven (well to wheel)", unit="kg/km", lo=0,
                                 source="light diesel van [G]", hi=100)
+    range_km: float | None = spec(None, "Distance the vehicle can drive in a day (an e-tricycle's battery, charged "
+                                  "overnight); routes are planned so a day's trips stay within it (null: no limit)",
+                                  unit="km", lo=1, hi=10000, optional=True,
+                                  source="[G] e-tricycles run 60-100 km on a charge")
 
     def check(self) -> None:
         missing = [c for c in ROAD_CLASSES if c not in self.speed_kmh]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.config.buses import BusConfig
 from sim.config.crops import Crop, default_crops
 from sim.config.fleet import ROAD_CLASSES, SurgeConfig, VehicleType, builtin_vehicle_types
 from sim.config.loader import (  # noqa: F401 (re-exported)
@@ -25,6 +26,7 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
 )
 from sim.config.market import MarketConfig, ProduceParcelConfig
 from sim.config.schema import build, spec, to_data
+from sim.config.township import NetworkConfig, ServiceConfig, TownshipConfig
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
@@ -310,11 +312,23 @@ class Scenario:
     market: MarketConfig = dataclasses.field(default_factory=MarketConfig)
     produce_parcels: ProduceParcelConfig = dataclasses.field(default_factory=ProduceParcelConfig)
     surge: SurgeConfig = dataclasses.field(default_factory=SurgeConfig)
+    network: NetworkConfig = dataclasses.field(default_factory=NetworkConfig)
+    township: TownshipConfig = dataclasses.field(default_factory=TownshipConfig)
+    service: ServiceConfig = dataclasses.field(default_factory=ServiceConfig)
+    buses: BusConfig = dataclasses.field(default_factory=BusConfig)
 
     def check(self) -> None:
-        if self.lastmile.vehicle_type not in self.vehicle_types:
-            raise ValueError(f"lastmile.vehicle_type {self.lastmile.vehicle_type!r} is not allowed: expected one of "
-                             f"{', '.join(sorted(self.vehicle_types))}")
+        for key, name in (("lastmile.vehicle_type", self.lastmile.vehicle_type),
+                          ("township.vehicle_type", self.township.vehicle_type),
+                          ("township.feeder_vehicle_type", self.township.feeder_vehicle_type)):
+            if name not in self.vehicle_types:
+                raise ValueError(f"{key} {name!r} is not allowed: expected one of "
+                                 f"{', '.join(sorted(self.vehicle_types))}")
+        if self.buses.mode != "none" and self.network.tiers != 1:
+            raise ValueError(f"buses.mode {self.buses.mode!r} is not allowed with network.tiers {self.network.tiers}: "
+                             "bus lines run from the county seat in the one-tier model (expected buses.mode none)")
+        if self.buses.mode != "none" and "bus" not in self.vehicle_types:
+            raise ValueError("buses.mode needs the `bus` vehicle type (its speeds) in vehicle_types")
         names = [c.name for c in self.crops]
         if len(set(names)) != len(names):
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")

@@ -5,7 +5,7 @@ what came in equals what went out plus what is left. Otherwise
 :class:`~sim.errors.ConservationError`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sim.county.account import Stock
 from sim.county.model import CountyModel
@@ -28,10 +28,12 @@ class Balance:
     hub: Stock
     lastmile: Stock
     stations: Stock
+    tiers: dict[str, Stock] = field(default_factory=dict)  # two tiers: the feeders and the township stations
 
     def stocks(self) -> dict[str, Stock]:
         """The components' stocks by name."""
-        return {"trunk": self.trunk, "hub": self.hub, "lastmile": self.lastmile, "stations": self.stations}
+        return {"trunk": self.trunk, "hub": self.hub, "lastmile": self.lastmile, "stations": self.stations,
+                **self.tiers}
 
 
 def conservation(model: CountyModel, sold_kg: float) -> Balance:
@@ -42,7 +44,14 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
                                       model.stations.stock())
     ordered = model.orders.placed
     delivered = model.lastmile.delivered
-    places = {"trunk": trunk.parcels, "hub": hub.parcels, "vehicles": lastmile.parcels}
+    if model.townships is not None:   # outlet parcels collected at the township stations
+        delivered += len(model.townships.collected(model.env.now)[0])
+    tiers = {} if model.feeders is None or model.townships is None else {
+        "feeders": model.feeders.stock(), "townships": model.townships.stock()}
+    if model.buses is not None:   # produce on the buses added to the vans
+        tiers["buses"] = model.buses.stock()
+    places = {"trunk": trunk.parcels, "hub": hub.parcels, "vehicles": lastmile.parcels,
+              **{name: stock.parcels for name, stock in tiers.items()}}
     in_system = sum(places.values())
     if ordered != delivered + in_system:
         raise ConservationError(f"parcels not conserved: ordered {ordered} != delivered {delivered} + "
@@ -50,14 +59,14 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
     offered = model.offers.placed_kg
     spoiled = float(sum(kg for _, kg in model.spoiled))
     stocks = {"stations": stations.produce_kg, "vehicles": lastmile.produce_kg, "hub": hub.produce_kg,
-              "trunk": trunk.produce_kg}
+              "trunk": trunk.produce_kg, **{name: stock.produce_kg for name, stock in tiers.items()}}
     in_system_kg = float(sum(stocks.values()))
     gap = offered - (sold_kg + spoiled + in_system_kg)
     if abs(gap) > 1e-9 * max(1.0, offered):
         raise ConservationError(f"produce not conserved: offered {offered:.6f} kg != sold {sold_kg:.6f} + "
                                 f"spoiled {spoiled:.6f} + in system {in_system_kg:.6f} {stocks} (gap {gap:.3g} kg)")
     return Balance(ordered, delivered, in_system, offered, sold_kg, spoiled, in_system_kg,
-                   trunk, hub, lastmile, stations)
+                   trunk, hub, lastmile, stations, tiers)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from sim.config.fleet import VehicleType
 from sim.county.model import Activity, CountyModel
+from sim.county.triplog import LastMileActivity
 
 
 def capital_recovery_factor(rate: float, life_y: float) -> float:
@@ -97,8 +99,6 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     sc = model.scenario
     years = days / 365.0
     r = sc.costs.discount_rate_y
-    veh = sc.vehicle_types[sc.lastmile.vehicle_type]
-    fleet = len(model.plan.routes) * sc.lastmile.vehicles_per_route
     stations = int(model.plan.network.served.sum())
     cold_rooms = int((model.plan.network.served & model.plan.grows.any(axis=0)).sum())  # stations of growers
     crf = capital_recovery_factor
@@ -106,15 +106,11 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     lm_in = _share_in(lm.parcel_kg, lm.produce_kg)   # the vans' kilograms; pickups' produce is not theirs
     tr_in = _share_in(tr.parcel_kg, tr.produce_kg)
     per_truck = sc.trunk.cost_per_run_cny + model.trunk.km_per_truck_run * sc.trunk.cost_per_km_cny
-    return {
-        "lastmile_vehicles": Part(
-            inbound_direct=lm.parcels_carried * veh.fee_per_parcel_cny,
-            outbound_direct=lm.produce_only_km * veh.cost_per_km_cny,
-            shared=fleet * (veh.cost_per_day_cny * days + veh.capex_cny * crf(r, veh.life_y) * years)
-            + (lm.km - lm.produce_only_km - lm.surge_km) * veh.cost_per_km_cny, kg_share_in=lm_in),
-        "drivers": Part(shared=fleet * veh.driver_per_day_cny * days, kg_share_in=lm_in),
-        "pickups": Part(outbound_direct=lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
-                        + lm.pickup_km * veh.cost_per_km_cny),
+    fleet: float = len(model.plan.routes) * model.lastmile.cfg.vehicles_per_route
+    if model.service is not None:  # routes that run on some days share vehicles and drivers in turn
+        fleet = model.lastmile.cfg.vehicles_per_route * float(model.service[-days:].mean(axis=0).sum())
+    out = {
+        **fleet_parts(model.lastmile.vehicle, fleet, lm, days, r),
         "trunk": Part(outbound_direct=(tr.produce_truck_runs - tr.spot_produce_truck_runs) * per_truck,
                       shared=(tr.truck_runs - tr.spot_truck_runs - tr.produce_truck_runs
                               + tr.spot_produce_truck_runs) * per_truck, kg_share_in=tr_in),
@@ -132,6 +128,65 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
                          + lm.delivered * sc.stations.commission_per_parcel_cny),
         "surge": surge_part(model, act, per_truck, tr_in, lm_in),
     }
+    if model.feeders is not None and act.feeders is not None and act.townships is not None:
+        out = with_tiers(out, model, act, days)
+    if sc.buses.mode != "none":
+        # the bus company's fee per kg of produce: the buses added to the vans, or the buses that replace them
+        kg = act.buses.produce_kg if act.buses is not None else lm.produce_kg + lm.pickup_produce_kg
+        out["pickups"] = _plus(out["pickups"], Part(outbound_direct=kg * sc.buses.fee_per_kg_cny))
+    return out
+
+
+def fleet_parts(veh: VehicleType, fleet: float, lm: LastMileActivity, days: int, r: float) -> dict[str, Part]:
+    """The route fleet's vehicles, drivers and dedicated pickups (see :func:`parts`):
+    ``fleet`` own vehicles of type ``veh`` that did ``lm`` over ``days`` days."""
+    years = days / 365.0
+    lm_in = _share_in(lm.parcel_kg, lm.produce_kg)
+    return {
+        "lastmile_vehicles": Part(
+            inbound_direct=lm.parcels_carried * veh.fee_per_parcel_cny,
+            outbound_direct=lm.produce_only_km * veh.cost_per_km_cny,
+            shared=fleet * (veh.cost_per_day_cny * days + veh.capex_cny * capital_recovery_factor(r, veh.life_y)
+                            * years)
+            + (lm.km - lm.produce_only_km - lm.surge_km) * veh.cost_per_km_cny, kg_share_in=lm_in),
+        "drivers": Part(shared=fleet * veh.driver_per_day_cny * days, kg_share_in=lm_in),
+        "pickups": Part(outbound_direct=lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
+                        + lm.pickup_km * veh.cost_per_km_cny),
+    }
+
+
+def _plus(a: Part, b: Part) -> Part:
+    """Two parts of one component as one (the kilogram share weighted by their shared cost)."""
+    shared = a.shared + b.shared
+    share = (a.shared * a.kg_share_in + b.shared * b.kg_share_in) / shared if shared > 0 else 1.0
+    return Part(a.inbound_direct + b.inbound_direct, a.outbound_direct + b.outbound_direct, shared, share)
+
+
+def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
+    """Two tiers: the feeders' vehicles, drivers, pickups and extra vehicles join the
+    village routes' components; the township stations (running cost and capital,
+    shared by the directions by their kilograms through the stations) and the
+    transfer of each parcel (goods in's) join the stations."""
+    sc, tw = model.scenario, model.scenario.township
+    assert model.feeders is not None and model.plan.feeder is not None
+    assert act.feeders is not None and act.townships is not None
+    f, veh = act.feeders, model.feeders.vehicle
+    out = dict(p)
+    fleet = len(model.plan.feeder.routes) * tw.feeder_vehicles_per_route
+    for name, part in fleet_parts(veh, fleet, f, days, sc.costs.discount_rate_y).items():
+        out[name] = _plus(out[name], part)
+    s = sc.surge
+    extra = f.surge_vehicle_days * s.extra_vehicle_premium * (veh.cost_per_day_cny + veh.driver_per_day_cny) \
+        + f.surge_km * veh.cost_per_km_cny
+    out["surge"] = _plus(out["surge"], Part(shared=extra, kg_share_in=_share_in(f.parcel_kg, f.produce_kg)))
+    years = days / 365.0
+    crf = capital_recovery_factor(sc.costs.discount_rate_y, tw.life_y)
+    towns = len(model.plan.feeder.open_townships) * (tw.cost_per_day_cny * days + tw.capex_cny * crf * years)
+    t = act.townships
+    out["stations"] = _plus(out["stations"], Part(
+        inbound_direct=t.parcels_in * tw.transfer_cost_per_parcel_cny, shared=towns,
+        kg_share_in=_share_in(t.parcels_in * sc.demand.parcel_kg, t.produce_in_kg)))
+    return out
 
 
 def surge_part(model: CountyModel, act: Activity, per_truck: float, tr_in: float, lm_in: float) -> Part:
@@ -142,7 +197,8 @@ def surge_part(model: CountyModel, act: Activity, per_truck: float, tr_in: float
     truck run's cost; ``tr_in`` and ``lm_in`` the kilogram shares of goods in through
     the trunk and the last mile (for the ``kg`` rule)."""
     sc = model.scenario
-    s, veh = sc.surge, sc.vehicle_types[sc.lastmile.vehicle_type]
+    village_type = sc.township.vehicle_type if sc.network.tiers == 2 else sc.lastmile.vehicle_type
+    s, veh = sc.surge, sc.vehicle_types[village_type]
     lm, tr = act.lastmile, act.trunk
     spot_cny = s.spot_truck_premium * per_truck
     trucks_shared = (tr.spot_truck_runs - tr.spot_produce_truck_runs) * spot_cny

@@ -2,6 +2,7 @@
 daily series and the checks, gathered from what each component reports."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,6 +13,7 @@ from sim.county.hub import HubLittle
 from sim.county.leadtime import LeadTimes
 from sim.county.market import PARCEL_COLUMNS, crop_rows, earnings, parcel_kpis
 from sim.county.model import CountyModel
+from sim.county.remoteness import remoteness
 from sim.county.triplog import StopLead
 
 KPI_COLUMNS = (
@@ -32,6 +34,8 @@ KPI_COLUMNS = (
     "farmer_income_with_cny", "farmer_income_without_cny", "farmer_income_gain_cny", "produce_quality_sold_mean",
     "produce_price_realised_cny_per_kg", "operator_produce_revenue_cny", "operator_produce_margin_cny",
     *PARCEL_COLUMNS,
+    "inbound_lead_time_near_decile_h", "inbound_lead_time_remote_decile_h", "inbound_lead_time_village_gini",
+    "inbound_parcels_collected_township", "inbound_lead_time_collected_mean_h",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -84,18 +88,24 @@ def evaluate(model: CountyModel) -> RunResult:
     sales = model.trunk.sales()
     balance = conservation(model, float(sales.kg.sum()))
     day_of = lambda t: np.minimum((np.asarray(t) // 24).astype(np.int64), days - 1)  # noqa: E731
+    # outlet parcels collected at the township stations (two tiers with outlets), in the run and in the window
+    collect_t, collect_lead = (np.zeros(0), np.zeros(0)) if model.townships is None else \
+        model.townships.collected(model.horizon_h)
+    in_window = collect_t >= 24.0 * w
     spoil_t = np.array([t for t, _ in model.spoiled])
     spoil_kg = np.array([kg for _, kg in model.spoiled])
     daily = {
         "day": np.arange(days) - w,
         "parcels_ordered": model.orders.counts.sum(axis=1),
-        "parcels_delivered": lm.ledger.delivered_by_day(days),
+        "parcels_delivered": lm.ledger.delivered_by_day(days)
+        + np.bincount(day_of(collect_t), minlength=days)[:days],
         "produce_offered_kg": model.offers.kg_day,
         "produce_sold_kg": np.bincount(day_of(sales.t_h), weights=sales.kg, minlength=days)[:days],
         # produce found spoiled at midnight belongs to the day that ended
         "produce_spoiled_kg": np.bincount(day_of(np.maximum(spoil_t - 1e-9, 0.0)), weights=spoil_kg,
                                           minlength=days)[:days],
-        "vehicle_km": lm.ledger.km_by_day(days),
+        "vehicle_km": lm.ledger.km_by_day(days) + (0.0 if model.feeders is None
+                                                   else model.feeders.ledger.km_by_day(days)),
         "warehouse_backlog_parcels": np.array(model.days.warehouse_parcels),
         "hub_backlog_parcels": np.array(model.days.hub_parcels),
         "station_backlog_kg": np.array(model.days.station_kg),
@@ -128,14 +138,24 @@ def evaluate(model: CountyModel) -> RunResult:
     load_in, load_out = lm.loads(24.0 * w)
     residents_served = float(net.residents[served].sum())
     lead = lm.lead
+    stop_lead = lm.stop_lead()
+    equity = remoteness(net, model.plan.routes, stop_lead)
     a_lm, a_tr, a_hub = act.lastmile, act.trunk, act.hub
     km = a_lm.km + a_lm.pickup_km
+    co2 = km * lm.vehicle.co2_kg_per_km
+    routes, fleet = len(model.plan.routes), len(model.plan.routes) * lm.cfg.vehicles_per_route
+    if model.feeders is not None and act.feeders is not None:  # two tiers: the feeders count too
+        feeder_km = act.feeders.km + act.feeders.pickup_km
+        km += feeder_km
+        co2 += feeder_km * model.feeders.vehicle.co2_kg_per_km
+        routes += model.feeders.n_routes
+        fleet += model.feeders.n_routes * model.feeders.cfg.vehicles_per_route
     kpis = {
         "villages_served": int(served.sum()),
         "villages_served_share": float(served.mean()),
         "residents_served_share": residents_served / float(net.residents.sum()),
-        "routes": len(model.plan.routes),
-        "fleet_vehicles": len(model.plan.routes) * sc.lastmile.vehicles_per_route,
+        "routes": routes,
+        "fleet_vehicles": fleet,
         "inbound_parcels_ordered": ordered,
         "inbound_parcels_delivered": delivered,
         "inbound_parcels_in_system_start": books.parcels_in_system_start,
@@ -176,8 +196,7 @@ def evaluate(model: CountyModel) -> RunResult:
         "subsidy_cny": c.subsidy,
         "cost_net_cny": c.total - c.subsidy,
         "cost_per_parcel_net_cny": (c.inbound - c.subsidy) / delivered if delivered else float("nan"),
-        "co2_kg": km * sc.vehicle_types[sc.lastmile.vehicle_type].co2_kg_per_km
-        + a_tr.truck_runs * model.trunk.km_per_truck_run * sc.trunk.co2_kg_per_km,
+        "co2_kg": co2 + a_tr.truck_runs * model.trunk.km_per_truck_run * sc.trunk.co2_kg_per_km,
         "surge_spot_truck_runs": a_tr.spot_truck_runs,
         "surge_vehicle_days": a_lm.surge_vehicle_days,
         "surge_sorter_days": a_hub.temp_sorter_days,
@@ -191,10 +210,15 @@ def evaluate(model: CountyModel) -> RunResult:
         "operator_produce_revenue_cny": commission + fees,
         "operator_produce_margin_cny": commission + fees - c.outbound,
         **parcels,
+        "inbound_lead_time_near_decile_h": equity.near_decile_h,
+        "inbound_lead_time_remote_decile_h": equity.remote_decile_h,
+        "inbound_lead_time_village_gini": equity.gini,
+        "inbound_parcels_collected_township": int(in_window.sum()),
+        "inbound_lead_time_collected_mean_h": float(collect_lead[in_window].mean()) if in_window.any() else math.nan,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)
-    return RunResult(kpis, daily, lead, load_in, load_out, c, checks, lm.stop_lead(),
+    return RunResult(kpis, daily, lead, load_in, load_out, c, checks, stop_lead,
                      crop_rows(earned, [crop.name for crop in sc.crops], sc.market.commission_share))
 
 

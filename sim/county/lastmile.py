@@ -95,6 +95,7 @@ class LastMile:
         self.back_at = {True: np.zeros((R, cfg.vehicles_per_route + self.extra_max)),
                         False: np.zeros((R, cfg.vehicles_per_route))}
         self._window: LastMileActivity | None = None
+        self.serve_day: np.ndarray | None = None  # bool (days, routes): the days each route runs (None: every day)
 
     # ---- the component's account -------------------------------------------------------
     def stock(self) -> Stock:
@@ -208,6 +209,8 @@ class LastMile:
         backlog = self.hub.waiting_all()
         hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold,
                                self.extra_max)
+        if self.serve_day is not None:  # a route hires only on the days it runs
+            hired = np.where(self.serve_day[day], hired, 0)
         self.ledger.surge_vehicle_days += int(hired.sum())
         return hired
 
@@ -262,7 +265,7 @@ class LastMile:
         dwell_r = np.add.reduceat(dwell, self.first_stop) if G else np.zeros(0)
         duration = f_r * self.route_leg_h + dwell_r
         if n:
-            self._deliver(arrive, counts, pos, t_order)
+            self._deliver(arrive, counts, pos, t_order, village)
             led.parcels_carried += n
             led.parcel_kg_carried += n * self.parcel_kg
         # produce collected on the way
@@ -315,9 +318,11 @@ class LastMile:
             self.hub.receive_produce(lots, reserved_kg)
         return back
 
-    def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray) -> None:
+    def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray,
+                 village: np.ndarray | None = None) -> None:
         """Book the parcels of the trips: delivered when their station is reached
-        within the horizon (lead time per parcel), otherwise still on the vehicle."""
+        within the horizon (lead time per parcel), otherwise still on the vehicle.
+        ``village``: each parcel's village (for a tier that hands parcels on)."""
         led = self.ledger
         reached = counts > 0
         G = len(self.stop_village)

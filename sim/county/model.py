@@ -5,22 +5,26 @@ for what it holds and did, from which :mod:`sim.county.kpis` computes the KPIs a
 :mod:`sim.county.conservation` checks that nothing was lost."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 import simpy
 
-from sim.config.scenario import Scenario
+from sim.config.scenario import LastMileConfig, Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
+from sim.county.buses import ProduceOnly, bus_config, bus_vehicle, plan_lines
+from sim.county.frequency import interval_groups, service_days
 from sim.county.hub import Hub, HubActivity, UnitDraws
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.quality import Quality
 from sim.county.rng import Streams
-from sim.county.routing import Route, plan_routes
+from sim.county.routing import Route, plan_routes, within_range
 from sim.county.stations import StationActivity, Stations
+from sim.county.township import FeederPlan, Feeders, TownshipActivity, Townships, outlet_villages, plan_two_tier
 from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity
 
@@ -33,6 +37,8 @@ class Plan:
     grows: np.ndarray                 # bool (crops, villages)
     routes: list[Route]
     route_of_village: np.ndarray      # route index per village, -1 if unserved
+    feeder: FeederPlan | None = None  # with two tiers: the hub's feeder routes to the township stations
+    bus_lines: list[Route] | None = None  # bus lines added to the vans (buses.mode added)
 
 
 def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray | None = None,
@@ -45,29 +51,45 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
     net = build_network(scenario, rng) if network is None else network
     if grows is None:
         grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
+    if scenario.network.tiers == 2:
+        return Plan(net, grows, *plan_two_tier(scenario, net, demand_scale))
     served = net.served_idx
+    if scenario.buses.mode == "replacing":   # the bus lines are the routes
+        lines = plan_lines(scenario, net, served)
+        route_of_line = np.full(net.n, -1, dtype=np.int64)
+        for line in lines:
+            route_of_line[line.stops] = line.index
+        return Plan(net, grows, lines, route_of_line)
+    bus_lines = plan_lines(scenario, net, served) if scenario.buses.mode == "added" else None
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     lm = scenario.lastmile
     routes: list[Route] = []
     route_of = np.full(net.n, -1, dtype=np.int64)
-    if len(served):
+    # with less than daily service, villages with the same interval get their own routes, planned for the
+    # parcels of the days between runs
+    groups = [(served, 1.0)] if scenario.service.daily else interval_groups(scenario, net, served)
+    for served, days in groups:
+        if not len(served):
+            continue
         dist, time = road_matrices(net, served, scenario, vehicle)
         scale = 1.0 if demand_scale is None else demand_scale[served]
         mean_daily = net.residents[served] * scale * scenario.demand.parcels_per_resident_y / 365.0
-        per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h)
+        per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h) * days
         load = np.zeros((len(served) + 1, 2))
         load[1:, 0] = per_departure * scenario.demand.parcel_kg
         load[1:, 1] = per_departure
         capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
         service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
-        planned = plan_routes(dist, load, capacity, time=time, service_h=service,
-                              max_route_h=lm.max_route_h, method=lm.routing_method)
-        for i, nodes in enumerate(planned):
+        planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=lm.max_route_h,
+                              time=within_range(dist, time, lm.max_route_h, vehicle.range_km, len(lm.departures_h)),
+                              method=lm.routing_method)
+        for nodes in planned:
             closed = np.concatenate([[0], nodes, [0]])
+            i = len(routes)
             routes.append(Route(i, served[np.asarray(nodes) - 1],
                                 dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
             route_of[served[np.asarray(nodes) - 1]] = i
-    return Plan(net, grows, routes, route_of)
+    return Plan(net, grows, routes, route_of, bus_lines=bus_lines)
 
 
 @dataclass(frozen=True)
@@ -79,6 +101,9 @@ class Activity:
     hub: HubActivity
     lastmile: LastMileActivity
     stations: StationActivity
+    feeders: LastMileActivity | None = None        # two tiers: the feeder routes
+    townships: TownshipActivity | None = None      # two tiers: the township stations
+    buses: LastMileActivity | None = None          # bus lines added to the vans
 
 
 @dataclass
@@ -112,7 +137,10 @@ class CountyModel:
         # across station coverage), then restricted to served villages
         means = demand.daily_means(sc, net.residents if demand_scale is None else net.residents * demand_scale)
         counts = demand.draw_counts(sc.demand, means, self.streams["orders"])
-        counts[:, ~net.served] = 0
+        outlet = outlet_villages(sc, net)
+        if outlet.any():   # residents of villages without a station who collect at their township's
+            counts[:, outlet] = self.streams["outlets"].binomial(counts[:, outlet], sc.township.outlet_collect_share)
+        counts[:, ~(net.served | outlet)] = 0
         self.orders = demand.Orders(counts)
         offers_kg = harvest.daily_offers_kg(sc,
                                             net.residents if produce_scale is None else net.residents * produce_scale,
@@ -127,7 +155,9 @@ class CountyModel:
         self.quality = Quality(sc.market, sc.crops, sc.first_doy)
         cold_factor = self.quality.cold_factor
         self.shelf_h = shelf_h
-        self.hub = Hub(self.env, sc.hub, self.plan.route_of_village, len(self.plan.routes),
+        feeder = self.plan.feeder
+        self.hub = Hub(self.env, sc.hub, self.plan.route_of_village if feeder is None else feeder.hub_route_of_village,
+                       len(self.plan.routes) if feeder is None else len(feeder.routes),
                        UnitDraws(self.streams["sorting"], sc.hub.sort_time_distribution, sc.hub.sort_time_cv),
                        cold_factor, surge=sc.surge)
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
@@ -135,28 +165,53 @@ class CountyModel:
             self.trunk.reefer_factor = self.quality.reefer_factor
         if sc.market.hold_at_cold_store and sc.hub.cold_store_kg > 0:
             self.hub.holder = self._hold
-        vehicle = sc.vehicle_types[sc.lastmile.vehicle_type]
-        n_routes = len(self.plan.routes)
-        # vehicle-major draws: adding vehicles leaves the first vehicles' days unchanged (common random numbers)
-        available = self.streams["fleet"].random((sc.lastmile.vehicles_per_route, sc.run_days, n_routes)) \
-            < sc.lastmile.availability
-        cv = sc.lastmile.travel_time_cv
-        s2 = np.log1p(cv**2)
-        # a travel-time factor per (vehicle, day, route, departure slot), vehicle-major like availability;
-        # the extra vehicles a route may hire come after its own
-        slots = len(set(sc.lastmile.departures_h) | set(sc.lastmile.pickup_departures_h))
-        extra = sc.surge.extra_vehicles_max if sc.surge.enabled else 0
-        shape = (sc.lastmile.vehicles_per_route + extra, sc.run_days, n_routes, slots)
-        travel = self.streams["travel"].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
+        lm_cfg = sc.lastmile if feeder is None else self.tier_config(village=True)
+        vehicle = sc.vehicle_types[lm_cfg.vehicle_type]
+        replacing = sc.buses.mode == "replacing"
+        if replacing:
+            lm_cfg, vehicle = bus_config(sc), bus_vehicle(sc)
+        available, travel = self._fleet_draws(lm_cfg, len(self.plan.routes), "fleet", "travel")
+        # the days each village route runs (None: every day)
+        self.service = None if sc.service.daily else service_days(sc, net, self.plan.routes)
+        if self.service is not None:
+            available &= self.service[None]
         self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
                                  cold_factor=cold_factor)
-        self.lastmile = LastMile(self.env, sc.lastmile, vehicle, self.plan.routes, self.hub, sc.demand.parcel_kg,
-                                 net.n, sc.run_days, available, travel, self.stations, surge=sc.surge)
+        self.feeders: Feeders | None = None
+        self.townships: Townships | None = None
+        source: Hub | Townships = self.hub
+        if feeder is not None:
+            self.townships = source = Townships(self.env, self.plan.route_of_village, len(self.plan.routes),
+                                                len(feeder.open_townships), sc.township.storage_kg,
+                                                Stations(self.env, net.n, self._spoil),
+                                                sc.township.outlet_pickup_delay_h)
+            f_cfg = self.tier_config(village=False)
+            f_available, f_travel = self._fleet_draws(f_cfg, len(feeder.routes), "feeder_fleet", "feeder_travel")
+            self.feeders = Feeders(self.env, f_cfg, sc.vehicle_types[f_cfg.vehicle_type], feeder.routes, self.hub,
+                                   sc.demand.parcel_kg, len(net.township_xy_km), sc.run_days, f_available, f_travel,
+                                   self.townships.store, surge=sc.surge, townships=self.townships,
+                                   township_of_village=np.where(net.served | outlet, net.township, -1),
+                                   transfer_h=sc.township.transfer_h)
+        # the village routes' vehicles take parcels from the hub, or with two tiers from the township stations,
+        # which answer the same calls
+        self.lastmile = LastMile(self.env, lm_cfg, vehicle, self.plan.routes, source, sc.demand.parcel_kg,  # type: ignore[arg-type]
+                                 net.n, sc.run_days, available, travel, self.stations,
+                                 surge=None if replacing else sc.surge)
+        self.lastmile.serve_day = self.service
+        self.buses: LastMile | None = None
+        if self.plan.bus_lines is not None:   # buses added to the vans: they collect produce on every run
+            b_cfg, lines = bus_config(sc), self.plan.bus_lines
+            b_available, b_travel = self._fleet_draws(b_cfg, len(lines), "bus_fleet", "bus_travel")
+            self.buses = LastMile(self.env, b_cfg, bus_vehicle(sc), lines, ProduceOnly(self.hub, len(lines)),  # type: ignore[arg-type]
+                                  sc.demand.parcel_kg, net.n, sc.run_days, b_available, b_travel, self.stations)
         self.days = DayLog([], [], [], [])
         # served villages in route and stop order: a day's orders come out grouped by route
         self._ordering = np.concatenate([r.stops for r in self.plan.routes]).astype(np.int64) \
             if self.plan.routes else np.empty(0, np.int64)
-        self._ordering_route = self.plan.route_of_village[self._ordering]
+        if feeder is not None:  # grouped by the hub's routes, the feeders'; outlet villages too
+            self._ordering = np.concatenate([self._ordering, np.flatnonzero(outlet)])
+            self._ordering = self._ordering[np.argsort(feeder.hub_route_of_village[self._ordering], kind="stable")]
+        self._ordering_route = self.hub.route_of_village[self._ordering]
         # growers with a station (offers elsewhere were zeroed above)
         self._growers = [np.flatnonzero(offers_kg[c].any(axis=0)) for c in range(len(sc.crops))]
         self._offer_days: npt.NDArray[np.bool_] = np.any(offers_kg, axis=2)  # (crops, days)
@@ -173,12 +228,46 @@ class CountyModel:
     @property
     def components(self) -> tuple:
         """Every component that answers for its activity, sources first."""
-        return (self.orders, self.offers, self.trunk, self.hub, self.lastmile, self.stations)
+        tiers: tuple = () if self.feeders is None else (self.feeders, self.townships)
+        tiers += () if self.buses is None else (self.buses,)
+        return (self.orders, self.offers, self.trunk, self.hub, self.lastmile, self.stations, *tiers)
 
     def activity(self) -> Activity:
         """What the components did since the KPI window started (the end of the
         warm-up, or the start of the run)."""
-        return Activity(*(component.activity() for component in self.components))
+        return Activity(self.orders.activity(), self.offers.activity(), self.trunk.activity(), self.hub.activity(),
+                        self.lastmile.activity(), self.stations.activity(),
+                        feeders=None if self.feeders is None else self.feeders.activity(),
+                        townships=None if self.townships is None else self.townships.activity(),
+                        buses=None if self.buses is None else self.buses.activity())
+
+    def tier_config(self, village: bool) -> LastMileConfig:
+        """With two tiers, the `lastmile` keys with the vehicles, fleet and schedule of
+        the village routes (``village``) or of the feeders, from the `township` keys."""
+        sc, tw = self.scenario, self.scenario.township
+        if village:
+            return dataclasses.replace(sc.lastmile, vehicle_type=tw.vehicle_type,
+                                       vehicles_per_route=tw.vehicles_per_route, departures_h=tw.departures_h,
+                                       max_route_h=tw.max_route_h)
+        return dataclasses.replace(sc.lastmile, vehicle_type=tw.feeder_vehicle_type,
+                                   vehicles_per_route=tw.feeder_vehicles_per_route,
+                                   departures_h=tw.feeder_departures_h, max_route_h=tw.feeder_max_route_h)
+
+    def _fleet_draws(self, cfg: LastMileConfig, n_routes: int, fleet: str, travel: str):
+        """Vehicle availability (own vehicles, days, routes) and travel-time factors
+        (own then extra vehicles, days, routes, departure slots) from the named streams."""
+        sc = self.scenario
+        # vehicle-major draws: adding vehicles leaves the first vehicles' days unchanged (common random numbers)
+        available = self.streams[fleet].random((cfg.vehicles_per_route, sc.run_days, n_routes)) < cfg.availability
+        cv = cfg.travel_time_cv
+        s2 = np.log1p(cv**2)
+        # a travel-time factor per (vehicle, day, route, departure slot), vehicle-major like availability;
+        # the extra vehicles a route may hire come after its own
+        slots = len(set(cfg.departures_h) | set(cfg.pickup_departures_h))
+        extra = sc.surge.extra_vehicles_max if sc.surge.enabled else 0
+        shape = (cfg.vehicles_per_route + extra, sc.run_days, n_routes, slots)
+        factors = self.streams[travel].lognormal(-s2 / 2, np.sqrt(s2), shape) if cv > 0 else np.ones(shape)
+        return available, factors
 
     def _record(self, kind: str, t: float, **details) -> None:
         self._trace.append((round(float(t), 9), kind, details))
@@ -250,6 +339,8 @@ class CountyModel:
 
     def _end_of_day(self) -> None:
         self.stations.purge()
+        if self.townships is not None:
+            self.townships.store.purge()
         self._spoil(self.hub.purge())
         self.days.warehouse_parcels.append(self.trunk.warehouse_parcels)
         self.days.hub_parcels.append(self.hub.parcels_in_hub)
@@ -266,6 +357,10 @@ class CountyModel:
             self.env.process(self._monitor(self.monitor_h))
         self.trunk.start(sc.run_days)
         self.lastmile.start(sc.run_days)
+        if self.feeders is not None:
+            self.feeders.start(sc.run_days)
+        if self.buses is not None:
+            self.buses.start(sc.run_days)
         self.env.run(until=self.horizon_h)
         self._end_of_day()
         self._trace.sort(key=lambda e: e[0])   # components may record an instant's events late (sorting)

@@ -310,6 +310,17 @@ def _greedy_nn_routes(
     return routes
 
 
+def within_range(dist: np.ndarray, time: np.ndarray, max_route_h: float, range_km: float | None,
+                 trips_per_day: int) -> np.ndarray:
+    """Travel times for planning that also keep a route within a daily range:
+    max(time, dist x max_route_h / (range_km / trips_per_day)) per leg, so a route
+    whose planning time fits ``max_route_h`` drives at most range_km / trips_per_day
+    km (a sum of maxima bounds both sums). ``time`` itself when there is no range."""
+    if range_km is None:
+        return time
+    return np.maximum(time, dist * max_route_h * trips_per_day / range_km)
+
+
 def plan_routes(
     dist: np.ndarray,
     demand: np.ndarray,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.analysis.statistics import paired_difference, t_interval
+from sim.experiments.findings_tiers import bus_lines, service_frequency, township_tier
 from sim.experiments.spec import Experiment, load_experiment
 from sim.files import short_number
 
@@ -310,10 +311,10 @@ def produce_channels(ch: Result) -> Finding:
 
 
 NOT_YET = [
-    ("Fleet: vans, e-tricycles, walking tractors, buses (`experiments/fleet_mix.yaml`)",
-     "The model has one echelon: every vehicle runs from the county hub, and a 'bus' is a van route with a fee per "
-     "parcel and no driver or km cost. Comparisons of local vehicles and passenger buses need the township tier "
-     "and timetabled bus lines; until then the fleet experiment's numbers are not findings."),
+    ("Fleet from the county hub: vans, e-tricycles, walking tractors, buses (`experiments/fleet_mix.yaml`)",
+     "Every vehicle there runs from the county hub, and a 'bus' is a van route with a fee per parcel. Local "
+     "vehicles are compared on the village leg of the township tier (`experiments/township_tier.yaml`) and "
+     "passenger buses as timetabled lines (`experiments/bus_lines.yaml`), above."),
     ("Rollout strategies (`experiments/rollout_strategies.yaml`)",
      "Self-run against an express partner rests on a guessed partner fee per parcel, and the rollout's pace is not "
      "calibrated to the reported points; the monthly samples understate spoilage. Its rankings are not findings "
@@ -333,10 +334,15 @@ PLAN = Plan(
              "second_van": "sensitivity/second_van.yaml", "backhaul": "backhaul.yaml",
              "produce_volume": "sensitivity/produce_volume.yaml", "trunk": "sensitivity/trunk.yaml",
              "cold_chain": "cold_chain.yaml", "shelf_life": "sensitivity/shelf_life.yaml",
-             "produce_channels": "produce_channels.yaml"},
+             "produce_channels": "produce_channels.yaml",
+             "township_tier": "township_tier.yaml", "township_drivers": "sensitivity/township_drivers.yaml",
+             "service_frequency": "service_frequency.yaml", "bus_lines": "bus_lines.yaml",
+             "bus_fee": "sensitivity/bus_fee.yaml"},
     builders=((coverage_cost, ("investment", "allocation")), (second_van, ("investment", "second_van")),
               (backhaul, ("backhaul", "produce_volume")), (trunk, ("trunk",)),
-              (cold_rooms, ("cold_chain", "shelf_life")), (produce_channels, ("produce_channels",))),
+              (cold_rooms, ("cold_chain", "shelf_life")), (produce_channels, ("produce_channels",)),
+              (township_tier, ("township_tier", "township_drivers")), (service_frequency, ("service_frequency",)),
+              (bus_lines, ("bus_lines", "bus_fee"))),
 )
 
 

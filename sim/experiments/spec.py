@@ -354,6 +354,11 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
     raise fail(where, "baseline", spec, "expected a scenario name or a mapping of lever values")
 
 
+SECTIONS_OUT_OF_ID_AT_DEFAULT = ("network", "township", "service", "buses")
+"""Scenario sections added after ids were first issued, left out of a scenario's id
+while they hold their defaults (which keep the model as it was), so earlier ids stay."""
+
+
 def scenario_id(sc: Scenario) -> str:
     """A stable id from a scenario's parameters (name and replications excluded) and
     the contents of the files it reads (its villages CSV): other villages, another id."""
@@ -361,6 +366,13 @@ def scenario_id(sc: Scenario) -> str:
     d = scenario_data(sc)
     d.pop("name", None)
     d.pop("replications", None)
+    defaults = scenario_data(Scenario())
+    for section in SECTIONS_OUT_OF_ID_AT_DEFAULT:
+        if d.get(section) == defaults[section]:
+            d.pop(section)
+    for vehicle in d.get("vehicle_types", {}).values():   # a key added later, out of the id while unset
+        if vehicle.get("range_km") is None:
+            vehicle.pop("range_km", None)
     files = input_hashes(scenario_input_files(sc))
     if files:
         d["input_files_sha256"] = sorted(files.values())

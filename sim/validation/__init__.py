@@ -10,9 +10,10 @@ from sim.validation.known import KNOWN, judge
 from sim.validation.little import CASES as _LITTLE
 from sim.validation.public import CASES as _PUBLIC
 from sim.validation.theory import CASES as _THEORY
+from sim.validation.tiers import CASES as _TIERS
 from sim.validation.window import CASES as _WINDOW
 
-CASES: list[Case] = [*_THEORY, *_LITTLE, *_GEOMETRY, *_EXTREME, *_PUBLIC, *_WINDOW]
+CASES: list[Case] = [*_THEORY, *_LITTLE, *_GEOMETRY, *_EXTREME, *_PUBLIC, *_WINDOW, *_TIERS]
 
 
 def cases(fast_only: bool = False) -> list[Case]:

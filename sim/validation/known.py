@@ -39,6 +39,16 @@ KNOWN: dict[str, Known] = {k.case: k for k in (
           "comes when the vans have room. The loss measures what the fleet cannot carry at the lemon peak, not a "
           "chain loss (docs/validation.md); tuning volumes to hit the range would hide that.",
           "spoilage 0.174 +- 0.006 (5 replications; lemons 0.195, kiwifruit 0.087) vs 20-30% (domain notes)."),
+    Known("shared_bus_lines_cost_per_parcel_cny",
+          "Added to the vans (buses.mode added), the model's bus lines collect produce only: the vans still carry "
+          "every parcel on the same routes, so the cost per parcel cannot move, and the buses' fee per kg is "
+          "produce's. The reported -20% inbound cost comes with parcels moving onto the buses; replacing the vans "
+          "with the lines (buses.mode replacing) gives that fall in cost but loses outbound volume "
+          "(experiments/bus_lines.yaml). Hunan's mix, buses carrying some villages' parcels while vans keep others "
+          "and both collect, is not represented.",
+          "added: cost per parcel +0.0% +- 0.0%, outbound produce sold +19.9% +- 0.9% (5 replications; Hunan: -20%, "
+          "+30%); replacing: cost per parcel -1.38 CNY [-1.381, -1.373] of 6.18 (-22%), produce sold -226 t "
+          "[-239, -213] of 1,337 t (-17%) (5 replications, experiments/bus_lines.yaml)."),
 )}
 
 

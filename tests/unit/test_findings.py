@@ -51,3 +51,30 @@ def test_the_document_carries_every_number_and_source(tmp_path):
                    "**When it flips.** It flips at 3.", "| at 3 | 0.1 ± 0.2 h |", "`experiments/backhaul.yaml`",
                    "## Not yet findings", "5 replications"):
         assert needle in text, needle
+
+
+def _named(rows_by_scenario: dict) -> Result:
+    """A Result of named scenarios: (name, lever items) -> one row of KPIs per replication."""
+    scenarios, runs = [], []
+    for i, ((name, levers), rows) in enumerate(rows_by_scenario.items()):
+        scenarios.append(SimpleNamespace(id=f"s{i}", name=name, values=dict(levers)))
+        runs += [{"scenario_id": f"s{i}", "replication": r, **row} for r, row in enumerate(rows)]
+    return Result(SimpleNamespace(name="x", scenarios=scenarios), runs)
+
+
+def test_bus_lines_finding_reads_paired_differences_and_the_fee_where_replacing_stops_paying():
+    from sim.experiments.findings_tiers import bus_lines
+    noise = [0.0, 1.0, -1.0]
+    bl = _named({(m, ()): [{"cost_per_parcel_cny": c + e, "outbound_produce_sold_kg": kg + 10 * e}
+                           for e in noise]
+                 for m, c, kg in (("vans", 6.0, 1000.0), ("buses_added", 6.0, 1230.0),
+                                  ("buses_replacing", 4.5, 850.0))})
+    fee = _named({(m, (("buses.fee_per_parcel_cny", f),)): [{"cost_per_parcel_cny": c + e} for e in noise]
+                  for f in (1.0, 2.0, 3.0) for m, c in (("vans", 6.0), ("buses_replacing", 4.5 + (f - 1.0) * 1.0))})
+    f = bus_lines(bl, fee)
+    numbers = dict(f.numbers)
+    assert numbers["buses added: produce sold"] == "+0.230 ± 0.000 t"      # 230 kg more, the noise cancels
+    assert numbers["buses replacing: cost per parcel"] == "-1.500 ± 0.000 CNY"
+    assert "(+23%)" in f.statement and "(-25%)" in f.statement
+    # replacing minus vans: -1.5, -0.5, +0.5 CNY at fees 1, 2, 3: dearer from 3 CNY a parcel
+    assert "at a fee of 3 CNY a parcel" in f.sensitivity

@@ -410,3 +410,21 @@ def test_savings_total_length_follows_daganzo(depot_xy):
         )
         ratios.append(total_km / predicted_km)
     assert np.mean(ratios) == pytest.approx(1.0, rel=0.25)
+
+
+def test_routes_stay_within_a_vehicles_daily_range():
+    from sim.county.routing import plan_routes, within_range
+    # five stops on a line 10, 20, ..., 50 km from the depot; 1 km/h would take far longer than allowed,
+    # so time is set to 0 and the range alone binds: 60 km a day over two trips = 30 km a route
+    x = np.array([0.0, 10.0, 20.0, 30.0, 40.0, 50.0])
+    dist = np.abs(x[:, None] - x[None, :])
+    time = np.zeros_like(dist)
+    assert within_range(dist, time, 8.0, None, 2) is time
+    t = within_range(dist, time, 8.0, 60.0, 2)
+    assert t[0, 1] == pytest.approx(10.0 * 8.0 * 2 / 60.0)
+    demand = np.zeros((6, 1))
+    routes = plan_routes(dist, demand, np.array([100.0]), time=t, max_route_h=8.0)
+    km = [dist[0, r[0]] + sum(dist[a, b] for a, b in itertools.pairwise(r)) + dist[r[-1], 0] for r in routes]
+    # within 30 km a route: only the 10 km stop fits (20 km round trip); farther stops go alone, over the range
+    assert [k for k in km if k <= 30.0] == [20.0]
+    assert sorted(len(r) for r in routes) == [1, 1, 1, 1, 1]

@@ -1,0 +1,107 @@
+"""The township tier's configs: how many echelons the last mile has (``network``)
+and, with two, the township stations, the feeder routes from the county hub to
+them and the routes from each township to its villages (``township``)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.config.schema import spec
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """The shape of the last mile."""
+    tiers: int = spec(1, "Echelons of the last mile: 1 = vehicles of `lastmile` run from the county hub straight to "
+                      "the village stations; 2 = feeder routes run from the hub to township stations and each "
+                      "township serves its villages with its own routes and fleet (the `township` keys)",
+                      lo=1, hi=2, source="county -> township -> village system of national rural logistics "
+                      "policy (domain notes)")
+
+
+@dataclass(frozen=True)
+class TownshipConfig:
+    """The township tier (used only with ``network.tiers: 2``): township stations at
+    the seats of townships that have a village station, feeder routes from the hub
+    to them, and each township's own routes to its villages. Vehicles of both tiers
+    follow the `lastmile` keys for stops, handling, availability, travel-time
+    variation, backhaul and pickups."""
+    feeder_vehicle_type: str = spec("van", "Vehicle type on the feeder routes from the hub to the township stations "
+                                    "(a key of vehicle_types)", source="vans or light trucks on county roads [G]")
+    feeder_vehicles_per_route: int = spec(1, "Vehicles per feeder route; they leave together", lo=0, hi=100)
+    feeder_departures_h: tuple[float, ...] = spec((8.0,), "Departure times of the feeder vehicles from the hub each "
+                                                  "day", unit="h", source="as the one-tier routes' departure [G]")
+    feeder_max_route_h: float = spec(8.0, "Longest planned feeder route (driving and stops)", unit="h", lo=0.1,
+                                     lo_open=False, hi=24)
+    vehicle_type: str = spec("e_tricycle", "Vehicle type on the township-to-village routes (a key of vehicle_types)",
+                             source="tricycles and walking tractors on the township-to-village leg (seed article, "
+                             "domain notes)")
+    vehicles_per_route: int = spec(1, "Vehicles per township-to-village route; they leave together", lo=0, hi=100)
+    departures_h: tuple[float, ...] = spec((13.0,), "Departure times of the township-to-village vehicles from their "
+                                           "township station each day; parcels that have not finished their "
+                                           "transfer wait for the next", unit="h",
+                                           source="[G] after the feeders' arrival and transfer")
+    max_route_h: float = spec(6.0, "Longest planned township-to-village route (driving and stops)", unit="h", lo=0.1,
+                              lo_open=False, hi=24, source="[G] an afternoon's round")
+    transfer_h: float = spec(1.0, "Handling time at a township station between a feeder's arrival and the parcels "
+                             "being ready for the village routes", unit="h", lo=0, hi=48, source="[G]")
+    transfer_cost_per_parcel_cny: float = spec(0.3, "Handling cost per parcel transferred at a township station",
+                                               unit="CNY/parcel", lo=0, hi=100,
+                                               source="[G] a small share of the 3-5 CNY/parcel township-to-village "
+                                               "cost (domain notes)")
+    storage_kg: float = spec(5000.0, "Produce a township station can hold while it waits for a feeder (the village "
+                                     "vehicles collect no more than fits)", unit="kg", lo=0, hi=1e+07, source="[G]")
+    cost_per_day_cny: float = spec(150.0, "Running cost of a township station per day (rent, staff)", unit="CNY/d",
+                                   lo=0, hi=1e+06, source="[G] one clerk at ~3,000 CNY/month (migrant worker income, "
+                                   "domain notes) plus rent")
+    capex_cny: float = spec(60000.0, "Fit-out of a township station", unit="CNY", lo=0, hi=1e+08, source="[G]")
+    life_y: float = spec(10.0, "Economic life of a township station", unit="y", lo=0.1, lo_open=False, hi=100)
+    outlets: bool = spec(False, "Township outlets: every township with villages gets a station, and the parcels of "
+                         "villages without a station go to their township's station, where residents collect them",
+                         source="township stations as pickup points for villages without a station [G]")
+    outlet_collect_share: float = spec(0.5, "With outlets: the share of the parcels residents of a village without "
+                                       "a station would order that they order and collect at the township",
+                                       lo=0, hi=1, source="[G] about half travel to the township seat to collect")
+    outlet_pickup_delay_h: float = spec(24.0, "With outlets: time from a parcel being ready at the township station "
+                                        "to its collection", unit="h", lo=0, hi=720,
+                                        source="[G] residents collect on their next trip to the township seat")
+
+    def check(self) -> None:
+        for name in ("feeder_departures_h", "departures_h"):
+            hs = getattr(self, name)
+            if not hs or any(not 0 <= h < 24 for h in hs) or len(set(hs)) != len(hs):
+                raise ValueError(f"{name} {list(hs)} is not allowed: expected distinct hours in [0, 24)")
+
+
+@dataclass(frozen=True)
+class ServiceConfig:
+    """How often the village routes run (a lever): every route on the chosen weekdays,
+    every ``every_d`` days, and routes to remote villages every ``remote_every_d``
+    days. Routes are planned for the parcels of the days between runs (the interval
+    times the longest gap between weekdays). Routes with the same interval take turns
+    (route i runs on days d with (d + i) mod interval = 0), so one vehicle and driver
+    serve that many routes in turn: a route's fleet is paid for the share of days it
+    runs. With two tiers the
+    village routes are the townships' (the feeders run daily); dedicated produce
+    pickups (``lastmile.backhaul: false``) keep their daily schedule."""
+    every_d: int = spec(1, "Village routes run every this many days (1 daily, 2 every second day, 3 every third)",
+                        unit="d", lo=1, hi=7, source="daily service [G]")
+    remote_every_d: int = spec(1, "Routes to remote villages (see remote_from_km) run every this many days (the "
+                               "larger of this and every_d)",
+                               unit="d", lo=1, hi=7,
+                               source="remote villages are often served every 2-3 days (domain notes) [G]")
+    remote_from_km: float = spec(20.0, "A village is remote when it (one tier) or its township seat (two tiers) is "
+                                 "at least this far from the county seat, straight line; remote and other villages "
+                                 "get routes of their own",
+                                 unit="km", lo=0, hi=1000, source="[G] the outer half of the baseline county's disc")
+    weekdays: tuple[int, ...] = spec((0, 1, 2, 3, 4, 5, 6), "Days of the week the village routes run, 0-6 (0 = the "
+                                     "weekday of 1 January)", source="every day [G]")
+
+    def check(self) -> None:
+        w = self.weekdays
+        if not w or any(not 0 <= d <= 6 for d in w) or len(set(w)) != len(w):
+            raise ValueError(f"weekdays {list(w)} is not allowed: expected distinct days in 0-6")
+
+    @property
+    def daily(self) -> bool:
+        """Every route runs every day (the default: the schedule as it was)."""
+        return self.every_d == 1 and self.remote_every_d == 1 and len(set(self.weekdays)) == 7

@@ -1,0 +1,324 @@
+"""The township tier (``network.tiers: 2``): township stations at the seats of the
+townships that have a village station. Feeder vehicles carry parcels from the county
+hub to the township stations (and produce back), each township station hands its
+parcels after a transfer to its own routes to its villages, and holds the produce
+its village vehicles bring until a feeder collects it.
+
+The village-tier :class:`~sim.county.lastmile.LastMile` runs unchanged from the
+township stations, which answer the route-queue and storage calls it makes of a hub
+(:class:`Townships`); the feeders are a last mile whose stops are township stations
+(:class:`Feeders`)."""
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from sim.config.scenario import Scenario
+from sim.county.account import Stock, since
+from sim.county.batches import Lots
+from sim.county.frequency import longest_gap_d, village_interval
+from sim.county.lastmile import LastMile
+from sim.county.network import Network, road_matrices
+from sim.county.routing import Route, plan_routes, within_range
+from sim.county.stations import Stations
+
+
+@dataclass(frozen=True)
+class FeederPlan:
+    """The feeder routes from the hub to the township stations (stops are township
+    indices), the hub's route for each village (its township's feeder route, -1 if
+    unserved) and the township stations open (townships with a served village)."""
+    routes: list[Route]
+    hub_route_of_village: np.ndarray
+    open_townships: np.ndarray
+
+
+def _loads(sc: Scenario, net: Network, villages: np.ndarray, scale, departures: int):
+    mean_daily = net.residents[villages] * scale * sc.demand.parcels_per_resident_y / 365.0
+    per_departure = mean_daily * sc.lastmile.planning_load_factor / departures
+    load = np.zeros((len(villages) + 1, 2))
+    load[1:, 0] = per_departure * sc.demand.parcel_kg
+    load[1:, 1] = per_departure
+    return load, per_departure
+
+
+def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
+    """Village routes from each township station (planned for the village-tier vehicle
+    on the township's own roads; indices run township by township) and the feeder
+    routes over the township stations. Returns (village routes, route of each village
+    or -1, :class:`FeederPlan`)."""
+    tw, lm = sc.township, sc.lastmile
+    served = net.served_idx
+    scale_all = np.ones(net.n) if demand_scale is None else demand_scale
+    vehicle = sc.vehicle_types[tw.vehicle_type]
+    capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
+    routes: list[Route] = []
+    route_of = np.full(net.n, -1, dtype=np.int64)
+    # with outlets every township with villages has a station (its villages without one collect there)
+    open_towns = np.unique(net.township if tw.outlets else net.township[served])
+    interval = village_interval(sc, net).astype(float) * (1 if sc.service.daily else longest_gap_d(sc))
+    for k in open_towns:
+        villages = served[net.township[served] == k]
+        if not len(villages):   # an outlet township without a village station: no village routes
+            continue
+        seat = net.township_xy_km[k]
+        # the township's seat as the depot: the network seen from the seat
+        local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
+        dist, time = road_matrices(local, villages, sc, vehicle)
+        # with less than daily service, planned for the parcels of the days between runs
+        days = 1.0 if sc.service.daily else float(interval[villages[0]])
+        load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
+        service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
+        planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=tw.max_route_h,
+                              time=within_range(dist, time, tw.max_route_h, vehicle.range_km, len(tw.departures_h)),
+                              method=lm.routing_method)
+        for nodes in planned:
+            closed = np.concatenate([[0], nodes, [0]])
+            stops = villages[np.asarray(nodes) - 1]
+            routes.append(Route(len(routes), stops, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
+            route_of[stops] = len(routes) - 1
+    outlet = outlet_villages(sc, net)
+    feeder = plan_feeders(sc, net, open_towns, np.where(outlet, scale_all * tw.outlet_collect_share, scale_all),
+                          outlet)
+    return routes, route_of, feeder
+
+
+def outlet_villages(sc: Scenario, net: Network) -> np.ndarray:
+    """Bool per village: its parcels are collected at its township station (township
+    outlets on, and the village has no station of its own)."""
+    if not (sc.network.tiers == 2 and sc.township.outlets):
+        return np.zeros(net.n, dtype=bool)
+    return ~net.served
+
+
+def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.ndarray,
+                 outlet: np.ndarray) -> FeederPlan:
+    """Feeder routes from the hub over the township stations ``open_towns``, on county
+    roads, for the feeder vehicle; a township's load is its served and ``outlet``
+    villages' load (``scale``: each village's share of its residents' parcels)."""
+    tw, lm, county = sc.township, sc.lastmile, sc.county
+    vehicle = sc.vehicle_types[tw.feeder_vehicle_type]
+    m = len(open_towns)
+    hub_route = np.full(net.n, -1, dtype=np.int64)
+    if m == 0:
+        return FeederPlan([], hub_route, open_towns)
+    xy = np.vstack([[0.0, 0.0], net.township_xy_km[open_towns]])
+    dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * county.county_road_circuity
+    time = dist / (vehicle.speed_kmh["county"] * county.road_speed_factor * county.terrain_speed_factor)
+    served = np.flatnonzero(net.served | outlet)
+    village_load, per_departure = _loads(sc, net, served, scale[served], len(tw.feeder_departures_h))
+    town_pos = np.searchsorted(open_towns, net.township[served])
+    load = np.zeros((m + 1, 2))
+    np.add.at(load[1:], town_pos, village_load[1:])
+    parcels = np.bincount(town_pos, weights=per_departure, minlength=m)
+    service = np.concatenate([[0.0], lm.stop_h + parcels * lm.handling_h_per_parcel])
+    capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
+    planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=tw.feeder_max_route_h,
+                          time=within_range(dist, time, tw.feeder_max_route_h, vehicle.range_km,
+                                            len(tw.feeder_departures_h)),
+                          method=lm.routing_method)
+    routes = []
+    route_of_town = np.full(len(net.township_xy_km), -1, dtype=np.int64)
+    for i, nodes in enumerate(planned):
+        closed = np.concatenate([[0], nodes, [0]])
+        towns = open_towns[np.asarray(nodes) - 1]
+        routes.append(Route(i, towns, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
+        route_of_town[towns] = i
+    hub_route[served] = route_of_town[net.township[served]]
+    return FeederPlan(routes, hub_route, open_towns)
+
+
+@dataclass(frozen=True)
+class TownshipActivity:
+    """What the township stations did over a window: parcels transferred to their
+    village routes' queues and produce received from their village vehicles (kg)."""
+    parcels_in: int = 0
+    produce_in_kg: float = 0.0
+
+
+class Townships:
+    """Every township station: parcels in transfer and waiting for their village
+    route (a queue per village route of segments ready at a time), and produce
+    waiting for a feeder (``store``, one set of lots keyed by village). It answers
+    the calls a last mile makes of its hub: :meth:`dispatch`, :meth:`waiting`,
+    :meth:`free_kg`, :meth:`reserve`, :meth:`receive_produce`."""
+
+    def __init__(self, env: simpy.Environment, route_of_village: np.ndarray, n_routes: int, n_open: int,
+                 storage_kg: float, store: Stations, pickup_delay_h: float = 0.0):
+        """``route_of_village``: each village's route from its township (-1: none; with
+        outlets its parcels are collected at the station ``pickup_delay_h`` after they
+        are ready)."""
+        self.env = env
+        self.pickup_delay_h = pickup_delay_h
+        self._collect_t: list[np.ndarray] = []     # outlet parcels: collection times (h)
+        self._collect_lead: list[np.ndarray] = []  # and lead times, order to collection (h)
+        self.route_of_village = route_of_village
+        # per village route, segments (ready h, villages, order times) kept in order of ready time
+        self.queues: list[deque] = [deque() for _ in range(n_routes)]
+        self.count = [0] * n_routes  # parcels queued per village route
+        self.store = store
+        self.capacity_kg = storage_kg * n_open   # produce storage, pooled over the stations
+        self.reserved_kg = 0.0
+        self.parcels = 0
+        self.parcels_in = 0
+        self.produce_in_kg = 0.0
+        self._window: TownshipActivity | None = None
+
+    # ---- the component's account -------------------------------------------------------
+    def stock(self) -> Stock:
+        """Parcels handed to the township stations (on their way from a feeder's stop,
+        in transfer, waiting for a village vehicle or, at an outlet, to be collected)
+        and produce waiting there."""
+        t = self.collect_times()
+        return Stock(self.parcels + int((t > self.env.now).sum()), self.store.produce_kg)
+
+    def collect_times(self) -> np.ndarray:
+        """Collection times (h) of every outlet parcel handed over so far."""
+        return np.concatenate(self._collect_t) if self._collect_t else np.zeros(0)
+
+    def collected(self, until_h: float, from_h: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+        """Outlet parcels collected in [from_h, until_h]: (collection times, lead times) in h."""
+        t = self.collect_times()
+        lead = np.concatenate(self._collect_lead) if self._collect_lead else np.zeros(0)
+        pick = (t >= from_h) & (t <= until_h)
+        return t[pick], lead[pick]
+
+    def _done(self) -> TownshipActivity:
+        return TownshipActivity(self.parcels_in, self.produce_in_kg)
+
+    def activity(self) -> TownshipActivity:
+        return since(self._done(), self._window)
+
+    def reset_window(self) -> None:
+        self._window = self._done()
+
+    # ---- parcels ---------------------------------------------------------------------
+    def receive(self, village: np.ndarray, t_order: np.ndarray, ready_h: np.ndarray) -> None:
+        """Parcels a feeder hands over, ready for their village route at ``ready_h``
+        (arrival at the station plus the transfer)."""
+        if not len(village):
+            return
+        route = self.route_of_village[village]
+        self.parcels_in += len(village)
+        outlet = route < 0
+        if outlet.any():   # collected at the station by the residents
+            t_c = ready_h[outlet] + self.pickup_delay_h
+            self._collect_t.append(t_c)
+            self._collect_lead.append(t_c - t_order[outlet])
+            keep = ~outlet
+            route, village, t_order, ready_h = route[keep], village[keep], t_order[keep], ready_h[keep]
+            if not len(village):
+                return
+        # a village route lies in one township, reached once per feeder trip: mostly one ready time per route
+        order = np.argsort(route, kind="stable")
+        route, village, t_order, ready_h = route[order], village[order], t_order[order], ready_h[order]
+        change = (route[1:] != route[:-1]) | (ready_h[1:] != ready_h[:-1])
+        cuts = np.concatenate([[0], np.flatnonzero(change) + 1, [len(route)]])
+        for a, b in itertools.pairwise(cuts.tolist()):
+            r = int(route[a])
+            q = self.queues[r]
+            ready = float(ready_h[a])
+            late = bool(q) and q[-1][0] > ready   # a vehicle that left earlier arrives later: keep the order
+            q.append((ready, village[a:b], t_order[a:b]))
+            self.count[r] += b - a
+            if late:
+                self.queues[r] = deque(sorted(q, key=lambda seg: seg[0]))
+        self.parcels += len(village)
+
+    def dispatch(self, route: int, n: int) -> tuple[list, list]:
+        """Hand up to ``n`` parcels ready now to a departing village vehicle, first
+        ready first: (village arrays, order-time arrays)."""
+        villages: list = []
+        orders: list = []
+        self._take(route, n, villages, orders)
+        return villages, orders
+
+    def _take(self, route: int, n: int, villages: list, orders: list) -> int:
+        now = self.env.now
+        q = self.queues[route]
+        left = n
+        while q and left > 0 and q[0][0] <= now:
+            ready, v, t = q.popleft()
+            k = len(v)
+            if k > left:
+                villages.append(v[:left])
+                orders.append(t[:left])
+                q.appendleft((ready, v[left:], t[left:]))
+                left = 0
+            else:
+                villages.append(v)
+                orders.append(t)
+                left -= k
+        taken = n - left
+        self.parcels -= taken
+        self.count[route] -= taken
+        return taken
+
+    def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
+        """Up to ``n`` ready parcels for each of ``routes``, in the order given:
+        (village arrays, order-time arrays, ready parcels left waiting on these
+        routes); each route's count goes into ``loaded[route]``."""
+        villages: list = []
+        orders: list = []
+        left = 0
+        for r in routes.tolist():
+            loaded[r] = self._take(r, n, villages, orders)
+            left += self.waiting(r)
+        return villages, orders, left
+
+    def waiting_all(self) -> np.ndarray:
+        """Parcels ready for a vehicle now, per village route."""
+        return np.array([self.waiting(r) for r in range(len(self.queues))], dtype=np.int64)
+
+    def waiting(self, route: int) -> int:
+        """Parcels ready for a vehicle of ``route`` now."""
+        n = self.count[route]
+        q = self.queues[route]
+        if not q or q[-1][0] <= self.env.now:   # all ready (the queue is in ready order)
+            return n
+        now = self.env.now
+        for ready, v, _ in reversed(q):
+            if ready <= now:
+                break
+            n -= len(v)
+        return n
+
+    # ---- produce ---------------------------------------------------------------------
+    def free_kg(self) -> float:
+        """Storage not yet filled or promised to a village vehicle on its way back."""
+        return max(0.0, self.capacity_kg - self.store.produce_kg - self.reserved_kg)
+
+    def reserve(self, kg: float) -> None:
+        self.reserved_kg += kg
+
+    def receive_produce(self, lots: Lots, reserved_kg: float) -> None:
+        """A village vehicle unloads produce: it waits for a feeder from now."""
+        self.reserved_kg = max(0.0, self.reserved_kg - reserved_kg)
+        if not len(lots):
+            return
+        lots.a[Lots.T_OFFER] = self.env.now
+        self.produce_in_kg += lots.total_kg
+        self.store.offer(lots)
+
+
+class Feeders(LastMile):
+    """The feeder routes: a last mile whose stops are township stations. Parcels and
+    produce stay keyed by village; a village's stop is its township's. At a stop
+    the parcels go to the township station, ready after ``transfer_h``."""
+
+    def __init__(self, *args, townships: Townships, township_of_village: np.ndarray, transfer_h: float, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.townships = townships
+        self.transfer_h = transfer_h
+        stop_of_town = self.stop_of_village
+        self.stop_of_village = np.where(township_of_village >= 0, stop_of_town[township_of_village], -1)
+
+    def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray,
+                 village: np.ndarray | None = None) -> None:
+        assert village is not None
+        self.townships.receive(village, t_order, arrive[pos] + self.transfer_h)

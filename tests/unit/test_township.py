@@ -1,0 +1,191 @@
+"""The township tier (network.tiers: 2): its plan, the township stations' queues,
+conservation over random two-tier counties, and the reduction of a county with
+one village per township to the one-tier county plus the transfer time."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import simpy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.config.scenario import Scenario
+from sim.county.kpis import run_replication
+from sim.county.model import plan
+from sim.county.stations import Stations
+from sim.county.township import Townships
+
+SMALL = {"county.villages": 60, "county.townships": 6, "county.area_km2": 600.0, "horizon_d": 20, "warmup_d": 4,
+         "stations.coverage_share": 0.5}
+
+
+def two_tier(**changes) -> Scenario:
+    return Scenario().updated({**SMALL, "network.tiers": 2, **changes})
+
+
+def test_plan_routes_stay_within_a_township_and_feeders_visit_each_open_township_once():
+    sc = two_tier()
+    p = plan(sc)
+    net = p.network
+    assert p.feeder is not None
+    for r in p.routes:
+        assert len(set(net.township[r.stops].tolist())) == 1
+    visited = np.concatenate([r.stops for r in p.feeder.routes])
+    assert sorted(visited.tolist()) == sorted(set(net.township[net.served].tolist()))
+    # every served village: a village route and a feeder route, the one of its township
+    served = net.served
+    assert (p.route_of_village[served] >= 0).all() and (p.route_of_village[~served] == -1).all()
+    town_route = {int(t): r.index for r in p.feeder.routes for t in r.stops}
+    assert all(p.feeder.hub_route_of_village[v] == town_route[int(net.township[v])] for v in np.flatnonzero(served))
+
+
+def test_one_tier_plan_has_no_feeders():
+    assert plan(Scenario().updated(SMALL)).feeder is None
+
+
+def test_township_queues_hand_over_ready_parcels_first_ready_first():
+    env = simpy.Environment()
+    towns = Townships(env, np.array([0, 0, 1]), 2, 1, 100.0, Stations(env, 3, lambda lots: None))
+    towns.receive(np.array([0, 1, 2, 0]), np.array([1.0, 2.0, 3.0, 4.0]), np.array([5.0, 5.0, 5.0, 9.0]))
+    assert towns.stock().parcels == 4
+    assert towns.waiting(0) == 0  # nothing ready at time 0
+    env.run(until=6.0)
+    assert towns.waiting(0) == 2 and towns.waiting(1) == 1
+    v, t = towns.dispatch(0, 1)
+    assert np.concatenate(v).tolist() == [0] and np.concatenate(t).tolist() == [1.0]
+    v, t = towns.dispatch(0, 5)  # the parcel ready at 9 h stays
+    assert np.concatenate(v).tolist() == [1] and np.concatenate(t).tolist() == [2.0]
+    assert towns.stock().parcels == 2
+    env.run(until=10.0)
+    v, t = towns.dispatch(0, 5)
+    assert np.concatenate(t).tolist() == [4.0]
+    assert towns.stock().parcels == 1
+
+
+def test_township_storage_limits_what_village_vehicles_promise():
+    env = simpy.Environment()
+    towns = Townships(env, np.array([0]), 1, 2, 100.0, Stations(env, 1, lambda lots: None))
+    assert towns.free_kg() == 200.0  # two open stations of 100 kg
+    towns.reserve(150.0)
+    assert towns.free_kg() == 50.0
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(villages=st.integers(8, 60), townships=st.integers(1, 8), coverage=st.floats(0.1, 1.0),
+       village_vehicle=st.sampled_from(["van", "e_tricycle", "walking_tractor", "bus"]),
+       feeder_vehicle=st.sampled_from(["van", "walking_tractor"]),
+       departure=st.floats(0.0, 23.5), transfer_h=st.floats(0.0, 30.0), storage_kg=st.floats(0.0, 3000.0),
+       backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
+       every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
+       pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3))
+def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
+                                                    departure, transfer_h, storage_kg, backhaul, surge, start_doy,
+                                                    every_d, remote_every_d, outlets, pickup_h, replication):
+    sc = two_tier(**{"county.villages": villages, "county.townships": townships,
+                     "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
+                     "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
+                     "township.transfer_h": transfer_h, "township.storage_kg": storage_kg,
+                     "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy,
+                     "service.every_d": every_d, "service.remote_every_d": remote_every_d,
+                     "service.remote_from_km": 8.0, "township.outlets": outlets,
+                     "township.outlet_pickup_delay_h": pickup_h})
+    res = run_replication(sc, replication)  # raises ConservationError if anything is lost
+    b = res.checks.balance
+    if int(res.kpis["villages_served"]):
+        assert set(b.tiers) == {"feeders", "townships"}
+    held = b.trunk.parcels + b.hub.parcels + b.lastmile.parcels + sum(s.parcels for s in b.tiers.values())
+    assert b.parcels_ordered == b.parcels_delivered + held
+    kg = sum(s.produce_kg for s in b.stocks().values())
+    assert b.produce_offered_kg == pytest.approx(b.produce_sold_kg + b.produce_spoiled_kg + kg, rel=1e-9, abs=1e-6)
+
+
+def _county_csv(path, xy):
+    """One village per township, each at its township's seat (km from the hub)."""
+    rows = ["id,township,x_km,y_km,residents,road_class"]
+    rows += [f"V{i},T{i},{x!r},{y!r},800,cement" for i, (x, y) in enumerate(xy)]
+    path.write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+def _exact(csv: str, **changes) -> Scenario:
+    return Scenario().updated({
+        "county.villages_csv": csv, "county.circuity_county": 1.25, "stations.coverage_share": 1.0,
+        "horizon_d": 30, "warmup_d": 3, "surge.enabled": False, "lastmile.availability": 1.0,
+        "lastmile.travel_time_cv": 0.0, "lastmile.stop_h": 0.0, "lastmile.handling_h_per_parcel": 0.0,
+        "lastmile.max_route_h": 1.5, "township.feeder_max_route_h": 1.5, "township.vehicle_type": "van",
+        "township.feeder_vehicle_type": "van", "hub.sort_time_distribution": "deterministic", **changes})
+
+
+def test_one_village_per_township_is_the_one_tier_county_plus_the_transfer(tmp_path):
+    # the village sits at its township's seat 20 km east: 20 x 1.25 = 25 km of county road at 50 km/h = 0.5 h.
+    # One tier: the van leaves at 8:00 and reaches the village at 8:30. Two tiers: the feeder reaches the
+    # township station at 8:30, the transfer takes 1.5 h, the village van leaves at 10:00 and is there at once
+    # (0 km): every parcel arrives 1.5 h later than in one tier, the transfer time.
+    csv = _county_csv(tmp_path / "v.csv", [(20.0, 0.0)])
+    one = run_replication(_exact(csv), 0)
+    two = run_replication(_exact(csv, **{"network.tiers": 2, "township.transfer_h": 1.5,
+                                         "township.departures_h": [10.0]}), 0)
+    assert one.kpis["inbound_parcels_ordered"] == two.kpis["inbound_parcels_ordered"] > 0
+    assert one.kpis["inbound_parcels_delivered"] == two.kpis["inbound_parcels_delivered"]
+    assert two.kpis["inbound_lead_time_mean_h"] == pytest.approx(one.kpis["inbound_lead_time_mean_h"] + 1.5,
+                                                                 abs=1e-9)
+    # the vans' km of one tier are the feeders' km; the village vans drive 0 km
+    assert two.kpis["vehicle_km"] == pytest.approx(one.kpis["vehicle_km"], rel=1e-12)
+
+
+def test_several_townships_add_the_wait_from_feeder_arrival_to_village_departure(tmp_path):
+    # three villages 16, 20 and 24 km from the hub, 120 degrees apart: 0.4, 0.5 and 0.6 h of county road each
+    # way; any two on one route take over 1.6 h, more than the 1.5 h allowed, so a route each. With a 0.5 h
+    # transfer and the village vans leaving at 11:00, each parcel arrives 11 - (8 + leg) h later than in one tier.
+    c, s = -0.5, 3.0 ** 0.5 / 2
+    csv = _county_csv(tmp_path / "v.csv", [(16.0, 0.0), (20.0 * c, 20.0 * s), (24.0 * c, -24.0 * s)])
+    one = run_replication(_exact(csv), 0)
+    two = run_replication(_exact(csv, **{"network.tiers": 2, "township.transfer_h": 0.5,
+                                         "township.departures_h": [11.0]}), 0)
+    routes = plan(_exact(csv)).routes
+    assert sorted(len(r.stops) for r in routes) == [1, 1, 1]
+    leg_h = {0: 0.4, 1: 0.5, 2: 0.6}
+    stops = np.concatenate([r.stops for r in routes]).tolist()
+    extra_h = sum((11.0 - 8.0 - leg_h[v]) * n for v, n in zip(stops, one.stop_lead.delivered.tolist(), strict=True))
+    assert one.kpis["inbound_parcels_delivered"] == two.kpis["inbound_parcels_delivered"]
+    assert two.lead.total_h == pytest.approx(one.lead.total_h + extra_h, rel=1e-12)
+
+
+def test_outlet_parcels_are_collected_after_the_pickup_delay():
+    # villages 0 and 1: village 1 has no route (-1), so its parcels wait at the station for collection
+    env = simpy.Environment()
+    towns = Townships(env, np.array([0, -1]), 1, 1, 100.0, Stations(env, 2, lambda lots: None), pickup_delay_h=5.0)
+    towns.receive(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), np.array([10.0, 10.0, 10.0]))
+    assert towns.count == [1] and towns.parcels_in == 3
+    t, lead = towns.collected(until_h=100.0)
+    assert t.tolist() == [15.0, 15.0] and lead.tolist() == [13.0, 12.0]
+    assert towns.stock().parcels == 3   # at time 0 nothing is collected yet
+    env.run(until=16.0)
+    assert towns.stock().parcels == 1   # the village-route parcel is still queued
+    assert len(towns.collected(until_h=14.0)[0]) == 0
+
+
+def test_outlets_carry_the_villages_without_a_station_through_the_hub():
+    off = run_replication(two_tier(), 0).kpis
+    on = run_replication(two_tier(**{"township.outlets": True, "township.outlet_collect_share": 1.0}), 0).kpis
+    # served villages order the same parcels (common random numbers); the others add theirs
+    assert on["inbound_parcels_ordered"] > off["inbound_parcels_ordered"]
+    assert on["inbound_parcels_collected_township"] > 0 and off["inbound_parcels_collected_township"] == 0
+    assert on["inbound_lead_time_collected_mean_h"] >= 24.0   # at least the default one-day pickup delay
+
+
+def test_two_tier_runs_are_the_same_on_one_or_two_workers():
+    from sim.experiments.single import run_scenario
+    sc = two_tier(**{"township.outlets": True, "service.remote_every_d": 2, "replications": 2})
+    one, two = run_scenario(sc, workers=1), run_scenario(sc, workers=2)
+    assert [r["inbound_lead_time_mean_h"] for r in one.rows] == [r["inbound_lead_time_mean_h"] for r in two.rows]
+    assert [r["cost_total_cny"] for r in one.rows] == [r["cost_total_cny"] for r in two.rows]
+
+
+def test_village_routes_keep_to_the_vehicles_daily_range():
+    sc = two_tier(**{"vehicle_types.e_tricycle.range_km": 30.0, "township.departures_h": [9.0, 15.0]})
+    p = plan(sc)
+    # two trips a day: 15 km a route, unless a village's round trip alone is longer
+    for r in p.routes:
+        assert r.km <= 15.0 + 1e-9 or len(r.stops) == 1
+    assert any(len(r.stops) > 1 for r in p.routes)
