@@ -25,9 +25,11 @@ from sim.figures.rollout import (
     reported_points,
     strategy_order,
 )
+from sim.figures.stations import plot_report_calibration, plot_stations
 from sim.files import atomic_write_text, short_number
 from sim.reports.inputs import assumption_rows, lever_table, provenance_rows
 from sim.reports.render import render
+from sim.reports.stations import stations_section
 from sim.reports.summary import summary
 
 __all__ = ["FIGURE_STEMS", "MAPS_STEM", "OUTCOMES_PER_TABLE", "outcome_table_markdown", "outcome_tables",
@@ -45,6 +47,12 @@ MAPS_STEM = "coverage_maps"
 
 #: The ranking-sensitivity figure (only with ``meta["ranking"]``).
 RANKING_STEM = "ranking_sensitivity"
+
+#: Counties, stations and agents over the months (only with ``stations`` rows).
+STATIONS_STEM = "stations"
+
+#: The baseline's stations open against the reported points (only with both).
+CALIBRATION_STEM = "calibration"
 
 #: Outcomes per printed table (1 + 2 x this many columns).
 OUTCOMES_PER_TABLE = 3
@@ -128,7 +136,7 @@ def outcome_table_markdown(outcomes: Sequence[Mapping], baseline: str | None) ->
 
 # ------------------------------------------------------------------------------------------ report
 
-def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported):
+def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported, stations=()):
     """Everything :func:`write_rollout_report` derives from its inputs before drawing: title, baseline,
     strategy order, horizon, map months, notes, reported points and the figures as
     (stem, title, caption, function drawing the figure)."""
@@ -185,6 +193,20 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
                         f"(columns: {', '.join(str(m) for m in map_months)}); replication 0; circle area ∝ "
                         "residents, grey = no data; panel titles give the resident-weighted coverage.",
                         lambda: plot_coverage_maps(counties, coverage_map, order, map_months)))
+    stations = list(stations or ())
+    if stations:
+        wage = meta.get("reservation_wage_cny")
+        figures.append((STATIONS_STEM, "Counties, stations and agents",
+                        "Counties entered, stations open (solid) and closed by attrition (dashed), and the agents' "
+                        "monthly income over open stations (median solid, 10th percentile dashed"
+                        + (f", reservation wage {as_float(wage):,.0f} CNY a month dotted" if wage is not None else "")
+                        + "), per strategy (line = mean over replications, band = min-max).",
+                        lambda: plot_stations(stations, strategies=order, reservation_wage_cny=wage)))
+        if pts and baseline is not None and any(str(r.get("strategy")) == baseline for r in stations):
+            figures.append((CALIBRATION_STEM, "Model against reported figures",
+                            f"Villages with an open station in the baseline strategy ({baseline}; line, mean over "
+                            "replications) against the reported figures of the config (points).",
+                            lambda: plot_report_calibration(stations, baseline, pts)))
     ranking = meta.get("ranking") or {}
     if ranking.get("breakeven"):
         figures.append((RANKING_STEM, "Sensitivity of the ranking",
@@ -193,7 +215,7 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
                         "(red; grey text: outside the range).",
                         lambda: plot_ranking_breakeven(ranking["breakeven"])))
     return {"name": name, "baseline": baseline, "order": order, "horizon": horizon, "map_months": map_months,
-            "notes": notes, "pts": pts, "figures": figures, "meta": meta}
+            "notes": notes, "pts": pts, "figures": figures, "meta": meta, "stations": stations}
 
 
 def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> dict:
@@ -231,7 +253,8 @@ def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> 
             "levers": lever_table(meta.get("levers"), plan["order"], baseline),
             "assumptions": assumption_rows(meta.get("assumptions")),
             "provenance": provenance_rows(meta.get("manifest")),
-            "ranking": _ranking_section(meta.get("ranking"))}
+            "ranking": _ranking_section(meta.get("ranking")),
+            "stations": stations_section(plan["stations"], plan["order"], plan["pts"], baseline)}
 
 
 def _ranking_section(ranking: Mapping | None) -> dict | None:
@@ -254,7 +277,7 @@ def _ranking_section(ranking: Mapping | None) -> dict | None:
 
 def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Sequence[Mapping],
                          outcomes: Sequence[Mapping], equity: Sequence[Mapping], counties: Sequence[Mapping],
-                         coverage_map: Sequence[Mapping], reported=None) -> dict:
+                         coverage_map: Sequence[Mapping], reported=None, stations: Sequence[Mapping] = ()) -> dict:
     """Write the comparison report into ``out_dir`` (created if needed):
 
     * ``figures/<stem>.png`` (dpi 120) and ``.svg`` for ``FIGURE_STEMS`` and ``MAPS_STEM`` (the coverage
@@ -280,7 +303,7 @@ def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Seq
     fig_dir.mkdir(parents=True, exist_ok=True)
     monthly, outcomes, equity = list(monthly or ()), list(outcomes or ()), list(equity or ())
     counties, coverage_map = list(counties or ()), list(coverage_map or ())
-    plan = _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported)
+    plan = _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported, stations)
     written = save_figures(fig_dir, [(stem, make) for stem, _, _, make in plan["figures"]])
     context = _context(plan, monthly, outcomes, counties, fig_dir)
     md_path = atomic_write_text(out / "report.md", render("rollout.md.j2", context))

@@ -171,9 +171,10 @@ def write_comparison_report(ro: Rollout, out: Path, tables: dict) -> dict:
     return write_rollout_report(out, {"name": ro.name, "baseline": ro.baseline, "horizon_m": ro.horizon_m,
                               "map_months": list(ro.map_months), "notes": notes,
                               "assumptions": assumptions(ro), "levers": levers(ro), "manifest": manifest,
-                              "ranking": ranking_meta(tables.get("ranking"))},
+                              "ranking": ranking_meta(tables.get("ranking")),
+                              "reservation_wage_cny": ro.attrition.reservation_wage_cny if ro.attrition else None},
                         tables["monthly"], tables["outcomes"], tables["equity"], counties, tables["coverage_map"],
-                        reported=[list(r) for r in ro.reported] or None)
+                        reported=[list(r) for r in ro.reported] or None, stations=tables.get("stations") or ())
 
 
 def ranking_meta(ranking: dict | None) -> dict | None:
