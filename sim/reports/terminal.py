@@ -60,6 +60,8 @@ def national_table(rows: list[dict], group: str) -> str:
 def calibration_text(res: dict) -> str:
     """The fitted parameters and the residual at every reported point (fitted, held out
     and, with leave-one-out, each point when it was held out) of ``ruralsim calibrate``."""
+    if "history" in res:
+        return _history_text(res)
     lines = [f"{r['parameter']:<40} {r['fitted']:>12.4g}   [{r['lo']:g}, {r['hi']:g}]" for r in res["fit"]]
     lines += [f"month {r['month']:>3} {r['quantity']:<16} reported {r['reported']:>10,.0f}  model "
               f"{r['model']:>10,.0f}  {100 * r['residual_rel']:+6.1f}%" + ("  (held out)" if r["held_out"] else "")
@@ -67,4 +69,24 @@ def calibration_text(res: dict) -> str:
     lines += [f"held out month {r['month']:>3} {r['quantity']:<16} model {r['model']:>10,.0f}  "
               f"{100 * r['residual_rel']:+6.1f}%  (the others within {100 * r['max_abs_residual_fitted']:.1f}%)"
               for r in res["holdout"]]
+    return "\n".join(lines)
+
+
+def _history_text(res: dict) -> str:
+    """A history match: the retained share, each parameter's retained range within its
+    bounds, each point's range of retained predictions and, with leave-one-out, each point's
+    range when it was held out."""
+    hist = res["history"]
+    lines = [f"retained (not implausible): {100 * hist['retained_share']:.1f}% of {res['evaluations']} samples"]
+    lines += [f"{r['parameter']:<40} retained {r['retained_min']:>10.4g} - {r['retained_max']:<10.4g} "
+              f"of [{r['lo']:g}, {r['hi']:g}]; least implausible {r['least_implausible']:.4g}"
+              for r in hist["parameters"]]
+    lines += [f"month {r['month']:>3} {r['quantity']:<16} reported {r['reported']:>10,.0f}  retained model "
+              f"{r['retained_model_min']:>10,.0f} - {r['retained_model_max']:<10,.0f}  least implausible "
+              f"{r['least_implausible_model']:,.0f} (I = {r['implausibility']:.2f})" + ("  (held out)" if r["held_out"]
+                                                                                         else "")
+              for r in hist["points"]]
+    lines += [f"held out month {r['month']:>3} {r['quantity']:<16} retained by the others "
+              f"{100 * r['retained_share']:.1f}%, model {r['retained_model_min']:,.0f} - {r['retained_model_max']:,.0f}"
+              f" ({'contains' if r['reported_inside'] else 'misses'} {r['reported']:,.0f})" for r in res["holdout"]]
     return "\n".join(lines)

@@ -25,6 +25,7 @@ from sim.config.schema import build, fail
 from sim.errors import InputError
 from sim.files import write_csv
 from sim.rollout.calibration import resolve, with_values
+from sim.rollout.history import history_match, holdout_rows, parameter_rows, point_rows, sample_rows
 from sim.rollout.region import CountyGeo
 from sim.rollout.simulate import geographies, schedule_for, station_months
 from sim.rollout.spec import Rollout, RolloutConfig, rollout_from_data
@@ -193,9 +194,22 @@ def fitted_config(model: Model, x: np.ndarray, out: Path) -> dict:
     return {"kind": "rollout", **data}
 
 
+def write_history(model: Model, targets: list[Target], hm, out: Path) -> dict:
+    """history_parameters.csv, history_points.csv and history_samples.csv of a history match."""
+    params, points = parameter_rows(model, hm), point_rows(targets, hm)
+    samples = sample_rows(model, targets, hm)
+    write_csv(out / "history_parameters.csv", list(params[0]), params)
+    write_csv(out / "history_points.csv", list(points[0]), points)
+    write_csv(out / "history_samples.csv", list(samples[0]), samples)
+    return {"parameters": params, "points": points, "samples": samples, "retained_share": float(hm.retained.mean())}
+
+
 def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, hold_out: tuple[str, ...] = (),
                     leave_one_out: bool = False) -> dict:
-    """Fit, then write fit.csv (parameter, bounds, config value, fitted value),
+    """Fit (least squares, or with ``calibration.method: history_matching`` the least
+    implausible point of the hypercube, with history_parameters.csv, history_points.csv
+    and history_samples.csv; its leave-one-out reuses the samples), then write fit.csv
+    (parameter, bounds, config value, fitted value),
     residuals.csv (every point, fitted and held out), fitted.yaml (the config with the
     fitted values), calibration_<quantity>.png/.svg and, with ``leave_one_out``,
     holdout.csv: each fitted point held out in turn, refitted, and its residual."""
@@ -204,7 +218,11 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    x, evals = fit(model, targets)
+    if model.cal.method == "history_matching":
+        hm = history_match(model, targets)
+        x, evals = hm.x[hm.best].copy(), len(hm.x)
+    else:
+        x, evals = fit(model, targets)
     counts = model.counts(x)
     rows = residual_rows(counts, targets)
     fit_rows = [{"parameter": n, "lo": model.lo[i], "hi": model.hi[i], "config_value": model.start[i],
@@ -219,6 +237,12 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     write_calibration_figure(out, counts, rows)
     holdout: list[dict] = []
     result = {"fit": fit_rows, "residuals": rows, "evaluations": evals, "counts": counts, "holdout": holdout}
+    if model.cal.method == "history_matching":
+        result["history"] = write_history(model, targets, hm, out)
+        if leave_one_out:
+            holdout += holdout_rows(targets, hm, model.cal.cutoff)
+            write_csv(out / "holdout.csv", list(holdout[0]), holdout)
+        return result
     if leave_one_out:
         for t in [t for t in targets if not t.held_out]:
             others = [Target(u.month, u.quantity, u.reported, u.held_out or u == t) for u in targets]

@@ -13,7 +13,10 @@ from sim.config.schema import REQUIRED, FieldError, fail, spec
 
 @dataclasses.dataclass(frozen=True)
 class CalibrationConfig:
-    """Parameters fitted to reported points by bounded least squares."""
+    """Parameters fitted to reported points by bounded least squares, or constrained by
+    history matching (``method``). ``starts`` and ``diff_step`` are used only by least
+    squares; ``samples``, ``cutoff``, ``obs_sd_rel`` and ``model_sd_rel`` only by history
+    matching (``seed`` by both)."""
     parameters: dict[str, tuple[float, ...]] = spec(REQUIRED, "Parameters fitted: a dotted key path of this config "
                                                     "(list items by index, e.g. entry.schedule.1.1) -> [lo, hi]",
                                                     source="")
@@ -22,10 +25,25 @@ class CalibrationConfig:
     starts: int = spec(16, "Latin hypercube points tried; least squares starts from the best", lo=1, hi=10_000,
                        source="")
     seed: int = spec(0, "Seed of the Latin hypercube", lo=0, source="")
+    method: str = spec("least_squares", "How the parameters are fitted: bounded least squares on relative residuals, "
+                       "or history matching (the non-implausible region of a Latin hypercube)",
+                       choices=("least_squares", "history_matching"), source="")
+    samples: int = spec(1000, "History matching: Latin hypercube points evaluated", lo=10, hi=1_000_000, source="")
+    cutoff: float = spec(3.0, "History matching: a point is implausible where I = |model - reported| / "
+                         "sqrt(var_obs + var_model) reaches this at any fitted point", lo=0.5, hi=10.0,
+                         source="Pukelsheim's three-sigma rule (at least 95% of any unimodal distribution)")
+    obs_sd_rel: float = spec(0.05, "History matching: standard deviation of a reported figure's error, relative to "
+                             "it", unit="share", lo=0.0, hi=1.0,
+                             source="[G] reported as rounded figures ('more than 6,000 villages')")
+    model_sd_rel: float = spec(0.05, "History matching: standard deviation of the model's discrepancy, relative to "
+                               "the reported figure", unit="share", lo=0.0, hi=1.0, source="[G]")
     diff_step: float = spec(0.02, "Relative step of the finite differences (counts are whole numbers, so the "
                             "step must span several of them)", lo=1e-6, hi=0.5, source="")
 
     def check(self) -> None:
+        if self.method == "history_matching" and self.obs_sd_rel == 0 and self.model_sd_rel == 0:
+            raise FieldError("obs_sd_rel", 0, "expected obs_sd_rel or model_sd_rel above 0 for history matching "
+                                              "(the implausibility divides by their variance)")
         if not self.parameters:
             raise FieldError("parameters", {}, "expected a mapping of dotted key path: [lo, hi]")
         for path, b in self.parameters.items():
