@@ -85,7 +85,8 @@ def run_one(task: tuple) -> dict:
         res = run_replication(scenario, r, the_plan)
         t2 = time.perf_counter()
         return {"ok": True, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
-                "kpis": res.kpis, "crops": res.crops, "county": county_summary(the_plan), "plan_s": t1 - t0, "sim_s": t2 - t1}
+                "kpis": res.kpis, "crops": res.crops, "county": county_summary(the_plan),
+                "plan_s": t1 - t0, "sim_s": t2 - t1}
     except Exception as exc:  # recorded as a failure by the engine
         return {"ok": False, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
                 "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
