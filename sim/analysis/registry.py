@@ -97,12 +97,13 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "What spot trucks, extra vehicles and temporary sorters cost (included in the total cost)."),
     ("farmer_income_with_cny", "Farmers' income with the network", "CNY", _UP,
      "Farmer revenue less the operator's commission (market.commission_share) and the express fees on produce "
-     "parcels."),
+     "parcels, plus what the local trader paid for produce the network left at the stations "
+     "(farmer_income_trader_cny, with market.trader_takes_uncollected)."),
     ("farmer_income_without_cny", "Farmers' income without the network", "CNY", _NEITHER,
      "What a local trader would have paid for the produce offered in the window: market.trader_price_share x "
      "the crop's seasonal price on the day it was offered."),
     ("farmer_income_gain_cny", "Farmers' income gain", "CNY", _UP,
-     "Farmer revenue through the network less farmers' income without it (the trader)."),
+     "Farmers' income with the network less their income without it (the trader)."),
     ("produce_quality_sold_mean", "Quality of produce sold", "share", _UP,
      "Mean quality at the city market of the produce sold in the window, weighted by kg (1 = fresh; always 1 "
      "under the binary shelf life)."),
@@ -139,6 +140,12 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "included in the parcels delivered."),
     ("inbound_lead_time_collected_mean_h", "Lead time to collection, mean", "h", _DOWN,
      "Mean time from order to collection at the township station of the parcels collected there."),
+    ("outbound_produce_trader_kg", "Produce sold to the trader", "kg", _NEITHER,
+     "Produce the network did not collect that the local trader bought at the village stations after "
+     "market.trader_wait_h (0 unless market.trader_takes_uncollected)."),
+    ("farmer_income_trader_cny", "Farmers' income from the trader", "CNY", _NEITHER,
+     "What the local trader paid for outbound_produce_trader_kg: market.trader_price_share x the crop's price "
+     "on the day bought (part of farmers' income with the network)."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

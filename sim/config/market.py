@@ -53,6 +53,16 @@ class MarketConfig:
                                            "everything offered, on the day it is offered, whatever its fate in "
                                            "the network)", lo=0, hi=1,
                                      source="[G] traders' margin of about a quarter of the farm-gate price")
+    trader_takes_uncollected: bool = spec(
+        False, "With the network, produce it does not collect goes to the local trader: at each midnight the trader "
+               "buys every lot that has waited at its village station `trader_wait_h` or longer (and not spoiled), "
+               "at `trader_price_share` x that day's price, and farmers' income with the network includes it. Off: "
+               "produce left at a station earns nothing (it waits for a van or spoils there)", source="")
+    trader_wait_h: float = spec(24.0, "How long a lot waits at its village station for the network before its "
+                                      "farmer sells it to the local trader (with `trader_takes_uncollected`; the "
+                                      "trader comes at midnight, so a lot offered at 7:00 goes at the first midnight "
+                                      "at least this long after)", unit="h", lo=0, hi=8760,
+                                source="[G] a farmer gives the network's van about a day")
     commission_share: float = spec(0.0, "The operator's commission on produce sold through the network, as a share "
                                         "of the sale (farmers' income with the network is revenue x (1 - share))",
                                     lo=0, hi=1, source="[G] no public figure in the domain notes: 0 = no commission")

@@ -150,6 +150,8 @@ class CountyModel:
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
         self.spoiled_crops: list[np.ndarray] = []     # kg per crop, one entry per entry of ``spoiled``
         self.spoiled_parcel_kg: list[float] = []      # of which produce parcels
+        # bought at the stations by the local trader: (time h, kg per crop, CNY per crop)
+        self.traded: list[tuple[float, np.ndarray, np.ndarray]] = []
         # components
         shelf_h = np.array([c.shelf_life_d * 24.0 for c in sc.crops])
         self.quality = Quality(sc.market, sc.crops, sc.first_doy)
@@ -293,6 +295,21 @@ class CountyModel:
             self.spoiled_crops.append(np.bincount(lots.crop, weights=lots.kg, minlength=len(self.scenario.crops)))
             self.spoiled_parcel_kg.append(float(lots.kg[lots.channel == 1].sum()))
 
+    def _to_trader(self) -> None:
+        """``market.trader_takes_uncollected``: the local trader buys what has waited at
+        the stations ``trader_wait_h`` or longer, at its share of the day's price."""
+        lots = self.stations.to_trader(self.scenario.market.trader_wait_h)
+        if len(lots):
+            n = len(self.scenario.crops)
+            price = self.scenario.market.trader_price_share * self.quality.price_at(
+                lots.crop, np.full(len(lots), float(self.env.now)))
+            self.traded.append((float(self.env.now), np.bincount(lots.crop, weights=lots.kg, minlength=n),
+                                np.bincount(lots.crop, weights=lots.kg * price, minlength=n)))
+
+    def traded_kg(self, since_h: float = -1.0) -> float:
+        """Kilograms the trader bought at the stations after ``since_h`` (default: the whole run)."""
+        return float(sum(kg.sum() for t, kg, _ in self.traded if t > since_h))
+
     def _hold(self, crop: np.ndarray, cold_expiry_h: np.ndarray, now: float, t_market: float) -> np.ndarray:
         """The hub's holding policy (``market.hold_at_cold_store``): cold-store lots to keep."""
         sc = self.scenario
@@ -339,6 +356,8 @@ class CountyModel:
 
     def _end_of_day(self) -> None:
         self.stations.purge()
+        if self.scenario.market.trader_takes_uncollected:
+            self._to_trader()
         if self.townships is not None:
             self.townships.store.purge()
         self._spoil(self.hub.purge())

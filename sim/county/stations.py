@@ -103,6 +103,16 @@ class Stations:
             self.out_kg_h += gone.total_kg * self.env.now
             self.on_spoil(gone)
 
+    def to_trader(self, wait_h: float) -> Lots:
+        """Produce that has waited at its station ``wait_h`` or longer by now and has not
+        spoiled leaves it, bought by the local trader; returns it."""
+        s, now = self.lots, self.env.now
+        if not len(s) or s.a[Lots.T_OFFER].min() + wait_h > now:
+            return Lots.empty()
+        gone = s.split((s.t_offer + wait_h <= now) & (s.t_expiry >= now))
+        self.out_kg_h += gone.total_kg * now
+        return gone
+
     def hand_over(self, idx: np.ndarray, take_kg: np.ndarray, t_h: np.ndarray,
                   stale: np.ndarray, t_stale_h: np.ndarray) -> Lots:
         """Vehicles visit: ``take_kg`` of lots ``idx`` are collected at ``t_h`` (zero
