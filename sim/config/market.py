@@ -92,3 +92,22 @@ class ProduceParcelConfig:
                                source="[G] retail over farm gate; no public figure in the domain notes")
     city_delivery_h: float = spec(24.0, "From the trunk's arrival in the city to the customer's door", unit="h",
                                   lo=0, hi=240, source="[G] next-day city delivery")
+    demand: str = spec("share", "How city customers' orders for boxes arise: `share` (each crop's `parcel_share` of "
+                                "each day's offer is ordered as boxes: orders follow the harvest) or `orders` (each "
+                                "crop's `parcel_orders_per_day`: Poisson orders each day, filled from the crop's "
+                                "produce where they are packed, orders beyond it unfilled)",
+                       choices=("share", "orders"), source="")
+    packing: str = spec("station", "Where boxes are packed with `demand: orders`: `station` (from the produce "
+                                   "waiting at the village stations, a station's boxes of a day from its own "
+                                   "produce) or `hub` (from the produce at the county hub, ambient or cold store)",
+                        choices=("station", "hub"), source="")
+    packing_h_per_box: float = spec(0.05, "Time to pack a box (with `demand: orders`): a station or the hub packs "
+                                          "the day's boxes one after another from the crop's offer hour, and a box "
+                                          "leaves once its place's boxes of the day are packed",
+                                    unit="h/box", lo=0, hi=10,
+                                    source="[G] about 3 minutes to grade, wrap and tape a 4 kg box")
+    packing_cost_per_box_cny: float = spec(2.0, "Box, padding and packer's time per box (with `demand: orders`), "
+                                                "paid by the operator: it comes off its produce margin",
+                                           unit="CNY/box", lo=0, hi=100,
+                                           source="[G] a printed carton and padding about 1.5 CNY plus 3 minutes' "
+                                                  "labour; no public figure in the domain notes")

@@ -329,6 +329,12 @@ class Scenario:
                              "bus lines run from the county seat in the one-tier model (expected buses.mode none)")
         if self.buses.mode != "none" and "bus" not in self.vehicle_types:
             raise ValueError("buses.mode needs the `bus` vehicle type (its speeds) in vehicle_types")
+        if self.produce_parcels.demand == "orders" and any(c.parcel_share > 0 for c in self.crops):
+            raise ValueError("crops parcel_share > 0 is not allowed with produce_parcels.demand orders: city orders "
+                             "come from each crop's parcel_orders_per_day (set parcel_share to 0, or demand to share)")
+        if self.produce_parcels.demand == "share" and any(c.parcel_orders_per_day > 0 for c in self.crops):
+            raise ValueError("crops parcel_orders_per_day > 0 is not allowed with produce_parcels.demand share: it is "
+                             "read only with demand orders")
         names = [c.name for c in self.crops]
         if len(set(names)) != len(names):
             raise ValueError(f"crops names {names} are not allowed: names must be distinct")

@@ -125,6 +125,8 @@ class Hub:
         self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details) for an event trace
         # holding policy: (crops, cold expiries, now, t_market) -> bool mask of cold lots to keep; None: sell all
         self.holder: Callable[..., np.ndarray] | None = None
+        # packs city orders from the produce here as it arrives (produce_parcels.packing: hub)
+        self.packer: Callable[[], None] | None = None
         self.held_kg = 0.0                       # kg the last loading kept in the cold store on purpose
         self._cold_t = 0.0
         self._window: HubActivity | None = None
@@ -369,6 +371,8 @@ class Hub:
             self.cold_in_kg += to_cold.total_kg
             self.cold_in_kg_h += to_cold.total_kg * now
         self.ambient.extend(lots)
+        if self.packer is not None:
+            self.packer()
 
     def load_trunk(self, capacity_kg: float, t_market: float) -> Lots:
         """Load produce that will still be fresh at the market, produce parcels first, then
@@ -379,6 +383,9 @@ class Hub:
         expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
         fresh = expiry >= t_market
+        # boxes still being packed at the hub (produce_parcels.packing: hub) wait for the next trunk
+        t_offer = np.concatenate([self.ambient.t_offer, self.cold.t_offer])
+        fresh &= t_offer <= now
         if self.holder is not None and len(self.cold):
             held = self.holder(self.cold.crop, self.cold.t_expiry, now, t_market) & (self.cold.channel == 0)
             fresh[len(self.ambient):] &= ~held

@@ -211,7 +211,7 @@ def evaluate(model: CountyModel) -> RunResult:
                                       if sold_kg > 0 else float("nan")),
         "produce_price_realised_cny_per_kg": revenue / sold_kg if sold_kg >= 1e-3 else float("nan"),
         "operator_produce_revenue_cny": commission + fees,
-        "operator_produce_margin_cny": commission + fees - c.outbound,
+        "operator_produce_margin_cny": commission + fees - c.outbound - parcels["produce_parcel_packing_cost_cny"],
         **parcels,
         "inbound_lead_time_near_decile_h": equity.near_decile_h,
         "inbound_lead_time_remote_decile_h": equity.remote_decile_h,

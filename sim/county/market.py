@@ -119,6 +119,8 @@ def crop_rows(e: Earnings, names: list[str], commission_share: float) -> list[di
 PARCEL_COLUMNS = (
     "produce_parcel_offered_kg", "produce_parcel_sold_kg", "produce_parcel_spoiled_kg", "produce_parcel_boxes",
     "produce_parcel_revenue_cny", "produce_parcel_lead_time_mean_h", "operator_express_fees_cny",
+    "produce_parcel_orders", "produce_parcel_orders_filled", "produce_parcel_fill_rate", "produce_parcel_packing_h",
+    "produce_parcel_packing_cost_cny", "produce_parcel_packing_wait_mean_h",
 )
 """The produce-parcel channel's KPI columns (the bulk channel's are the totals less these)."""
 
@@ -130,8 +132,17 @@ def parcel_kpis(model: CountyModel, sales: Sales, value_cny: np.ndarray) -> dict
     sc = model.scenario
     w, cfg = sc.warmup_d, sc.produce_parcels
     t0 = 24.0 * w
-    share = np.array([c.parcel_share for c in sc.crops])
-    offered = float((model.offers.kg[:, w:].sum(axis=(1, 2)) * share).sum())
+    orders = model.city_orders
+    if orders is None:   # demand share: every box ordered is a share of an offer, filled by construction
+        share = np.array([c.parcel_share for c in sc.crops])
+        offered = float((model.offers.kg[:, w:].sum(axis=(1, 2)) * share).sum())
+        ordered = filled = offered / cfg.box_kg
+        packing_h = packing_cny = wait_h = 0.0
+    else:                # demand orders: the kilograms packed into boxes are the channel's offer
+        ordered, filled = float(orders.ordered[:, w:].sum()), float(orders.filled[:, w:].sum())
+        offered = filled * cfg.box_kg
+        packing_h, packing_cny = filled * cfg.packing_h_per_box, filled * cfg.packing_cost_per_box_cny
+        wait_h = float(orders.wait_box_h[:, w:].sum()) / filled if filled else 0.0
     sold = (sales.channel == 1) & (sales.t_h >= t0)
     kg = float(sales.kg[sold].sum())
     spoiled = sum(p for (t, _), p in zip(model.spoiled, model.spoiled_parcel_kg, strict=True) if t - 1e-9 >= t0)
@@ -146,4 +157,11 @@ def parcel_kpis(model: CountyModel, sales: Sales, value_cny: np.ndarray) -> dict
         # 0 when no box was delivered (the parcel channel is off by default)
         "produce_parcel_lead_time_mean_h": float((door_h * sales.kg[sold]).sum()) / kg if kg > 0 else 0.0,
         "operator_express_fees_cny": boxes * cfg.express_fee_per_box_cny,
+        "produce_parcel_orders": ordered,
+        "produce_parcel_orders_filled": filled,
+        # nan when no box was ordered in the window (the channel is off by default)
+        "produce_parcel_fill_rate": filled / ordered if ordered > 0 else float("nan"),
+        "produce_parcel_packing_h": packing_h,
+        "produce_parcel_packing_cost_cny": packing_cny,
+        "produce_parcel_packing_wait_mean_h": wait_h,
     }

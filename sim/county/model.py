@@ -15,6 +15,7 @@ import simpy
 from sim.config.scenario import LastMileConfig, Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
+from sim.county.boxes import CityOrders
 from sim.county.buses import ProduceOnly, bus_config, bus_vehicle, plan_lines
 from sim.county.frequency import interval_groups, service_days
 from sim.county.hub import Hub, HubActivity, UnitDraws
@@ -147,6 +148,8 @@ class CountyModel:
                                             self.plan.grows, self.streams["harvest"])
         offers_kg[:, :, ~net.served] = 0.0
         self.offers = harvest.Offers(offers_kg)
+        # city customers' orders for boxes (produce_parcels.demand: orders), drawn ahead of the run
+        self.city_orders = CityOrders(sc, self.streams["box_orders"]) if sc.produce_parcels.demand == "orders" else None
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
         self.spoiled_crops: list[np.ndarray] = []     # kg per crop, one entry per entry of ``spoiled``
         self.spoiled_parcel_kg: list[float] = []      # of which produce parcels
@@ -165,6 +168,8 @@ class CountyModel:
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
         if sc.market.reefer_trunk:
             self.trunk.reefer_factor = self.quality.reefer_factor
+        if self.city_orders is not None and self.city_orders.at_hub:
+            self.hub.packer = self._pack_at_hub
         if sc.market.hold_at_cold_store and sc.hub.cold_store_kg > 0:
             self.hub.holder = self._hold
         lm_cfg = sc.lastmile if feeder is None else self.tier_config(village=True)
@@ -306,6 +311,20 @@ class CountyModel:
             self.traded.append((float(self.env.now), np.bincount(lots.crop, weights=lots.kg, minlength=n),
                                 np.bincount(lots.crop, weights=lots.kg * price, minlength=n)))
 
+    def _pack_at_hub(self) -> None:
+        """``produce_parcels.packing: hub``: as produce arrives at the hub, pack what is
+        still unfilled of each crop's city orders of the day (placed at its offer hour)."""
+        orders, now = self.city_orders, float(self.env.now)
+        assert orders is not None
+        day = min(int(now // 24.0), self.scenario.run_days - 1)
+        for c, crop in enumerate(self.scenario.crops):
+            left = int(orders.ordered[c, day] - orders.filled[c, day])
+            if left > 0 and now >= 24.0 * day + crop.offer_h:
+                placed = 24.0 * day + crop.offer_h
+                n = orders.fill(self.hub.ambient, c, day, now, left, placed)
+                if left > n:
+                    orders.fill(self.hub.cold, c, day, now + orders.packing_h * n, left - n, placed)
+
     def traded_kg(self, since_h: float = -1.0) -> float:
         """Kilograms the trader bought at the stations after ``since_h`` (default: the whole run)."""
         return float(sum(kg.sum() for t, kg, _ in self.traded if t > since_h))
@@ -353,6 +372,9 @@ class CountyModel:
                     lots.a[Lots.KG] -= parcels.a[Lots.KG]
                     lots = Lots._wrap(np.concatenate([parcels.a, lots.a[:, lots.a[Lots.KG] > 0]], axis=1))
                 self.stations.offer(lots)
+            if self.city_orders is not None and not self.city_orders.at_hub:
+                for c in range(len(sc.crops)):
+                    self.city_orders.fill(self.stations.lots, c, day, 24.0 * day + offer_h[c])
 
     def _end_of_day(self) -> None:
         self.stations.purge()
