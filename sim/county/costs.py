@@ -166,7 +166,9 @@ def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int)
     """Two tiers: the feeders' vehicles, drivers, pickups and extra vehicles join the
     village routes' components; the township stations (running cost and capital,
     shared by the directions by their kilograms through the stations) and the
-    transfer of each parcel (goods in's) join the stations."""
+    transfer of each parcel (goods in's) join the stations; their cold rooms
+    (capital over the township stations' life and running cost, produce's) join
+    the cold rooms."""
     sc, tw = model.scenario, model.scenario.township
     assert model.feeders is not None and model.plan.feeder is not None
     assert act.feeders is not None and act.townships is not None
@@ -182,6 +184,9 @@ def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int)
     years = days / 365.0
     crf = capital_recovery_factor(sc.costs.discount_rate_y, tw.life_y)
     towns = len(model.plan.feeder.open_townships) * (tw.cost_per_day_cny * days + tw.capex_cny * crf * years)
+    rooms = len(model.plan.feeder.open_townships) * tw.cold_room_kg * (
+        tw.cold_room_capex_per_kg_cny * crf * years + tw.cold_room_cost_per_kg_d * days)
+    out["cold_rooms"] = _plus(out["cold_rooms"], Part(outbound_direct=rooms))
     t = act.townships
     out["stations"] = _plus(out["stations"], Part(
         inbound_direct=t.parcels_in * tw.transfer_cost_per_parcel_cny, shared=towns,

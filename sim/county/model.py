@@ -183,7 +183,9 @@ class CountyModel:
         if feeder is not None:
             self.townships = source = Townships(self.env, self.plan.route_of_village, len(self.plan.routes),
                                                 len(feeder.open_townships), sc.township.storage_kg,
-                                                Stations(self.env, net.n, self._spoil),
+                                                Stations(self.env, net.n, self._spoil,
+                                                         cold_room_kg=sc.township.cold_room_kg,
+                                                         cold_factor=cold_factor, room_of=net.township),
                                                 sc.township.outlet_pickup_delay_h)
             f_cfg = self.tier_config(village=False)
             f_available, f_travel = self._fleet_draws(f_cfg, len(feeder.routes), "feeder_fleet", "feeder_travel")

@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config.scenario import Scenario
+from sim.county.batches import Lots
 from sim.county.kpis import run_replication
 from sim.county.model import plan
 from sim.county.stations import Stations
 from sim.county.township import Townships
+from sim.errors import InputError
 
 SMALL = {"county.villages": 60, "county.townships": 6, "county.area_km2": 600.0, "horizon_d": 20, "warmup_d": 4,
          "stations.coverage_share": 0.5}
@@ -75,16 +77,18 @@ def test_township_storage_limits_what_village_vehicles_promise():
        village_vehicle=st.sampled_from(["van", "e_tricycle", "walking_tractor", "bus"]),
        feeder_vehicle=st.sampled_from(["van", "walking_tractor"]),
        departure=st.floats(0.0, 23.5), transfer_h=st.floats(0.0, 30.0), storage_kg=st.floats(0.0, 3000.0),
+       cold_share=st.sampled_from([0.0, 0.5, 1.0]),
        backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
        every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
        pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
-                                                    departure, transfer_h, storage_kg, backhaul, surge, start_doy,
-                                                    every_d, remote_every_d, outlets, pickup_h, replication):
+                                                    departure, transfer_h, storage_kg, cold_share, backhaul, surge,
+                                                    start_doy, every_d, remote_every_d, outlets, pickup_h, replication):
     sc = two_tier(**{"county.villages": villages, "county.townships": townships,
                      "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
                      "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
                      "township.transfer_h": transfer_h, "township.storage_kg": storage_kg,
+                     "township.cold_room_kg": storage_kg * cold_share,
                      "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy,
                      "service.every_d": every_d, "service.remote_every_d": remote_every_d,
                      "service.remote_from_km": 8.0, "township.outlets": outlets,
@@ -189,3 +193,37 @@ def test_village_routes_keep_to_the_vehicles_daily_range():
     for r in p.routes:
         assert r.km <= 15.0 + 1e-9 or len(r.stops) == 1
     assert any(len(r.stops) > 1 for r in p.routes)
+
+
+def test_township_cold_room_is_shared_by_the_villages_of_its_township():
+    env = simpy.Environment()
+    # villages 0 and 1 belong to township 0, village 2 to township 1; 100 kg of cold room per township
+    store = Stations(env, 3, lambda lots: None, cold_room_kg=100.0, cold_factor=np.array([3.0]),
+                     room_of=np.array([0, 0, 1]))
+    store.offer(Lots([0, 1, 2], [0, 0, 0], [0.0, 0.0, 0.0], [10.0, 10.0, 10.0], [60.0, 60.0, 30.0]))
+    a = store.lots
+    cold = a.a[Lots.COLD] > 0
+    # township 0: village 0's 60 kg and 40 of village 1's fill its 100 kg; township 1's 30 kg all fit
+    got = sorted(zip(a.a[Lots.VILLAGE, cold].tolist(), a.kg[cold].tolist(), strict=True))
+    assert got == [(0, 60.0), (1, 40.0), (2, 30.0)]
+    assert a.t_expiry[cold].tolist() == [30.0, 30.0, 30.0]   # 3 x 10 h in the cold
+    assert a.a[Lots.VILLAGE, ~cold].tolist() == [1] and a.kg[~cold].tolist() == [20.0]
+    assert a.t_expiry[~cold].tolist() == [10.0]
+    # a later lot of township 0 finds its room full
+    store.offer(Lots([0], [0], [1.0], [11.0], [5.0]))
+    assert float(store.lots.kg[store.lots.a[Lots.COLD] > 0].sum()) == 130.0
+
+
+def test_township_cold_rooms_are_paid_per_open_township_and_refused_beyond_storage():
+    kg, capex, per_kg_d, life_y, r = 1000.0, 6.0, 0.005, 10.0, 0.05
+    base = run_replication(two_tier(**{"costs.discount_rate_y": r}), 0)
+    cold = run_replication(two_tier(**{"costs.discount_rate_y": r, "township.cold_room_kg": kg,
+                                       "township.cold_room_capex_per_kg_cny": capex,
+                                       "township.cold_room_cost_per_kg_d": per_kg_d}), 0)
+    towns = len(plan(two_tier()).feeder.open_townships)
+    days = 20   # the KPI window is horizon_d; the warm-up comes before it
+    crf = r / (1 - (1 + r) ** -life_y)
+    expected = towns * kg * (capex * crf * days / 365.0 + per_kg_d * days)
+    assert cold.costs.cold_rooms - base.costs.cold_rooms == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(InputError, match="township: cold_room_kg 6000 is not allowed"):
+        two_tier(**{"township.cold_room_kg": 6000.0, "township.storage_kg": 5000.0})
