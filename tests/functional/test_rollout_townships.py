@@ -68,5 +68,5 @@ def test_township_capital_is_counted_once_per_township_opened(tmp_path):
 
 def test_outlets_are_refused_in_a_rollout(tmp_path):
     model = {**TWO_TIER, "township": {**TWO_TIER["township"], "outlets": True}}
-    with pytest.raises(InputError, match="operating_models.two_tier.township.outlets: True is not allowed"):
+    with pytest.raises(InputError, match=r"operating_models\.two_tier\.township\.outlets: True is not allowed"):
         load_rollout(config(tmp_path, model))
