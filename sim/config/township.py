@@ -35,6 +35,16 @@ class TownshipConfig:
     vehicle_type: str = spec("e_tricycle", "Vehicle type on the township-to-village routes (a key of vehicle_types)",
                              source="tricycles and walking tractors on the township-to-village leg (seed article, "
                              "domain notes)")
+    remote_vehicle_type: str | None = spec(None, "A mixed fleet: vehicle type on the village routes of the "
+                                           "townships whose seat is at least remote_vehicle_from_km from the county "
+                                           "seat (straight line); their routes are planned for it, within its "
+                                           "capacity and range_km, and its costs and CO2 are booked by its km, days "
+                                           "and parcels (null: vehicle_type on every route)", optional=True,
+                                           source="[G] vans where township roads are long, tricycles near the seat")
+    remote_vehicle_from_km: float = spec(20.0, "With remote_vehicle_type: the distance from the county seat from "
+                                         "which a township's routes use it", unit="km", lo=0, hi=1000,
+                                         source="[G] the outer half of the baseline county's disc, as "
+                                         "service.remote_from_km")
     vehicles_per_route: int = spec(1, "Vehicles per township-to-village route; they leave together", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((13.0,), "Departure times of the township-to-village vehicles from their "
                                            "township station each day; parcels that have not finished their "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from sim.config.fleet import VehicleType
 from sim.county.model import Activity, CountyModel
 from sim.county.triplog import LastMileActivity
@@ -110,7 +112,8 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     if model.service is not None:  # routes that run on some days share vehicles and drivers in turn
         fleet = model.lastmile.cfg.vehicles_per_route * float(model.service[-days:].mean(axis=0).sum())
     out = {
-        **fleet_parts(model.lastmile.vehicle, fleet, lm, days, r),
+        **(fleet_parts(model.lastmile.vehicle, fleet, lm, days, r) if model.lastmile.mix is None
+           else mixed_fleet_parts(model, lm, days, r)),
         "trunk": Part(outbound_direct=(tr.produce_truck_runs - tr.spot_produce_truck_runs) * per_truck,
                       shared=(tr.truck_runs - tr.spot_truck_runs - tr.produce_truck_runs
                               + tr.spot_produce_truck_runs) * per_truck, kg_share_in=tr_in),
@@ -153,6 +156,21 @@ def fleet_parts(veh: VehicleType, fleet: float, lm: LastMileActivity, days: int,
         "pickups": Part(outbound_direct=lm.pickup_vehicle_days * (veh.cost_per_day_cny + veh.driver_per_day_cny)
                         + lm.pickup_km * veh.cost_per_km_cny),
     }
+
+
+def mixed_fleet_parts(model: CountyModel, lm: LastMileActivity, days: int, r: float) -> dict[str, Part]:
+    """:func:`fleet_parts` of a mixed fleet: each vehicle type's own vehicles (its
+    routes' share of the fleet), km, days and parcels at its own prices, summed."""
+    mix = model.lastmile.mix
+    assert mix is not None
+    per_route = model.lastmile.cfg.vehicles_per_route * np.ones(model.lastmile.n_routes)
+    if model.service is not None:  # routes that run on some days share vehicles and drivers in turn
+        per_route = model.lastmile.cfg.vehicles_per_route * model.service[-days:].mean(axis=0)
+    out: dict[str, Part] = {}
+    for veh, mask, lm_t in mix.by_type(lm):
+        for name, part in fleet_parts(veh, float(per_route[mask].sum()), lm_t, days, r).items():
+            out[name] = part if name not in out else _plus(out[name], part)
+    return out
 
 
 def _plus(a: Part, b: Part) -> Part:
@@ -207,8 +225,10 @@ def surge_part(model: CountyModel, act: Activity, per_truck: float, tr_in: float
     lm, tr = act.lastmile, act.trunk
     spot_cny = s.spot_truck_premium * per_truck
     trucks_shared = (tr.spot_truck_runs - tr.spot_produce_truck_runs) * spot_cny
-    vehicles = (lm.surge_vehicle_days * s.extra_vehicle_premium * (veh.cost_per_day_cny + veh.driver_per_day_cny)
-                + lm.surge_km * veh.cost_per_km_cny)
+    mix = model.lastmile.mix
+    by_type = [(veh, lm)] if mix is None else [(v, a) for v, _, a in mix.by_type(lm)]
+    vehicles = sum(a.surge_vehicle_days * s.extra_vehicle_premium * (v.cost_per_day_cny + v.driver_per_day_cny)
+                   + a.surge_km * v.cost_per_km_cny for v, a in by_type)
     shared = trucks_shared + vehicles
     return Part(inbound_direct=act.hub.temp_sorter_days * s.temp_sorter_premium * sc.hub.sorter_wage_per_day_cny,
                 outbound_direct=tr.spot_produce_truck_runs * spot_cny, shared=shared,
