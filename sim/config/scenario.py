@@ -320,8 +320,9 @@ class Scenario:
     def check(self) -> None:
         for key, name in (("lastmile.vehicle_type", self.lastmile.vehicle_type),
                           ("township.vehicle_type", self.township.vehicle_type),
-                          ("township.feeder_vehicle_type", self.township.feeder_vehicle_type)):
-            if name not in self.vehicle_types:
+                          ("township.feeder_vehicle_type", self.township.feeder_vehicle_type),
+                          ("township.remote_vehicle_type", self.township.remote_vehicle_type)):
+            if name is not None and name not in self.vehicle_types:
                 raise ValueError(f"{key} {name!r} is not allowed: expected one of "
                                  f"{', '.join(sorted(self.vehicle_types))}")
         if self.buses.mode != "none" and self.network.tiers != 1:

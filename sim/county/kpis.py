@@ -145,7 +145,8 @@ def evaluate(model: CountyModel) -> RunResult:
     equity = remoteness(net, model.plan.routes, stop_lead)
     a_lm, a_tr, a_hub = act.lastmile, act.trunk, act.hub
     km = a_lm.km + a_lm.pickup_km
-    co2 = km * lm.vehicle.co2_kg_per_km
+    co2 = km * lm.vehicle.co2_kg_per_km if lm.mix is None else \
+        sum((a.km + a.pickup_km) * v.co2_kg_per_km for v, _, a in lm.mix.by_type(a_lm))
     routes, fleet = len(model.plan.routes), len(model.plan.routes) * lm.cfg.vehicles_per_route
     if model.feeders is not None and act.feeders is not None:  # two tiers: the feeders count too
         feeder_km = act.feeders.km + act.feeders.pickup_km

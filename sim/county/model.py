@@ -40,6 +40,7 @@ class Plan:
     route_of_village: np.ndarray      # route index per village, -1 if unserved
     feeder: FeederPlan | None = None  # with two tiers: the hub's feeder routes to the township stations
     bus_lines: list[Route] | None = None  # bus lines added to the vans (buses.mode added)
+    route_vehicle: list[str] | None = None  # a mixed fleet: each village route's vehicle type (None: one type)
 
 
 def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray | None = None,
@@ -53,7 +54,8 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
     if grows is None:
         grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     if scenario.network.tiers == 2:
-        return Plan(net, grows, *plan_two_tier(scenario, net, demand_scale))
+        village_routes, village_route_of, feeder, route_vehicle = plan_two_tier(scenario, net, demand_scale)
+        return Plan(net, grows, village_routes, village_route_of, feeder, route_vehicle=route_vehicle)
     served = net.served_idx
     if scenario.buses.mode == "replacing":   # the bus lines are the routes
         lines = plan_lines(scenario, net, served)
@@ -190,7 +192,9 @@ class CountyModel:
         if feeder is not None:
             self.townships = source = Townships(self.env, self.plan.route_of_village, len(self.plan.routes),
                                                 len(feeder.open_townships), sc.township.storage_kg,
-                                                Stations(self.env, net.n, self._spoil),
+                                                Stations(self.env, net.n, self._spoil,
+                                                         cold_room_kg=sc.township.cold_room_kg,
+                                                         cold_factor=cold_factor, room_of=net.township),
                                                 sc.township.outlet_pickup_delay_h)
             f_cfg = self.tier_config(village=False)
             f_available, f_travel = self._fleet_draws(f_cfg, len(feeder.routes), "feeder_fleet", "feeder_travel")
@@ -203,7 +207,9 @@ class CountyModel:
         # which answer the same calls
         self.lastmile = LastMile(self.env, lm_cfg, vehicle, self.plan.routes, source, sc.demand.parcel_kg,  # type: ignore[arg-type]
                                  net.n, sc.run_days, available, travel, self.stations,
-                                 surge=None if replacing else sc.surge)
+                                 surge=None if replacing else sc.surge,
+                                 route_vehicles=None if replacing or self.plan.route_vehicle is None
+                                 else [sc.vehicle_types[name] for name in self.plan.route_vehicle])
         self.lastmile.serve_day = self.service
         self.buses: LastMile | None = None
         if self.plan.bus_lines is not None:   # buses added to the vans: they collect produce on every run

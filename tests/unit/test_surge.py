@@ -208,7 +208,8 @@ def test_without_surge_no_vehicle_no_delivery():
 def test_surge_cost_counts_each_premium():
     sc = Scenario().updated({"surge": {"spot_truck_premium": 2.0, "extra_vehicle_premium": 1.5,
                                         "temp_sorter_premium": 1.2}})
-    model = SimpleNamespace(scenario=sc, trunk=SimpleNamespace(km_per_truck_run=320.0))
+    model = SimpleNamespace(scenario=sc, trunk=SimpleNamespace(km_per_truck_run=320.0),
+                            lastmile=SimpleNamespace(mix=None))   # one vehicle type
     act = SimpleNamespace(trunk=TrunkActivity(spot_truck_runs=3, spot_produce_truck_runs=1),
                           lastmile=LastMileActivity(surge_vehicle_days=4, surge_km=100.0),
                           hub=HubActivity(temp_sorter_days=5))
