@@ -73,7 +73,7 @@ def run_one(task: tuple) -> dict:
     never raises here."""
     scenario_id, r, scenario = task
     from sim.county.kpis import run_replication
-    from sim.county.model import plan
+    from sim.county.planning import plan
     t0 = time.perf_counter()
     try:
         inject_failure(f"{scenario_id}:{r}")

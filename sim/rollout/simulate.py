@@ -11,7 +11,8 @@ import numpy as np
 from sim.analysis.economics import break_even_month, npv
 from sim.config.scenario import Scenario
 from sim.county.kpis import evaluate
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.errors import InputError
 from sim.rollout.adoption import bass_share, bass_step, service_damping
 from sim.rollout.attrition import income_histogram, station_status

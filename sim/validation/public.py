@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from sim.analysis.statistics import paired_difference
 from sim.config.scenario import Scenario
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.validation.core import Case, CaseResult, mean_ci, save_figure
 
 REPS = 5

@@ -19,7 +19,7 @@ from sim.cli import main
 from sim.config.scenario import scenario_data
 from sim.county.demand import daily_means
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.errors import InputError
 from sim.experiments.spec import experiment_from_data, load_experiment
 from sim.experiments.sweep import FAIL_ENV, run_experiment

@@ -13,9 +13,10 @@ from sim.county.batches import Chunk, Lots
 from sim.county.costs import capital_recovery_factor
 from sim.county.demand import OrderActivity, Orders
 from sim.county.harvest import OfferActivity, Offers
-from sim.county.hub import Hub, HubActivity, UnitDraws
+from sim.county.hub import Hub, HubActivity
 from sim.county.lastmile import LastMile
 from sim.county.routing import Route
+from sim.county.sorting import UnitDraws
 from sim.county.stations import StationActivity, Stations
 from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity

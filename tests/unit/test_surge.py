@@ -12,9 +12,10 @@ import simpy
 from sim.config.scenario import CityConfig, HubConfig, LastMileConfig, Scenario, SurgeConfig, TrunkConfig, VehicleType
 from sim.county.batches import Chunk
 from sim.county.costs import surge_part
-from sim.county.hub import Hub, HubActivity, UnitDraws
+from sim.county.hub import Hub, HubActivity
 from sim.county.lastmile import LastMile
 from sim.county.routing import Route
+from sim.county.sorting import UnitDraws
 from sim.county.stations import Stations
 from sim.county.surge import SorterPool, extra_vehicles, temp_sorters
 from sim.county.triplog import LastMileActivity

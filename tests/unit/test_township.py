@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sim.config.scenario import Scenario
 from sim.county.batches import Lots
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.county.stations import Stations
 from sim.county.township import Townships
 from sim.errors import InputError
