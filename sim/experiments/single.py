@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.statistics import summarize
-from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_input_files
+from sim.config.fleet import ROAD_CLASSES
+from sim.config.scenario import Scenario, scenario_data, scenario_input_files
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.market import CROP_COLUMNS
 from sim.county.planning import Plan, plan
