@@ -24,7 +24,8 @@ from pairs import interleaved, spread, verdict, write_table
 
 from sim.config.scenario import Scenario, load_scenario
 from sim.county.kpis import evaluate
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATIO = 5.0

@@ -17,7 +17,7 @@ from bench_county import county_year, raw_simpy_rate
 from pairs import interleaved, spread, verdict, write_table
 
 from sim.config.scenario import load_scenario
-from sim.county.model import plan
+from sim.county.planning import plan
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_RATIO = 2.0

@@ -21,7 +21,7 @@ _PUBLIC = {
     "RunResult": "sim.county.kpis",
     "run_replication": "sim.county.kpis",
     "CountyModel": "sim.county.model",
-    "plan": "sim.county.model",
+    "plan": "sim.county.planning",
     "ScenarioResult": "sim.experiments.single",
     "run_scenario": "sim.experiments.single",
     "write_results": "sim.experiments.single",
@@ -59,6 +59,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # the names as type checkers and editors see them
     from sim.config.scenario import Scenario, load_scenario, scenario_from_data
     from sim.county.kpis import RunResult, run_replication
-    from sim.county.model import CountyModel, plan
+    from sim.county.model import CountyModel
+    from sim.county.planning import plan
     from sim.errors import ConservationError, InputError
     from sim.experiments.single import ScenarioResult, run_scenario, write_results

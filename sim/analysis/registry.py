@@ -97,12 +97,13 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "What spot trucks, extra vehicles and temporary sorters cost (included in the total cost)."),
     ("farmer_income_with_cny", "Farmers' income with the network", "CNY", _UP,
      "Farmer revenue less the operator's commission (market.commission_share) and the express fees on produce "
-     "parcels."),
+     "parcels, plus what the local trader paid for produce the network left at the stations "
+     "(farmer_income_trader_cny, with market.trader_takes_uncollected)."),
     ("farmer_income_without_cny", "Farmers' income without the network", "CNY", _NEITHER,
      "What a local trader would have paid for the produce offered in the window: market.trader_price_share x "
      "the crop's seasonal price on the day it was offered."),
     ("farmer_income_gain_cny", "Farmers' income gain", "CNY", _UP,
-     "Farmer revenue through the network less farmers' income without it (the trader)."),
+     "Farmers' income with the network less their income without it (the trader)."),
     ("produce_quality_sold_mean", "Quality of produce sold", "share", _UP,
      "Mean quality at the city market of the produce sold in the window, weighted by kg (1 = fresh; always 1 "
      "under the binary shelf life)."),
@@ -112,7 +113,8 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "The operator's commission on produce sold (market.commission_share x farmer revenue) plus the express fees "
      "on produce parcels."),
     ("operator_produce_margin_cny", "Operator's produce margin", "CNY", _UP,
-     "The operator's produce revenue less the cost of produce out (cost_outbound_cny)."),
+     "The operator's produce revenue less the cost of produce out (cost_outbound_cny) and of packing boxes "
+     "(produce_parcel_packing_cost_cny)."),
     ("produce_parcel_offered_kg", "Produce parcels ordered", "kg", _NEITHER,
      "Produce offered in the window that city customers ordered as parcels (each crop's parcel_share)."),
     ("produce_parcel_sold_kg", "Produce parcels delivered", "kg", _UP,
@@ -128,6 +130,20 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "delivered)."),
     ("operator_express_fees_cny", "Express fees on produce parcels", "CNY", _UP,
      "Sender-paid express fees the operator earned on produce boxes delivered (part of its produce revenue)."),
+    ("produce_parcel_orders", "Produce boxes ordered", "boxes", _NEITHER,
+     "Boxes city customers ordered in the window (produce_parcels.demand orders; with the share rule, the parcel "
+     "share of the offers / box_kg)."),
+    ("produce_parcel_orders_filled", "Produce boxes packed", "boxes", _UP,
+     "Boxes ordered in the window that were filled from produce and packed."),
+    ("produce_parcel_fill_rate", "Fill rate of produce orders", "share", _UP,
+     "Boxes packed / boxes ordered (nan when none was ordered; 1 under the share rule)."),
+    ("produce_parcel_packing_h", "Packing time", "h", _DOWN,
+     "Hours spent packing the boxes packed in the window (produce_parcels.packing_h_per_box each)."),
+    ("produce_parcel_packing_cost_cny", "Packing cost", "CNY", _DOWN,
+     "Boxes packed x produce_parcels.packing_cost_per_box_cny, off the operator's produce margin."),
+    ("produce_parcel_packing_wait_mean_h", "Order to packed box, mean", "h", _DOWN,
+     "Mean time from a box's order to the end of its place's packing that day (add it to the produce parcel lead "
+     "time for order to door; 0 under the share rule)."),
     ("inbound_lead_time_near_decile_h", "Lead time, nearest decile", "h", _DOWN,
      "Mean lead time of the parcels delivered to the tenth of served villages nearest the county seat."),
     ("inbound_lead_time_remote_decile_h", "Lead time, most remote decile", "h", _DOWN,
@@ -139,6 +155,12 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "included in the parcels delivered."),
     ("inbound_lead_time_collected_mean_h", "Lead time to collection, mean", "h", _DOWN,
      "Mean time from order to collection at the township station of the parcels collected there."),
+    ("outbound_produce_trader_kg", "Produce sold to the trader", "kg", _NEITHER,
+     "Produce the network did not collect that the local trader bought at the village stations after "
+     "market.trader_wait_h (0 unless market.trader_takes_uncollected)."),
+    ("farmer_income_trader_cny", "Farmers' income from the trader", "CNY", _NEITHER,
+     "What the local trader paid for outbound_produce_trader_kg: market.trader_price_share x the crop's price "
+     "on the day bought (part of farmers' income with the network)."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)

@@ -44,6 +44,10 @@ class Crop:
     parcel_share: float = spec(0.0, "Share of each day's offer ordered as produce parcels by city customers (the "
                                     "rest is sold in bulk to the wholesale market); parcel orders follow the harvest",
                                lo=0, hi=1, source="[G] 0: bulk only")
+    parcel_orders_per_day: float = spec(0.0, "Boxes city customers order per day, on average over the crop's "
+                                             "season (with `produce_parcels.demand: orders`; the days' means follow "
+                                             "the harvest curve, none out of season; Poisson day to day)",
+                                        unit="boxes/d", lo=0, hi=1e6, source="[G] 0: no city orders")
 
     def check(self) -> None:
         if self.cold_shelf_life_d < self.shelf_life_d:

@@ -53,6 +53,16 @@ class MarketConfig:
                                            "everything offered, on the day it is offered, whatever its fate in "
                                            "the network)", lo=0, hi=1,
                                      source="[G] traders' margin of about a quarter of the farm-gate price")
+    trader_takes_uncollected: bool = spec(
+        False, "With the network, produce it does not collect goes to the local trader: at each midnight the trader "
+               "buys every lot that has waited at its village station `trader_wait_h` or longer (and not spoiled), "
+               "at `trader_price_share` x that day's price, and farmers' income with the network includes it. Off: "
+               "produce left at a station earns nothing (it waits for a van or spoils there)", source="")
+    trader_wait_h: float = spec(24.0, "How long a lot waits at its village station for the network before its "
+                                      "farmer sells it to the local trader (with `trader_takes_uncollected`; the "
+                                      "trader comes at midnight, so a lot offered at 7:00 goes at the first midnight "
+                                      "at least this long after)", unit="h", lo=0, hi=8760,
+                                source="[G] a farmer gives the network's van about a day")
     commission_share: float = spec(0.0, "The operator's commission on produce sold through the network, as a share "
                                         "of the sale (farmers' income with the network is revenue x (1 - share))",
                                     lo=0, hi=1, source="[G] no public figure in the domain notes: 0 = no commission")
@@ -82,3 +92,22 @@ class ProduceParcelConfig:
                                source="[G] retail over farm gate; no public figure in the domain notes")
     city_delivery_h: float = spec(24.0, "From the trunk's arrival in the city to the customer's door", unit="h",
                                   lo=0, hi=240, source="[G] next-day city delivery")
+    demand: str = spec("share", "How city customers' orders for boxes arise: `share` (each crop's `parcel_share` of "
+                                "each day's offer is ordered as boxes: orders follow the harvest) or `orders` (each "
+                                "crop's `parcel_orders_per_day`: Poisson orders each day, filled from the crop's "
+                                "produce where they are packed, orders beyond it unfilled)",
+                       choices=("share", "orders"), source="")
+    packing: str = spec("station", "Where boxes are packed with `demand: orders`: `station` (from the produce "
+                                   "waiting at the village stations, a station's boxes of a day from its own "
+                                   "produce) or `hub` (from the produce at the county hub, ambient or cold store)",
+                        choices=("station", "hub"), source="")
+    packing_h_per_box: float = spec(0.05, "Time to pack a box (with `demand: orders`): a station or the hub packs "
+                                          "the day's boxes one after another from the crop's offer hour, and a box "
+                                          "leaves once its place's boxes of the day are packed",
+                                    unit="h/box", lo=0, hi=10,
+                                    source="[G] about 3 minutes to grade, wrap and tape a 4 kg box")
+    packing_cost_per_box_cny: float = spec(2.0, "Box, padding and packer's time per box (with `demand: orders`), "
+                                                "paid by the operator: it comes off its produce margin",
+                                           unit="CNY/box", lo=0, hi=100,
+                                           source="[G] a printed carton and padding about 1.5 CNY plus 3 minutes' "
+                                                  "labour; no public figure in the domain notes")

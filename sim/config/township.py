@@ -35,6 +35,16 @@ class TownshipConfig:
     vehicle_type: str = spec("e_tricycle", "Vehicle type on the township-to-village routes (a key of vehicle_types)",
                              source="tricycles and walking tractors on the township-to-village leg (seed article, "
                              "domain notes)")
+    remote_vehicle_type: str | None = spec(None, "A mixed fleet: vehicle type on the village routes of the "
+                                           "townships whose seat is at least remote_vehicle_from_km from the county "
+                                           "seat (straight line); their routes are planned for it, within its "
+                                           "capacity and range_km, and its costs and CO2 are booked by its km, days "
+                                           "and parcels (null: vehicle_type on every route)", optional=True,
+                                           source="[G] vans where township roads are long, tricycles near the seat")
+    remote_vehicle_from_km: float = spec(20.0, "With remote_vehicle_type: the distance from the county seat from "
+                                         "which a township's routes use it", unit="km", lo=0, hi=1000,
+                                         source="[G] the outer half of the baseline county's disc, as "
+                                         "service.remote_from_km")
     vehicles_per_route: int = spec(1, "Vehicles per township-to-village route; they leave together", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((13.0,), "Departure times of the township-to-village vehicles from their "
                                            "township station each day; parcels that have not finished their "
@@ -55,6 +65,16 @@ class TownshipConfig:
                                    "domain notes) plus rent")
     capex_cny: float = spec(60000.0, "Fit-out of a township station", unit="CNY", lo=0, hi=1e+08, source="[G]")
     life_y: float = spec(10.0, "Economic life of a township station", unit="y", lo=0.1, lo_open=False, hi=100)
+    cold_room_kg: float = spec(0.0, "Cold room at each township station: produce waiting there for a feeder ages "
+                               "as in a cold store while there is room, the rest at ambient (part of storage_kg; 0: "
+                               "none)", unit="kg", lo=0, hi=1e+07,
+                               source="[G] a township's consolidation point for its villages' produce")
+    cold_room_capex_per_kg_cny: float = spec(6.0, "Capital cost of township cold rooms per kg of capacity, spread "
+                                             "over life_y", unit="CNY/kg", lo=0, hi=10000,
+                                             source="[G] as the village stations' cold rooms")
+    cold_room_cost_per_kg_d: float = spec(0.005, "Running cost of township cold rooms per kg of capacity per day",
+                                          unit="CNY/kg/d", lo=0, hi=100,
+                                          source="[G] as the village stations' cold rooms")
     outlets: bool = spec(False, "Township outlets: every township with villages gets a station, and the parcels of "
                          "villages without a station go to their township's station, where residents collect them",
                          source="township stations as pickup points for villages without a station [G]")
@@ -66,6 +86,9 @@ class TownshipConfig:
                                         source="[G] residents collect on their next trip to the township seat")
 
     def check(self) -> None:
+        if self.cold_room_kg > self.storage_kg:
+            raise ValueError(f"cold_room_kg {self.cold_room_kg:g} is not allowed: the cold room is part of the "
+                             f"township station's storage, at most storage_kg ({self.storage_kg:g})")
         for name in ("feeder_departures_h", "departures_h"):
             hs = getattr(self, name)
             if not hs or any(not 0 <= h < 24 for h in hs) or len(set(hs)) != len(hs):

@@ -1,7 +1,8 @@
 """The conservation checks of a finished run: over the whole run, every parcel
 ordered is delivered or held by a component and every kilogram offered is sold,
-spoiled or held; over the KPI window, what was in the system when it opened plus
-what came in equals what went out plus what is left. Otherwise
+spoiled, bought by the local trader at its station or held; over the KPI window,
+what was in the system when it opened plus what came in equals what went out plus
+what is left. Otherwise
 :class:`~sim.errors.ConservationError`."""
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class Balance:
     lastmile: Stock
     stations: Stock
     tiers: dict[str, Stock] = field(default_factory=dict)  # two tiers: the feeders and the township stations
+    produce_traded_kg: float = 0.0   # bought at the stations by the local trader (``market.trader_takes_uncollected``)
 
     def stocks(self) -> dict[str, Stock]:
         """The components' stocks by name."""
@@ -61,12 +63,14 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
     stocks = {"stations": stations.produce_kg, "vehicles": lastmile.produce_kg, "hub": hub.produce_kg,
               "trunk": trunk.produce_kg, **{name: stock.produce_kg for name, stock in tiers.items()}}
     in_system_kg = float(sum(stocks.values()))
-    gap = offered - (sold_kg + spoiled + in_system_kg)
+    traded = model.traded_kg()
+    gap = offered - (sold_kg + spoiled + traded + in_system_kg)
     if abs(gap) > 1e-9 * max(1.0, offered):
         raise ConservationError(f"produce not conserved: offered {offered:.6f} kg != sold {sold_kg:.6f} + "
-                                f"spoiled {spoiled:.6f} + in system {in_system_kg:.6f} {stocks} (gap {gap:.3g} kg)")
+                                f"spoiled {spoiled:.6f} + to the trader {traded:.6f} + in system {in_system_kg:.6f} "
+                                f"{stocks} (gap {gap:.3g} kg)")
     return Balance(ordered, delivered, in_system, offered, sold_kg, spoiled, in_system_kg,
-                   trunk, hub, lastmile, stations, tiers)
+                   trunk, hub, lastmile, stations, tiers, produce_traded_kg=traded)
 
 
 @dataclass(frozen=True)
@@ -83,12 +87,13 @@ class WindowBooks:
     produce_sold_kg: float
     produce_spoiled_kg: float
     produce_in_system_end_kg: float
+    produce_traded_kg: float = 0.0
 
 
 def check_window(b: WindowBooks) -> None:
     """Raise :class:`ConservationError` unless ordered + in system at start =
     delivered + in system at end (parcels, exactly) and offered + in system at start
-    = sold + spoiled + in system at end (kg, to 1e-9 relative), with no negative
+    = sold + spoiled + bought by the trader + in system at end (kg, to 1e-9 relative), with no negative
     stock or flow."""
     flows = (b.parcels_in_system_start, b.parcels_ordered, b.parcels_delivered, b.parcels_in_system_end)
     if min(flows) < 0 or b.parcels_ordered + b.parcels_in_system_start != b.parcels_delivered + b.parcels_in_system_end:
@@ -96,12 +101,13 @@ def check_window(b: WindowBooks) -> None:
                                 f"at start {b.parcels_in_system_start} != delivered {b.parcels_delivered} + in system "
                                 f"at end {b.parcels_in_system_end}")
     came = b.produce_offered_kg + b.produce_in_system_start_kg
-    went = b.produce_sold_kg + b.produce_spoiled_kg + b.produce_in_system_end_kg
+    went = b.produce_sold_kg + b.produce_spoiled_kg + b.produce_traded_kg + b.produce_in_system_end_kg
     tol = 1e-9 * max(1.0, came)
     kgs = (b.produce_in_system_start_kg, b.produce_offered_kg, b.produce_sold_kg, b.produce_spoiled_kg,
-           b.produce_in_system_end_kg)
+           b.produce_in_system_end_kg, b.produce_traded_kg)
     if min(kgs) < -tol or abs(came - went) > tol:
         raise ConservationError(f"produce not conserved over the KPI window: offered {b.produce_offered_kg:.6f} + in "
                                 f"system at start {b.produce_in_system_start_kg:.6f} kg != sold "
-                                f"{b.produce_sold_kg:.6f} + spoiled {b.produce_spoiled_kg:.6f} + in system at end "
+                                f"{b.produce_sold_kg:.6f} + spoiled {b.produce_spoiled_kg:.6f} + to the trader "
+                                f"{b.produce_traded_kg:.6f} + in system at end "
                                 f"{b.produce_in_system_end_kg:.6f} (gap {came - went:.3g} kg)")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+import numpy as np
+
 from sim.config.fleet import VehicleType
 from sim.county.model import Activity, CountyModel
 from sim.county.triplog import LastMileActivity
@@ -110,7 +112,8 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
     if model.service is not None:  # routes that run on some days share vehicles and drivers in turn
         fleet = model.lastmile.cfg.vehicles_per_route * float(model.service[-days:].mean(axis=0).sum())
     out = {
-        **fleet_parts(model.lastmile.vehicle, fleet, lm, days, r),
+        **(fleet_parts(model.lastmile.vehicle, fleet, lm, days, r) if model.lastmile.mix is None
+           else mixed_fleet_parts(model, lm, days, r)),
         "trunk": Part(outbound_direct=(tr.produce_truck_runs - tr.spot_produce_truck_runs) * per_truck,
                       shared=(tr.truck_runs - tr.spot_truck_runs - tr.produce_truck_runs
                               + tr.spot_produce_truck_runs) * per_truck, kg_share_in=tr_in),
@@ -155,6 +158,21 @@ def fleet_parts(veh: VehicleType, fleet: float, lm: LastMileActivity, days: int,
     }
 
 
+def mixed_fleet_parts(model: CountyModel, lm: LastMileActivity, days: int, r: float) -> dict[str, Part]:
+    """:func:`fleet_parts` of a mixed fleet: each vehicle type's own vehicles (its
+    routes' share of the fleet), km, days and parcels at its own prices, summed."""
+    mix = model.lastmile.mix
+    assert mix is not None
+    per_route = model.lastmile.cfg.vehicles_per_route * np.ones(model.lastmile.n_routes)
+    if model.service is not None:  # routes that run on some days share vehicles and drivers in turn
+        per_route = model.lastmile.cfg.vehicles_per_route * model.service[-days:].mean(axis=0)
+    out: dict[str, Part] = {}
+    for veh, mask, lm_t in mix.by_type(lm):
+        for name, part in fleet_parts(veh, float(per_route[mask].sum()), lm_t, days, r).items():
+            out[name] = part if name not in out else _plus(out[name], part)
+    return out
+
+
 def _plus(a: Part, b: Part) -> Part:
     """Two parts of one component as one (the kilogram share weighted by their shared cost)."""
     shared = a.shared + b.shared
@@ -166,7 +184,9 @@ def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int)
     """Two tiers: the feeders' vehicles, drivers, pickups and extra vehicles join the
     village routes' components; the township stations (running cost and capital,
     shared by the directions by their kilograms through the stations) and the
-    transfer of each parcel (goods in's) join the stations."""
+    transfer of each parcel (goods in's) join the stations; their cold rooms
+    (capital over the township stations' life and running cost, produce's) join
+    the cold rooms."""
     sc, tw = model.scenario, model.scenario.township
     assert model.feeders is not None and model.plan.feeder is not None
     assert act.feeders is not None and act.townships is not None
@@ -182,6 +202,9 @@ def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int)
     years = days / 365.0
     crf = capital_recovery_factor(sc.costs.discount_rate_y, tw.life_y)
     towns = len(model.plan.feeder.open_townships) * (tw.cost_per_day_cny * days + tw.capex_cny * crf * years)
+    rooms = len(model.plan.feeder.open_townships) * tw.cold_room_kg * (
+        tw.cold_room_capex_per_kg_cny * crf * years + tw.cold_room_cost_per_kg_d * days)
+    out["cold_rooms"] = _plus(out["cold_rooms"], Part(outbound_direct=rooms))
     t = act.townships
     out["stations"] = _plus(out["stations"], Part(
         inbound_direct=t.parcels_in * tw.transfer_cost_per_parcel_cny, shared=towns,
@@ -202,8 +225,10 @@ def surge_part(model: CountyModel, act: Activity, per_truck: float, tr_in: float
     lm, tr = act.lastmile, act.trunk
     spot_cny = s.spot_truck_premium * per_truck
     trucks_shared = (tr.spot_truck_runs - tr.spot_produce_truck_runs) * spot_cny
-    vehicles = (lm.surge_vehicle_days * s.extra_vehicle_premium * (veh.cost_per_day_cny + veh.driver_per_day_cny)
-                + lm.surge_km * veh.cost_per_km_cny)
+    mix = model.lastmile.mix
+    by_type = [(veh, lm)] if mix is None else [(v, a) for v, _, a in mix.by_type(lm)]
+    vehicles = sum(a.surge_vehicle_days * s.extra_vehicle_premium * (v.cost_per_day_cny + v.driver_per_day_cny)
+                   + a.surge_km * v.cost_per_km_cny for v, a in by_type)
     shared = trucks_shared + vehicles
     return Part(inbound_direct=act.hub.temp_sorter_days * s.temp_sorter_premium * sc.hub.sorter_wage_per_day_cny,
                 outbound_direct=tr.spot_produce_truck_runs * spot_cny, shared=shared,

@@ -16,41 +16,8 @@ import simpy
 from sim.config.scenario import HubConfig, SurgeConfig
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, ParcelQueue
-from sim.county.sorting import SortingLine
+from sim.county.sorting import SortingLine, UnitDraws
 from sim.county.surge import temp_sorters
-
-
-class UnitDraws:
-    """Unit-mean service-time multipliers drawn from a generator in blocks, so each
-    sort lot costs an array read rather than a generator call."""
-
-    def __init__(self, rng: np.random.Generator, distribution: str, cv: float, block: int = 1024):
-        self.rng, self.distribution, self.cv, self.block = rng, distribution, cv, block
-        self._buf = np.empty(0)
-        self._i = 0
-
-    def _refill(self) -> None:
-        rng, cv, n = self.rng, self.cv, self.block
-        if self.distribution == "exponential":
-            self._buf = rng.exponential(1.0, n)
-        elif self.distribution == "deterministic" or cv < 1e-6:
-            self._buf = np.ones(n)
-        elif self.distribution == "gamma":
-            shape = 1.0 / cv**2
-            self._buf = rng.gamma(shape, 1.0 / shape, n)
-        elif self.distribution == "lognormal":
-            s2 = np.log1p(cv**2)
-            self._buf = rng.lognormal(-s2 / 2, np.sqrt(s2), n)
-        else:  # pragma: no cover - the schema admits only the four above
-            raise ValueError(self.distribution)
-        self._i = 0
-
-    def next(self) -> float:
-        if self._i >= len(self._buf):
-            self._refill()
-        x = self._buf[self._i]
-        self._i += 1
-        return float(x)
 
 
 @dataclass(frozen=True)
@@ -125,6 +92,8 @@ class Hub:
         self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details) for an event trace
         # holding policy: (crops, cold expiries, now, t_market) -> bool mask of cold lots to keep; None: sell all
         self.holder: Callable[..., np.ndarray] | None = None
+        # packs city orders from the produce here as it arrives (produce_parcels.packing: hub)
+        self.packer: Callable[[], None] | None = None
         self.held_kg = 0.0                       # kg the last loading kept in the cold store on purpose
         self._cold_t = 0.0
         self._window: HubActivity | None = None
@@ -369,6 +338,8 @@ class Hub:
             self.cold_in_kg += to_cold.total_kg
             self.cold_in_kg_h += to_cold.total_kg * now
         self.ambient.extend(lots)
+        if self.packer is not None:
+            self.packer()
 
     def load_trunk(self, capacity_kg: float, t_market: float) -> Lots:
         """Load produce that will still be fresh at the market, produce parcels first, then
@@ -379,6 +350,9 @@ class Hub:
         expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
         fresh = expiry >= t_market
+        # boxes still being packed at the hub (produce_parcels.packing: hub) wait for the next trunk
+        t_offer = np.concatenate([self.ambient.t_offer, self.cold.t_offer])
+        fresh &= t_offer <= now
         if self.holder is not None and len(self.cold):
             held = self.holder(self.cold.crop, self.cold.t_expiry, now, t_market) & (self.cold.channel == 0)
             fresh[len(self.ambient):] &= ~held

@@ -36,6 +36,7 @@ KPI_COLUMNS = (
     *PARCEL_COLUMNS,
     "inbound_lead_time_near_decile_h", "inbound_lead_time_remote_decile_h", "inbound_lead_time_village_gini",
     "inbound_parcels_collected_township", "inbound_lead_time_collected_mean_h",
+    "outbound_produce_trader_kg", "farmer_income_trader_cny",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -118,19 +119,21 @@ def evaluate(model: CountyModel) -> RunResult:
     sold_window = sales.t_h >= 24.0 * w
     sold_kg = float(sales.kg[sold_window].sum())
     spoiled = float(daily["produce_spoiled_kg"][window].sum())
+    traded = model.traded_kg(24.0 * w)   # bought by the trader in the window (at its midnights)
     # stocks when the window opens: what came in during the warm-up and had not gone out
     books = WindowBooks(
         int(daily["parcels_ordered"][warm].sum() - daily["parcels_delivered"][warm].sum()), ordered, delivered,
         balance.parcels_in_system,
         float(daily["produce_offered_kg"][warm].sum() - sales.kg[~sold_window].sum()
-              - daily["produce_spoiled_kg"][warm].sum()), act.offers.kg, sold_kg, spoiled,
-        balance.produce_in_system_kg)
+              - daily["produce_spoiled_kg"][warm].sum() - (balance.produce_traded_kg - traded)), act.offers.kg,
+        sold_kg, spoiled, balance.produce_in_system_kg, traded)
     check_window(books)
     faced_kg = act.offers.kg + books.produce_in_system_start_kg
     c = costs(model, act, days - w)
     earned = earnings(model, sales)
     revenue = float(earned.lot_value_cny[sold_window].sum()) if len(sales.crop) else 0.0
     without = float(earned.without_cny.sum())
+    trader_cny = float(earned.trader_cny.sum())
     commission = revenue * sc.market.commission_share
     parcels = parcel_kpis(model, sales, earned.lot_value_cny)
     fees = parcels["operator_express_fees_cny"]
@@ -142,7 +145,8 @@ def evaluate(model: CountyModel) -> RunResult:
     equity = remoteness(net, model.plan.routes, stop_lead)
     a_lm, a_tr, a_hub = act.lastmile, act.trunk, act.hub
     km = a_lm.km + a_lm.pickup_km
-    co2 = km * lm.vehicle.co2_kg_per_km
+    co2 = km * lm.vehicle.co2_kg_per_km if lm.mix is None else \
+        sum((a.km + a.pickup_km) * v.co2_kg_per_km for v, _, a in lm.mix.by_type(a_lm))
     routes, fleet = len(model.plan.routes), len(model.plan.routes) * lm.cfg.vehicles_per_route
     if model.feeders is not None and act.feeders is not None:  # two tiers: the feeders count too
         feeder_km = act.feeders.km + act.feeders.pickup_km
@@ -169,8 +173,8 @@ def evaluate(model: CountyModel) -> RunResult:
         "outbound_produce_spoiled_kg": spoiled,
         "outbound_produce_in_system_start_kg": max(books.produce_in_system_start_kg, 0.0),  # as at the end
         "outbound_produce_in_system_kg": max(balance.produce_in_system_kg, 0.0),  # float sums can leave -1e-12
-        # of the produce whose fate was decided in the window (sold or spoiled), the share spoiled
-        "spoilage_rate": spoiled / (spoiled + sold_kg) if spoiled + sold_kg > 0 else 0.0,
+        # of the produce whose fate was decided in the window (sold, to the trader or spoiled), the share spoiled
+        "spoilage_rate": spoiled / (spoiled + sold_kg + traded) if spoiled + sold_kg + traded > 0 else 0.0,
         # of the produce the window had to move (offered in it or waiting when it opened), the share not sold
         # 0 when under a gram faced the window (float remnants of split lots, about 1e-17 kg, are not
         # produce), and clipped to [0, 1]: the stock left is a difference of sums and may be -1e-17 kg
@@ -201,20 +205,22 @@ def evaluate(model: CountyModel) -> RunResult:
         "surge_vehicle_days": a_lm.surge_vehicle_days,
         "surge_sorter_days": a_hub.temp_sorter_days,
         "cost_surge_cny": c.surge,
-        "farmer_income_with_cny": revenue - commission - fees,
+        "farmer_income_with_cny": revenue - commission - fees + trader_cny,
         "farmer_income_without_cny": without,
-        "farmer_income_gain_cny": revenue - commission - fees - without,
+        "farmer_income_gain_cny": revenue - commission - fees + trader_cny - without,
         "produce_quality_sold_mean": (float((sales.kg * earned.lot_quality)[sold_window].sum()) / sold_kg
                                       if sold_kg > 0 else float("nan")),
         "produce_price_realised_cny_per_kg": revenue / sold_kg if sold_kg >= 1e-3 else float("nan"),
         "operator_produce_revenue_cny": commission + fees,
-        "operator_produce_margin_cny": commission + fees - c.outbound,
+        "operator_produce_margin_cny": commission + fees - c.outbound - parcels["produce_parcel_packing_cost_cny"],
         **parcels,
         "inbound_lead_time_near_decile_h": equity.near_decile_h,
         "inbound_lead_time_remote_decile_h": equity.remote_decile_h,
         "inbound_lead_time_village_gini": equity.gini,
         "inbound_parcels_collected_township": int(in_window.sum()),
         "inbound_lead_time_collected_mean_h": float(collect_lead[in_window].mean()) if in_window.any() else math.nan,
+        "outbound_produce_trader_kg": traded,
+        "farmer_income_trader_cny": trader_cny,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)

@@ -19,6 +19,7 @@ import simpy
 from sim.config.scenario import LastMileConfig, SurgeConfig, VehicleType
 from sim.county.account import Stock, since
 from sim.county.batches import Lots, concat
+from sim.county.fleetmix import RouteFleet
 from sim.county.hub import Hub
 from sim.county.leadtime import LeadTimes
 from sim.county.routing import Route
@@ -56,10 +57,11 @@ class LastMile:
     def __init__(self, env: simpy.Environment, cfg: LastMileConfig, vehicle: VehicleType,
                  routes: list[Route], hub: Hub, parcel_kg: float, n_villages: int, horizon_d: int,
                  available: np.ndarray, travel_factor: np.ndarray, stations: Stations,
-                 surge: SurgeConfig | None = None):
+                 surge: SurgeConfig | None = None, route_vehicles: list[VehicleType] | None = None):
         """``available``: bool (own vehicles, days, routes); ``travel_factor``: (own
         then extra vehicles, days, routes, departure slots); ``surge``: extra vehicles
-        may be hired (None or disabled: never)."""
+        may be hired (None or disabled: never); ``route_vehicles``: each route's
+        vehicle type in a mixed fleet (None: ``vehicle`` on every route)."""
         self.env, self.cfg, self.vehicle, self.hub = env, cfg, vehicle, hub
         if surge is not None and surge.enabled:
             self.extra_max, self.backlog_threshold = surge.extra_vehicles_max, surge.vehicle_backlog_threshold
@@ -75,6 +77,7 @@ class LastMile:
         self.ledger.stop_delivered = np.zeros(len(self.ledger.stop_lead_h), dtype=np.int64)
         self.horizon_h = 24.0 * horizon_d
         self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
+        self.mix = None if route_vehicles is None else RouteFleet(route_vehicles, parcel_kg)
         # every stop of every route as one array ("global stops")
         R = len(routes)
         self.n_routes = R
@@ -119,6 +122,8 @@ class LastMile:
         """Start the KPI window now: activity, lead times and per-stop lead sums count
         from here (lead times of parcels delivered from now on)."""
         self._window = self._done()
+        if self.mix is not None:
+            self.mix.reset_window()
         led = self.ledger
         led.lead = LeadTimes()
         led.stop_lead_h = np.zeros_like(led.stop_lead_h)
@@ -199,7 +204,11 @@ class LastMile:
                         if len(routes):
                             sent = self._depart(routes, own + j, True, self.travel_factor[own + j, day, :, slot_of[h]])
                             self.ledger.surge_km += float(self.route_km[sent].sum())
+                            if self.mix is not None:
+                                self.mix.done.surge_km[sent] += self.route_km[sent]
             self.ledger.pickup_vehicle_days += int(used_for_pickup.sum())
+            if self.mix is not None:
+                self.mix.done.pickup_vehicle_days[:] += used_for_pickup.sum(axis=1)
 
     def _hire(self, day: int) -> np.ndarray:
         """At the day's first delivery departure: extra vehicles each route hires for
@@ -207,11 +216,14 @@ class LastMile:
         now, own = self.env.now, self.cfg.vehicles_per_route
         ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
         backlog = self.hub.waiting_all()
-        hired = extra_vehicles(backlog, ready.sum(axis=1), self.capacity_parcels, self.backlog_threshold,
-                               self.extra_max)
+        hired = extra_vehicles(backlog, ready.sum(axis=1),
+                               self.capacity_parcels if self.mix is None else self.mix.capacity_parcels,
+                               self.backlog_threshold, self.extra_max)
         if self.serve_day is not None:  # a route hires only on the days it runs
             hired = np.where(self.serve_day[day], hired, 0)
         self.ledger.surge_vehicle_days += int(hired.sum())
+        if self.mix is not None:
+            self.mix.done.surge_vehicle_days[:] += hired
         return hired
 
     def _depart(self, routes: np.ndarray, vehicle: int, deliver: bool, travel: np.ndarray) -> np.ndarray:
@@ -226,7 +238,8 @@ class LastMile:
         villages: list = []
         orders: list = []
         if deliver:
-            villages, orders, left = self.hub.dispatch_routes(routes, self.capacity_parcels, n_r)
+            cap = self.capacity_parcels if self.mix is None else self.mix.capacity_parcels[routes]
+            villages, orders, left = self.hub.dispatch_routes(routes, cap, n_r)
             led.left_behind += left
         n = int(n_r.sum())
         # produce ready at the stations of these routes
@@ -302,12 +315,17 @@ class LastMile:
             led.produce_only_trips += int(alone.sum())
             led.produce_only_km += float(km[alone].sum())
             led.load_t_h.append(np.full(k, now))
-            led.load_in.append(np.maximum(n_r[go] / self.vehicle.capacity_parcels,
-                                          n_r[go] * self.parcel_kg / self.vehicle.capacity_kg))
-            led.load_out.append(produce_r[go] / self.vehicle.capacity_kg)
+            if self.mix is None:
+                cap_n, cap_kg = float(self.vehicle.capacity_parcels), self.vehicle.capacity_kg
+            else:
+                cap_n, cap_kg = self.mix.nominal_parcels[go], self.mix.capacity_kg[go]
+            led.load_in.append(np.maximum(n_r[go] / cap_n, n_r[go] * self.parcel_kg / cap_kg))
+            led.load_out.append(produce_r[go] / cap_kg)
         else:
             led.pickup_trips += k
             led.pickup_km += float(km.sum())
+        if self.mix is not None:
+            self.mix.book(go, km, n_r[go], deliver)
         led.trip_start_h.append(np.full(k, now))
         led.trip_km.append(km)
         return go
@@ -360,7 +378,8 @@ class LastMile:
         idx, gstop = good[order], gstop[order]
         kg = a[Lots.KG, idx]
         lot_route = self.stop_route[gstop]
-        room = np.maximum(self.vehicle.capacity_kg - self.parcel_kg * on_board[gstop], 0.0)
+        cap_kg = self.vehicle.capacity_kg if self.mix is None else self.mix.capacity_kg[lot_route]
+        room = np.maximum(cap_kg - self.parcel_kg * on_board[gstop], 0.0)
         take = _segmented_greedy(kg, room, lot_route)
         # the hub's free storage is shared: routes in index order take what is left
         free = self.hub.free_kg()

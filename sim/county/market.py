@@ -17,11 +17,13 @@ CROP_COLUMNS = (
     "spoilage_rate", "farmer_revenue_cny", "farmer_income_with_cny", "farmer_income_without_cny",
     "farmer_income_gain_cny",
     "produce_quality_sold_mean", "produce_price_realised_cny_per_kg",
+    "outbound_produce_trader_kg", "farmer_income_trader_cny",
 )
 """Columns of ``crops.csv`` after scenario and replication: one row per crop."""
 
 TOTALS = ("outbound_produce_offered_kg", "outbound_produce_sold_kg", "outbound_produce_spoiled_kg",
-          "farmer_revenue_cny", "farmer_income_with_cny", "farmer_income_without_cny", "farmer_income_gain_cny")
+          "farmer_revenue_cny", "farmer_income_with_cny", "farmer_income_without_cny", "farmer_income_gain_cny",
+          "outbound_produce_trader_kg", "farmer_income_trader_cny")
 """The per-crop columns that add up to the run's KPI of the same name."""
 
 
@@ -37,6 +39,8 @@ class Earnings:
     fees_cny: np.ndarray         # express fees farmers paid for the produce parcels sold
     lot_value_cny: np.ndarray    # per lot sold over the whole run: what it earned
     lot_quality: np.ndarray      # and its quality when sold
+    trader_kg: np.ndarray        # bought at the stations by the local trader (``market.trader_takes_uncollected``)
+    trader_cny: np.ndarray       # and what the trader paid for it
 
 
 def sale_values(model: CountyModel, sales: Sales) -> tuple[np.ndarray, np.ndarray]:
@@ -80,27 +84,34 @@ def earnings(model: CountyModel, sales: Sales) -> Earnings:
         t_offer = 24.0 * days + crop.offer_h
         price = model.quality.price_at(np.full(len(days), c), t_offer)
         without[c] = sc.market.trader_price_share * float((offered_cdv[c].sum(axis=1) * price).sum())
-    return Earnings(offered, sold, spoiled, revenue, without, qkg, fees, value, quality)
+    trader_kg, trader_cny = np.zeros(n), np.zeros(n)
+    for t, kg, cny in model.traded:
+        if t > t0:  # bought at midnight: it belongs to the day that ended, as spoilage does
+            trader_kg += kg
+            trader_cny += cny
+    return Earnings(offered, sold, spoiled, revenue, without, qkg, fees, value, quality, trader_kg, trader_cny)
 
 
 def crop_rows(e: Earnings, names: list[str], commission_share: float) -> list[dict]:
     """One row per crop, keyed by :data:`CROP_COLUMNS`."""
     rows = []
     for c, name in enumerate(names):
-        income = float(e.revenue_cny[c]) * (1.0 - commission_share) - float(e.fees_cny[c])
-        sold, spoiled = float(e.sold_kg[c]), float(e.spoiled_kg[c])
+        income = float(e.revenue_cny[c]) * (1.0 - commission_share) - float(e.fees_cny[c]) + float(e.trader_cny[c])
+        sold, spoiled, traded = float(e.sold_kg[c]), float(e.spoiled_kg[c]), float(e.trader_kg[c])
         rows.append({
             "crop": name,
             "outbound_produce_offered_kg": float(e.offered_kg[c]),
             "outbound_produce_sold_kg": sold,
             "outbound_produce_spoiled_kg": spoiled,
-            "spoilage_rate": spoiled / (spoiled + sold) if spoiled + sold > 0 else 0.0,
+            "spoilage_rate": spoiled / (spoiled + sold + traded) if spoiled + sold + traded > 0 else 0.0,
             "farmer_revenue_cny": float(e.revenue_cny[c]),
             "farmer_income_with_cny": income,
             "farmer_income_without_cny": float(e.without_cny[c]),
             "farmer_income_gain_cny": income - float(e.without_cny[c]),
             "produce_quality_sold_mean": float(e.quality_kg[c]) / sold if sold > 0 else float("nan"),
             "produce_price_realised_cny_per_kg": float(e.revenue_cny[c]) / sold if sold >= 1e-3 else float("nan"),
+            "outbound_produce_trader_kg": traded,
+            "farmer_income_trader_cny": float(e.trader_cny[c]),
         })
     return rows
 
@@ -108,6 +119,8 @@ def crop_rows(e: Earnings, names: list[str], commission_share: float) -> list[di
 PARCEL_COLUMNS = (
     "produce_parcel_offered_kg", "produce_parcel_sold_kg", "produce_parcel_spoiled_kg", "produce_parcel_boxes",
     "produce_parcel_revenue_cny", "produce_parcel_lead_time_mean_h", "operator_express_fees_cny",
+    "produce_parcel_orders", "produce_parcel_orders_filled", "produce_parcel_fill_rate", "produce_parcel_packing_h",
+    "produce_parcel_packing_cost_cny", "produce_parcel_packing_wait_mean_h",
 )
 """The produce-parcel channel's KPI columns (the bulk channel's are the totals less these)."""
 
@@ -119,8 +132,17 @@ def parcel_kpis(model: CountyModel, sales: Sales, value_cny: np.ndarray) -> dict
     sc = model.scenario
     w, cfg = sc.warmup_d, sc.produce_parcels
     t0 = 24.0 * w
-    share = np.array([c.parcel_share for c in sc.crops])
-    offered = float((model.offers.kg[:, w:].sum(axis=(1, 2)) * share).sum())
+    orders = model.city_orders
+    if orders is None:   # demand share: every box ordered is a share of an offer, filled by construction
+        share = np.array([c.parcel_share for c in sc.crops])
+        offered = float((model.offers.kg[:, w:].sum(axis=(1, 2)) * share).sum())
+        ordered = filled = offered / cfg.box_kg
+        packing_h = packing_cny = wait_h = 0.0
+    else:                # demand orders: the kilograms packed into boxes are the channel's offer
+        ordered, filled = float(orders.ordered[:, w:].sum()), float(orders.filled[:, w:].sum())
+        offered = filled * cfg.box_kg
+        packing_h, packing_cny = filled * cfg.packing_h_per_box, filled * cfg.packing_cost_per_box_cny
+        wait_h = float(orders.wait_box_h[:, w:].sum()) / filled if filled else 0.0
     sold = (sales.channel == 1) & (sales.t_h >= t0)
     kg = float(sales.kg[sold].sum())
     spoiled = sum(p for (t, _), p in zip(model.spoiled, model.spoiled_parcel_kg, strict=True) if t - 1e-9 >= t0)
@@ -135,4 +157,11 @@ def parcel_kpis(model: CountyModel, sales: Sales, value_cny: np.ndarray) -> dict
         # 0 when no box was delivered (the parcel channel is off by default)
         "produce_parcel_lead_time_mean_h": float((door_h * sales.kg[sold]).sum()) / kg if kg > 0 else 0.0,
         "operator_express_fees_cny": boxes * cfg.express_fee_per_box_cny,
+        "produce_parcel_orders": ordered,
+        "produce_parcel_orders_filled": filled,
+        # nan when no box was ordered in the window (the channel is off by default)
+        "produce_parcel_fill_rate": filled / ordered if ordered > 0 else float("nan"),
+        "produce_parcel_packing_h": packing_h,
+        "produce_parcel_packing_cost_cny": packing_cny,
+        "produce_parcel_packing_wait_mean_h": wait_h,
     }

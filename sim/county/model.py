@@ -15,81 +15,19 @@ import simpy
 from sim.config.scenario import LastMileConfig, Scenario
 from sim.county import demand, harvest
 from sim.county.batches import Lots
-from sim.county.buses import ProduceOnly, bus_config, bus_vehicle, plan_lines
-from sim.county.frequency import interval_groups, service_days
-from sim.county.hub import Hub, HubActivity, UnitDraws
+from sim.county.boxes import CityOrders
+from sim.county.buses import ProduceOnly, bus_config, bus_vehicle
+from sim.county.frequency import service_days
+from sim.county.hub import Hub, HubActivity
 from sim.county.lastmile import LastMile
-from sim.county.network import Network, build_network, road_matrices
+from sim.county.planning import Plan, plan
 from sim.county.quality import Quality
 from sim.county.rng import Streams
-from sim.county.routing import Route, plan_routes, within_range
+from sim.county.sorting import UnitDraws
 from sim.county.stations import StationActivity, Stations
-from sim.county.township import FeederPlan, Feeders, TownshipActivity, Townships, outlet_villages, plan_two_tier
+from sim.county.township import Feeders, TownshipActivity, Townships, outlet_villages
 from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity
-
-
-@dataclass(frozen=True)
-class Plan:
-    """What does not change between replications: the county, its stations, who
-    grows what, and the routes."""
-    network: Network
-    grows: np.ndarray                 # bool (crops, villages)
-    routes: list[Route]
-    route_of_village: np.ndarray      # route index per village, -1 if unserved
-    feeder: FeederPlan | None = None  # with two tiers: the hub's feeder routes to the township stations
-    bus_lines: list[Route] | None = None  # bus lines added to the vans (buses.mode added)
-
-
-def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray | None = None,
-         demand_scale: np.ndarray | None = None) -> Plan:
-    """Build the county and plan its routes (deterministic given the root seed).
-    A rollout passes its own ``network`` (the stations open that month), ``grows``
-    and the villages' ``demand_scale`` (the share of residents who shop online)."""
-    streams = Streams(scenario.seed, 0)
-    rng = streams["network"]
-    net = build_network(scenario, rng) if network is None else network
-    if grows is None:
-        grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
-    if scenario.network.tiers == 2:
-        return Plan(net, grows, *plan_two_tier(scenario, net, demand_scale))
-    served = net.served_idx
-    if scenario.buses.mode == "replacing":   # the bus lines are the routes
-        lines = plan_lines(scenario, net, served)
-        route_of_line = np.full(net.n, -1, dtype=np.int64)
-        for line in lines:
-            route_of_line[line.stops] = line.index
-        return Plan(net, grows, lines, route_of_line)
-    bus_lines = plan_lines(scenario, net, served) if scenario.buses.mode == "added" else None
-    vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
-    lm = scenario.lastmile
-    routes: list[Route] = []
-    route_of = np.full(net.n, -1, dtype=np.int64)
-    # with less than daily service, villages with the same interval get their own routes, planned for the
-    # parcels of the days between runs
-    groups = [(served, 1.0)] if scenario.service.daily else interval_groups(scenario, net, served)
-    for served, days in groups:
-        if not len(served):
-            continue
-        dist, time = road_matrices(net, served, scenario, vehicle)
-        scale = 1.0 if demand_scale is None else demand_scale[served]
-        mean_daily = net.residents[served] * scale * scenario.demand.parcels_per_resident_y / 365.0
-        per_departure = mean_daily * lm.planning_load_factor / len(lm.departures_h) * days
-        load = np.zeros((len(served) + 1, 2))
-        load[1:, 0] = per_departure * scenario.demand.parcel_kg
-        load[1:, 1] = per_departure
-        capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
-        service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
-        planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=lm.max_route_h,
-                              time=within_range(dist, time, lm.max_route_h, vehicle.range_km, len(lm.departures_h)),
-                              method=lm.routing_method)
-        for nodes in planned:
-            closed = np.concatenate([[0], nodes, [0]])
-            i = len(routes)
-            routes.append(Route(i, served[np.asarray(nodes) - 1],
-                                dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
-            route_of[served[np.asarray(nodes) - 1]] = i
-    return Plan(net, grows, routes, route_of, bus_lines=bus_lines)
 
 
 @dataclass(frozen=True)
@@ -147,9 +85,13 @@ class CountyModel:
                                             self.plan.grows, self.streams["harvest"])
         offers_kg[:, :, ~net.served] = 0.0
         self.offers = harvest.Offers(offers_kg)
+        # city customers' orders for boxes (produce_parcels.demand: orders), drawn ahead of the run
+        self.city_orders = CityOrders(sc, self.streams["box_orders"]) if sc.produce_parcels.demand == "orders" else None
         self.spoiled: list[tuple[float, float]] = []  # (time h, kg)
         self.spoiled_crops: list[np.ndarray] = []     # kg per crop, one entry per entry of ``spoiled``
         self.spoiled_parcel_kg: list[float] = []      # of which produce parcels
+        # bought at the stations by the local trader: (time h, kg per crop, CNY per crop)
+        self.traded: list[tuple[float, np.ndarray, np.ndarray]] = []
         # components
         shelf_h = np.array([c.shelf_life_d * 24.0 for c in sc.crops])
         self.quality = Quality(sc.market, sc.crops, sc.first_doy)
@@ -163,6 +105,8 @@ class CountyModel:
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
         if sc.market.reefer_trunk:
             self.trunk.reefer_factor = self.quality.reefer_factor
+        if self.city_orders is not None and self.city_orders.at_hub:
+            self.hub.packer = self._pack_at_hub
         if sc.market.hold_at_cold_store and sc.hub.cold_store_kg > 0:
             self.hub.holder = self._hold
         lm_cfg = sc.lastmile if feeder is None else self.tier_config(village=True)
@@ -183,7 +127,9 @@ class CountyModel:
         if feeder is not None:
             self.townships = source = Townships(self.env, self.plan.route_of_village, len(self.plan.routes),
                                                 len(feeder.open_townships), sc.township.storage_kg,
-                                                Stations(self.env, net.n, self._spoil),
+                                                Stations(self.env, net.n, self._spoil,
+                                                         cold_room_kg=sc.township.cold_room_kg,
+                                                         cold_factor=cold_factor, room_of=net.township),
                                                 sc.township.outlet_pickup_delay_h)
             f_cfg = self.tier_config(village=False)
             f_available, f_travel = self._fleet_draws(f_cfg, len(feeder.routes), "feeder_fleet", "feeder_travel")
@@ -196,7 +142,9 @@ class CountyModel:
         # which answer the same calls
         self.lastmile = LastMile(self.env, lm_cfg, vehicle, self.plan.routes, source, sc.demand.parcel_kg,  # type: ignore[arg-type]
                                  net.n, sc.run_days, available, travel, self.stations,
-                                 surge=None if replacing else sc.surge)
+                                 surge=None if replacing else sc.surge,
+                                 route_vehicles=None if replacing or self.plan.route_vehicle is None
+                                 else [sc.vehicle_types[name] for name in self.plan.route_vehicle])
         self.lastmile.serve_day = self.service
         self.buses: LastMile | None = None
         if self.plan.bus_lines is not None:   # buses added to the vans: they collect produce on every run
@@ -293,6 +241,35 @@ class CountyModel:
             self.spoiled_crops.append(np.bincount(lots.crop, weights=lots.kg, minlength=len(self.scenario.crops)))
             self.spoiled_parcel_kg.append(float(lots.kg[lots.channel == 1].sum()))
 
+    def _to_trader(self) -> None:
+        """``market.trader_takes_uncollected``: the local trader buys what has waited at
+        the stations ``trader_wait_h`` or longer, at its share of the day's price."""
+        lots = self.stations.to_trader(self.scenario.market.trader_wait_h)
+        if len(lots):
+            n = len(self.scenario.crops)
+            price = self.scenario.market.trader_price_share * self.quality.price_at(
+                lots.crop, np.full(len(lots), float(self.env.now)))
+            self.traded.append((float(self.env.now), np.bincount(lots.crop, weights=lots.kg, minlength=n),
+                                np.bincount(lots.crop, weights=lots.kg * price, minlength=n)))
+
+    def _pack_at_hub(self) -> None:
+        """``produce_parcels.packing: hub``: as produce arrives at the hub, pack what is
+        still unfilled of each crop's city orders of the day (placed at its offer hour)."""
+        orders, now = self.city_orders, float(self.env.now)
+        assert orders is not None
+        day = min(int(now // 24.0), self.scenario.run_days - 1)
+        for c, crop in enumerate(self.scenario.crops):
+            left = int(orders.ordered[c, day] - orders.filled[c, day])
+            if left > 0 and now >= 24.0 * day + crop.offer_h:
+                placed = 24.0 * day + crop.offer_h
+                n = orders.fill(self.hub.ambient, c, day, now, left, placed)
+                if left > n:
+                    orders.fill(self.hub.cold, c, day, now + orders.packing_h * n, left - n, placed)
+
+    def traded_kg(self, since_h: float = -1.0) -> float:
+        """Kilograms the trader bought at the stations after ``since_h`` (default: the whole run)."""
+        return float(sum(kg.sum() for t, kg, _ in self.traded if t > since_h))
+
     def _hold(self, crop: np.ndarray, cold_expiry_h: np.ndarray, now: float, t_market: float) -> np.ndarray:
         """The hub's holding policy (``market.hold_at_cold_store``): cold-store lots to keep."""
         sc = self.scenario
@@ -336,9 +313,14 @@ class CountyModel:
                     lots.a[Lots.KG] -= parcels.a[Lots.KG]
                     lots = Lots._wrap(np.concatenate([parcels.a, lots.a[:, lots.a[Lots.KG] > 0]], axis=1))
                 self.stations.offer(lots)
+            if self.city_orders is not None and not self.city_orders.at_hub:
+                for c in range(len(sc.crops)):
+                    self.city_orders.fill(self.stations.lots, c, day, 24.0 * day + offer_h[c])
 
     def _end_of_day(self) -> None:
         self.stations.purge()
+        if self.scenario.market.trader_takes_uncollected:
+            self._to_trader()
         if self.townships is not None:
             self.townships.store.purge()
         self._spoil(self.hub.purge())

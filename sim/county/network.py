@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.county import CountyConfig
 from sim.config.csvread import number, read_rows
-from sim.config.scenario import ROAD_CLASSES, CountyConfig, Scenario, VehicleType
+from sim.config.fleet import ROAD_CLASSES
+from sim.config.scenario import Scenario, VehicleType
 from sim.errors import InputError
 
 _VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")

@@ -9,7 +9,7 @@ import numpy as np
 
 STREAMS = ("network", "orders", "order_times", "harvest", "sorting", "fleet", "travel",
            "feeder_fleet", "feeder_travel", "outlets",
-           "bus_fleet", "bus_travel")
+           "bus_fleet", "bus_travel", "box_orders")
 
 NETWORK_REPLICATION = -1
 """The county's geography is drawn once per root seed, the same in every replication."""

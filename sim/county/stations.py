@@ -23,13 +23,17 @@ class Stations:
     """The produce waiting at every station of the county, one set of lots."""
 
     def __init__(self, env: simpy.Environment, n_villages: int, on_spoil, *,
-                 cold_room_kg: float = 0.0, cold_factor: np.ndarray | None = None):
+                 cold_room_kg: float = 0.0, cold_factor: np.ndarray | None = None,
+                 room_of: np.ndarray | None = None):
         """``cold_room_kg``: cold-room capacity per station; ``cold_factor``: per crop,
-        cold shelf life / ambient shelf life; ``on_spoil(lots)`` takes spoiled produce."""
+        cold shelf life / ambient shelf life; ``on_spoil(lots)`` takes spoiled produce;
+        ``room_of``: the cold room of each village's produce (a township station's,
+        shared by its villages; None: each village's own)."""
         self.env = env
         self.n_villages = n_villages
         self.on_spoil = on_spoil
         self.cold_room_kg = cold_room_kg
+        self.room_of = room_of
         # read only for lots in a cold room, and a lot goes in one only when cold_room_kg > 0
         self.cold_factor: npt.NDArray[np.float64] = np.ones(0) if cold_factor is None else cold_factor
         self.lots = Lots.empty()
@@ -76,10 +80,16 @@ class Stations:
     def _into_cold_rooms(self, lots: Lots) -> Lots:
         st = self.lots.a
         in_cold = st[Lots.COLD] > 0
-        used = np.bincount(st[Lots.VILLAGE, in_cold].astype(np.intp), weights=st[Lots.KG, in_cold],
-                           minlength=self.n_villages)
-        a = lots.a[:, np.argsort(lots.a[Lots.VILLAGE], kind="stable")]
-        v = a[Lots.VILLAGE].astype(np.intp)
+        room = self.room_of
+        key = st[Lots.VILLAGE, in_cold].astype(np.intp)
+        new = lots.a[Lots.VILLAGE].astype(np.intp)
+        if room is not None:   # rooms shared by villages: keyed by room
+            key, new = room[key], room[new]
+        used = np.bincount(key, weights=st[Lots.KG, in_cold],
+                           minlength=self.n_villages if room is None else int(room.max()) + 1)
+        order = np.argsort(new, kind="stable")
+        a = lots.a[:, order]
+        v = new[order]
         kg = a[Lots.KG]
         cum = np.cumsum(kg)
         first = np.r_[True, v[1:] != v[:-1]]
@@ -102,6 +112,16 @@ class Stations:
             gone = s.split(s.t_expiry < self.env.now)
             self.out_kg_h += gone.total_kg * self.env.now
             self.on_spoil(gone)
+
+    def to_trader(self, wait_h: float) -> Lots:
+        """Produce that has waited at its station ``wait_h`` or longer by now and has not
+        spoiled leaves it, bought by the local trader; returns it."""
+        s, now = self.lots, self.env.now
+        if not len(s) or s.a[Lots.T_OFFER].min() + wait_h > now:
+            return Lots.empty()
+        gone = s.split((s.t_offer + wait_h <= now) & (s.t_expiry >= now))
+        self.out_kg_h += gone.total_kg * now
+        return gone
 
     def hand_over(self, idx: np.ndarray, take_kg: np.ndarray, t_h: np.ndarray,
                   stale: np.ndarray, t_stale_h: np.ndarray) -> Lots:

@@ -10,15 +10,18 @@ import numpy as np
 import simpy
 
 
-def extra_vehicles(backlog: np.ndarray, own: np.ndarray, capacity: int, threshold: float, most: int) -> np.ndarray:
+def extra_vehicles(backlog: np.ndarray, own: np.ndarray, capacity: int | np.ndarray, threshold: float,
+                   most: int) -> np.ndarray:
     """Extra vehicles each route hires for the day: where the parcels waiting
     (``backlog``) exceed ``threshold`` vehicle loads, enough to carry what the route's
-    ``own`` available vehicles cannot, at most ``most``; elsewhere none."""
+    ``own`` available vehicles cannot, at most ``most``; elsewhere none. ``capacity``:
+    one vehicle's parcels, for every route or per route (a mixed fleet)."""
     backlog = np.asarray(backlog, dtype=np.int64)
-    if capacity <= 0 or most <= 0:
+    cap = np.asarray(capacity, dtype=np.int64)
+    if most <= 0 or not (cap > 0).any():
         return np.zeros(len(backlog), dtype=np.int64)
-    need = -(-backlog // capacity) - np.asarray(own, dtype=np.int64)   # ceil(backlog / capacity) - own
-    return np.where(backlog > threshold * capacity, np.clip(need, 0, most), 0).astype(np.int64)
+    need = -(-backlog // np.maximum(cap, 1)) - np.asarray(own, dtype=np.int64)   # ceil(backlog / capacity) - own
+    return np.where((cap > 0) & (backlog > threshold * cap), np.clip(need, 0, most), 0).astype(np.int64)
 
 
 def temp_sorters(waiting: int, sorters: int, per_sorter_shift: float, most: int) -> int:

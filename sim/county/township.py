@@ -21,6 +21,7 @@ import simpy
 from sim.config.scenario import Scenario
 from sim.county.account import Stock, since
 from sim.county.batches import Lots
+from sim.county.fleetmix import route_vehicle_names, town_vehicle
 from sim.county.frequency import longest_gap_d, village_interval
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
@@ -51,12 +52,12 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
     """Village routes from each township station (planned for the village-tier vehicle
     on the township's own roads; indices run township by township) and the feeder
     routes over the township stations. Returns (village routes, route of each village
-    or -1, :class:`FeederPlan`)."""
+    or -1, :class:`FeederPlan`, each village route's vehicle type or None when every
+    route has ``township.vehicle_type``)."""
     tw, lm = sc.township, sc.lastmile
     served = net.served_idx
     scale_all = np.ones(net.n) if demand_scale is None else demand_scale
-    vehicle = sc.vehicle_types[tw.vehicle_type]
-    capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
+    town_of_route: list[int] = []
     routes: list[Route] = []
     route_of = np.full(net.n, -1, dtype=np.int64)
     # with outlets every township with villages has a station (its villages without one collect there)
@@ -67,6 +68,9 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
         if not len(villages):   # an outlet township without a village station: no village routes
             continue
         seat = net.township_xy_km[k]
+        # the vehicle that will drive the township's routes (a remote township's may differ)
+        vehicle = sc.vehicle_types[town_vehicle(sc, net, int(k))]
+        capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
         # the township's seat as the depot: the network seen from the seat
         local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
         dist, time = road_matrices(local, villages, sc, vehicle)
@@ -82,10 +86,11 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
             stops = villages[np.asarray(nodes) - 1]
             routes.append(Route(len(routes), stops, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
             route_of[stops] = len(routes) - 1
+            town_of_route.append(int(k))
     outlet = outlet_villages(sc, net)
     feeder = plan_feeders(sc, net, open_towns, np.where(outlet, scale_all * tw.outlet_collect_share, scale_all),
                           outlet)
-    return routes, route_of, feeder
+    return routes, route_of, feeder, route_vehicle_names(sc, net, town_of_route)
 
 
 def outlet_villages(sc: Scenario, net: Network) -> np.ndarray:
@@ -259,15 +264,17 @@ class Townships:
         self.count[route] -= taken
         return taken
 
-    def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
-        """Up to ``n`` ready parcels for each of ``routes``, in the order given:
-        (village arrays, order-time arrays, ready parcels left waiting on these
-        routes); each route's count goes into ``loaded[route]``."""
+    def dispatch_routes(self, routes: np.ndarray, n: int | np.ndarray, loaded: np.ndarray) -> tuple[list, list, int]:
+        """Up to ``n`` ready parcels for each of ``routes`` (one number, or one per
+        route of ``routes`` for a mixed fleet), in the order given: (village arrays,
+        order-time arrays, ready parcels left waiting on these routes); each route's
+        count goes into ``loaded[route]``."""
         villages: list = []
         orders: list = []
         left = 0
-        for r in routes.tolist():
-            loaded[r] = self._take(r, n, villages, orders)
+        most = np.broadcast_to(np.asarray(n, dtype=np.int64), routes.shape).tolist()
+        for r, n_r in zip(routes.tolist(), most, strict=True):
+            loaded[r] = self._take(r, n_r, villages, orders)
             left += self.waiting(r)
         return villages, orders, left
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.statistics import summarize
-from sim.config.scenario import ROAD_CLASSES, Scenario, scenario_data, scenario_input_files
+from sim.config.fleet import ROAD_CLASSES
+from sim.config.scenario import Scenario, scenario_data, scenario_input_files
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.market import CROP_COLUMNS
-from sim.county.model import Plan, plan
+from sim.county.planning import Plan, plan
 from sim.errors import InputError
 from sim.experiments.stamp import make_stamp, package_versions
 from sim.experiments.store import folder_kind, lock_folder

@@ -40,7 +40,7 @@ def lost_run(task: tuple, why: str) -> dict:
     return {"ok": False, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
             "error": f"WorkerLost: {why}", "traceback": ""}
 
-OUTPUTS = ("runs.csv", "summary.csv", "comparisons.csv", "failures.csv", "manifest.json")
+OUTPUTS = ("runs.csv", "crops.csv", "summary.csv", "comparisons.csv", "failures.csv", "manifest.json")
 """The tables an experiment writes beside its run store (replaced by ``--fresh``)."""
 
 
@@ -73,7 +73,7 @@ def run_one(task: tuple) -> dict:
     never raises here."""
     scenario_id, r, scenario = task
     from sim.county.kpis import run_replication
-    from sim.county.model import plan
+    from sim.county.planning import plan
     t0 = time.perf_counter()
     try:
         inject_failure(f"{scenario_id}:{r}")
@@ -85,7 +85,8 @@ def run_one(task: tuple) -> dict:
         res = run_replication(scenario, r, the_plan)
         t2 = time.perf_counter()
         return {"ok": True, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
-                "kpis": res.kpis, "county": county_summary(the_plan), "plan_s": t1 - t0, "sim_s": t2 - t1}
+                "kpis": res.kpis, "crops": res.crops, "county": county_summary(the_plan),
+                "plan_s": t1 - t0, "sim_s": t2 - t1}
     except Exception as exc:  # recorded as a failure by the engine
         return {"ok": False, "scenario_id": scenario_id, "replication": r, "seed": scenario.seed,
                 "error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}

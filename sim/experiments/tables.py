@@ -1,4 +1,5 @@
-"""Turning an experiment's finished runs into its tables: runs.csv, summary.csv (per
+"""Turning an experiment's finished runs into its tables: runs.csv, crops.csv (per run
+and crop), summary.csv (per
 scenario and KPI), comparisons.csv (paired differences against the baseline, with
 Holm and Bonferroni corrections), failures.csv and manifest.json. Rows are written
 in the experiment's scenario order and replication order, so the tables are
@@ -12,6 +13,7 @@ from typing import Any
 
 from sim.analysis.statistics import bonferroni, holm, paired_difference, t_interval
 from sim.county.kpis import KPI_COLUMNS
+from sim.county.market import CROP_COLUMNS
 from sim.experiments.spec import Experiment
 from sim.experiments.stamp import package_versions
 from sim.files import write_csv, write_json
@@ -33,6 +35,18 @@ def run_rows(exp: Experiment, done: dict) -> list[dict]:
             rec = done[(spec.id, r)]
             rows.append({"scenario_id": spec.id, "scenario": spec.label, "replication": r, "seed": rec["seed"],
                          **{p: spec.values.get(p, "") for p in factor_columns(exp)}, **rec["kpis"]})
+    return rows
+
+
+def crop_run_rows(exp: Experiment, done: dict) -> list[dict]:
+    """One row per finished run and crop (the crops in the scenario's order), keyed by
+    scenario, replication, the factors and :data:`~sim.county.market.CROP_COLUMNS`."""
+    rows = []
+    for spec in exp.scenarios:
+        for r in sorted(r for (sid, r) in done if sid == spec.id):
+            for crop in done[(spec.id, r)].get("crops", ()):
+                rows.append({"scenario_id": spec.id, "scenario": spec.label, "replication": r,
+                             **{p: spec.values.get(p, "") for p in factor_columns(exp)}, **crop})
     return rows
 
 
@@ -87,12 +101,15 @@ def comparison_rows(exp: Experiment, runs: list[dict]) -> list[dict]:
 
 
 def write_tables(exp: Experiment, out: Path, done: dict, failures: list[dict]) -> dict:
-    """Write runs.csv, summary.csv, comparisons.csv and failures.csv; return the rows."""
+    """Write runs.csv, crops.csv, summary.csv, comparisons.csv and failures.csv; return the rows."""
     runs = run_rows(exp, done)
     summary = summary_rows(exp, runs)
     comps = comparison_rows(exp, runs)
     cols = ["scenario_id", "scenario", "replication", "seed", *factor_columns(exp), *KPI_COLUMNS]
     write_csv(out / "runs.csv", cols, runs)
+    crops = crop_run_rows(exp, done)
+    write_csv(out / "crops.csv", ["scenario_id", "scenario", "replication", *factor_columns(exp), *CROP_COLUMNS],
+              crops)
     write_csv(out / "summary.csv", ["scenario_id", "scenario", *factor_columns(exp), "kpi", "n", "mean", "std",
                                     "ci95_half_width"], summary)
     write_csv(out / "comparisons.csv", COMPARISON_COLUMNS, comps)
@@ -100,7 +117,7 @@ def write_tables(exp: Experiment, out: Path, done: dict, failures: list[dict]) -
     fails = [{**f, "scenario": labels.get(f["scenario_id"], "")} for f in
              sorted(failures, key=lambda f: (f["scenario_id"], f["replication"]))]
     write_csv(out / "failures.csv", FAILURE_COLUMNS, fails)
-    return {"runs": runs, "summary": summary, "comparisons": comps, "failures": fails}
+    return {"runs": runs, "crops": crops, "summary": summary, "comparisons": comps, "failures": fails}
 
 
 def write_manifest(exp: Experiment, out: Path, tables: dict, *, stamp: dict, engine: str,

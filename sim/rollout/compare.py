@@ -60,7 +60,8 @@ def _lost_county(task: tuple, why: str) -> dict:
 
 
 def _one_county(s: Schedule, c: int) -> Schedule:
-    return Schedule(s.hub_month[[c]], [s.station_month[c]], [s.vehicles[c]], s.capex[[c]])
+    return Schedule(s.hub_month[[c]], [s.station_month[c]], [s.vehicles[c]], s.capex[[c]],
+                    None if s.township_month is None else [s.township_month[c]])
 
 
 def rollout_stamp(ro: Rollout) -> dict:

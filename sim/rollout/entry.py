@@ -12,7 +12,15 @@ import numpy as np
 
 from sim.config.schema import FieldError, spec
 from sim.rollout.region import CountyGeo
-from sim.rollout.strategies import Costs, Schedule, budget_available, budget_of_year, fleet_needed
+from sim.rollout.strategies import (
+    Costs,
+    Schedule,
+    budget_available,
+    budget_of_year,
+    fleet_needed,
+    new_township,
+    township_months,
+)
 
 BUDGET_PROFILES = ("even", "upfront")
 
@@ -104,6 +112,7 @@ def plan_entry(geos: list[CountyGeo], county_rank: np.ndarray, orders: list[np.n
     open_res = np.zeros(C)
     vehicles = [np.zeros(horizon_m, dtype=np.int64) for _ in geos]
     capex = np.zeros((C, horizon_m))
+    towns = township_months(costs, geos)
     by_id = {g.county.id: i for i, g in enumerate(geos)}
     if entry.county_months is not None:
         months = {by_id[k]: v for k, v in entry.county_months.items() if k in by_id}
@@ -121,10 +130,13 @@ def plan_entry(geos: list[CountyGeo], county_rank: np.ndarray, orders: list[np.n
             v = int(orders[c][opened[c]])
             need = fleet_needed(costs, open_res[c] + geos[c].network.residents[v])
             extra = max(0, need - int(owned[c]))
-            cost = costs.station_cny + extra * costs.vehicle_cny
+            town = new_township(towns, c, geos[c], v)
+            cost = costs.station_cny + extra * costs.vehicle_cny + (costs.township_cny if town >= 0 else 0.0)
             if cost > budget["allowance"] + 1e-6:
                 return False
             station[c][v] = m
+            if towns is not None and town >= 0:
+                towns[c][town] = m
             open_res[c] += geos[c].network.residents[v]
             owned[c] += extra
             opened[c] += 1
@@ -152,4 +164,4 @@ def plan_entry(geos: list[CountyGeo], county_rank: np.ndarray, orders: list[np.n
             stuck = not recruit(c, m)
         for c in range(C):
             vehicles[c][m] = owned[c]
-    return Schedule(hub, station, vehicles, capex)
+    return Schedule(hub, station, vehicles, capex, towns)

@@ -58,7 +58,7 @@ def county_year(base, nc: NationalCounty, seed: int) -> dict:
     """One county's whole year (the base resized to the county, its terrain if the region
     sets one); only its totals are returned, the daily series stay in the worker."""
     from sim.county.kpis import run_replication
-    from sim.county.model import plan
+    from sim.county.planning import plan
     sc = county_scenario(base, nc.county, seed)
     if nc.terrain is not None:
         sc = dataclasses.replace(sc, county=dataclasses.replace(sc.county, terrain=nc.terrain))

@@ -11,7 +11,8 @@ import numpy as np
 from sim.analysis.economics import break_even_month, npv
 from sim.config.scenario import Scenario
 from sim.county.kpis import evaluate
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.errors import InputError
 from sim.rollout.adoption import bass_share, bass_step, service_damping
 from sim.rollout.attrition import income_histogram, station_status
@@ -33,16 +34,24 @@ def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
 
 
 def capital_costs(ro: Rollout, model: Scenario, hub_capex_share: float = 1.0) -> Costs:
-    veh = model.vehicle_types[model.lastmile.vehicle_type]
-    cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * len(model.lastmile.departures_h)
+    """Capital per project; with two tiers the village routes' vehicles are the
+    townships' and every township station (with its cold room) is a cost of the
+    first village station of its township."""
+    tw, two = model.township, model.network.tiers == 2
+    veh = model.vehicle_types[tw.vehicle_type if two else model.lastmile.vehicle_type]
+    per_route = tw.vehicles_per_route if two else model.lastmile.vehicles_per_route
+    departures = len(tw.departures_h if two else model.lastmile.departures_h)
+    cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * departures
     hub_cny = model.hub.capex_cny + model.hub.cold_store_kg * model.hub.cold_capex_per_kg_cny
     return Costs(hub_cny=hub_cny if hub_capex_share == 1.0 else hub_cny * hub_capex_share,
                  station_cny=(model.stations.capex_cny
                               + model.stations.cold_room_kg * model.stations.cold_room_capex_per_kg_cny),
-                 vehicle_cny=veh.capex_cny * model.lastmile.vehicles_per_route,
-                 parcels_per_vehicle_day=cap * model.lastmile.vehicles_per_route,
+                 vehicle_cny=veh.capex_cny * per_route,
+                 parcels_per_vehicle_day=cap * per_route,
                  parcels_per_resident_day=ro.adoption.ceiling * ro.parcels_per_adopter_y / 365.0
-                 * model.lastmile.planning_load_factor)
+                 * model.lastmile.planning_load_factor,
+                 township_cny=tw.capex_cny + tw.cold_room_kg * tw.cold_room_capex_per_kg_cny if two else 0.0,
+                 tiers=model.network.tiers)
 
 
 def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Schedule:
@@ -126,6 +135,7 @@ def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int, block:
         seed=county_seed(ro.seed, key), vehicle_types=zero_veh,
         hub=dataclasses.replace(sc.hub, capex_cny=0.0, cold_capex_per_kg_cny=0.0),
         stations=dataclasses.replace(sc.stations, capex_cny=0.0, cold_room_capex_per_kg_cny=0.0),
+        township=dataclasses.replace(sc.township, capex_cny=0.0, cold_room_capex_per_kg_cny=0.0),
         costs=dataclasses.replace(sc.costs, subsidy_per_year_cny=0.0))
 
 

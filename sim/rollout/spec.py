@@ -254,6 +254,10 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
             raise fail(where, f"operating_models.{name}", ov, "expected scenario overrides (a mapping)")
         check_rollout_overrides(ov, where, f"operating_models.{name}")
         models[name] = scenario_from_data(deep_merge(base_data, ov), f"{where}: operating_models.{name}", base_dir)
+        if models[name].network.tiers == 2 and models[name].township.outlets:
+            # outlets open a station in every township from the hub's first month, which the schedule does not buy
+            raise fail(where, f"operating_models.{name}.township.outlets", True,
+                       "false in a rollout (township stations open with their first village station)")
     strategies = []
     for name, sd in cfg.strategies.items():
         check_name(name, where, f"strategies.{name}")   # a strategy's runs are stored under its name

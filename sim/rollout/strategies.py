@@ -19,11 +19,13 @@ VILLAGE_ORDERS = ("largest_first", "nearest_first", "route_contiguous", "remote_
 @dataclass
 class Schedule:
     """When everything opens, per county: the hub's month (-1: never), each village's
-    station month (-1: never), vehicles owned each month, and capital spent each month."""
+    station month (-1: never), vehicles owned each month, capital spent each month and,
+    with two tiers, each township station's month (-1: never; None with one tier)."""
     hub_month: np.ndarray                 # (counties,)
     station_month: list[np.ndarray]       # per county: (villages,)
     vehicles: list[np.ndarray]            # per county: (months,) vehicles owned
     capex: np.ndarray                     # (counties, months) CNY
+    township_month: list[np.ndarray] | None = None  # per county: (townships,), two tiers only
 
     def spent_by_year(self) -> np.ndarray:
         months = self.capex.shape[1]
@@ -40,6 +42,25 @@ class Costs:
     vehicle_cny: float              # 0 for a partner operating model
     parcels_per_vehicle_day: float  # one vehicle's daily capacity
     parcels_per_resident_day: float  # at full adoption, with the planning load factor
+    township_cny: float = 0.0       # a township station with its cold room (two tiers)
+    tiers: int = 1                  # the operating model's network.tiers: 2 opens township stations
+
+
+def township_months(costs: Costs, geos: list[CountyGeo]) -> list[np.ndarray] | None:
+    """Every township station unopened (-1), per county; None with one tier."""
+    if costs.tiers < 2:
+        return None
+    return [np.full(len(g.network.township_xy_km), -1, dtype=np.int64) for g in geos]
+
+
+def new_township(towns: list[np.ndarray] | None, c: int, geo: CountyGeo, v: int) -> int:
+    """The township whose station opens with village ``v``'s station: its own, when
+    it has none yet (-1: one tier, or already open). Its capital is charged with the
+    village station, once."""
+    if towns is None:
+        return -1
+    k = int(geo.network.township[v])
+    return k if towns[c][k] < 0 else -1
 
 
 def fleet_needed(costs: Costs, residents_open: float) -> int:
@@ -118,6 +139,7 @@ def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], bud
     open_res = np.zeros(C)
     vehicles = [np.zeros(horizon_m, dtype=np.int64) for _ in geos]
     capex = np.zeros((C, horizon_m))
+    towns = township_months(costs, geos)
     k = 0
     spent_year = 0.0
     for m in range(horizon_m):
@@ -126,18 +148,22 @@ def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], bud
         allowance = budget_available(budget_of_year(budget_per_year_cny, m // 12), profile, m % 12) - spent_year
         while k < len(project_list):
             c, v = project_list[k]
+            town = -1
             if v < 0:
                 cost, extra = costs.hub_cny, 0
             else:
                 need = fleet_needed(costs, open_res[c] + geos[c].network.residents[v])
                 extra = max(0, need - owned[c])
-                cost = costs.station_cny + extra * costs.vehicle_cny
+                town = new_township(towns, c, geos[c], v)
+                cost = costs.station_cny + extra * costs.vehicle_cny + (costs.township_cny if town >= 0 else 0.0)
             if cost > allowance + 1e-6:
                 break
             if v < 0:
                 hub[c] = m
             else:
                 station[c][v] = m
+                if towns is not None and town >= 0:
+                    towns[c][town] = m
                 open_res[c] += geos[c].network.residents[v]
                 owned[c] += extra
             capex[c, m] += cost
@@ -146,7 +172,7 @@ def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], bud
             k += 1
         for c in range(C):
             vehicles[c][m] = owned[c]
-    return Schedule(hub, station, vehicles, capex)
+    return Schedule(hub, station, vehicles, capex, towns)
 
 
 def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs,
@@ -192,6 +218,7 @@ def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs
                                  "county hub opens: add a row for the hub (empty village_id) no later")
             station[c][v] = m
     vehicles, capex = [], np.zeros((C, horizon_m))
+    towns = township_months(costs, geos)
     for c, g in enumerate(geos):
         owned, veh = 0, np.zeros(horizon_m, dtype=np.int64)
         if hub[c] >= 0:
@@ -199,13 +226,18 @@ def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs
         for m in range(horizon_m):
             opened = station[c] == m
             capex[c, m] += opened.sum() * costs.station_cny
+            if towns is not None:   # a township station opens with its first village station
+                new = np.unique(g.network.township[opened])
+                new = new[towns[c][new] < 0]
+                towns[c][new] = m
+                capex[c, m] += len(new) * costs.township_cny
             need = fleet_needed(costs, float(g.network.residents[(station[c] >= 0) & (station[c] <= m)].sum()))
             if need > owned:
                 capex[c, m] += (need - owned) * costs.vehicle_cny
                 owned = need
             veh[m] = owned
         vehicles.append(veh)
-    sched = Schedule(hub, station, vehicles, capex)
+    sched = Schedule(hub, station, vehicles, capex, towns)
     if budget_per_year_cny is not None:
         for y, spent in enumerate(sched.spent_by_year()):
             cap = budget_of_year(budget_per_year_cny, y)

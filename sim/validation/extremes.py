@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 
 from sim.config.scenario import CountyConfig, Scenario
 from sim.county.kpis import run_replication
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.validation.core import Case, CaseResult, mean_ci, save_figure
 
 SLOPE_TOLERANCE = 0.05        # overload: backlog slope within 5% of arrival rate minus capacity

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.config.scenario import CountyConfig, Scenario
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.validation.core import Case, CaseResult, relative_result
 
 #: the window: days 60-300 of a run (60 warm-up days, then 240 days)

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 from sim.analysis.statistics import paired_difference
 from sim.config.scenario import Scenario
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.validation.core import Case, CaseResult, mean_ci, save_figure
 
 REPS = 5
@@ -158,8 +158,8 @@ def hunan_buses(figures: Path) -> list[CaseResult]:
             bool(ok), unit="relative change", replications=REPS,
             note=("" if ok else f"The model disagrees: it finds {m:+.1%} (+-{hw:.1%}). Its buses replace the "
                   "vans: three runs a day give more chances to collect, but each carries at most 300 kg. In Hunan "
-                  "the buses were added to the existing logistics on shared routes; the model has one vehicle type "
-                  "per route, so that mix is not represented.")))
+                  "the buses were added to the existing logistics on shared routes: that arrangement (timetabled "
+                  "lines added to the vans) is the case hunan_shared_bus_lines.")))
     return out
 
 

@@ -15,8 +15,9 @@ from scipy.optimize import brentq
 from sim.analysis.queueing import erlang_c, mmc_mean_wait
 from sim.config.scenario import HubConfig
 from sim.county.batches import Chunk
-from sim.county.hub import Hub, UnitDraws
+from sim.county.hub import Hub
 from sim.county.rng import generator
+from sim.county.sorting import UnitDraws
 from sim.validation.core import (
     SEED,
     CaseResult,

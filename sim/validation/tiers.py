@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.config.scenario import Scenario
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.validation.core import Case, CaseResult, mean_ci
 
 REPLICATIONS = 5

@@ -10,7 +10,8 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.county.batches import Lots
 from sim.county.kpis import evaluate
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.validation.core import Case, CaseResult, mean_ci
 
 REPS = 5

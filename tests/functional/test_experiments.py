@@ -19,7 +19,7 @@ from sim.cli import main
 from sim.config.scenario import scenario_data
 from sim.county.demand import daily_means
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.errors import InputError
 from sim.experiments.spec import experiment_from_data, load_experiment
 from sim.experiments.sweep import FAIL_ENV, run_experiment
@@ -43,7 +43,8 @@ def small_experiment(tmp_path, **extra) -> Path:
 
 
 def tables(folder: Path) -> dict[str, bytes]:
-    return {n: (folder / n).read_bytes() for n in ("runs.csv", "summary.csv", "comparisons.csv", "failures.csv")}
+    return {n: (folder / n).read_bytes()
+            for n in ("runs.csv", "crops.csv", "summary.csv", "comparisons.csv", "failures.csv")}
 
 
 # ---- configs -----------------------------------------------------------------------
@@ -153,6 +154,29 @@ def test_worker_count_does_not_change_results(tmp_path):
     comps = one.tables["comparisons"]
     assert len(comps) == 3 * 3  # three scenarios against the baseline, three KPIs
     assert all(c["baseline_id"] == exp.baseline_id for c in comps)
+
+
+def test_per_crop_rows_of_an_experiment_add_up_to_its_runs(tmp_path):
+    """crops.csv: one row per run and crop (the default county's two crops), whose
+    kilograms and incomes sum over the crops to the run's row in runs.csv."""
+    import csv
+
+    from sim.county.market import TOTALS
+    exp = load_experiment(small_experiment(tmp_path, replications=2))
+    run_experiment(exp, tmp_path / "o", workers=1, quiet=True, figures=False)
+    with open(tmp_path / "o" / "runs.csv") as f:
+        runs = {(r["scenario_id"], int(r["replication"])): r for r in csv.DictReader(f)}
+    with open(tmp_path / "o" / "crops.csv") as f:
+        crops = list(csv.DictReader(f))
+    assert len(runs) == 8 and len(crops) == 2 * 8
+    assert {r["crop"] for r in crops} == {c.name for c in exp.scenarios[0].scenario.crops}
+    assert all(r["stations.coverage_share"] in ("0.3", "0.6") for r in crops)
+    for key, run in runs.items():
+        mine = [r for r in crops if (r["scenario_id"], int(r["replication"])) == key]
+        assert len(mine) == 2
+        for col in TOTALS:
+            assert sum(float(r[col]) for r in mine) == pytest.approx(float(run[col]), rel=1e-9, abs=1e-6), col
+    assert sum(float(r["outbound_produce_offered_kg"]) for r in crops) > 0
 
 
 def test_dask_cluster_gives_the_same_results(tmp_path):

@@ -76,6 +76,68 @@ def test_farmers_income_without_is_the_trader_paying_for_every_offer():
         0.05 * res.kpis["farmer_revenue_cny"] - res.kpis["cost_outbound_cny"], rel=1e-9)
 
 
+def test_the_trader_takes_what_the_network_leaves_at_the_stations():
+    """``market.trader_takes_uncollected``: kilograms sold through the network + bought by
+    the trader + spoiled + left at the end = offered (+ waiting at the start); the trader
+    pays 0.75 x 3.5 CNY/kg (one crop, no seasonal price) for what it bought; farmers'
+    income with the network is the revenue plus that, and the gain is that less the trader
+    counterfactual. A wait longer than the shelf life changes nothing."""
+    sc = with_(small_scenario(warmup_d=10, horizon_d=60), "lastmile", vehicles_per_route=1)
+    off = _run(sc)[1].kpis
+    _, res = _run(with_(sc, "market", trader_takes_uncollected=True, trader_wait_h=12.0))
+    k = res.kpis
+    traded = k["outbound_produce_trader_kg"]
+    assert traded > 100.0
+    came = k["outbound_produce_offered_kg"] + k["outbound_produce_in_system_start_kg"]
+    went = (k["outbound_produce_sold_kg"] + traded + k["outbound_produce_spoiled_kg"]
+            + k["outbound_produce_in_system_kg"])
+    assert went == pytest.approx(came, rel=1e-9)
+    assert k["farmer_income_trader_cny"] == pytest.approx(0.75 * 3.5 * traded, rel=1e-12)
+    assert k["farmer_income_with_cny"] == pytest.approx(k["farmer_revenue_cny"] + 0.75 * 3.5 * traded, rel=1e-12)
+    assert k["farmer_income_gain_cny"] == pytest.approx(k["farmer_income_with_cny"] - k["farmer_income_without_cny"],
+                                                        rel=1e-9)
+    # the lots left at a station past their wait no longer spoil there
+    assert k["outbound_produce_spoiled_kg"] < off["outbound_produce_spoiled_kg"]
+    assert k["farmer_income_without_cny"] == off["farmer_income_without_cny"]
+    assert off["outbound_produce_trader_kg"] == off["farmer_income_trader_cny"] == 0.0
+    # per crop it adds up too
+    assert sum(r["outbound_produce_trader_kg"] for r in res.crops) == pytest.approx(traded, rel=1e-12)
+    # the shelf life (10 d) ends before a 20-day wait: the trader never comes in time
+    never = _run(with_(sc, "market", trader_takes_uncollected=True, trader_wait_h=480.0))[1].kpis
+    assert never == pytest.approx(off, nan_ok=True)
+
+
+@pytest.mark.parametrize("packing", ["station", "hub"])
+def test_city_orders_are_filled_from_the_produce_and_packed_at_a_cost(packing):
+    """``produce_parcels.demand: orders``: the kilograms packed are 4 kg x the boxes filled,
+    packing costs 2 CNY and takes 0.05 h a box, the operator's margin pays for it, and
+    express fees are 12 CNY a box delivered. With far more orders than produce the fill
+    rate falls below 1 and the boxes packed hold no more than the produce there was."""
+    for rate in (30.0, 5000.0):
+        sc = with_(small_scenario(crops=(Crop(parcel_orders_per_day=rate),)), "produce_parcels", demand="orders",
+                   packing=packing)
+        k = _run(sc)[1].kpis
+        filled, ordered = k["produce_parcel_orders_filled"], k["produce_parcel_orders"]
+        assert 0 < filled <= ordered
+        assert k["produce_parcel_fill_rate"] == pytest.approx(filled / ordered, rel=1e-12)
+        assert k["produce_parcel_offered_kg"] == pytest.approx(4.0 * filled, rel=1e-12)
+        assert k["produce_parcel_packing_cost_cny"] == pytest.approx(2.0 * filled, rel=1e-12)
+        assert k["produce_parcel_packing_h"] == pytest.approx(0.05 * filled, rel=1e-12)
+        assert k["produce_parcel_packing_wait_mean_h"] >= 0.05
+        assert k["operator_express_fees_cny"] == pytest.approx(12.0 * k["produce_parcel_sold_kg"] / 4.0, rel=1e-12)
+        assert k["operator_produce_margin_cny"] == pytest.approx(
+            k["operator_express_fees_cny"] - k["cost_outbound_cny"] - 2.0 * filled, rel=1e-9)
+        assert k["produce_parcel_sold_kg"] + k["produce_parcel_spoiled_kg"] <= k["produce_parcel_offered_kg"] + 1e-6
+        if rate > 1000:
+            assert k["produce_parcel_fill_rate"] < 0.5
+            assert k["produce_parcel_offered_kg"] <= k["outbound_produce_offered_kg"]
+        else:
+            assert k["produce_parcel_fill_rate"] > 0.9
+    # the share rule stays the default: no orders, no fill rate
+    k = _run(small_scenario())[1].kpis
+    assert k["produce_parcel_orders"] == 0.0 and math.isnan(k["produce_parcel_fill_rate"])
+
+
 def test_held_lots_earn_the_price_curve_at_their_sale():
     """Binary grade (elasticity 0), lemons keeping 16x longer in a 0 C cold store than
     at 20 C (q10 4: 4 ** 2), a price half below its mean at the harvest and

@@ -12,7 +12,8 @@ from sim.config.scenario import Crop
 from sim.county.batches import Chunk, Lots
 from sim.county.conservation import WindowBooks, check_window, conservation
 from sim.county.kpis import evaluate, run_replication
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.errors import ConservationError
 from sim.experiments.single import RUN_COLUMNS, run_scenario
 from sim.files import csv_text

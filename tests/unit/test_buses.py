@@ -8,7 +8,8 @@ import pytest
 
 from sim.config.scenario import Scenario
 from sim.county.kpis import evaluate, run_replication
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.errors import InputError
 
 SMALL = {"county.villages": 80, "county.townships": 6, "county.area_km2": 800.0, "horizon_d": 30, "warmup_d": 5,

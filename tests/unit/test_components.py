@@ -13,9 +13,10 @@ from sim.county.batches import Chunk, Lots
 from sim.county.costs import capital_recovery_factor
 from sim.county.demand import OrderActivity, Orders
 from sim.county.harvest import OfferActivity, Offers
-from sim.county.hub import Hub, HubActivity, UnitDraws
+from sim.county.hub import Hub, HubActivity
 from sim.county.lastmile import LastMile
 from sim.county.routing import Route
+from sim.county.sorting import UnitDraws
 from sim.county.stations import StationActivity, Stations
 from sim.county.triplog import LastMileActivity
 from sim.county.trunk import Trunk, TrunkActivity
@@ -83,6 +84,26 @@ def test_stations_hold_offered_produce_until_it_spoils():
     st.purge()                      # the 5 kg lot expired at 10 h
     assert [g.total_kg for g in spoiled] == [5.0]
     assert st.stock() == Stock(0, 10.0)
+
+
+def test_the_trader_buys_what_waited_long_enough_and_has_not_spoiled():
+    """At 48 h with a 24 h wait: the lot offered at 7 h (waited 41 h) goes to the trader;
+    the one offered at 31 h (17 h) stays; the one that expired at 40 h is left for the
+    purge (spoiled, not bought)."""
+    env = simpy.Environment()
+    spoiled = []
+    st = Stations(env, 3, spoiled.append)
+    st.offer(Lots([0, 1, 2], [0, 0, 0], [7.0, 31.0, 7.0], [247.0, 271.0, 40.0], [5.0, 7.0, 2.0]))
+    env.run(until=48.0)
+    st.purge()
+    bought = st.to_trader(24.0)
+    assert bought.total_kg == 5.0 and list(bought.village) == [0]
+    assert [g.total_kg for g in spoiled] == [2.0]
+    assert st.stock() == Stock(0, 7.0)
+    assert st.to_trader(24.0).total_kg == 0.0     # nothing else has waited a day yet
+    env.run(until=55.0)
+    assert st.to_trader(24.0).total_kg == 7.0     # 31 + 24 = 55 h
+    assert st.stock() == Stock(0, 0.0)
 
 
 def test_station_cold_room_takes_what_fits_and_slows_ageing():

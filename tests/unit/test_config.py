@@ -26,6 +26,15 @@ def test_defaults_are_valid_and_baseline_yaml_states_them():
     assert load_scenario(ROOT / "experiments" / "baseline.yaml") == Scenario()
 
 
+def test_city_orders_and_the_share_rule_are_refused_together():
+    msg = error_of({"produce_parcels": {"demand": "orders"}, "crops": [{"name": "lemon", "parcel_share": 0.2}]})
+    assert "cfg.yaml" in msg and "parcel_share" in msg and "demand orders" in msg
+    msg = error_of({"crops": [{"name": "lemon", "parcel_orders_per_day": 10}]})
+    assert "parcel_orders_per_day" in msg and "demand share" in msg
+    msg = error_of({"produce_parcels": {"packing": "farm"}})
+    assert "produce_parcels.packing" in msg and "'farm'" in msg and "station" in msg
+
+
 def test_empty_config_gives_defaults():
     assert scenario_from_data({}, "x") == Scenario()
     assert scenario_from_data(None, "x") == Scenario()

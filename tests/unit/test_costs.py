@@ -10,7 +10,8 @@ from conftest import with_
 
 from sim.config.scenario import scenario_from_data
 from sim.county.kpis import evaluate
-from sim.county.model import CountyModel, plan
+from sim.county.model import CountyModel
+from sim.county.planning import plan
 from sim.errors import InputError
 
 

@@ -16,6 +16,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
 
+from sim.analysis.pareto import pareto_front
 from sim.figures import experiment as ep
 from sim.figures.base import factor_label
 
@@ -229,7 +230,7 @@ def test_plot_pareto_highlights_exactly_the_front(tables, service, higher):
         by.setdefault(r["scenario_id"], {})[r["kpi"]] = r["mean"]
     ids = sorted(by)
     pts = np.array([[by[s]["cost_per_parcel_cny"], by[s][service]] for s in ids])
-    front = ep.pareto_front(np.c_[pts[:, 0], -pts[:, 1] if higher else pts[:, 1]])
+    front = pareto_front(np.c_[pts[:, 0], -pts[:, 1] if higher else pts[:, 1]])
     line = _pareto_line(ax)
     got = sorted(zip(line.get_xdata(), line.get_ydata(), strict=True))
     assert got == sorted(map(tuple, pts[front]))

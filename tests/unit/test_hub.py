@@ -11,9 +11,10 @@ from scipy import stats
 from sim.analysis.queueing import erlang_c, mmc_mean_wait
 from sim.config.scenario import HubConfig, Scenario
 from sim.county.batches import Chunk
-from sim.county.hub import Hub, UnitDraws
+from sim.county.hub import Hub
 from sim.county.kpis import run_replication
 from sim.county.rng import generator
+from sim.county.sorting import UnitDraws
 
 
 def test_erlang_c_known_values():

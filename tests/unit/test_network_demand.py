@@ -10,8 +10,8 @@ from sim.analysis.statistics import summarize, t_interval
 from sim.config.scenario import CalendarEvent, CountyConfig, Crop, DemandConfig, Scenario
 from sim.county.demand import daily_means, draw_counts, order_chunks, order_segments, season_multiplier
 from sim.county.harvest import daily_offers_kg, harvest_share, season_length_d
-from sim.county.model import plan
 from sim.county.network import Network, build_network, generate_villages, load_villages, road_matrices, select_stations
+from sim.county.planning import plan
 from sim.errors import InputError
 
 

@@ -11,9 +11,10 @@ from sim.config.crops import Crop
 from sim.config.market import MarketConfig
 from sim.config.scenario import HubConfig, scenario_from_data
 from sim.county.batches import Lots
-from sim.county.hub import Hub, UnitDraws
+from sim.county.hub import Hub
 from sim.county.quality import Quality
 from sim.county.rng import generator
+from sim.county.sorting import UnitDraws
 from sim.errors import InputError
 
 DECAY = MarketConfig(quality_decay=True, q10=2.5, ambient_c=20.0, cold_c=5.0, loss_quality=0.5)

@@ -12,9 +12,10 @@ import simpy
 from sim.config.scenario import CityConfig, HubConfig, LastMileConfig, Scenario, SurgeConfig, TrunkConfig, VehicleType
 from sim.county.batches import Chunk
 from sim.county.costs import surge_part
-from sim.county.hub import Hub, HubActivity, UnitDraws
+from sim.county.hub import Hub, HubActivity
 from sim.county.lastmile import LastMile
 from sim.county.routing import Route
+from sim.county.sorting import UnitDraws
 from sim.county.stations import Stations
 from sim.county.surge import SorterPool, extra_vehicles, temp_sorters
 from sim.county.triplog import LastMileActivity
@@ -208,7 +209,8 @@ def test_without_surge_no_vehicle_no_delivery():
 def test_surge_cost_counts_each_premium():
     sc = Scenario().updated({"surge": {"spot_truck_premium": 2.0, "extra_vehicle_premium": 1.5,
                                         "temp_sorter_premium": 1.2}})
-    model = SimpleNamespace(scenario=sc, trunk=SimpleNamespace(km_per_truck_run=320.0))
+    model = SimpleNamespace(scenario=sc, trunk=SimpleNamespace(km_per_truck_run=320.0),
+                            lastmile=SimpleNamespace(mix=None))   # one vehicle type
     act = SimpleNamespace(trunk=TrunkActivity(spot_truck_runs=3, spot_produce_truck_runs=1),
                           lastmile=LastMileActivity(surge_vehicle_days=4, surge_km=100.0),
                           hub=HubActivity(temp_sorter_days=5))

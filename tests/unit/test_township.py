@@ -10,10 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.config.scenario import Scenario
+from sim.county.batches import Lots
 from sim.county.kpis import run_replication
-from sim.county.model import plan
+from sim.county.planning import plan
 from sim.county.stations import Stations
 from sim.county.township import Townships
+from sim.errors import InputError
 
 SMALL = {"county.villages": 60, "county.townships": 6, "county.area_km2": 600.0, "horizon_d": 20, "warmup_d": 4,
          "stations.coverage_share": 0.5}
@@ -74,17 +76,22 @@ def test_township_storage_limits_what_village_vehicles_promise():
 @given(villages=st.integers(8, 60), townships=st.integers(1, 8), coverage=st.floats(0.1, 1.0),
        village_vehicle=st.sampled_from(["van", "e_tricycle", "walking_tractor", "bus"]),
        feeder_vehicle=st.sampled_from(["van", "walking_tractor"]),
+       remote_vehicle=st.sampled_from([None, "van", "walking_tractor", "e_tricycle"]),
        departure=st.floats(0.0, 23.5), transfer_h=st.floats(0.0, 30.0), storage_kg=st.floats(0.0, 3000.0),
+       cold_share=st.sampled_from([0.0, 0.5, 1.0]),
        backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
        every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
        pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
-                                                    departure, transfer_h, storage_kg, backhaul, surge, start_doy,
-                                                    every_d, remote_every_d, outlets, pickup_h, replication):
+                                                    remote_vehicle,
+                                                    departure, transfer_h, storage_kg, cold_share, backhaul, surge,
+                                                    start_doy, every_d, remote_every_d, outlets, pickup_h, replication):
     sc = two_tier(**{"county.villages": villages, "county.townships": townships,
                      "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
                      "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
+                     "township.remote_vehicle_type": remote_vehicle, "township.remote_vehicle_from_km": 8.0,
                      "township.transfer_h": transfer_h, "township.storage_kg": storage_kg,
+                     "township.cold_room_kg": storage_kg * cold_share,
                      "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy,
                      "service.every_d": every_d, "service.remote_every_d": remote_every_d,
                      "service.remote_from_km": 8.0, "township.outlets": outlets,
@@ -189,3 +196,78 @@ def test_village_routes_keep_to_the_vehicles_daily_range():
     for r in p.routes:
         assert r.km <= 15.0 + 1e-9 or len(r.stops) == 1
     assert any(len(r.stops) > 1 for r in p.routes)
+
+
+def test_township_cold_room_is_shared_by_the_villages_of_its_township():
+    env = simpy.Environment()
+    # villages 0 and 1 belong to township 0, village 2 to township 1; 100 kg of cold room per township
+    store = Stations(env, 3, lambda lots: None, cold_room_kg=100.0, cold_factor=np.array([3.0]),
+                     room_of=np.array([0, 0, 1]))
+    store.offer(Lots([0, 1, 2], [0, 0, 0], [0.0, 0.0, 0.0], [10.0, 10.0, 10.0], [60.0, 60.0, 30.0]))
+    a = store.lots
+    cold = a.a[Lots.COLD] > 0
+    # township 0: village 0's 60 kg and 40 of village 1's fill its 100 kg; township 1's 30 kg all fit
+    got = sorted(zip(a.a[Lots.VILLAGE, cold].tolist(), a.kg[cold].tolist(), strict=True))
+    assert got == [(0, 60.0), (1, 40.0), (2, 30.0)]
+    assert a.t_expiry[cold].tolist() == [30.0, 30.0, 30.0]   # 3 x 10 h in the cold
+    assert a.a[Lots.VILLAGE, ~cold].tolist() == [1] and a.kg[~cold].tolist() == [20.0]
+    assert a.t_expiry[~cold].tolist() == [10.0]
+    # a later lot of township 0 finds its room full
+    store.offer(Lots([0], [0], [1.0], [11.0], [5.0]))
+    assert float(store.lots.kg[store.lots.a[Lots.COLD] > 0].sum()) == 130.0
+
+
+def test_township_cold_rooms_are_paid_per_open_township_and_refused_beyond_storage():
+    kg, capex, per_kg_d, life_y, r = 1000.0, 6.0, 0.005, 10.0, 0.05
+    base = run_replication(two_tier(**{"costs.discount_rate_y": r}), 0)
+    cold = run_replication(two_tier(**{"costs.discount_rate_y": r, "township.cold_room_kg": kg,
+                                       "township.cold_room_capex_per_kg_cny": capex,
+                                       "township.cold_room_cost_per_kg_d": per_kg_d}), 0)
+    towns = len(plan(two_tier()).feeder.open_townships)
+    days = 20   # the KPI window is horizon_d; the warm-up comes before it
+    crf = r / (1 - (1 + r) ** -life_y)
+    expected = towns * kg * (capex * crf * days / 365.0 + per_kg_d * days)
+    assert cold.costs.cold_rooms - base.costs.cold_rooms == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(InputError, match="township: cold_room_kg 6000 is not allowed"):
+        two_tier(**{"township.cold_room_kg": 6000.0, "township.storage_kg": 5000.0})
+
+
+MIXED = {"township.remote_vehicle_type": "van", "township.remote_vehicle_from_km": 9.0,
+         "vehicle_types.e_tricycle.range_km": 30.0, "township.departures_h": [9.0, 15.0]}
+
+
+def test_remote_townships_routes_are_planned_for_their_own_vehicle():
+    sc = two_tier(**MIXED)
+    p = plan(sc)
+    net = p.network
+    assert p.route_vehicle is not None and len(p.route_vehicle) == len(p.routes)
+    seat_km = np.hypot(net.township_xy_km[:, 0], net.township_xy_km[:, 1])
+    per_departure = net.residents * sc.demand.parcels_per_resident_y / 365.0 * sc.lastmile.planning_load_factor / 2
+    for r, name in zip(p.routes, p.route_vehicle, strict=True):
+        town = int(net.township[r.stops[0]])
+        assert name == ("van" if seat_km[town] >= 9.0 else "e_tricycle")
+        veh = sc.vehicle_types[name]
+        # planned within the capacity of the vehicle that drives it (parcels and kg a departure)
+        load = per_departure[r.stops].sum()
+        assert load <= veh.capacity_parcels + 1e-9 and load * sc.demand.parcel_kg <= veh.capacity_kg + 1e-9
+        if name == "e_tricycle":   # two trips a day within the 30 km charge
+            assert r.km <= 15.0 + 1e-9 or len(r.stops) == 1
+    assert {"van", "e_tricycle"} == set(p.route_vehicle)
+
+
+def test_a_mixed_fleet_pays_each_type_its_own_drivers_and_one_type_is_the_single_type_fleet():
+    sc = two_tier(**MIXED)
+    res = run_replication(sc, 0)
+    p = plan(sc)
+    vans = sum(name == "van" for name in p.route_vehicle)
+    tricycles = len(p.routes) - vans
+    feeders = len(p.feeder.routes)
+    # one vehicle a route, daily service, 20 days: drivers at 200 CNY/d a van (feeders too), 150 a tricycle
+    assert res.costs.drivers == pytest.approx(20 * (200.0 * (vans + feeders) + 150.0 * tricycles), rel=1e-12)
+    # the remote type being the village type, or no township far enough: the fleet of one type, to the cent
+    single = run_replication(two_tier(**{k: v for k, v in MIXED.items() if not k.startswith("township.remote")}), 0)
+    for same in ({"township.remote_vehicle_type": "e_tricycle"}, {"township.remote_vehicle_from_km": 999.0}):
+        res_same = run_replication(two_tier(**{**MIXED, **same}), 0)
+        for k in ("cost_total_cny", "cost_per_parcel_cny", "co2_kg", "vehicle_km", "inbound_lead_time_mean_h",
+                  "surge_vehicle_days", "lastmile_load_factor_in"):
+            assert res_same.kpis[k] == pytest.approx(single.kpis[k], rel=1e-12, abs=1e-12), k

@@ -1,0 +1,103 @@
+"""Mixed fleets: village routes driven by different vehicle types (with two tiers,
+``township.remote_vehicle_type`` on the routes of remote townships). A route keeps
+one type; its capacity, what it did (km, trips, days hired) and so its costs are
+booked by route, and the costs and CO2 summed type by type."""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.config.fleet import VehicleType
+from sim.county.account import since
+from sim.county.triplog import LastMileActivity
+
+
+def route_vehicle_names(sc, net, town_of_route: list[int]) -> list[str] | None:
+    """The vehicle type of each village route (``town_of_route``: each route's
+    township): ``township.remote_vehicle_type`` where the township's seat is at least
+    ``remote_vehicle_from_km`` from the county seat (straight line), the village tier's
+    type elsewhere; None without a remote type (one type for every route)."""
+    tw = sc.township
+    if tw.remote_vehicle_type is None:
+        return None
+    far = np.hypot(net.township_xy_km[:, 0], net.township_xy_km[:, 1]) >= tw.remote_vehicle_from_km
+    return [tw.remote_vehicle_type if far[k] else tw.vehicle_type for k in town_of_route]
+
+
+def town_vehicle(sc, net, k: int) -> str:
+    """The vehicle type planned for township ``k``'s village routes."""
+    names = route_vehicle_names(sc, net, [k])
+    return sc.township.vehicle_type if names is None else names[0]
+
+
+@dataclass(frozen=True)
+class RouteActivity:
+    """Per village route, over a window: km of delivery trips (with the extra
+    vehicles'), of trips that carried produce alone, of the extra vehicles and of
+    dedicated pickups; parcels carried; pickup and extra vehicle-days."""
+    km: np.ndarray
+    produce_only_km: np.ndarray
+    surge_km: np.ndarray
+    pickup_km: np.ndarray
+    parcels_carried: np.ndarray
+    pickup_vehicle_days: np.ndarray
+    surge_vehicle_days: np.ndarray
+
+
+class RouteFleet:
+    """The vehicle of each route, its capacities, and what each route did."""
+
+    def __init__(self, vehicles: list[VehicleType], parcel_kg: float):
+        self.vehicles = vehicles
+        self.capacity_parcels = np.array([int(min(v.capacity_parcels, math.floor(v.capacity_kg / parcel_kg)))
+                                          for v in vehicles], dtype=np.int64)
+        self.nominal_parcels = np.array([v.capacity_parcels for v in vehicles], dtype=float)
+        self.capacity_kg = np.array([v.capacity_kg for v in vehicles], dtype=float)
+        n = len(vehicles)
+        self.done = RouteActivity(*(np.zeros(n) for _ in range(7)))
+        self._window: RouteActivity | None = None
+
+    def book(self, go: np.ndarray, km: np.ndarray, parcels: np.ndarray, deliver: bool) -> None:
+        """Trips of routes ``go`` (their km and parcels carried)."""
+        d = self.done
+        if deliver:
+            d.km[go] += km
+            d.parcels_carried[go] += parcels
+            alone = parcels == 0
+            d.produce_only_km[go[alone]] += km[alone]
+        else:
+            d.pickup_km[go] += km
+
+    def activity(self) -> RouteActivity:
+        return since(self.done, self._window)
+
+    def reset_window(self) -> None:
+        self._window = RouteActivity(*(getattr(self.done, f.name).copy() for f in dataclasses.fields(RouteActivity)))
+
+    def types(self) -> dict[int, np.ndarray]:
+        """Routes by vehicle type: {id of the type: bool mask of its routes}, first seen first."""
+        out: dict[int, np.ndarray] = {}
+        ids = np.array([id(v) for v in self.vehicles])
+        for i in dict.fromkeys(ids.tolist()):
+            out[i] = ids == i
+        return out
+
+    def by_type(self, lm: LastMileActivity) -> list[tuple[VehicleType, np.ndarray, LastMileActivity]]:
+        """For each vehicle type: (type, its routes' mask, ``lm`` with the counters of
+        those routes; the kilograms carried stay the whole fleet's, for the share of
+        goods in)."""
+        a = self.activity()
+        out = []
+        for mask in self.types().values():
+            veh = self.vehicles[int(np.flatnonzero(mask)[0])]
+            part = dataclasses.replace(
+                lm, km=float(a.km[mask].sum()), produce_only_km=float(a.produce_only_km[mask].sum()),
+                surge_km=float(a.surge_km[mask].sum()), pickup_km=float(a.pickup_km[mask].sum()),
+                parcels_carried=int(a.parcels_carried[mask].sum()),
+                pickup_vehicle_days=int(a.pickup_vehicle_days[mask].sum()),
+                surge_vehicle_days=int(a.surge_vehicle_days[mask].sum()))
+            out.append((veh, mask, part))
+        return out
