@@ -52,7 +52,7 @@ from sim.figures.rows import (
     sort_key,
 )
 from sim.figures.sensitivity import MIN_SENSITIVITY_RUNS, plot_sensitivity
-from sim.figures.tradeoffs import _constant, plot_forest, plot_pareto
+from sim.figures.tradeoffs import constant_kpi, plot_forest, plot_pareto
 from sim.files import short_number
 
 __all__ = [
@@ -275,7 +275,7 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
                            lambda kpi=kpi: plot_heatmap(summary, varying[0], varying[1], kpi)))
     if has_finite(kpi_rows(summary, cost_kpi), "mean"):
         for sk in dict.fromkeys(service_kpis):
-            if sk == cost_kpi or not has_finite(kpi_rows(summary, sk), "mean") or _constant(summary, sk):
+            if sk == cost_kpi or not has_finite(kpi_rows(summary, sk), "mean") or constant_kpi(summary, sk):
                 continue   # no trade-off to draw when the service KPI is the same everywhere
             makers.append((f"pareto__{_token(sk)}",
                            lambda sk=sk: plot_pareto(summary, cost_kpi, sk, registry.higher_is_better(sk) is True,

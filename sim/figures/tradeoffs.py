@@ -29,7 +29,7 @@ LABEL_CHARS = 32
 """Longest scenario label written beside a point (longer ones are cut, the rest is in summary.csv)."""
 
 
-def _constant(summary, kpi: str) -> bool:
+def constant_kpi(summary, kpi: str) -> bool:
     """Every scenario has the same mean of ``kpi`` (to 1e-12 relative)."""
     means = [float(r["mean"]) for r in kpi_rows(summary, kpi) if np.isfinite(float(r["mean"]))]
     return len(means) > 0 and max(means) - min(means) <= 1e-12 * max(1.0, abs(max(means)))
