@@ -317,7 +317,7 @@ NOT_YET = [
      "passenger buses as timetabled lines (`experiments/bus_lines.yaml`), above."),
     ("Rollout strategies (`experiments/rollout_strategies.yaml`)",
      "Self-run against an express partner rests on a guessed partner fee per parcel: `make report` computes the fee "
-     "at which the ranking flips (`--ranking-sensitivity`), but at preview size (6 counties, 2 replications), and "
+     "at which the ranking flips (`--ranking-sensitivity`), but from 2 replications a strategy, and "
      "the calibrated pace (`make calibrate`, `docs/rollout.md`) misses a held-out point by 26-61%. The rankings "
      "become findings with a full-size ranking run and a calibration that predicts what it was not fitted to."),
 ]
