@@ -21,10 +21,10 @@ from sim.config.scenario import (
     scenario_input_files,
     without_kind,
 )
-from sim.config.schema import REQUIRED, FieldError, build, fail, spec, to_data
+from sim.config.schema import REQUIRED, FieldError, build, spec
 from sim.county.rng import generator
 from sim.rollout.region import MAX_COUNTIES, County, IntRange, Range
-from sim.rollout.spec import _base_scenario
+from sim.rollout.spec import _base_scenario, check_governed
 
 
 @dataclass(frozen=True)
@@ -170,19 +170,9 @@ class National:
 
 def check_national_overrides(overrides: Mapping, where: str, key: str) -> None:
     """An inline base may not set a key the national year replaces to anything but its default."""
-    defaults = to_data(Scenario())
-    for path, governs in NATIONAL_GOVERNED.items():
-        node: Any = overrides
-        default: Any = defaults
-        for part in path.split("."):
-            node = node.get(part, _ABSENT) if isinstance(node, Mapping) else _ABSENT
-            default = default[part]
-        if node is not _ABSENT and node != default:
-            raise fail(where, f"{key}.{path}", node, f"a national year replaces this scenario key; set {governs} "
-                                                     "instead")
+    check_governed(overrides, where, key, NATIONAL_GOVERNED, "national year")
 
 
-_ABSENT = object()
 
 
 def national_from_data(data: Any, where: str, base_dir: Path) -> National:

@@ -318,18 +318,25 @@ ROLLOUT_GOVERNED = {
 """Base scenario keys a rollout replaces, and the rollout key that governs each."""
 
 
-def check_rollout_overrides(overrides: Mapping, where: str, key: str) -> None:
-    """Overrides (an operating model's, an inline base) may not set a scenario key the
-    rollout replaces to anything but its default: it would do nothing."""
+def check_governed(overrides: Mapping, where: str, key: str, governed: Mapping[str, str], kind: str) -> None:
+    """Overrides may not set a scenario key that a ``kind`` (a rollout, a national year)
+    replaces (``governed``: key path -> the key that governs it) to anything but its
+    default: it would do nothing."""
     defaults = to_data(Scenario())
-    for path, governs in ROLLOUT_GOVERNED.items():
+    for path, governs in governed.items():
         node: Any = overrides
         default: Any = defaults
         for part in path.split("."):
             node = node.get(part, _ABSENT) if isinstance(node, Mapping) else _ABSENT
             default = default[part]
         if node is not _ABSENT and node != default:
-            raise fail(where, f"{key}.{path}", node, f"a rollout replaces this scenario key; set {governs} instead")
+            raise fail(where, f"{key}.{path}", node, f"a {kind} replaces this scenario key; set {governs} instead")
+
+
+def check_rollout_overrides(overrides: Mapping, where: str, key: str) -> None:
+    """Overrides (an operating model's, an inline base) may not set a scenario key the
+    rollout replaces to anything but its default: it would do nothing."""
+    check_governed(overrides, where, key, ROLLOUT_GOVERNED, "rollout")
 
 
 _ABSENT = object()
