@@ -13,7 +13,7 @@ from sim.county.buses import plan_lines
 from sim.county.frequency import interval_groups
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
-from sim.county.routing import Route, plan_routes, within_range
+from sim.county.routing import Route, plan_routes, tours_to_routes, within_range
 from sim.county.township import FeederPlan, plan_two_tier
 
 
@@ -73,10 +73,7 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
         planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=lm.max_route_h,
                               time=within_range(dist, time, lm.max_route_h, vehicle.range_km, len(lm.departures_h)),
                               method=lm.routing_method)
-        for nodes in planned:
-            closed = np.concatenate([[0], nodes, [0]])
-            i = len(routes)
-            routes.append(Route(i, served[np.asarray(nodes) - 1],
-                                dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
-            route_of[served[np.asarray(nodes) - 1]] = i
+        for route in tours_to_routes(planned, served, dist, time, len(routes)):
+            routes.append(route)
+            route_of[route.stops] = route.index
     return Plan(net, grows, routes, route_of, bus_lines=bus_lines)

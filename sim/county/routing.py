@@ -40,6 +40,19 @@ class Route:
         self.total_leg_h = float(self.leg_h.sum())
 
 
+def tours_to_routes(tours: Sequence[Sequence[int]], villages: np.ndarray, dist: np.ndarray, time: np.ndarray,
+                    first: int) -> list[Route]:
+    """Routes from planned tours over the nodes of ``dist``/``time`` (node 0 the depot,
+    node i the place ``villages[i - 1]``: a village, or a township station for a feeder), indexed
+    from ``first``."""
+    out: list[Route] = []
+    for nodes in tours:
+        closed = np.concatenate([[0], nodes, [0]])
+        out.append(Route(first + len(out), villages[np.asarray(nodes) - 1],
+                         dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
+    return out
+
+
 # ---------------------------------------------------------------------------
 # validation helpers
 # ---------------------------------------------------------------------------

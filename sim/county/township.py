@@ -25,7 +25,7 @@ from sim.county.fleetmix import route_vehicle_names, town_vehicle
 from sim.county.frequency import longest_gap_d, village_interval
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
-from sim.county.routing import Route, plan_routes, within_range
+from sim.county.routing import Route, plan_routes, tours_to_routes, within_range
 from sim.county.stations import Stations
 
 
@@ -81,11 +81,9 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
         planned = plan_routes(dist, load, capacity, service_h=service, max_route_h=tw.max_route_h,
                               time=within_range(dist, time, tw.max_route_h, vehicle.range_km, len(tw.departures_h)),
                               method=lm.routing_method)
-        for nodes in planned:
-            closed = np.concatenate([[0], nodes, [0]])
-            stops = villages[np.asarray(nodes) - 1]
-            routes.append(Route(len(routes), stops, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
-            route_of[stops] = len(routes) - 1
+        for route in tours_to_routes(planned, villages, dist, time, len(routes)):
+            routes.append(route)
+            route_of[route.stops] = route.index
             town_of_route.append(int(k))
     outlet = outlet_villages(sc, net)
     feeder = plan_feeders(sc, net, open_towns, np.where(outlet, scale_all * tw.outlet_collect_share, scale_all),
@@ -127,13 +125,10 @@ def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.n
                           time=within_range(dist, time, tw.feeder_max_route_h, vehicle.range_km,
                                             len(tw.feeder_departures_h)),
                           method=lm.routing_method)
-    routes = []
+    routes = tours_to_routes(planned, open_towns, dist, time, 0)   # the feeders' stops are township stations
     route_of_town = np.full(len(net.township_xy_km), -1, dtype=np.int64)
-    for i, nodes in enumerate(planned):
-        closed = np.concatenate([[0], nodes, [0]])
-        towns = open_towns[np.asarray(nodes) - 1]
-        routes.append(Route(i, towns, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
-        route_of_town[towns] = i
+    for route in routes:
+        route_of_town[route.stops] = route.index
     hub_route[served] = route_of_town[net.township[served]]
     return FeederPlan(routes, hub_route, open_towns)
 
