@@ -186,9 +186,16 @@ class Hub:
         self._in_sorting += n
         self._stamp_sum += n * now
         self._hire_sorters(now)
+        if len(chunks) == 1:   # one sort lot per route with parcels, in route order
+            c = chunks[0]
+            b = c.bounds.tolist()
+            for r in (np.diff(c.bounds) > 0).nonzero()[0].tolist():
+                lo, hi = b[r], b[r + 1]
+                self.sorters.add((r, [(c.village[lo:hi], c.t_order[lo:hi])], hi - lo, now), now)
+            return
+        bounds = [(c, c.bounds.tolist()) for c in chunks]
         for r in range(len(self.queues)):
-            parts = [(c.village[c.bounds[r]:c.bounds[r + 1]], c.t_order[c.bounds[r]:c.bounds[r + 1]])
-                     for c in chunks if c.bounds[r + 1] > c.bounds[r]]
+            parts = [(c.village[b[r]:b[r + 1]], c.t_order[b[r]:b[r + 1]]) for c, b in bounds if b[r + 1] > b[r]]
             if parts:
                 self.sorters.add((r, parts, sum(len(p[0]) for p in parts), now), now)
 
@@ -252,13 +259,21 @@ class Hub:
         orders: list = []
         left = 0
         queues = self.queues
-        for r in routes:
-            r = int(r)
-            v, t, k = self._dispatch(r, n)
+        now = float(self.env.now)
+        for r in routes.tolist():
+            q = queues[r]
+            if not q.n:
+                continue
+            v, t, stamps = q.pop(n)
+            k = sum(len(x) for x in v)
+            self._count(-k)
+            self.parcels_out += k
+            self._stamp_sum -= stamps
+            self.time_in_hub_h += k * now - stamps
             villages += v
             orders += t
             loaded[r] = k
-            left += len(queues[r])
+            left += q.n
         return villages, orders, left
 
     def waiting_all(self) -> np.ndarray:
