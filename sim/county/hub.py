@@ -294,7 +294,7 @@ class Hub:
     @property
     def parcels_in_hub(self) -> int:
         """Parcels being sorted or waiting for a vehicle."""
-        return self.in_sorting + self.parcels_waiting
+        return self._n   # counted as they come and go (``stock`` counts the queues segment by segment)
 
     def little(self, t_end: float) -> HubLittle:
         """The terms of Little's law at the hub from the start of the run to ``t_end``."""
@@ -361,6 +361,8 @@ class Hub:
         first-expiring first, up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
         now = self.env.now
         self._cold_tick()
+        if not len(self.ambient) and not len(self.cold):
+            return Lots.empty()
         cold_amb = now + (self.cold.t_expiry - now) / self.cold_factor[self.cold.crop]
         expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
@@ -396,8 +398,10 @@ class Hub:
         """Remove and return produce that has spoiled by now."""
         now = self.env.now
         self._cold_tick()
-        out = self.ambient.split(self.ambient.t_expiry < now)
-        gone = self.cold.split(self.cold.t_expiry < now)
-        self.cold_out_kg_h += gone.total_kg * now
-        out.extend(gone)
+        amb, cold = self.ambient.a[Lots.T_EXPIRY], self.cold.a[Lots.T_EXPIRY]
+        out = self.ambient.split(amb < now) if len(amb) and np.minimum.reduce(amb) < now else Lots.empty()
+        if len(cold) and np.minimum.reduce(cold) < now:
+            gone = self.cold.split(cold < now)
+            self.cold_out_kg_h += gone.total_kg * now
+            out.extend(gone)
         return out
