@@ -102,5 +102,5 @@ class ProduceOnly:
     def reserve(self, kg: float) -> None:
         self.hub.reserve(kg)
 
-    def receive_produce(self, lots: Lots, reserved_kg: float) -> None:
-        self.hub.receive_produce(lots, reserved_kg)
+    def receive_produce(self, lots: Lots, reserved_kg: float, total_kg: float | None = None) -> None:
+        self.hub.receive_produce(lots, reserved_kg, total_kg)

@@ -334,12 +334,13 @@ class Hub:
         """Promise storage to produce a vehicle is bringing back."""
         self.reserved_kg += kg
 
-    def receive_produce(self, lots: Lots, reserved_kg: float) -> None:
-        """A vehicle unloads produce: the cold store fills first, the rest is ambient."""
+    def receive_produce(self, lots: Lots, reserved_kg: float, total_kg: float | None = None) -> None:
+        """A vehicle unloads produce: the cold store fills first, the rest is ambient
+        (``total_kg``: the lots' kilograms if the caller has summed them)."""
         self.reserved_kg = max(0.0, self.reserved_kg - reserved_kg)
         if not len(lots):
             return
-        self.produce_in_kg += lots.total_kg
+        self.produce_in_kg += lots.total_kg if total_kg is None else total_kg
         now = self.env.now
         room = self.cfg.cold_store_kg - self.cold.total_kg
         if room > 0:

@@ -364,8 +364,9 @@ class LastMile:
 
     def _returner(self, lots: Lots, reserved_kg: float):
         def back(_event) -> None:
-            self.ledger.produce_on_board_kg -= lots.total_kg
-            self.hub.receive_produce(lots, reserved_kg)
+            kg = lots.total_kg
+            self.ledger.produce_on_board_kg -= kg
+            self.hub.receive_produce(lots, reserved_kg, kg)
         return back
 
     def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray,

@@ -36,12 +36,25 @@ class Stations:
         self.room_of = room_of
         # read only for lots in a cold room, and a lot goes in one only when cold_room_kg > 0
         self.cold_factor: npt.NDArray[np.float64] = np.ones(0) if cold_factor is None else cold_factor
-        self.lots = Lots.empty()
+        self._lots = Lots.empty()
+        self._incoming: list[np.ndarray] = []   # lots offered since the stations were last read, joined then
         self.in_kg = 0.0        # kg offered, and sums of kg x time in and out (Little's law)
         self.in_kg_h = 0.0
         self.out_kg_h = 0.0
         self.pending: list = []  # recent collections: (visit times, kg) per departure
         self._window: StationActivity | None = None
+
+    @property
+    def lots(self) -> Lots:
+        """The produce waiting at the stations, in the order it was offered (lots offered
+        since the last read are joined on to it now, in one copy)."""
+        if self._incoming:
+            lots, parts = self._lots, self._incoming
+            if len(lots):
+                parts.insert(0, lots.a)
+            lots.a = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+            self._incoming = []
+        return self._lots
 
     # ---- the component's account -------------------------------------------------------
     def stock(self) -> Stock:
@@ -68,14 +81,18 @@ class Stations:
         return float(lots.kg[lots.t_offer <= now].sum()) + pending
 
     # ---- produce in ------------------------------------------------------------------
-    def offer(self, lots: Lots) -> None:
+    def offer(self, lots: Lots, total_kg: float | None = None) -> None:
         """New produce at the stations; with cold rooms, what fits goes in (oldest first
-        keeps its place: a lot already in the room stays until it is collected)."""
+        keeps its place: a lot already in the room stays until it is collected).
+        ``total_kg``: the lots' kilograms if the caller has summed them already."""
         if self.cold_room_kg > 0 and len(lots):
             lots = self._into_cold_rooms(lots)
-        self.in_kg += lots.total_kg
-        self.in_kg_h += float((lots.kg * lots.t_offer).sum())
-        self.lots.extend(lots)
+            total_kg = None
+        a = lots.a
+        self.in_kg += float(np.add.reduce(a[Lots.KG])) if total_kg is None else total_kg
+        self.in_kg_h += float(np.add.reduce(a[Lots.KG] * a[Lots.T_OFFER]))
+        if a.shape[1]:
+            self._incoming.append(a)
 
     def _into_cold_rooms(self, lots: Lots) -> Lots:
         st = self.lots.a

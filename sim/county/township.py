@@ -11,7 +11,6 @@ township stations, which answer the route-queue and storage calls it makes of a 
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections import deque
 from dataclasses import dataclass
 
@@ -219,10 +218,10 @@ class Townships:
         route, village, t_order, ready_h = route[order], village[order], t_order[order], ready_h[order]
         change = (route[1:] != route[:-1]) | (ready_h[1:] != ready_h[:-1])
         cuts = np.concatenate([[0], np.flatnonzero(change) + 1, [len(route)]])
-        for a, b in itertools.pairwise(cuts.tolist()):
-            r = int(route[a])
+        first = cuts[:-1]
+        for a, b, r, ready in zip(first.tolist(), cuts[1:].tolist(), route[first].tolist(), ready_h[first].tolist(),
+                                  strict=True):
             q = self.queues[r]
-            ready = float(ready_h[a])
             late = bool(q) and q[-1][0] > ready   # a vehicle that left earlier arrives later: keep the order
             q.append((ready, village[a:b], t_order[a:b]))
             self.count[r] += b - a
@@ -242,15 +241,18 @@ class Townships:
         now = self.env.now
         q = self.queues[route]
         left = n
-        while q and left > 0 and q[0][0] <= now:
-            ready, v, t = q.popleft()
+        while q and left > 0:
+            ready, v, t = q[0]
+            if ready > now:
+                break
             k = len(v)
             if k > left:
                 villages.append(v[:left])
                 orders.append(t[:left])
-                q.appendleft((ready, v[left:], t[left:]))
+                q[0] = (ready, v[left:], t[left:])
                 left = 0
             else:
+                q.popleft()
                 villages.append(v)
                 orders.append(t)
                 left -= k
@@ -302,14 +304,16 @@ class Townships:
     def reserve(self, kg: float) -> None:
         self.reserved_kg += kg
 
-    def receive_produce(self, lots: Lots, reserved_kg: float) -> None:
-        """A village vehicle unloads produce: it waits for a feeder from now."""
+    def receive_produce(self, lots: Lots, reserved_kg: float, total_kg: float | None = None) -> None:
+        """A village vehicle unloads produce: it waits for a feeder from now
+        (``total_kg``: the lots' kilograms if the caller has summed them)."""
         self.reserved_kg = max(0.0, self.reserved_kg - reserved_kg)
         if not len(lots):
             return
         lots.a[Lots.T_OFFER] = self.env.now
-        self.produce_in_kg += lots.total_kg
-        self.store.offer(lots)
+        kg = lots.total_kg if total_kg is None else total_kg
+        self.produce_in_kg += kg
+        self.store.offer(lots, kg)
 
 
 class Feeders(LastMile):
