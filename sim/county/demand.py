@@ -108,6 +108,10 @@ def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.nd
         per_seg = counts[:, None]
     elif deterministic:
         per_seg = _largest_remainder(counts, p)
+    elif len(segments) == 2:   # the multinomial's draws for two stretches: a binomial each (the same numbers)
+        per_seg = np.empty((len(counts), 2), dtype=np.int64)
+        per_seg[:, 0] = rng.binomial(counts, (p / p.sum())[0])
+        np.subtract(counts, per_seg[:, 0], out=per_seg[:, 1])
     else:
         per_seg = rng.multinomial(counts, p / p.sum())
     out = []

@@ -224,10 +224,10 @@ class LastMile:
         """At the day's first delivery departure: extra vehicles each route hires for
         the day, from the sorted parcels waiting and its own vehicles ready to leave."""
         now, own = self.env.now, self.cfg.vehicles_per_route
-        ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
         backlog = self.hub.waiting_all()
         if not (backlog > self._hire_floor).any():
             return self._no_hire
+        ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
         hired = extra_vehicles(backlog, ready.sum(axis=1),
                                self.capacity_parcels if self.mix is None else self.mix.capacity_parcels,
                                self.backlog_threshold, self.extra_max)
