@@ -352,15 +352,15 @@ class LastMile:
     def _returns(self, go: np.ndarray, duration: np.ndarray, produce_r: np.ndarray, lots: Lots,
                  lot_route: np.ndarray) -> None:
         """Schedule the return of each vehicle of ``go`` that carries produce: one event
-        each, with its route's lots (in the order collected)."""
-        order = lot_route.argsort(kind="stable")
-        a = lots.a[:, order]
-        cuts = np.searchsorted(lot_route[order], go, side="left").tolist()
-        ends = np.searchsorted(lot_route[order], go, side="right").tolist()
-        for r, lo, hi in zip(go.tolist(), cuts, ends, strict=True):
-            if produce_r[r] > 0:
-                ev = self.env.timeout(duration[r])
-                ev.callbacks.append(self._returner(Lots._wrap(a[:, lo:hi]), produce_r[r]))
+        each, with its route's lots (in the order collected: ``lot_route`` is sorted, as
+        the lots are collected stop by stop and stops are numbered route by route)."""
+        back = go[produce_r[go] > 0]
+        lo = np.searchsorted(lot_route, back, side="left").tolist()
+        hi = np.searchsorted(lot_route, back, side="right").tolist()
+        a = lots.a
+        for i, j, d, kg in zip(lo, hi, duration[back].tolist(), produce_r[back].tolist(),
+                                  strict=True):
+            self.env.timeout(d).callbacks.append(self._returner(Lots._wrap(a[:, i:j]), kg))
 
     def _returner(self, lots: Lots, reserved_kg: float):
         def back(_event) -> None:
