@@ -58,7 +58,7 @@ class TownshipConfig:
         "generated county, the villages CSV's township names otherwise. With a list, each village is served by the "
         "first type that can reach it (a round trip to it alone, with its stop, within max_route_h and the type's "
         "range_km per departure), the last type if none can, and the township's routes are planned type by type "
-        "for the vehicles that drive them (empty: no entries)", factory=True, one_or_list=True,
+        "for the vehicles that drive them (empty: no entries)", factory=True, one_or_list=True, shown="{}",
         source="[G] a county's own fleet plan: e-tricycles near a township seat, vans to its far villages")
     vehicles_per_route: int = spec(1, "Vehicles per township-to-village route; they leave together", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((13.0,), "Departure times of the township-to-village vehicles from their "
