@@ -18,7 +18,7 @@ from sim.config.scenario import Scenario
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec
 from sim.config.township import synthetic_township_ids
 from sim.county.harvest import growers
-from sim.county.network import Network, check_township_keys, generate_villages, read_villages, road_matrices
+from sim.county.network import Network, generate_villages, read_villages, road_matrices
 from sim.county.rng import generator
 from sim.errors import InputError
 
@@ -187,7 +187,6 @@ def county_geography(scenario: Scenario, county: County) -> CountyGeo:
     else:
         ids, township, xy, residents, road, town_xy = generate_villages(scenario.county, rng)
         names = synthetic_township_ids(len(town_xy))
-    check_township_keys(scenario, f"county {county.id}", names)
     net = Network(ids, township, xy, residents, road, town_xy, np.zeros(len(ids), dtype=bool), names)
     grows = growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]

@@ -21,7 +21,7 @@ from sim.rollout.entry import plan_entry
 from sim.rollout.fleets import village_type_names
 from sim.rollout.region import CountyGeo, counties_of, county_geography, county_scenario, county_seed, villages_file
 from sim.rollout.sampling import Block, month_blocks, month_days
-from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy
+from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy, check_township_ids
 from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects, village_order
 from sim.rollout.villages import cross_subsidy_paid, draw_inputs, village_ceilings, with_promoters
 
@@ -31,7 +31,9 @@ def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     out = []
     for county in counties_of(ro.region)[:ro.county_limit]:
         scenario = county_scenario(model, county, ro.seed, villages_file(ro.region, county))
-        out.append(county_geography(scenario, county))
+        geo = county_geography(scenario, county)
+        check_township_ids(ro, county.id, geo.network.township_id)
+        out.append(geo)
     return out
 
 

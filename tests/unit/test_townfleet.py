@@ -153,3 +153,25 @@ def test_bad_township_ids_and_types_are_refused_with_one_message(tmp_path):
         lines = [line for line in out.output.splitlines() if line.strip()]
         assert lines == [f"error: {cfg}: {message}"] or (len(lines) == 1 and message in lines[0]), out.output
         assert "Traceback" not in out.output
+
+
+def test_township_ids_of_a_villages_file_and_of_a_rollouts_counties_are_checked_before_a_run(tmp_path):
+    csv = tmp_path / "villages.csv"
+    csv.write_text("id,township,x_km,y_km,residents,road_class\n"
+                   "a,Zhen,1,0,500,cement\nb,Anxi,-5,0,400,gravel\n")
+    exp = tmp_path / "exp.yaml"
+    exp.write_text("kind: experiment\nname: e\nbase: {county: {villages_csv: villages.csv}, network: {tiers: 2}}\n"
+                   "scenarios:\n  a: {}\n  b: {township: {vehicle_types_by_township: {Nowhere: van}}}\nbaseline: a\n")
+    ro = tmp_path / "ro.yaml"
+    ro.write_text("kind: rollout\nname: r\nregion: {counties: 2, seed: 3, villages: {min: 40, max: 60}}\n"
+                  "operating_models:\n  two: {network: {tiers: 2}, township: {vehicle_types_by_township: {T09: van}}}\n"
+                  "strategies:\n  s: {village_order: largest_first, operating_model: two}\nbaseline: s\n")
+    for cfg, message in ((exp, "scenarios.b: township.vehicle_types_by_township.Nowhere: 'Nowhere' is not allowed: "
+                               "expected a township id of the county (Anxi, Zhen)"),
+                         (ro, "operating_models.two (county C0001): township.vehicle_types_by_township.T09: 'T09' "
+                              "is not allowed: expected a township id of the county (T01, T02, T03)")):
+        for cmd in (["check", str(cfg)], ["run", str(cfg), "--out", str(tmp_path / "out")]):
+            out = CliRunner().invoke(main, cmd)
+            assert out.exit_code == 2, out.output
+            assert out.output.strip() == f"error: {cfg}: {message}"
+        assert not (tmp_path / "out").exists()
