@@ -28,7 +28,12 @@ class Chunk:
 
     @property
     def t_max(self) -> float:
-        return float(self.t_order.max()) if len(self.t_order) else float("-inf")
+        """The latest order time (worked out once: a chunk's parcels never change)."""
+        t = self.__dict__.get("_t_max")
+        if t is None:
+            t = self.__dict__["_t_max"] = float(np.maximum.reduce(self.t_order)) if len(self.t_order) \
+                else float("-inf")
+        return t
 
     def split(self, mask: np.ndarray, route_of: np.ndarray) -> tuple[Chunk, Chunk]:
         """(parcels where ``mask``, the rest); both stay grouped by route."""
@@ -139,7 +144,7 @@ class Lots:
 
     @property
     def total_kg(self) -> float:
-        return float(self.a[4].sum())
+        return float(np.add.reduce(self.a[4]))
 
     def extend(self, other: Lots) -> None:
         if other.a.shape[1]:

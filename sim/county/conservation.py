@@ -55,6 +55,9 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
     places = {"trunk": trunk.parcels, "hub": hub.parcels, "vehicles": lastmile.parcels,
               **{name: stock.parcels for name, stock in tiers.items()}}
     in_system = sum(places.values())
+    if model.hub.parcels_in_hub != hub.parcels:   # the hub's running count against its queues
+        raise ConservationError(f"the hub's count of parcels {model.hub.parcels_in_hub} != {hub.parcels} in its "
+                                "sorting and route queues")
     if ordered != delivered + in_system:
         raise ConservationError(f"parcels not conserved: ordered {ordered} != delivered {delivered} + "
                                 f"in system {in_system} {places}")

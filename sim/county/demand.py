@@ -116,14 +116,15 @@ def order_chunks(cfg: DemandConfig, day: int, villages: np.ndarray, route: np.nd
         total = int(n.sum())
         if not total:
             continue
-        village = np.repeat(villages, n)
+        village = villages.repeat(n)
         if deterministic:  # each village's orders evenly spaced over the stretch
             t = np.concatenate([(np.arange(k) + 0.5) / k for k in n if k])
         else:
             t = rng.random(total)
         t *= b - a
         t += 24.0 * day + a
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(route, weights=n, minlength=n_routes)).astype(np.int64)])
+        bounds = np.zeros(n_routes + 1, dtype=np.int64)
+        bounds[1:] = np.bincount(route, weights=n, minlength=n_routes).cumsum()
         out.append(Chunk(village, t, bounds))
     return out
 

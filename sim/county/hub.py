@@ -186,9 +186,16 @@ class Hub:
         self._in_sorting += n
         self._stamp_sum += n * now
         self._hire_sorters(now)
+        if len(chunks) == 1:   # one sort lot per route with parcels, in route order
+            c = chunks[0]
+            b = c.bounds.tolist()
+            for r in (np.diff(c.bounds) > 0).nonzero()[0].tolist():
+                lo, hi = b[r], b[r + 1]
+                self.sorters.add((r, [(c.village[lo:hi], c.t_order[lo:hi])], hi - lo, now), now)
+            return
+        bounds = [(c, c.bounds.tolist()) for c in chunks]
         for r in range(len(self.queues)):
-            parts = [(c.village[c.bounds[r]:c.bounds[r + 1]], c.t_order[c.bounds[r]:c.bounds[r + 1]])
-                     for c in chunks if c.bounds[r + 1] > c.bounds[r]]
+            parts = [(c.village[b[r]:b[r + 1]], c.t_order[b[r]:b[r + 1]]) for c, b in bounds if b[r + 1] > b[r]]
             if parts:
                 self.sorters.add((r, parts, sum(len(p[0]) for p in parts), now), now)
 
@@ -252,13 +259,21 @@ class Hub:
         orders: list = []
         left = 0
         queues = self.queues
-        for r in routes:
-            r = int(r)
-            v, t, k = self._dispatch(r, n)
+        now = float(self.env.now)
+        for r in routes.tolist():
+            q = queues[r]
+            if not q.n:
+                continue
+            v, t, stamps = q.pop(n)
+            k = sum(len(x) for x in v)
+            self._count(-k)
+            self.parcels_out += k
+            self._stamp_sum -= stamps
+            self.time_in_hub_h += k * now - stamps
             villages += v
             orders += t
             loaded[r] = k
-            left += len(queues[r])
+            left += q.n
         return villages, orders, left
 
     def waiting_all(self) -> np.ndarray:
@@ -279,7 +294,7 @@ class Hub:
     @property
     def parcels_in_hub(self) -> int:
         """Parcels being sorted or waiting for a vehicle."""
-        return self.in_sorting + self.parcels_waiting
+        return self._n   # counted as they come and go (``stock`` counts the queues segment by segment)
 
     def little(self, t_end: float) -> HubLittle:
         """The terms of Little's law at the hub from the start of the run to ``t_end``."""
@@ -346,6 +361,8 @@ class Hub:
         first-expiring first, up to ``capacity_kg``. Produce leaving the cold store ages at the ambient rate again."""
         now = self.env.now
         self._cold_tick()
+        if not len(self.ambient) and not len(self.cold):
+            return Lots.empty()
         cold_amb = now + (self.cold.t_expiry - now) / self.cold_factor[self.cold.crop]
         expiry = np.concatenate([self.ambient.t_expiry, cold_amb])
         kg = np.concatenate([self.ambient.kg, self.cold.kg])
@@ -381,8 +398,10 @@ class Hub:
         """Remove and return produce that has spoiled by now."""
         now = self.env.now
         self._cold_tick()
-        out = self.ambient.split(self.ambient.t_expiry < now)
-        gone = self.cold.split(self.cold.t_expiry < now)
-        self.cold_out_kg_h += gone.total_kg * now
-        out.extend(gone)
+        amb, cold = self.ambient.a[Lots.T_EXPIRY], self.cold.a[Lots.T_EXPIRY]
+        out = self.ambient.split(amb < now) if len(amb) and np.minimum.reduce(amb) < now else Lots.empty()
+        if len(cold) and np.minimum.reduce(cold) < now:
+            gone = self.cold.split(cold < now)
+            self.cold_out_kg_h += gone.total_kg * now
+            out.extend(gone)
         return out

@@ -35,20 +35,25 @@ def _segmented_greedy(kg: np.ndarray, room: np.ndarray, seg: np.ndarray) -> np.n
     Closed form: C_j = S_j + min(0, min_{k<=j} (room_k - S_k)) within the segment."""
     if len(kg) == 0:
         return kg.copy()
-    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-    s = np.cumsum(kg)
-    base = np.repeat(np.r_[0.0, s[starts[1:] - 1]], np.diff(np.r_[starts, len(kg)]))
-    s -= base
+    new = np.empty(len(seg), dtype=bool)     # a lot that starts a segment
+    new[0] = True
+    np.not_equal(seg[1:], seg[:-1], out=new[1:])
+    starts = new.nonzero()[0]
+    s = kg.cumsum()
+    seg_no = new.cumsum() - 1
+    if len(starts) > 1:
+        base = np.zeros(len(starts))
+        base[1:] = s[starts[1:] - 1]
+        s -= base[seg_no]
     x = np.minimum(room - s, 0.0)
     # running minimum within segments: lift each segment below all earlier ones
-    seg_no = np.cumsum(np.r_[True, seg[1:] != seg[:-1]]) - 1
-    lift = 4.0 * (float(np.abs(x).max()) + 1.0)
+    lift = 4.0 * (float(np.maximum.reduce(np.abs(x))) + 1.0)
     y = np.minimum.accumulate(x - lift * seg_no) + lift * seg_no
     c = s + np.minimum(y, 0.0)
     take = c.copy()
     take[1:] -= c[:-1]
     take[starts] = c[starts]
-    return np.clip(take, 0.0, kg)
+    return np.minimum(np.maximum(take, 0.0), kg)
 
 
 class LastMile:
@@ -98,6 +103,11 @@ class LastMile:
         self.back_at = {True: np.zeros((R, cfg.vehicles_per_route + self.extra_max)),
                         False: np.zeros((R, cfg.vehicles_per_route))}
         self._window: LastMileActivity | None = None
+        # a route hires extra vehicles only when its backlog is above this many parcels
+        self._hire_floor = self.backlog_threshold * (self.capacity_parcels if self.mix is None
+                                                     else self.mix.capacity_parcels)
+        self._no_hire = np.zeros(R, dtype=np.int64)
+        self._no_lots = np.zeros(0, dtype=np.int64)
         self.serve_day: np.ndarray | None = None  # bool (days, routes): the days each route runs (None: every day)
 
     # ---- the component's account -------------------------------------------------------
@@ -192,7 +202,7 @@ class LastMile:
                         free = self.back_at[deliver][:, v] <= self.env.now
                         if deliver:
                             free &= self.available[v, day]
-                        routes = np.flatnonzero(free)
+                        routes = free.nonzero()[0]
                         if len(routes):
                             sent = self._depart(routes, v, deliver, self.travel_factor[v, day, :, slot_of[h]])
                             if not deliver:
@@ -216,6 +226,8 @@ class LastMile:
         now, own = self.env.now, self.cfg.vehicles_per_route
         ready = (self.back_at[True][:, :own] <= now) & self.available[:, day].T
         backlog = self.hub.waiting_all()
+        if not (backlog > self._hire_floor).any():
+            return self._no_hire
         hired = extra_vehicles(backlog, ready.sum(axis=1),
                                self.capacity_parcels if self.mix is None else self.mix.capacity_parcels,
                                self.backlog_threshold, self.extra_max)
@@ -237,24 +249,29 @@ class LastMile:
         # parcels, route by route from the hub's queues
         villages: list = []
         orders: list = []
+        n = 0
         if deliver:
             cap = self.capacity_parcels if self.mix is None else self.mix.capacity_parcels[routes]
             villages, orders, left = self.hub.dispatch_routes(routes, cap, n_r)
             led.left_behind += left
-        n = int(n_r.sum())
+            n = int(n_r.sum())
         # produce ready at the stations of these routes
         st = self.stations.lots
-        ready = np.empty(0, dtype=np.int64)
+        ready = self._no_lots
         if (cfg.backhaul or not deliver) and len(st):
             lot_stop = self.stop_of_village[st.a[Lots.VILLAGE].astype(np.intp)]
             on_route = np.zeros(self.n_routes, dtype=bool)
             on_route[routes] = True
-            ready = np.flatnonzero((st.a[Lots.T_OFFER] <= now) & on_route[self.stop_route[lot_stop]])
+            ready = ((st.a[Lots.T_OFFER] <= now) & on_route[self.stop_route[lot_stop]]).nonzero()[0]
             lot_stop = lot_stop[ready]
-        has_lot = np.zeros(self.n_routes, dtype=bool)
         if len(ready):
+            has_lot = np.zeros(self.n_routes, dtype=bool)
             has_lot[self.stop_route[lot_stop]] = True
-        go = routes[(n_r[routes] > 0) | has_lot[routes]]
+            go = routes[(n_r[routes] > 0) | has_lot[routes]]
+        elif n:
+            go = routes[n_r[routes] > 0]
+        else:
+            return routes[:0]
         if len(go) == 0:
             return go
         # stop times along every route that goes
@@ -263,17 +280,19 @@ class LastMile:
             t_order = np.concatenate(orders) if len(orders) > 1 else orders[0]
             pos = self.stop_of_village[village]
             counts = np.bincount(pos, minlength=G)
+            active = counts > 0
         else:
             counts = np.zeros(G, dtype=np.int64)
-        active = counts > 0
+            active = np.zeros(G, dtype=bool)
         if len(ready):
             active[lot_stop] = True
-        dwell = np.where(active, cfg.stop_h + counts * cfg.handling_h_per_parcel, 0.0)
+        dwell = cfg.stop_h + counts * cfg.handling_h_per_parcel
+        dwell[~active] = 0.0
         k = len(go)
         f_r = travel
-        cum = np.cumsum(dwell)
+        cum = dwell.cumsum()
         before = cum - dwell
-        route_base = np.repeat(before[self.first_stop], self.lengths)   # dwell before each route's first stop
+        route_base = before[self.first_stop].repeat(self.lengths)   # dwell before each route's first stop
         arrive = now + f_r[self.stop_route] * self.cum_leg_h + (before - route_base)
         dwell_r = np.add.reduceat(dwell, self.first_stop) if G else np.zeros(0)
         duration = f_r * self.route_leg_h + dwell_r
@@ -282,18 +301,15 @@ class LastMile:
             led.parcels_carried += n
             led.parcel_kg_carried += n * self.parcel_kg
         # produce collected on the way
-        produce_r = np.zeros(self.n_routes)
-        lots, lot_route = Lots.empty(), np.empty(0, dtype=np.int64)  # the produce collected, and its lots' routes
+        produce_r: np.ndarray | None = None   # kg collected per route
         if len(ready):
             # parcels still aboard after each stop: those for the route's later stops
-            cum = np.cumsum(counts)
-            on_board = np.repeat(cum[self.first_stop + self.lengths - 1], self.lengths) - cum
+            cum = counts.cumsum()
+            on_board = cum[self.first_stop + self.lengths - 1].repeat(self.lengths) - cum
             collected = self._collect(ready, lot_stop, arrive, on_board, deliver)
             if collected is not None:
                 lots, lot_route = collected
-                # float64, as bincount with weights returns (numpy's stub types every bincount as intp)
-                produce_r = np.bincount(  # type: ignore[assignment]
-                    lot_route, weights=lots.kg, minlength=self.n_routes)
+                produce_r = np.bincount(lot_route, weights=lots.kg, minlength=self.n_routes)
         if self.tracer:
             for r in go:
                 self.tracer("vehicle_depart", now, route=int(r), parcels=int(n_r[r]))
@@ -301,34 +317,50 @@ class LastMile:
                 for g in stops[counts[stops] > 0]:
                     self.tracer("station_arrive", arrive[g], village=int(self.stop_village[g]), parcels=int(counts[g]))
                 self.tracer("vehicle_return", now + duration[r], route=int(r))
-        # book the trips and schedule each vehicle's return
-        for r in go:
-            self.back_at[deliver][r, vehicle] = now + duration[r]
-            if produce_r[r] > 0:
-                ev = self.env.timeout(duration[r])
-                ev.callbacks.append(self._returner(lots.select(lot_route == r), produce_r[r]))
+        # book the trips and schedule the return of each vehicle that brings produce
+        self.back_at[deliver][go, vehicle] = now + duration[go]
+        if produce_r is not None:
+            self._returns(go, duration, produce_r, lots, lot_route)
         km = self.route_km[go]
+        at = np.full(k, now)
         if deliver:
             led.trips += k
             led.km += float(km.sum())
-            alone = n_r[go] == 0
-            led.produce_only_trips += int(alone.sum())
-            led.produce_only_km += float(km[alone].sum())
-            led.load_t_h.append(np.full(k, now))
+            n_go = n_r[go]
+            alone = n_go == 0
+            if alone.any():
+                led.produce_only_trips += int(alone.sum())
+                led.produce_only_km += float(km[alone].sum())
+            else:
+                led.produce_only_km += 0.0
+            led.load_t_h.append(at)
             if self.mix is None:
                 cap_n, cap_kg = float(self.vehicle.capacity_parcels), self.vehicle.capacity_kg
             else:
                 cap_n, cap_kg = self.mix.nominal_parcels[go], self.mix.capacity_kg[go]
-            led.load_in.append(np.maximum(n_r[go] / cap_n, n_r[go] * self.parcel_kg / cap_kg))
-            led.load_out.append(produce_r[go] / cap_kg)
+            led.load_in.append(np.maximum(n_go / cap_n, n_go * self.parcel_kg / cap_kg))
+            led.load_out.append(produce_r[go] / cap_kg if produce_r is not None else np.zeros(k))
         else:
             led.pickup_trips += k
             led.pickup_km += float(km.sum())
         if self.mix is not None:
             self.mix.book(go, km, n_r[go], deliver)
-        led.trip_start_h.append(np.full(k, now))
+        led.trip_start_h.append(at)
         led.trip_km.append(km)
         return go
+
+    def _returns(self, go: np.ndarray, duration: np.ndarray, produce_r: np.ndarray, lots: Lots,
+                 lot_route: np.ndarray) -> None:
+        """Schedule the return of each vehicle of ``go`` that carries produce: one event
+        each, with its route's lots (in the order collected)."""
+        order = lot_route.argsort(kind="stable")
+        a = lots.a[:, order]
+        cuts = np.searchsorted(lot_route[order], go, side="left").tolist()
+        ends = np.searchsorted(lot_route[order], go, side="right").tolist()
+        for r, lo, hi in zip(go.tolist(), cuts, ends, strict=True):
+            if produce_r[r] > 0:
+                ev = self.env.timeout(duration[r])
+                ev.callbacks.append(self._returner(Lots._wrap(a[:, lo:hi]), produce_r[r]))
 
     def _returner(self, lots: Lots, reserved_kg: float):
         def back(_event) -> None:
@@ -344,8 +376,9 @@ class LastMile:
         led = self.ledger
         reached = counts > 0
         G = len(self.stop_village)
-        if arrive[reached].max() <= self.horizon_h:
-            lead = arrive[pos] - t_order
+        if np.maximum.reduce(arrive[reached]) <= self.horizon_h:
+            lead = arrive[pos]
+            lead -= t_order
             led.stop_lead_h += np.bincount(pos, weights=lead, minlength=G)
             led.stop_delivered += counts
             led.lead.add(lead)
@@ -383,9 +416,9 @@ class LastMile:
         take = _segmented_greedy(kg, room, lot_route)
         # the hub's free storage is shared: routes in index order take what is left
         free = self.hub.free_kg()
-        if take.sum() > free:
+        if np.add.reduce(take) > free:
             per_route = np.bincount(lot_route, weights=take, minlength=self.n_routes)
-            allowed = np.clip(free - (np.cumsum(per_route) - per_route), 0.0, per_route)
+            allowed = np.minimum(np.maximum(free - (per_route.cumsum() - per_route), 0.0), per_route)
             take = _segmented_greedy(kg, np.minimum(room, allowed[lot_route]), lot_route)
         produce = self.stations.hand_over(idx, take, arrive[gstop], ready[stale], arrive[lot_stop[stale]])
         pick = take > 0

@@ -34,7 +34,7 @@ class LeadTimes:
         """Add lead times (the array is overwritten)."""
         if len(lead_h) == 0:
             return
-        self.total_h += float(lead_h.sum())
+        self.total_h += float(np.add.reduce(lead_h))
         self.n += len(lead_h)
         lead_h *= 1.0 / self.bin_h
         c = np.bincount(lead_h.astype(np.intp))

@@ -108,7 +108,7 @@ class Stations:
     def purge(self) -> None:
         """Produce that has spoiled at the stations by now leaves as spoiled."""
         s = self.lots
-        if len(s) and s.a[Lots.T_EXPIRY].min() < self.env.now:
+        if len(s) and np.minimum.reduce(s.a[Lots.T_EXPIRY]) < self.env.now:
             gone = s.split(s.t_expiry < self.env.now)
             self.out_kg_h += gone.total_kg * self.env.now
             self.on_spoil(gone)

@@ -272,14 +272,18 @@ class Townships:
         orders: list = []
         left = 0
         most = np.broadcast_to(np.asarray(n, dtype=np.int64), routes.shape).tolist()
+        count = self.count
         for r, n_r in zip(routes.tolist(), most, strict=True):
-            loaded[r] = self._take(r, n_r, villages, orders)
-            left += self.waiting(r)
+            if count[r]:
+                loaded[r] = self._take(r, n_r, villages, orders)
+                left += self.waiting(r)
         return villages, orders, left
 
     def waiting_all(self) -> np.ndarray:
         """Parcels ready for a vehicle now, per village route."""
-        return np.array([self.waiting(r) for r in range(len(self.queues))], dtype=np.int64)
+        now = self.env.now
+        return np.array([n if not q or q[-1][0] <= now else self.waiting(r)
+                         for r, (n, q) in enumerate(zip(self.count, self.queues, strict=True))], dtype=np.int64)
 
     def waiting(self, route: int) -> int:
         """Parcels ready for a vehicle of ``route`` now."""
