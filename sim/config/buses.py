@@ -1,5 +1,6 @@
 """Passenger bus lines that carry parcels and produce for a fee (``buses``): fixed
-lines from the county seat with a timetable, added to the vans (they collect
+lines from the county seat (one tier) or from each township station (two tiers) with
+a timetable, added to the vans (they collect
 produce at their stops on every run) or replacing them (they carry the parcels and
 the produce of the villages on their lines)."""
 from __future__ import annotations
@@ -9,24 +10,38 @@ from dataclasses import dataclass
 from sim.config.schema import spec
 
 BUS_MODES = ("none", "added", "replacing")
+BUS_ORIGINS = ("county_seat", "townships")
 
 
 @dataclass(frozen=True)
 class BusConfig:
-    """Bus lines from the county seat (one tier only). The served villages are split
-    into ``lines`` sectors by their bearing from the county seat; a line runs out
-    through its sector's villages, nearest first, and back, at the speeds of the
-    `bus` vehicle type. One bus per line: a run leaves at each departure when the
+    """Bus lines from the county seat (one tier) or from each township station (two
+    tiers, ``origin: townships``). The served villages (of a township) are split into
+    ``lines`` (``lines_per_township``) sectors by their bearing from the seat; a line
+    runs out through its sector's villages, nearest first, and back, at the speeds of
+    the `bus` vehicle type. One bus per line: a run leaves at each departure when the
     bus is back and something waits. The operator pays the fees only (no vehicle,
     driver or km cost); the buses' km are the bus company's, not in `vehicle_km`."""
-    mode: str = spec("none", "none: no buses; added: the vans run as before and the buses collect produce at their "
-                     "stops on every run (shared passenger-freight lines); replacing: the buses carry the parcels and "
-                     "the produce of every served village and no van runs", choices=BUS_MODES,
+    mode: str = spec("none", "none: no buses; added: the vans (two tiers: the township vehicles) run as before and the "
+                     "buses collect produce at their stops on every run (shared passenger-freight lines); replacing: "
+                     "the buses carry the parcels and the produce of every served village and no van (township "
+                     "vehicle) runs", choices=BUS_MODES,
                      source="Hunan shared passenger-freight routes (MDPI Systems 13(7):602)")
-    lines: int = spec(16, "Bus lines from the county seat", lo=1, hi=500,
-                      source="[G] Yucheng county runs parcels on 28 bus routes (domain notes)")
+    origin: str = spec("county_seat", "Where the lines start: county_seat (one tier: the lines leave the county seat "
+                       "and stand in for the hub's vans); townships (two tiers only: each township station runs "
+                       "`lines_per_township` lines through its own villages and they stand in for its village "
+                       "vehicles; the feeders still run hub -> township station)", choices=BUS_ORIGINS,
+                       source="[G] the three-level system county -> township -> village (domain notes); Hunan's "
+                              "shared passenger-freight routes (MDPI Systems 13(7):602) give no origin")
+    lines: int = spec(16, "Bus lines from the county seat (origin county_seat; not read with townships)", lo=1,
+                      hi=500, source="[G] Yucheng county runs parcels on 28 bus routes (domain notes)")
+    lines_per_township: int = spec(2, "Bus lines from each township station (origin townships; not read with "
+                                   "county_seat); fewer where a township has fewer served villages", lo=1, hi=50,
+                                   source="[G] Yucheng's 28 bus routes (domain notes) over a county's ~11 "
+                                          "townships (national average, domain notes): two to three a township")
     departures_h: tuple[float, ...] = spec((7.0, 10.0, 13.0, 16.0), "Timetable: departures from the county seat "
-                                           "each day", unit="h", source="[G] four runs a day")
+                                           "(origin townships: from each township station) each day", unit="h",
+                                           source="[G] four runs a day")
     capacity_parcels_per_run: int = spec(100, "Parcels a run may carry (the luggage hold)", unit="parcels", lo=1,
                                          hi=10000, source="~440 parcels a day per bus in Yucheng (domain notes) [D] "
                                          "over four runs")

@@ -249,9 +249,14 @@ class Scenario:
                 raise ValueError(f"{key} {name!r} is not allowed: expected one of "
                                  f"{', '.join(sorted(self.vehicle_types))}")
         self._check_township_types()
-        if self.buses.mode != "none" and self.network.tiers != 1:
-            raise ValueError(f"buses.mode {self.buses.mode!r} is not allowed with network.tiers {self.network.tiers}: "
-                             "bus lines run from the county seat in the one-tier model (expected buses.mode none)")
+        if self.buses.origin == "townships" and self.network.tiers != 2:
+            raise ValueError(f"buses.origin 'townships' is not allowed with network.tiers {self.network.tiers}: "
+                             "township bus lines need township stations (expected network.tiers 2, or buses.origin "
+                             "county_seat)")
+        if self.buses.mode != "none" and self.buses.origin == "county_seat" and self.network.tiers != 1:
+            raise ValueError(f"buses.mode {self.buses.mode!r} with buses.origin 'county_seat' is not allowed with "
+                             f"network.tiers {self.network.tiers}: bus lines from the county seat run in the one-tier "
+                             "model (expected buses.origin townships, or buses.mode none)")
         if self.buses.mode != "none" and "bus" not in self.vehicle_types:
             raise ValueError("buses.mode needs the `bus` vehicle type (its speeds) in vehicle_types")
         if self.produce_parcels.demand == "orders" and any(c.parcel_share > 0 for c in self.crops):

@@ -1,8 +1,10 @@
-"""Passenger bus lines (``buses``): fixed lines from the county seat through sectors of
-the served villages, a timetable of runs, a per-run capacity and fees. Added to the
-vans, a line's bus collects produce at its stops on every run (:class:`ProduceOnly`
-stands in for the hub: it hands the bus no parcels and stores what it brings);
-replacing them, the lines are the county's routes and the buses carry everything."""
+"""Passenger bus lines (``buses``): fixed lines from the county seat (or, with two
+tiers, from each township seat) through sectors of the served villages, a timetable
+of runs, a per-run capacity and fees. Added to the vans, a line's bus collects
+produce at its stops on every run (:class:`ProduceOnly` stands in for the hub or the
+township stations: it hands the bus no parcels and stores what it brings);
+replacing them, the lines are the county's (the townships') village routes and the
+buses carry everything."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,6 +17,7 @@ from sim.county.batches import Lots
 from sim.county.hub import Hub
 from sim.county.network import Network, road_matrices
 from sim.county.routing import Route
+from sim.county.township import Townships
 
 
 def bus_vehicle(sc: Scenario) -> VehicleType:
@@ -32,30 +35,55 @@ def bus_config(sc: Scenario) -> LastMileConfig:
                                departures_h=sc.buses.departures_h)
 
 
-def plan_lines(sc: Scenario, net: Network, served: np.ndarray) -> list[Route]:
-    """``buses.lines`` lines over the ``served`` villages: sectors of equal numbers of
-    villages by bearing from the county seat; each line visits its villages nearest
-    first and returns to the seat."""
+def plan_lines(sc: Scenario, net: Network, served: np.ndarray, n_lines: int | None = None,
+               first: int = 0) -> list[Route]:
+    """``n_lines`` (default ``buses.lines``) lines over the ``served`` villages from
+    the origin of ``net`` (the county seat, or a township seat for a network seen
+    from it): sectors of equal numbers of villages by bearing from the origin; each
+    line visits its villages nearest first and returns. Indexed from ``first``."""
     if not len(served):
         return []
     xy = net.xy_km[served]
     bearing = np.arctan2(xy[:, 1], xy[:, 0])
     by_bearing = served[np.lexsort((served, bearing))]
     lines: list[Route] = []
-    for part in np.array_split(by_bearing, min(sc.buses.lines, len(served))):
+    for part in np.array_split(by_bearing, min(sc.buses.lines if n_lines is None else n_lines, len(served))):
         d = np.hypot(net.xy_km[part, 0], net.xy_km[part, 1])
         stops = part[np.lexsort((part, d))]
         dist, time = road_matrices(net, stops, sc, bus_vehicle(sc))
         closed = np.concatenate([[0], np.arange(1, len(stops) + 1), [0]])
-        lines.append(Route(len(lines), stops, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
+        lines.append(Route(first + len(lines), stops, dist[closed[:-1], closed[1:]], time[closed[:-1], closed[1:]]))
     return lines
 
 
-class ProduceOnly:
-    """The hub as the buses added to the vans see it: no parcels to hand over (the
-    vans carry them), and the hub's storage for the produce they bring."""
+def township_lines(sc: Scenario, net: Network) -> list[Route]:
+    """``buses.origin: townships``: ``buses.lines_per_township`` lines from each
+    township seat over its served villages (:func:`plan_lines` on the network seen
+    from the seat, as the township's village routes are planned); indices run
+    township by township."""
+    served = net.served_idx
+    lines: list[Route] = []
+    for k in np.unique(net.township[served]):
+        seat = net.township_xy_km[k]
+        local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
+        lines += plan_lines(sc, local, served[net.township[served] == k], sc.buses.lines_per_township, len(lines))
+    return lines
 
-    def __init__(self, hub: Hub, n_lines: int):
+
+def route_of_line(lines: list[Route], n_villages: int) -> np.ndarray:
+    """Each village's line (-1: on none)."""
+    out = np.full(n_villages, -1, dtype=np.int64)
+    for line in lines:
+        out[line.stops] = line.index
+    return out
+
+
+class ProduceOnly:
+    """The hub (with two tiers, the township stations) as the buses added to the
+    vans see it: no parcels to hand over (the vans carry them), and its storage for
+    the produce they bring (at a township station it waits there for a feeder)."""
+
+    def __init__(self, hub: Hub | Townships, n_lines: int):
         self.hub = hub
         self.n_lines = n_lines
 

@@ -56,8 +56,8 @@ def conservation(model: CountyModel, sold_kg: float) -> Balance:
               **{name: stock.parcels for name, stock in tiers.items()}}
     in_system = sum(places.values())
     if model.hub.parcels_in_hub != hub.parcels:   # the hub's running count against its queues
-        raise ConservationError(f"the hub's count of parcels {model.hub.parcels_in_hub} != {hub.parcels} in its "
-                                "sorting and route queues")
+        raise ConservationError(f"parcels not conserved: the hub's count {model.hub.parcels_in_hub} != "
+                                f"{hub.parcels} in its sorting and route queues")
     if ordered != delivered + in_system:
         raise ConservationError(f"parcels not conserved: ordered {ordered} != delivered {delivered} + "
                                 f"in system {in_system} {places}")

@@ -294,6 +294,7 @@ class Hub:
     @property
     def parcels_in_hub(self) -> int:
         """Parcels being sorted or waiting for a vehicle."""
+        self._sort_up_to_now()   # the line is brought up to now whenever the hub is read
         return self._n   # counted as they come and go (``stock`` counts the queues segment by segment)
 
     def little(self, t_end: float) -> HubLittle:

@@ -41,7 +41,7 @@ class Activity:
     stations: StationActivity
     feeders: LastMileActivity | None = None        # two tiers: the feeder routes
     townships: TownshipActivity | None = None      # two tiers: the township stations
-    buses: LastMileActivity | None = None          # bus lines added to the vans
+    buses: LastMileActivity | None = None          # bus lines added to the vans (or township vehicles)
 
 
 @dataclass
@@ -150,7 +150,9 @@ class CountyModel:
         if self.plan.bus_lines is not None:   # buses added to the vans: they collect produce on every run
             b_cfg, lines = bus_config(sc), self.plan.bus_lines
             b_available, b_travel = self._fleet_draws(b_cfg, len(lines), "bus_fleet", "bus_travel")
-            self.buses = LastMile(self.env, b_cfg, bus_vehicle(sc), lines, ProduceOnly(self.hub, len(lines)),  # type: ignore[arg-type]
+            # the produce goes to the hub, or with two tiers to the line's township station for the feeders
+            drop = ProduceOnly(self.hub if self.townships is None else self.townships, len(lines))
+            self.buses = LastMile(self.env, b_cfg, bus_vehicle(sc), lines, drop,  # type: ignore[arg-type]
                                   sc.demand.parcel_kg, net.n, sc.run_days, b_available, b_travel, self.stations)
         self.days = DayLog([], [], [], [])
         # served villages in route and stop order: a day's orders come out grouped by route

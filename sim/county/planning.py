@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.config.scenario import Scenario
 from sim.county import harvest
-from sim.county.buses import plan_lines
+from sim.county.buses import plan_lines, route_of_line, township_lines
 from sim.county.frequency import interval_groups
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
@@ -26,7 +26,7 @@ class Plan:
     routes: list[Route]
     route_of_village: np.ndarray      # route index per village, -1 if unserved
     feeder: FeederPlan | None = None  # with two tiers: the hub's feeder routes to the township stations
-    bus_lines: list[Route] | None = None  # bus lines added to the vans (buses.mode added)
+    bus_lines: list[Route] | None = None  # bus lines added to the vans or township vehicles (buses.mode added)
     route_vehicle: list[str] | None = None  # a mixed fleet: each village route's vehicle type (None: one type)
 
 
@@ -42,14 +42,16 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
         grows = harvest.growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     if scenario.network.tiers == 2:
         village_routes, village_route_of, feeder, route_vehicle = plan_two_tier(scenario, net, demand_scale)
-        return Plan(net, grows, village_routes, village_route_of, feeder, route_vehicle=route_vehicle)
+        if scenario.buses.mode == "none":
+            return Plan(net, grows, village_routes, village_route_of, feeder, route_vehicle=route_vehicle)
+        lines = township_lines(scenario, net)   # buses.origin townships (the one origin allowed with two tiers)
+        if scenario.buses.mode == "replacing":   # the township bus lines are the village routes
+            return Plan(net, grows, lines, route_of_line(lines, net.n), feeder)
+        return Plan(net, grows, village_routes, village_route_of, feeder, bus_lines=lines, route_vehicle=route_vehicle)
     served = net.served_idx
     if scenario.buses.mode == "replacing":   # the bus lines are the routes
         lines = plan_lines(scenario, net, served)
-        route_of_line = np.full(net.n, -1, dtype=np.int64)
-        for line in lines:
-            route_of_line[line.stops] = line.index
-        return Plan(net, grows, lines, route_of_line)
+        return Plan(net, grows, lines, route_of_line(lines, net.n))
     bus_lines = plan_lines(scenario, net, served) if scenario.buses.mode == "added" else None
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     lm = scenario.lastmile

@@ -81,11 +81,13 @@ def test_township_storage_limits_what_village_vehicles_promise():
        cold_share=st.sampled_from([0.0, 0.5, 1.0]),
        backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
        every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
-       pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3))
+       pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3),
+       buses=st.sampled_from(["none", "added", "replacing"]), lines=st.integers(1, 4))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
                                                     remote_vehicle,
                                                     departure, transfer_h, storage_kg, cold_share, backhaul, surge,
-                                                    start_doy, every_d, remote_every_d, outlets, pickup_h, replication):
+                                                    start_doy, every_d, remote_every_d, outlets, pickup_h, replication,
+                                                    buses, lines):
     sc = two_tier(**{"county.villages": villages, "county.townships": townships,
                      "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
                      "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
@@ -95,11 +97,12 @@ def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverag
                      "lastmile.backhaul": backhaul, "surge.enabled": surge, "start_doy": start_doy,
                      "service.every_d": every_d, "service.remote_every_d": remote_every_d,
                      "service.remote_from_km": 8.0, "township.outlets": outlets,
-                     "township.outlet_pickup_delay_h": pickup_h})
+                     "township.outlet_pickup_delay_h": pickup_h, "buses.mode": buses,
+                     "buses.origin": "townships", "buses.lines_per_township": lines})
     res = run_replication(sc, replication)  # raises ConservationError if anything is lost
     b = res.checks.balance
     if int(res.kpis["villages_served"]):
-        assert set(b.tiers) == {"feeders", "townships"}
+        assert set(b.tiers) == {"feeders", "townships"} | ({"buses"} if buses == "added" else set())
     held = b.trunk.parcels + b.hub.parcels + b.lastmile.parcels + sum(s.parcels for s in b.tiers.values())
     assert b.parcels_ordered == b.parcels_delivered + held
     kg = sum(s.produce_kg for s in b.stocks().values())
