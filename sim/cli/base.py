@@ -18,7 +18,7 @@ from sim.errors import InputError
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
     """The scenario of CONFIG with overrides, and its village file if it names one:
     everything that can be wrong with the input fails here, before anything runs."""
-    from sim.county.network import load_villages
+    from sim.county.network import check_township_keys, load_villages
     sc = load_scenario(config)
     if seed is not None:
         sc = dataclasses.replace(sc, seed=seed)
@@ -26,6 +26,7 @@ def load_checked(config: str, seed: int | None = None, replications: int | None 
         sc = dataclasses.replace(sc, replications=replications)
     if sc.county.villages_csv:
         load_villages(sc.county.villages_csv)
+        check_township_keys(sc, config)
     return sc
 
 

@@ -63,8 +63,9 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
                        fresh=fresh, no_figures=no_figures, quiet=quiet, replications=replications, counties=counties)
             return
         if kind == "experiment":
-            from sim.experiments.spec import load_experiment
+            from sim.experiments.spec import check_township_ids, load_experiment
             exp = load_experiment(config, seed=seed, replications=replications)
+            check_township_ids(exp)
         else:
             if scheduler:
                 raise InputError(f"{config}: --scheduler applies to experiment and rollout configs "

@@ -26,8 +26,8 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
     without_kind,
 )
 from sim.config.market import MarketConfig, ProduceParcelConfig
-from sim.config.schema import build, spec, to_data
-from sim.config.township import NetworkConfig, ServiceConfig, TownshipConfig
+from sim.config.schema import FieldError, build, spec, to_data
+from sim.config.township import NetworkConfig, ServiceConfig, TownshipConfig, synthetic_township_ids
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
@@ -248,6 +248,7 @@ class Scenario:
             if name is not None and name not in self.vehicle_types:
                 raise ValueError(f"{key} {name!r} is not allowed: expected one of "
                                  f"{', '.join(sorted(self.vehicle_types))}")
+        self._check_township_types()
         if self.buses.origin == "townships" and self.network.tiers != 2:
             raise ValueError(f"buses.origin 'townships' is not allowed with network.tiers {self.network.tiers}: "
                              "township bus lines need township stations (expected network.tiers 2, or buses.origin "
@@ -275,6 +276,25 @@ class Scenario:
                                  f"counties of up to {MAX_PARCELS_PER_DAY:,} parcels a day (county.villages x "
                                  "county.residents_per_village x demand.parcels_per_resident_y / 365 x the calendar's "
                                  "multipliers x growth over the run)")
+
+    def _check_township_types(self) -> None:
+        """``township.vehicle_types_by_township``: known vehicle types, and in a generated
+        county known township ids (a villages CSV's names are checked when it is read)."""
+        by_town = self.township.vehicle_types_by_township
+        if not by_town:
+            return
+        for town, types in by_town.items():
+            for name in types:
+                if name not in self.vehicle_types:
+                    raise FieldError(f"township.vehicle_types_by_township.{town}", name,
+                                     f"expected a vehicle type, one of {', '.join(sorted(self.vehicle_types))}")
+        if not self.county.villages_csv:
+            ids = synthetic_township_ids(self.county.townships)
+            for town in by_town:
+                if town not in ids:
+                    raise FieldError(f"township.vehicle_types_by_township.{town}", town,
+                                     f"expected a township id of the county, {ids[0]}..{ids[-1]} "
+                                     f"(county.townships: {self.county.townships})")
 
     def peak_parcels_per_day(self) -> float:
         """An upper bound on a generated county's parcels ordered in a day: every

@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.config.schema import spec
+from sim.config.schema import FieldError, spec
+
+
+def synthetic_township_ids(m: int) -> tuple[str, ...]:
+    """The ids of a generated county's ``m`` townships, in index order: T01, T02, ...
+    (three digits from 100 townships)."""
+    width = max(2, len(str(m)))
+    return tuple(f"T{k + 1:0{width}d}" for k in range(m))
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,14 @@ class TownshipConfig:
                                          "which a township's routes use it", unit="km", lo=0, hi=1000,
                                          source="[G] the outer half of the baseline county's disc, as "
                                          "service.remote_from_km")
+    vehicle_types_by_township: dict[str, tuple[str, ...]] = spec(
+        dict, "Vehicle types of named townships (township id: a type, or a list of types), before "
+        "remote_vehicle_type and vehicle_type (an entry > the remote rule > vehicle_type). Ids are T01, T02, ... in a "
+        "generated county, the villages CSV's township names otherwise. With a list, each village is served by the "
+        "first type that can reach it (a round trip to it alone, with its stop, within max_route_h and the type's "
+        "range_km per departure), the last type if none can, and the township's routes are planned type by type "
+        "for the vehicles that drive them (empty: no entries)", factory=True, one_or_list=True, shown="{}",
+        source="[G] a county's own fleet plan: e-tricycles near a township seat, vans to its far villages")
     vehicles_per_route: int = spec(1, "Vehicles per township-to-village route; they leave together", lo=0, hi=100)
     departures_h: tuple[float, ...] = spec((13.0,), "Departure times of the township-to-village vehicles from their "
                                            "township station each day; parcels that have not finished their "
@@ -86,6 +101,10 @@ class TownshipConfig:
                                         source="[G] residents collect on their next trip to the township seat")
 
     def check(self) -> None:
+        for town, types in self.vehicle_types_by_township.items():
+            if not types or len(set(types)) != len(types):
+                raise FieldError(f"vehicle_types_by_township.{town}", list(types),
+                                 "expected a vehicle type or a list of distinct vehicle types")
         if self.cold_room_kg > self.storage_kg:
             raise ValueError(f"cold_room_kg {self.cold_room_kg:g} is not allowed: the cold room is part of the "
                              f"township station's storage, at most storage_kg ({self.storage_kg:g})")

@@ -1,7 +1,9 @@
 """Mixed fleets: village routes driven by different vehicle types (with two tiers,
-``township.remote_vehicle_type`` on the routes of remote townships). A route keeps
-one type; its capacity, what it did (km, trips, days hired) and so its costs are
-booked by route, and the costs and CO2 summed type by type."""
+``township.vehicle_types_by_township`` for named townships, a list of types giving a
+township several, and ``township.remote_vehicle_type`` on the routes of remote
+townships). A route keeps one type; its capacity, what it did (km, trips, days
+hired) and so its costs are booked by route, and the costs and CO2 summed type by
+type."""
 from __future__ import annotations
 
 import dataclasses
@@ -12,6 +14,8 @@ import numpy as np
 
 from sim.config.fleet import VehicleType
 from sim.county.account import since
+from sim.county.network import Network, road_matrices
+from sim.county.routing import within_range
 from sim.county.triplog import LastMileActivity
 
 
@@ -28,9 +32,50 @@ def route_vehicle_names(sc, net, town_of_route: list[int]) -> list[str] | None:
 
 
 def town_vehicle(sc, net, k: int) -> str:
-    """The vehicle type planned for township ``k``'s village routes."""
+    """The vehicle type planned for township ``k``'s village routes by the remote rule
+    (``remote_vehicle_type``) or ``vehicle_type``."""
     names = route_vehicle_names(sc, net, [k])
     return sc.township.vehicle_type if names is None else names[0]
+
+
+def mixed(sc) -> bool:
+    """The village routes of two tiers may differ in type (per-township types or the remote rule)."""
+    tw = sc.township
+    return tw.remote_vehicle_type is not None or bool(tw.vehicle_types_by_township)
+
+
+def town_types(sc, net: Network, k: int) -> tuple[str, ...]:
+    """The vehicle types of township ``k``'s fleet, in order of preference: its entry
+    in ``vehicle_types_by_township``, else the remote rule's or ``vehicle_type``."""
+    entry = sc.township.vehicle_types_by_township.get(net.township_id[k])
+    return tuple(entry) if entry else (town_vehicle(sc, net, k),)
+
+
+def village_types(sc, local: Network, types: tuple[str, ...], villages: np.ndarray,
+                  service_h: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """A township's ``villages`` by the type of its fleet ``types`` that serves them: (type, positions in
+    ``villages``) in the township's order of types, empty groups left out. Each
+    village goes to the first type that can reach it: a round trip from the seat to
+    it alone, with its stop (``service_h``, per village), within ``max_route_h`` and
+    the type's ``range_km`` per departure; to the last type if none can. ``local``
+    is the network seen from the township's seat (the seat at (0, 0))."""
+    if len(types) == 1:
+        return [(types[0], np.arange(len(villages)))]
+    tw = sc.township
+    left = np.ones(len(villages), dtype=bool)
+    out = []
+    for j, name in enumerate(types):
+        if j == len(types) - 1:
+            reach = left.copy()
+        else:
+            vehicle = sc.vehicle_types[name]
+            dist, time = road_matrices(local, villages, sc, vehicle)
+            plan_h = within_range(dist, time, tw.max_route_h, vehicle.range_km, len(tw.departures_h))
+            reach = left & (plan_h[0, 1:] + plan_h[1:, 0] + service_h <= tw.max_route_h)
+        if reach.any():
+            out.append((name, np.flatnonzero(reach)))
+        left &= ~reach
+    return out
 
 
 @dataclass(frozen=True)

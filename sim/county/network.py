@@ -18,6 +18,7 @@ from sim.config.county import CountyConfig
 from sim.config.csvread import number, read_rows
 from sim.config.fleet import ROAD_CLASSES
 from sim.config.scenario import Scenario, VehicleType
+from sim.config.township import synthetic_township_ids
 from sim.errors import InputError
 
 _VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")
@@ -33,6 +34,11 @@ class Network:
     road_class: np.ndarray        # int, index into ROAD_CLASSES (never 0, the county class)
     township_xy_km: np.ndarray    # (m, 2)
     served: np.ndarray            # bool: the village has a station
+    township_id: tuple[str, ...] = ()  # a name per township seat (empty: T01, T02, ... in index order)
+
+    def __post_init__(self) -> None:
+        if not self.township_id:
+            object.__setattr__(self, "township_id", synthetic_township_ids(len(self.township_xy_km)))
 
     @property
     def n(self) -> int:
@@ -41,6 +47,30 @@ class Network:
     @property
     def served_idx(self) -> np.ndarray:
         return np.flatnonzero(self.served)
+
+
+def township_ids(scenario: Scenario) -> tuple[str, ...]:
+    """The township ids of a scenario's county without building it: its villages
+    CSV's township names (sorted, as the townships are indexed) or T01..Tm."""
+    cfg = scenario.county
+    if cfg.villages_csv:
+        return read_villages(cfg.villages_csv)[6]
+    return synthetic_township_ids(cfg.townships)
+
+
+def check_township_keys(scenario: Scenario, where: str, ids: tuple[str, ...] | None = None) -> None:
+    """Refuse a ``township.vehicle_types_by_township`` entry whose township is not one
+    of the county's (an :class:`InputError` naming ``where``, the key and the ids)."""
+    keys = scenario.township.vehicle_types_by_township
+    if not keys:
+        return
+    ids = township_ids(scenario) if ids is None else ids
+    known = set(ids)
+    for key in keys:
+        if key not in known:
+            shown = ", ".join(ids) if len(ids) <= 12 else f"{', '.join(ids[:6])}, ..., {', '.join(ids[-3:])}"
+            raise InputError(f"{where}: township.vehicle_types_by_township.{key}: {key!r} is not allowed: expected "
+                             f"a township id of the county ({shown})")
 
 
 def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
@@ -85,6 +115,12 @@ def load_villages(path: str):
     """Read villages from a CSV with columns id, township, x_km, y_km, residents,
     road_class (coordinates relative to the county seat). Township seats are the
     centroids of their villages. A bad row is an :class:`InputError` naming it."""
+    return read_villages(path)[:6]
+
+
+def read_villages(path: str):
+    """:func:`load_villages`'s arrays and, last, the township names (sorted: the
+    township index of each village points into them)."""
     p = Path(path)
     ids: list[str] = []
     seen: set[str] = set()
@@ -116,7 +152,7 @@ def load_villages(path: str):
     township = np.array([index[t] for t in towns], dtype=np.int64)
     xy = np.column_stack([xs, ys]).astype(float)
     town_xy = np.array([xy[township == k].mean(axis=0) for k in range(len(names))])
-    return tuple(ids), township, xy, np.array(res, float), np.array(road, np.int64), town_xy
+    return tuple(ids), township, xy, np.array(res, float), np.array(road, np.int64), town_xy, tuple(names)
 
 
 def select_stations(residents: np.ndarray, xy_km: np.ndarray, share: float, selection: str,
@@ -143,12 +179,14 @@ def build_network(scenario: Scenario, rng: np.random.Generator) -> Network:
     network stream) or loaded from ``county.villages_csv``."""
     cfg = scenario.county
     if cfg.villages_csv:
-        ids, township, xy, residents, road, town_xy = load_villages(cfg.villages_csv)
+        ids, township, xy, residents, road, town_xy, names = read_villages(cfg.villages_csv)
     else:
         ids, township, xy, residents, road, town_xy = generate_villages(cfg, rng)
+        names = synthetic_township_ids(len(town_xy))
+    check_township_keys(scenario, cfg.villages_csv or "scenario", names)
     served = select_stations(residents, xy, scenario.stations.coverage_share,
                              scenario.stations.selection, rng)
-    return Network(ids, township, xy, residents, road, town_xy, served)
+    return Network(ids, township, xy, residents, road, town_xy, served, names)
 
 
 def road_matrices(net: Network, nodes: np.ndarray, scenario: Scenario, vehicle: VehicleType):

@@ -400,4 +400,14 @@ def read_inputs(exp: Experiment) -> int:
     paths = sorted({s.scenario.county.villages_csv for s in exp.scenarios if s.scenario.county.villages_csv})
     for path in paths:
         load_villages(path)
+    check_township_ids(exp)
     return len(paths)
+
+
+def check_township_ids(exp: Experiment) -> None:
+    """Township ids a scenario names (``township.vehicle_types_by_township``) are its
+    villages file's (a generated county's are checked with the scenario)."""
+    from sim.county.network import check_township_keys
+    for s in exp.scenarios:
+        if s.scenario.county.villages_csv and s.scenario.township.vehicle_types_by_township:
+            check_township_keys(s.scenario, f"{exp.source}: scenarios.{s.name}")

@@ -17,7 +17,7 @@ from sim.rollout.strategies import (
     Schedule,
     budget_available,
     budget_of_year,
-    fleet_needed,
+    county_fleets,
     new_township,
     township_months,
 )
@@ -108,8 +108,7 @@ def plan_entry(geos: list[CountyGeo], county_rank: np.ndarray, orders: list[np.n
     hub = np.full(C, -1)
     station = [np.full(g.network.n, -1) for g in geos]
     opened = np.zeros(C, dtype=np.int64)       # stations opened per county (in its order)
-    owned = np.zeros(C, dtype=np.int64)
-    open_res = np.zeros(C)
+    fleets = county_fleets(costs, geos)
     vehicles = [np.zeros(horizon_m, dtype=np.int64) for _ in geos]
     capex = np.zeros((C, horizon_m))
     towns = township_months(costs, geos)
@@ -128,17 +127,15 @@ def plan_entry(geos: list[CountyGeo], county_rank: np.ndarray, orders: list[np.n
         due = recruited_by(entry, m - int(hub[c]), targets[c])
         while opened[c] < due:
             v = int(orders[c][opened[c]])
-            need = fleet_needed(costs, open_res[c] + geos[c].network.residents[v])
-            extra = max(0, need - int(owned[c]))
+            bought = fleets[c].price_village(v)
             town = new_township(towns, c, geos[c], v)
-            cost = costs.station_cny + extra * costs.vehicle_cny + (costs.township_cny if town >= 0 else 0.0)
+            cost = costs.station_cny + bought.cost_cny + (costs.township_cny if town >= 0 else 0.0)
             if cost > budget["allowance"] + 1e-6:
                 return False
             station[c][v] = m
             if towns is not None and town >= 0:
                 towns[c][town] = m
-            open_res[c] += geos[c].network.residents[v]
-            owned[c] += extra
+            fleets[c].buy(bought)
             opened[c] += 1
             capex[c, m] += cost
             budget["allowance"] -= cost
@@ -163,5 +160,5 @@ def plan_entry(geos: list[CountyGeo], county_rank: np.ndarray, orders: list[np.n
             k_entry += 1
             stuck = not recruit(c, m)
         for c in range(C):
-            vehicles[c][m] = owned[c]
+            vehicles[c][m] = fleets[c].vehicles
     return Schedule(hub, station, vehicles, capex, towns)

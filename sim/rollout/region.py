@@ -16,8 +16,9 @@ import numpy as np
 from sim.config.csvread import check_name, number, read_rows
 from sim.config.scenario import Scenario
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec
+from sim.config.township import synthetic_township_ids
 from sim.county.harvest import growers
-from sim.county.network import Network, generate_villages, load_villages, road_matrices
+from sim.county.network import Network, generate_villages, read_villages, road_matrices
 from sim.county.rng import generator
 from sim.errors import InputError
 
@@ -182,10 +183,11 @@ def county_geography(scenario: Scenario, county: County) -> CountyGeo:
     """``county``'s villages as ``scenario`` (made by ``county_scenario``) lays them out."""
     rng = generator(scenario.seed, -1, "network")
     if scenario.county.villages_csv:
-        ids, township, xy, residents, road, town_xy = load_villages(scenario.county.villages_csv)
+        ids, township, xy, residents, road, town_xy, names = read_villages(scenario.county.villages_csv)
     else:
         ids, township, xy, residents, road, town_xy = generate_villages(scenario.county, rng)
-    net = Network(ids, township, xy, residents, road, town_xy, np.zeros(len(ids), dtype=bool))
+        names = synthetic_township_ids(len(town_xy))
+    net = Network(ids, township, xy, residents, road, town_xy, np.zeros(len(ids), dtype=bool), names)
     grows = growers(len(scenario.crops), [c.village_share for c in scenario.crops], net.n, rng)
     vehicle = scenario.vehicle_types[scenario.lastmile.vehicle_type]
     dist, _ = road_matrices(net, np.arange(net.n), scenario, vehicle)

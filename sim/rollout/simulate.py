@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.analysis.economics import break_even_month, npv
 from sim.config.scenario import Scenario
+from sim.county.fleetmix import mixed
 from sim.county.kpis import evaluate
 from sim.county.model import CountyModel
 from sim.county.planning import plan
@@ -17,9 +18,10 @@ from sim.errors import InputError
 from sim.rollout.adoption import bass_share, bass_step, service_damping
 from sim.rollout.attrition import income_histogram, station_status
 from sim.rollout.entry import plan_entry
+from sim.rollout.fleets import village_type_names
 from sim.rollout.region import CountyGeo, counties_of, county_geography, county_scenario, county_seed, villages_file
 from sim.rollout.sampling import Block, month_blocks, month_days
-from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy
+from sim.rollout.spec import DAYS_PER_MONTH, Rollout, Strategy, check_township_ids
 from sim.rollout.strategies import Costs, Schedule, load_schedule, plan_rollout, projects, village_order
 from sim.rollout.villages import cross_subsidy_paid, draw_inputs, village_ceilings, with_promoters
 
@@ -29,34 +31,60 @@ def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     out = []
     for county in counties_of(ro.region)[:ro.county_limit]:
         scenario = county_scenario(model, county, ro.seed, villages_file(ro.region, county))
-        out.append(county_geography(scenario, county))
+        geo = county_geography(scenario, county)
+        check_township_ids(ro, county.id, geo.network.township_id)
+        out.append(geo)
     return out
 
 
 def capital_costs(ro: Rollout, model: Scenario, hub_capex_share: float = 1.0) -> Costs:
     """Capital per project; with two tiers the village routes' vehicles are the
-    townships' and every township station (with its cold room) is a cost of the
-    first village station of its township."""
+    townships' (each type at its own price and capacity where townships drive
+    different types: see :func:`village_types_of`), every township station (with its
+    cold room) is a cost of the first village station of its township, and the
+    feeder routes' vehicles are bought for the open stations' parcels at the
+    feeder's capacity (:mod:`sim.rollout.fleets`)."""
     tw, two = model.township, model.network.tiers == 2
-    veh = model.vehicle_types[tw.vehicle_type if two else model.lastmile.vehicle_type]
     per_route = tw.vehicles_per_route if two else model.lastmile.vehicles_per_route
     departures = len(tw.departures_h if two else model.lastmile.departures_h)
-    cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * departures
+
+    def route_set(veh, vehicles: int, trips: int) -> tuple[float, float]:
+        """A route's vehicles: their capital and parcels a day."""
+        cap = min(veh.capacity_parcels, veh.capacity_kg / model.demand.parcel_kg) * trips
+        return veh.capex_cny * vehicles, cap * vehicles
+
+    vehicle_cny, per_day = route_set(model.vehicle_types[tw.vehicle_type if two else model.lastmile.vehicle_type],
+                                     per_route, departures)
+    feeder_cny, feeder_per_day = route_set(model.vehicle_types[tw.feeder_vehicle_type],
+                                           tw.feeder_vehicles_per_route, len(tw.feeder_departures_h))
     hub_cny = model.hub.capex_cny + model.hub.cold_store_kg * model.hub.cold_capex_per_kg_cny
     return Costs(hub_cny=hub_cny if hub_capex_share == 1.0 else hub_cny * hub_capex_share,
                  station_cny=(model.stations.capex_cny
                               + model.stations.cold_room_kg * model.stations.cold_room_capex_per_kg_cny),
-                 vehicle_cny=veh.capex_cny * per_route,
-                 parcels_per_vehicle_day=cap * per_route,
+                 vehicle_cny=vehicle_cny,
+                 parcels_per_vehicle_day=per_day,
                  parcels_per_resident_day=ro.adoption.ceiling * ro.parcels_per_adopter_y / 365.0
                  * model.lastmile.planning_load_factor,
                  township_cny=tw.capex_cny + tw.cold_room_kg * tw.cold_room_capex_per_kg_cny if two else 0.0,
-                 tiers=model.network.tiers)
+                 tiers=model.network.tiers,
+                 feeder_cny=feeder_cny if two else 0.0, feeder_parcels_per_day=feeder_per_day if two else 0.0,
+                 type_costs={name: route_set(v, per_route, departures) for name, v in model.vehicle_types.items()}
+                 if two and mixed(model) else None)
+
+
+def village_types_of(ro: Rollout, model: Scenario, costs: Costs, geos: list[CountyGeo]) -> Costs:
+    """``costs`` with each county's village types, where townships drive different
+    types (two tiers); ``costs`` itself otherwise."""
+    if costs.type_costs is None:
+        return costs
+    return dataclasses.replace(costs, village_type=[
+        village_type_names(county_scenario(model, g.county, ro.seed), g.network, costs.parcels_per_resident_day)
+        for g in geos])
 
 
 def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Schedule:
     model = ro.operating_models[strategy.operating_model]
-    costs = capital_costs(ro, model, strategy.hub_capex_share)
+    costs = village_types_of(ro, model, capital_costs(ro, model, strategy.hub_capex_share), geos)
     if strategy.schedule_csv:
         return load_schedule(strategy.schedule_csv, geos, ro.horizon_m, costs, ro.budget_per_year_cny)
     order = strategy.village_order

@@ -361,17 +361,31 @@ def load_rollout(path) -> Rollout:
     return rollout_from_data(read_config(path, "rollout"), str(path), Path(path).parent)
 
 
+def check_township_ids(ro: Rollout, county_id: str, ids: tuple[str, ...]) -> None:
+    """The township ids an operating model names (``township.vehicle_types_by_township``)
+    are townships of every county of the region (``ids``: county ``county_id``'s)."""
+    from sim.county.network import check_township_keys
+    for name, model in ro.operating_models.items():
+        if model.township.vehicle_types_by_township:
+            check_township_keys(model, f"{ro.source}: operating_models.{name} (county {county_id})", ids)
+
+
 def read_inputs(ro: Rollout) -> int:
     """Read every file the rollout will read (counties CSV, villages files, schedule
     CSVs), so that ``ruralsim check`` finds what a run would; returns the number of
     counties. Schedules are checked row by row against the region when it runs."""
-    from sim.county.network import load_villages
+    from sim.config.township import synthetic_township_ids
+    from sim.county.network import load_villages, read_villages
     from sim.rollout.region import counties_of, villages_file
     counties = counties_of(ro.region)
     for county in counties:
         path = villages_file(ro.region, county)
         if path:
             load_villages(path)
+    for county in counties if any(m.township.vehicle_types_by_township for m in ro.operating_models.values()) \
+            else []:
+        path = villages_file(ro.region, county)
+        check_township_ids(ro, county.id, read_villages(path)[6] if path else synthetic_township_ids(county.townships))
     for sc in {id(s): s for s in [ro.base, *ro.operating_models.values()]}.values():
         if sc.county.villages_csv:
             load_villages(sc.county.villages_csv)

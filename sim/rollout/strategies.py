@@ -11,6 +11,7 @@ import numpy as np
 
 from sim.config.csvread import number, read_rows
 from sim.errors import InputError
+from sim.rollout.fleets import CountyFleet
 from sim.rollout.region import CountyGeo
 
 VILLAGE_ORDERS = ("largest_first", "nearest_first", "route_contiguous", "remote_first", "random")
@@ -44,6 +45,29 @@ class Costs:
     parcels_per_resident_day: float  # at full adoption, with the planning load factor
     township_cny: float = 0.0       # a township station with its cold room (two tiers)
     tiers: int = 1                  # the operating model's network.tiers: 2 opens township stations
+    feeder_cny: float = 0.0         # two tiers: a feeder route's vehicles
+    feeder_parcels_per_day: float = 0.0  # and their daily capacity
+    # per-township vehicle types (two tiers): each type's (vehicle_cny, parcels_per_vehicle_day) and, per
+    # county, each village's type (None: every village route of vehicle_cny's type)
+    type_costs: dict[str, tuple[float, float]] | None = None
+    village_type: list[np.ndarray] | None = None
+
+
+def county_fleets(costs: Costs, geos: list[CountyGeo]) -> list[CountyFleet]:
+    """Each county's fleet, nothing owned yet."""
+    out = []
+    for c, g in enumerate(geos):
+        n = g.network.n
+        if costs.village_type is None or costs.type_costs is None:
+            group, cny, cap = np.zeros(n, dtype=np.int64), [costs.vehicle_cny], [costs.parcels_per_vehicle_day]
+        else:
+            names = list(dict.fromkeys(costs.village_type[c].tolist()))
+            group = np.array([names.index(t) for t in costs.village_type[c]], dtype=np.int64)
+            cny = [costs.type_costs[t][0] for t in names]
+            cap = [costs.type_costs[t][1] for t in names]
+        out.append(CountyFleet(g.network.residents, group, cny, cap, costs.parcels_per_resident_day,
+                               costs.feeder_cny, costs.feeder_parcels_per_day))
+    return out
 
 
 def township_months(costs: Costs, geos: list[CountyGeo]) -> list[np.ndarray] | None:
@@ -61,13 +85,6 @@ def new_township(towns: list[np.ndarray] | None, c: int, geo: CountyGeo, v: int)
         return -1
     k = int(geo.network.township[v])
     return k if towns[c][k] < 0 else -1
-
-
-def fleet_needed(costs: Costs, residents_open: float) -> int:
-    """Vehicles a county needs for its open stations' residents at full adoption."""
-    if costs.vehicle_cny <= 0 or residents_open <= 0:
-        return 0
-    return math.ceil(residents_open * costs.parcels_per_resident_day / costs.parcels_per_vehicle_day)
 
 
 def village_order(geo: CountyGeo, order: str, rng: np.random.Generator, route_order=None) -> np.ndarray:
@@ -135,8 +152,7 @@ def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], bud
     C = len(geos)
     hub = np.full(C, -1)
     station = [np.full(g.network.n, -1) for g in geos]
-    owned = np.zeros(C, dtype=np.int64)
-    open_res = np.zeros(C)
+    fleets = county_fleets(costs, geos)
     vehicles = [np.zeros(horizon_m, dtype=np.int64) for _ in geos]
     capex = np.zeros((C, horizon_m))
     towns = township_months(costs, geos)
@@ -150,28 +166,26 @@ def plan_rollout(geos: list[CountyGeo], project_list: list[tuple[int, int]], bud
             c, v = project_list[k]
             town = -1
             if v < 0:
-                cost, extra = costs.hub_cny, 0
+                cost, bought = costs.hub_cny, None
             else:
-                need = fleet_needed(costs, open_res[c] + geos[c].network.residents[v])
-                extra = max(0, need - owned[c])
+                bought = fleets[c].price_village(v)
                 town = new_township(towns, c, geos[c], v)
-                cost = costs.station_cny + extra * costs.vehicle_cny + (costs.township_cny if town >= 0 else 0.0)
+                cost = costs.station_cny + bought.cost_cny + (costs.township_cny if town >= 0 else 0.0)
             if cost > allowance + 1e-6:
                 break
-            if v < 0:
+            if bought is None:
                 hub[c] = m
             else:
                 station[c][v] = m
                 if towns is not None and town >= 0:
                     towns[c][town] = m
-                open_res[c] += geos[c].network.residents[v]
-                owned[c] += extra
+                fleets[c].buy(bought)
             capex[c, m] += cost
             allowance -= cost
             spent_year += cost
             k += 1
         for c in range(C):
-            vehicles[c][m] = owned[c]
+            vehicles[c][m] = fleets[c].vehicles
     return Schedule(hub, station, vehicles, capex, towns)
 
 
@@ -219,8 +233,8 @@ def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs
             station[c][v] = m
     vehicles, capex = [], np.zeros((C, horizon_m))
     towns = township_months(costs, geos)
-    for c, g in enumerate(geos):
-        owned, veh = 0, np.zeros(horizon_m, dtype=np.int64)
+    for c, (g, fleet) in enumerate(zip(geos, county_fleets(costs, geos), strict=True)):
+        veh = np.zeros(horizon_m, dtype=np.int64)
         if hub[c] >= 0:
             capex[c, hub[c]] += costs.hub_cny
         for m in range(horizon_m):
@@ -231,11 +245,11 @@ def load_schedule(path: str, geos: list[CountyGeo], horizon_m: int, costs: Costs
                 new = new[towns[c][new] < 0]
                 towns[c][new] = m
                 capex[c, m] += len(new) * costs.township_cny
-            need = fleet_needed(costs, float(g.network.residents[(station[c] >= 0) & (station[c] <= m)].sum()))
-            if need > owned:
-                capex[c, m] += (need - owned) * costs.vehicle_cny
-                owned = need
-            veh[m] = owned
+            bought = fleet.price_open((station[c] >= 0) & (station[c] <= m))
+            if bought.cost_cny > 0:
+                capex[c, m] += bought.cost_cny
+            fleet.buy(bought)
+            veh[m] = fleet.vehicles
         vehicles.append(veh)
     sched = Schedule(hub, station, vehicles, capex, towns)
     if budget_per_year_cny is not None:

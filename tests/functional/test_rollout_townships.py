@@ -18,8 +18,10 @@ TWO_TIER = {"network": {"tiers": 2},
             "stations": {"capex_cny": STATION_CNY},
             "township": {"vehicle_type": "own_tricycle", "capex_cny": TOWN_CNY, "cold_room_kg": ROOM_KG,
                          "cold_room_capex_per_kg_cny": ROOM_CNY_PER_KG},
-            # vehicles bought for nothing, so the capital is hubs, stations and township stations alone
-            "vehicle_types": {"own_tricycle": {"capacity_kg": 180, "capacity_parcels": 80, "capex_cny": 0}}}
+            # vehicles (the feeders' vans too) bought for nothing, so the capital is hubs, stations and township
+            # stations alone
+            "vehicle_types": {"own_tricycle": {"capacity_kg": 180, "capacity_parcels": 80, "capex_cny": 0},
+                              "van": {"capex_cny": 0}}}
 
 
 def config(tmp_path: Path, model: dict, budget: float = 8.0e6) -> Path:
