@@ -18,6 +18,7 @@ import simpy
 
 from sim.config.scenario import LastMileConfig, SurgeConfig, VehicleType
 from sim.county.account import Stock, since
+from sim.county.backhaul import loads
 from sim.county.batches import Lots, concat
 from sim.county.fleetmix import RouteFleet
 from sim.county.hub import Hub
@@ -26,34 +27,6 @@ from sim.county.routing import Route
 from sim.county.stations import Stations
 from sim.county.surge import extra_vehicles
 from sim.county.triplog import LastMileActivity, Ledger, StopLead
-
-
-def _segmented_greedy(kg: np.ndarray, room: np.ndarray, seg: np.ndarray) -> np.ndarray:
-    """Kilograms taken from each lot when a vehicle takes lots in order and may hold
-    at most ``room[j]`` once it has reached lot j (room never falls along a route):
-    C_j = min(C_{j-1} + kg_j, room_j), restarting at each new ``seg`` (route).
-    Closed form: C_j = S_j + min(0, min_{k<=j} (room_k - S_k)) within the segment."""
-    if len(kg) == 0:
-        return kg.copy()
-    new = np.empty(len(seg), dtype=bool)     # a lot that starts a segment
-    new[0] = True
-    np.not_equal(seg[1:], seg[:-1], out=new[1:])
-    starts = new.nonzero()[0]
-    s = kg.cumsum()
-    seg_no = new.cumsum() - 1
-    if len(starts) > 1:
-        base = np.zeros(len(starts))
-        base[1:] = s[starts[1:] - 1]
-        s -= base[seg_no]
-    x = np.minimum(room - s, 0.0)
-    # running minimum within segments: lift each segment below all earlier ones
-    lift = 4.0 * (float(np.maximum.reduce(np.abs(x))) + 1.0)
-    y = np.minimum.accumulate(x - lift * seg_no) + lift * seg_no
-    c = s + np.minimum(y, 0.0)
-    take = c.copy()
-    take[1:] -= c[:-1]
-    take[starts] = c[starts]
-    return np.minimum(np.maximum(take, 0.0), kg)
 
 
 class LastMile:
@@ -401,26 +374,15 @@ class LastMile:
                  deliver: bool) -> tuple[Lots, np.ndarray] | None:
         """Collect ready produce along each route with the room left after each stop's
         parcels are unloaded, and no more in all than the hub can store (routes in
-        index order). Produce that has spoiled by the time the vehicle reaches its
-        station is left behind as spoiled. The stations' lots are rebuilt once. A
-        dedicated pickup's produce (``deliver`` False) is booked apart from the
-        delivery vehicles'. Returns (lots collected, their route) or None."""
+        index order; :func:`sim.county.backhaul.loads`). Produce that has spoiled by the
+        time the vehicle reaches its station is left behind as spoiled. The stations'
+        lots are rebuilt once. A dedicated pickup's produce (``deliver`` False) is
+        booked apart from the delivery vehicles'. Returns (lots collected, their route)
+        or None."""
         a = self.stations.lots.a
-        stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
-        good, gstop = ready[~stale], lot_stop[~stale]
-        order = np.lexsort((a[Lots.T_OFFER, good], -a[Lots.CHANNEL, good], gstop))  # parcels first, then oldest
-        idx, gstop = good[order], gstop[order]
-        kg = a[Lots.KG, idx]
-        lot_route = self.stop_route[gstop]
-        cap_kg = self.vehicle.capacity_kg if self.mix is None else self.mix.capacity_kg[lot_route]
-        room = np.maximum(cap_kg - self.parcel_kg * on_board[gstop], 0.0)
-        take = _segmented_greedy(kg, room, lot_route)
-        # the hub's free storage is shared: routes in index order take what is left
-        free = self.hub.free_kg()
-        if np.add.reduce(take) > free:
-            per_route = np.bincount(lot_route, weights=take, minlength=self.n_routes)
-            allowed = np.minimum(np.maximum(free - (per_route.cumsum() - per_route), 0.0), per_route)
-            take = _segmented_greedy(kg, np.minimum(room, allowed[lot_route]), lot_route)
+        cap_kg = self.vehicle.capacity_kg if self.mix is None else self.mix.capacity_kg
+        idx, gstop, take, stale = loads(a, ready, lot_stop, arrive, on_board, self.stop_route, cap_kg, self.parcel_kg,
+                                        self.hub.free_kg(), self.n_routes)
         produce = self.stations.hand_over(idx, take, arrive[gstop], ready[stale], arrive[lot_stop[stale]])
         pick = take > 0
         if self.tracer and pick.any():
@@ -436,4 +398,4 @@ class LastMile:
         else:
             self.ledger.pickup_produce_kg += reserved
         self.ledger.produce_on_board_kg += reserved
-        return produce, lot_route[pick]
+        return produce, self.stop_route[gstop[pick]]
