@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sim.analysis.statistics import paired_difference, t_interval
-from sim.experiments.findings_tiers import bus_lines, service_frequency, township_bus_lines, township_tier
+from sim.experiments.findings_tiers import (
+    bus_lines,
+    service_frequency,
+    township_bus_lines,
+    township_fleets,
+    township_tier,
+)
 from sim.experiments.spec import Experiment, load_experiment
 from sim.files import short_number
 
@@ -339,12 +345,14 @@ PLAN = Plan(
              "township_tier": "township_tier.yaml", "township_drivers": "sensitivity/township_drivers.yaml",
              "service_frequency": "service_frequency.yaml", "bus_lines": "bus_lines.yaml",
              "bus_fee": "sensitivity/bus_fee.yaml", "township_bus_lines": "township_bus_lines.yaml",
-             "township_bus_fee": "sensitivity/township_bus_fee.yaml"},
+             "township_bus_fee": "sensitivity/township_bus_fee.yaml", "township_fleets": "township_fleets.yaml",
+             "tricycle_range": "sensitivity/tricycle_range.yaml"},
     builders=((coverage_cost, ("investment", "allocation")), (second_van, ("investment", "second_van")),
               (backhaul, ("backhaul", "produce_volume")), (trunk, ("trunk",)),
               (cold_rooms, ("cold_chain", "shelf_life")), (produce_channels, ("produce_channels",)),
               (township_tier, ("township_tier", "township_drivers")), (service_frequency, ("service_frequency",)),
-              (bus_lines, ("bus_lines", "bus_fee")), (township_bus_lines, ("township_bus_lines", "township_bus_fee"))),
+              (bus_lines, ("bus_lines", "bus_fee")), (township_bus_lines, ("township_bus_lines", "township_bus_fee")),
+              (township_fleets, ("township_fleets", "tricycle_range"))),
 )
 
 

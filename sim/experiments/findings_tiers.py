@@ -1,15 +1,17 @@
 """Findings of the township tier, service frequency and bus lines (built like those of
 :mod:`sim.experiments.findings`, from ``experiments/township_tier.yaml``,
-``service_frequency.yaml``, ``bus_lines.yaml``, ``township_bus_lines.yaml`` and their
-sensitivities)."""
+``service_frequency.yaml``, ``bus_lines.yaml``, ``township_bus_lines.yaml``,
+``township_fleets.yaml`` and their sensitivities)."""
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sim.experiments.findings import Finding, Result
 
 VEHICLES = ("van", "e_tricycle", "walking_tractor")
+FLEETS = {"van": "vans alone", "e_tricycle": "e-tricycles alone", "e_tricycle_then_van": "e-tricycles, then a van"}
 
 
 def township_tier(tt: Result, drivers: Result) -> Finding:
@@ -116,6 +118,17 @@ def bus_lines(bl: Result, fee: Result) -> Finding:
         ["experiments/bus_lines.yaml", "experiments/sensitivity/bus_fee.yaml"])
 
 
+def _zero(by_x: dict) -> float:
+    """Where a difference that grows with x crosses zero, by linear interpolation
+    between the two tried values around it."""
+    xs = sorted(by_x)
+    for a, b in itertools.pairwise(xs):
+        da, db = by_x[a].mean, by_x[b].mean
+        if da < 0 <= db:
+            return a + (0.0 - da) * (b - a) / (db - da)
+    return float("nan")
+
+
 def township_bus_lines(tb: Result, fee: Result) -> Finding:
     from sim.experiments.findings import Finding
     modes = ("added", "replacing")
@@ -131,9 +144,12 @@ def township_bus_lines(tb: Result, fee: Result) -> Finding:
     by_fee = {f: fee.diff("cost_per_parcel_cny", {"name": "township_buses_replacing", "fee_per_parcel_cny": f},
                           {"name": "two_tier", "fee_per_parcel_cny": f}) for f in fees}
     dearer = [f for f in fees if by_fee[f].low > 0]
+    bus = next(sp for sp in tb.exp.scenarios if sp.name == "township_buses_added").scenario
+    b, tw = bus.buses, bus.vehicle_types[bus.township.vehicle_type]
+    village_leg = bus.township.vehicle_type.replace("e_", "e-").replace("_", " ")
     return Finding(
         "township_bus_lines", "Bus lines from the township stations (two tiers)",
-        f"In the two-tier county, two bus lines from each township station raise produce sold by "
+        f"In the two-tier county, {b.lines_per_township} bus lines from each township station raise produce sold by "
         f"{sold['added'].text('t', scale=1e-3, signed=True)} ({sold['added'].mean / base_sold.mean:+.0%}) when added "
         f"to the township vehicles, leaving cost per parcel unchanged; replacing them they change cost per parcel "
         f"by {cost['replacing'].text('CNY', signed=True)} ({cost['replacing'].mean / base_cost.mean:+.0%}) and "
@@ -146,13 +162,56 @@ def township_bus_lines(tb: Result, fee: Result) -> Finding:
         + [(f"township buses {m}: cost per parcel", cost[m].text("CNY", signed=True)) for m in modes]
         + [(f"township buses {m}: spoilage", spoil[m].text("points", scale=100, signed=True)) for m in modes]
         + [(f"township buses {m}: mean lead time", lead[m].text("h", signed=True)) for m in modes],
-        "The two-tier baseline's village leg is e-tricycles of 180 kg, which leave most produce at the stations "
-        "to spoil in the harvest; four bus runs a day through every village (300 kg a run, `buses.*`, [G]) "
-        "collect it. Buses replacing the township vehicles save their vehicles and drivers and cost the fee "
-        "(1 CNY a parcel, [G]).",
-        ("Replacing the township vehicles stops being cheaper per parcel at a fee of "
-         f"{min(dearer):g} CNY a parcel." if dearer else
+        f"The two-tier baseline's village leg is {village_leg}s of {tw.capacity_kg:g} kg, which leave most "
+        f"produce at the stations to spoil in the harvest; {len(b.departures_h)} bus runs a "
+        f"day through every village ({b.capacity_kg_per_run:g} kg a run, `buses.*`, [G]) collect it. Buses "
+        "replacing the township vehicles save their vehicles and drivers and cost the fee "
+        f"({b.fee_per_parcel_cny:g} CNY a parcel, [G]).",
+        ("Replacing the township vehicles stops being cheaper per parcel between fees of "
+         f"{max(f for f in fees if f < min(dearer)):g} and {min(dearer):g} CNY a parcel (about {_zero(by_fee):.1f} "
+         "CNY by linear interpolation)." if dearer and min(dearer) > fees[0] else
+         f"Replacing the township vehicles is dearer per parcel from a fee of {min(dearer):g} CNY a parcel."
+         if dearer else
          "Replacing the township vehicles stays cheaper per parcel at every fee tried (1-5 CNY a parcel)."),
         [(f"fee {f:g} CNY/parcel: township buses replacing minus two tiers, cost per parcel",
           by_fee[f].text("CNY", signed=True)) for f in fees],
         ["experiments/township_bus_lines.yaml", "experiments/sensitivity/township_bus_fee.yaml"])
+
+
+def township_fleets(tf: Result, rng: Result) -> Finding:
+    from sim.experiments.findings import Finding
+    cost = {n: tf.mean("cost_per_parcel_cny", n) for n in ("van", "e_tricycle", "e_tricycle_then_van")}
+    spoil = {n: tf.mean("spoilage_rate", n) for n in ("van", "e_tricycle", "e_tricycle_then_van")}
+    d_cost = tf.diff("cost_per_parcel_cny", {"name": "e_tricycle_then_van"}, {"name": "e_tricycle"})
+    d_spoil = tf.diff("spoilage_rate", {"name": "e_tricycle_then_van"}, {"name": "e_tricycle"})
+    ranges = [12.0, 16.0, 30.0]
+    by_range = {r: (rng.diff("cost_per_parcel_cny", {"name": "e_tricycle_then_van", "range_km": r},
+                             {"name": "e_tricycle", "range_km": r}),
+                    rng.diff("spoilage_rate", {"name": "e_tricycle_then_van", "range_km": r},
+                             {"name": "e_tricycle", "range_km": r})) for r in ranges}
+    cheaper = [r for r in ranges if by_range[r][0].high < 0]
+    dearer = [r for r in ranges if by_range[r][0].low > 0]
+    vt = next(sp for sp in tf.exp.scenarios if sp.name == "e_tricycle_then_van").scenario.vehicle_types
+    charge, van_kg, tri_kg = vt["e_tricycle"].range_km, vt["van"].capacity_kg, vt["e_tricycle"].capacity_kg
+    return Finding(
+        "township_fleets", "A township fleet of two types: e-tricycles where they reach, a van beyond",
+        f"In the two-tier county with e-tricycles on a {charge:g} km daily charge, giving every township a van for the "
+        f"villages its e-tricycles cannot reach changes cost per parcel by {d_cost.text('CNY', signed=True)} and "
+        f"spoilage by {d_spoil.text('points', scale=100, signed=True)} against e-tricycles alone (which then run "
+        f"routes beyond their charge); vans alone stay cheapest ({cost['van'].text('CNY')} a parcel, "
+        f"{spoil['van'].text('%', scale=100)} spoiled).",
+        [(f"{FLEETS[n]}: cost per parcel", cost[n].text("CNY")) for n in cost]
+        + [(f"{FLEETS[n]}: spoilage", spoil[n].text("%", scale=100)) for n in spoil],
+        f"The e-tricycle's charge (`vehicle_types.e_tricycle.range_km`, {charge:g} km here, [G]) decides which "
+        f"villages get the van; the van's room ({van_kg:g} kg against {tri_kg:g} kg) collects produce the "
+        "e-tricycles leave to spoil, and its day costs are the price (`vehicle_types`, [G]).",
+        (f"The mixed fleet is cheaper per parcel than e-tricycles alone at a charge of "
+         f"{', '.join(f'{r:g}' for r in cheaper)} km" if cheaper else
+         "The mixed fleet is dearer per parcel than e-tricycles alone at every charge tried")
+        + (f" and dearer at {', '.join(f'{r:g}' for r in dearer)} km" if cheaper and dearer else "")
+        + ": the longer the charge, the fewer villages need the van and the closer the two fleets come.",
+        [(f"charge {r:g} km: mixed minus e-tricycles alone, cost per parcel", by_range[r][0].text("CNY", signed=True))
+         for r in ranges]
+        + [(f"charge {r:g} km: mixed minus e-tricycles alone, spoilage",
+            by_range[r][1].text("points", scale=100, signed=True)) for r in ranges],
+        ["experiments/township_fleets.yaml", "experiments/sensitivity/tricycle_range.yaml"])
