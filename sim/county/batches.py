@@ -96,10 +96,11 @@ class Lots:
     VILLAGE, CROP, T_OFFER, T_EXPIRY, KG, COLD, CHANNEL = range(7)
 
     def __init__(self, village, crop, t_offer, t_expiry, kg, cold=None, channel=None):
-        kg = np.asarray(kg, dtype=float)
-        cold = np.zeros_like(kg) if cold is None else cold
-        channel = np.zeros_like(kg) if channel is None else channel
-        self.a = np.array([village, crop, t_offer, t_expiry, kg, cold, channel], dtype=float).reshape(7, -1)
+        kg = np.asarray(kg, dtype=float).reshape(-1)
+        a = self.a = np.empty((7, len(kg)))
+        a[0], a[1], a[2], a[3], a[4] = village, crop, t_offer, t_expiry, kg
+        a[5] = 0.0 if cold is None else cold
+        a[6] = 0.0 if channel is None else channel
 
     @classmethod
     def _wrap(cls, a: np.ndarray) -> Lots:

@@ -304,9 +304,8 @@ class CountyModel:
                     continue
                 kg = offers_kg[c, idx]
                 pick = kg > 0
-                m = int(pick.sum())
                 t = 24.0 * day + offer_h[c]
-                lots = Lots(idx[pick], np.full(m, c), np.full(m, t), np.full(m, t + self.shelf_h[c]), kg[pick])
+                lots = Lots(idx[pick], c, t, t + self.shelf_h[c], kg[pick])
                 share = sc.crops[c].parcel_share
                 if share > 0:  # the parcel channel's part of each lot, beside the bulk part
                     parcels = Lots._wrap(lots.a.copy())
