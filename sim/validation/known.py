@@ -46,7 +46,8 @@ KNOWN: dict[str, Known] = {k.case: k for k in (
           "produce's. The reported -20% inbound cost comes with parcels moving onto the buses; replacing the vans "
           "with the lines (buses.mode replacing) gives that fall in cost but loses outbound volume "
           "(experiments/bus_lines.yaml). Hunan's mix, buses carrying some villages' parcels while vans keep others "
-          "and both collect, is not represented.",
+          "and both collect, is not represented from the county seat; with two tiers, lines from the township "
+          "stations replacing the township vehicles reproduce both directions (case hunan_township_bus_lines).",
           "added: cost per parcel +0.0% +- 0.0%, outbound produce sold +19.9% +- 0.9% (5 replications; Hunan: -20%, "
           "+30%); replacing: cost per parcel -1.38 CNY [-1.381, -1.373] of 6.18 (-22%), produce sold -226 t "
           "[-239, -213] of 1,337 t (-17%) (5 replications, experiments/bus_lines.yaml)."),

@@ -1,7 +1,8 @@
 """Validation of the township tier and of service frequency: lead time rises with
 remoteness when remote villages are served every other day, and a county with one
 village per township, at its seat, reduces to the one-tier county plus the time from
-a feeder's arrival to the village vehicle's departure."""
+a feeder's arrival to the village vehicle's departure; and bus lines from the county seat
+or from the township stations against the Hunan shared routes."""
 from __future__ import annotations
 
 import tempfile
@@ -100,8 +101,36 @@ def hunan_shared_lines(figures: Path) -> list[CaseResult]:
     return out
 
 
+def hunan_township_lines(figures: Path) -> list[CaseResult]:
+    """The two-tier county with bus lines from the township stations replacing the
+    township vehicles (buses.origin townships, buses.mode replacing) against the same
+    county without buses: the relative change of cost per parcel and of outbound
+    volume, paired over replications, against the Hunan shared routes."""
+    base = Scenario().updated({"network.tiers": 2})
+    lines = base.updated({"buses.mode": "replacing", "buses.origin": "townships"})
+    runs = [(run_replication(base, r), run_replication(lines, r)) for r in range(REPLICATIONS)]
+    out = []
+    for kpi, want, label in (("cost_per_parcel_cny", -0.20, "cost per parcel"),
+                             ("outbound_produce_sold_kg", +0.30, "outbound volume (produce sold)")):
+        rel = [(b.kpis[kpi] - a.kpis[kpi]) / a.kpis[kpi] for a, b in runs]
+        m, hw = mean_ci(rel)
+        ok = bool(np.sign(m) == np.sign(want) and abs(m) > hw)
+        out.append(CaseResult(
+            f"township_bus_lines_{kpi}", "public", f"Two tiers: bus lines from the township stations (four runs a "
+            f"day) carrying the township-to-village parcels and produce: relative change of {label}.", want,
+            "Hunan shared passenger-freight routes (MDPI Systems 13(7):602): -20% inbound cost, +30% outbound "
+            "parcels", m, hw, "same direction as reported, significantly", ok, unit="relative change",
+            replications=REPLICATIONS,
+            note=(f"The direction is reproduced ({m:+.1%} +-{hw:.1%})"
+                  + ("; the size is not: the two-tier county's e-tricycles leave most produce to spoil, which the "
+                     "buses collect." if kpi == "outbound_produce_sold_kg" else ".") if ok else
+                  f"The model disagrees: it finds {m:+.1%} (+-{hw:.1%}).")))
+    return out
+
+
 CASES = [
     Case("lead_rises_with_remoteness_every_other_day", "theory", False, remoteness_every_other_day),
     Case("two_tier_one_village_per_township", "extreme", False, one_village_per_township),
     Case("hunan_shared_bus_lines", "public", True, hunan_shared_lines),
+    Case("hunan_township_bus_lines", "public", True, hunan_township_lines),
 ]
