@@ -218,7 +218,8 @@ class Townships:
             if not len(village):
                 return
         # a village route lies in one township, reached once per feeder trip: mostly one ready time per route
-        order = np.argsort(route, kind="stable")
+        # (a stable sort of 16-bit keys is a radix sort: several times faster, the same order)
+        order = (route.astype(np.int16) if len(self.queues) < 2**15 else route).argsort(kind="stable")
         route, village, t_order, ready_h = route[order], village[order], t_order[order], ready_h[order]
         change = (route[1:] != route[:-1]) | (ready_h[1:] != ready_h[:-1])
         cuts = np.concatenate([[0], np.flatnonzero(change) + 1, [len(route)]])
