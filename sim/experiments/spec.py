@@ -27,6 +27,7 @@ from sim.config.scenario import (
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec, suggest
 from sim.errors import InputError
 from sim.experiments.design import Factor, make_design, point_label
+from sim.experiments.stamp import scenario_id
 
 DESIGN_METHODS = ("full_factorial", "latin_hypercube", "sobol")
 DEFAULT_KPIS = ("inbound_lead_time_mean_h", "inbound_lead_time_p95_h", "cost_per_parcel_cny", "cost_per_kg_out_cny",
@@ -352,31 +353,6 @@ def _baseline(spec: Any, specs: list[ScenarioSpec], named: Mapping, where: str) 
         raise fail(where, "baseline", dict(spec),
                    f"expected lever values matching exactly one scenario (matched {len(match)})")
     raise fail(where, "baseline", spec, "expected a scenario name or a mapping of lever values")
-
-
-SECTIONS_OUT_OF_ID_AT_DEFAULT = ("network", "township", "service", "buses")
-"""Scenario sections added after ids were first issued, left out of a scenario's id
-while they hold their defaults (which keep the model as it was), so earlier ids stay."""
-
-
-def scenario_id(sc: Scenario) -> str:
-    """A stable id from a scenario's parameters (name and replications excluded) and
-    the contents of the files it reads (its villages CSV): other villages, another id."""
-    from sim.experiments.stamp import input_hashes
-    d = scenario_data(sc)
-    d.pop("name", None)
-    d.pop("replications", None)
-    defaults = scenario_data(Scenario())
-    for section in SECTIONS_OUT_OF_ID_AT_DEFAULT:
-        if d.get(section) == defaults[section]:
-            d.pop(section)
-    for vehicle in d.get("vehicle_types", {}).values():   # a key added later, out of the id while unset
-        if vehicle.get("range_km") is None:
-            vehicle.pop("range_km", None)
-    files = input_hashes(scenario_input_files(sc))
-    if files:
-        d["input_files_sha256"] = sorted(files.values())
-    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def load_experiment(path: str | os.PathLike, seed: int | None = None, replications: int | None = None) -> Experiment:

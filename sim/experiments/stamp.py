@@ -1,7 +1,8 @@
 """What makes a results folder what it is: the resolved config, the contents of every
 input file the config reads, and the code version. A folder's stamp is written when it
 is started; a run into it with any of the three changed is refused unless ``--fresh``,
-so results are never silently resumed from other inputs or other code."""
+so results are never silently resumed from other inputs or other code. A scenario's id
+is stamped the same way from its parameters and input files (:func:`scenario_id`)."""
 from __future__ import annotations
 
 import dataclasses
@@ -13,6 +14,8 @@ from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from sim.config.scenario import Scenario, scenario_data, scenario_input_files
 
 STAMP_FILE = "stamp.json"
 #: the packages whose versions a manifest records
@@ -122,3 +125,27 @@ def stamp_changes(old: Mapping, new: Mapping) -> list[str]:
     if old.get("code_version") != new.get("code_version"):
         out.append(f"code version {old.get('code_version')} (now {new.get('code_version')})")
     return out
+
+
+SECTIONS_OUT_OF_ID_AT_DEFAULT = ("network", "township", "service", "buses")
+"""Scenario sections added after ids were first issued, left out of a scenario's id
+while they hold their defaults (which keep the model as it was), so earlier ids stay."""
+
+
+def scenario_id(sc: Scenario) -> str:
+    """A stable id from a scenario's parameters (name and replications excluded) and
+    the contents of the files it reads (its villages CSV): other villages, another id."""
+    d = scenario_data(sc)
+    d.pop("name", None)
+    d.pop("replications", None)
+    defaults = scenario_data(Scenario())
+    for section in SECTIONS_OUT_OF_ID_AT_DEFAULT:
+        if d.get(section) == defaults[section]:
+            d.pop(section)
+    for vehicle in d.get("vehicle_types", {}).values():   # a key added later, out of the id while unset
+        if vehicle.get("range_km") is None:
+            vehicle.pop("range_km", None)
+    files = input_hashes(scenario_input_files(sc))
+    if files:
+        d["input_files_sha256"] = sorted(files.values())
+    return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]
