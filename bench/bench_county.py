@@ -110,6 +110,7 @@ def main(argv=None) -> int:
     growth_pairs = interleaved(lambda: run(base, "base"), lambda: run(big, "big"), pairs)
     growths = [b / a for a, b in growth_pairs]
     n_big = parcels["big"]
+    parcel_floor(n_big)   # the first large allocation pays page faults the pairs should not
     floor_pairs = interleaved(lambda: run(base, "base"),
                               lambda: parcel_floor(n_big) - parcel_floor(parcels["base"]), pairs)
     floors = [1.0 + extra / a for a, extra in floor_pairs]
