@@ -237,18 +237,8 @@ class Hub:
     def dispatch(self, route: int, n: int) -> tuple[list, list]:
         """Hand the first ``n`` sorted parcels of a route to a departing vehicle:
         (village arrays, order-time arrays)."""
-        self._sort_up_to_now()
-        return self._dispatch(route, n)[:2]
-
-    def _dispatch(self, route: int, n: int) -> tuple[list, list, int]:
-        village, t_order, stamps = self.queues[route].pop(n)
-        k = sum(len(v) for v in village)
-        if k:
-            self._count(-k)
-            self.parcels_out += k
-            self._stamp_sum -= stamps
-            self.time_in_hub_h += k * float(self.env.now) - stamps
-        return village, t_order, k
+        villages, orders, _ = self.dispatch_routes(np.array([route]), n, np.zeros(len(self.queues), dtype=np.int64))
+        return villages, orders
 
     def dispatch_routes(self, routes: np.ndarray, n: int, loaded: np.ndarray) -> tuple[list, list, int]:
         """Hand the first ``n`` sorted parcels of each of ``routes`` to its departing
