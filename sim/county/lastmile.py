@@ -304,8 +304,6 @@ class LastMile:
             if alone.any():
                 led.produce_only_trips += int(alone.sum())
                 led.produce_only_km += float(km[alone].sum())
-            else:
-                led.produce_only_km += 0.0
             led.load_t_h.append(at)
             if self.mix is None:
                 cap_n, cap_kg = float(self.vehicle.capacity_parcels), self.vehicle.capacity_kg
@@ -331,8 +329,7 @@ class LastMile:
         lo = np.searchsorted(lot_route, back, side="left").tolist()
         hi = np.searchsorted(lot_route, back, side="right").tolist()
         a = lots.a
-        for i, j, d, kg in zip(lo, hi, duration[back].tolist(), produce_r[back].tolist(),
-                                  strict=True):
+        for i, j, d, kg in zip(lo, hi, duration[back].tolist(), produce_r[back].tolist(), strict=True):
             self.env.timeout(d).callbacks.append(self._returner(Lots._wrap(a[:, i:j]), kg))
 
     def _returner(self, lots: Lots, reserved_kg: float):
