@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import simpy
@@ -63,7 +63,7 @@ class Trunk:
         self.warehouse_parcels = 0
         self.on_spoil = on_spoil
         self.tracer: Callable[..., None] | None = None  # (kind, time_h, **details), set to record an event trace
-        self._done = TrunkActivity()             # cumulative since the start
+        self._done: list = [0, 0, 0, 0.0, 0.0, 0, 0, 0]   # the fields of TrunkActivity, cumulative since the start
         self._window: TrunkActivity | None = None
         self._parcels_in_transit = 0
         self._produce_in_transit_kg = 0.0
@@ -81,11 +81,11 @@ class Trunk:
 
     def activity(self) -> TrunkActivity:
         """What the trunk did since the window started."""
-        return since(self._done, self._window)
+        return since(TrunkActivity(*self._done), self._window)
 
     def reset_window(self) -> None:
         """Start the KPI window now."""
-        self._window = self._done
+        self._window = TrunkActivity(*self._done)
 
     def sales(self) -> Sales:
         """Every lot sold at the market since the start of the run."""
@@ -161,16 +161,18 @@ class Trunk:
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return
-        d = self._done
+        d = self._done   # runs, truck runs, parcels, parcel kg, produce kg, spot, produce-only, spot produce-only
         spot = max(0, trucks - cfg.trucks_per_departure)
         produce_only = trucks - trucks_for_parcels
         # parcels take the first trucks; spot trucks are the last ones sent
         spot_produce = max(0, trucks - max(cfg.trucks_per_departure, trucks_for_parcels))
-        self._done = replace(d, runs=d.runs + 1, truck_runs=d.truck_runs + trucks,
-                             spot_truck_runs=d.spot_truck_runs + spot, parcels=d.parcels + n,
-                             parcel_kg=d.parcel_kg + n * self.parcel_kg,
-                             produce_truck_runs=d.produce_truck_runs + produce_only,
-                             spot_produce_truck_runs=d.spot_produce_truck_runs + spot_produce)
+        d[0] += 1
+        d[1] += trucks
+        d[2] += n
+        d[3] += n * self.parcel_kg
+        d[5] += spot
+        d[6] += produce_only
+        d[7] += spot_produce
         self._parcels_in_transit += n
         if self.tracer:
             self.tracer("trunk_depart", self.env.now, parcels=n, trucks=trucks)
@@ -189,7 +191,7 @@ class Trunk:
         if not len(lots):
             return
         kg = lots.total_kg
-        self._done = replace(self._done, produce_kg=self._done.produce_kg + kg)
+        self._done[4] += kg
         self._produce_in_transit_kg += kg
         f = None if self.reefer_factor is None else self.reefer_factor[lots.crop]
         if f is not None:  # refrigerated: what is left of the lots' life stretches while they ride
