@@ -161,8 +161,10 @@ class LastMile:
         slot_of = {h: i for i, h in enumerate(sorted(set(cfg.departures_h) | set(cfg.pickup_departures_h)))}
         hours = sorted(deliver_at | pickup_at)
         own = cfg.vehicles_per_route
+        used_for_pickup = np.zeros_like(self.back_at[False], dtype=bool)
         for day in range(horizon_d):
-            used_for_pickup = np.zeros_like(self.back_at[False], dtype=bool)
+            if pickup_at:
+                used_for_pickup[:] = False
             hired = None
             for h in hours:
                 t = 24.0 * day + h
@@ -189,9 +191,10 @@ class LastMile:
                             self.ledger.surge_km += float(self.route_km[sent].sum())
                             if self.mix is not None:
                                 self.mix.done.surge_km[sent] += self.route_km[sent]
-            self.ledger.pickup_vehicle_days += int(used_for_pickup.sum())
-            if self.mix is not None:
-                self.mix.done.pickup_vehicle_days[:] += used_for_pickup.sum(axis=1)
+            if pickup_at:   # (no dedicated pickups: no pickup vehicle-days to count)
+                self.ledger.pickup_vehicle_days += int(used_for_pickup.sum())
+                if self.mix is not None:
+                    self.mix.done.pickup_vehicle_days[:] += used_for_pickup.sum(axis=1)
 
     def _hire(self, day: int) -> np.ndarray:
         """At the day's first delivery departure: extra vehicles each route hires for
