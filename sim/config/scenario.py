@@ -27,7 +27,13 @@ from sim.config.loader import (  # noqa: F401 (re-exported)
 )
 from sim.config.market import MarketConfig, ProduceParcelConfig
 from sim.config.schema import FieldError, build, spec, to_data
-from sim.config.township import NetworkConfig, ServiceConfig, TownshipConfig, synthetic_township_ids
+from sim.config.township import (
+    NetworkConfig,
+    ServiceConfig,
+    TownshipConfig,
+    synthetic_township_ids,
+    synthetic_village_ids,
+)
 
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
@@ -257,6 +263,10 @@ class Scenario:
             raise ValueError(f"buses.mode {self.buses.mode!r} with buses.origin 'county_seat' is not allowed with "
                              f"network.tiers {self.network.tiers}: bus lines from the county seat run in the one-tier "
                              "model (expected buses.origin townships, or buses.mode none)")
+        if self.buses.mode == "replacing" and not self.service.daily:
+            raise ValueError("service other than daily is not allowed with buses.mode 'replacing': the bus lines "
+                             "that replace the village routes run their timetable every day (the service keys set "
+                             "the days of village routes; expected daily service, or buses.mode none or added)")
         if self.buses.mode != "none" and "bus" not in self.vehicle_types:
             raise ValueError("buses.mode needs the `bus` vehicle type (its speeds) in vehicle_types")
         if self.produce_parcels.demand == "orders" and any(c.parcel_share > 0 for c in self.crops):
@@ -278,23 +288,30 @@ class Scenario:
                                  "multipliers x growth over the run)")
 
     def _check_township_types(self) -> None:
-        """``township.vehicle_types_by_township``: known vehicle types, and in a generated
-        county known township ids (a villages CSV's names are checked when it is read)."""
+        """``township.vehicle_types_by_township``: known vehicle types; and in a generated
+        county, the township and village ids its entries and ``service.by_township``'s and
+        ``service.by_village``'s name (a villages CSV's are checked when it is read)."""
         by_town = self.township.vehicle_types_by_township
-        if not by_town:
-            return
         for town, types in by_town.items():
             for name in types:
                 if name not in self.vehicle_types:
                     raise FieldError(f"township.vehicle_types_by_township.{town}", name,
                                      f"expected a vehicle type, one of {', '.join(sorted(self.vehicle_types))}")
-        if not self.county.villages_csv:
-            ids = synthetic_township_ids(self.county.townships)
-            for town in by_town:
-                if town not in ids:
-                    raise FieldError(f"township.vehicle_types_by_township.{town}", town,
-                                     f"expected a township id of the county, {ids[0]}..{ids[-1]} "
-                                     f"(county.townships: {self.county.townships})")
+        if self.county.villages_csv:
+            return
+        towns = synthetic_township_ids(self.county.townships)
+        for key, names in (("township.vehicle_types_by_township", by_town), ("service.by_township",
+                                                                             self.service.by_township)):
+            for town in names:
+                if town not in towns:
+                    raise FieldError(f"{key}.{town}", town, f"expected a township id of the county, "
+                                     f"{towns[0]}..{towns[-1]} (county.townships: {self.county.townships})")
+        if self.service.by_village:
+            villages = set(synthetic_village_ids(self.county.villages))
+            for vid in self.service.by_village:
+                if vid not in villages:
+                    raise FieldError(f"service.by_village.{vid}", vid, f"expected a village id of the county, "
+                                     f"V0001..V{self.county.villages:04d} (county.villages: {self.county.villages})")
 
     def peak_parcels_per_day(self) -> float:
         """An upper bound on a generated county's parcels ordered in a day: every

@@ -4,6 +4,7 @@ them and the routes from each township to its villages (``township``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sim.config.schema import FieldError, spec
 
@@ -13,6 +14,11 @@ def synthetic_township_ids(m: int) -> tuple[str, ...]:
     (three digits from 100 townships)."""
     width = max(2, len(str(m)))
     return tuple(f"T{k + 1:0{width}d}" for k in range(m))
+
+
+def synthetic_village_ids(n: int) -> tuple[str, ...]:
+    """The ids of a generated county's ``n`` villages, in index order: V0001, V0002, ..."""
+    return tuple(f"V{i + 1:04d}" for i in range(n))
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,46 @@ class TownshipConfig:
                 raise ValueError(f"{name} {list(hs)} is not allowed: expected distinct hours in [0, 24)")
 
 
+ALL_WEEKDAYS = (0, 1, 2, 3, 4, 5, 6)
+
+
+def _check_weekdays(w: tuple[int, ...], key: str) -> None:
+    if not w or any(not 0 <= d <= 6 for d in w) or len(set(w)) != len(w):
+        raise FieldError(key, list(w), "expected distinct days in 0-6")
+
+
+@dataclass(frozen=True)
+class ServiceOverride:
+    """The service of a named township's or village's routes, in place of the
+    county-wide keys (a key left out keeps the county-wide value). Written as a
+    mapping, or short: a number (every_d) or a list of weekdays."""
+    every_d: int | None = spec(None, "Its routes run every this many days, in place of every_d and remote_every_d "
+                               "(null: the county-wide rule)", unit="d", lo=1, hi=7, optional=True, shown="null",
+                               source="[G] a county's own timetable")
+    weekdays: tuple[int, ...] | None = spec(None, "Days of the week its routes run, 0-6 (0 = the weekday of 1 "
+                                            "January), in place of weekdays (null: the county-wide weekdays)",
+                                            optional=True, shown="null",
+                                            source="[G] a county's own timetable")
+    SHORT_JSON: ClassVar[dict] = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 7},
+                                             {"type": "array",
+                                              "items": {"type": "integer", "minimum": 0, "maximum": 6}}]}
+
+    @classmethod
+    def from_short(cls, value, where: str, path: str) -> ServiceOverride:
+        from sim.config.schema import build
+        if isinstance(value, (list, tuple)):
+            return build(cls, {"weekdays": list(value)}, where, path)
+        return build(cls, {"every_d": value}, where, path)
+
+    def check(self) -> None:
+        if self.weekdays is not None:
+            _check_weekdays(self.weekdays, "weekdays")
+
+    @property
+    def daily(self) -> bool:
+        return self.every_d in (None, 1) and (self.weekdays is None or set(self.weekdays) == set(ALL_WEEKDAYS))
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     """How often the village routes run (a lever): every route on the chosen weekdays,
@@ -124,7 +170,10 @@ class ServiceConfig:
     serve that many routes in turn: a route's fleet is paid for the share of days it
     runs. With two tiers the
     village routes are the townships' (the feeders run daily); dedicated produce
-    pickups (``lastmile.backhaul: false``) keep their daily schedule."""
+    pickups (``lastmile.backhaul: false``) keep their daily schedule, and bus lines
+    run every day (less than daily service is refused when they replace the
+    village routes). Named townships and villages can have their own interval and
+    weekdays (``by_township``, ``by_village``)."""
     every_d: int = spec(1, "Village routes run every this many days (1 daily, 2 every second day, 3 every third)",
                         unit="d", lo=1, hi=7, source="daily service [G]")
     remote_every_d: int = spec(1, "Routes to remote villages (see remote_from_km) run every this many days (the "
@@ -135,15 +184,23 @@ class ServiceConfig:
                                  "at least this far from the county seat, straight line; remote and other villages "
                                  "get routes of their own",
                                  unit="km", lo=0, hi=1000, source="[G] the outer half of the baseline county's disc")
-    weekdays: tuple[int, ...] = spec((0, 1, 2, 3, 4, 5, 6), "Days of the week the village routes run, 0-6 (0 = the "
+    weekdays: tuple[int, ...] = spec(ALL_WEEKDAYS, "Days of the week the village routes run, 0-6 (0 = the "
                                      "weekday of 1 January)", source="every day [G]")
+    by_township: dict[str, ServiceOverride] = spec(
+        dict, "The service of named townships' villages (township id: every_d and/or weekdays, or short: a number "
+        "of days or a list of weekdays), in place of the county-wide keys. Ids are T01, T02, ... in a generated "
+        "county, the villages CSV's township names otherwise (empty: no entries)", factory=True, shown="{}",
+        source="[G] a county's own timetable")
+    by_village: dict[str, ServiceOverride] = spec(
+        dict, "The service of named villages (village id: as by_township), in place of their township's entry and "
+        "the county-wide keys. Ids are V0001, V0002, ... in a generated county, the villages CSV's ids otherwise "
+        "(empty: no entries)", factory=True, shown="{}", source="[G] a county's own timetable")
 
     def check(self) -> None:
-        w = self.weekdays
-        if not w or any(not 0 <= d <= 6 for d in w) or len(set(w)) != len(w):
-            raise ValueError(f"weekdays {list(w)} is not allowed: expected distinct days in 0-6")
+        _check_weekdays(self.weekdays, "weekdays")
 
     @property
     def daily(self) -> bool:
         """Every route runs every day (the default: the schedule as it was)."""
-        return self.every_d == 1 and self.remote_every_d == 1 and len(set(self.weekdays)) == 7
+        return self.every_d == 1 and self.remote_every_d == 1 and set(self.weekdays) == set(ALL_WEEKDAYS) \
+            and all(o.daily for o in (*self.by_township.values(), *self.by_village.values()))

@@ -9,6 +9,7 @@ county road network, whichever is shorter.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from sim.config.county import CountyConfig
 from sim.config.csvread import number, read_rows
 from sim.config.fleet import ROAD_CLASSES
 from sim.config.scenario import Scenario, VehicleType
-from sim.config.township import synthetic_township_ids
+from sim.config.township import synthetic_township_ids, synthetic_village_ids
 from sim.errors import InputError
 
 _VILLAGE_COLUMNS = ("id", "township", "x_km", "y_km", "residents", "road_class")
@@ -58,19 +59,47 @@ def township_ids(scenario: Scenario) -> tuple[str, ...]:
     return synthetic_township_ids(cfg.townships)
 
 
-def check_township_keys(scenario: Scenario, where: str, ids: tuple[str, ...] | None = None) -> None:
-    """Refuse a ``township.vehicle_types_by_township`` entry whose township is not one
-    of the county's (an :class:`InputError` naming ``where``, the key and the ids)."""
-    keys = scenario.township.vehicle_types_by_township
-    if not keys:
-        return
-    ids = township_ids(scenario) if ids is None else ids
-    known = set(ids)
-    for key in keys:
-        if key not in known:
-            shown = ", ".join(ids) if len(ids) <= 12 else f"{', '.join(ids[:6])}, ..., {', '.join(ids[-3:])}"
-            raise InputError(f"{where}: township.vehicle_types_by_township.{key}: {key!r} is not allowed: expected "
-                             f"a township id of the county ({shown})")
+def named_entries(scenario: Scenario) -> bool:
+    """The scenario names townships or villages (``township.vehicle_types_by_township``,
+    ``service.by_township``, ``service.by_village``)."""
+    return bool(scenario.township.vehicle_types_by_township or scenario.service.by_township
+                or scenario.service.by_village)
+
+
+def check_township_keys(scenario: Scenario, where: str, ids: tuple[str, ...] | None = None,
+                        village_ids: tuple[str, ...] | None = None) -> None:
+    """Refuse an entry of ``township.vehicle_types_by_township`` or
+    ``service.by_township`` whose township is not one of the county's (``ids``), or of
+    ``service.by_village`` whose village is not (``village_ids``): an
+    :class:`InputError` naming ``where``, the key and the ids."""
+    checks: list[tuple[str, Mapping[str, object], str]] = [
+        ("township.vehicle_types_by_township", scenario.township.vehicle_types_by_township, "township"),
+        ("service.by_township", scenario.service.by_township, "township"),
+        ("service.by_village", scenario.service.by_village, "village")]
+    for path, entries, kind in checks:
+        if not entries:
+            continue
+        if kind == "township":
+            ids = township_ids(scenario) if ids is None else ids
+            known = ids
+        else:
+            village_ids = village_ids_of(scenario) if village_ids is None else village_ids
+            known = village_ids
+        names = set(known)
+        for key in entries:
+            if key not in names:
+                shown = ", ".join(known) if len(known) <= 12 else \
+                    f"{', '.join(known[:6])}, ..., {', '.join(known[-3:])}"
+                raise InputError(f"{where}: {path}.{key}: {key!r} is not allowed: expected a {kind} id of the "
+                                 f"county ({shown})")
+
+
+def village_ids_of(scenario: Scenario) -> tuple[str, ...]:
+    """The village ids of a scenario's county without building it."""
+    cfg = scenario.county
+    if cfg.villages_csv:
+        return read_villages(cfg.villages_csv)[0]
+    return synthetic_village_ids(cfg.villages)
 
 
 def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
@@ -101,7 +130,7 @@ def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
     classes = [c for c in ROAD_CLASSES[1:]]
     shares = np.array([cfg.road_class_shares.get(c, 0.0) for c in classes])
     road = 1 + rng.choice(len(classes), size=n, p=shares / shares.sum())
-    ids = tuple(f"V{i + 1:04d}" for i in range(n))
+    ids = synthetic_village_ids(n)
     return ids, township, xy, residents, road.astype(np.int64), town_xy
 
 
@@ -183,7 +212,7 @@ def build_network(scenario: Scenario, rng: np.random.Generator) -> Network:
     else:
         ids, township, xy, residents, road, town_xy = generate_villages(cfg, rng)
         names = synthetic_township_ids(len(town_xy))
-    check_township_keys(scenario, cfg.villages_csv or "scenario", names)
+    check_township_keys(scenario, cfg.villages_csv or "scenario", names, ids)
     served = select_stations(residents, xy, scenario.stations.coverage_share,
                              scenario.stations.selection, rng)
     return Network(ids, township, xy, residents, road, town_xy, served, names)

@@ -10,7 +10,7 @@ import numpy as np
 from sim.config.scenario import Scenario
 from sim.county import harvest
 from sim.county.buses import plan_lines, route_of_line, township_lines
-from sim.county.frequency import interval_groups
+from sim.county.frequency import service_groups
 from sim.county.network import Network, build_network, road_matrices
 from sim.county.rng import Streams
 from sim.county.routing import Route, plan_routes, tours_to_routes, within_range
@@ -57,9 +57,9 @@ def plan(scenario: Scenario, network: Network | None = None, grows: np.ndarray |
     lm = scenario.lastmile
     routes: list[Route] = []
     route_of = np.full(net.n, -1, dtype=np.int64)
-    # with less than daily service, villages with the same interval get their own routes, planned for the
-    # parcels of the days between runs
-    groups = [(served, 1.0)] if scenario.service.daily else interval_groups(scenario, net, served)
+    # with less than daily service, villages with the same interval and weekdays get their own routes, planned
+    # for the parcels of the days between runs
+    groups = [(served, 1.0)] if scenario.service.daily else service_groups(scenario, net, served)
     for served, days in groups:
         if not len(served):
             continue

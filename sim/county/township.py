@@ -21,7 +21,7 @@ from sim.config.scenario import Scenario
 from sim.county.account import Stock, since
 from sim.county.batches import Lots
 from sim.county.fleetmix import mixed, town_types, village_types
-from sim.county.frequency import longest_gap_d, village_interval
+from sim.county.frequency import service_groups
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
 from sim.county.routing import Route, plan_routes, tours_to_routes, within_range
@@ -61,33 +61,34 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
     route_of = np.full(net.n, -1, dtype=np.int64)
     # with outlets every township with villages has a station (its villages without one collect there)
     open_towns = np.unique(net.township if tw.outlets else net.township[served])
-    interval = village_interval(sc, net).astype(float) * (1 if sc.service.daily else longest_gap_d(sc))
     route_type: list[str] = []
     for k in open_towns:
-        villages = served[net.township[served] == k]
-        if not len(villages):   # an outlet township without a village station: no village routes
+        town_villages = served[net.township[served] == k]
+        if not len(town_villages):   # an outlet township without a village station: no village routes
             continue
         seat = net.township_xy_km[k]
         # the township's seat as the depot: the network seen from the seat
         local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
-        # with less than daily service, planned for the parcels of the days between runs
-        days = 1.0 if sc.service.daily else float(interval[villages[0]])
-        load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
-        service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
-        # the vehicles that will drive the township's routes, each type its villages (one type: all of them)
-        for name, pos in village_types(sc, local, town_types(sc, net, int(k)), villages, service[1:]):
-            vehicle = sc.vehicle_types[name]
-            group, rows = villages[pos], np.concatenate([[0], pos + 1])
-            capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
-            dist, time = road_matrices(local, group, sc, vehicle)
-            planned = plan_routes(dist, load[rows], capacity, service_h=service[rows], max_route_h=tw.max_route_h,
-                                  time=within_range(dist, time, tw.max_route_h, vehicle.range_km,
-                                                    len(tw.departures_h)),
-                                  method=lm.routing_method)
-            for route in tours_to_routes(planned, group, dist, time, len(routes)):
-                routes.append(route)
-                route_of[route.stops] = route.index
-                route_type.append(name)
+        # with less than daily service, villages of one pattern get their own routes, planned for the parcels of
+        # the days between runs
+        for villages, days in [(town_villages, 1.0)] if sc.service.daily else service_groups(sc, net, town_villages):
+            load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
+            service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
+            # the vehicles that will drive the township's routes, each type its villages (one type: all of them)
+            for name, pos in village_types(sc, local, town_types(sc, net, int(k)), villages, service[1:]):
+                vehicle = sc.vehicle_types[name]
+                group, rows = villages[pos], np.concatenate([[0], pos + 1])
+                capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)
+                dist, time = road_matrices(local, group, sc, vehicle)
+                planned = plan_routes(dist, load[rows], capacity, service_h=service[rows],
+                                      max_route_h=tw.max_route_h,
+                                      time=within_range(dist, time, tw.max_route_h, vehicle.range_km,
+                                                        len(tw.departures_h)),
+                                      method=lm.routing_method)
+                for route in tours_to_routes(planned, group, dist, time, len(routes)):
+                    routes.append(route)
+                    route_of[route.stops] = route.index
+                    route_type.append(name)
     outlet = outlet_villages(sc, net)
     feeder = plan_feeders(sc, net, open_towns, np.where(outlet, scale_all * tw.outlet_collect_share, scale_all),
                           outlet)

@@ -381,9 +381,10 @@ def read_inputs(exp: Experiment) -> int:
 
 
 def check_township_ids(exp: Experiment) -> None:
-    """Township ids a scenario names (``township.vehicle_types_by_township``) are its
-    villages file's (a generated county's are checked with the scenario)."""
-    from sim.county.network import check_township_keys
+    """Township and village ids a scenario names (``township.vehicle_types_by_township``,
+    ``service.by_township``, ``service.by_village``) are its villages file's (a
+    generated county's are checked with the scenario)."""
+    from sim.county.network import check_township_keys, named_entries
     for s in exp.scenarios:
-        if s.scenario.county.villages_csv and s.scenario.township.vehicle_types_by_township:
+        if s.scenario.county.villages_csv and named_entries(s.scenario):
             check_township_keys(s.scenario, f"{exp.source}: scenarios.{s.name}")

@@ -32,7 +32,7 @@ def geographies(ro: Rollout, model: Scenario) -> list[CountyGeo]:
     for county in counties_of(ro.region)[:ro.county_limit]:
         scenario = county_scenario(model, county, ro.seed, villages_file(ro.region, county))
         geo = county_geography(scenario, county)
-        check_township_ids(ro, county.id, geo.network.township_id)
+        check_township_ids(ro, county.id, geo.network.township_id, geo.network.village_id)
         out.append(geo)
     return out
 

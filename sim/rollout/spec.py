@@ -361,31 +361,38 @@ def load_rollout(path) -> Rollout:
     return rollout_from_data(read_config(path, "rollout"), str(path), Path(path).parent)
 
 
-def check_township_ids(ro: Rollout, county_id: str, ids: tuple[str, ...]) -> None:
-    """The township ids an operating model names (``township.vehicle_types_by_township``)
-    are townships of every county of the region (``ids``: county ``county_id``'s)."""
-    from sim.county.network import check_township_keys
+def check_township_ids(ro: Rollout, county_id: str, ids: tuple[str, ...], village_ids: tuple[str, ...]) -> None:
+    """The township and village ids an operating model names
+    (``township.vehicle_types_by_township``, ``service.by_township``,
+    ``service.by_village``) are of every county of the region (``ids`` and
+    ``village_ids``: county ``county_id``'s)."""
+    from sim.county.network import check_township_keys, named_entries
     for name, model in ro.operating_models.items():
-        if model.township.vehicle_types_by_township:
-            check_township_keys(model, f"{ro.source}: operating_models.{name} (county {county_id})", ids)
+        if named_entries(model):
+            check_township_keys(model, f"{ro.source}: operating_models.{name} (county {county_id})", ids,
+                                village_ids)
 
 
 def read_inputs(ro: Rollout) -> int:
     """Read every file the rollout will read (counties CSV, villages files, schedule
     CSVs), so that ``ruralsim check`` finds what a run would; returns the number of
     counties. Schedules are checked row by row against the region when it runs."""
-    from sim.config.township import synthetic_township_ids
-    from sim.county.network import load_villages, read_villages
+    from sim.config.township import synthetic_township_ids, synthetic_village_ids
+    from sim.county.network import load_villages, named_entries, read_villages
     from sim.rollout.region import counties_of, villages_file
     counties = counties_of(ro.region)
     for county in counties:
         path = villages_file(ro.region, county)
         if path:
             load_villages(path)
-    for county in counties if any(m.township.vehicle_types_by_township for m in ro.operating_models.values()) \
-            else []:
+    for county in counties if any(named_entries(m) for m in ro.operating_models.values()) else []:
         path = villages_file(ro.region, county)
-        check_township_ids(ro, county.id, read_villages(path)[6] if path else synthetic_township_ids(county.townships))
+        if path:
+            villages = read_villages(path)
+            check_township_ids(ro, county.id, villages[6], villages[0])
+        else:
+            check_township_ids(ro, county.id, synthetic_township_ids(county.townships),
+                               synthetic_village_ids(county.villages))
     for sc in {id(s): s for s in [ro.base, *ro.operating_models.values()]}.values():
         if sc.county.villages_csv:
             load_villages(sc.county.villages_csv)
