@@ -173,6 +173,6 @@ def test_the_cli_refuses_an_unknown_township_with_exit_2_and_one_message(tmp_pat
 
 
 def test_less_than_daily_service_is_refused_when_bus_lines_replace_the_village_routes():
-    with pytest.raises(Exception, match="service other than daily is not allowed with buses.mode 'replacing'"):
+    with pytest.raises(Exception, match=r"service other than daily is not allowed with buses\.mode 'replacing'"):
         Scenario().updated({"buses.mode": "replacing", "service.by_township": {"T02": 2}})
     assert Scenario().updated({"buses.mode": "added", "service.remote_every_d": 2}).service.remote_every_d == 2
