@@ -82,12 +82,16 @@ def test_township_storage_limits_what_village_vehicles_promise():
        backhaul=st.booleans(), surge=st.booleans(), start_doy=st.sampled_from([182, 300]),
        every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
        pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3),
-       buses=st.sampled_from(["none", "added", "replacing"]), lines=st.integers(1, 4))
+       buses=st.sampled_from(["none", "added", "replacing"]), lines=st.integers(1, 4),
+       by_township=st.sampled_from([{}, {"T01": 2}, {"T01": [0, 3]}, {"T01": {"every_d": 3, "weekdays": [1, 2, 5]}}]))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
                                                     remote_vehicle,
                                                     departure, transfer_h, storage_kg, cold_share, backhaul, surge,
                                                     start_doy, every_d, remote_every_d, outlets, pickup_h, replication,
-                                                    buses, lines):
+                                                    buses, lines, by_township):
+    if buses == "replacing":   # bus lines replacing the village routes run daily (other service is refused)
+        every_d = remote_every_d = 1
+        by_township = {}
     sc = two_tier(**{"county.villages": villages, "county.townships": townships,
                      "stations.coverage_share": coverage, "township.vehicle_type": village_vehicle,
                      "township.feeder_vehicle_type": feeder_vehicle, "township.departures_h": [departure],
@@ -98,7 +102,8 @@ def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverag
                      "service.every_d": every_d, "service.remote_every_d": remote_every_d,
                      "service.remote_from_km": 8.0, "township.outlets": outlets,
                      "township.outlet_pickup_delay_h": pickup_h, "buses.mode": buses,
-                     "buses.origin": "townships", "buses.lines_per_township": lines})
+                     "buses.origin": "townships", "buses.lines_per_township": lines,
+                     "service.by_township": by_township})
     res = run_replication(sc, replication)  # raises ConservationError if anything is lost
     b = res.checks.balance
     if int(res.kpis["villages_served"]):
