@@ -47,6 +47,21 @@ def _loads(sc: Scenario, net: Network, villages: np.ndarray, scale, departures: 
     return load, per_departure
 
 
+def fleet_types(sc: Scenario, net: Network, k: int, villages: np.ndarray, scale: np.ndarray,
+                days: float) -> list[tuple[str, np.ndarray]]:
+    """Township ``k``'s ``villages`` (of one service pattern, ``days`` of parcels a
+    run) by the type of its fleet that serves them (:func:`village_types`), the stop
+    at each village taking the handling of its parcels a run at each village's demand
+    share ``scale``, as the routes are planned. Returns (type, positions in
+    ``villages``)."""
+    tw, lm = sc.township, sc.lastmile
+    seat = net.township_xy_km[k]
+    local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
+    _, per_departure = _loads(sc, net, villages, scale[villages] * days, len(tw.departures_h))
+    stop_h = lm.stop_h + per_departure * lm.handling_h_per_parcel
+    return village_types(sc, local, town_types(sc, net, k), villages, stop_h)
+
+
 def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
     """Village routes from each township station (planned for the vehicles that drive
     them on the township's own roads, a type's villages apart; indices run township
@@ -75,7 +90,7 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
             load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
             service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
             # the vehicles that will drive the township's routes, each type its villages (one type: all of them)
-            for name, pos in village_types(sc, local, town_types(sc, net, int(k)), villages, service[1:]):
+            for name, pos in fleet_types(sc, net, int(k), villages, scale_all, days):
                 vehicle = sc.vehicle_types[name]
                 group, rows = villages[pos], np.concatenate([[0], pos + 1])
                 capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)

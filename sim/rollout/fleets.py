@@ -15,8 +15,10 @@ import math
 import numpy as np
 
 from sim.config.scenario import Scenario
-from sim.county.fleetmix import town_types, village_types
+from sim.county.fleetmix import town_types
+from sim.county.frequency import service_groups
 from sim.county.network import Network
+from sim.county.township import fleet_types
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,13 +96,13 @@ class CountyFleet:
         self.state = purchase
 
 
-def village_type_names(sc: Scenario, net: Network, parcels_per_resident_day: float) -> np.ndarray:
+def village_type_names(sc: Scenario, net: Network, scale: np.ndarray) -> np.ndarray:
     """The vehicle type that would serve each village (two tiers, every village with
     a station): its township's type, or with a list of types the first that reaches
-    it (:func:`sim.county.fleetmix.village_types`, the stops' handling at the
-    residents' parcels ``parcels_per_resident_day`` a day)."""
-    tw, lm = sc.township, sc.lastmile
-    out = np.full(net.n, tw.vehicle_type, dtype=object)
+    it (:func:`sim.county.township.fleet_types`, the stops' handling at each village's
+    demand share ``scale`` and the days between runs of its service pattern, as the
+    county's routes are planned)."""
+    out = np.full(net.n, sc.township.vehicle_type, dtype=object)
     for k in range(len(net.township_xy_km)):
         villages = np.flatnonzero(net.township == k)
         if not len(villages):
@@ -109,10 +111,7 @@ def village_type_names(sc: Scenario, net: Network, parcels_per_resident_day: flo
         if len(types) == 1:
             out[villages] = types[0]
             continue
-        seat = net.township_xy_km[k]
-        local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
-        service = lm.stop_h + net.residents[villages] * parcels_per_resident_day / len(tw.departures_h) \
-            * lm.handling_h_per_parcel
-        for name, pos in village_types(sc, local, types, villages, service):
-            out[villages[pos]] = name
+        for group, days in [(villages, 1.0)] if sc.service.daily else service_groups(sc, net, villages):
+            for name, pos in fleet_types(sc, net, k, group, scale, days):
+                out[group[pos]] = name
     return out

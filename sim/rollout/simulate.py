@@ -72,19 +72,32 @@ def capital_costs(ro: Rollout, model: Scenario, hub_capex_share: float = 1.0) ->
                  if two and mixed(model) else None)
 
 
-def village_types_of(ro: Rollout, model: Scenario, costs: Costs, geos: list[CountyGeo]) -> Costs:
+def village_types_of(ro: Rollout, strategy: Strategy, model: Scenario, costs: Costs,
+                     geos: list[CountyGeo]) -> Costs:
     """``costs`` with each county's village types, where townships drive different
-    types (two tiers); ``costs`` itself otherwise."""
+    types (two tiers): decided at mature demand (each village's adoption ceiling), as
+    the county's monthly routes are planned; ``costs`` itself otherwise."""
     if costs.type_costs is None:
         return costs
-    return dataclasses.replace(costs, village_type=[
-        village_type_names(county_scenario(model, g.county, ro.seed), g.network, costs.parcels_per_resident_day)
-        for g in geos])
+    out = []
+    for g in geos:
+        sc = county_scenario(model, g.county, ro.seed)
+        out.append(village_type_names(sc, g.network, mature_scale(ro, strategy, g, sc)))
+    return dataclasses.replace(costs, village_type=out)
+
+
+def mature_scale(ro: Rollout, strategy: Strategy, geo: CountyGeo, sc: Scenario) -> np.ndarray:
+    """Each village's demand share at its adoption ceiling, in the scenario's parcels
+    per resident (what the county's routes are planned for)."""
+    per_resident = sc.demand.parcels_per_resident_y
+    per_adopter = ro.parcels_per_adopter_y / per_resident if per_resident > 0 else 0.0
+    ceiling = adoption_params(ro, strategy, geo)[1]
+    return np.full(geo.network.n, 1.0) * ceiling * per_adopter
 
 
 def schedule_for(ro: Rollout, strategy: Strategy, geos: list[CountyGeo]) -> Schedule:
     model = ro.operating_models[strategy.operating_model]
-    costs = village_types_of(ro, model, capital_costs(ro, model, strategy.hub_capex_share), geos)
+    costs = village_types_of(ro, strategy, model, capital_costs(ro, model, strategy.hub_capex_share), geos)
     if strategy.schedule_csv:
         return load_schedule(strategy.schedule_csv, geos, ro.horizon_m, costs, ro.budget_per_year_cny)
     order = strategy.village_order
@@ -236,6 +249,7 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
     per_adopter = ro.parcels_per_adopter_y / model_sc.demand.parcels_per_resident_y \
         if model_sc.demand.parcels_per_resident_y > 0 else 0.0
     status, income = station_months(ro, sched, c, geo)
+    mature = mature_scale(ro, strategy, geo, model_sc)   # routes (and vehicle types) are planned for it
     income_hist = []
     for m in range(ro.horizon_m):
         hub_open = 0 <= sched.hub_month[c] <= m
@@ -278,8 +292,7 @@ def simulate_county(ro: Rollout, strategy: Strategy, replication: int, c: int, g
             if key not in plans:  # routes planned for mature demand, kept until stations open
                 plans.clear()
                 plans[key] = plan(month_scenario(model_sc, ro, geo.county.id, m, blocks[0]),
-                                  dataclasses.replace(net, served=is_open), geo.grows, np.full(n, 1.0) * ceil_v
-                                  * per_adopter if not uniform else np.full(n, ad.ceiling * per_adopter))
+                                  dataclasses.replace(net, served=is_open), geo.grows, mature)
             the_plan = plans[key]
             stops = np.concatenate([r.stops for r in the_plan.routes]) if the_plan.routes else np.zeros(0, np.int64)
             s_lead, s_n = np.zeros(len(stops)), np.zeros(len(stops))

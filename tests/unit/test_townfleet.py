@@ -175,3 +175,29 @@ def test_township_ids_of_a_villages_file_and_of_a_rollouts_counties_are_checked_
             assert out.exit_code == 2, out.output
             assert out.output.strip() == f"error: {cfg}: {message}"
         assert not (tmp_path / "out").exists()
+
+
+def test_a_rollout_buys_for_each_village_the_type_its_route_is_planned_for():
+    """The purchase's choice of type (sim.rollout.fleets) and the county plan's agree
+    village by village, at each village's own demand share and with the days of
+    parcels a run carries under the township's service."""
+    from sim.rollout.fleets import village_type_names
+    changes = {"vehicle_types.e_tricycle.range_km": 40.0, "stations.coverage_share": 1.0,
+               "lastmile.handling_h_per_parcel": 0.02}
+    base = plan(two_tier(**changes))
+    k = busiest_open_township(base)
+    tid = base.network.township_id[k]
+    vans = {}
+    for every_d in (1, 3):
+        sc = two_tier(**changes, **{"township.vehicle_types_by_township": {tid: ["e_tricycle", "van"]},
+                                    "service.by_township": {tid: every_d}})
+        net = build_network(sc, Streams(sc.seed, 0)["network"])
+        scale = np.random.default_rng(1).uniform(0.3, 2.0, net.n)
+        p = plan(sc, net, None, scale)
+        planned = {int(v): name for r, name in zip(p.routes, p.route_vehicle, strict=True) for v in r.stops}
+        bought = village_type_names(sc, net, scale)
+        mine = np.flatnonzero(net.township == k)
+        assert [planned[int(v)] for v in mine] == [bought[v] for v in mine]
+        vans[every_d] = int(sum(bought[v] == "van" for v in mine))
+    # three days of parcels a run lengthen the stops: some village the tricycle reached daily needs the van
+    assert vans[3] > vans[1]
