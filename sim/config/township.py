@@ -75,6 +75,12 @@ class TownshipConfig:
                               lo_open=False, hi=24, source="[G] an afternoon's round")
     transfer_h: float = spec(1.0, "Handling time at a township station between a feeder's arrival and the parcels "
                              "being ready for the village routes", unit="h", lo=0, hi=48, source="[G]")
+    transfer_parcels_per_h: float | None = spec(None, "Parcels a township station transfers an hour: a feeder's "
+                                                "parcels are ready transfer_h plus their number / this after the "
+                                                "station is free of the batch before (null: no limit, every batch "
+                                                "ready transfer_h after its feeder's arrival)", unit="parcels/h",
+                                                lo=0, lo_open=True, hi=1e6, optional=True, shown="null",
+                                                source="[G] one or two clerks at a township station")
     transfer_cost_per_parcel_cny: float = spec(0.3, "Handling cost per parcel transferred at a township station",
                                                unit="CNY/parcel", lo=0, hi=100,
                                                source="[G] a small share of the 3-5 CNY/parcel township-to-village "

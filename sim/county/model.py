@@ -60,7 +60,9 @@ class CountyModel:
                  trace: bool = False, monitor_h: float | None = None,
                  demand_scale: np.ndarray | None = None, produce_scale: np.ndarray | None = None):
         """``trace``: record every trunk run, sort lot, vehicle trip, station arrival,
-        collection and sale in ``trace_log`` as (time h, kind, details). ``monitor_h``:
+        collection and sale in ``trace_log`` as (time h, kind, details); with two tiers
+        also the feeders' as ``feeder_...`` (stops named by township) and each township
+        station's finished transfers (``transfer_done``). ``monitor_h``:
         sample the stocks every so many hours into ``samples`` (for Little's law).
         ``demand_scale`` and ``produce_scale`` multiply each village's orders and
         produce (a rollout's adoption shares)."""
@@ -137,7 +139,8 @@ class CountyModel:
                                    sc.demand.parcel_kg, len(net.township_xy_km), sc.run_days, f_available, f_travel,
                                    self.townships.store, surge=sc.surge, townships=self.townships,
                                    township_of_village=np.where(net.served | outlet, net.township, -1),
-                                   transfer_h=sc.township.transfer_h)
+                                   transfer_h=sc.township.transfer_h,
+                                   transfer_parcels_per_h=sc.township.transfer_parcels_per_h)
         # the village routes' vehicles take parcels from the hub, or with two tiers from the township stations,
         # which answer the same calls
         self.lastmile = LastMile(self.env, lm_cfg, vehicle, self.plan.routes, source, sc.demand.parcel_kg,  # type: ignore[arg-type]
@@ -171,6 +174,8 @@ class CountyModel:
         if trace:
             for component in (self.trunk, self.hub, self.lastmile):
                 component.tracer = self._record
+            if self.feeders is not None:
+                self.feeders.tracer = self._record_feeder
         self.monitor_h = monitor_h
         self.samples: dict[str, list] = {k: [] for k in ("t_h", "hub_parcels", "vehicle_parcels", "station_kg",
                                                           "hub_ambient_kg", "cold_kg")}
@@ -221,6 +226,13 @@ class CountyModel:
 
     def _record(self, kind: str, t: float, **details) -> None:
         self._trace.append((round(float(t), 9), kind, details))
+
+    def _record_feeder(self, kind: str, t: float, **details) -> None:
+        """A feeder's event: its kind prefixed ``feeder_`` (but ``transfer_done``, the
+        township station's), its stop named as the township it is."""
+        if "village" in details:
+            details["township"] = details.pop("village")
+        self._record(kind if kind == "transfer_done" else f"feeder_{kind}", t, **details)
 
     def _monitor(self, every_h: float):
         """Process: sample the stocks every ``every_h`` hours."""

@@ -340,16 +340,33 @@ class Townships:
 class Feeders(LastMile):
     """The feeder routes: a last mile whose stops are township stations. Parcels and
     produce stay keyed by village; a village's stop is its township's. At a stop
-    the parcels go to the township station, ready after ``transfer_h``."""
+    the parcels go to the township station, ready after ``transfer_h``; with a
+    transfer capacity (``transfer_parcels_per_h``) each feeder's batch is ready
+    ``transfer_h`` + its parcels / the capacity after the station has finished the
+    batch before."""
 
-    def __init__(self, *args, townships: Townships, township_of_village: np.ndarray, transfer_h: float, **kwargs):
+    def __init__(self, *args, townships: Townships, township_of_village: np.ndarray, transfer_h: float,
+                 transfer_parcels_per_h: float | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.townships = townships
         self.transfer_h = transfer_h
+        self.transfer_parcels_per_h = transfer_parcels_per_h
+        self.transfer_free_h = np.zeros(len(self.stop_village))   # when each township station is free again
         stop_of_town = self.stop_of_village
         self.stop_of_village = np.where(township_of_village >= 0, stop_of_town[township_of_village], -1)
 
     def _deliver(self, arrive: np.ndarray, counts: np.ndarray, pos: np.ndarray, t_order: np.ndarray,
                  village: np.ndarray | None = None) -> None:
         assert village is not None
-        self.townships.receive(village, t_order, arrive[pos] + self.transfer_h)
+        rate = self.transfer_parcels_per_h
+        if rate is None:
+            self.townships.receive(village, t_order, arrive[pos] + self.transfer_h)
+            return
+        at = counts > 0   # a township is a stop of one feeder route, reached once a departure
+        start = np.maximum(arrive[at], self.transfer_free_h[at])
+        ready = np.zeros(len(counts))
+        ready[at] = self.transfer_free_h[at] = start + self.transfer_h + counts[at] / rate
+        if self.tracer:
+            for g in np.flatnonzero(at):
+                self.tracer("transfer_done", ready[g], township=int(self.stop_village[g]), parcels=int(counts[g]))
+        self.townships.receive(village, t_order, ready[pos])

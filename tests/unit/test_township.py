@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from sim.config.scenario import Scenario
 from sim.county.batches import Lots
-from sim.county.kpis import run_replication
+from sim.county.kpis import evaluate, run_replication
+from sim.county.model import CountyModel
 from sim.county.planning import plan
 from sim.county.stations import Stations
 from sim.county.township import Townships
@@ -83,12 +84,13 @@ def test_township_storage_limits_what_village_vehicles_promise():
        every_d=st.integers(1, 3), remote_every_d=st.integers(1, 3), outlets=st.booleans(),
        pickup_h=st.floats(0.0, 200.0), replication=st.integers(0, 3),
        buses=st.sampled_from(["none", "added", "replacing"]), lines=st.integers(1, 4),
-       by_township=st.sampled_from([{}, {"T01": 2}, {"T01": [0, 3]}, {"T01": {"every_d": 3, "weekdays": [1, 2, 5]}}]))
+       by_township=st.sampled_from([{}, {"T01": 2}, {"T01": [0, 3]}, {"T01": {"every_d": 3, "weekdays": [1, 2, 5]}}]),
+       transfer_rate=st.sampled_from([None, 5.0, 300.0]))
 def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverage, village_vehicle, feeder_vehicle,
                                                     remote_vehicle,
                                                     departure, transfer_h, storage_kg, cold_share, backhaul, surge,
                                                     start_doy, every_d, remote_every_d, outlets, pickup_h, replication,
-                                                    buses, lines, by_township):
+                                                    buses, lines, by_township, transfer_rate):
     if buses == "replacing":   # bus lines replacing the village routes run daily (other service is refused)
         every_d = remote_every_d = 1
         by_township = {}
@@ -103,7 +105,7 @@ def test_two_tier_runs_conserve_parcels_and_produce(villages, townships, coverag
                      "service.remote_from_km": 8.0, "township.outlets": outlets,
                      "township.outlet_pickup_delay_h": pickup_h, "buses.mode": buses,
                      "buses.origin": "townships", "buses.lines_per_township": lines,
-                     "service.by_township": by_township})
+                     "service.by_township": by_township, "township.transfer_parcels_per_h": transfer_rate})
     res = run_replication(sc, replication)  # raises ConservationError if anything is lost
     b = res.checks.balance
     if int(res.kpis["villages_served"]):
@@ -279,3 +281,43 @@ def test_a_mixed_fleet_pays_each_type_its_own_drivers_and_one_type_is_the_single
         for k in ("cost_total_cny", "cost_per_parcel_cny", "co2_kg", "vehicle_km", "inbound_lead_time_mean_h",
                   "surge_vehicle_days", "lastmile_load_factor_in"):
             assert res_same.kpis[k] == pytest.approx(single.kpis[k], rel=1e-12, abs=1e-12), k
+
+
+def test_a_stations_transfer_capacity_works_the_feeders_batches_one_after_another(tmp_path):
+    # one village at its township's seat 20 km out: feeders reach the station at 8:30. Vans carry 8 parcels and
+    # three leave together, so a day's parcels come in batches of up to 8; at 10 parcels an hour with a 0.5 h
+    # transfer, a batch of n is ready 0.5 + n / 10 h after the later of 8:30 and the batch before. The village
+    # vans (three of 8) leave at 10:00: batches ready later wait for the next day's.
+    csv = _county_csv(tmp_path / "v.csv", [(20.0, 0.0)])
+    sc = _exact(csv, **{"network.tiers": 2, "township.transfer_h": 0.5, "township.departures_h": [10.0],
+                        "township.transfer_parcels_per_h": 10.0, "vehicle_types.van.capacity_parcels": 8,
+                        "township.feeder_vehicles_per_route": 3, "township.vehicles_per_route": 3})
+    m = CountyModel(sc, 0, trace=True).run()
+    log = m.trace_log
+    assert log is not None
+    batches = [(t, d["parcels"]) for t, kind, d in log if kind == "feeder_station_arrive"]
+    done = [(t, d["parcels"]) for t, kind, d in log if kind == "transfer_done"]
+    assert len(done) == len(batches) > 10 and any(n == 8 for _, n in batches)
+    free = 0.0
+    for (arrive, n), (t_done, n_done) in zip(batches, done, strict=True):
+        assert arrive % 24.0 == pytest.approx(8.5) and n_done == n
+        free = max(arrive, free) + 0.5 + n / 10.0
+        assert t_done == pytest.approx(free, abs=1e-8)
+    # each day's village departure (three vans, one arrival event each) takes what is ready by then
+    arrivals: dict[float, int] = {}
+    for t, kind, d in log:
+        if kind == "station_arrive":
+            arrivals[t] = arrivals.get(t, 0) + d["parcels"]
+    delivered = 0
+    for t, n in sorted(arrivals.items()):
+        assert t % 24.0 == pytest.approx(10.0)
+        ready_by = sum(k for t_done, k in done if t_done <= t + 1e-9)
+        assert n == ready_by - delivered <= 24
+        delivered += n
+    assert any(t % 24.0 > 10.0 for t, _ in done)   # some batches missed the day's departure
+    res = evaluate(m)   # conservation is checked here
+    without = run_replication(_exact(csv, **{"network.tiers": 2, "township.transfer_h": 0.5,
+                                             "township.departures_h": [10.0], "vehicle_types.van.capacity_parcels": 8,
+                                             "township.feeder_vehicles_per_route": 3,
+                                             "township.vehicles_per_route": 3}), 0)
+    assert res.kpis["inbound_lead_time_mean_h"] > without.kpis["inbound_lead_time_mean_h"]
