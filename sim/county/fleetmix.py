@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.config.fleet import VehicleType
+from sim.config.scenario import Scenario
 from sim.county.account import since
 from sim.county.network import Network, road_matrices
 from sim.county.routing import within_range
@@ -76,6 +77,32 @@ def village_types(sc, local: Network, types: tuple[str, ...], villages: np.ndarr
             out.append((name, np.flatnonzero(reach)))
         left &= ~reach
     return out
+
+
+def departure_loads(sc: Scenario, net: Network, villages: np.ndarray, scale, departures: int):
+    """Planning loads of ``villages`` for one departure at demand share ``scale``:
+    (rows [kg, parcels] with the depot's first, parcels per departure)."""
+    mean_daily = net.residents[villages] * scale * sc.demand.parcels_per_resident_y / 365.0
+    per_departure = mean_daily * sc.lastmile.planning_load_factor / departures
+    load = np.zeros((len(villages) + 1, 2))
+    load[1:, 0] = per_departure * sc.demand.parcel_kg
+    load[1:, 1] = per_departure
+    return load, per_departure
+
+
+def fleet_types(sc: Scenario, net: Network, k: int, villages: np.ndarray, scale: np.ndarray,
+                days: float) -> list[tuple[str, np.ndarray]]:
+    """Township ``k``'s ``villages`` (of one service pattern, ``days`` of parcels a
+    run) by the type of its fleet that serves them (:func:`village_types`), the stop
+    at each village taking the handling of its parcels a run at each village's demand
+    share ``scale``, as the routes are planned. Returns (type, positions in
+    ``villages``)."""
+    tw, lm = sc.township, sc.lastmile
+    seat = net.township_xy_km[k]
+    local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
+    _, per_departure = departure_loads(sc, net, villages, scale[villages] * days, len(tw.departures_h))
+    stop_h = lm.stop_h + per_departure * lm.handling_h_per_parcel
+    return village_types(sc, local, town_types(sc, net, k), villages, stop_h)
 
 
 @dataclass(frozen=True)

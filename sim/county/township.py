@@ -20,7 +20,7 @@ import simpy
 from sim.config.scenario import Scenario
 from sim.county.account import Stock, since
 from sim.county.batches import Lots
-from sim.county.fleetmix import mixed, town_types, village_types
+from sim.county.fleetmix import departure_loads, fleet_types, mixed
 from sim.county.frequency import service_groups
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
@@ -36,30 +36,6 @@ class FeederPlan:
     routes: list[Route]
     hub_route_of_village: np.ndarray
     open_townships: np.ndarray
-
-
-def _loads(sc: Scenario, net: Network, villages: np.ndarray, scale, departures: int):
-    mean_daily = net.residents[villages] * scale * sc.demand.parcels_per_resident_y / 365.0
-    per_departure = mean_daily * sc.lastmile.planning_load_factor / departures
-    load = np.zeros((len(villages) + 1, 2))
-    load[1:, 0] = per_departure * sc.demand.parcel_kg
-    load[1:, 1] = per_departure
-    return load, per_departure
-
-
-def fleet_types(sc: Scenario, net: Network, k: int, villages: np.ndarray, scale: np.ndarray,
-                days: float) -> list[tuple[str, np.ndarray]]:
-    """Township ``k``'s ``villages`` (of one service pattern, ``days`` of parcels a
-    run) by the type of its fleet that serves them (:func:`village_types`), the stop
-    at each village taking the handling of its parcels a run at each village's demand
-    share ``scale``, as the routes are planned. Returns (type, positions in
-    ``villages``)."""
-    tw, lm = sc.township, sc.lastmile
-    seat = net.township_xy_km[k]
-    local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
-    _, per_departure = _loads(sc, net, villages, scale[villages] * days, len(tw.departures_h))
-    stop_h = lm.stop_h + per_departure * lm.handling_h_per_parcel
-    return village_types(sc, local, town_types(sc, net, k), villages, stop_h)
 
 
 def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
@@ -87,7 +63,8 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
         # with less than daily service, villages of one pattern get their own routes, planned for the parcels of
         # the days between runs
         for villages, days in [(town_villages, 1.0)] if sc.service.daily else service_groups(sc, net, town_villages):
-            load, per_departure = _loads(sc, net, villages, scale_all[villages] * days, len(tw.departures_h))
+            load, per_departure = departure_loads(sc, net, villages, scale_all[villages] * days,
+                                                  len(tw.departures_h))
             service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
             # the vehicles that will drive the township's routes, each type its villages (one type: all of them)
             for name, pos in fleet_types(sc, net, int(k), villages, scale_all, days):
@@ -133,7 +110,7 @@ def plan_feeders(sc: Scenario, net: Network, open_towns: np.ndarray, scale: np.n
     dist = np.hypot(xy[:, None, 0] - xy[None, :, 0], xy[:, None, 1] - xy[None, :, 1]) * county.county_road_circuity
     time = dist / (vehicle.speed_kmh["county"] * county.road_speed_factor * county.terrain_speed_factor)
     served = np.flatnonzero(net.served | outlet)
-    village_load, per_departure = _loads(sc, net, served, scale[served], len(tw.feeder_departures_h))
+    village_load, per_departure = departure_loads(sc, net, served, scale[served], len(tw.feeder_departures_h))
     town_pos = np.searchsorted(open_towns, net.township[served])
     load = np.zeros((m + 1, 2))
     np.add.at(load[1:], town_pos, village_load[1:])

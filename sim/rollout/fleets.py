@@ -15,10 +15,9 @@ import math
 import numpy as np
 
 from sim.config.scenario import Scenario
-from sim.county.fleetmix import town_types
+from sim.county.fleetmix import fleet_types, town_types
 from sim.county.frequency import service_groups
 from sim.county.network import Network
-from sim.county.township import fleet_types
 
 
 @dataclasses.dataclass(frozen=True)
@@ -99,7 +98,7 @@ class CountyFleet:
 def village_type_names(sc: Scenario, net: Network, scale: np.ndarray) -> np.ndarray:
     """The vehicle type that would serve each village (two tiers, every village with
     a station): its township's type, or with a list of types the first that reaches
-    it (:func:`sim.county.township.fleet_types`, the stops' handling at each village's
+    it (:func:`sim.county.fleetmix.fleet_types`, the stops' handling at each village's
     demand share ``scale`` and the days between runs of its service pattern, as the
     county's routes are planned)."""
     out = np.full(net.n, sc.township.vehicle_type, dtype=object)
