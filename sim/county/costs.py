@@ -45,6 +45,8 @@ class Costs:
     outbound: float
     total: float
     subsidy: float
+    feeders: float = 0.0            # of the components: the feeder routes' (two tiers)
+    township_stations: float = 0.0  # and the township stations' (running, capital, transfers, cold rooms)
 
     @classmethod
     def components(cls) -> tuple[str, ...]:
@@ -180,35 +182,40 @@ def _plus(a: Part, b: Part) -> Part:
     return Part(a.inbound_direct + b.inbound_direct, a.outbound_direct + b.outbound_direct, shared, share)
 
 
-def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
-    """Two tiers: the feeders' vehicles, drivers, pickups and extra vehicles join the
-    village routes' components; the township stations (running cost and capital,
-    shared by the directions by their kilograms through the stations) and the
-    transfer of each parcel (goods in's) join the stations; their cold rooms
-    (capital over the township stations' life and running cost, produce's) join
-    the cold rooms."""
+def tier_parts(model: CountyModel, act: Activity, days: int) -> dict[str, list[tuple[str, Part]]]:
+    """Two tiers, by whose they are: the feeders' vehicles, drivers, pickups and extra
+    vehicles (as the village routes' components), and the township stations' cold
+    rooms (capital over the stations' life and running cost, produce's) and running
+    cost and capital (shared by the directions by their kilograms through the
+    stations) with the transfer of each parcel (goods in's), as the stations'."""
     sc, tw = model.scenario, model.scenario.township
     assert model.feeders is not None and model.plan.feeder is not None
     assert act.feeders is not None and act.townships is not None
     f, veh = act.feeders, model.feeders.vehicle
-    out = dict(p)
     fleet = len(model.plan.feeder.routes) * tw.feeder_vehicles_per_route
-    for name, part in fleet_parts(veh, fleet, f, days, sc.costs.discount_rate_y).items():
-        out[name] = _plus(out[name], part)
+    feeders = list(fleet_parts(veh, fleet, f, days, sc.costs.discount_rate_y).items())
     s = sc.surge
     extra = f.surge_vehicle_days * s.extra_vehicle_premium * (veh.cost_per_day_cny + veh.driver_per_day_cny) \
         + f.surge_km * veh.cost_per_km_cny
-    out["surge"] = _plus(out["surge"], Part(shared=extra, kg_share_in=_share_in(f.parcel_kg, f.produce_kg)))
+    feeders.append(("surge", Part(shared=extra, kg_share_in=_share_in(f.parcel_kg, f.produce_kg))))
     years = days / 365.0
     crf = capital_recovery_factor(sc.costs.discount_rate_y, tw.life_y)
     towns = len(model.plan.feeder.open_townships) * (tw.cost_per_day_cny * days + tw.capex_cny * crf * years)
     rooms = len(model.plan.feeder.open_townships) * tw.cold_room_kg * (
         tw.cold_room_capex_per_kg_cny * crf * years + tw.cold_room_cost_per_kg_d * days)
-    out["cold_rooms"] = _plus(out["cold_rooms"], Part(outbound_direct=rooms))
     t = act.townships
-    out["stations"] = _plus(out["stations"], Part(
-        inbound_direct=t.parcels_in * tw.transfer_cost_per_parcel_cny, shared=towns,
-        kg_share_in=_share_in(t.parcels_in * sc.demand.parcel_kg, t.produce_in_kg)))
+    stations = [("cold_rooms", Part(outbound_direct=rooms)),
+                ("stations", Part(inbound_direct=t.parcels_in * tw.transfer_cost_per_parcel_cny, shared=towns,
+                                  kg_share_in=_share_in(t.parcels_in * sc.demand.parcel_kg, t.produce_in_kg)))]
+    return {"feeders": feeders, "township_stations": stations}
+
+
+def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
+    """Two tiers: :func:`tier_parts` join the components they belong to."""
+    out = dict(p)
+    for tier in tier_parts(model, act, days).values():
+        for name, part in tier:
+            out[name] = _plus(out[name], part)
     return out
 
 
@@ -255,7 +262,9 @@ def costs(model: CountyModel, act: Activity, days: int) -> Costs:
     shared = sum(x.shared for x in p.values())
     shared_in = sum(x.shared * x.kg_share_in for x in p.values()) if kg_rule else shared
     total = inbound_direct + outbound_direct + shared
+    tiers = {name: sum(part.total for _, part in tier) for name, tier in tier_parts(model, act, days).items()} \
+        if model.feeders is not None and act.feeders is not None and act.townships is not None else {}
     return Costs(**{name: x.total for name, x in p.items()}, inbound_direct=inbound_direct,
                  outbound_direct=outbound_direct, shared=shared, inbound=inbound_direct + shared_in,
                  outbound=outbound_direct + (shared - shared_in), total=total,
-                 subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0)
+                 subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0, **tiers)

@@ -37,6 +37,7 @@ KPI_COLUMNS = (
     "inbound_lead_time_near_decile_h", "inbound_lead_time_remote_decile_h", "inbound_lead_time_village_gini",
     "inbound_parcels_collected_township", "inbound_lead_time_collected_mean_h",
     "outbound_produce_trader_kg", "farmer_income_trader_cny",
+    "cost_feeders_cny", "cost_township_stations_cny",
 )
 """KPI columns of ``runs.csv``, in order (after scenario, replication, seed)."""
 
@@ -221,6 +222,9 @@ def evaluate(model: CountyModel) -> RunResult:
         "inbound_lead_time_collected_mean_h": float(collect_lead[in_window].mean()) if in_window.any() else math.nan,
         "outbound_produce_trader_kg": traded,
         "farmer_income_trader_cny": trader_cny,
+        # of cost_total_cny, the township tier's own (0 with one tier)
+        "cost_feeders_cny": c.feeders,
+        "cost_township_stations_cny": c.township_stations,
     }
     assert tuple(kpis) == KPI_COLUMNS
     checks = Checks(balance, books, model.hub.little(model.horizon_h), lm.left_behind)

@@ -53,6 +53,12 @@ class Result:
         d = paired_difference(self.values(kpi, **a), self.values(kpi, **b))
         return Interval(d["mean_diff"], d["half_width"])
 
+    def ratio(self, kpi: str, per: str, name: str | None = None, **levers) -> Interval:
+        """``kpi`` / ``per`` replication by replication (e.g. a cost per parcel delivered): mean and interval."""
+        m, hw, _ = t_interval([a / b for a, b in zip(self.values(kpi, name, **levers),
+                                                      self.values(per, name, **levers), strict=True)])
+        return Interval(m, hw)
+
 
 def _lever(values: dict, key: str):
     for path, v in values.items():

@@ -21,6 +21,12 @@ def township_tier(tt: Result, drivers: Result) -> Finding:
             for v in VEHICLES}
     remote = {v: tt.diff("inbound_lead_time_remote_decile_h", {"name": f"two_tier_{v}"}, {"name": "one_tier_van"})
               for v in VEHICLES}
+    # the township tier's own costs per parcel delivered (their whole cost), and the rest of the difference in
+    # cost per parcel (mostly the village routes' fleets against the one-tier vans), replication by replication
+    feeders = {v: tt.ratio("cost_feeders_cny", "inbound_parcels_delivered", f"two_tier_{v}") for v in VEHICLES}
+    towns = {v: tt.ratio("cost_township_stations_cny", "inbound_parcels_delivered", f"two_tier_{v}")
+             for v in VEHICLES}
+    rest = {v: _rest(tt, v) for v in VEHICLES}
     spoil = {v: tt.mean("spoilage_rate", f"two_tier_{v}") for v in VEHICLES}
     spoil1 = {v: tt.mean("spoilage_rate", f"one_tier_{v}") for v in VEHICLES}
     pay = [150, 75, 0]
@@ -41,12 +47,22 @@ def township_tier(tt: Result, drivers: Result) -> Finding:
         + [(f"two tiers, {v.replace('_', ' ')}: mean lead time", lead[v].text("h", signed=True)) for v in VEHICLES]
         + [(f"two tiers, {v.replace('_', ' ')}: most remote decile's lead time", remote[v].text("h", signed=True))
            for v in VEHICLES]
+        + [(f"two tiers, {v.replace('_', ' ')}: the feeders' cost per parcel delivered", feeders[v].text("CNY"))
+           for v in VEHICLES]
+        + [(f"two tiers, {v.replace('_', ' ')}: the township stations' cost per parcel delivered",
+            towns[v].text("CNY")) for v in VEHICLES]
+        + [(f"two tiers, {v.replace('_', ' ')}: the rest of the difference in cost per parcel", rest[v].text(
+            "CNY", signed=True)) for v in VEHICLES]
         + [(f"two tiers, {v.replace('_', ' ')}: spoilage", spoil[v].text("%", scale=100)) for v in VEHICLES]
         + [(f"one tier, {v.replace('_', ' ')}: spoilage", spoil1[v].text("%", scale=100)) for v in VEHICLES],
-        "Each township's own fleet (a vehicle and a driver a day per village route), the township stations' "
-        "running cost and capital (`township.*`, [G]) and the transfer; the village-leg vehicle's room for produce "
-        "on the way back (180 kg on an e-tricycle). The feeders leave at 8:00 and the village routes at 13:00 "
-        "(`township.feeder_departures_h`, `township.departures_h`).",
+        f"Of the {cost[cheapest].text('CNY', signed=True)} with {cheapest.replace('_', ' ')}s, the feeders cost "
+        f"{feeders[cheapest].text('CNY')} and the township stations (running cost and capital, `township.*`, [G], "
+        f"and the transfer) {towns[cheapest].text('CNY')} a parcel delivered (their whole cost); the rest, "
+        f"{rest[cheapest].text('CNY', signed=True)}, is mostly the townships' own village fleets (a vehicle and a "
+        "driver a day per village route) against the one-tier vans' (with vans on the village leg "
+        f"{rest['van'].text('CNY', signed=True)}). Spoilage "
+        "follows the village-leg vehicle's room for produce on the way back (180 kg on an e-tricycle). The feeders "
+        "leave at 8:00 and the village routes at 13:00 (`township.feeder_departures_h`, `township.departures_h`).",
         ("With walking tractors on the village leg, the township tier becomes cheaper per parcel than vans from "
          f"the hub when their drivers cost {', '.join(str(p) for p in cheaper)} CNY a day." if cheaper else
          "With walking tractors on the village leg, the township tier stays dearer per parcel than vans from the "
@@ -54,6 +70,20 @@ def township_tier(tt: Result, drivers: Result) -> Finding:
         [(f"tractor drivers at {p} CNY/d: two tiers minus one tier, cost per parcel",
           flip[p].text("CNY", signed=True)) for p in pay],
         ["experiments/township_tier.yaml", "experiments/sensitivity/township_drivers.yaml"])
+
+
+def _rest(tt: Result, v: str):
+    """Two tiers with ``v`` on the village leg minus one tier of vans, cost per parcel, less the feeders' and
+    the township stations' cost per parcel delivered: paired replication by replication."""
+    from sim.analysis.statistics import t_interval
+    from sim.experiments.findings import Interval
+    two, one = f"two_tier_{v}", "one_tier_van"
+    per = tt.values("inbound_parcels_delivered", two)
+    d = [a - b - (f + t) / n for a, b, f, t, n in zip(
+        tt.values("cost_per_parcel_cny", two), tt.values("cost_per_parcel_cny", one),
+        tt.values("cost_feeders_cny", two), tt.values("cost_township_stations_cny", two), per, strict=True)]
+    m, hw, _ = t_interval(d)
+    return Interval(m, hw)
 
 
 def service_frequency(sf: Result) -> Finding:

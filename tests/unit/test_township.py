@@ -321,3 +321,28 @@ def test_a_stations_transfer_capacity_works_the_feeders_batches_one_after_anothe
                                              "township.feeder_vehicles_per_route": 3,
                                              "township.vehicles_per_route": 3}), 0)
     assert res.kpis["inbound_lead_time_mean_h"] > without.kpis["inbound_lead_time_mean_h"]
+
+
+def test_the_township_tiers_own_costs_by_hand(tmp_path):
+    # one village at its township's seat 20 km out: one feeder route of one van (25 km of county road each
+    # way), one township station, one village route of 0 km. No discounting: capital is price / life a year.
+    csv = _county_csv(tmp_path / "v.csv", [(20.0, 0.0)])
+    sc = _exact(csv, **{"network.tiers": 2, "township.transfer_h": 0.5, "township.departures_h": [10.0],
+                        "costs.discount_rate_y": 0.0, "township.cost_per_day_cny": 120.0,
+                        "township.capex_cny": 36500.0, "township.life_y": 10.0,
+                        "township.transfer_cost_per_parcel_cny": 0.25})
+    m = CountyModel(sc, 0).run()
+    res = evaluate(m)
+    act = m.activity()
+    assert act.feeders is not None and act.townships is not None
+    days = sc.horizon_d   # the KPI window
+    van = sc.vehicle_types["van"]
+    f = act.feeders
+    assert f.km == pytest.approx(50.0 * f.trips) and f.trips > 0 and f.pickup_trips == 0
+    feeders = (days * (van.cost_per_day_cny + van.driver_per_day_cny) + van.capex_cny / van.life_y * days / 365.0
+               + f.km * van.cost_per_km_cny + f.parcels_carried * van.fee_per_parcel_cny)
+    stations = days * 120.0 + 36500.0 / 10.0 * days / 365.0 + act.townships.parcels_in * 0.25
+    assert res.kpis["cost_feeders_cny"] == pytest.approx(feeders, rel=1e-12)
+    assert res.kpis["cost_township_stations_cny"] == pytest.approx(stations, rel=1e-12)
+    one = run_replication(_exact(csv), 0)
+    assert one.kpis["cost_feeders_cny"] == one.kpis["cost_township_stations_cny"] == 0.0
