@@ -161,6 +161,12 @@ _RUN = (  # the KPI columns of runs.csv, in their order
     ("farmer_income_trader_cny", "Farmers' income from the trader", "CNY", _NEITHER,
      "What the local trader paid for outbound_produce_trader_kg: market.trader_price_share x the crop's price "
      "on the day bought (part of farmers' income with the network)."),
+    ("cost_feeders_cny", "Cost of the feeder routes", "CNY", _DOWN,
+     "Two tiers: the feeder routes' vehicles, drivers, pickups and extra vehicles, part of cost_total_cny "
+     "(0 with one tier)."),
+    ("cost_township_stations_cny", "Cost of the township stations", "CNY", _DOWN,
+     "Two tiers: the township stations' running cost and capital, their transfers and cold rooms, part of "
+     "cost_total_cny (0 with one tier)."),
 )
 
 _ROLLOUT = (  # outcomes of a rollout comparison (one value per strategy and replication)
