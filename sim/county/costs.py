@@ -75,7 +75,8 @@ def _share_in(kg_in: float, kg_out: float) -> float:
     return kg_in / total if total > 0 else 1.0
 
 
-def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
+def parts(model: CountyModel, act: Activity, days: int,
+          tiers: dict[str, list[tuple[str, Part]]] | None = None) -> dict[str, Part]:
     """Each component's cost over a window of ``days`` days in which the components
     did ``act``, split by cause. Capital is spread over asset lives with the
     capital recovery factor.
@@ -99,7 +100,8 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
 
     Time at a stop is not priced (vehicles and drivers are paid by the day), so a
     collection stop without a delivery costs nothing at a fixed fleet; its only
-    effect, a later return, shows in lead times."""
+    effect, a later return, shows in lead times. ``tiers``: the township tier's parts
+    (:func:`tier_parts`) if the caller has them."""
     sc = model.scenario
     years = days / 365.0
     r = sc.costs.discount_rate_y
@@ -133,8 +135,10 @@ def parts(model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
                          + lm.delivered * sc.stations.commission_per_parcel_cny),
         "surge": surge_part(model, act, per_truck, tr_in, lm_in),
     }
-    if model.feeders is not None and act.feeders is not None and act.townships is not None:
-        out = with_tiers(out, model, act, days)
+    if tiers is None and _two_tiers(model, act):
+        tiers = tier_parts(model, act, days)
+    if tiers:
+        out = with_tiers(out, tiers)
     if sc.buses.mode != "none":
         # the bus company's fee per kg of produce: the buses added to the vans, or the buses that replace them
         kg = act.buses.produce_kg if act.buses is not None else lm.produce_kg + lm.pickup_produce_kg
@@ -210,10 +214,14 @@ def tier_parts(model: CountyModel, act: Activity, days: int) -> dict[str, list[t
     return {"feeders": feeders, "township_stations": stations}
 
 
-def with_tiers(p: dict[str, Part], model: CountyModel, act: Activity, days: int) -> dict[str, Part]:
-    """Two tiers: :func:`tier_parts` join the components they belong to."""
+def _two_tiers(model: CountyModel, act: Activity) -> bool:
+    return model.feeders is not None and act.feeders is not None and act.townships is not None
+
+
+def with_tiers(p: dict[str, Part], tiers: dict[str, list[tuple[str, Part]]]) -> dict[str, Part]:
+    """Two tiers: the parts of :func:`tier_parts` join the components they belong to."""
     out = dict(p)
-    for tier in tier_parts(model, act, days).values():
+    for tier in tiers.values():
         for name, part in tier:
             out[name] = _plus(out[name], part)
     return out
@@ -255,16 +263,16 @@ def costs(model: CountyModel, act: Activity, days: int) -> Costs:
     - ``kg``: the shared part of each resource (last-mile vehicles and drivers, the
       trunk, the hub) is split by the kilograms each direction moved through it;
       direct costs go to their direction."""
-    p = parts(model, act, days)
+    tiers = tier_parts(model, act, days) if _two_tiers(model, act) else {}
+    p = parts(model, act, days, tiers)
     kg_rule = model.scenario.costs.shared_allocation == "kg"
     inbound_direct = sum(x.inbound_direct for x in p.values())
     outbound_direct = sum(x.outbound_direct for x in p.values())
     shared = sum(x.shared for x in p.values())
     shared_in = sum(x.shared * x.kg_share_in for x in p.values()) if kg_rule else shared
     total = inbound_direct + outbound_direct + shared
-    tiers = {name: sum(part.total for _, part in tier) for name, tier in tier_parts(model, act, days).items()} \
-        if model.feeders is not None and act.feeders is not None and act.townships is not None else {}
     return Costs(**{name: x.total for name, x in p.items()}, inbound_direct=inbound_direct,
                  outbound_direct=outbound_direct, shared=shared, inbound=inbound_direct + shared_in,
                  outbound=outbound_direct + (shared - shared_in), total=total,
-                 subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0, **tiers)
+                 subsidy=model.scenario.costs.subsidy_per_year_cny * days / 365.0,
+                 **{name: sum(part.total for _, part in tier) for name, tier in tiers.items()})

@@ -90,18 +90,23 @@ def departure_loads(sc: Scenario, net: Network, villages: np.ndarray, scale, dep
     return load, per_departure
 
 
-def fleet_types(sc: Scenario, net: Network, k: int, villages: np.ndarray, scale: np.ndarray,
-                days: float) -> list[tuple[str, np.ndarray]]:
-    """Township ``k``'s ``villages`` (of one service pattern, ``days`` of parcels a
-    run) by the type of its fleet that serves them (:func:`village_types`), the stop
-    at each village taking the handling of its parcels a run at each village's demand
-    share ``scale``, as the routes are planned. Returns (type, positions in
-    ``villages``)."""
-    tw, lm = sc.township, sc.lastmile
+def departure_stops(sc: Scenario, net: Network, villages: np.ndarray, scale) -> tuple[np.ndarray, np.ndarray]:
+    """The village routes' planning loads of ``villages`` at demand share ``scale``
+    (:func:`departure_loads`, ``township.departures_h``) and the time at each
+    village's stop: ``lastmile.stop_h`` plus the handling of its parcels a departure."""
+    lm = sc.lastmile
+    load, per_departure = departure_loads(sc, net, villages, scale, len(sc.township.departures_h))
+    return load, lm.stop_h + per_departure * lm.handling_h_per_parcel
+
+
+def fleet_types(sc: Scenario, net: Network, k: int, villages: np.ndarray,
+                stop_h: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Township ``k``'s ``villages`` by the type of its fleet that serves them
+    (:func:`village_types`, seen from the township's seat), with the time at each
+    village's stop ``stop_h`` (:func:`departure_stops`, as the routes are planned).
+    Returns (type, positions in ``villages``)."""
     seat = net.township_xy_km[k]
     local = dataclasses.replace(net, xy_km=net.xy_km - seat, township_xy_km=net.township_xy_km - seat)
-    _, per_departure = departure_loads(sc, net, villages, scale[villages] * days, len(tw.departures_h))
-    stop_h = lm.stop_h + per_departure * lm.handling_h_per_parcel
     return village_types(sc, local, town_types(sc, net, k), villages, stop_h)
 
 

@@ -20,7 +20,7 @@ import simpy
 from sim.config.scenario import Scenario
 from sim.county.account import Stock, since
 from sim.county.batches import Lots
-from sim.county.fleetmix import departure_loads, fleet_types, mixed
+from sim.county.fleetmix import departure_loads, departure_stops, fleet_types, mixed
 from sim.county.frequency import service_groups
 from sim.county.lastmile import LastMile
 from sim.county.network import Network, road_matrices
@@ -63,11 +63,10 @@ def plan_two_tier(sc: Scenario, net: Network, demand_scale: np.ndarray | None):
         # with less than daily service, villages of one pattern get their own routes, planned for the parcels of
         # the days between runs
         for villages, days in [(town_villages, 1.0)] if sc.service.daily else service_groups(sc, net, town_villages):
-            load, per_departure = departure_loads(sc, net, villages, scale_all[villages] * days,
-                                                  len(tw.departures_h))
-            service = np.concatenate([[0.0], lm.stop_h + per_departure * lm.handling_h_per_parcel])
+            load, stop_h = departure_stops(sc, net, villages, scale_all[villages] * days)
+            service = np.concatenate([[0.0], stop_h])
             # the vehicles that will drive the township's routes, each type its villages (one type: all of them)
-            for name, pos in fleet_types(sc, net, int(k), villages, scale_all, days):
+            for name, pos in fleet_types(sc, net, int(k), villages, stop_h):
                 vehicle = sc.vehicle_types[name]
                 group, rows = villages[pos], np.concatenate([[0], pos + 1])
                 capacity = np.array([vehicle.capacity_kg, vehicle.capacity_parcels], dtype=float)

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from sim.config.scenario import Scenario
-from sim.county.fleetmix import fleet_types, town_types
+from sim.county.fleetmix import departure_stops, fleet_types, town_types
 from sim.county.frequency import service_groups
 from sim.county.network import Network
 
@@ -111,6 +111,6 @@ def village_type_names(sc: Scenario, net: Network, scale: np.ndarray) -> np.ndar
             out[villages] = types[0]
             continue
         for group, days in [(villages, 1.0)] if sc.service.daily else service_groups(sc, net, villages):
-            for name, pos in fleet_types(sc, net, k, group, scale, days):
+            for name, pos in fleet_types(sc, net, k, group, departure_stops(sc, net, group, scale[group] * days)[1]):
                 out[group[pos]] = name
     return out
