@@ -51,6 +51,31 @@ def test_importing_sim_loads_no_heavy_package():
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
 
 
+def full_modules_after(code: str) -> set[str]:
+    """Every module name in sys.modules after running CODE in a fresh interpreter."""
+    probe = code + "\nimport sys\nprint('\\n'.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+@pytest.mark.parametrize("module", ["sim.experiments.single", "sim.experiments.sweep", "sim.rollout.simulate"])
+def test_the_run_engines_leave_scipy_stats_and_matplotlib_until_used(module):
+    # t intervals need Student t's quantile and tail only (scipy.special); scipy.stats costs about
+    # half a second more in every process, and matplotlib is for figures
+    loaded = full_modules_after(f"import {module}")
+    assert "scipy.special" in loaded or module != "sim.experiments.single"
+    assert "scipy.stats" not in loaded and "matplotlib" not in loaded
+
+
+def test_a_scenario_run_without_figures_never_imports_matplotlib(tmp_path):
+    code = ("from sim import load_scenario\nfrom sim.experiments.single import run_into\n"
+            f"sc = load_scenario({str(ROOT / 'experiments' / 'baseline.yaml')!r})"
+            ".updated({'horizon_d': 10, 'warmup_d': 0, 'replications': 2})\n"
+            f"run_into(sc, {str(tmp_path / 'out')!r}, figures=False, workers=2)")
+    loaded = full_modules_after(code)
+    assert "simpy" in loaded and "matplotlib" not in loaded and "scipy.stats" not in loaded
+
+
 def test_public_names_import_on_first_use():
     loaded = modules_after("from sim import load_scenario, run_scenario, write_results")
     assert "simpy" in loaded  # run_scenario needs the model, so it came in on demand

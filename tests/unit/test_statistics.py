@@ -189,3 +189,17 @@ def test_needs_more_replications():
     assert needs_more_replications(x, hw / 10.0 * 0.999)
     with pytest.raises(ValueError, match="relative_half_width=0"):
         needs_more_replications(x, 0)
+
+
+@pytest.mark.parametrize("confidence", [0.8, 0.9, 0.95, 0.99])
+def test_t_intervals_and_p_values_equal_scipy_stats_to_the_last_bit(confidence):
+    # the intervals use scipy.special (light to import); they must be the numbers scipy.stats.t gives
+    rng = np.random.default_rng(7)
+    for n in range(2, 120):
+        x = rng.normal(0.0, 1.0, n)
+        y = x + rng.normal(0.1, 0.5, n)
+        _, hw, sd = t_interval(x, confidence)
+        assert hw == stats.t.ppf(0.5 + confidence / 2.0, n - 1) * sd / math.sqrt(n)
+        r = paired_difference(y, x, confidence)
+        t = abs(r["mean_diff"]) / (r["sd_diff"] / math.sqrt(n))
+        assert r["p_value"] == float(2.0 * stats.t.sf(t, n - 1))
