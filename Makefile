@@ -36,7 +36,7 @@ validate: $(STAMP)
 
 # every benchmark runs; the target fails at the end if any goal was missed
 bench: $(STAMP)
-	@fail=0; for b in bench_cli bench_county bench_township bench_sweep bench_region; do \
+	@fail=0; for b in bench_cli bench_county bench_township bench_sweep bench_region bench_figures; do \
 	  $(BIN)/python bench/$$b.py || fail=1; done; \
 	if [ $$fail -ne 0 ]; then echo "make bench: at least one goal missed"; exit 1; fi
 

@@ -5,6 +5,7 @@ crashed or killed run resumes with only what is missing; a run that raises is
 recorded as a failure and the others go on; one progress display for all."""
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import sys
@@ -209,6 +210,16 @@ def run_tasks(tasks: list[tuple], fn: Callable[[tuple], dict], executor, store: 
         if progress:
             progress(n_done, total, n_failed)
     return out
+
+
+def import_when_idle(module: str, workers: int) -> Callable[[int, int], None]:
+    """A progress hook (runs done, runs in all): once fewer runs are left than there are
+    ``workers``, import ``module`` (what comes after the runs needs it: matplotlib for the
+    figures), so it loads while a worker has nothing left to run, not after the last run."""
+    def hook(done: int, total: int) -> None:
+        if total - done < workers:
+            importlib.import_module(module)
+    return hook
 
 
 def unusable_runs_text(problems: dict[str, str], limit: int = 10) -> str:

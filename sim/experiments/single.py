@@ -174,9 +174,18 @@ def run_into(scenario: Scenario, out_dir: str | Path, *, figures: bool = True,
     out = Path(out_dir)
     check_scenario_folder(out)
     lock = lock_folder(out)
+    from sim.experiments.engine import import_when_idle
+    soon = import_when_idle("sim.figures.county", workers) if figures else None
+
+    def tick(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+        if soon is not None:
+            soon(done, total)
+
     try:
         started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
-        result = run_scenario(scenario, progress, workers)
+        result = run_scenario(scenario, tick, workers)
         write_results(result, out, figures=figures, started=started, workers=workers)
     finally:
         lock.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.analysis.statistics import needs_more_replications
-from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
+from sim.experiments.engine import Progress, import_when_idle, open_run, run_tasks, unusable_runs_text
 from sim.experiments.spec import Experiment
 from sim.experiments.stamp import make_stamp
 from sim.experiments.store import RunStore, mark_incomplete
@@ -129,10 +129,18 @@ def plan_tasks(exp: Experiment, done: dict) -> list[tuple]:
 
 
 def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[int, int, int], None] | None = None,
-              ) -> tuple[dict, list[dict], float]:
+              tail: Callable[[int, int], None] | None = None) -> tuple[dict, list[dict], float]:
     """Run rounds until nothing is missing. Returns (finished runs by (scenario id,
-    replication), failures of this invocation, wall seconds)."""
+    replication), failures of this invocation, wall seconds). ``tail(done, total)`` is
+    called after ``progress`` as each run ends."""
     t0 = time.perf_counter()
+    report = progress
+    if tail is not None:
+        def report(done: int, total: int, failed: int) -> None:
+            if progress is not None:
+                progress(done, total, failed)
+            tail(done, total)
+
     done = {(rec["scenario_id"], rec["replication"]): rec for rec in store.records()}
     if store.problems and progress is not None and hasattr(progress, "note"):
         progress.note(unusable_runs_text(store.problems))
@@ -144,7 +152,7 @@ def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[in
         if not tasks:
             break
         attempted.update((t[0], t[1]) for t in tasks)
-        for rec in run_tasks(tasks, run_one, executor, store, progress, (n_done, len(failures)), lost_run):
+        for rec in run_tasks(tasks, run_one, executor, store, report, (n_done, len(failures)), lost_run):
             n_done += 1
             if rec["ok"]:
                 done[(rec["scenario_id"], rec["replication"])] = rec
@@ -167,7 +175,8 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
     executor, store = open_run(out, stamp, fresh, run_key, OUTPUTS, workers, scheduler)
     try:
         try:
-            done, failures, wall = run_sweep(exp, store, executor, progress or Progress(quiet))
+            soon = import_when_idle("sim.figures.experiment", getattr(executor, "workers", 1)) if figures else None
+            done, failures, wall = run_sweep(exp, store, executor, progress or Progress(quiet), soon)
         finally:
             executor.close()
         mark_incomplete(out, "experiment", exp.name, started)

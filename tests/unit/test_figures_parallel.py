@@ -2,6 +2,9 @@
 whatever the number of workers."""
 import os
 
+import pytest
+
+from sim.experiments.engine import import_when_idle
 from sim.figures.base import new_axes, save_figures
 
 
@@ -33,3 +36,17 @@ def test_parallel_figures_are_byte_identical_to_serial_ones(tmp_path):
         else:
             assert str(os.getpid()) not in drawn_by              # parallel: in the pool's workers
     assert out[1] == out[2]
+
+
+def test_the_figures_modules_load_once_fewer_runs_are_left_than_workers():
+    # the hook imports its module only when a worker has nothing left to run (a module that
+    # does not exist shows when the import is tried)
+    hook = import_when_idle("sim_no_such_module", workers=2)
+    for done in range(4):
+        hook(done, 5)                      # 5, 4, 3, 2 runs left: every worker still busy
+    with pytest.raises(ModuleNotFoundError):
+        hook(4, 5)                         # 1 run left, 2 workers: one is idle
+    serial = import_when_idle("sim_no_such_module", workers=1)
+    serial(4, 5)
+    with pytest.raises(ModuleNotFoundError):
+        serial(5, 5)                       # one worker: only after the last run
