@@ -176,6 +176,8 @@ def mixed_fleet_parts(model: CountyModel, lm: LastMileActivity, days: int, r: fl
     for veh, mask, lm_t in mix.by_type(lm):
         for name, part in fleet_parts(veh, float(per_route[mask].sum()), lm_t, days, r).items():
             out[name] = part if name not in out else _plus(out[name], part)
+    for name in ("lastmile_vehicles", "drivers", "pickups"):   # no routes (no village has a station): nothing
+        out.setdefault(name, Part())
     return out
 
 

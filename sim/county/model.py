@@ -310,7 +310,7 @@ class CountyModel:
             offers_kg = self.offers.place(day)
             if counts.any():
                 self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,
-                                                     len(self.plan.routes), counts, segments, rng_times))
+                                                     len(self.hub.queues), counts, segments, rng_times))
             for c, idx in enumerate(self._growers):
                 if not self._offer_days[c, day]:
                     continue

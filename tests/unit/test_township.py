@@ -346,3 +346,27 @@ def test_the_township_tiers_own_costs_by_hand(tmp_path):
     assert res.kpis["cost_township_stations_cny"] == pytest.approx(stations, rel=1e-12)
     one = run_replication(_exact(csv), 0)
     assert one.kpis["cost_feeders_cny"] == one.kpis["cost_township_stations_cny"] == 0.0
+
+
+def test_outlets_may_need_more_feeder_routes_than_there_are_village_routes():
+    # one village with a station, the rest collecting at two townships' outlets: the feeders
+    # carry the whole county's parcels on more routes than the one village route
+    sc = two_tier(**{"county.villages": 12, "county.townships": 2, "county.area_km2": 1500.0,
+                     "stations.coverage_share": 0.1, "township.outlets": True,
+                     "demand.parcels_per_resident_y": 40.0})
+    p = plan(sc)
+    assert p.feeder is not None and len(p.feeder.routes) > len(p.routes) == 1
+    k = run_replication(sc, 0).kpis   # raises ConservationError if a parcel is lost
+    assert k["inbound_parcels_collected_township"] > 0 and k["inbound_parcels_delivered"] > 0
+
+
+def test_a_mixed_village_fleet_with_no_station_to_serve_costs_nothing():
+    # remote townships get their own vehicle type, but no village has a station: no routes at all
+    sc = two_tier(**{"county.villages": 5, "county.townships": 5, "county.area_km2": 4000.0,
+                     "stations.coverage_share": 0.1, "township.remote_vehicle_type": "van"})
+    p = plan(sc)
+    assert not p.network.served.any() and not p.routes
+    k = run_replication(sc, 0).kpis
+    assert k["inbound_parcels_ordered"] == 0 and k["cost_feeders_cny"] == 0.0
+    # what is left is the hub, its sorters and the township stations' running cost (nothing variable)
+    assert k["cost_total_cny"] == k["cost_inbound_cny"] > 0 and k["cost_outbound_cny"] == 0.0
