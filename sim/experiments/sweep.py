@@ -134,11 +134,11 @@ def run_sweep(exp: Experiment, store: RunStore, executor, progress: Callable[[in
     replication), failures of this invocation, wall seconds). ``tail(done, total)`` is
     called after ``progress`` as each run ends."""
     t0 = time.perf_counter()
-    report = progress
-    if tail is not None:
-        def report(done: int, total: int, failed: int) -> None:
-            if progress is not None:
-                progress(done, total, failed)
+
+    def report(done: int, total: int, failed: int) -> None:
+        if progress is not None:
+            progress(done, total, failed)
+        if tail is not None:
             tail(done, total)
 
     done = {(rec["scenario_id"], rec["replication"]): rec for rec in store.records()}
