@@ -100,8 +100,10 @@ class CountyModel:
         cold_factor = self.quality.cold_factor
         self.shelf_h = shelf_h
         feeder = self.plan.feeder
+        # the routes that leave the hub: the village routes, or with two tiers the feeders
+        self.hub_routes = len(self.plan.routes) if feeder is None else len(feeder.routes)
         self.hub = Hub(self.env, sc.hub, self.plan.route_of_village if feeder is None else feeder.hub_route_of_village,
-                       len(self.plan.routes) if feeder is None else len(feeder.routes),
+                       self.hub_routes,
                        UnitDraws(self.streams["sorting"], sc.hub.sort_time_distribution, sc.hub.sort_time_cv),
                        cold_factor, surge=sc.surge)
         self.trunk = Trunk(self.env, sc.trunk, sc.city, self.hub, sc.demand.parcel_kg, self._spoil, surge=sc.surge)
@@ -310,7 +312,7 @@ class CountyModel:
             offers_kg = self.offers.place(day)
             if counts.any():
                 self.trunk.order(demand.order_chunks(sc.demand, day, self._ordering, self._ordering_route,
-                                                     len(self.hub.queues), counts, segments, rng_times))
+                                                     self.hub_routes, counts, segments, rng_times))
             for c, idx in enumerate(self._growers):
                 if not self._offer_days[c, day]:
                     continue
