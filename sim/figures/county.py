@@ -50,10 +50,19 @@ def _days(daily: Mapping[str, np.ndarray], n: int) -> np.ndarray:
     return np.arange(n)
 
 
-def _merged_legend(ax: Axes, twin: Axes, **kwargs) -> None:
+def _merged_legend(ax: Axes, twin: Axes, ncols: int = 3) -> None:
+    """One legend for both axes, in a band of headroom above the data: both y ranges are
+    widened so every line stays below the legend, whatever the data's shape."""
     h1, l1 = ax.get_legend_handles_labels()
     h2, l2 = twin.get_legend_handles_labels()
-    ax.legend(h1 + h2, l1 + l2, **kwargs)
+    rows = -(-len(l1 + l2) // ncols)
+    data_share = 1.0 - (0.07 * rows + 0.06)   # legend rows of small text plus its padding
+    for a in (ax, twin):
+        finite = [y[np.isfinite(y)] for y in (np.asarray(ln.get_ydata(), dtype=float) for ln in a.lines)]
+        peak = max((float(y.max()) for y in finite if y.size), default=0.0)
+        if peak > 0:
+            a.set_ylim(0.0, peak / data_share)
+    ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize="small", ncols=ncols)
 
 
 def _set_day_xlim(ax: Axes, day: np.ndarray) -> None:
@@ -91,7 +100,7 @@ def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) ->
     twin.set_ylim(bottom=0)
     _set_day_xlim(ax, day)
     ax.set_title("Daily flows")
-    _merged_legend(ax, twin, loc="upper left", fontsize="small", ncols=2)
+    _merged_legend(ax, twin)
     return ax
 
 
@@ -116,7 +125,7 @@ def plot_backlog(daily: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axe
     twin.set_ylim(bottom=0)
     _set_day_xlim(ax, day)
     ax.set_title("End-of-day backlog")
-    _merged_legend(ax, twin, loc="upper left", fontsize="small")
+    _merged_legend(ax, twin)
     return ax
 
 

@@ -120,6 +120,34 @@ def test_backlog_lines_and_units(rng):
     np.testing.assert_array_equal(twin.lines[0].get_ydata(), daily["station_backlog_kg"])
 
 
+def _points_under_legend(ax: Axes) -> int:
+    """How many drawn data points of ``ax`` and its twin fall inside ``ax`` 's legend box."""
+    fig = ax.figure
+    fig.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    n = 0
+    for a in fig.axes:
+        for line in a.lines:
+            xy = a.transData.transform(np.column_stack([line.get_xdata(), line.get_ydata()]))
+            inside = (xy[:, 0] >= box.x0) & (xy[:, 0] <= box.x1) & (xy[:, 1] >= box.y0) & (xy[:, 1] <= box.y1)
+            n += int(inside.sum())
+    return n
+
+
+@pytest.mark.parametrize("plot", [plots.plot_daily_flows, plots.plot_backlog])
+def test_legend_hides_no_data(rng, plot):
+    # peaks at the very start, under where the legend sits, on both axes
+    daily = _daily(rng, 120)
+    for key in ("parcels_ordered", "parcels_delivered", "produce_offered_kg", "produce_sold_kg",
+                "hub_backlog_parcels", "warehouse_backlog_parcels", "station_backlog_kg"):
+        daily[key] = np.asarray(daily[key], dtype=float)
+        daily[key][:10] = daily[key].max() * 1.5
+    ax = plot(daily)
+    assert _points_under_legend(ax) == 0
+    fig = Figure(figsize=(10.0, 4.5), layout="constrained")
+    assert _points_under_legend(plot(daily, ax=fig.add_subplot())) == 0
+
+
 # --- lead time -------------------------------------------------------------------------------------
 
 def test_lead_time_histogram_with_mean_and_p95(rng):
