@@ -45,15 +45,16 @@ def spec(default: Any, doc: str, *, unit: str = "", lo: float | None = None,
          hi: float | None = None, lo_open: bool = False, hi_open: bool = False,
          choices: tuple | None = None, source: str = "[G]", factory: bool = False,
          optional: bool = False, one_or_list: bool = False, json: dict | None = None,
-         shown: str | None = None):
+         shown: str | None = None, type_text: str | None = None):
     """A dataclass field with its meaning, unit, allowed range and the source of its
     default (``[G]`` marks an assumption, ``[D]`` a derived figure). ``default=REQUIRED``
     makes the key mandatory; ``one_or_list`` lets a list field take a single value;
     ``json`` is the JSON Schema of a free-form field; ``shown`` is the default as the
-    reference states it when it is computed (e.g. "the base scenario's")."""
+    reference states it when it is computed (e.g. "the base scenario's"); ``type_text`` its
+    type as the reference states it when the field takes more than its type hint says."""
     meta = dict(doc=doc, unit=unit, lo=lo, hi=hi, lo_open=lo_open, hi_open=hi_open,
                 choices=choices, source=source, optional=optional, one_or_list=one_or_list,
-                json=json, shown=shown)
+                json=json, shown=shown, type_text=type_text)
     if default is REQUIRED:
         return dataclasses.field(metadata=meta)
     if factory:
@@ -290,7 +291,7 @@ def reference_rows(cls: type, prefix: str = "", defaults: Any = None) -> list[tu
                 rows.append((path, "mapping", "(see below)", "", f"{meta['doc']}."))
             rows.extend(reference_rows(tp, path, default))
             continue
-        kind = _type_name(tp)
+        kind = meta.get("type_text") or _type_name(tp)
         allowed = ""
         if meta.get("choices"):
             allowed = f" One of: {', '.join(meta['choices'])}."

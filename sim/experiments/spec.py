@@ -139,7 +139,8 @@ class ExperimentConfig:
     design: Design = spec(Design, "How levers and uncertainties are sampled", factory=True, source="")
     replications: Replications | None = spec(None, "Replications of every scenario: a whole number, or a mapping for "
                                              "a sequential rule (replaces the base's replications)", optional=True,
-                                             shown="the base's replications", source="")
+                                             shown="the base's replications", source="",
+                                             type_text="int, mapping or null")
     warmup_d: int | None = spec(None, "Days simulated before the KPI window (replaces the base's warmup_d)", unit="d",
                                 lo=0, hi=3650,
                                 optional=True, shown="the base's warmup_d", source="")

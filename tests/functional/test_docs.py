@@ -62,3 +62,19 @@ def test_every_file_named_in_backticks_exists():
                 missing.append(f"{doc.relative_to(ROOT)}: `{name}`")
     assert not missing, "named in the docs but not in the repository (use the path from the root):\n" + "\n".join(
         missing)
+
+
+def test_the_experiment_example_in_the_docs_is_a_valid_config(tmp_path):
+    from sim.experiments.spec import load_experiment
+
+    text = (ROOT / "docs" / "experiments.md").read_text(encoding="utf-8")
+    example = text[text.index("```yaml\n") + len("```yaml\n"):]
+    example = example[:example.index("```")]
+    assert "base: baseline.yaml" in example
+    path = tmp_path / "example.yaml"
+    path.write_text(example.replace("base: baseline.yaml", f"base: {ROOT / 'experiments' / 'baseline.yaml'}"),
+                    encoding="utf-8")
+    exp = load_experiment(path)
+    assert len(exp.scenarios) == 4 * 3 * 2 * 2
+    baseline = next(s for s in exp.scenarios if s.id == exp.baseline_id)
+    assert baseline.name == "one_way" and baseline.values["stations.coverage_share"] == 0.25
