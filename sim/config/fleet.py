@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.config.schema import spec
+from sim.config.schema import FieldError, spec
 
 ROAD_CLASSES = ("county", "cement", "asphalt", "gravel", "other")
 """Road classes: ``county`` is the paved road from the county seat to township seats;
@@ -47,11 +47,12 @@ class VehicleType:
         missing = [c for c in ROAD_CLASSES if c not in self.speed_kmh]
         extra = [c for c in self.speed_kmh if c not in ROAD_CLASSES]
         if missing or extra:
-            raise ValueError(f"speed_kmh must give exactly the road classes {', '.join(ROAD_CLASSES)}"
-                             f" (missing {missing or 'none'}, unknown {extra or 'none'})")
+            raise FieldError("speed_kmh", dict(self.speed_kmh),
+                             f"expected a speed for every road class and no other: {', '.join(ROAD_CLASSES)} "
+                             f"(missing {', '.join(missing) or 'none'}; unknown {', '.join(extra) or 'none'})")
         bad = {k: v for k, v in self.speed_kmh.items() if not 1.0 <= v <= 200.0}
         if bad:
-            raise ValueError(f"speed_kmh {bad} is not allowed: speeds must be in [1, 200] km/h")
+            raise FieldError("speed_kmh", dict(self.speed_kmh), f"speeds in [1, 200] km/h (not {bad})")
 
 
 def builtin_vehicle_types():

@@ -135,6 +135,11 @@ def read_yaml(path: str | os.PathLike) -> Any:
         raise InputError(f"{p}{where}: not valid YAML: {problem}") from None
 
 
+def a_kind(kind: str) -> str:
+    """``kind`` with its article: "a scenario", "an experiment"."""
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"
+
+
 def guess_kind(data: Any) -> str:
     """The kind a config's keys suggest (for the message when ``kind`` is missing)."""
     if isinstance(data, Mapping) and "regions" in data:
@@ -153,7 +158,7 @@ def config_kind(data: Any, where: str) -> str:
     if "kind" not in data:
         guess = guess_kind(data)
         raise InputError(f"{where}: kind: missing: every config states its kind ({', '.join(CONFIG_KINDS)}); "
-                         f"its keys suggest a {guess}: add `kind: {guess}`")
+                         f"its keys suggest {a_kind(guess)}: add `kind: {guess}`")
     kind = data["kind"]
     if kind not in CONFIG_KINDS:
         raise fail(where, "kind", kind, f"expected one of {', '.join(CONFIG_KINDS)}")
@@ -175,7 +180,8 @@ def read_config(path: str | os.PathLike, kind: str) -> Any:
     data = read_yaml(path)
     stated = config_kind(data, str(path))
     if stated != kind:
-        raise fail(str(path), "kind", stated, f"expected {kind} here (a {stated} config runs with `ruralsim run`)")
+        raise fail(str(path), "kind", stated,
+                   f"expected {kind} here ({a_kind(stated)} config runs with `ruralsim run`)")
     return without_kind(data, str(path), kind)
 
 

@@ -75,7 +75,9 @@ class DemandConfig:
     order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)",
                                              unit="h")
     parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True, hi=1000)
-    calendar: tuple[CalendarEvent, ...] = spec(_calendar, "Seasonal multipliers; overlapping events multiply",
+    calendar: tuple[CalendarEvent, ...] = spec(_calendar, "Seasonal multipliers; overlapping events multiply. A "
+                                               "list given replaces the default events (Singles' Day, the Spring "
+                                               "Festival run-up and holiday) whole",
                                                factory=True, source="industry reports and press (domain notes)")
 
     def check(self) -> None:
@@ -252,8 +254,12 @@ class Scenario:
                           ("township.feeder_vehicle_type", self.township.feeder_vehicle_type),
                           ("township.remote_vehicle_type", self.township.remote_vehicle_type)):
             if name is not None and name not in self.vehicle_types:
-                raise ValueError(f"{key} {name!r} is not allowed: expected one of "
-                                 f"{', '.join(sorted(self.vehicle_types))}")
+                raise FieldError(key, name, f"expected a vehicle type, one of {', '.join(sorted(self.vehicle_types))}")
+        for name, vehicle in self.vehicle_types.items():
+            if vehicle.capacity_kg < self.demand.parcel_kg:
+                raise FieldError(f"vehicle_types.{name}.capacity_kg", vehicle.capacity_kg,
+                                 f"at least demand.parcel_kg ({self.demand.parcel_kg:g} kg): a vehicle must carry "
+                                 "one parcel")
         self._check_township_types()
         if self.buses.origin == "townships" and self.network.tiers != 2:
             raise ValueError(f"buses.origin 'townships' is not allowed with network.tiers {self.network.tiers}: "

@@ -219,8 +219,8 @@ def build(cls: type, data: Any, where: str, path: str = "", base: Any = None) ->
             check()
         except FieldError as exc:
             raise fail(where, _join(path, exc.key), exc.value, exc.allowed) from None
-        except ValueError as exc:
-            raise InputError(f"{where}: {path or '(top level)'}: {exc}") from None
+        except ValueError as exc:   # a message naming its own keys
+            raise InputError(f"{where}: {path + ': ' if path else ''}{exc}") from None
     return obj
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.config.csvread import SAFE_NAME
+from sim.config.loader import a_kind
 from sim.errors import InputError
 from sim.experiments.stamp import STAMP_FILE, stamp_changes, stamp_digest
 from sim.files import atomic_write_text
@@ -194,7 +195,8 @@ def prepare_folder(out: Path, stamp: dict, fresh: bool, key_of: Callable[[Mappin
         raise InputError(f"--out {str(out)!r}: exists and is not a folder")
     kind = folder_kind(out) if out.exists() else None
     if kind is not None and kind != stamp["kind"]:
-        raise InputError(f"{out}: holds the results of a {kind}, not of a {stamp['kind']}; use another --out")
+        raise InputError(f"{out}: holds the results of {a_kind(kind)}, not of {a_kind(stamp['kind'])}; "
+                         "use another --out")
     lock = lock_folder(out)
     try:
         marker = out / STAMP_FILE

@@ -99,6 +99,7 @@ def test_a_config_without_kind_is_refused_with_the_kind_its_keys_suggest(tmp_pat
     for cmd in ("check", "run"):
         r = CliRunner().invoke(main, [cmd, str(p), "--out", str(tmp_path / "o")] if cmd == "run" else [cmd, str(p)])
         assert r.exit_code == 2 and str(p) in r.output and f"add `kind: {guess}`" in r.output
+        assert f"suggest {'an' if guess == 'experiment' else 'a'} {guess}:" in r.output
     assert not (tmp_path / "o").exists()
 
 
