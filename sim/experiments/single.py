@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.analysis.statistics import summarize
 from sim.config.fleet import ROAD_CLASSES
+from sim.config.loader import a_kind
 from sim.config.scenario import Scenario, scenario_data, scenario_input_files
 from sim.county.kpis import DAILY_COLUMNS, KPI_COLUMNS, RunResult, run_replication
 from sim.county.market import CROP_COLUMNS
@@ -146,7 +147,7 @@ def check_scenario_folder(out: Path) -> None:
         raise InputError(f"--out {str(out)!r}: exists and is not a folder")
     kind = folder_kind(out) if out.exists() else None
     if kind not in (None, "scenario"):
-        raise InputError(f"{out}: holds the results of a {kind}, not of a scenario; use another --out")
+        raise InputError(f"{out}: holds the results of {a_kind(kind)}, not of a scenario; use another --out")
     if kind is None and out.exists() and (out / "runs").is_dir():
         raise InputError(f"{out}: holds an experiment's runs; use another --out")
 
@@ -201,7 +202,8 @@ def write_detail(result: ScenarioResult, out: Path) -> list[Path]:
     for r in result.plan.routes:
         stop[r.stops] = np.arange(len(r.stops))
     seats = net.township_xy_km[net.township]
-    villages = {"id": list(net.village_id), "township": net.township, "x_km": net.xy_km[:, 0], "y_km": net.xy_km[:, 1],
+    villages = {"id": list(net.village_id), "township": [net.township_id[t] for t in net.township],
+                "x_km": net.xy_km[:, 0], "y_km": net.xy_km[:, 1],
                 "township_x_km": seats[:, 0], "township_y_km": seats[:, 1],
                 "residents": net.residents, "road_class": [ROAD_CLASSES[c] for c in net.road_class],
                 "served": net.served, "route": route, "stop": stop}

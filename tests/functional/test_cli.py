@@ -146,3 +146,20 @@ def test_console_script_exit_codes_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "check", str(p)], capture_output=True, text=True)
     assert proc.returncode == 2
     assert "hub.sorters: 'many' is not allowed" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_county_a_run_writes_reads_back_with_the_township_ids_configs_use(cfg, tmp_path):
+    out = tmp_path / "res"
+    assert invoke("run", cfg, "--out", out, "--no-figures", "--quiet").exit_code == 0
+    first = read_csv(out / "villages.csv")
+    assert {row["township"] for row in first} == {"T01", "T02", "T03", "T04"}
+    again = tmp_path / "again.yaml"
+    again.write_text(SMALL.replace("county: {area_km2: 400, townships: 4, villages: 30}",
+                                   f"county: {{villages_csv: {out / 'villages.csv'}}}")
+                     + "service: {by_township: {T02: 2}}\n")
+    out2 = tmp_path / "res2"
+    r = invoke("run", again, "--out", out2, "--no-figures", "--quiet")
+    assert r.exit_code == 0, r.output
+    second = read_csv(out2 / "villages.csv")
+    keep = ("id", "township", "x_km", "y_km", "residents", "road_class")
+    assert [{k: row[k] for k in keep} for row in second] == [{k: row[k] for k in keep} for row in first]
