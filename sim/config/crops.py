@@ -14,8 +14,9 @@ class Crop:
     kg_per_resident_y: float = spec(25.0,
                                     "Produce offered through the network per resident of a growing village per year",
                                     unit="kg/resident/y", lo=0,
-                                    source="[G] calibrated: gives ~25% spoilage in the baseline without a cold chain "
-                                           "(20-30% reported for fruit and vegetables)", hi=100000)
+                                    source="[G] calibrated to ~25% spoilage without a cold chain (20-30% reported for "
+                                           "fruit and vegetables); with the KPI window over a whole harvest "
+                                           "season lemons now lose about 20% (docs/validation.md)", hi=100000)
     season_start_doy: int = spec(274, "First harvest day (274 = 1 October)", unit="d", lo=1, hi=366,
                                  source="Anyue lemons Oct-Jan")
     season_end_doy: int = spec(31, "Last harvest day (31 = 31 January; may wrap the year)", unit="d", lo=1, hi=366,

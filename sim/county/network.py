@@ -109,7 +109,7 @@ def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
     the disc and belong to their nearest township seat; sizes log-normal with mean
     ``residents_per_village``; road surfaces drawn by their shares. Distances between
     villages, to their township seat and to the county seat follow from the area and
-    the counts (for 2,000 km2 and 20 townships: median 3.9 km to the township seat)."""
+    the counts (for 2,000 km2 and 20 townships: median about 4 km to the township seat)."""
     m, n = cfg.townships, cfg.villages
     radius = math.sqrt(cfg.area_km2 / math.pi)
     k = np.arange(m)

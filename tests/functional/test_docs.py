@@ -78,3 +78,12 @@ def test_the_experiment_example_in_the_docs_is_a_valid_config(tmp_path):
     assert len(exp.scenarios) == 4 * 3 * 2 * 2
     baseline = next(s for s in exp.scenarios if s.id == exp.baseline_id)
     assert baseline.name == "one_way" and baseline.values["stations.coverage_share"] == 0.25
+
+
+def test_validation_doc_lists_every_known_disagreement():
+    from sim.validation.known import KNOWN
+
+    text = (ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
+    section = text[text.index("## Known disagreements"):]
+    listed = set(re.findall(r"^- `(\w+)`", section, re.M))
+    assert listed == set(KNOWN), f"docs/validation.md lists {sorted(listed)}; sim/validation/known.py {sorted(KNOWN)}"

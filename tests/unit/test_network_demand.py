@@ -247,3 +247,21 @@ def test_terrain_sets_circuity_and_speed_and_overrides_win():
     sc = scenario_from_data({"county": {"terrain": "mountain", "circuity_county": 1.25}}, "t.yaml")
     dist, _ = road_matrices(net, nodes, sc, sc.vehicle_types["van"])
     assert dist[0, 1] == pytest.approx(12.5)
+
+
+def test_villages_lie_as_far_from_their_township_seat_as_equal_cells_imply():
+    """Township seats tile the disc into cells of about area / townships each; for a
+    village uniform in a round cell of area A the median distance to its centre is
+    sqrt(A / (2 pi)) (half the area lies within it): about 4.0 km for the baseline's
+    2,000 km2 and 20 townships (docs/model.md)."""
+    from sim.config.scenario import CountyConfig
+    from sim.county.network import generate_villages
+
+    for area, townships in ((2000.0, 20), (1000.0, 10), (3000.0, 40)):
+        medians = []
+        for seed in range(20):
+            cfg = CountyConfig(area_km2=area, townships=townships, villages=370)
+            _, township, xy, _, _, town_xy = generate_villages(cfg, np.random.default_rng(seed))
+            medians.append(np.median(np.hypot(*(xy - town_xy[township]).T)))
+        expected = np.sqrt(area / townships / (2 * np.pi))
+        assert abs(np.mean(medians) / expected - 1.0) < 0.1, (area, townships, np.mean(medians), expected)
