@@ -38,6 +38,7 @@ from sim.config.township import (
 SORT_DISTRIBUTIONS = ("exponential", "deterministic", "gamma", "lognormal")
 DEMAND_DISTRIBUTIONS = ("poisson", "negative_binomial", "deterministic")
 STATION_SELECTIONS = ("largest_first", "nearest_first", "random")
+HAND_OVER_RULES = ("oldest", "soonest_to_spoil")
 ROUTING_METHODS = ("savings", "nearest_neighbour")
 SHARED_ALLOCATIONS = ("incremental", "kg")
 MAX_PARCELS_PER_DAY = 5_000_000
@@ -153,6 +154,9 @@ class StationConfig:
                                              unit="CNY/kg", lo=0, hi=10000)
     cold_room_cost_per_kg_d: float = spec(0.005, "Running cost of station cold rooms per kg of capacity per day",
                                           unit="CNY/kg/d", lo=0, hi=100)
+    hand_over_first: str = spec("oldest", "Which waiting produce a station (village or township) hands to a vehicle "
+                                "without room for all of it, after produce parcels: the oldest, or the produce that "
+                                "will spoil soonest (cold-room produce keeps longer)", choices=HAND_OVER_RULES)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Backhaul: how much of the produce waiting along a route a vehicle takes on its
-way back. Lots are taken stop by stop (produce parcels first, then the oldest), each
+way back. Lots are taken stop by stop (produce parcels first, then the oldest, or
+the soonest to spoil: ``stations.hand_over_first``), each
 up to the room the vehicle has once that stop's parcels are unloaded, and all
 routes together no more than the hub (or township station) can still store."""
 from __future__ import annotations
@@ -39,16 +40,19 @@ def _segmented_greedy(kg: np.ndarray, room: np.ndarray, seg: np.ndarray) -> np.n
 
 def loads(a: np.ndarray, ready: np.ndarray, lot_stop: np.ndarray, arrive: np.ndarray, on_board: np.ndarray,
           stop_route: np.ndarray, cap_kg: float | np.ndarray, parcel_kg: float, free_kg: float,
-          n_routes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+          n_routes: int, soonest_first: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """What the vehicles take of the stations' lots ``a`` (a :class:`Lots` array):
     ``ready`` lots (indices) waiting at stops ``lot_stop``, reached at ``arrive``
     (per stop), with ``on_board`` parcels still aboard after each stop; ``cap_kg``
     one vehicle's kilograms (or per route); ``free_kg`` what the destination can
-    still store, shared by the routes in index order. Returns (lots in the order
-    taken, their stops, kilograms taken of each, and which of ``ready`` have spoiled)."""
+    still store, shared by the routes in index order; ``soonest_first``: at each stop,
+    after produce parcels, the lots that will spoil soonest go first instead of the
+    oldest. Returns (lots in the order taken, their stops, kilograms taken of each,
+    and which of ``ready`` have spoiled)."""
     stale = a[Lots.T_EXPIRY, ready] < arrive[lot_stop]
     good, gstop = ready[~stale], lot_stop[~stale]
-    order = np.lexsort((a[Lots.T_OFFER, good], -a[Lots.CHANNEL, good], gstop))  # parcels first, then oldest
+    first = a[Lots.T_EXPIRY if soonest_first else Lots.T_OFFER, good]
+    order = np.lexsort((first, -a[Lots.CHANNEL, good], gstop))  # parcels first, then the oldest (or soonest to spoil)
     idx, gstop = good[order], gstop[order]
     kg = a[Lots.KG, idx]
     lot_route = stop_route[gstop]

@@ -382,7 +382,7 @@ class LastMile:
         a = self.stations.lots.a
         cap_kg = self.vehicle.capacity_kg if self.mix is None else self.mix.capacity_kg
         idx, gstop, take, stale = loads(a, ready, lot_stop, arrive, on_board, self.stop_route, cap_kg, self.parcel_kg,
-                                        self.hub.free_kg(), self.n_routes)
+                                        self.hub.free_kg(), self.n_routes, self.stations.soonest_first)
         produce = self.stations.hand_over(idx, take, arrive[gstop], ready[stale], arrive[lot_stop[stale]])
         pick = take > 0
         if self.tracer and pick.any():

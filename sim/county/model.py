@@ -123,8 +123,9 @@ class CountyModel:
         self.service = None if sc.service.daily else service_days(sc, net, self.plan.routes)
         if self.service is not None:
             available &= self.service[None]
+        soonest = sc.stations.hand_over_first == "soonest_to_spoil"
         self.stations = Stations(self.env, net.n, self._spoil, cold_room_kg=sc.stations.cold_room_kg,
-                                 cold_factor=cold_factor)
+                                 cold_factor=cold_factor, soonest_first=soonest)
         self.feeders: Feeders | None = None
         self.townships: Townships | None = None
         source: Hub | Townships = self.hub
@@ -133,7 +134,8 @@ class CountyModel:
                                                 len(feeder.open_townships), sc.township.storage_kg,
                                                 Stations(self.env, net.n, self._spoil,
                                                          cold_room_kg=sc.township.cold_room_kg,
-                                                         cold_factor=cold_factor, room_of=net.township),
+                                                         cold_factor=cold_factor, room_of=net.township,
+                                                         soonest_first=soonest),
                                                 sc.township.outlet_pickup_delay_h)
             f_cfg = self.tier_config(village=False)
             f_available, f_travel = self._fleet_draws(f_cfg, len(feeder.routes), "feeder_fleet", "feeder_travel")

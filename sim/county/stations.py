@@ -24,11 +24,14 @@ class Stations:
 
     def __init__(self, env: simpy.Environment, n_villages: int, on_spoil, *,
                  cold_room_kg: float = 0.0, cold_factor: np.ndarray | None = None,
-                 room_of: np.ndarray | None = None):
+                 room_of: np.ndarray | None = None, soonest_first: bool = False):
         """``cold_room_kg``: cold-room capacity per station; ``cold_factor``: per crop,
         cold shelf life / ambient shelf life; ``on_spoil(lots)`` takes spoiled produce;
         ``room_of``: the cold room of each village's produce (a township station's,
-        shared by its villages; None: each village's own)."""
+        shared by its villages; None: each village's own); ``soonest_first``: a vehicle
+        without room for all is handed the produce that will spoil soonest first, not
+        the oldest (:func:`sim.county.backhaul.loads`)."""
+        self.soonest_first = soonest_first
         self.env = env
         self.n_villages = n_villages
         self.on_spoil = on_spoil

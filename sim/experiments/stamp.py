@@ -131,6 +131,9 @@ SECTIONS_OUT_OF_ID_AT_DEFAULT = ("network", "township", "service", "buses")
 """Scenario sections added after ids were first issued, left out of a scenario's id
 while they hold their defaults (which keep the model as it was), so earlier ids stay."""
 
+KEYS_OUT_OF_ID_AT_DEFAULT = (("stations", "hand_over_first"),)
+"""Keys of earlier sections added later, left out of the id in the same way."""
+
 
 def scenario_id(sc: Scenario) -> str:
     """A stable id from a scenario's parameters (name and replications excluded) and
@@ -142,6 +145,9 @@ def scenario_id(sc: Scenario) -> str:
     for section in SECTIONS_OUT_OF_ID_AT_DEFAULT:
         if d.get(section) == defaults[section]:
             d.pop(section)
+    for section, key in KEYS_OUT_OF_ID_AT_DEFAULT:
+        if d[section].get(key) == defaults[section][key]:
+            d[section].pop(key)
     for vehicle in d.get("vehicle_types", {}).values():   # a key added later, out of the id while unset
         if vehicle.get("range_km") is None:
             vehicle.pop("range_km", None)
