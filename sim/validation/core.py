@@ -89,9 +89,12 @@ def ci99_half_width(values) -> float:
 
 
 def save_figure(fig, figures: Path, name: str) -> str:
-    """Write a case's figure as PNG into the report's figures folder; returns its name."""
+    """Write a case's figure as PNG (at the house resolution, atomically) into the
+    report's figures folder; returns its name."""
+    from sim.figures.base import PNG_DPI, atomic_savefig
+
     figures.mkdir(parents=True, exist_ok=True)
-    fig.savefig(figures / name, dpi=100)
+    atomic_savefig(fig, figures / name, "png", dpi=PNG_DPI)
     return name
 
 

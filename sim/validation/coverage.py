@@ -80,21 +80,21 @@ def run_t_coverage(figures_dir: Path) -> list[CaseResult]:
                 tolerance=f"coverage within {floor:.3f}-{ceiling:.3f} (true value +- 3 binomial s.e.)",
                 passed=bool(floor <= cov <= ceiling),
                 unit="share", replications=COVERAGE_MACRO, note=note, figure=fig_name))
-            plot.append((f"{dist[:4]} n={n}", cov, hw_cov, floor, ceiling))
+            plot.append((f"{dist}\nn={n}", cov, hw_cov, floor, ceiling))
 
-    fig = Figure(figsize=(4.5, 3.0))
+    fig = Figure(figsize=(5.0, 3.2), layout="constrained")
     ax = fig.subplots()
     xs = np.arange(len(plot))
-    ax.bar(xs, [p[1] for p in plot], yerr=[p[2] for p in plot], color="C0", capsize=3)
+    for i, p in enumerate(plot):   # what passes: the true coverage +- 3 binomial standard errors
+        ax.fill_between([i - 0.35, i + 0.35], p[3], p[4], color="tab:green", alpha=0.25, lw=0,
+                        label="acceptance band" if i == 0 else None)
+    ax.errorbar(xs, [p[1] for p in plot], yerr=[p[2] for p in plot], fmt="o", color="C0", capsize=3,
+                label="simulated coverage (95% CI)")
     ax.axhline(0.95, color="k", ls="--", lw=0.8, label="nominal 0.95")
-    for i, p in enumerate(plot):
-        ax.plot([i - 0.4, i + 0.4], [p[3]] * 2, "r-", lw=1.2, label="band" if i == 0 else None)
-        ax.plot([i - 0.4, i + 0.4], [p[4]] * 2, "r-", lw=1.2)
-    ax.set_xticks(xs, [p[0] for p in plot], fontsize=7)
+    ax.set_xticks(xs, [p[0] for p in plot], fontsize="small")
     ax.set_ylim(0.8, 1.0)
-    ax.set_ylabel("coverage")
-    ax.legend(fontsize=7)
-    fig.tight_layout()
+    ax.set_ylabel("coverage of the 95% t interval (share)")
+    ax.legend(fontsize="small", loc="lower right")
     save_figure(fig, figures_dir, fig_name)
     return out
 

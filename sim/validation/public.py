@@ -107,7 +107,7 @@ def singles_day(figures: Path) -> list[CaseResult]:
     ax.axvline(10, color="k", ls=":", label="reported clearance ~10 days")
     ax.set_xlabel("days from 11 November (d)")
     ax.set_ylabel("parcels waiting (warehouse + hub)")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     save_figure(fig, figures, "singles_day.png")
     lo, hi = CLEARANCE_RANGE_D
     m, hw = mean_ci(on_d)

@@ -75,7 +75,7 @@ def gap_histogram(gaps: dict[str, list[float]], xlabel: str, ylabel: str, figure
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_yscale("log")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize="small")
     fig.tight_layout()
     save_figure(fig, figures_dir, name)
 
@@ -207,7 +207,7 @@ def run_bhh(figures_dir: Path) -> list[CaseResult]:
                     ms=4, color=f"C{i}", label=f"plan_routes {method} (95% CI)")
     ax.set_xlabel("points n")
     ax.set_ylabel("L / sqrt(nA)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize="small")
     fig.tight_layout()
     save_figure(fig, figures_dir, fig_name)
     return out
@@ -260,7 +260,7 @@ def run_daganzo(figures_dir: Path) -> list[CaseResult]:
         ax.plot(pts[1:, 0], pts[1:, 1], ".", ms=2, color="k")
         ax.plot(*pts[0], "r*", ms=10)
         ax.set_aspect("equal")
-        ax.set_title(f"{ROUTING_METHODS[0]} routes, depot at {label}", fontsize=8)
+        ax.set_title(f"{ROUTING_METHODS[0]} routes, depot at {label}", fontsize=9)
         ax.tick_params(labelsize=7)
     fig.tight_layout()
     save_figure(fig, figures_dir, fig_name)
