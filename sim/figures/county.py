@@ -3,6 +3,7 @@ drawn from its results or from its written files; shared drawing and saving is i
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
@@ -269,26 +270,37 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
 
 def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], lead_time_h: LeadTimes | np.ndarray,
                   load_in: np.ndarray, load_out: np.ndarray, network: Mapping,
-                  workers: int | None = None) -> list[pathlib.Path]:
+                  workers: int | None = None, replications: int = 1) -> list[pathlib.Path]:
     """Write all figures as PNG (dpi 120) and SVG into ``out_dir`` (created if needed).
 
     ``network`` holds keys hub_xy, village_xy, residents, served, routes and optionally township_xy.
+    The flows, lead times and load factors are one replication's: with ``replications`` > 1
+    their titles say "replication 1 of N" (the county and its network are every replication's).
     Files are written atomically (temporary file + ``os.replace``) and deterministically (fixed SVG
     hash salt, no date metadata), so identical data give byte-identical files. Returns the sorted paths.
     """
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    note = f" (replication 1 of {replications})" if replications > 1 else ""
     makers = {   # the longest to draw first, so two workers finish close together
-        "daily_flows": lambda: plot_daily_flows(daily),
-        "backlog": lambda: plot_backlog(daily),
+        "daily_flows": functools.partial(_noted, plot_daily_flows, note, daily),
+        "backlog": functools.partial(_noted, plot_backlog, note, daily),
         "network_map": lambda: plot_network(
             network["hub_xy"], network["village_xy"], network["residents"], network["served"],
             network["routes"], network.get("township_xy"),
         ),
-        "lead_time": lambda: plot_lead_time(lead_time_h),
-        "load_factors": lambda: plot_load_factors(load_in, load_out),
+        "lead_time": functools.partial(_noted, plot_lead_time, note, lead_time_h),
+        "load_factors": functools.partial(_noted, plot_load_factors, note, load_in, load_out),
     }
     return save_figures(out, makers.items(), workers)
+
+
+def _noted(plot, note: str, *args) -> Axes:
+    """``plot(*args)`` with ``note`` added to its title."""
+    ax = plot(*args)
+    if note:
+        ax.set_title(ax.get_title() + note)
+    return ax
 
 
 def draw_scenario_figures(out: pathlib.Path, workers: int | None = None) -> list[pathlib.Path]:
@@ -312,4 +324,5 @@ def draw_scenario_figures(out: pathlib.Path, workers: int | None = None) -> list
                    served=served, routes=[[i for _, i in sorted(routes[k])] for k in sorted(routes)],
                    township_xy=town_xy)
     return write_figures(out / "figures", daily, lead, np.array([r["load_factor_in"] for r in trips], float),
-                         np.array([r["load_factor_out"] for r in trips], float), network, workers)
+                         np.array([r["load_factor_out"] for r in trips], float), network, workers,
+                         replications=len(read_table(out / "runs.csv")))

@@ -321,6 +321,24 @@ def test_write_figures_empty_inputs(tmp_path):
     assert len(paths) == 10 and all(p.stat().st_size > 0 for p in paths)
 
 
+@pytest.mark.parametrize("replications", [1, 5])
+def test_one_replications_figures_say_which_replication_they_show(monkeypatch, tmp_path, replications):
+    titles = {}
+
+    def capture(out, makers, workers=None):
+        for stem, make in makers:
+            titles[stem] = make().get_title()
+        return []
+
+    monkeypatch.setattr(plots, "save_figures", capture)
+    rng = np.random.default_rng(3)
+    plots.write_figures(tmp_path, _daily(rng, 30), rng.gamma(3.0, 12.0, size=50), rng.beta(5, 2, size=10),
+                        rng.beta(2, 5, size=10), _network(rng, n=8), replications=replications)
+    for stem in ("daily_flows", "backlog", "lead_time", "load_factors"):
+        assert titles[stem].endswith(" (replication 1 of 5)") == (replications == 5), titles[stem]
+    assert "replication" not in titles["network_map"]     # the county is every replication's
+
+
 def test_module_does_not_import_pyplot():
     import pathlib
     import subprocess
