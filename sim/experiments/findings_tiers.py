@@ -126,7 +126,6 @@ def bus_lines(bl: Result, fee: Result) -> Finding:
     fees = [1.0, 2.0, 3.0]
     by_fee = {f: fee.diff("cost_per_parcel_cny", {"name": "buses_replacing", "fee_per_parcel_cny": f},
                           {"name": "vans", "fee_per_parcel_cny": f}) for f in fees}
-    dearer = [f for f in fees if by_fee[f].low > 0]
     return Finding(
         "bus_lines", "Passenger bus lines added to the vans or replacing them",
         f"Bus lines added to the vans (collecting produce on four runs a day) raise produce sold by "
@@ -140,9 +139,7 @@ def bus_lines(bl: Result, fee: Result) -> Finding:
         "Buses added carry produce only (the vans keep every parcel); buses replacing carry 100 parcels and 300 kg "
         "a run (`buses.*`, [G]), so produce waits for room in the harvest. The fee per parcel (1 CNY, [G]) "
         "against the vans' day costs decides the cost.",
-        ("Replacing the vans stops being cheaper per parcel at a fee of "
-         f"{min(dearer):g} CNY a parcel." if dearer else
-         "Replacing the vans stays cheaper per parcel at every fee tried (1-3 CNY a parcel)."),
+        _fee_flip("the vans", by_fee),
         [(f"fee {f:g} CNY/parcel: buses replacing minus vans, cost per parcel", by_fee[f].text("CNY", signed=True))
          for f in fees],
         ["experiments/bus_lines.yaml", "experiments/sensitivity/bus_fee.yaml"])
@@ -159,6 +156,22 @@ def _zero(by_x: dict) -> float:
     return float("nan")
 
 
+def _fee_flip(replaced: str, by_fee: dict) -> str:
+    """When buses replacing ``replaced`` stop being cheaper per parcel, from the paired
+    differences by fee (CNY a parcel): a fee is dearer when its whole interval is above 0."""
+    fees = sorted(by_fee)
+    dearer = [f for f in fees if by_fee[f].low > 0]
+    tried = f"{fees[0]:g}-{fees[-1]:g} CNY a parcel"
+    if not dearer:
+        return f"Replacing {replaced} stays cheaper per parcel at every fee tried ({tried})."
+    first = min(dearer)
+    if first == fees[0]:
+        return f"Replacing {replaced} is dearer per parcel from a fee of {first:g} CNY a parcel."
+    below = max(f for f in fees if f < first)
+    return (f"Replacing {replaced} stops being cheaper per parcel between fees of {below:g} and {first:g} CNY a "
+            f"parcel (about {_zero(by_fee):.1f} CNY by linear interpolation).")
+
+
 def township_bus_lines(tb: Result, fee: Result) -> Finding:
     from sim.experiments.findings import Finding
     modes = ("added", "replacing")
@@ -173,7 +186,6 @@ def township_bus_lines(tb: Result, fee: Result) -> Finding:
     fees = [1.0, 3.0, 5.0]
     by_fee = {f: fee.diff("cost_per_parcel_cny", {"name": "township_buses_replacing", "fee_per_parcel_cny": f},
                           {"name": "two_tier", "fee_per_parcel_cny": f}) for f in fees}
-    dearer = [f for f in fees if by_fee[f].low > 0]
     bus = next(sp for sp in tb.exp.scenarios if sp.name == "township_buses_added").scenario
     b, tw = bus.buses, bus.vehicle_types[bus.township.vehicle_type]
     village_leg = bus.township.vehicle_type.replace("e_", "e-").replace("_", " ")
@@ -197,12 +209,7 @@ def township_bus_lines(tb: Result, fee: Result) -> Finding:
         f"day through every village ({b.capacity_kg_per_run:g} kg a run, `buses.*`, [G]) collect it. Buses "
         "replacing the township vehicles save their vehicles and drivers and cost the fee "
         f"({b.fee_per_parcel_cny:g} CNY a parcel, [G]).",
-        ("Replacing the township vehicles stops being cheaper per parcel between fees of "
-         f"{max(f for f in fees if f < min(dearer)):g} and {min(dearer):g} CNY a parcel (about {_zero(by_fee):.1f} "
-         "CNY by linear interpolation)." if dearer and min(dearer) > fees[0] else
-         f"Replacing the township vehicles is dearer per parcel from a fee of {min(dearer):g} CNY a parcel."
-         if dearer else
-         "Replacing the township vehicles stays cheaper per parcel at every fee tried (1-5 CNY a parcel)."),
+        _fee_flip("the township vehicles", by_fee),
         [(f"fee {f:g} CNY/parcel: township buses replacing minus two tiers, cost per parcel",
           by_fee[f].text("CNY", signed=True)) for f in fees],
         ["experiments/township_bus_lines.yaml", "experiments/sensitivity/township_bus_fee.yaml"])

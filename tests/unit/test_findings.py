@@ -76,5 +76,29 @@ def test_bus_lines_finding_reads_paired_differences_and_the_fee_where_replacing_
     assert numbers["buses added: produce sold"] == "+0.230 ± 0.000 t"      # 230 kg more, the noise cancels
     assert numbers["buses replacing: cost per parcel"] == "-1.500 ± 0.000 CNY"
     assert "(+23%)" in f.statement and "(-25%)" in f.statement
-    # replacing minus vans: -1.5, -0.5, +0.5 CNY at fees 1, 2, 3: dearer from 3 CNY a parcel
-    assert "at a fee of 3 CNY a parcel" in f.sensitivity
+    # replacing minus vans: -1.5, -0.5, +0.5 CNY at fees 1, 2, 3: dearer from 3, zero at 2.5 CNY a parcel
+    assert "between fees of 2 and 3 CNY a parcel (about 2.5 CNY" in f.sensitivity
+
+
+def test_the_fee_at_which_replacing_stops_being_cheaper_is_interpolated():
+    from sim.experiments.findings_tiers import _fee_flip
+
+    crossing = {1.0: Interval(-1.377, 0.01), 2.0: Interval(-0.377, 0.01), 3.0: Interval(0.623, 0.01)}
+    text = _fee_flip("the vans", crossing)
+    # -0.377 at 2 and +0.623 at 3: zero at 2 + 0.377 / 1.0 = 2.377
+    assert "between fees of 2 and 3 CNY a parcel (about 2.4 CNY" in text
+    assert "stays cheaper per parcel at every fee tried (1-3 CNY" in _fee_flip(
+        "the vans", {1.0: Interval(-2.0, 0.1), 3.0: Interval(-0.5, 0.6)})
+    assert "dearer per parcel from a fee of 1 CNY" in _fee_flip("x", {1.0: Interval(0.5, 0.1), 2.0: Interval(1.0, 0.1)})
+
+
+def test_cold_rooms_flip_names_where_they_lower_do_nothing_and_raise_spoilage():
+    from sim.experiments.findings import _cold_room_flip
+
+    every = _cold_room_flip({5.0: Interval(-0.003, 0.001), 10.0: Interval(-0.002, 0.001)})
+    assert every == "2 t station cold rooms lower spoilage at every shelf life tried (5 and 10 days)."
+    mixed = _cold_room_flip({5.0: Interval(0.0029, 0.0014), 7.0: Interval(0.0, 0.0013),
+                             10.0: Interval(-0.00165, 0.0006), 14.0: Interval(-0.0023, 0.0008)})
+    assert "lower spoilage at a shelf life of 10 and 14 days" in mixed
+    assert "no significant difference at 7 days" in mixed
+    assert "raise it at 5 days (+0.290 ± 0.140 points)" in mixed and "bottleneck" in mixed
