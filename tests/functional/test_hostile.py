@@ -89,7 +89,7 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
      "hub.cost_per_day_cny"),
     ("vehicle speed 1e-300", {"c.yaml": SC + "vehicle_types: {van: {speed_kmh: {county: 1.0e-300, cement: 40, "
                                              "asphalt: 45, gravel: 25, other: 15}}}\n"}, ["check", "c.yaml"], 2,
-     "speeds must be in [1, 200] km/h"),
+     "speeds in [1, 200] km/h"),
     ("demand beyond what a county runs", {"c.yaml": SC + "county: {villages: 20000, residents_per_village: 100000}\n"},
      ["check", "c.yaml"], 2, "parcels a day"),
     ("zero sorters runs", {"c.yaml": SC + COUNTY + "hub: {sorters: 0}\n"},
