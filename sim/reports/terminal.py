@@ -35,11 +35,14 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
     """Paired differences against the baseline, marking those significant after Holm."""
     if not rows:
         return "(no comparisons: one scenario, or no baseline)"
-    lines = [f"{'scenario':<34}{'KPI':<28}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
+    # as wide as the longest name shown (scenario names of a design carry every lever's value)
+    w = min(max(len("scenario"), *(len(r["scenario"]) for r in rows[:limit])), 80) + 1
+    k = min(max(len("KPI"), *(len(r["kpi"]) for r in rows[:limit])), 40) + 1
+    lines = [f"{'scenario':<{w}}{'KPI':<{k}}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
     for r in rows[:limit]:
         ci = f"[{short_number(r['ci95_low'])}, {short_number(r['ci95_high'])}]"
-        lines.append(f"{r['scenario'][:33]:<34}{r['kpi'][:27]:<28}{short_number(r['mean_diff']):>18}{ci:>24}  "
-                     f"{'*' if r['significant_holm'] else ''}")
+        lines.append(f"{r['scenario'][:w - 1]:<{w}}{r['kpi'][:k - 1]:<{k}}{short_number(r['mean_diff']):>18}"
+                     f"{ci:>24}  {'*' if r['significant_holm'] else ''}")
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in comparisons.csv")
     return "\n".join(lines)
