@@ -61,31 +61,32 @@ _RUN = (  # the KPI columns of runs.csv, in their order
      "What farmers earn for produce sold: kg x the crop's seasonal price at the time of sale x the quality grade."),
     ("vehicle_km", "Last-mile vehicle distance", "km", _DOWN, "Distance driven by last-mile vehicles."),
     ("lastmile_trips", "Last-mile trips", "trips", _NEITHER, "Trips from the hub round a route and back."),
-    ("lastmile_load_factor_in", "Load factor, parcels in", "share", _UP,
+    ("lastmile_load_factor_in", "Load factor, parcels carried", "share", _UP,
      "Mean parcels aboard leaving the hub as a share of vehicle capacity."),
-    ("lastmile_load_factor_out", "Load factor, produce out", "share", _UP,
+    ("lastmile_load_factor_out", "Load factor, produce carried back", "share", _UP,
      "Mean produce aboard arriving at the hub as a share of vehicle capacity."),
     ("trunk_truck_runs", "Trunk truck runs", "runs", _NEITHER, "Truck runs between the city warehouse and the hub."),
     ("hub_sort_wait_mean_h", "Hub sorting wait, mean", "h", _DOWN, "Mean wait for a sorter at the county hub."),
     ("hub_time_mean_h", "Time in the hub, mean", "h", _DOWN, "Mean time a parcel spends in the county hub."),
-    ("cost_inbound_cny", "Cost of goods in", "CNY", _DOWN,
+    ("cost_inbound_cny", "Cost of goods brought in", "CNY", _DOWN,
      "Cost of carrying parcels into villages: their direct cost plus their share of shared costs "
      "(costs.shared_allocation)."),
-    ("cost_outbound_cny", "Cost of produce out", "CNY", _DOWN,
+    ("cost_outbound_cny", "Cost of produce sent out", "CNY", _DOWN,
      "Cost of carrying produce out to markets: its direct cost plus its share of shared costs "
      "(costs.shared_allocation)."),
     ("cost_total_cny", "Total cost", "CNY", _DOWN, "Cost of the whole operation over the run."),
-    ("cost_inbound_direct_cny", "Direct cost of goods in", "CNY", _DOWN,
+    ("cost_inbound_direct_cny", "Direct cost of goods brought in", "CNY", _DOWN,
      "What only parcels use: stations, agents and commissions, sorters, fees per parcel."),
-    ("cost_outbound_direct_cny", "Direct cost of produce out", "CNY", _DOWN,
+    ("cost_outbound_direct_cny", "Direct cost of produce sent out", "CNY", _DOWN,
      "What only produce uses or adds: pickups, cold store, cold rooms, trips and trunk trucks for produce alone."),
     ("cost_shared_cny", "Shared cost", "CNY", _DOWN,
      "Route vehicles and drivers, trunk trucks parcels need, hub operation and capital."),
-    ("cost_per_parcel_cny", "Cost per parcel in", "CNY", _DOWN, "Cost of goods in per parcel delivered."),
-    ("cost_per_kg_out_cny", "Cost per kg out", "CNY", _DOWN, "Cost of produce out per kg sold."),
+    ("cost_per_parcel_cny", "Cost per parcel delivered", "CNY", _DOWN, "Cost of goods in per parcel delivered."),
+    ("cost_per_kg_out_cny", "Cost per kg sold", "CNY", _DOWN, "Cost of produce out per kg sold."),
     ("subsidy_cny", "Subsidy", "CNY", _DOWN, "Public subsidy paid."),
     ("cost_net_cny", "Net cost", "CNY", _DOWN, "Total cost less subsidy."),
-    ("cost_per_parcel_net_cny", "Net cost per parcel in", "CNY", _DOWN, "Net cost of goods in per parcel delivered."),
+    ("cost_per_parcel_net_cny", "Net cost per parcel delivered", "CNY", _DOWN,
+     "Net cost of goods in per parcel delivered."),
     ("co2_kg", "CO2 emitted", "kg", _DOWN, "Carbon dioxide from vehicles and trucks."),
     ("surge_spot_truck_runs", "Spot trunk truck runs", "runs", _NEITHER,
      "Spot trucks hired to join trunk departures (also in trunk truck runs)."),
@@ -254,9 +255,10 @@ def kpi(name: str) -> KPI:
 
 
 def label(name: str) -> str:
-    """Label with unit for axes and tables, e.g. "Lead time, mean (h)" ("(-)" for a pure number)."""
+    """Label with unit for axes and tables, e.g. "Lead time, mean (h)"; a pure number (unit "-",
+    such as a Gini index) has none."""
     k = kpi(name)
-    return f"{k.label} ({k.unit})"
+    return k.label if k.unit == "-" else f"{k.label} ({k.unit})"
 
 
 def higher_is_better(name: str) -> bool | None:

@@ -198,7 +198,7 @@ def backhaul(bh: Result, vol: Result) -> Finding:
         f"{per_kg.text('CNY', signed=True)}.",
         [("total cost, two-way minus one-way", total.text("M CNY/y", scale=1e-6, signed=True)),
          ("spoilage, two-way minus one-way", spoil.text("points", scale=100, signed=True)),
-         ("cost per kg out (allocated), two-way minus one-way", per_kg.text("CNY", signed=True))],
+         ("cost per kg sold (allocated), two-way minus one-way", per_kg.text("CNY", signed=True))],
         "Pickups are hired vehicles of the vans' type paid per day used and per km; the vans' spare room at the "
         "harvest peak limits what they bring back. The saving in total cost does not depend on how shared costs "
         "are split; the cost per kg does.",
@@ -271,7 +271,7 @@ def cold_rooms(cc: Result, shelf: Result) -> Finding:
         f"of what is sold by {hub_q.text('', signed=True)}. Farmers earn "
         f"{gain0.text('CNY', signed=True)} against the local trader without any cold chain.",
         [(f"{kg / 1000:g} t cold rooms: spoilage", diffs[kg].text("points", scale=100, signed=True)) for kg in rooms]
-        + [(f"{kg / 1000:g} t cold rooms: cost per kg out", per_kg[kg].text("CNY", signed=True)) for kg in rooms]
+        + [(f"{kg / 1000:g} t cold rooms: cost per kg sold", per_kg[kg].text("CNY", signed=True)) for kg in rooms]
         + [("50 t hub cold store: spoilage", hub.text("points", scale=100, signed=True)),
            ("50 t hub cold store: quality sold", hub_q.text("", signed=True)),
            ("50 t hub cold store: farmers' income gain", hub_gain.text("CNY", signed=True)),

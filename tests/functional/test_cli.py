@@ -44,7 +44,7 @@ def test_run_writes_every_output(cfg, tmp_path):
     out = tmp_path / "res"
     r = invoke("run", cfg, "--out", out)
     assert r.exit_code == 0, r.output
-    assert "Lead time, mean" in r.output and "Cost per parcel in" in r.output
+    assert "Lead time, mean" in r.output and "Cost per parcel delivered" in r.output
     runs = read_csv(out / "runs.csv")
     assert len(runs) == 3
     assert list(runs[0])[:3] == ["scenario", "replication", "seed"]

@@ -14,7 +14,8 @@ MONTHLY_FIGURE_MEASURES = ("villages_covered_share", "residents_covered_share", 
 def test_every_kpi_is_registered_with_a_unit(name):
     k = registry.kpi(name)
     assert k.name == name and k.unit.strip() and k.label.strip() and k.doc.strip()
-    assert registry.label(name) == f"{k.label} ({k.unit})"
+    # a pure number (unit "-": a Gini index) is labelled without a unit
+    assert registry.label(name) == (k.label if k.unit == "-" else f"{k.label} ({k.unit})")
 
 
 def test_run_kpis_follow_the_runs_table_order():
@@ -23,7 +24,8 @@ def test_run_kpis_follow_the_runs_table_order():
 
 def test_label_reads_for_people():
     assert registry.label("inbound_lead_time_mean_h") == "Lead time, mean (h)"
-    assert registry.label("cost_per_parcel_cny") == "Cost per parcel in (CNY)"
+    assert registry.label("gini_access") == "Gini coefficient of access"
+    assert registry.label("cost_per_parcel_cny") == "Cost per parcel delivered (CNY)"
 
 
 @pytest.mark.parametrize("name, better", [

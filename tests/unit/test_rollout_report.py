@@ -188,7 +188,12 @@ def test_plot_cash_flow(data):
 def test_plot_equity_lines_and_twin(data):
     ax = eq.plot_equity(data["equity"])
     assert [ln.get_label() for ln in ax.lines] == list(STRATEGIES)
-    assert list(ax.lines[0].get_xdata()) == list(range(1, 11))
+    # side by side within each decile: every strategy at its own offset, all within the decile's slot
+    xs = np.array([np.asarray(ln.get_xdata(), float) for ln in ax.lines])
+    assert np.array_equal(np.round(xs), np.tile(np.arange(1, 11), (len(STRATEGIES), 1)))
+    assert np.all(np.abs(xs - np.round(xs)) <= 0.25)
+    assert len({round(float(x), 6) for x in xs[:, 0]}) == len(STRATEGIES)
+    assert len({ln.get_marker() for ln in ax.lines}) == len(STRATEGIES)
     twins = [a for a in ax.figure.axes if a is not ax]
     assert len(twins) == 1
     twin = twins[0]
@@ -266,7 +271,7 @@ def test_outcome_table_markdown(data):
     assert all(len(r) == n_cols for r in rows.values())
     header = [c.strip() for c in lines[0].strip("|").split("|")]
     assert header.count("rank") == len(KPIS) and "mean rank" not in header
-    assert "Cost per parcel in (CNY) ↓" in header
+    assert "Cost per parcel delivered (CNY) ↓" in header
     sig = rows["rural_taobao"]
     nonsig = rows["post_office"]
     for j in range(len(KPIS)):
@@ -355,7 +360,7 @@ def test_write_report_markdown(report, data):
     out, res = report
     md = res["markdown"].read_text(encoding="utf-8")
     assert res["markdown"] == out / "report.md"
-    assert md.startswith(f"# {META['name']}\n")
+    assert md.startswith(f"# Rollout strategy comparison: {META['name']}\n")
     for s in _stems():
         assert f"](figures/{s}.png)" in md
     assert rr.outcome_table_markdown(data["outcomes"], BASELINE) in md
