@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import pathlib
 import tempfile
+import textwrap
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,19 @@ _UNIT_SUFFIXES: tuple[tuple[str, str, bool], ...] = (
     ("_d", "d", False), ("_y", "per year", False), ("_share", "share", False), ("_rate", "share", True),
 )
 
+#: Config field names whose words alone do not say what they set -> the words a label uses instead
+#: (the unit still comes from the suffix): ``service.remote_every_d`` -> "remote villages served every (d)".
+_FACTOR_WORDS: dict[str, str] = {
+    "tiers": "network tiers",
+    "every_d": "villages served every",
+    "remote_every_d": "remote villages served every",
+    "remote_from_km": "villages remote from",
+    "vehicles_per_route": "vehicles per route",
+}
+
+#: Units of pure numbers (a Gini index, a class): shown without a unit.
+_NO_UNIT = frozenset({"-", ""})
+
 
 @contextlib.contextmanager
 def figure_style() -> Iterator[None]:
@@ -72,8 +86,58 @@ def no_data(ax: Axes, message: str) -> None:
 
 
 def kpi_label(name: str) -> str:
-    """A registered KPI's label with its unit; ``KeyError`` for a name that is not registered."""
-    return registry.label(name)
+    """A registered KPI's label with its unit (none for a pure number such as a Gini index);
+    ``KeyError`` for a name that is not registered."""
+    k = registry.kpi(name)
+    return k.label if k.unit in _NO_UNIT else registry.label(name)
+
+
+def kpi_axis_label(name: str, unit: str | None = None) -> str:
+    """A registered KPI's label for a figure: :func:`kpi_label`, with ``unit`` (e.g. "million CNY";
+    "" for none) in place of the registered unit if given."""
+    k = registry.kpi(name)
+    unit = k.unit if unit is None else unit
+    return k.label if unit in _NO_UNIT else f"{k.label} ({unit})"
+
+
+#: Words that keep their capital letter inside a sentence.
+_PROPER_NOUNS = frozenset({"Gini"})
+
+
+def in_sentence(label: str) -> str:
+    """A label as a phrase inside a sentence: first letter lower case unless the word is an
+    abbreviation or a name ("Total cost" -> "total cost", "CO2 emitted" and "Gini of ..." stay)."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first[0].isupper() and not (first[1].isupper() or first[1].isdigit()) \
+            and first not in _PROPER_NOUNS:
+        return label[0].lower() + label[1:]
+    return label
+
+
+def money_scale(values: Iterable[float], unit: str) -> tuple[float, str]:
+    """(divisor, unit) that keeps amounts in CNY short on an axis, so that matplotlib writes no
+    offset text ("1e6") that could run into the axis label: million or thousand CNY from the
+    largest finite absolute value; (1, ``unit``) for other units."""
+    if unit != "CNY":
+        return 1.0, unit
+    finite = [abs(float(v)) for v in values if math.isfinite(float(v))]
+    top = max(finite, default=0.0)
+    if top >= 1e6:
+        return 1e6, "million CNY"
+    if top >= 1e4:
+        return 1e3, "thousand CNY"
+    return 1.0, unit
+
+
+def kpi_unit(name: str) -> str:
+    """The registered unit of a KPI."""
+    return registry.kpi(name).unit
+
+
+def wrap_title(text: str, width: int = 70) -> str:
+    """``text`` broken into lines of at most ``width`` characters (a title wider than its figure
+    would be cut off); existing line breaks are kept."""
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
 
 
 def short_name(path: str) -> str:
@@ -84,15 +148,17 @@ def short_name(path: str) -> str:
 def factor_label(path: str) -> str:
     """Label of a lever or uncertainty from its config field name, whose suffix is its unit:
     ``stations.coverage_share`` -> "coverage (share)", ``demand.growth_rate`` -> "growth rate (share)",
-    ``lastmile.vehicles`` -> "vehicles". An undotted registered KPI name gets its registry label."""
+    ``lastmile.vehicles`` -> "vehicles"; names whose words alone read badly take theirs from a table
+    (``service.remote_every_d`` -> "remote villages served every (d)"). An undotted registered KPI
+    name gets its label (:func:`kpi_label`)."""
     if str(path) in registry.KPIS:
-        return registry.label(str(path))
+        return kpi_label(str(path))
     name = short_name(path)
     for suffix, unit, keep in _UNIT_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name if keep else name[: -len(suffix)]
-            return f"{stem.replace('_', ' ').strip()} ({unit})"
-    return name.replace("_", " ").strip()
+            return f"{_FACTOR_WORDS.get(name, stem.replace('_', ' ').strip())} ({unit})"
+    return _FACTOR_WORDS.get(name, name.replace("_", " ").strip())
 
 
 def label_name(label: str) -> str:

@@ -32,12 +32,16 @@ from sim.analysis import registry
 from sim.figures.base import (
     as_float,
     factor_label,
+    kpi_axis_label,
     kpi_label,
+    kpi_unit,
     label_name,
+    money_scale,
     new_axes,
     no_data,
     save_figures,
     short_name,
+    wrap_title,
 )
 from sim.figures.rows import (
     combine,
@@ -71,6 +75,8 @@ _FIGSIZE_HEATMAP = (7.0, 5.2)
 MAX_LINES = 10
 #: Other factors with more distinct values than this are averaged over, not drawn as separate lines.
 MAX_LEVELS_PER_LINE_FACTOR = 8
+#: A numeric lever with at most this many distinct values has its x ticks at exactly those values.
+MAX_TICKED_LEVELS = 10
 
 
 # ---------------------------------------------------------------------------------- KPI vs lever
@@ -99,16 +105,21 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
     levels (e.g. sampled uncertainties), or that would push the line count past ``MAX_LINES``, are
     averaged over instead (mean of scenario means, half-width sqrt(sum hw^2)/k); pass ``group_by``
     (a list of factor keys, possibly empty) to choose the line factors explicitly. Points are sorted
-    by x. Non-numeric lever values (e.g. vehicle type names) are drawn at categorical x positions with
-    error bars instead of a band. Scenarios with a missing lever value or non-finite mean are skipped.
+    by x. Non-numeric lever values (e.g. vehicle type names) and numeric levers with only two values
+    (no continuum between them to interpolate) are drawn at categorical x positions with error bars
+    instead of a band; other numeric levers with few values have their ticks at exactly those values.
+    Amounts in CNY are shown in thousand or million CNY where large. Scenarios with a missing lever
+    value or non-finite mean are skipped.
     """
     ax = new_axes(ax, _FIGSIZE)
     rows = kpi_rows(summary, kpi)
     lever = resolve(rows, lever, "lever") if rows else lever
-    ax.set_ylabel(kpi_label(kpi))
-    ax.set_xlabel(factor_label(lever))
-    ax.set_title(f"{kpi_label(kpi)} vs {label_name(factor_label(lever))}")
     rows = [r for r in rows if norm(r.get(lever)) is not None and math.isfinite(as_float(r.get("mean")))]
+    scale, unit = money_scale([as_float(r.get("mean")) for r in rows], kpi_unit(kpi))
+    ax.set_ylabel(kpi_axis_label(kpi, unit))
+    ax.set_xlabel(factor_label(lever))
+    title = f"{kpi_axis_label(kpi, unit)} vs {factor_label(lever)}"
+    ax.set_title(wrap_title(title))
     if not rows:
         no_data(ax, "no finite values")
         return ax
@@ -121,8 +132,7 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
     averaged = [f for f in others if f not in line_factors]
     if averaged:
         over = ", ".join(label_name(factor_label(f)) for f in averaged)
-        ax.set_title(f"{kpi_label(kpi)} vs {label_name(factor_label(lever))}\n(mean over {over})",
-                     fontsize="medium")
+        ax.set_title(wrap_title(f"{title}\n(mean over {over})"), fontsize="medium")
 
     # (combo, x) -> [(mean, hw)]
     cells: dict[tuple, dict] = {}
@@ -130,10 +140,10 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
         combo = tuple(norm(r.get(f)) for f in line_factors)
         x = norm(r.get(lever))
         cell = cells.setdefault(combo, {}).setdefault(x, [])
-        cell.append((as_float(r.get("mean")), as_float(r.get("ci95_half_width"))))
+        cell.append((as_float(r.get("mean")) / scale, as_float(r.get("ci95_half_width")) / scale))
     combos = sorted(cells, key=lambda c: tuple(sort_key(v) for v in c))
     xs_all = distinct(rows, lever)
-    numeric = is_numeric(xs_all)
+    numeric = is_numeric(xs_all) and len(xs_all) != 2
     cmap = matplotlib.colormaps["tab10" if len(combos) <= 10 else "tab20"]
     n_lines = len(combos)
     width = 0.6  # total dodge width for categorical levers
@@ -143,7 +153,7 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
         if line_factors:
             label = ", ".join(f"{short_name(f)}={fmt_value(v)}" for f, v in zip(line_factors, combo, strict=True))
         else:
-            label = kpi_label(kpi)
+            label = kpi_axis_label(kpi, unit)
         xv = sorted(cells[combo], key=sort_key)
         stats = [combine(*zip(*cells[combo][x], strict=True)) for x in xv]
         mean = np.array([s[0] for s in stats])
@@ -161,11 +171,23 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
     if not numeric:
         ax.set_xticks(np.arange(len(xs_all)), [fmt_value(v) for v in xs_all])
         ax.set_xlim(-0.5, len(xs_all) - 0.5)
+    elif _tick_at_levels(xs_all):
+        ax.set_xticks(xs_all, [fmt_value(v) for v in xs_all])
     if line_factors or n_lines > 1:
         ax.legend(fontsize="small", loc="best")
     ax.grid(True, color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     return ax
+
+
+def _tick_at_levels(levels: Sequence[float]) -> bool:
+    """Whether a numeric lever's values are few and spread enough to be the x ticks themselves
+    (evenly spaced integers, say, rather than values sampled from a range)."""
+    if len(levels) > MAX_TICKED_LEVELS:
+        return False
+    gaps = np.diff(np.asarray(levels, dtype=float))
+    span = float(levels[-1]) - float(levels[0])
+    return span > 0 and float(gaps.min()) >= span / 25  # closer ticks would run into each other
 
 
 # ----------------------------------------------------------------------------------------- heatmap
@@ -180,9 +202,11 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         lever_y = resolve(rows, lever_y, "lever")
     ax.set_xlabel(factor_label(lever_x))
     ax.set_ylabel(factor_label(lever_y))
-    ax.set_title(f"{kpi_label(kpi)}")
     rows = [r for r in rows if norm(r.get(lever_x)) is not None and norm(r.get(lever_y)) is not None
             and math.isfinite(as_float(r.get("mean")))]
+    scale, unit = money_scale([as_float(r.get("mean")) for r in rows], kpi_unit(kpi))
+    label = kpi_axis_label(kpi, unit)
+    ax.set_title(label)
     if not rows:
         no_data(ax, "no finite values")
         return ax
@@ -192,14 +216,14 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
     for r in rows:
         i = ys.index(norm(r.get(lever_y)))
         j = xs.index(norm(r.get(lever_x)))
-        acc.setdefault((i, j), []).append(as_float(r.get("mean")))
+        acc.setdefault((i, j), []).append(as_float(r.get("mean")) / scale)
     grid = np.full((len(ys), len(xs)), np.nan)
     for (i, j), vals in acc.items():
         grid[i, j] = float(np.mean(vals))
     others = [f for f in factor_columns(rows) if f not in (lever_x, lever_y) and len(distinct(rows, f)) >= 2]
     if others:
         over = ", ".join(label_name(factor_label(f)) for f in others)
-        ax.set_title(f"{kpi_label(kpi)}\n(mean over {over})", fontsize="medium")
+        ax.set_title(wrap_title(f"{label}\n(mean over {over})"), fontsize="medium")
 
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     masked = np.ma.masked_invalid(grid)
@@ -217,9 +241,46 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
                 color="white" if dark else "black")
     ax.set_xticks(np.arange(len(xs)), [fmt_value(v) for v in xs])
     ax.set_yticks(np.arange(len(ys)), [fmt_value(v) for v in ys])
-    ax.figure.colorbar(im, ax=ax, label=kpi_label(kpi))
+    ax.figure.colorbar(im, ax=ax, label=label)
     return ax
 
+
+
+def _regressable(values: Sequence) -> bool:
+    """Whether a factor's distinct values can enter a linear regression: numbers, or true/false (0/1)."""
+    return bool(values) and all(isinstance(v, (float, bool)) for v in values)
+
+
+def _sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Sequence[str],
+                 left_out: Sequence[str]) -> Axes:
+    """The sensitivity chart as the other experiment figures label things: KPIs by their figure labels,
+    the coefficient as a pure number, the legend under the axes (with two-level levers the bars reach
+    +-1 on both sides, leaving no room inside) and the title naming the varying inputs it could not
+    regress on."""
+    ax = plot_sensitivity(runs, inputs, kpis)
+    ax.set_xlabel("Standardised regression coefficient (SRC)")
+    if left_out:
+        names = ", ".join(label_name(factor_label(f)) for f in left_out)
+        ax.set_title(wrap_title(f"{ax.get_title()}\n(not numeric, left out: {names})"), fontsize="medium")
+    legend = ax.get_legend()
+    if legend is not None:
+        handles, texts = ax.get_legend_handles_labels()
+        for k in kpis:  # the chart's own labels start with the registry label with its unit
+            texts = [kpi_axis_label(k) + t[len(kpi_label(k)):] if t.startswith(kpi_label(k) + ",") else t
+                     for t in texts]
+        legend.remove()
+        ax.legend(handles, texts, fontsize="x-small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    return ax
+
+
+def scenario_labels(summary: Sequence[Mapping]) -> dict[str, str]:
+    """scenario_id -> scenario label (its name, or its lever values) from the summary table."""
+    out: dict[str, str] = {}
+    for r in summary:
+        sid, name = r.get("scenario_id"), r.get("scenario")
+        if sid is not None and name is not None and str(name).strip():
+            out.setdefault(str(sid), str(name))
+    return out
 
 
 def _token(name: str) -> str:
@@ -244,9 +305,11 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
     * ``heatmap__<kpi>`` for each KPI if exactly two levers have >= 2 distinct values;
     * ``pareto__<service kpi>`` for each service KPI in the summary (cost on x; skipped without ``cost_kpi``);
       the direction of "better" comes from :mod:`sim.analysis.registry`;
-    * ``forest__<kpi>`` for each KPI of ``kpis`` present in the comparisons;
-    * ``sensitivity`` if some uncertainties/levers take >= 3 distinct numeric values in the runs and there
-      are at least max(``MIN_SENSITIVITY_RUNS``, inputs + 2) runs (inputs = uncertainties, then levers).
+    * ``forest__<kpi>`` for each KPI of ``kpis`` present in the comparisons, the baseline named by its
+      scenario label from the summary;
+    * ``sensitivity`` if some uncertainties/levers take >= 2 distinct numeric (or true/false) values in
+      the runs and there are at least max(``MIN_SENSITIVITY_RUNS``, inputs + 2) runs (inputs =
+      uncertainties, then levers); varying inputs that are not numeric are named on the chart as left out.
 
     Figures of a KPI without any finite value are skipped. Files are written atomically and
     deterministically (fixed SVG hash salt, no date), so identical inputs give byte-identical files.
@@ -280,15 +343,18 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
             makers.append((f"pareto__{_token(sk)}",
                            lambda sk=sk: plot_pareto(summary, cost_kpi, sk, registry.higher_is_better(sk) is True,
                                                      baseline_id)))
+    names = scenario_labels(summary)
     for kpi in kpis:
         if has_finite([r for r in comparisons if r.get("kpi") == kpi], "mean_diff"):
-            makers.append((f"forest__{_token(kpi)}", lambda kpi=kpi: plot_forest(comparisons, kpi)))
-    inputs = [f for f in dict.fromkeys(uncertainties + levers)
-              if len(distinct(runs, f)) >= 3 and is_numeric(distinct(runs, f))]
+            makers.append((f"forest__{_token(kpi)}",
+                           lambda kpi=kpi: plot_forest(comparisons, kpi, scenario_labels=names)))
+    varying_inputs = [f for f in dict.fromkeys(uncertainties + levers) if len(distinct(runs, f)) >= 2]
+    inputs = [f for f in varying_inputs if _regressable(distinct(runs, f))]
+    left_out = [f for f in varying_inputs if f not in inputs]
     run_kpis = [k for k in kpis if has_finite(runs, k)]
     if inputs and run_kpis:
         complete = sum(1 for r in runs if all(math.isfinite(as_float(r.get(f))) for f in inputs))
         if complete >= max(MIN_SENSITIVITY_RUNS, len(inputs) + 2):
-            makers.append(("sensitivity", lambda: plot_sensitivity(runs, inputs, run_kpis)))
+            makers.append(("sensitivity", lambda: _sensitivity(runs, inputs, run_kpis, left_out)))
 
     return save_figures(out, makers, workers)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import re
 
 import matplotlib
 
@@ -15,10 +16,13 @@ from matplotlib.axes import Axes
 from matplotlib.collections import PolyCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
 
+from sim.analysis import registry
 from sim.analysis.pareto import pareto_front
 from sim.figures import experiment as ep
-from sim.figures.base import factor_label
+from sim.figures.base import factor_label, in_sentence, kpi_axis_label, kpi_label
 
 PNG_SIG = b"\x89PNG\r\n\x1a\n"
 COV = "stations.coverage_share"
@@ -103,6 +107,8 @@ def _all_text(ax: Axes) -> str:
     ("lastmile.vehicles", "vehicles"),
     ("trunk.route_length_km", "route length (km)"),
     ("run.horizon_d", "horizon (d)"),
+    ("service.remote_every_d", "remote villages served every (d)"),  # words that say what it sets
+    ("network.tiers", "network tiers"),
     ("inbound_lead_time_mean_h", "Lead time, mean (h)"),  # a KPI: its registry label
 ])
 def test_factor_label(path, label):
@@ -111,9 +117,30 @@ def test_factor_label(path, label):
 
 def test_kpi_labels_come_from_the_registry():
     ax = ep.plot_forest([], "cost_per_parcel_cny")
-    assert "Cost per parcel in (CNY)" in ax.get_title()
+    assert "Cost per parcel delivered" in ax.get_title() and ax.get_xlabel().endswith("(CNY)")
     with pytest.raises(KeyError, match="unknown KPI"):
         ep.plot_forest([], "cost_per_parcel")  # no guessing from the spelling
+
+
+@pytest.mark.parametrize("name", sorted(registry.KPIS))
+def test_kpi_labels_read_as_phrases(name):
+    k = registry.kpi(name)
+    for label in (kpi_label(name), kpi_axis_label(name)):
+        assert "(-)" not in label and "()" not in label  # a pure number has no unit
+        assert label.endswith(f"({k.unit})") == (k.unit != "-")
+    assert kpi_label(name).startswith(k.label)
+    assert kpi_axis_label(name).startswith(k.label.rsplit(" ", 1)[0])  # at most the last word rephrased
+    # a bare flow direction right before the unit reads as "in (CNY)": figures say what is counted
+    # ("per parcel delivered") or where it goes ("brought in", "sent out")
+    assert not re.search(r"(?<!brought)(?<!sent) (in|out)( \(|$)", kpi_axis_label(name))
+
+
+def test_dimensionless_and_scaled_units():
+    assert kpi_axis_label("inbound_lead_time_village_gini") == "Gini of villages' lead times"
+    assert kpi_axis_label("cost_per_parcel_cny") == "Cost per parcel delivered (CNY)"
+    assert kpi_axis_label("cost_total_cny", "million CNY") == "Total cost (million CNY)"
+    assert in_sentence("Total cost") == "total cost"
+    assert in_sentence("CO2 emitted") == "CO2 emitted" and in_sentence("Gini of access") == "Gini of access"
 
 
 # --- KPI vs lever -----------------------------------------------------------------------------------
@@ -127,7 +154,7 @@ def test_kpi_vs_lever_one_line_per_other_lever_value(tables):
     assert labels == ["vehicles=1", "vehicles=2", "vehicles=3"]
     for line in ax.lines:
         np.testing.assert_allclose(line.get_xdata(), [0.25, 0.5, 0.75, 1.0])  # sorted by x
-    assert ax.get_xlabel() == "coverage (share)" and ax.get_ylabel() == "Cost per parcel in (CNY)"
+    assert ax.get_xlabel() == "coverage (share)" and ax.get_ylabel() == "Cost per parcel delivered (CNY)"
     assert "mean over growth rate" in ax.get_title()  # says what was averaged over
     # the means are the summary means of the matching scenarios
     want = [r["mean"] for r in sorted(summary, key=lambda r: r[COV])
@@ -186,6 +213,51 @@ def test_kpi_vs_lever_uses_given_axes_and_edge_cases(tables):
     assert len(ax.lines) == 0 and "no finite values" in _all_text(ax)
 
 
+
+def _service_frequency_summary(rng, kpi="cost_per_parcel_cny", scale=1.0):
+    """Two-level tiers x three-level interval of remote service, as in a service-frequency experiment."""
+    summary = []
+    for tiers, every in itertools.product((1, 2), (1, 2, 3)):
+        summary.append({"scenario_id": f"t{tiers}e{every}", "scenario": f"tiers={tiers}, remote_every_d={every}",
+                        "network.tiers": tiers, "service.remote_every_d": every, "kpi": kpi, "n": 5,
+                        "mean": scale * (6.0 * tiers + 0.1 * every + float(rng.uniform(0, 0.05))), "std": 0.1,
+                        "ci95_half_width": 0.05 * scale})
+    return summary
+
+
+def test_kpi_vs_lever_integer_levels_are_the_ticks(rng):
+    summary = _service_frequency_summary(rng)
+    ax = ep.plot_kpi_vs_lever(summary, "service.remote_every_d", "cost_per_parcel_cny")
+    ax.figure.canvas.draw()
+    np.testing.assert_array_equal(ax.get_xticks(), [1, 2, 3])  # no ticks at 1.25, 1.5, ...
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3"]
+    assert ax.get_title() == "Cost per parcel delivered (CNY) vs remote villages served every (d)"
+
+
+def test_kpi_vs_lever_two_levels_are_not_a_continuum(rng):
+    summary = _service_frequency_summary(rng)
+    ax = ep.plot_kpi_vs_lever(summary, "network.tiers", "cost_per_parcel_cny")
+    ax.figure.canvas.draw()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2"]
+    assert len(ax.get_xticks()) == 2 and len(_bands(ax)) == 0
+    assert len(_errorbars(ax)) == 3  # one set of markers per interval of remote service
+    for line in ax.lines:  # markers only: nothing drawn between the two tiers
+        assert line.get_linestyle() in ("None", "none", "")
+
+
+def test_money_in_millions_has_no_offset_text(rng):
+    summary = _service_frequency_summary(rng, "cost_total_cny", scale=1e6)
+    ax = ep.plot_kpi_vs_lever(summary, "service.remote_every_d", "cost_total_cny")
+    ax.figure.canvas.draw()
+    assert ax.get_ylabel() == "Total cost (million CNY)" and ax.yaxis.get_offset_text().get_text() == ""
+    ys = np.concatenate([ln.get_ydata() for ln in ax.lines])
+    assert 5.0 < ys.min() and ys.max() < 13.0  # 6-12 million CNY, in millions
+    ax = ep.plot_heatmap(summary, "network.tiers", "service.remote_every_d", "cost_total_cny")
+    ax.figure.canvas.draw()
+    cbar = next(a for a in ax.figure.axes if a is not ax)
+    assert cbar.get_ylabel() == "Total cost (million CNY)" and cbar.yaxis.get_offset_text().get_text() == ""
+
+
 # --- heatmap ----------------------------------------------------------------------------------------
 
 def test_heatmap_grid_shape_annotations_colorbar(tables):
@@ -235,7 +307,11 @@ def test_plot_pareto_highlights_exactly_the_front(tables, service, higher):
     got = sorted(zip(line.get_xdata(), line.get_ydata(), strict=True))
     assert got == sorted(map(tuple, pts[front]))
     assert np.all(np.diff(line.get_xdata()) >= 0)  # connected in cost order
-    assert len(ax.texts) == front.sum()  # annotations on front points only
+    assert len(ax.texts) == len(ids)  # every point is labelled, the front's in red
+    label_of = {r["scenario_id"]: r["scenario"] for r in summary}
+    assert sorted(t.get_text() for t in ax.texts) == sorted(label_of[s] for s in ids)
+    red = sorted(t.get_text() for t in ax.texts if t.get_color() == "tab:red")
+    assert red == sorted(label_of[s] for s, on in zip(ids, front, strict=True) if on)
     assert len(_errorbars(ax)) == 1 and len(_errorbars(ax)[0].lines[0].get_xdata()) == len(ids)
     stars = [c for c in ax.collections if "baseline" in str(c.get_label())]
     assert len(stars) == 1
@@ -252,6 +328,42 @@ def test_plot_pareto_edge_cases(tables):
     ax.figure.canvas.draw()
     ax = ep.plot_pareto(summary, "cost_total_cny", "inbound_lead_time_mean_h")  # not in the summary
     assert "no scenarios" in _all_text(ax)
+
+
+def _overlaps(a, b) -> bool:
+    return a.x0 < b.x1 and b.x0 < a.x1 and a.y0 < b.y1 and b.y0 < a.y1
+
+
+def test_plot_pareto_labels_clear_of_each_other_the_star_and_the_legend():
+    # the audit's case: the only front point sits just beside the baseline star, long labels, and a
+    # cluster of four points close together
+    pts = {"one_tier_van": (6.2, 33.2), "one_tier_walking_tractor": (5.7, 33.0), "one_tier_e_tricycle": (8.1, 32.0),
+           "two_tier_van": (12.0, 36.6), "two_tier_e_tricycle": (12.1, 38.1), "two_tier_mixed": (12.4, 37.6),
+           "two_tier_walking_tractor": (10.3, 38.3)}
+    summary = []
+    for name, (cost, lead) in pts.items():
+        for kpi, mean in (("cost_per_parcel_cny", cost), ("inbound_lead_time_mean_h", lead)):
+            summary.append({"scenario_id": name, "scenario": name, "kpi": kpi, "n": 5, "mean": mean, "std": 0.1,
+                            "ci95_half_width": 0.15})
+    ax = ep.plot_pareto(summary, "cost_per_parcel_cny", "inbound_lead_time_mean_h", baseline_id="one_tier_van")
+    fig = ax.figure
+    fig.canvas.draw()
+    for t in ax.texts:
+        t.get_window_extent()  # places the text (and its leader line, if any)
+    labels = {t.get_text(): Text.get_window_extent(t) for t in ax.texts}  # the text without the line
+    assert set(labels) == set(pts)
+    for (a, ba), (b, bb) in itertools.combinations(labels.items(), 2):
+        assert not _overlaps(ba, bb), (a, b)
+    frame = ax.get_window_extent()
+    legend = ax.get_legend().get_window_extent()
+    px = fig.dpi / 72
+    for name, box in labels.items():
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, name
+        assert not _overlaps(box, legend), name
+        for other, xy in pts.items():  # no label covers a marker (the star is about 15 points wide)
+            cx, cy = ax.transData.transform(xy)
+            r = (7 if other == "one_tier_van" else 3) * px
+            assert not _overlaps(box, Bbox.from_extents(cx - r, cy - r, cx + r, cy + r)), (name, other)
 
 
 # --- forest -----------------------------------------------------------------------------------------
@@ -295,6 +407,36 @@ def test_forest_empty_and_nan():
     ax.figure.canvas.draw()
 
 
+def _comparison(sid, label, kpi, diff, hw=0.05, base="6642d0e87e70"):
+    return {"scenario_id": sid, "scenario": label, "baseline_id": base, "kpi": kpi, "n_pairs": 5,
+            "mean_diff": diff, "ci95_low": diff - hw, "ci95_high": diff + hw, "var_reduction": 0.5,
+            "p_value": 0.001, "p_holm": 0.002, "significant_holm": True}
+
+
+def test_forest_names_the_baseline_by_its_label_not_its_id():
+    rows = [_comparison("a1", "tiers=2, remote_every_d=1", "cost_per_parcel_cny", 5.9)]
+    names = {"6642d0e87e70": "tiers=1, remote_every_d=1", "a1": "tiers=2, remote_every_d=1"}
+    ax = ep.plot_forest(rows, "cost_per_parcel_cny", scenario_labels=names)
+    assert "6642d0e87e70" not in ax.get_title() and "(tiers=1, remote_every_d=1)" in ax.get_title()
+    ax = ep.plot_forest(rows, "cost_per_parcel_cny")  # label unknown: no id either
+    assert "6642d0e87e70" not in ax.get_title() and "vs baseline" in ax.get_title()
+
+
+def test_forest_money_in_millions_has_no_offset_text_over_the_label():
+    kpi = "cost_township_stations_cny"
+    rows = [_comparison(f"s{i}", f"two_tier_{i}", kpi, 1.49e6, hw=2e4) for i in range(4)]
+    rows.append(_comparison("s9", "one_tier_e_tricycle", kpi, 0.0, hw=0.0))
+    ax = ep.plot_forest(rows, kpi, scenario_labels={"6642d0e87e70": "one_tier_van"})
+    fig = ax.figure
+    fig.canvas.draw()
+    assert ax.get_xlabel().endswith("(million CNY)")
+    assert ax.xaxis.get_offset_text().get_text() == ""
+    assert ax.containers[0].lines[0].get_xdata()[0] == pytest.approx(1.49)  # 1.49 million CNY
+    label = ax.xaxis.label.get_window_extent()
+    for tick in ax.get_xticklabels():
+        assert not _overlaps(label, tick.get_window_extent())
+
+
 # --- SRC / sensitivity ------------------------------------------------------------------------------
 
 def test_plot_sensitivity_bars_and_r2(tables):
@@ -318,6 +460,36 @@ def test_plot_sensitivity_not_enough_data(tables):
     assert len(ax.patches) == 0 and "not enough data" in _all_text(ax)
     with pytest.raises(ValueError, match="not numeric"):
         ep.plot_sensitivity([{"x": "van", "k": 1.0}] * 5, ["x"], ["k"])
+
+
+def test_sensitivity_regresses_on_two_level_levers_and_names_those_left_out(tmp_path, rng, fast_save, monkeypatch):
+    # cost doubles with a second tier (two levels); lead time grows with the interval of remote service;
+    # the vehicle type (not numeric) varies too and cannot enter the regression
+    runs = []
+    for k, (tiers, every, vt) in enumerate(itertools.product((1, 2), (1, 2, 3), ("van", "tricycle"))):
+        for rep in range(3):
+            runs.append({"scenario_id": f"s{k}", "scenario": "x", "replication": rep, "network.tiers": tiers,
+                         "service.remote_every_d": every, "lastmile.vehicle_type": vt,
+                         "cost_per_parcel_cny": 6.0 * tiers + 0.01 * float(rng.standard_normal()),
+                         "inbound_lead_time_mean_h": 30.0 + 5.0 * every + 0.1 * float(rng.standard_normal())})
+    drawn = []
+    original = ep.plot_sensitivity
+
+    def spy(runs, inputs, kpis, ax=None):
+        drawn.append((list(inputs), original(runs, inputs, kpis, ax)))
+        return drawn[-1][1]
+
+    monkeypatch.setattr(ep, "plot_sensitivity", spy)
+    levers = ["network.tiers", "service.remote_every_d", "lastmile.vehicle_type"]
+    paths = ep.write_experiment_figures(tmp_path, [], [], runs, levers, [],
+                                        ["cost_per_parcel_cny", "inbound_lead_time_mean_h"], None, workers=1)
+    assert "sensitivity" in {p.stem for p in paths} and len(drawn) == 1
+    inputs, ax = drawn[0]
+    assert inputs == ["network.tiers", "service.remote_every_d"]
+    assert "left out" in ax.get_title() and "vehicle type" in ax.get_title()
+    r2 = {t.get_text().split(",")[0]: float(t.get_text().rsplit("= ", 1)[1]) for t in ax.get_legend().get_texts()}
+    assert r2["Cost per parcel delivered (CNY)"] > 0.99  # the two tiers explain the cost
+    assert "(-)" not in ax.get_xlabel()
 
 
 # --- writer -----------------------------------------------------------------------------------------
