@@ -1,5 +1,5 @@
 """Where and for whom a rollout serves: service by remoteness decile and maps of coverage by county,
-one colour per strategy as in :mod:`sim.figures.rollout`."""
+one colour and marker per strategy as in :mod:`sim.figures.rollout`."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from sim.figures.base import as_float, kpi_label, new_axes, no_data
-from sim.figures.rollout import join_key, legend, month_of, resolve_order, strategy_colours
+from sim.figures.rollout import coinciding, join_key, legend, month_of, resolve_order, strategy_styles, with_note
 
 __all__ = ["MAP_CMAP", "plot_coverage_map", "plot_coverage_maps", "plot_equity"]
 
@@ -77,46 +77,77 @@ def plot_coverage_map(counties: Sequence[Mapping], coverage_map: Sequence[Mappin
     return ax
 
 
+def _extent(cs: Sequence[Mapping]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """x and y limits (km) holding every county with a margin for its circle: one span for both,
+    so that every panel of a grid shows the same square of land."""
+    x = np.array([as_float(c.get("x_km")) for c in cs], dtype=float)
+    y = np.array([as_float(c.get("y_km")) for c in cs], dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        return (0.0, 1.0), (0.0, 1.0)
+    x, y = x[ok], y[ok]
+    pad = 0.08 * max(float(np.ptp(x)), float(np.ptp(y)), 1.0)
+    return (float(x.min()) - pad, float(x.max()) + pad), (float(y.min()) - pad, float(y.max()) + pad)
+
+
 def plot_coverage_maps(counties: Sequence[Mapping], coverage_map: Sequence[Mapping], strategies: Sequence[str],
                        months: Sequence[int], fig: Figure | None = None) -> Axes:
     """Small multiples: one small map per strategy (rows) and month (columns), drawn as
     :func:`plot_coverage_map` draws one, with one shared colour bar (0..1) and each panel titled
-    with its month and resident-weighted coverage; the strategy names the row (its y label). Returns the
-    first panel's axes (its ``figure`` is the whole grid)."""
+    with its month and resident-weighted coverage; the strategy names the row (the y label of its
+    first panel). Every panel shows the same extent at equal scale. Returns the first panel's axes
+    (its ``figure`` is the whole grid).
+
+    The panels keep their place in the grid (equal scale comes from the data limits, never from
+    shrinking an axes box), so the constrained layout makes room for the row names: no name is
+    clipped at the figure's edge."""
     rows, cols = max(1, len(strategies)), max(1, len(months))
-    if fig is None:
-        fig = Figure(figsize=(1.2 + 2.3 * cols, 0.6 + 2.1 * rows), layout="constrained")
-    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False, sharex=True, sharey=True))
     cs = list(counties or ())
+    xlim, ylim = _extent(cs)
+    ratio = min(1.4, max(0.6, (ylim[1] - ylim[0]) / (xlim[1] - xlim[0])))
+    if fig is None:
+        fig = Figure(figsize=(1.5 + 2.3 * cols, 0.6 + (0.4 + 1.85 * ratio) * rows), layout="constrained")
+    axes = np.atleast_2d(fig.subplots(rows, cols, squeeze=False))
     sc = None
     for i in range(rows):
         for j in range(cols):
             ax = axes[i, j]
-            ax.tick_params(labelsize="x-small")
+            ax.tick_params(labelsize="small", labelleft=j == 0, labelbottom=i == rows - 1)
             if not strategies or not months:
                 no_data(ax, "no maps")
                 continue
             s, m = strategies[i], months[j]
-            sc, weighted, _ = _map_panel(ax, cs, coverage_map, s, m, size=0.35, adjustable="box")
+            sc, weighted, _ = _map_panel(ax, cs, coverage_map, s, m, size=0.35)
+            # the extent as data limits, autoscaled: equal scale then widens x or y to fill the panel
+            ax.update_datalim([(xlim[0], ylim[0]), (xlim[1], ylim[1])])
+            ax.margins(0.0)
+            ax.autoscale_view()
             ax.set_title(f"month {month_of(m)}: {_share_text(weighted).replace(' of residents', '')}",
                          fontsize="small")
             if j == 0:
-                ax.set_ylabel(s, fontsize="small", fontweight="bold")
+                ax.set_ylabel(s, fontsize="medium", fontweight="bold")
             if i == rows - 1:
-                ax.set_xlabel("x, y (km)", fontsize="x-small")
+                ax.set_xlabel("x, y (km)", fontsize="small")
             if not cs:
                 no_data(ax, "no counties")
     if sc is not None:
-        fig.colorbar(sc, ax=axes, label=kpi_label("residents_covered_share"), shrink=0.45, aspect=25)
+        fig.colorbar(sc, ax=axes, label=kpi_label("residents_covered_share"), shrink=min(0.9, 2.5 / rows),
+                     aspect=25)
     return axes[0, 0]
+
+
+#: Points of the strategies within a decile are spread over this width (deciles), side by side.
+DODGE = 0.36
 
 
 def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
                 strategies: Sequence[str] | None = None) -> Axes:
     """Lead time (h, solid lines, left axis) and coverage share of residents (dashed lines, right axis,
-    0..1, with headroom above for the legend) by remoteness decile (1 = nearest the hub, 10 = most remote),
-    one colour per strategy.
-    Returns the left axes; the right axis is its twin."""
+    0..1) by remoteness decile (1 = nearest the hub, 10 = most remote), one colour and marker per
+    strategy; within a decile the strategies' points sit side by side (spread over ``DODGE``), so
+    equal values do not hide each other. The legend sits below the axes (in a figure of its own:
+    a figure legend the layout makes room for). Returns the left axes; the right axis is its twin."""
+    own = ax is None
     ax = new_axes(ax, _FIGSIZE)
     ax.set_xlabel("Remoteness decile (1 = nearest the hub, 10 = most remote)")
     ax.set_ylabel(f"{kpi_label('lead_time_mean_h')} — solid")
@@ -130,7 +161,7 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
             continue
         data.setdefault(str(r["strategy"]), {}).setdefault(d, []).append(
             (as_float(r.get("lead_time_mean_h")), as_float(r.get("coverage_share"))))
-    colours = strategy_colours(order)
+    styles = strategy_styles(order)
     order = [s for s in order if s in data]
     twin = ax.twinx()
     twin.set_ylabel(f"{kpi_label('coverage_share')} — dashed")
@@ -139,33 +170,39 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
         no_data(ax, "no equity data")
         return ax
     deciles = sorted({d for s in order for d in data[s]})
+    curves = {}
     for s in order:
         ds = np.asarray(sorted(data[s]), dtype=float)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             lt = np.array([np.nanmean([v[0] for v in data[s][int(d)]]) for d in ds])
             cov = np.array([np.nanmean([v[1] for v in data[s][int(d)]]) for d in ds])
-        ax.plot(ds, lt, color=colours[s], lw=1.8, marker="o", ms=4, label=s, zorder=3)
-        twin.plot(ds, cov, color=colours[s], lw=1.4, ls="--", marker="s", ms=3, label="_" + s, zorder=2)
+        curves[s] = (ds, lt, cov)
+    # a strategy whose two curves both lie on an earlier one's says so in the legend
+    same_lt = coinciding({s: c[1] for s, c in curves.items()})
+    same_cov = coinciding({s: c[2] for s, c in curves.items()})
+    step = DODGE / (len(order) - 1) if len(order) > 1 else 0.0
+    for k, (s, (ds, lt, cov)) in enumerate(curves.items()):
+        x = ds + (k - (len(order) - 1) / 2) * step
+        mark = {"color": styles[s]["color"], "marker": styles[s]["marker"], "mec": "white", "mew": 0.5}
+        label = with_note(s, f"≈ {same_lt[s]}") if s in same_lt and same_cov.get(s) == same_lt[s] else s
+        ax.plot(x, lt, lw=1.5, ms=5.5, label=label, zorder=3, **mark)
+        twin.plot(x, cov, lw=1.2, ls="--", ms=4.5, label="_" + s, zorder=2, **mark)
     ax.set_xticks(deciles)
     if deciles:
-        ax.set_xlim(deciles[0] - 0.3, deciles[-1] + 0.3)
+        ax.set_xlim(deciles[0] - 0.5, deciles[-1] + 0.5)
     handles, labels = ax.get_legend_handles_labels()
-    handles += [Line2D([], [], color="0.3", lw=1.8, marker="o", ms=4),
-                Line2D([], [], color="0.3", lw=1.4, ls="--", marker="s", ms=3)]
+    handles += [Line2D([], [], color="0.3", lw=1.5), Line2D([], [], color="0.3", lw=1.2, ls="--")]
     labels += ["lead time (left)", "coverage (right)"]
-    # the legend sits in headroom above both sets of lines (lines of the twin axes are invisible to "best")
-    ncols = min(4, len(labels))
-    headroom = 1.08 + 0.09 * math.ceil(len(labels) / ncols)
     lt_all = np.concatenate([np.asarray(ln.get_ydata(), dtype=float) for ln in ax.lines])
     lt_all = lt_all[np.isfinite(lt_all)]
     if lt_all.size and lt_all.max() > 0 and lt_all.min() >= 0:
-        ax.set_ylim(0.0, float(lt_all.max()) * headroom)
-    twin.set_ylim(0.0, headroom)
+        ax.set_ylim(0.0, float(lt_all.max()) * 1.08)
     twin.set_yticks(np.linspace(0.0, 1.0, 6))
     ax.grid(True, color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    ax.legend(handles, labels, fontsize="small", loc="upper center", ncols=ncols)
+    if own:
+        ax.figure.legend(handles, labels, fontsize="small", loc="outside lower center", ncols=3)
+    else:
+        ax.legend(handles, labels, fontsize="x-small", loc="lower center", ncols=3)
     return ax
-
-

@@ -1,6 +1,7 @@
 """Figures of a rollout comparison over time: coverage, cost per parcel and its fall with volume,
-cumulative cash flow and the Gini of access, one colour per strategy (the equity and map figures
-are in :mod:`sim.figures.equity`).
+cumulative cash flow and the Gini of access, one colour, line style and marker per strategy (so lines
+stay apart in greyscale and where they coincide; the equity and map figures are in
+:mod:`sim.figures.equity`).
 
 Inputs are plain lists of dicts (numbers already converted):
 
@@ -43,6 +44,7 @@ __all__ = [
     "plot_gini",
     "reported_points",
     "strategy_order",
+    "strategy_styles",
 ]
 
 _FIGSIZE = (8.0, 4.8)
@@ -95,6 +97,62 @@ def resolve_order(rows: Iterable[Mapping], strategies: Sequence[str] | None) -> 
 def strategy_colours(order: Sequence[str]) -> dict[str, tuple]:
     cmap = matplotlib.colormaps["tab10" if len(order) <= 10 else "tab20"]
     return {s: cmap(i % cmap.N) for i, s in enumerate(order)}
+
+
+#: Line styles and markers given to strategies in turn (with the colours of :func:`strategy_colours`),
+#: so that lines stay apart in greyscale print and where they lie on top of each other. Five styles
+#: and nine markers: the first 45 strategies all get a different pair.
+LINE_STYLES: tuple = ("-", (0, (6, 2)), (0, (1.5, 1.5)), (0, (6, 2, 1.5, 2)), (0, (3, 1.5, 1, 1.5, 1, 1.5)))
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h")
+
+#: About this many markers along each line.
+MARKS_PER_LINE = 8
+
+
+def strategy_styles(order: Sequence[str], n_points: int = 0) -> dict[str, dict]:
+    """Per strategy, the keyword arguments of ``Axes.plot`` that tell it apart: colour, line style
+    and marker. With ``n_points`` points per line, markers sit every ``n_points / MARKS_PER_LINE``
+    points, each strategy's set shifted by a different offset, so the markers of lines drawn on top
+    of each other do not hide each other."""
+    colours = strategy_colours(order)
+    every = max(1, round(n_points / MARKS_PER_LINE)) if n_points else 1
+    n = max(1, len(order))
+    return {s: {"color": colours[s], "ls": LINE_STYLES[i % len(LINE_STYLES)], "marker": MARKERS[i % len(MARKERS)],
+                "markevery": (round(i * every / n) % every, every), "ms": 5.5, "mec": "white", "mew": 0.6}
+            for i, s in enumerate(order)}
+
+
+#: Lines whose means differ by at most this share of the plotted range at every month "coincide".
+COINCIDE_SHARE = 0.01
+
+
+def coinciding(means: Mapping[str, np.ndarray], share: float = COINCIDE_SHARE) -> dict[str, str]:
+    """Per strategy whose line lies on an earlier strategy's line (every common month within
+    ``share`` of the range of all plotted values), the first such earlier strategy."""
+    finite = [m[np.isfinite(m)] for m in means.values()]
+    finite = [f for f in finite if f.size]
+    if not finite:
+        return {}
+    values = np.concatenate(finite)
+    tol = share * float(values.max() - values.min()) if values.max() > values.min() else 0.0
+    out: dict[str, str] = {}
+    names = list(means)
+    for k, s in enumerate(names):
+        for t in names[:k]:
+            if t in out or means[s].shape != means[t].shape:
+                continue
+            a, b = means[s], means[t]
+            both = np.isfinite(a) & np.isfinite(b)
+            if both.any() and np.array_equal(np.isfinite(a), np.isfinite(b)) \
+                    and float(np.max(np.abs(a[both] - b[both]))) <= tol:
+                out[s] = t
+                break
+    return out
+
+
+def with_note(label: str, note: str) -> str:
+    """``label`` with ``note`` in its parentheses ("a (b)" + "c" -> "a (b; c)", "a" + "c" -> "a (c)")."""
+    return f"{label[:-1]}; {note})" if label.endswith(")") else f"{label} ({note})"
 
 
 def nanstats(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -152,16 +210,26 @@ def legend(ax: Axes, **kwargs) -> None:
 
 
 def lines_with_band(ax: Axes, series, colours, labels: Mapping[str, str] | None = None,
-                     band: bool = True) -> dict[str, np.ndarray]:
-    """One line per strategy (mean over replications) with a min-max band; returns the means."""
-    means = {}
+                     band: bool = True, styles: Mapping[str, dict] | None = None) -> dict[str, np.ndarray]:
+    """One line per strategy (mean over replications) with a min-max band; returns the means.
+
+    Each strategy is drawn in its colour with its own line style and markers (``styles``, by
+    default :func:`strategy_styles` over the order of ``colours``); a line that lies on an earlier
+    one (:func:`coinciding`) says so in its legend label ("≈ other")."""
+    if styles is None:
+        n = max((m.size for m, _ in series.values()), default=0)
+        styles = strategy_styles(list(colours), n)
+    means = {s: nanstats(mat)[0] for s, (_, mat) in series.items()}
+    same = coinciding(means)
     for s, (months, mat) in series.items():
-        mean, lo, hi = nanstats(mat)
-        means[s] = mean
+        _, lo, hi = nanstats(mat)
         label = labels.get(s, s) if labels else s
-        ax.plot(months, mean, color=colours[s], lw=1.8, label=label, zorder=3)
+        if s in same:
+            label = with_note(label, f"≈ {same[s]}")
+        style = {**styles[s], "color": colours[s]}
+        ax.plot(months, means[s], lw=1.6, label=label, zorder=3, **style)
         if band and mat.shape[0] > 1 and np.isfinite(lo).any():
-            ax.fill_between(months, lo, hi, color=colours[s], alpha=0.18, lw=0, zorder=2)
+            ax.fill_between(months, lo, hi, color=colours[s], alpha=0.15, lw=0, zorder=2)
     return means
 
 
@@ -265,7 +333,7 @@ def plot_cost_vs_volume(monthly: Sequence[Mapping], ax: Axes | None = None, *,
     vol = monthly_series(monthly, "parcels_delivered", strategies)
     cost = monthly_series(monthly, "cost_per_parcel_cny", strategies)
     full = resolve_order(monthly, strategies)
-    colours = strategy_colours(full)
+    styles = strategy_styles(full)
     order = [s for s in full if s in vol and s in cost]
     drawn = 0
     all_y = []
@@ -280,8 +348,8 @@ def plot_cost_vs_volume(monthly: Sequence[Mapping], ax: Axes | None = None, *,
             continue
         slope = cost_volume_elasticity(x, y)
         label = f"{s} (elasticity {slope:+.2f})" if math.isfinite(slope) else s
-        ax.plot(x[ok], y[ok], color=colours[s], lw=1.4, marker="o", ms=3, label=label, zorder=3)
-        ax.scatter(x[ok][:1], y[ok][:1], s=45, facecolors="none", edgecolors=colours[s], zorder=4)
+        ax.plot(x[ok], y[ok], lw=1.3, label=label, zorder=3, **{**styles[s], "ms": 3.5, "mew": 0.3})
+        ax.scatter(x[ok][:1], y[ok][:1], s=60, facecolors="none", edgecolors=styles[s]["color"], zorder=4)
         all_y.append(y[ok])
         drawn += 1
     if not drawn:

@@ -25,8 +25,9 @@ from sim.figures.rollout import (
     reported_points,
     strategy_order,
 )
-from sim.figures.stations import plot_report_calibration, plot_stations
+from sim.figures.stations import plot_report_calibration, plot_stations, stations_panels
 from sim.files import atomic_write_text, short_number
+from sim.reports.headline import findings
 from sim.reports.inputs import assumption_rows, lever_table, provenance_rows
 from sim.reports.render import render
 from sim.reports.stations import stations_section
@@ -42,8 +43,16 @@ FEW_REPLICATIONS = 5
 FIGURE_STEMS = ("coverage_residents", "coverage_villages", "cost_per_parcel", "cost_vs_volume",
                 "cash_flow", "equity", "gini")
 
-#: The coverage maps: small multiples, strategies (rows) x map months (columns).
+#: The coverage maps: small multiples, strategies (rows) x map months (columns); with more than
+#: ``MAPS_PER_FIGURE`` strategies the rows are split over figures ``coverage_maps``,
+#: ``coverage_maps_2``, ... so that each prints legibly on one A4 page.
 MAPS_STEM = "coverage_maps"
+
+#: At most this many strategies (rows of maps) per coverage-map figure.
+MAPS_PER_FIGURE = 4
+
+#: What the time-series figures' captions say about telling the strategies apart.
+STYLE_NOTE = "“≈ name” in the legend: the line lies on that strategy's line (within 1% of the axis range)."
 
 #: The ranking-sensitivity figure (only with ``meta["ranking"]``).
 RANKING_STEM = "ranking_sensitivity"
@@ -136,6 +145,22 @@ def outcome_table_markdown(outcomes: Sequence[Mapping], baseline: str | None) ->
 
 # ------------------------------------------------------------------------------------------ report
 
+def map_groups(order: Sequence[str], per: int = MAPS_PER_FIGURE) -> list[list[str]]:
+    """The strategies split into as few consecutive groups of at most ``per`` as possible, of
+    sizes differing by at most one (7 by 4: 4 and 3), one coverage-map figure each."""
+    order = list(order)
+    if not order:
+        return []
+    n = math.ceil(len(order) / max(1, per))
+    size, extra = divmod(len(order), n)
+    groups, start = [], 0
+    for k in range(n):
+        end = start + size + (1 if k < extra else 0)
+        groups.append(order[start:end])
+        start = end
+    return groups
+
+
 def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported, stations=()):
     """Everything :func:`write_rollout_report` derives from its inputs before drawing: title, baseline,
     strategy order, horizon, map months, notes, reported points and the figures as
@@ -160,47 +185,59 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
     pts = reported_points(reported)
 
     # ---- figures and captions
+    band = "(line = mean over replications, band = min-max). " + STYLE_NOTE
     figures: list[tuple[str, str, str, object]] = [
         ("coverage_residents", "Coverage of residents",
-         "Share of the region's residents covered by e-commerce service each month, per strategy "
-         "(line = mean over replications, band = min-max).",
+         "Share of the region's residents covered by e-commerce service each month, per strategy " + band,
          lambda: plot_coverage(monthly, "residents_covered_share", ax=None, strategies=order)),
         ("coverage_villages", "Villages covered",
          "Number of villages with a service point each month, per strategy"
-         + (" (black markers: publicly reported figures)." if pts else "."),
+         + (" (black markers: publicly reported figures). " if pts else ". ") + STYLE_NOTE,
          lambda: plot_coverage(monthly, "villages_covered", reported=pts, strategies=order)),
         ("cost_per_parcel", "Cost per parcel",
-         "Cost per delivered parcel each month, per strategy (gaps: months without parcels).",
+         "Cost per delivered parcel each month, per strategy (gaps: months without parcels). " + STYLE_NOTE,
          lambda: plot_cost_per_parcel(monthly, strategies=order)),
         ("cost_vs_volume", "Cost per parcel against volume",
          "Monthly cost per parcel against parcels delivered (log scale), with each strategy's "
          "log-log slope: negative means cost falls as volume grows.",
          lambda: plot_cost_vs_volume(monthly, strategies=order)),
         ("cash_flow", "Cumulative cash flow",
-         "Cumulative net cash flow per strategy (dashed: zero), with the month each strategy breaks even.",
+         "Cumulative net cash flow per strategy (dashed black: zero), with the month each strategy breaks even. "
+         + STYLE_NOTE,
          lambda: plot_cash_flow(monthly, strategies=order)),
         ("equity", "Equity by remoteness",
          "Mean lead time (solid) and share of residents covered at the end (dashed) by remoteness "
-         "decile, 1 = nearest the hub, 10 = most remote.",
+         "decile, 1 = nearest the hub, 10 = most remote; one colour and marker per strategy.",
          lambda: plot_equity(equity, strategies=order)),
         ("gini", "Inequality of access",
-         "Gini coefficient of access across villages each month (0 = equal access), per strategy.",
+         "Gini coefficient of access across villages each month (0 = equal access), per strategy. " + STYLE_NOTE,
          lambda: plot_gini(monthly, strategies=order)),
     ]
     if order and map_months:
-        figures.append((MAPS_STEM, "Coverage maps",
-                        "Share of residents covered per county, one small map per strategy (rows) and month "
-                        f"(columns: {', '.join(str(m) for m in map_months)}); replication 0; circle area ∝ "
-                        "residents, grey = no data; panel titles give the resident-weighted coverage.",
-                        lambda: plot_coverage_maps(counties, coverage_map, order, map_months)))
+        groups = map_groups(order)
+        for k, group in enumerate(groups):
+            part = f" ({k + 1} of {len(groups)})" if len(groups) > 1 else ""
+            figures.append((MAPS_STEM if k == 0 else f"{MAPS_STEM}_{k + 1}", "Coverage maps" + part,
+                            "Share of residents covered per county, one small map per strategy (rows: "
+                            f"{', '.join(group)}) and month (columns: {', '.join(str(m) for m in map_months)}); "
+                            "replication 0; circle area ∝ residents, grey = no data; panel titles give the "
+                            "resident-weighted coverage.",
+                            lambda group=group: plot_coverage_maps(counties, coverage_map, group, map_months)))
     stations = list(stations or ())
     if stations:
         wage = meta.get("reservation_wage_cny")
-        figures.append((STATIONS_STEM, "Counties, stations and agents",
-                        "Counties entered, stations open (solid) and closed by attrition (dashed), and the agents' "
-                        "monthly income over open stations (median solid, 10th percentile dashed"
+        panels = stations_panels(stations)
+        caption = "Counties entered and stations open"
+        if panels["closed"]:
+            caption += ", stations closed by attrition to date"
+        if panels["income"]:
+            caption += (", and the agents' monthly income over open stations (median thick, 10th percentile thin"
                         + (f", reservation wage {as_float(wage):,.0f} CNY a month dotted" if wage is not None else "")
-                        + "), per strategy (line = mean over replications, band = min-max).",
+                        + ")")
+        caption += ", per strategy " + band
+        if not panels["income"]:
+            caption += " Station attrition is not modelled in this run, so agents' income is not shown."
+        figures.append((STATIONS_STEM, "Counties, stations and agents", caption,
                         lambda: plot_stations(stations, strategies=order, reservation_wage_cny=wage)))
         if pts and baseline is not None and any(str(r.get("strategy")) == baseline for r in stations):
             figures.append((CALIBRATION_STEM, "Model against reported figures",
@@ -247,7 +284,10 @@ def _context(plan: dict, monthly, outcomes, counties, fig_dir: pathlib.Path) -> 
                 "png_base64": base64.b64encode((fig_dir / f"{stem}.png").read_bytes()).decode("ascii")}
                for stem, title, caption, _ in plan["figures"]]
     meta = plan["meta"]
-    return {"name": plan["name"], "baseline": baseline, "compared": compared, "table_key": table_key,
+    found = findings(meta, outcomes, monthly, plan["order"], plan["horizon"], len(counties))
+    title = plan["name"] if meta.get("name") is None else f"Rollout strategy comparison: {plan['name']}"
+    return {"name": plan["name"], "title": title, "findings": found, "baseline": baseline, "compared": compared,
+            "table_key": table_key,
             "has_outcomes": bool(outcomes), "tables": tables, "figures": figures, "notes": plan["notes"],
             "summary": summary(outcomes, baseline, plan["horizon"], meta.get("levers")),
             "levers": lever_table(meta.get("levers"), plan["order"], baseline),
@@ -281,8 +321,12 @@ def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Seq
     """Write the comparison report into ``out_dir`` (created if needed):
 
     * ``figures/<stem>.png`` (dpi 120) and ``.svg`` for ``FIGURE_STEMS`` and ``MAPS_STEM`` (the coverage
-      maps as small multiples: one panel per strategy and month of ``meta["map_months"]``);
-    * ``report.md``: title; a one-page summary generated from the outcome rows (per outcome the
+      maps as small multiples: one panel per strategy and month of ``meta["map_months"]``, at most
+      ``MAPS_PER_FIGURE`` strategies a figure: ``MAPS_STEM``, ``MAPS_STEM_2``, ...);
+    * ``report.md``: title; what the comparison found (:func:`sim.reports.headline.findings`: the
+      config's question where it has a ``description``, the NPV leader and its margin, break-even,
+      where the ranking sensitivity flips the lead, and whether coverage saturates for every
+      strategy); a one-page summary generated from the outcome rows (per outcome the
       leading strategy, its difference from the baseline with its 95% interval and whether it is
       significant; outcomes the same for every strategy named, not ranked; the strategies' levers);
       what was compared; the assumptions with their sources; the outcome tables
@@ -291,7 +335,7 @@ def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Seq
     * ``report.html``: the same content as one self-contained file (PNG images embedded as base64
       data URIs, an inline style sheet with print rules, no scripts or external links).
 
-    ``meta`` keys: ``name``, ``baseline``, ``horizon_m``, ``map_months``, ``notes``, ``levers``
+    ``meta`` keys: ``name``, ``description``, ``baseline``, ``horizon_m``, ``map_months``, ``notes``, ``levers``
     ({strategy: {lever: value}}), ``assumptions`` ([{input, value, unit, source}]) and ``manifest``
     (the results folder's ``manifest.json``) (all optional; the horizon defaults to the months in
     ``monthly``, the map months to the last mapped month).

@@ -31,13 +31,17 @@ def test_html_template_escapes_every_value():
            "summary": {"rows": [{"outcome": "<xo>", "leads": "<xl>", "value": "1", "versus": "2", "verdict": "v",
                                  "significant": False, "drivers": "<xd>"}], "constant": [], "wins": [("<xw>", 1)]},
            "levers": {"header": ["Strategy"], "body": [["<xs>"]]}, "assumptions": [["<xi>", "1", "[G]"]],
-           "provenance": [["<xp>", "x"]]}
+           "provenance": [["<xp>", "x"]], "title": "<script>x</script><xt>",
+           "findings": {"question": "<xq>", "sentences": ["<xf> & more"]}}
     html = render("rollout.html.j2", ctx)
     assert "<script>" not in html and "&lt;script&gt;" in html and "a &amp; b" in html
-    for raw in ("<xb>", "<xo>", "<xl>", "<xd>", "<xw>", "<xs>", "<xi>", "<xp>"):
+    for raw in ("<xb>", "<xo>", "<xl>", "<xd>", "<xw>", "<xs>", "<xi>", "<xp>", "<xt>", "<xq>", "<xf>"):
         assert raw not in html and raw.replace("<", "&lt;").replace(">", "&gt;") in html
     assert "<strong>bold</strong>" in html and 'src="data:image/png;base64,AAAA"' in html
-    assert render("rollout.md.j2", ctx).startswith("# <script>x</script>\n")  # Markdown is not HTML-escaped
+    assert render("rollout.md.j2", ctx).startswith("# <script>x</script><xt>\n")  # Markdown is not HTML-escaped
+    without = {k: v for k, v in ctx.items() if k not in ("title", "findings")}   # the name is the title then
+    assert render("rollout.md.j2", without).startswith("# <script>x</script>\n")
+    assert "What the comparison found" not in render("rollout.html.j2", without)
 
 
 def test_unknown_context_keys_fail_loudly():

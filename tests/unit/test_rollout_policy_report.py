@@ -183,9 +183,12 @@ def written(tmp_path_factory, rollout):
 def test_summary_comes_first(written):
     md, html = written
     sections = re.findall(r"^## (.+)$", md, re.M)
-    assert sections[:3] == ["Summary", "What was compared", "Assumptions"]
+    assert sections[:4] == ["What the comparison found", "Summary", "What was compared", "Assumptions"]
     assert sections[-1] == "Provenance"
-    assert html.index('id="summary"') < html.index('id="outcomes"')
+    assert html.index('id="findings"') < html.index('id="summary"') < html.index('id="outcomes"')
+    # what was found comes before how the summary table is made
+    for text, table in ((md, "| Outcome | Leads |"), (html, '<table class="summary')):
+        assert text.index(table) < text.index("How this table is made")
 
 
 def test_every_table_prints_with_at_most_8_columns(written):
@@ -212,6 +215,8 @@ def test_html_has_a_print_style_sheet(written):
     printing = style[style.index("@media print"):]
     for rule in ("break-inside: avoid", "break-before: page", "max-width: 100%", "display: table-header-group"):
         assert rule in printing, rule
+    # the summary's last column ("Leader differs from the baseline in") is never squeezed to a word a line
+    assert re.search(r"table\.summary td:last-child \{[^}]*min-width: \d+em", style)
     assert "<script" not in html
 
 

@@ -11,7 +11,7 @@ import re
 
 import numpy as np
 
-from sim.figures.stations import plot_report_calibration, plot_stations
+from sim.figures.stations import plot_report_calibration, plot_stations, stations_panels
 from sim.reports import rollout as rr
 
 MONTHS = 12
@@ -46,26 +46,35 @@ def _rows(md: str, first_cell: str) -> list[list[str]]:
             if line.startswith(f"| {first_cell} |")]
 
 
-def test_stations_figure_has_three_labelled_panels():
+def test_stations_figure_with_attrition_has_four_labelled_panels():
     ax = plot_stations(_stations(), strategies=["a", "b"], reservation_wage_cny=900.0)
     axes = ax.figure.axes
-    assert len(axes) == 3
-    assert [a.get_ylabel().split(" (")[0] for a in axes] == ["Counties entered", "Stations", "Agent income"]
-    assert "dashed: closed" in axes[1].get_ylabel()
-    assert "CNY/month" in axes[2].get_ylabel()
+    assert len(axes) == 4
+    assert [a.get_ylabel().split("\n")[0].split(" (")[0] for a in axes] == [
+        "Counties entered", "Stations open", "Stations closed by", "Agent income"]
+    assert "CNY/month" in axes[3].get_ylabel()
     # stations open: the mean over replications, a: (10 + 12) / 2 per month -> 11 (m + 1)
     a_line = next(ln for ln in axes[1].get_lines() if ln.get_label() == "a")
     assert np.allclose(a_line.get_ydata(), 11.0 * (np.arange(MONTHS) + 1))
+    # closed by attrition: a closes max(0, m - 5), b none
+    closed = {ln.get_label(): np.asarray(ln.get_ydata(), float) for ln in axes[2].get_lines()}
+    assert np.allclose(closed["a"], np.maximum(0, np.arange(MONTHS) - 5)) and not closed["b"].any()
     # the reservation wage is drawn at 900
-    wage = [ln for ln in axes[2].get_lines() if ln.get_label() == "reservation wage"]
+    wage = [ln for ln in axes[3].get_lines() if ln.get_label() == "reservation wage"]
     assert wage and np.allclose(wage[0].get_ydata(), 900.0)
+    # each strategy has its own line style and marker besides its colour
+    styles = {(ln.get_linestyle(), ln.get_marker()) for ln in axes[1].get_lines()}
+    assert len(styles) == 2
 
 
-def test_stations_figure_without_attrition_says_so():
-    ax = plot_stations(_stations(attrition=False), strategies=["a", "b"])
-    texts = [t.get_text() for t in ax.figure.axes[2].texts]
-    assert any("no attrition" in t for t in texts)
-    assert ax.figure.axes[1].get_ylabel() == "Stations (solid: open,\ndashed: closed)"
+def test_stations_figure_without_attrition_drops_the_income_panel():
+    """Without incomes (no attrition modelled) and without closings, only counties and stations open."""
+    rows = [dict(r, stations_closed=0) for r in _stations(attrition=False)]
+    ax = plot_stations(rows, strategies=["a", "b"])
+    assert [a.get_ylabel() for a in ax.figure.axes] == ["Counties entered", "Stations open"]
+    assert not any(t.get_text() for a in ax.figure.axes for t in a.texts)  # no empty panel with a message
+    assert stations_panels(rows) == {"closed": False, "income": False}
+    assert stations_panels(_stations()) == {"closed": True, "income": True}
 
 
 def test_calibration_figure_draws_the_mean_and_the_points():
@@ -107,3 +116,17 @@ def test_report_without_stations_or_reported_points_has_neither(tmp_path):
     assert "## Stations and agents" in md and "calibration.png" not in md
     assert _rows(md, "a")[0][4:] == ["n/a", "n/a"]
     assert not re.search(r"\bnan\b", md)
+
+
+def test_stations_caption_describes_only_what_is_drawn(tmp_path):
+    meta = {"name": "Plain", "baseline": "a", "horizon_m": MONTHS, "map_months": [], "reservation_wage_cny": 900.0}
+    rows = [dict(r, stations_closed=0) for r in _stations(attrition=False)]
+    plan = rr._figure_plan(meta, _monthly(), [], [], [], [], None, rows)
+    caption = next(c for stem, _, c, _ in plan["figures"] if stem == rr.STATIONS_STEM)
+    assert "not modelled" in caption
+    for drawn_only_with_attrition in ("median", "10th percentile", "reservation wage", "closed"):
+        assert drawn_only_with_attrition not in caption
+    plan = rr._figure_plan(meta, _monthly(), [], [], [], [], None, _stations())
+    caption = next(c for stem, _, c, _ in plan["figures"] if stem == rr.STATIONS_STEM)
+    assert "closed by attrition" in caption and "median" in caption and "reservation wage 900" in caption
+    assert "not modelled" not in caption
