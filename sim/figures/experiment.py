@@ -33,7 +33,6 @@ from sim.figures.base import (
     as_float,
     factor_label,
     kpi_axis_label,
-    kpi_label,
     kpi_unit,
     label_name,
     money_scale,
@@ -251,28 +250,6 @@ def _regressable(values: Sequence) -> bool:
     return bool(values) and all(isinstance(v, (float, bool)) for v in values)
 
 
-def _sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Sequence[str],
-                 left_out: Sequence[str]) -> Axes:
-    """The sensitivity chart as the other experiment figures label things: KPIs by their figure labels,
-    the coefficient as a pure number, the legend under the axes (with two-level levers the bars reach
-    +-1 on both sides, leaving no room inside) and the title naming the varying inputs it could not
-    regress on."""
-    ax = plot_sensitivity(runs, inputs, kpis)
-    ax.set_xlabel("Standardised regression coefficient (SRC)")
-    if left_out:
-        names = ", ".join(label_name(factor_label(f)) for f in left_out)
-        ax.set_title(wrap_title(f"{ax.get_title()}\n(not numeric, left out: {names})"), fontsize="medium")
-    legend = ax.get_legend()
-    if legend is not None:
-        handles, texts = ax.get_legend_handles_labels()
-        for k in kpis:  # the chart's own labels start with the registry label with its unit
-            texts = [kpi_axis_label(k) + t[len(kpi_label(k)):] if t.startswith(kpi_label(k) + ",") else t
-                     for t in texts]
-        legend.remove()
-        ax.legend(handles, texts, fontsize="x-small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
-    return ax
-
-
 def scenario_labels(summary: Sequence[Mapping]) -> dict[str, str]:
     """scenario_id -> scenario label (its name, or its lever values) from the summary table."""
     out: dict[str, str] = {}
@@ -355,6 +332,6 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
     if inputs and run_kpis:
         complete = sum(1 for r in runs if all(math.isfinite(as_float(r.get(f))) for f in inputs))
         if complete >= max(MIN_SENSITIVITY_RUNS, len(inputs) + 2):
-            makers.append(("sensitivity", lambda: _sensitivity(runs, inputs, run_kpis, left_out)))
+            makers.append(("sensitivity", lambda: plot_sensitivity(runs, inputs, run_kpis, left_out=left_out)))
 
     return save_figures(out, makers, workers)

@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from sim.analysis.sensitivity import standardized_regression_coefficients
-from sim.figures.base import as_float, factor_label, kpi_label, new_axes, no_data
+from sim.figures.base import as_float, factor_label, kpi_label, label_name, new_axes, no_data, wrap_title
 
 __all__ = ["MIN_SENSITIVITY_RUNS", "plot_sensitivity"]
 
@@ -31,12 +31,14 @@ def _runs_matrix(runs: Sequence[Mapping], inputs: Sequence[str]) -> np.ndarray:
 
 
 def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Sequence[str],
-                     ax: Axes | None = None) -> Axes:
+                     ax: Axes | None = None, left_out: Sequence[str] = ()) -> Axes:
     """Grouped horizontal bar chart of standardised regression coefficients from the runs table.
 
     Each input is a group of bars on the y axis (first input on top); within a group one bar per KPI,
-    coloured by KPI, whose legend entry gives the fit's R^2. KPIs that cannot be fitted (too few
-    complete runs, constant) are left out. Raises ``ValueError`` for a non-numeric input.
+    coloured by KPI, whose legend entry (under the axes: with two-level inputs the bars reach +-1 on
+    both sides) gives the fit's R^2. KPIs that cannot be fitted (too few complete runs, constant) are
+    left out; ``left_out`` names varying inputs that could not be regressed on (the title says so).
+    Raises ``ValueError`` for a non-numeric input.
     """
     inputs = list(inputs)
     kpis = list(kpis)
@@ -44,8 +46,12 @@ def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Seque
     if ax is None:
         h = max(4.0, 1.5 + 0.22 * len(inputs) * max(len(kpis), 1))
         ax = new_axes(None, (7.5, h))
-    ax.set_xlabel("Standardised regression coefficient (SRC, -)")
-    ax.set_title("Sensitivity of KPIs to inputs (SRC over runs)", fontsize="medium")
+    ax.set_xlabel("Standardised regression coefficient (SRC)")
+    title = "Sensitivity of KPIs to inputs (SRC over runs)"
+    if left_out:
+        names = ", ".join(label_name(factor_label(f)) for f in left_out)
+        title = wrap_title(f"{title}\n(not numeric, left out: {names})")
+    ax.set_title(title, fontsize="medium")
     X = _runs_matrix(runs, inputs)
     fits: list[tuple[str, np.ndarray, float]] = []
     for kpi in kpis:
@@ -75,5 +81,5 @@ def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Seque
     ax.set_ylim(-0.6, len(inputs) - 0.4)
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    ax.legend(fontsize="x-small", loc="best")
+    ax.legend(fontsize="x-small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
     return ax

@@ -475,8 +475,8 @@ def test_sensitivity_regresses_on_two_level_levers_and_names_those_left_out(tmp_
     drawn = []
     original = ep.plot_sensitivity
 
-    def spy(runs, inputs, kpis, ax=None):
-        drawn.append((list(inputs), original(runs, inputs, kpis, ax)))
+    def spy(runs, inputs, kpis, ax=None, left_out=()):
+        drawn.append((list(inputs), original(runs, inputs, kpis, ax, left_out=left_out)))
         return drawn[-1][1]
 
     monkeypatch.setattr(ep, "plot_sensitivity", spy)
