@@ -259,11 +259,12 @@ class Scenario:
                           ("township.remote_vehicle_type", self.township.remote_vehicle_type)):
             if name is not None and name not in self.vehicle_types:
                 raise FieldError(key, name, f"expected a vehicle type, one of {', '.join(sorted(self.vehicle_types))}")
-        for name, vehicle in self.vehicle_types.items():
+        for name in self._vehicle_types_in_use():
+            vehicle = self.vehicle_types[name]
             if vehicle.capacity_kg < self.demand.parcel_kg:
                 raise FieldError(f"vehicle_types.{name}.capacity_kg", vehicle.capacity_kg,
-                                 f"at least demand.parcel_kg ({self.demand.parcel_kg:g} kg): a vehicle must carry "
-                                 "one parcel")
+                                 f"at least demand.parcel_kg ({self.demand.parcel_kg:g} kg): a vehicle that "
+                                 "carries parcels must carry one")
         self._check_township_types()
         if self.buses.origin == "townships" and self.network.tiers != 2:
             raise ValueError(f"buses.origin 'townships' is not allowed with network.tiers {self.network.tiers}: "
@@ -296,6 +297,17 @@ class Scenario:
                                  f"counties of up to {MAX_PARCELS_PER_DAY:,} parcels a day (county.villages x "
                                  "county.residents_per_village x demand.parcels_per_resident_y / 365 x the calendar's "
                                  "multipliers x growth over the run)")
+
+    def _vehicle_types_in_use(self) -> list[str]:
+        """The (known) vehicle types some key of this scenario sends on the road."""
+        names: list[str | None] = [self.lastmile.vehicle_type]
+        if self.network.tiers == 2:
+            names += [self.township.vehicle_type, self.township.feeder_vehicle_type,
+                      self.township.remote_vehicle_type]
+            names += [t for types in self.township.vehicle_types_by_township.values() for t in types]
+        if self.buses.mode != "none":
+            names.append("bus")
+        return sorted({n for n in names if n is not None and n in self.vehicle_types})
 
     def _check_township_types(self) -> None:
         """``township.vehicle_types_by_township``: known vehicle types; and in a generated

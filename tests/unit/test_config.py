@@ -173,3 +173,12 @@ def test_yaml_round_trip_of_resolved_config():
     from sim.config.scenario import scenario_data
     sc = Scenario()
     assert scenario_from_data(yaml.safe_load(yaml.safe_dump(scenario_data(sc))), "x") == sc
+
+
+def test_only_vehicle_types_on_the_road_must_carry_one_parcel():
+    # heavy parcels: the default e-tricycle (180 kg) cannot carry one, but no key sends it out
+    sc = scenario_from_data({"demand": {"parcel_kg": 200}}, "cfg.yaml")
+    assert sc.vehicle_types["e_tricycle"].capacity_kg < 200
+    for data in ({"demand": {"parcel_kg": 200}, "lastmile": {"vehicle_type": "e_tricycle"}},
+                 {"demand": {"parcel_kg": 200}, "network": {"tiers": 2}, "township": {"vehicle_type": "e_tricycle"}}):
+        assert "vehicle_types.e_tricycle.capacity_kg" in error_of(data)
