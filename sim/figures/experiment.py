@@ -61,6 +61,7 @@ from sim.files import short_number
 __all__ = [
     "plot_forest",
     "plot_heatmap",
+    "plot_kpi_by_scenario",
     "plot_kpi_vs_lever",
     "plot_pareto",
     "plot_sensitivity",
@@ -245,6 +246,47 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
 
 
 
+MAX_SCENARIO_ROWS = 30
+"""Most scenarios a figure of each scenario's value draws (one row each)."""
+
+
+def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str | None = None,
+                         ax: Axes | None = None) -> Axes:
+    """One row per scenario (in table order, first on top): the KPI's mean over the replications
+    with its 95% confidence interval, the baseline drawn apart; the values themselves, which the
+    forest plot shows only as differences. Amounts in CNY in thousand or million CNY where large."""
+    rows = kpi_rows(summary, kpi)
+    if ax is None:
+        ax = new_axes(None, (7.0, max(3.0, 1.3 + 0.32 * len(rows))))
+    scale, unit = money_scale([as_float(r.get("mean")) for r in rows], kpi_unit(kpi))
+    name = kpi_axis_label(kpi, "")
+    reps = sorted({int(as_float(r.get("n"))) for r in rows if math.isfinite(as_float(r.get("n")))})
+    over = f", {reps[0]} replications" if len(reps) == 1 else ""
+    ax.set_title(wrap_title(f"{name} by scenario (mean, 95% CI{over})", 80), fontsize="medium")
+    ax.set_xlabel(kpi_axis_label(kpi, unit))
+    if not rows:
+        no_data(ax, "no values")
+        return ax
+    ypos = np.arange(len(rows))[::-1].astype(float)
+    for base in (False, True):
+        pick = [i for i, r in enumerate(rows) if (str(r.get("scenario_id")) == str(baseline_id)) is base]
+        if not pick:
+            continue
+        mean = np.array([as_float(rows[i].get("mean")) for i in pick]) / scale
+        hw = np.array([as_float(rows[i].get("ci95_half_width")) for i in pick]) / scale
+        ax.errorbar(mean, ypos[pick], xerr=np.where(np.isfinite(hw), hw, 0.0), fmt="*" if base else "o",
+                    ms=11 if base else 6, capsize=3, color="#b8860b" if base else "#1b2a4a", zorder=3,
+                    label="baseline" if base else "scenario")
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    ax.set_yticks(ypos, [str(r.get("scenario", r.get("scenario_id"))) for r in rows])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.grid(True, axis="x", color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
+    if baseline_id is not None:
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
+    return ax
+
+
 def _regressable(values: Sequence) -> bool:
     """Whether a factor's distinct values can enter a linear regression: numbers, or true/false (0/1)."""
     return bool(values) and all(isinstance(v, (float, bool)) for v in values)
@@ -284,6 +326,9 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
       the direction of "better" comes from :mod:`sim.analysis.registry`;
     * ``forest__<kpi>`` for each KPI of ``kpis`` present in the comparisons, the baseline named by its
       scenario label from the summary;
+    * ``by_scenario__<kpi>`` for each KPI, each scenario's mean and interval, when no lever varies
+      (named scenarios or a sample of uncertainties) and there are at most ``MAX_SCENARIO_ROWS``
+      scenarios;
     * ``sensitivity`` if some uncertainties/levers take >= 2 distinct numeric (or true/false) values in
       the runs and there are at least max(``MIN_SENSITIVITY_RUNS``, inputs + 2) runs (inputs =
       uncertainties, then levers); varying inputs that are not numeric are named on the chart as left out.
@@ -325,6 +370,11 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
         if has_finite([r for r in comparisons if r.get("kpi") == kpi], "mean_diff"):
             makers.append((f"forest__{_token(kpi)}",
                            lambda kpi=kpi: plot_forest(comparisons, kpi, scenario_labels=names)))
+    n_scenarios = len({str(r.get("scenario_id")) for r in summary})
+    if not varying and 2 <= n_scenarios <= MAX_SCENARIO_ROWS:
+        for kpi in kpis_ok:
+            makers.append((f"by_scenario__{_token(kpi)}",
+                           lambda kpi=kpi: plot_kpi_by_scenario(summary, kpi, baseline_id)))
     varying_inputs = [f for f in dict.fromkeys(uncertainties + levers) if len(distinct(runs, f)) >= 2]
     inputs = [f for f in varying_inputs if _regressable(distinct(runs, f))]
     left_out = [f for f in varying_inputs if f not in inputs]

@@ -600,3 +600,28 @@ def test_no_pareto_front_for_a_service_kpi_that_never_changes(tmp_path, fast_sav
                                         None)
     stems = {p.stem for p in paths}
     assert "pareto__inbound_lead_time_mean_h" in stems and "pareto__residents_served_share" not in stems
+
+
+def test_kpi_by_scenario_draws_each_scenarios_mean_and_interval_with_the_baseline_apart():
+    summary = [{"scenario_id": f"s{i}", "scenario": name, "kpi": "cost_per_parcel_cny", "n": 5, "mean": mean,
+                "std": 0.1, "ci95_half_width": hw}
+               for i, (name, mean, hw) in enumerate([("vans", 6.2, 0.05), ("buses", 4.8, 0.1), ("trikes", 8.1, 0.2)])]
+    ax = ep.plot_kpi_by_scenario(summary, "cost_per_parcel_cny", baseline_id="s0")
+    drawn = {}
+    for c in ax.containers:
+        if isinstance(c, ErrorbarContainer):
+            line = c.lines[0]
+            for x, y in zip(line.get_xdata(), line.get_ydata(), strict=True):
+                drawn[float(y)] = (float(x), line.get_marker())
+    labels = {t.get_position()[1]: t.get_text() for t in ax.get_yticklabels()}
+    by_name = {labels[y]: v for y, v in drawn.items()}
+    assert by_name == {"vans": (6.2, "*"), "buses": (4.8, "o"), "trikes": (8.1, "o")}
+    assert labels[max(labels)] == "vans"   # the table's first scenario on top
+    assert "5 replications" in " ".join(ax.get_title().split()) and "(CNY)" in ax.get_xlabel()
+
+
+def test_scenarios_without_levers_get_a_figure_of_their_values(tmp_path, fast_save):
+    summary = [{"scenario_id": f"s{i}", "scenario": f"sc{i}", "kpi": "cost_per_parcel_cny", "n": 3, "mean": 5.0 + i,
+                "std": 0.1, "ci95_half_width": 0.2} for i in range(3)]
+    paths = ep.write_experiment_figures(tmp_path, summary, [], [], [], [], ["cost_per_parcel_cny"], "s0", workers=1)
+    assert "by_scenario__cost_per_parcel_cny" in {p.stem for p in paths}
