@@ -115,8 +115,9 @@ def _run_national(config: str, out_dir: str | None, workers, scheduler, fresh, n
     if not quiet and res["regions"]:
         click.echo(national_table(res["regions"], "region"))
         click.echo(national_table(res["remoteness"], "remoteness_class"))
-    click.echo(f"national year '{nat.name}': {res['counties']:,} county-years, {res['tasks_run']:,} run now "
-               f"({res['engine']}, {res['wall_s']:.1f} s); tables in {out}/")
+    if not quiet:
+        click.echo(f"national year '{nat.name}': {res['counties']:,} county-years, {res['tasks_run']:,} run now "
+                   f"({res['engine']}, {res['wall_s']:.1f} s); tables in {out}/")
     if res["failures"]:
         click.echo(f"{len(res['failures'])} county-year(s) failed: see {out / 'failures.csv'}; run the same command "
                    "again to retry them", err=True)

@@ -19,8 +19,10 @@ NATIONAL = "national"
 
 
 def plot_by_group(rows: Sequence[Mapping], group: str, kpi: str, ax: Axes | None = None) -> Axes:
-    """Bars of ``kpi`` for each group row (the row named ``national`` drawn as a dashed
-    line across them)."""
+    """``kpi`` of each group row as a dot (the row named ``national`` as a dashed line across
+    them; the y axis need not start at 0, so lead times of 32 and 33 h stay apart). A group
+    without a value (no counties in a preview, no produce) shows "n/a", not a zero; each tick
+    gives the group's number of counties."""
     ax = new_axes(ax, (5.0, 3.2))
     parts = [r for r in rows if str(r.get(group)) != NATIONAL]
     whole = [r for r in rows if str(r.get(group)) == NATIONAL]
@@ -29,19 +31,32 @@ def plot_by_group(rows: Sequence[Mapping], group: str, kpi: str, ax: Axes | None
         return ax
     x = np.arange(len(parts))
     y = np.array([as_float(r.get(kpi)) for r in parts])
-    ax.bar(x, np.nan_to_num(y), color="#4C72B0", width=0.7)
-    ax.set_xticks(x, [str(r.get(group)) for r in parts], rotation=0 if len(parts) <= 6 else 90)
+    ok = np.isfinite(y)
+    ax.plot(x[ok], y[ok], "o", color="#4C72B0", ms=7, zorder=3)
     if whole and np.isfinite(as_float(whole[0].get(kpi))):
         ax.axhline(as_float(whole[0].get(kpi)), color="0.2", linestyle="--", linewidth=1.0, label="national")
-        ax.legend(loc="best", fontsize="small")
+        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.2)
+    lo, hi = ax.get_ylim()
+    for i in np.flatnonzero(~ok):
+        ax.text(x[i], (lo + hi) / 2, "n/a", ha="center", va="center", fontsize="small", color="0.4")
+    names = [str(r.get(group)) for r in parts]
+    counts = [int(as_float(r.get("counties"))) if np.isfinite(as_float(r.get("counties"))) else 0 for r in parts]
+    long_names = len(parts) > 6 and max(len(n) for n in names) > 3
+    sep = " " if long_names else "\n"
+    ax.set_xticks(x, [f"{n}{sep}(n={c})" for n, c in zip(names, counts, strict=True)],
+                  rotation=90 if long_names else 0, fontsize="small")
+    ax.set_xlim(-0.6, len(parts) - 0.4)
+    ax.grid(True, axis="y", color="0.9", lw=0.6)
+    ax.set_axisbelow(True)
     ax.set_ylabel(kpi_label(kpi))
-    ax.set_xlabel("remoteness class (1 = nearest its city)" if group == "remoteness_class" else group)
+    ax.set_xlabel("remoteness class (1 = nearest its city; n = counties)" if group == "remoteness_class"
+                  else f"{group} (n = counties)")
     return ax
 
 
 def plot_national_panels(rows: Sequence[Mapping], group: str, title: str) -> Axes:
     """A figure of :data:`NATIONAL_FIGURE_KPIS` by ``group``; returns its first axes."""
-    fig = Figure(figsize=(9.0, 6.0), layout="constrained")
+    fig = Figure(figsize=(9.0, 6.5), layout="constrained")
     axes = fig.subplots(2, 2).ravel()
     for ax, kpi in zip(axes, NATIONAL_FIGURE_KPIS, strict=True):
         plot_by_group(rows, group, kpi, ax)
@@ -49,15 +64,17 @@ def plot_national_panels(rows: Sequence[Mapping], group: str, title: str) -> Axe
     return axes[0]
 
 
-def draw_national_figures(out: pathlib.Path) -> list[pathlib.Path]:
-    """A national year's figures into ``out/figures`` from its written tables."""
+def draw_national_figures(out: pathlib.Path, preview: int | None = None) -> list[pathlib.Path]:
+    """A national year's figures into ``out/figures`` from its written tables; a preview
+    (``preview`` counties sampled) says so in the titles."""
     out = pathlib.Path(out)
     regions = read_table(out / "regions.csv")
     remote = read_table(out / "remoteness.csv")
     figs = out / "figures"
     figs.mkdir(parents=True, exist_ok=True)
+    note = f" (a preview: {preview} counties sampled)" if preview else ""
     return save_figures(figs, [
-        ("national_by_region", lambda: plot_national_panels(regions, "region", "A national year by region")),
+        ("national_by_region", lambda: plot_national_panels(regions, "region", f"A national year by region{note}")),
         ("national_by_remoteness", lambda: plot_national_panels(remote, "remoteness_class",
-                                                                 "A national year by remoteness")),
+                                                                 f"A national year by remoteness{note}")),
     ])

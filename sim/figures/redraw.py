@@ -25,7 +25,7 @@ def redraw(folder: Path) -> list[Path]:
         for name in ("regions.csv", "remoteness.csv"):
             if not (folder / name).is_file():
                 raise InputError(f"{folder / name}: file not found (needed to redraw a national year's figures)")
-        return draw_national_figures(folder)
+        return draw_national_figures(folder, manifest.get("preview_counties"))
     if "experiment" not in manifest:
         from sim.figures.county import draw_scenario_figures
         for name in ("daily.csv", "lead_time_hist.csv", "trips.csv", "villages.csv"):

@@ -51,12 +51,13 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
 def national_table(rows: list[dict], group: str) -> str:
     """A national year's group table (regions or remoteness classes, then the country)."""
     heads = [kpi(k) for k in NATIONAL_TABLE_KPIS]
-    lines = [f"{group:<18}" + "".join(f"{h.label[:17]:>18}" for h in heads),
-             f"{'':<18}" + "".join(f"{h.unit[:17]:>18}" for h in heads)]
+    widths = [max(18, len(h.label) + 2) for h in heads]   # whole labels: "Cost per parcel delivered"
+    lines = [f"{group:<18}" + "".join(f"{h.label:>{w}}" for h, w in zip(heads, widths, strict=True)),
+             f"{'':<18}" + "".join(f"{h.unit:>{w}}" for h, w in zip(heads, widths, strict=True))]
     for r in rows:
         cells = [f"{int(v):,}" if float(v).is_integer() else short_number(float(v))
                  for v in (r[k] for k in NATIONAL_TABLE_KPIS)]
-        lines.append(f"{str(r[group])[:17]:<18}" + "".join(f"{c:>18}" for c in cells))
+        lines.append(f"{str(r[group])[:17]:<18}" + "".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
     return "\n".join(lines)
 
 

@@ -26,19 +26,24 @@ from sim.rollout.region import county_scenario
 COUNTY_COLUMNS = (
     "region", "county_id", "remoteness_class", "city_km", "area_km2", "villages", "residents", "villages_served",
     "routes", "inbound_parcels_ordered", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
-    "outbound_produce_sold_kg", "outbound_produce_spoiled_kg", "farmer_revenue_cny", "vehicle_km",
-    "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "co2_kg")
+    "outbound_produce_sold_kg", "outbound_produce_spoiled_kg", "outbound_produce_trader_kg", "farmer_revenue_cny",
+    "vehicle_km", "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "co2_kg")
 """counties.csv: one row per county-year, in the national county order."""
 
 SUMMED = ("villages", "residents", "villages_served", "routes", "inbound_parcels_ordered",
           "inbound_parcels_delivered", "lead_time_sum_h", "outbound_produce_sold_kg", "outbound_produce_spoiled_kg",
-          "farmer_revenue_cny", "vehicle_km", "cost_inbound_cny", "cost_outbound_cny", "cost_total_cny", "co2_kg")
+          "outbound_produce_trader_kg", "farmer_revenue_cny", "vehicle_km", "cost_inbound_cny", "cost_outbound_cny",
+          "cost_total_cny", "co2_kg")
 """What a group of counties adds up (``lead_time_sum_h``: mean lead time x parcels delivered)."""
+
+COUNTED = ("villages", "villages_served", "routes", "inbound_parcels_ordered", "inbound_parcels_delivered")
+"""Sums of whole numbers, written as such."""
 
 GROUP_COLUMNS = (
     "counties", "villages", "residents", "villages_served", "villages_served_share", "routes",
     "inbound_parcels_ordered", "inbound_parcels_delivered", "inbound_lead_time_mean_h", "outbound_produce_sold_kg",
-    "outbound_produce_spoiled_kg", "spoilage_rate", "farmer_revenue_cny", "vehicle_km", "cost_inbound_cny",
+    "outbound_produce_spoiled_kg", "outbound_produce_trader_kg", "spoilage_rate", "farmer_revenue_cny", "vehicle_km",
+    "cost_inbound_cny",
     "cost_outbound_cny", "cost_total_cny", "cost_per_parcel_cny", "cost_per_kg_out_cny", "co2_kg")
 """regions.csv and remoteness.csv (after their group column): totals and the ratios of totals."""
 
@@ -101,18 +106,22 @@ class Totals:
     def add(self, row: Mapping) -> None:
         self.counties += 1
         for f in SUMMED:
-            self.sums[f] += row[f] if f != "lead_time_sum_h" else \
-                row["inbound_lead_time_mean_h"] * row["inbound_parcels_delivered"]
+            if f != "lead_time_sum_h":
+                self.sums[f] += row[f]
+            elif row["inbound_parcels_delivered"]:   # a county that delivered nothing has no mean lead time
+                self.sums[f] += row["inbound_lead_time_mean_h"] * row["inbound_parcels_delivered"]
 
     def row(self) -> dict:
         s = self.sums
         deliv, sold, spoiled = s["inbound_parcels_delivered"], s["outbound_produce_sold_kg"], \
             s["outbound_produce_spoiled_kg"]
+        decided = sold + s["outbound_produce_trader_kg"] + spoiled   # as spoilage_rate in runs.csv
         nan = float("nan")
-        return {"counties": self.counties, **{f: s[f] for f in SUMMED if f != "lead_time_sum_h"},
+        return {"counties": self.counties,
+                **{f: int(s[f]) if f in COUNTED else s[f] for f in SUMMED if f != "lead_time_sum_h"},
                 "villages_served_share": s["villages_served"] / s["villages"] if s["villages"] else nan,
                 "inbound_lead_time_mean_h": s["lead_time_sum_h"] / deliv if deliv else nan,
-                "spoilage_rate": spoiled / (sold + spoiled) if sold + spoiled else 0.0,
+                "spoilage_rate": spoiled / decided if decided else nan,
                 "cost_per_parcel_cny": s["cost_inbound_cny"] / deliv if deliv else nan,
                 "cost_per_kg_out_cny": s["cost_outbound_cny"] / sold if sold else nan}
 
@@ -197,7 +206,7 @@ def run_national(nat: National, out: str | Path, *, workers: int | None = None, 
         figs = []
         if figures and tables["regions"]:
             from sim.figures.national import draw_national_figures
-            figs = draw_national_figures(out)
+            figs = draw_national_figures(out, nat.county_limit)
         write_national_manifest(nat, out, stamp, result, started, [str(p.relative_to(out)) for p in figs])
     finally:
         store.close()

@@ -101,7 +101,8 @@ def _fake_rows(n: int):
                "city_km": 50.0 + i, "area_km2": 1000.0, "villages": 200, "residents": 2e5, "villages_served": 50,
                "routes": 5, "inbound_parcels_ordered": 1e6, "inbound_parcels_delivered": 1e6,
                "inbound_lead_time_mean_h": 30.0 + i % 7, "outbound_produce_sold_kg": 1e6,
-               "outbound_produce_spoiled_kg": 1e5, "farmer_revenue_cny": 3e6, "vehicle_km": 1e5,
+               "outbound_produce_spoiled_kg": 1e5, "outbound_produce_trader_kg": 0.0, "farmer_revenue_cny": 3e6,
+               "vehicle_km": 1e5,
                "cost_inbound_cny": 5e6, "cost_outbound_cny": 1e5, "cost_total_cny": 5.1e6, "co2_kg": 2e4}
 
 
@@ -112,6 +113,23 @@ def _peak_bytes(tmp: Path, n: int) -> int:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return peak
+
+
+def test_a_county_that_delivered_nothing_leaves_its_groups_lead_time_and_counts_stay_whole(tmp_path):
+    rows = list(_fake_rows(3))
+    rows[0].update(inbound_parcels_delivered=0.0, inbound_lead_time_mean_h=float("nan"))    # west, class 1
+    rows[2].update(outbound_produce_sold_kg=0.0, outbound_produce_spoiled_kg=0.0)            # west, class 3
+    rows[1].update(outbound_produce_trader_kg=2e5)                                           # east, class 2
+    national_tables(rows, tmp_path, ["east", "west"], 3)
+    regions = {r["region"]: r for r in read(tmp_path / "regions.csv")}
+    # west: only county 2 delivered, at 32 h; the nation: 1e6 parcels at 31 h and 1e6 at 32 h
+    assert float(regions["west"]["inbound_lead_time_mean_h"]) == pytest.approx(32.0)
+    assert float(regions["national"]["inbound_lead_time_mean_h"]) == pytest.approx(31.5)
+    # spoilage counts what the trader bought as decided, like runs.csv: 1e5 / (1e6 + 2e5 + 1e5)
+    assert float(regions["east"]["spoilage_rate"]) == pytest.approx(1e5 / 1.3e6)
+    classes = {r["remoteness_class"]: r for r in read(tmp_path / "remoteness.csv")}
+    assert classes["3"]["spoilage_rate"] == "nan"          # no produce: no rate, not a rate of 0
+    assert regions["national"]["inbound_parcels_delivered"] == "2000000" and regions["west"]["villages"] == "400"
 
 
 def test_the_table_writer_holds_group_totals_only(tmp_path):
@@ -202,3 +220,18 @@ def test_dask_cluster_gives_byte_identical_tables(ran, tmp_path):
 def test_every_table_column_is_registered_with_a_unit():
     for name in (*COUNTY_COLUMNS[2:], *GROUP_COLUMNS):
         assert registry.kpi(name).unit.strip(), name
+
+
+def test_a_group_without_a_value_is_marked_not_drawn_as_zero_and_every_group_gives_its_counties():
+    import matplotlib
+    matplotlib.use("Agg")
+    from sim.figures.national import plot_by_group
+
+    rows = [{"region": "east", "counties": 3, "spoilage_rate": 0.2},
+            {"region": "west", "counties": 0, "spoilage_rate": float("nan")},
+            {"region": "national", "counties": 3, "spoilage_rate": 0.2}]
+    ax = plot_by_group(rows, "region", "spoilage_rate")
+    (dots,) = [ln for ln in ax.lines if ln.get_marker() == "o"]
+    assert list(dots.get_xdata()) == [0] and list(dots.get_ydata()) == [0.2]    # west has no dot at 0
+    assert [t.get_text() for t in ax.texts] == ["n/a"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["east\n(n=3)", "west\n(n=0)"]
