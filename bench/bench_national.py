@@ -1,11 +1,13 @@
 """Benchmark of the national year: runs ``ruralsim run experiments/national_year.yaml``
 (the whole country, or ``--counties N`` for a sample) into a fresh folder and measures
 wall time, CPU time of the parent and its workers, and the peak of their summed
-resident memory (sampled every 0.2 s over the process tree). A sample is extrapolated
-to the country by CPU seconds per county-year over the cores. Goals: at most 15 minutes
-wall and 1 GiB summed peak memory on 2 cores. The load average before and after is
-printed, since a shared machine slows the wall time. Exit code 1 if a goal is missed
-(for a sample: by the extrapolation).
+resident memory (sampled every 0.2 s over the process tree). A sample's time is
+extrapolated to the country by CPU seconds per county-year over the cores; its memory is
+not (a worker's resident memory creeps up over its county-years), so the memory goal is
+judged on the whole country only. Goals: at most 15 minutes wall and 1 GiB summed peak
+memory on 2 cores. The load average before and after is printed, since a shared machine
+slows the wall time. Exit code 1 if a goal is missed (for a sample: the time goal, by the
+extrapolation).
 
     python bench/bench_national.py                 # 200 counties, extrapolated
     python bench/bench_national.py --counties 0    # the whole country
@@ -23,7 +25,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COUNTRY = 2850
+CONFIG = ROOT / "experiments" / "national_year.yaml"
 GOAL_WALL_S = 15 * 60.0
 GOAL_RSS_MIB = 1024.0
 
@@ -56,12 +58,15 @@ def main() -> int:
     ap.add_argument("--counties", type=int, default=200, help="sample size (0: the whole country)")
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from sim.rollout.national_spec import load_national
+    country = len(load_national(CONFIG).counties())
     out = Path(tempfile.mkdtemp(prefix="bench_national_"))
-    cmd = [str(Path(sys.executable).parent / "ruralsim"), "run", str(ROOT / "experiments" / "national_year.yaml"),
+    cmd = [str(Path(sys.executable).parent / "ruralsim"), "run", str(CONFIG),
            "--out", str(out / "run"), "--workers", str(args.workers), "--quiet"]
     if args.counties:
         cmd += ["--counties", str(args.counties)]
-    n = args.counties or COUNTRY
+    n = min(args.counties, country) if args.counties else country
     load0 = os.getloadavg()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
@@ -79,14 +84,18 @@ def main() -> int:
         return 1
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     per = cpu / n
-    est = wall if n == COUNTRY else per * COUNTRY / args.workers
+    est = wall if n == country else per * country / args.workers
     rss = peak / 1024
     print(f"national year, {n:,} county-years on {args.workers} workers: wall {wall:.1f} s, CPU {cpu:.1f} s "
           f"({per:.3f} CPU-s per county-year), peak memory (parent + workers) {rss:.0f} MiB; "
           f"load average {load0[0]:.1f} before, {load1[0]:.1f} after")
-    if n != COUNTRY:
-        print(f"the country ({COUNTRY:,} county-years) at {per:.3f} CPU-s each on {args.workers} cores: "
+    if n != country:
+        print(f"the country ({country:,} county-years) at {per:.3f} CPU-s each on {args.workers} cores: "
               f"about {est / 60:.1f} min on an otherwise idle machine")
+        ok = est <= GOAL_WALL_S
+        print(f"goal: <= {GOAL_WALL_S / 60:.0f} min: {'met' if ok else 'MISSED'} (by the extrapolation); the "
+              f"<= {GOAL_RSS_MIB:.0f} MiB memory goal is judged on the whole country only (COUNTIES=0)")
+        return 0 if ok else 1
     ok = est <= GOAL_WALL_S and rss <= GOAL_RSS_MIB
     print(f"goal: <= {GOAL_WALL_S / 60:.0f} min and <= {GOAL_RSS_MIB:.0f} MiB: {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
