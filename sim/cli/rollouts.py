@@ -19,7 +19,7 @@ from sim.reports.terminal import calibration_text
 @click.option("--fresh", is_flag=True, help="Discard county runs already in the results folder.")
 @click.option("--no-figures", is_flag=True, help="Write tables only (no report).")
 @click.option("--counties", type=click.IntRange(min=1, max=5000), default=None,
-              help="A quick preview: only the region's first N counties.")
+              help="A quick preview: only the region's first N counties, the budget scaled to them.")
 @click.option("--replications", type=click.IntRange(min=1, max=1000), default=None,
               help="A quick preview: this many replications instead of the config's.")
 @click.option("--ranking-sensitivity", "ranking_n", type=click.IntRange(min=0, max=100000), default=0,

@@ -3,7 +3,7 @@ the results the report shows: the config's question (its ``description``, where 
 strategy with the best net present value and its margin (with the 95% interval of the paired
 difference where there is one), whether any strategy breaks even within the horizon, where the
 ranking sensitivity flips the lead, and whether coverage saturates for every strategy (as in a
-preview on a few counties with the whole region's budget), which leaves coverage unable to
+preview on a few counties), which leaves coverage unable to
 separate them."""
 
 from __future__ import annotations
@@ -202,9 +202,9 @@ def _saturation_sentences(monthly: Sequence[Mapping], order: Sequence[str], hori
     full = region.get("counties") if isinstance(region, Mapping) else None
     budget = as_float(cfg.get("budget_per_year_cny"))
     if isinstance(full, int) and 0 < n_counties < full:
-        text += (f" This is a preview on {n_counties} of the config's {full} counties with the whole region's budget"
-                 + (f" ({_money(budget)} a year)" if math.isfinite(budget) else "")
-                 + ": the budget hardly binds here, and the full run is the one that answers the question.")
+        text += (f" This is a preview on {n_counties} of the config's {full} counties, with the budget scaled to "
+                 "them" + (f" ({_money(budget * n_counties / full)} a year)" if math.isfinite(budget) else "")
+                 + ": the full run is the one that answers the question.")
     return [text]
 
 

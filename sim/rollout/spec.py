@@ -26,7 +26,7 @@ from sim.rollout.attrition import AttritionConfig
 from sim.rollout.calibration import CalibrationConfig, check_calibration
 from sim.rollout.entry import EntryConfig, check_budget_profile
 from sim.rollout.ranking import RankingSensitivityConfig
-from sim.rollout.region import RegionConfig, region_config
+from sim.rollout.region import RegionConfig, counties_of, region_config
 from sim.rollout.sampling import Sampling, check_sampling
 from sim.rollout.strategies import VILLAGE_ORDERS
 from sim.rollout.villages import CrossSubsidyPolicy, PromoterConfig, VillageInputs
@@ -224,10 +224,17 @@ class Rollout:
     def preview(self, counties: int | None = None, replications: int | None = None) -> Rollout:
         """The same rollout on the region's first ``counties`` counties and/or with
         ``replications`` replications: a quick first look (its results folder is stamped
-        apart from the full run's)."""
+        apart from the full run's). The capital budget is scaled by the preview's share of
+        the region's counties, so that it binds as in the full run (the whole region's
+        budget would open every county of a preview at once); an entry schedule is not."""
         changes: dict[str, Any] = {}
         if counties is not None:
             changes["county_limit"] = counties
+            total = len(counties_of(self.region))
+            now = total if self.county_limit is None else min(self.county_limit, total)   # a preview's preview
+            if min(counties, total) != now and counties > 0:
+                share = min(counties, total) / now
+                changes["budget_per_year_cny"] = tuple(b * share for b in self.budget_per_year_cny)
         if replications is not None:
             changes["replications"] = replications
         return dataclasses.replace(self, **changes) if changes else self

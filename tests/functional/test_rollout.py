@@ -325,3 +325,14 @@ def test_a_preview_runs_the_first_counties_with_fewer_replications_in_its_own_st
     again = CliRunner().invoke(main, ["compare", str(p), "--out", str(tmp_path / "pv"), "--workers", "1",
                                       "--no-figures", "--quiet"])
     assert again.exit_code == 2 and "a different config" in again.output
+
+
+def test_a_preview_scales_the_budget_to_its_counties_once(tmp_path):
+    full = load_rollout(config(tmp_path))
+    total = full.region.counties
+    assert total >= 3
+    two = full.preview(2)
+    assert two.budget_per_year_cny == tuple(b * 2 / total for b in full.budget_per_year_cny)
+    assert two.preview(2).budget_per_year_cny == two.budget_per_year_cny          # not scaled twice
+    assert full.preview(total).budget_per_year_cny == full.budget_per_year_cny    # the whole region
+    assert full.preview(None, 1).budget_per_year_cny == full.budget_per_year_cny  # replications only

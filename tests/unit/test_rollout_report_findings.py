@@ -1,6 +1,6 @@
 """What the rollout report opens with (sim.reports.headline, sim.reports.rollout): sentences built
 from the results the report reads, the config's question where it has one, and a plain warning
-where coverage saturates for every strategy (as in a preview with the whole region's budget)."""
+where coverage saturates for every strategy (as it can in a preview on a few counties)."""
 
 from __future__ import annotations
 
@@ -93,7 +93,8 @@ def test_saturated_preview_says_so_with_the_budget():
     text = found["sentences"][-1]
     assert "Coverage saturates for every strategy" in text and "by month 9 of 24" in text
     assert "c first, by month 3" in text
-    assert "preview on 8 of the config's 40 counties" in text and "40.0 million CNY a year" in text
+    # the preview's budget is the region's scaled to its counties: 40 M CNY x 8 / 40
+    assert "preview on 8 of the config's 40 counties" in text and "8.0 million CNY a year" in text
     # the whole region, or a strategy that never saturates: no such sentence
     assert not any("preview" in s for s in findings(meta, NPV, _monthly({"a": 0.2}), ["a"], 24, 40)["sentences"])
     unsaturated = findings(meta, NPV, _monthly({"a": 0.2, "b": 0.01}), ["a", "b"], 24, 8)["sentences"]
