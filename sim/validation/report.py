@@ -54,16 +54,20 @@ def render(results: list[CaseResult], timings: dict, fast_only: bool,
     known = KNOWN if known is None else known
     verdict = judge(results, known)
     groups = []
+    drawn: dict[str, str] = {}   # figure -> the section that shows it (a figure shared by cases is shown once)
     for group, title in GROUPS:
         rows = [r for r in results if r.group == group]
         if not rows:
             continue
+        figures = sorted({r.figure for r in rows if r.figure})
         groups.append({
             "title": title,
             "rows": [_row(r, known) for r in rows],
             "notes": [{"case": r.case, "passed": r.passed, "note": r.note.strip()} for r in rows if r.note],
-            "figures": sorted({r.figure for r in rows if r.figure}),
+            "figures": [f for f in figures if f not in drawn],
+            "shown_above": [{"figure": f, "section": drawn[f]} for f in figures if f in drawn],
         })
+        drawn.update({f: title for f in figures if f not in drawn})
     shown = [r for r in results if r.case in known]
     context = {"generated": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
                "scope": "fast cases only" if fast_only else "all cases", "total_s": sum(timings.values()),

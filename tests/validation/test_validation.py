@@ -136,3 +136,12 @@ def test_generated_county_area_case_passes():
     from sim.validation.geometry import county_area
     results = county_area(Path("."))
     assert len(results) == 5 and all(r.passed for r in results)
+
+
+def test_a_figure_shared_by_cases_in_two_sections_is_shown_once():
+    first = CaseResult("peak", "public", "checks", 1.0, "a source", 1.0, 0.1, "a tolerance", True, figure="peak.png")
+    again = CaseResult("peak_calibrated", "calibration", "checks", 1.0, "a source", 1.0, 0.1, "a tolerance", True,
+                       figure="peak.png")
+    text = render([first, again], {"x": 1.0}, fast_only=False)
+    assert text.count("](figures/peak.png)") == 1
+    assert "Figure: `peak.png`, shown under" in text
