@@ -56,7 +56,6 @@ from sim.figures.rows import (
 )
 from sim.figures.sensitivity import MIN_SENSITIVITY_RUNS, plot_sensitivity
 from sim.figures.tradeoffs import constant_kpi, plot_forest, plot_pareto
-from sim.files import short_number
 
 __all__ = [
     "plot_forest",
@@ -232,18 +231,30 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         vmin, vmax = vmin - 0.5 * max(abs(vmin), 1.0), vmax + 0.5 * max(abs(vmax), 1.0)
     im = ax.imshow(masked, cmap=cmap, vmin=vmin, vmax=vmax, origin="lower", aspect="auto",
                    interpolation="nearest")
+    cell = _cell_format(grid)
     for (i, j), v in np.ndenumerate(grid):
         if not math.isfinite(v):
             continue
         r, g, b, _ = cmap((v - vmin) / (vmax - vmin))
         dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-        ax.text(j, i, short_number(v), ha="center", va="center", fontsize="small",
+        ax.text(j, i, cell(v), ha="center", va="center", fontsize="small",
                 color="white" if dark else "black")
     ax.set_xticks(np.arange(len(xs)), [fmt_value(v) for v in xs])
     ax.set_yticks(np.arange(len(ys)), [fmt_value(v) for v in ys])
     ax.figure.colorbar(im, ax=ax, label=label)
     return ax
 
+
+
+def _cell_format(grid: np.ndarray):
+    """One format for every cell of a heat map, so that its values line up: as many decimals as
+    ``sim.files.short_number`` gives the largest value (below 0.01 throughout: three significant digits)."""
+    finite = np.abs(grid[np.isfinite(grid)])
+    top = float(finite.max()) if finite.size else 0.0
+    if 0 < top < 0.01:
+        return lambda v: f"{v:.3g}"
+    decimals = 0 if top >= 1000 else 1 if top >= 10 else 3
+    return lambda v: f"{v:,.{decimals}f}"
 
 
 MAX_SCENARIO_ROWS = 30

@@ -625,3 +625,11 @@ def test_scenarios_without_levers_get_a_figure_of_their_values(tmp_path, fast_sa
                 "std": 0.1, "ci95_half_width": 0.2} for i in range(3)]
     paths = ep.write_experiment_figures(tmp_path, summary, [], [], [], [], ["cost_per_parcel_cny"], "s0", workers=1)
     assert "by_scenario__cost_per_parcel_cny" in {p.stem for p in paths}
+
+
+def test_heatmap_cells_share_one_number_format():
+    summary = [{"scenario_id": f"s{i}{j}", "scenario": "x", "a": float(i), "b": float(j), "kpi": "cost_per_parcel_cny",
+                "n": 3, "mean": v, "std": 0.1, "ci95_half_width": 0.1}
+               for (i, j), v in np.ndenumerate(np.array([[6.297, 11.84], [9.5, 12.0]]))]
+    ax = ep.plot_heatmap(summary, "a", "b", "cost_per_parcel_cny")
+    assert sorted(t.get_text() for t in ax.texts) == ["11.8", "12.0", "6.3", "9.5"]
