@@ -197,15 +197,20 @@ def _saturation_sentences(monthly: Sequence[Mapping], order: Sequence[str], hori
     if first < max(months):
         text += f" ({', '.join(s for s, m in sat.items() if m == first)} first, by month {first})"
     text += ", so after that coverage, equity and the maps cannot tell the strategies apart."
+    return [text]
+
+
+def _preview_sentence(n_counties: int, meta: Mapping) -> str | None:
+    """Whether the report is a preview on some of the region's counties, and its budget."""
     cfg = _config(meta)
     region = cfg.get("region") if isinstance(cfg.get("region"), Mapping) else {}
     full = region.get("counties") if isinstance(region, Mapping) else None
     budget = as_float(cfg.get("budget_per_year_cny"))
-    if isinstance(full, int) and 0 < n_counties < full:
-        text += (f" This is a preview on {n_counties} of the config's {full} counties, with the budget scaled to "
-                 "them" + (f" ({_money(budget * n_counties / full)} a year)" if math.isfinite(budget) else "")
-                 + ": the full run is the one that answers the question.")
-    return [text]
+    if not (isinstance(full, int) and 0 < n_counties < full):
+        return None
+    return (f"This is a preview on {n_counties} of the config's {full} counties, with the budget scaled to them"
+            + (f" ({_money(budget * n_counties / full)} a year)" if math.isfinite(budget) else "")
+            + ": the full run is the one that answers the question.")
 
 
 def findings(meta: Mapping, outcomes: Sequence[Mapping], monthly: Sequence[Mapping], order: Sequence[str],
@@ -222,4 +227,7 @@ def findings(meta: Mapping, outcomes: Sequence[Mapping], monthly: Sequence[Mappi
                              _break_even_sentence(outcomes, horizon),
                              _ranking_sentence(meta.get("ranking"))) if s]
     sentences += _saturation_sentences(monthly, order, horizon, n_counties, meta)
+    preview = _preview_sentence(n_counties, meta)
+    if preview:
+        sentences.append(preview)
     return {"question": " ".join(str(question).split()) if question else None, "sentences": sentences}

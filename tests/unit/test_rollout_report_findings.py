@@ -90,15 +90,16 @@ def test_saturated_preview_says_so_with_the_budget():
     meta = {"baseline": "a", "manifest": manifest}
     found = findings(meta, NPV, _monthly({"a": 0.2, "b": 0.1, "c": 0.25}), ["a", "b", "c"], 24, 8)
     assert found["question"] == "Which rollout reaches whom?"
-    text = found["sentences"][-1]
+    text, preview = found["sentences"][-2:]
     assert "Coverage saturates for every strategy" in text and "by month 9 of 24" in text
     assert "c first, by month 3" in text
     # the preview's budget is the region's scaled to its counties: 40 M CNY x 8 / 40
-    assert "preview on 8 of the config's 40 counties" in text and "8.0 million CNY a year" in text
-    # the whole region, or a strategy that never saturates: no such sentence
+    assert "preview on 8 of the config's 40 counties" in preview and "8.0 million CNY a year" in preview
+    # the whole region: no preview sentence; a strategy that never saturates: no saturation sentence
     assert not any("preview" in s for s in findings(meta, NPV, _monthly({"a": 0.2}), ["a"], 24, 40)["sentences"])
     unsaturated = findings(meta, NPV, _monthly({"a": 0.2, "b": 0.01}), ["a", "b"], 24, 8)["sentences"]
     assert not any("saturates" in s for s in unsaturated)
+    assert "preview on 8 of the config's 40 counties" in unsaturated[-1]     # said whether it saturates or not
 
 
 def test_report_opens_with_the_findings_and_the_question(tmp_path):
