@@ -131,7 +131,7 @@ def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, texts: Sequence[str], c
     legend; failing that the spot with the least overlap. The figure is laid out once to measure the
     texts; the legend is then fixed where it was drawn and the labels are left out of the layout, so
     that neither moves when the figure is drawn again."""
-    fig = ax.get_figure(root=True)
+    fig = ax.figure
     assert isinstance(fig, Figure)
     fig.draw_without_rendering()
     legend = ax.get_legend()
