@@ -142,8 +142,14 @@ def _ranking_sentence(ranking: Mapping | None) -> str | None:
         return None
     flips = [r for r in rows if as_bool(r.get("within_range")) and math.isfinite(as_float(r.get("break_even")))]
     lead = rows[0].get("leader_at_base")
-    share = as_float(rows[0].get("other_leader_share"))
-    others = f"; over all sampled cases, another strategy leads in {share:.0%}" if math.isfinite(share) else ""
+    tiers = list(dict.fromkeys(str(r.get("tier")) for r in rows if r.get("tier") is not None))
+    named = len(tiers) > 1   # the accounting and the run tier: say which each value comes from
+    shares = {t: as_float(next(r for r in rows if str(r.get("tier")) == t).get("other_leader_share")) for t in tiers}
+    if not tiers:
+        shares = {"": as_float(rows[0].get("other_leader_share"))}
+    told = [f"{v:.0%}" + (f" of the {t} tier's" if named else "") for t, v in shares.items() if math.isfinite(v)]
+    others = (f"; over all sampled cases, another strategy leads in {' and '.join(told)}"
+              + (" samples" if named else "")) if told else ""
     if not flips:
         return f"In the ranking sensitivity no single input moves the lead in NPV away from {lead} within its range" \
                f"{others}."
@@ -154,9 +160,10 @@ def _ranking_sentence(ranking: Mapping | None) -> str | None:
         label = str(r.get("label") or r.get("input"))
         name, _, unit = label[:-1].rpartition(" (") if label.endswith(")") and " (" in label else (label, "", "")
         unit = f" {unit}" if unit and unit not in ("share", "-") else ""
+        tier = f"; {r.get('tier')} tier" if named else ""
         parts.append(f"{r.get('challenger')} if {name[:1].lower() + name[1:]} {way} {_value(be)}{unit} "
                      f"(base {_value(base)}{unit}, sampled {_value(as_float(r.get('low')))} to "
-                     f"{_value(as_float(r.get('high')))}{unit})")
+                     f"{_value(as_float(r.get('high')))}{unit}{tier})")
     return f"The lead in NPV passes from {lead} to " + "; to ".join(parts) + others + "."
 
 

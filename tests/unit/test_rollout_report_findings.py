@@ -78,6 +78,21 @@ def test_where_the_ranking_flips():
     assert any("no single input moves the lead in NPV away from b" in s for s in found["sentences"])
 
 
+def test_with_two_tiers_each_flip_and_share_says_its_tier():
+    ranking = {"breakeven": [
+        {"tier": "accounting", "input": "fee", "label": "Partner fee per parcel (CNY)", "low": 1.0, "base": 2.5,
+         "high": 5.0, "leader_at_base": "b", "challenger": "a", "break_even": 4.0, "within_range": True,
+         "other_leader_share": 0.25},
+        {"tier": "runs", "input": "fee", "label": "Partner fee per parcel (CNY)", "low": 1.0, "base": 2.5,
+         "high": 5.0, "leader_at_base": "b", "challenger": "a", "break_even": 3.5, "within_range": True,
+         "other_leader_share": 2 / 9}]}
+    text = next(s for s in findings({"baseline": "a", "ranking": ranking}, NPV, [], ["a", "b"], 60, 40)["sentences"]
+                if "passes" in s)
+    assert "rises above 4 CNY (base 2.5 CNY, sampled 1 to 5 CNY; accounting tier)" in text
+    assert "rises above 3.5 CNY (base 2.5 CNY, sampled 1 to 5 CNY; runs tier)" in text
+    assert "another strategy leads in 25% of the accounting tier's and 22% of the runs tier's samples" in text
+
+
 def test_saturation_month_per_strategy():
     # a reaches 1 at month 4 (rate 0.2: 5 x 0.2), b at month 9, c never (rate 0.01 over 24 months)
     sat = saturation(_monthly({"a": 0.2, "b": 0.1, "c": 0.01}))
