@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim.config.loader import a_kind
 from sim.config.scenario import Scenario, scenario_data, scenario_input_files
 
 STAMP_FILE = "stamp.json"
@@ -95,11 +96,16 @@ def input_hashes(files: Iterable[str | Path]) -> dict[str, str]:
     return {str(Path(f).resolve()): file_sha256(f) for f in sorted({str(Path(f).resolve()) for f in files})}
 
 
-def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path]) -> dict:
+def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path],
+               preview: int | None = None) -> dict:
     """A folder's stamp: kind, name, the resolved config's hash, every input file's
-    hash and the code version."""
-    return {"kind": kind, "name": name, "config_sha256": config_sha256(resolved),
-            "inputs_sha256": input_hashes(files), "code_version": code_version()}
+    hash and the code version; for a preview on some counties (part of the resolved
+    config) also their number, so that a refusal can say what differs."""
+    stamp: dict[str, Any] = {"kind": kind, "name": name, "config_sha256": config_sha256(resolved),
+             "inputs_sha256": input_hashes(files), "code_version": code_version()}
+    if preview is not None:
+        stamp["preview_counties"] = preview
+    return stamp
 
 
 def stamp_digest(stamp: Mapping) -> str:
@@ -111,8 +117,13 @@ def stamp_changes(old: Mapping, new: Mapping) -> list[str]:
     """What differs between a folder's stamp and the current one, in words."""
     out = []
     if old.get("kind") != new.get("kind"):
-        out.append(f"a {old.get('kind') or 'different'} config, not a {new.get('kind')} one")
-    if old.get("config_sha256") != new.get("config_sha256"):
+        out.append(f"{a_kind(str(old.get('kind') or 'different'))} config, not {a_kind(str(new.get('kind')))} one")
+    was, now = old.get("preview_counties"), new.get("preview_counties")
+    if was != now:   # which explains a different config hash
+        def scope(n: Any) -> str:
+            return f"a preview on {n} counties" if n else "the whole region"
+        out.append(f"{scope(was)} (now {scope(now)})")
+    elif old.get("config_sha256") != new.get("config_sha256"):
         out.append("a different config (resolved settings)")
     old_in, new_in = old.get("inputs_sha256") or {}, new.get("inputs_sha256") or {}
     for path in sorted(set(old_in) | set(new_in)):

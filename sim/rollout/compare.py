@@ -68,7 +68,7 @@ def rollout_stamp(ro: Rollout) -> dict:
     """The folder stamp: every resolved setting (the file's own path excepted), every
     input file's contents and the code version."""
     resolved = {f.name: getattr(ro, f.name) for f in dataclasses.fields(ro) if f.name != "source"}
-    return make_stamp("rollout", ro.name, config_sha256(resolved), ro.input_files())
+    return make_stamp("rollout", ro.name, config_sha256(resolved), ro.input_files(), preview=ro.county_limit)
 
 
 def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: str | None = None,

@@ -92,7 +92,7 @@ def _lost(task: tuple, why: str) -> dict:
 
 
 def national_stamp(nat: National) -> dict:
-    return make_stamp("national", nat.name, nat.resolved(), nat.input_files())
+    return make_stamp("national", nat.name, nat.resolved(), nat.input_files(), preview=nat.county_limit)
 
 
 # ---- tables --------------------------------------------------------------------------

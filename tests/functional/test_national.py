@@ -235,3 +235,12 @@ def test_a_group_without_a_value_is_marked_not_drawn_as_zero_and_every_group_giv
     assert list(dots.get_xdata()) == [0] and list(dots.get_ydata()) == [0.2]    # west has no dot at 0
     assert [t.get_text() for t in ax.texts] == ["n/a"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["east\n(n=3)", "west\n(n=0)"]
+
+
+def test_a_preview_of_another_size_is_refused_saying_so():
+    from sim.experiments.stamp import stamp_changes
+    base = {"kind": "national", "config_sha256": "a", "inputs_sha256": {}, "code_version": "v"}
+    assert stamp_changes({**base, "preview_counties": 10}, {**base, "config_sha256": "b", "preview_counties": 12}) \
+        == ["a preview on 10 counties (now a preview on 12 counties)"]
+    assert stamp_changes(base, {**base, "config_sha256": "b"}) == ["a different config (resolved settings)"]
+    assert stamp_changes({**base, "kind": "experiment"}, base) == ["an experiment config, not a national one"]

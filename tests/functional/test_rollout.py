@@ -324,7 +324,7 @@ def test_a_preview_runs_the_first_counties_with_fewer_replications_in_its_own_st
     # the full run into the same folder is another stamp: refused without --fresh
     again = CliRunner().invoke(main, ["compare", str(p), "--out", str(tmp_path / "pv"), "--workers", "1",
                                       "--no-figures", "--quiet"])
-    assert again.exit_code == 2 and "a different config" in again.output
+    assert again.exit_code == 2 and "a preview on 2 counties (now the whole region)" in again.output
 
 
 def test_a_preview_scales_the_budget_to_its_counties_once(tmp_path):
