@@ -82,6 +82,11 @@ class NationalConfig:
         total = sum(r.counties for r in self.regions.values())
         if total > MAX_COUNTIES:
             raise FieldError("regions", f"{total} counties in all", f"expected at most {MAX_COUNTIES:,} counties")
+        fewest = min(r.villages.min for r in self.regions.values())
+        if round(self.coverage_share * fewest) < 1:   # stations are round(share x villages): none in such a county
+            raise FieldError("coverage_share", self.coverage_share,
+                             f"a share that gives every county a station: above {0.5 / fewest:.4g} (the smallest "
+                             f"counties have {fewest} villages)")
 
 
 NATIONAL_GOVERNED = {

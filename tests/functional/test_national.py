@@ -198,6 +198,9 @@ def test_a_preview_samples_every_region_and_is_stamped_apart(tmp_path):
     ({"coverage_share": 1.5}, "coverage_share"),
     ({"base": {"stations": {"coverage_share": 0.9}}}, "set coverage_share instead"),
     ({"regions": {"e": {"counties": 3, "city_km": {"min": 9, "max": 1}}}}, "min <= max"),
+    # 0.002 x 150 villages rounds to no station: such counties would deliver nothing
+    ({"coverage_share": 0.002, "regions": {"e": {"counties": 3, "villages": {"min": 150, "max": 270}}}},
+     "coverage_share: 0.002 is not allowed: a share that gives every county a station: above 0.003333"),
 ])
 def test_bad_national_configs_are_refused_naming_the_key(tmp_path, change, words):
     cfg = tiny(tmp_path, **change)
