@@ -88,16 +88,16 @@ def no_data(ax: Axes, message: str) -> None:
 def kpi_label(name: str) -> str:
     """A registered KPI's label with its unit (none for a pure number such as a Gini index);
     ``KeyError`` for a name that is not registered."""
-    k = registry.kpi(name)
-    return k.label if k.unit in _NO_UNIT else registry.label(name)
+    return registry.label(name)
 
 
 def kpi_axis_label(name: str, unit: str | None = None) -> str:
     """A registered KPI's label for a figure: :func:`kpi_label`, with ``unit`` (e.g. "million CNY";
     "" for none) in place of the registered unit if given."""
-    k = registry.kpi(name)
-    unit = k.unit if unit is None else unit
-    return k.label if unit in _NO_UNIT else f"{k.label} ({unit})"
+    if unit is None:
+        return registry.label(name)
+    label = registry.kpi(name).label
+    return label if unit in _NO_UNIT else f"{label} ({unit})"
 
 
 #: Words that keep their capital letter inside a sentence.
