@@ -5,17 +5,15 @@
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sim.experiments.findings import Finding, Result
+from sim.analysis.statistics import t_interval
+from sim.experiments.finding import Finding, Interval, Result
 
 VEHICLES = ("van", "e_tricycle", "walking_tractor")
 FLEETS = {"van": "vans alone", "e_tricycle": "e-tricycles alone", "e_tricycle_then_van": "e-tricycles, then a van"}
 
 
 def township_tier(tt: Result, drivers: Result) -> Finding:
-    from sim.experiments.findings import Finding
     cost = {v: tt.diff("cost_per_parcel_cny", {"name": f"two_tier_{v}"}, {"name": "one_tier_van"}) for v in VEHICLES}
     lead = {v: tt.diff("inbound_lead_time_mean_h", {"name": f"two_tier_{v}"}, {"name": "one_tier_van"})
             for v in VEHICLES}
@@ -75,8 +73,6 @@ def township_tier(tt: Result, drivers: Result) -> Finding:
 def _rest(tt: Result, v: str):
     """Two tiers with ``v`` on the village leg minus one tier of vans, cost per parcel, less the feeders' and
     the township stations' cost per parcel delivered: paired replication by replication."""
-    from sim.analysis.statistics import t_interval
-    from sim.experiments.findings import Interval
     two, one = f"two_tier_{v}", "one_tier_van"
     per = tt.values("inbound_parcels_delivered", two)
     d = [a - b - (f + t) / n for a, b, f, t, n in zip(
@@ -87,7 +83,6 @@ def _rest(tt: Result, v: str):
 
 
 def service_frequency(sf: Result) -> Finding:
-    from sim.experiments.findings import Finding
     gap = {(t, k): sf.diff("inbound_lead_time_remote_decile_h", {"tiers": t, "remote_every_d": k},
                            {"tiers": t, "remote_every_d": 1}) for t in (1, 2) for k in (2, 3)}
     gini = {(t, k): sf.mean("inbound_lead_time_village_gini", tiers=t, remote_every_d=k) for t in (1, 2)
@@ -116,7 +111,6 @@ def service_frequency(sf: Result) -> Finding:
 
 
 def bus_lines(bl: Result, fee: Result) -> Finding:
-    from sim.experiments.findings import Finding
     sold = {m: bl.diff("outbound_produce_sold_kg", {"name": f"buses_{m}"}, {"name": "vans"}) for m in
             ("added", "replacing")}
     base_sold = bl.mean("outbound_produce_sold_kg", "vans")
@@ -173,7 +167,6 @@ def _fee_flip(replaced: str, by_fee: dict) -> str:
 
 
 def township_bus_lines(tb: Result, fee: Result) -> Finding:
-    from sim.experiments.findings import Finding
     modes = ("added", "replacing")
     sold = {m: tb.diff("outbound_produce_sold_kg", {"name": f"township_buses_{m}"}, {"name": "two_tier"})
             for m in modes}
@@ -216,7 +209,6 @@ def township_bus_lines(tb: Result, fee: Result) -> Finding:
 
 
 def township_fleets(tf: Result, rng: Result) -> Finding:
-    from sim.experiments.findings import Finding
     cost = {n: tf.mean("cost_per_parcel_cny", n) for n in ("van", "e_tricycle", "e_tricycle_then_van")}
     spoil = {n: tf.mean("spoilage_rate", n) for n in ("van", "e_tricycle", "e_tricycle_then_van")}
     d_cost = tf.diff("cost_per_parcel_cny", {"name": "e_tricycle_then_van"}, {"name": "e_tricycle"})

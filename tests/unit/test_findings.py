@@ -6,7 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from sim.experiments.findings import Finding, Interval, Result, write_findings
+from sim.experiments.finding import Finding, Interval, Result
+from sim.experiments.findings import write_findings
 
 
 def _result():
