@@ -3,6 +3,7 @@ each road class, what they cost; the four built-in types) and the surge capacity
 at peaks (spot trunk trucks, extra vehicles, temporary sorters)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from sim.config.schema import FieldError, spec
@@ -53,6 +54,14 @@ class VehicleType:
         bad = {k: v for k, v in self.speed_kmh.items() if not 1.0 <= v <= 200.0}
         if bad:
             raise FieldError("speed_kmh", dict(self.speed_kmh), f"speeds in [1, 200] km/h (not {bad})")
+
+
+def parcels_aboard(capacity_parcels: int, capacity_kg: float, parcel_kg: float) -> int:
+    """Whole parcels of ``parcel_kg`` a vehicle carries: its parcel capacity, or fewer
+    when their weight reaches ``capacity_kg`` first (exact for any positive weight, however
+    small or large)."""
+    by_weight = capacity_kg / parcel_kg
+    return int(capacity_parcels) if by_weight >= capacity_parcels else max(0, math.floor(by_weight))
 
 
 def builtin_vehicle_types():

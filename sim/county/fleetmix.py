@@ -7,12 +7,11 @@ type."""
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.config.fleet import VehicleType
+from sim.config.fleet import VehicleType, parcels_aboard
 from sim.config.scenario import Scenario
 from sim.county.account import since
 from sim.county.network import Network, road_matrices
@@ -129,7 +128,7 @@ class RouteFleet:
 
     def __init__(self, vehicles: list[VehicleType], parcel_kg: float):
         self.vehicles = vehicles
-        self.capacity_parcels = np.array([int(min(v.capacity_parcels, math.floor(v.capacity_kg / parcel_kg)))
+        self.capacity_parcels = np.array([parcels_aboard(v.capacity_parcels, v.capacity_kg, parcel_kg)
                                           for v in vehicles], dtype=np.int64)
         self.nominal_parcels = np.array([v.capacity_parcels for v in vehicles], dtype=float)
         self.capacity_kg = np.array([v.capacity_kg for v in vehicles], dtype=float)

@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 import simpy
 
+from sim.config.fleet import parcels_aboard
 from sim.config.scenario import LastMileConfig, SurgeConfig, VehicleType
 from sim.county.account import Stock, since
 from sim.county.backhaul import loads
@@ -54,7 +55,7 @@ class LastMile:
         self.ledger.stop_lead_h = np.zeros(int(sum(len(r.stops) for r in routes)))
         self.ledger.stop_delivered = np.zeros(len(self.ledger.stop_lead_h), dtype=np.int64)
         self.horizon_h = 24.0 * horizon_d
-        self.capacity_parcels = int(min(vehicle.capacity_parcels, np.floor(vehicle.capacity_kg / parcel_kg)))
+        self.capacity_parcels = parcels_aboard(vehicle.capacity_parcels, vehicle.capacity_kg, parcel_kg)
         self.mix = None if route_vehicles is None else RouteFleet(route_vehicles, parcel_kg)
         # every stop of every route as one array ("global stops")
         R = len(routes)

@@ -30,7 +30,8 @@ def temp_sorters(waiting: int, sorters: int, per_sorter_shift: float, most: int)
     shift, at most ``most``."""
     if most <= 0 or waiting <= sorters * per_sorter_shift:
         return 0
-    return min(most, max(0, math.ceil(waiting / per_sorter_shift) - sorters))
+    wanted = waiting / per_sorter_shift   # sorters a shift needs (inf for a shift too short to sort a parcel)
+    return most if wanted >= most + sorters else min(most, max(0, math.ceil(wanted) - sorters))
 
 
 class SorterPool:

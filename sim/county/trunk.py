@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+from sim.config.fleet import parcels_aboard
 from sim.config.scenario import CityConfig, SurgeConfig, TrunkConfig
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots, concat
@@ -72,7 +73,7 @@ class Trunk:
         self._sold_t_h: list[np.ndarray] = []
         self.to_hub_h = city.warehouse_km / cfg.speed_kmh
         self.to_market_h = city.market_km / cfg.speed_kmh
-        self.truck_parcels = max(0, min(cfg.truck_capacity_parcels, math.floor(cfg.truck_capacity_kg / parcel_kg)))
+        self.truck_parcels = parcels_aboard(cfg.truck_capacity_parcels, cfg.truck_capacity_kg, parcel_kg)
 
     # ---- the component's account -------------------------------------------------------
     def stock(self) -> Stock:
@@ -157,7 +158,8 @@ class Trunk:
         chunks = self._take(cutoff, fleet * self.truck_parcels)
         n = sum(len(c) for c in chunks)
         trucks_for_parcels = math.ceil(n / self.truck_parcels) if n else 0
-        trucks_for_produce = min(fleet, math.ceil(self.hub.shippable_kg / cfg.truck_capacity_kg))
+        loads_kg = self.hub.shippable_kg / cfg.truck_capacity_kg   # (inf for a truck of next to no kg)
+        trucks_for_produce = fleet if loads_kg >= fleet else math.ceil(loads_kg)
         trucks = max(trucks_for_parcels, trucks_for_produce)
         if trucks == 0:
             return

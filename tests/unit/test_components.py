@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import simpy
 
+from sim.config.fleet import parcels_aboard
 from sim.config.scenario import CityConfig, HubConfig, LastMileConfig, TrunkConfig, VehicleType
 from sim.county.account import Stock, since
 from sim.county.batches import Chunk, Lots
@@ -202,3 +203,12 @@ def test_capital_recovery_factor_by_hand():
     assert capital_recovery_factor(0.0, 4.0) == 0.25
     assert capital_recovery_factor(0.1, 1.0) == pytest.approx(1.1)
     assert capital_recovery_factor(0.1, 2.0) == pytest.approx(0.1 * 1.21 / 0.21)
+    assert capital_recovery_factor(1e-90, 8.0) == 0.125     # 1 + rate rounds to 1: the limit, no division by 0
+    assert capital_recovery_factor(1e-9, 8.0) == pytest.approx(0.125, rel=1e-6)
+
+
+def test_parcels_aboard_by_hand():
+    assert parcels_aboard(200, 1000.0, 1.5) == 200          # the parcel count fills first
+    assert parcels_aboard(200, 150.0, 1.5) == 100           # the weight fills first
+    assert parcels_aboard(200, 1.0, 1.5) == 0
+    assert parcels_aboard(200, 1000.0, 5e-324) == 200       # a weightless parcel: no overflow

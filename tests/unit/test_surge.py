@@ -54,6 +54,7 @@ def test_temp_sorters_sort_the_excess_in_a_shift_up_to_the_limit():
     assert temp_sorters(10**6, 4, 2400.0, 4) == 4
     assert temp_sorters(1, 0, 2400.0, 2) == 1              # no sorters of its own: one comes
     assert temp_sorters(10**6, 4, 2400.0, 0) == 0
+    assert temp_sorters(2, 4, 1e-321, 4) == 4              # a shift too short to sort one parcel: all who may come
 
 
 # ---- the sorter pool ----------------------------------------------------------------------
