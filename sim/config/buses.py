@@ -41,7 +41,7 @@ class BusConfig:
                                           "townships (national average, domain notes): two to three a township")
     departures_h: tuple[float, ...] = spec((7.0, 10.0, 13.0, 16.0), "Timetable: departures from the county seat "
                                            "(origin townships: from each township station) each day", unit="h",
-                                           source="[G] four runs a day")
+                                           source="[G] four runs a day", lo=0, hi=24, hi_open=True)
     capacity_parcels_per_run: int = spec(100, "Parcels a run may carry (the luggage hold)", unit="parcels", lo=1,
                                          hi=10000, source="~440 parcels a day per bus in Yucheng (domain notes) [D] "
                                          "over four runs")

@@ -74,7 +74,7 @@ class DemandConfig:
     dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0.01, lo_open=False,
                                hi=1e+06)
     order_window_h: tuple[float, ...] = spec((8.0, 22.0), "Hours of the day over which orders are placed (uniform)",
-                                             unit="h")
+                                             unit="h", lo=0, hi=24)
     parcel_kg: float = spec(1.5, "Mean parcel weight", unit="kg", lo=0, lo_open=True, hi=1000)
     calendar: tuple[CalendarEvent, ...] = spec(_calendar, "Seasonal multipliers; overlapping events multiply. A "
                                                "list given replaces the default events (Singles' Day, the Spring "
@@ -91,7 +91,8 @@ class DemandConfig:
 @dataclass(frozen=True)
 class TrunkConfig:
     """Trunk trucks: city warehouse -> county hub with parcels, hub -> city market with produce."""
-    departures_h: tuple[float, ...] = spec((20.0,), "Departure times from the city warehouse each day", unit="h")
+    departures_h: tuple[float, ...] = spec((20.0,), "Departure times from the city warehouse each day", unit="h",
+                                           lo=0, hi=24, hi_open=True)
     cutoff_before_departure_h: float = spec(4.0, "Orders must be placed this long before a departure to ride it",
                                             unit="h", lo=0, hi=24)
     speed_kmh: float = spec(60.0, "Mean trunk speed", unit="km/h", lo=1, lo_open=False, hi=200)
@@ -166,12 +167,13 @@ class LastMileConfig:
     vehicles_per_route: int = spec(1,
                                    "Vehicles per route; they leave together and share the load (0: only extra "
                                        "vehicles hired at peaks, if surge is on)", lo=0, hi=100)
-    departures_h: tuple[float, ...] = spec((8.0,), "Departure times from the hub each day", unit="h")
+    departures_h: tuple[float, ...] = spec((8.0,), "Departure times from the hub each day", unit="h", lo=0, hi=24,
+                                           hi_open=True)
     backhaul: bool = spec(True, "Vehicles collect produce with their spare capacity; false: dedicated pickup trips",
                           source="")
     pickup_departures_h: tuple[float, ...] = spec((13.0,),
                                                   "Departure times of dedicated produce pickups when backhaul is off",
-                                                      unit="h")
+                                                      unit="h", lo=0, hi=24, hi_open=True)
     routing_method: str = spec("savings",
                                "Route planning method: Clarke-Wright savings or nearest neighbour, each improved by "
                                    "2-opt", choices=ROUTING_METHODS, source="")

@@ -42,7 +42,8 @@ class TownshipConfig:
                                     "(a key of vehicle_types)", source="vans or light trucks on county roads [G]")
     feeder_vehicles_per_route: int = spec(1, "Vehicles per feeder route; they leave together", lo=0, hi=100)
     feeder_departures_h: tuple[float, ...] = spec((8.0,), "Departure times of the feeder vehicles from the hub each "
-                                                  "day", unit="h", source="as the one-tier routes' departure [G]")
+                                                  "day", unit="h", source="as the one-tier routes' departure [G]",
+                                                  lo=0, hi=24, hi_open=True)
     feeder_max_route_h: float = spec(8.0, "Longest planned feeder route (driving and stops)", unit="h", lo=0.1,
                                      lo_open=False, hi=24)
     vehicle_type: str = spec("e_tricycle", "Vehicle type on the township-to-village routes (a key of vehicle_types)",
@@ -70,7 +71,8 @@ class TownshipConfig:
     departures_h: tuple[float, ...] = spec((13.0,), "Departure times of the township-to-village vehicles from their "
                                            "township station each day; parcels that have not finished their "
                                            "transfer wait for the next", unit="h",
-                                           source="[G] after the feeders' arrival and transfer")
+                                           source="[G] after the feeders' arrival and transfer",
+                                           lo=0, hi=24, hi_open=True)
     max_route_h: float = spec(6.0, "Longest planned township-to-village route (driving and stops)", unit="h", lo=0.1,
                               lo_open=False, hi=24, source="[G] an afternoon's round")
     transfer_h: float = spec(1.0, "Handling time at a township station between a feeder's arrival and the parcels "
@@ -145,7 +147,7 @@ class ServiceOverride:
     weekdays: tuple[int, ...] | None = spec(None, "Days of the week its routes run, 0-6 (0 = the weekday of 1 "
                                             "January), in place of weekdays (null: the county-wide weekdays)",
                                             optional=True, shown="null",
-                                            source="[G] a county's own timetable")
+                                            source="[G] a county's own timetable", lo=0, hi=6)
     SHORT_JSON: ClassVar[dict] = {"anyOf": [{"type": "integer", "minimum": 1, "maximum": 7},
                                              {"type": "array",
                                               "items": {"type": "integer", "minimum": 0, "maximum": 6}}]}
@@ -191,7 +193,7 @@ class ServiceConfig:
                                  "get routes of their own",
                                  unit="km", lo=0, hi=1000, source="[G] the outer half of the baseline county's disc")
     weekdays: tuple[int, ...] = spec(ALL_WEEKDAYS, "Days of the week the village routes run, 0-6 (0 = the "
-                                     "weekday of 1 January)", source="every day [G]")
+                                     "weekday of 1 January)", source="every day [G]", lo=0, hi=6)
     by_township: dict[str, ServiceOverride] = spec(
         dict, "The service of named townships' villages (township id: every_d and/or weekdays, or short: a number "
         "of days or a list of weekdays), in place of the county-wide keys. Ids are T01, T02, ... in a generated "
