@@ -115,7 +115,8 @@ def test_short_forms_and_bad_entries():
     assert Scenario().updated({"service.by_village": {"V0001": {"every_d": 1}}}).service.daily
     for bad, match in [({"service.by_township": {"T01": 9}}, r"service\.by_township\.T01\.every_d: 9"),
                        ({"service.by_township": {"T01": [7]}},
-                        r"service\.by_township\.T01\.weekdays\[0\]: 7 is not allowed: expected a whole number in \[0, 6\]"),
+                        r"service\.by_township\.T01\.weekdays\[0\]: 7 is not allowed: "
+                        r"expected a whole number in \[0, 6\]"),
                        ({"service.by_township": {"T99": 2}}, r"service\.by_township\.T99: 'T99' is not allowed: "
                                                              r"expected a township id"),
                        ({"service.by_village": {"V9999": 2}}, r"service\.by_village\.V9999: 'V9999' is not "
