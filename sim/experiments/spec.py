@@ -271,7 +271,11 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
     if len(set(ids)) != len(ids):
         dup = sorted({i for i in ids if ids.count(i) > 1})
         labels = [s.label for s in specs if s.id in dup]
-        raise InputError(f"{where}: scenarios {labels} have identical parameters: each scenario must differ")
+        shown = f"{labels[:4]} and {len(labels) - 4} more" if len(labels) > 4 else f"{labels}"
+        hint = "" if method == "full_factorial" else (
+            f" (design.method {method} drew the same point more than once: factors given as lists of values "
+            "have few combinations; ask for fewer design.samples, or give ranges)")
+        raise InputError(f"{where}: scenarios {shown} have identical parameters: each scenario must differ{hint}")
     only_uncertain = not cfg.scenarios and factors and all(f.kind == "uncertainty" for f in factors)
     if only_uncertain and cfg.baseline is None:
         baseline_id = None  # a sample of the world: nothing to compare against

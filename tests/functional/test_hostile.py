@@ -158,6 +158,9 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
         "scenarios: {a: {}, b: {hub: {sorters: 3}}}\nbaseline: c\n")}, ["check", "e.yaml"], 2, "baseline"),
     ("experiment identical scenarios", {**BASE, "e.yaml": _experiment("scenarios: {a: {}, b: {}}\n")},
      ["check", "e.yaml"], 2, "identical parameters"),
+    ("sampled design repeats a point", {**BASE, "e.yaml": _experiment(
+        "levers: {hub.sort_time_distribution: [gamma]}\ndesign: {method: latin_hypercube, samples: 4}\n")},
+     ["check", "e.yaml"], 2, "ask for fewer design.samples"),
     ("experiment KPI unknown", {**BASE, "e.yaml": _experiment("kpis: [cost_per_parcel]\n")}, ["check", "e.yaml"], 2,
      "kpis"),
     ("--workers 0", {**BASE, "e.yaml": _experiment("")}, ["run", "e.yaml", "--workers", "0"], 2, "--workers"),
