@@ -4,6 +4,7 @@ these, and every path is checked against the settings that exist."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,6 +47,11 @@ def check_path(data: dict, path: str, where: str, key: str) -> None:
                 raise fail(where, f"{key}.{path}", path, f"'{'.'.join(walked)}' is a list of {len(node)}; "
                                                       f"use an index 0..{len(node) - 1}")
         elif isinstance(node, Mapping):
+            m = re.fullmatch(r"(\w+)\[(\d+)\]", str(p))
+            if p not in node and m and m.group(1) in node:   # crops[0] written for crops.0
+                dotted = re.sub(r"\[(\d+)\]", r".\1", path)
+                raise InputError(f"{where}: {key}.{path}: unknown setting; list entries are numbered with dots: "
+                                 f"'{dotted}'")
             if p not in node:
                 near = suggest(p, node)
                 hint = f"; did you mean '{'.'.join([*walked, near])}'?" if near else ""
