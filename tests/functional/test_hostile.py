@@ -158,7 +158,7 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
         "scenarios: {a: {}, b: {hub: {sorters: 3}}}\nbaseline: c\n")}, ["check", "e.yaml"], 2, "baseline"),
     ("experiment identical scenarios", {**BASE, "e.yaml": _experiment("scenarios: {a: {}, b: {}}\n")},
      ["check", "e.yaml"], 2, "identical parameters"),
-    ("list entry in brackets", {**BASE, "e.yaml": _experiment("levers: {crops[0].kg_per_resident_y: [10, 20]}\n")},
+    ("list entry in brackets", {**BASE, "e.yaml": _experiment("levers:\n  crops[0].kg_per_resident_y: [10, 20]\n")},
      ["check", "e.yaml"], 2, "numbered with dots: 'crops.0.kg_per_resident_y'"),
     ("sampled design repeats a point", {**BASE, "e.yaml": _experiment(
         "levers: {hub.sort_time_distribution: [gamma]}\ndesign: {method: latin_hypercube, samples: 4}\n")},
