@@ -44,7 +44,8 @@ class CountyConfig:
                                           lo=1, hi=5, optional=True, source="[G]")
     road_speed_factor: float = spec(1.0,
                                     "Multiplies every vehicle's speed on every road (weather, road works, upgrades)",
-                                    lo=0.05, lo_open=False, hi=5, source="")
+                                    lo=0.05, lo_open=False, hi=5,
+                                    source="1: the vehicle types' speeds as given; an uncertainty to vary")
     villages_csv: str | None = spec(None,
                                     "CSV of villages (id, township, x_km, y_km, residents, road_class), relative to "
                                         "the config file; replaces generation",

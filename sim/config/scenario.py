@@ -68,7 +68,8 @@ class DemandConfig:
     parcels_per_resident_y: float = spec(5.0, "Inbound parcels per resident per year", unit="parcels/resident/y", lo=0,
                                          source="2015 county ~5 [D]/[G]", hi=1000)
     growth_per_y: float = spec(0.0, "Compound growth of demand over the run (0.4 = +40%/y as reported for the period)",
-                               unit="1/y", lo=-0.99, hi=10, source="")
+                               unit="1/y", lo=-0.99, hi=10,
+                               source="[G] 0: a steady year; the period's ~+40%/y (domain notes) is a lever")
     distribution: str = spec("negative_binomial", "Daily order count per village (deterministic: the mean rounded, "
                              "order times evenly spaced; for verification)", choices=DEMAND_DISTRIBUTIONS)
     dispersion_k: float = spec(10.0, "Negative-binomial size k: variance = mean + mean^2/k", lo=0.01, lo_open=False,
