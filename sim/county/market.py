@@ -103,7 +103,7 @@ def crop_rows(e: Earnings, names: list[str], commission_share: float) -> list[di
             "outbound_produce_offered_kg": float(e.offered_kg[c]),
             "outbound_produce_sold_kg": sold,
             "outbound_produce_spoiled_kg": spoiled,
-            "spoilage_rate": spoiled / (spoiled + sold + traded) if spoiled + sold + traded > 0 else 0.0,
+            "spoilage_rate": spoiled / (spoiled + sold + traded) if spoiled + sold + traded >= 1e-3 else float("nan"),
             "farmer_revenue_cny": float(e.revenue_cny[c]),
             "farmer_income_with_cny": income,
             "farmer_income_without_cny": float(e.without_cny[c]),
