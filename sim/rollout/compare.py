@@ -197,7 +197,10 @@ def sample_note(ro: Rollout) -> str:
 
 def spoilage_note(ro: Rollout) -> str:
     """Whether the samples can show spoilage: produce offered in a run cannot spoil before its shelf life."""
-    shelf = max(c.shelf_life_d for sc in ro.operating_models.values() for c in sc.crops)
+    lives = [c.shelf_life_d for sc in ro.operating_models.values() for c in sc.crops]
+    if not lives:
+        return "No produce: no operating model has crops, so there is no spoilage rate (n/a) and no farmer revenue."
+    shelf = max(lives)
     if ro.warmup_days + ro.sample_days <= shelf:
         return (f"Spoilage is structurally zero: a run of {ro.warmup_days} warm-up and {ro.sample_days} sample days "
                 f"is not longer than the produce's shelf life ({shelf:g} days), so nothing can spoil within it.")
@@ -221,7 +224,8 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
     H = ro.horizon_m
     fields = ("residents", "residents_covered", "stations_open", "villages", "adopters", "parcels_unserved",
               "parcels_ordered",
-              "parcels_delivered", "lead_time_sum_h", "produce_sold_kg", "produce_spoiled_kg", "farmer_revenue_cny",
+              "parcels_delivered", "lead_time_sum_h", "produce_sold_kg", "produce_spoiled_kg", "produce_trader_kg",
+              "farmer_revenue_cny",
               "vehicle_km", "co2_kg", "capex_cny", "opex_cny", "revenue_cny", "subsidy_cny", "cross_subsidy_cny",
               "net_cash_cny")
     monthly, outcomes_by, county_rows, equity, coverage_map, stations = [], {}, [], [], [], []
@@ -292,7 +296,8 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
             g_end = monthly[-1]["gini_access"]
             last12 = slice(max(0, H - 12), H)
             deliv12 = acc["parcels_delivered"][last12].sum()
-            sold, spoiled = acc["produce_sold_kg"].sum(), acc["produce_spoiled_kg"].sum()
+            spoiled = acc["produce_spoiled_kg"].sum()
+            decided = acc["produce_sold_kg"].sum() + acc["produce_trader_kg"].sum() + spoiled   # as in runs.csv
             gap = np.maximum(0.0, acc["opex_cny"] - acc["revenue_cny"] - acc["cross_subsidy_cny"])
             parcels = acc["parcels_delivered"].sum()
             be = break_even_month(acc["net_cash_cny"])
@@ -307,7 +312,7 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                 # weighted by volume: the subsidy the whole horizon needs over the parcels it delivers
                 "subsidy_needed_per_parcel_cny": float(gap.sum() / parcels) if parcels > 0 else float("nan"),
                 "farmer_revenue_cny": acc["farmer_revenue_cny"].sum(),
-                "spoilage_rate": spoiled / (sold + spoiled) if sold + spoiled else 0.0,
+                "spoilage_rate": spoiled / decided if decided >= 1e-3 else float("nan"),   # nan: no produce
                 "co2_kg": acc["co2_kg"].sum(),
                 "break_even_month": float(be) if be is not None else float("nan"),   # nan: not within H months
             }

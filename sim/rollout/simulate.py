@@ -183,8 +183,8 @@ def month_scenario(sc: Scenario, ro: Rollout, county_id: str, month: int, block:
 MONTH_COLUMNS = ("county_id", "month", "hub_open", "stations_open", "stations_closed", "villages", "residents",
                  "residents_covered",
                  "adopters", "vehicles", "parcels_unserved", "parcels_ordered", "parcels_delivered", "lead_time_sum_h",
-                 "produce_sold_kg",
-                 "produce_spoiled_kg", "farmer_revenue_cny", "vehicle_km", "co2_kg", "capex_cny", "opex_cny",
+                 "produce_sold_kg", "produce_spoiled_kg", "produce_trader_kg", "farmer_revenue_cny", "vehicle_km",
+                 "co2_kg", "capex_cny", "opex_cny",
                  "revenue_cny", "subsidy_cny", "cross_subsidy_cny", "net_cash_cny", "promoter_cost_cny",
                  "lastmile_vehicles_cny")
 """A county-month's record (the run store's rows): opex_cny includes promoter_cost_cny and lastmile_vehicles_cny
@@ -200,6 +200,7 @@ def _add_block(row: dict, res, weight: float) -> None:
     row["lead_time_sum_h"] += k["inbound_lead_time_mean_h"] * delivered if delivered else 0.0
     row["produce_sold_kg"] += k["outbound_produce_sold_kg"] * weight
     row["produce_spoiled_kg"] += k["outbound_produce_spoiled_kg"] * weight
+    row["produce_trader_kg"] += k["outbound_produce_trader_kg"] * weight
     row["farmer_revenue_cny"] += k["farmer_revenue_cny"] * weight
     row["vehicle_km"] += k["vehicle_km"] * weight
     row["co2_kg"] += k["co2_kg"] * weight

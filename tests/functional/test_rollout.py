@@ -336,3 +336,33 @@ def test_a_preview_scales_the_budget_to_its_counties_once(tmp_path):
     assert two.preview(2).budget_per_year_cny == two.budget_per_year_cny          # not scaled twice
     assert full.preview(total).budget_per_year_cny == full.budget_per_year_cny    # the whole region
     assert full.preview(None, 1).budget_per_year_cny == full.budget_per_year_cny  # replications only
+
+
+def test_spoilage_rate_counts_the_traders_kilograms_and_is_nan_without_produce(tmp_path):
+    """The horizon's spoilage rate is spoiled / (sold + to the trader + spoiled) over a
+    replication's stored county-months (as in a scenario's runs.csv), and nan, not 0, in a
+    region without produce."""
+    glut = {"start_doy": 250, "crops": [{"name": "lemon", "village_share": 1.0, "kg_per_resident_y": 300.0,
+                                         "season_start_doy": 1, "season_end_doy": 365, "shelf_life_d": 2.0}],
+            "market": {"trader_takes_uncollected": True}, "surge": {"enabled": False},
+            "trunk": {"truck_capacity_kg": 300.0, "trucks_per_departure": 1},
+            "vehicle_types": {"van": {"capacity_kg": 400.0}}}
+    p = config(tmp_path, base=glut, strategies={"largest": {"village_order": "largest_first"}}, baseline="largest")
+    run_compare(load_rollout(p), tmp_path / "o", workers=1, quiet=True)
+    by_rep: dict[str, list] = {}
+    for f in (tmp_path / "o" / "runs").rglob("*.json"):
+        rec = json.loads(f.read_text())
+        rep = f.relative_to(tmp_path / "o" / "runs").parts[1]   # runs/<strategy>/r000/<county>.json
+        by_rep.setdefault(str(int(rep.lstrip("r"))), []).extend(rec["months"])
+    rates = {r["replication"]: float(r["spoilage_rate"]) for r in read(tmp_path / "o" / "runs.csv")}
+    assert sorted(by_rep) == sorted(rates) == ["0", "1"]
+    for rep, months in by_rep.items():
+        sold, spoiled, traded = (sum(m[k] for m in months) for k in ("produce_sold_kg", "produce_spoiled_kg",
+                                                                     "produce_trader_kg"))
+        assert traded > 1.0 and spoiled > 1.0       # the case tests something: the trader bought, some spoiled
+        assert rates[rep] == pytest.approx(spoiled / (sold + traded + spoiled), rel=1e-9)
+    bare = config(tmp_path, base={"start_doy": 250, "crops": []},
+                  strategies={"largest": {"village_order": "largest_first"}}, baseline="largest")
+    run_compare(load_rollout(bare), tmp_path / "bare", workers=1, quiet=True, report=True)   # (crops: [] is valid)
+    assert [r["spoilage_rate"] for r in read(tmp_path / "bare" / "runs.csv")] == ["nan", "nan"]
+    assert "No produce: no operating model has crops" in (tmp_path / "bare" / "report.md").read_text()
