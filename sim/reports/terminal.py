@@ -22,12 +22,13 @@ NATIONAL_TABLE_KPIS = ("counties", "villages_served", "inbound_parcels_delivered
 def kpi_table(summary: list[dict]) -> str:
     """A short plain-text table: mean and 95% half-width of the headline KPIs."""
     by = {row["kpi"]: row for row in summary}
-    lines = [f"{'KPI':<30}{'mean':>16}{'± 95% CI':>14}  unit"]
+    w = max(len(kpi(key).label) for key in TABLE_KPIS) + 2   # the longest label and two spaces
+    lines = [f"{'KPI':<{w}}{'mean':>12}{'± 95% CI':>14}  unit"]
     for key in TABLE_KPIS:
         row, k = by[key], kpi(key)
         hw = row["ci95_half_width"]
         hw_text = short_number(hw) if math.isfinite(hw) else ""
-        lines.append(f"{k.label:<30}{short_number(row['mean']):>16}{hw_text:>14}  {k.unit}")
+        lines.append(f"{k.label:<{w}}{short_number(row['mean']):>12}{hw_text:>14}  {k.unit}")
     return "\n".join(lines)
 
 
