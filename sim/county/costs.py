@@ -17,7 +17,7 @@ def capital_recovery_factor(rate: float, life_y: float) -> float:
     if rate == 0:
         return 1.0 / life_y
     g = (1.0 + rate) ** life_y
-    if g - 1.0 < 1e-6 * rate * life_y:   # a rate so small that 1 + rate rounds away: (g - 1) / rate -> life
+    if g - 1.0 <= 1e-6 * rate * life_y:   # a rate so small that 1 + rate rounds away: (g - 1) / rate -> life
         return 1.0 / life_y
     return rate * g / (g - 1.0)
 

@@ -120,6 +120,7 @@ def configs(draw) -> dict:
             strategy = st.sampled_from(VEHICLE_TYPES) | (st.none() if leaf.default is None else st.nothing())
         if strategy is not None:
             set_key(data, leaf.path, draw(strategy))
+    data["crops"] = data["crops"][:draw(st.sampled_from([0, 1, 2, 2]))]   # none (valid: no produce), one or both
     return data
 
 

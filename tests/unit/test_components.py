@@ -204,6 +204,7 @@ def test_capital_recovery_factor_by_hand():
     assert capital_recovery_factor(0.1, 1.0) == pytest.approx(1.1)
     assert capital_recovery_factor(0.1, 2.0) == pytest.approx(0.1 * 1.21 / 0.21)
     assert capital_recovery_factor(1e-90, 8.0) == 0.125     # 1 + rate rounds to 1: the limit, no division by 0
+    assert capital_recovery_factor(5e-324, 8.0) == 0.125    # (the smallest float: rate x life underflows too)
     assert capital_recovery_factor(1e-9, 8.0) == pytest.approx(0.125, rel=1e-6)
 
 
