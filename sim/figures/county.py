@@ -78,54 +78,42 @@ def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) ->
 
     Returns the primary (left) axes; the right axis is ``ax`` 's twin.
     """
-    ax = new_axes(ax, _FIGSIZE_WIDE)
-    ordered = _col(daily, "parcels_ordered")
-    delivered = _col(daily, "parcels_delivered")
-    offered = _col(daily, "produce_offered_kg")
-    sold = _col(daily, "produce_sold_kg")
-    spoiled = _col(daily, "produce_spoiled_kg")
-    day = _days(daily, ordered.size)
-
-    ax.plot(day, ordered, color="tab:blue", lw=1.0, label="parcels ordered")
-    ax.plot(day, delivered, color="tab:cyan", lw=1.0, label="parcels delivered")
-    ax.set_xlabel(_DAY_LABEL)
-    ax.set_ylabel("Parcels in (parcels/day)")
-
-    twin = ax.twinx()
-    twin.plot(day, offered, color="tab:olive", lw=1.0, label="produce offered")
-    twin.plot(day, sold, color="tab:green", lw=1.0, label="produce sold")
-    twin.plot(day, spoiled, color="tab:red", lw=1.0, label="produce spoiled")
-    twin.set_ylabel("Produce out (kg/day)")
-
-    ax.set_ylim(bottom=0)
-    twin.set_ylim(bottom=0)
-    _set_day_xlim(ax, day)
-    ax.set_title("Daily flows")
-    _merged_legend(ax, twin)
-    return ax
+    return _two_axes(daily, ax, "Daily flows",
+                     [("parcels_ordered", "tab:blue", "parcels ordered"),
+                      ("parcels_delivered", "tab:cyan", "parcels delivered")], "Parcels in (parcels/day)",
+                     [("produce_offered_kg", "tab:olive", "produce offered"),
+                      ("produce_sold_kg", "tab:green", "produce sold"),
+                      ("produce_spoiled_kg", "tab:red", "produce spoiled")], "Produce out (kg/day)")
 
 
 def plot_backlog(daily: Mapping[str, np.ndarray], ax: Axes | None = None) -> Axes:
     """Hub and city-warehouse parcel backlog (left axis) and village-station produce backlog (right axis, kg)."""
+    return _two_axes(daily, ax, "End-of-day backlog",
+                     [("hub_backlog_parcels", "tab:blue", "hub backlog (parcels)"),
+                      ("warehouse_backlog_parcels", "tab:purple", "warehouse backlog (parcels)")],
+                     "Parcel backlog (parcels)",
+                     [("station_backlog_kg", "tab:green", "station produce backlog (kg)")],
+                     "Produce backlog at stations (kg)")
+
+
+def _two_axes(daily: Mapping[str, np.ndarray], ax: Axes | None, title: str, left: list[tuple[str, str, str]],
+              left_label: str, right: list[tuple[str, str, str]], right_label: str) -> Axes:
+    """Daily series of ``daily`` by day, (column, colour, legend label) each: ``left`` on the
+    left axis, ``right`` on a twin right axis, both from 0, one legend above the data."""
     ax = new_axes(ax, _FIGSIZE_WIDE)
-    hub = _col(daily, "hub_backlog_parcels")
-    wh = _col(daily, "warehouse_backlog_parcels")
-    station = _col(daily, "station_backlog_kg")
-    day = _days(daily, hub.size)
-
-    ax.plot(day, hub, color="tab:blue", lw=1.0, label="hub backlog (parcels)")
-    ax.plot(day, wh, color="tab:purple", lw=1.0, label="warehouse backlog (parcels)")
+    day = _days(daily, _col(daily, left[0][0]).size)
+    for column, color, label in left:
+        ax.plot(day, _col(daily, column), color=color, lw=1.0, label=label)
     ax.set_xlabel(_DAY_LABEL)
-    ax.set_ylabel("Parcel backlog (parcels)")
-
+    ax.set_ylabel(left_label)
     twin = ax.twinx()
-    twin.plot(day, station, color="tab:green", lw=1.0, label="station produce backlog (kg)")
-    twin.set_ylabel("Produce backlog at stations (kg)")
-
+    for column, color, label in right:
+        twin.plot(day, _col(daily, column), color=color, lw=1.0, label=label)
+    twin.set_ylabel(right_label)
     ax.set_ylim(bottom=0)
     twin.set_ylim(bottom=0)
     _set_day_xlim(ax, day)
-    ax.set_title("End-of-day backlog")
+    ax.set_title(title)
     _merged_legend(ax, twin)
     return ax
 
