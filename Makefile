@@ -82,7 +82,10 @@ report-check: $(STAMP)
 
 # redraw the figures of every results folder from its files
 figures: $(STAMP)
-	@for d in results/*/; do [ -f "$$d/manifest.json" ] && $(BIN)/ruralsim plot "$$d"; done; true
+	@fail=0; for d in results/*/; do [ -f "$$d/manifest.json" ] || continue; \
+	  if grep -q '"kind": "rollout"' "$$d/manifest.json"; then \
+	    echo "$$d: a rollout's figures are drawn again with its report (make report)"; continue; fi; \
+	  $(BIN)/ruralsim plot "$$d" || fail=1; done; exit $$fail
 
 FORCE:
 

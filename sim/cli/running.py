@@ -144,7 +144,8 @@ def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet
 @main.command()
 @click.argument("results_dir", type=str)
 def plot(results_dir: str) -> None:
-    """Redraw an experiment's figures from the files in RESULTS_DIR."""
+    """Redraw the figures of RESULTS_DIR (a scenario's, an experiment's or a national year's results folder)
+    from its files."""
     from sim.figures.redraw import redraw
     try:
         paths = redraw(Path(results_dir))

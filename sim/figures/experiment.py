@@ -259,6 +259,8 @@ def _cell_format(grid: np.ndarray):
 
 MAX_SCENARIO_ROWS = 30
 """Most scenarios a figure of each scenario's value draws (one row each)."""
+MAX_SCENARIO_LABEL = 36
+"""Longest scenario name a row label shows; longer names (a sampled point's every factor) are numbered."""
 
 
 def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str | None = None,
@@ -289,7 +291,12 @@ def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str 
                     ms=11 if base else 6, capsize=3, color="#b8860b" if base else "#1b2a4a", zorder=3,
                     label="baseline" if base else "scenario")
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)
-    ax.set_yticks(ypos, [str(r.get("scenario", r.get("scenario_id"))) for r in rows])
+    labels = [str(r.get("scenario", r.get("scenario_id"))) for r in rows]
+    if max(len(label) for label in labels) > MAX_SCENARIO_LABEL:   # design points named by every factor's value
+        labels = [f"point {i + 1}" for i in range(len(rows))]
+        ax.set_ylabel("Design point (scenarios in the order of summary.csv)")
+        ax.set_title(wrap_title(f"{name} by design point (mean, 95% CI{over})", 80), fontsize="medium")
+    ax.set_yticks(ypos, labels)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)

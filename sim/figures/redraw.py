@@ -1,5 +1,5 @@
-"""Redrawing an experiment's figures from its written files alone (runs.csv,
-summary.csv, comparisons.csv, manifest.json)."""
+"""Redrawing a results folder's figures from its written files alone (a scenario's,
+an experiment's or a national year's tables and manifest.json)."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,8 @@ __all__ = ["read_table", "redraw"]
 
 
 def redraw(folder: Path) -> list[Path]:
-    """Redraw the figures of a scenario's, an experiment's or a national year's results folder."""
+    """Redraw the figures of a scenario's, an experiment's or a national year's results folder
+    (a rollout's are drawn again by ``ruralsim compare``, which says so)."""
     manifest_path = folder / "manifest.json"
     if not manifest_path.is_file():
         raise InputError(f"{manifest_path}: file not found (is this a results folder?)")
@@ -20,6 +21,11 @@ def redraw(folder: Path) -> list[Path]:
         manifest = json.loads(manifest_path.read_text())
     except ValueError as exc:
         raise InputError(f"{manifest_path}: not valid JSON ({exc})") from None
+    if manifest.get("kind") == "rollout":
+        source = manifest.get("source") or "CONFIG"
+        raise InputError(f"{folder}: a rollout's results folder: its figures and report are drawn again by "
+                         f"`ruralsim compare {source} --out {folder}` (it keeps every county run the folder holds "
+                         "and rebuilds the tables, figures and report)")
     if manifest.get("kind") == "national":
         from sim.figures.national import draw_national_figures
         for name in ("regions.csv", "remoteness.csv"):

@@ -620,6 +620,23 @@ def test_kpi_by_scenario_draws_each_scenarios_mean_and_interval_with_the_baselin
     assert "5 replications" in " ".join(ax.get_title().split()) and "(CNY)" in ax.get_xlabel()
 
 
+def test_sampled_points_named_by_every_factor_are_numbered_and_fit_the_figure():
+    names = [f"parcels_per_resident_y={4 + i / 7:.5g}, kg_per_resident_y={20 + i:.5g}, shelf_life_d={7 + i / 3:.5g}"
+             for i in range(12)]
+    summary = [{"scenario_id": f"s{i}", "scenario": n, "kpi": "cost_per_parcel_cny", "n": 2, "mean": 5.0 + i / 10,
+                "std": 0.1, "ci95_half_width": 0.1} for i, n in enumerate(names)]
+    ax = ep.plot_kpi_by_scenario(summary, "cost_per_parcel_cny")
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert sorted(ticks, key=lambda t: int(t.split()[1])) == [f"point {i + 1}" for i in range(12)]
+    assert "summary.csv" in ax.get_ylabel() and "design point" in ax.get_title()
+    fig = ax.figure
+    fig.canvas.draw()
+    frame = fig.bbox
+    for t in ax.get_yticklabels():   # every row label inside the figure (long names were cut off at its edge)
+        box = t.get_window_extent()
+        assert box.x0 >= frame.x0 - 1 and box.x1 <= frame.x1 + 1, t.get_text()
+
+
 def test_scenarios_without_levers_get_a_figure_of_their_values(tmp_path, fast_save):
     summary = [{"scenario_id": f"s{i}", "scenario": f"sc{i}", "kpi": "cost_per_parcel_cny", "n": 3, "mean": 5.0 + i,
                 "std": 0.1, "ci95_half_width": 0.2} for i in range(3)]
