@@ -163,3 +163,13 @@ def test_the_county_a_run_writes_reads_back_with_the_township_ids_configs_use(cf
     second = read_csv(out2 / "villages.csv")
     keep = ("id", "township", "x_km", "y_km", "residents", "road_class")
     assert [{k: row[k] for k in keep} for row in second] == [{k: row[k] for k in keep} for row in first]
+
+
+def test_plot_on_a_rollout_folder_says_how_its_figures_are_drawn(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps({"kind": "rollout", "source": "experiments/r.yaml"}))
+    r = CliRunner().invoke(main, ["plot", str(folder)])
+    assert r.exit_code == 2
+    assert f"ruralsim compare experiments/r.yaml --out {folder}" in r.output and "Traceback" not in r.output
+    assert not (folder / "figures").exists()
