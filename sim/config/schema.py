@@ -317,6 +317,39 @@ def reference_rows(cls: type, prefix: str = "", defaults: Any = None) -> list[tu
     return rows
 
 
+def field_meta(cls: type, path: str) -> Mapping | None:
+    """The metadata (doc, unit, range...) of the field at dotted ``path`` below ``cls``
+    (list entries by index, named entries by name: ``crops.0.shelf_life_d``,
+    ``vehicle_types.van.speed_kmh``), or None if no field is there."""
+    tp: Any = cls
+    meta: Mapping | None = None
+    parts = str(path).split(".")
+    i = 0
+    while i < len(parts):
+        tp = _unwrap(tp)
+        origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (tuple, list) and parts[i].isdigit():
+            tp, i = args[0], i + 1
+            continue
+        if origin is dict:
+            tp, i = args[1], i + 1
+            continue
+        if not is_dataclass_type(tp):
+            return None
+        fields = {f.name: f for f in dataclasses.fields(tp)}
+        if parts[i] not in fields:
+            return None
+        meta, tp, i = fields[parts[i]].metadata, typing.get_type_hints(tp)[parts[i]], i + 1
+    return meta
+
+
+def _unwrap(tp: Any) -> Any:
+    """``X | None`` -> ``X``."""
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return next(a for a in typing.get_args(tp) if a is not type(None))
+    return tp
+
+
 def _type_name(tp: Any) -> str:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)

@@ -13,6 +13,7 @@ import math
 import multiprocessing
 import os
 import pathlib
+import re
 import tempfile
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -24,6 +25,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.analysis import registry
+from sim.config.scenario import Scenario
+from sim.config.schema import field_meta
 from sim.errors import InputError
 
 if TYPE_CHECKING:  # the names of matplotlib's rc settings (matplotlib >= 3.9), for type checking only
@@ -59,7 +62,16 @@ _FACTOR_WORDS: dict[str, str] = {
     "remote_every_d": "remote villages served every",
     "remote_from_km": "villages remote from",
     "vehicles_per_route": "vehicles per route",
+    "parcels_per_resident_y": "demand",
+    "kg_per_resident_y": "produce",
+    "ambient_c": "ambient temperature",
+    "cold_c": "cold-chain temperature",
+    "capacity_parcels_per_run": "capacity per run",
+    "capacity_kg_per_run": "capacity per run",
 }
+
+#: Words of field names a label spells out.
+_WORD_TEXT: dict[str, str] = {"doy": "day of year", "co2": "CO2", "cv": "CV"}
 
 #: Units of pure numbers (a Gini index, a class): shown without a unit.
 _NO_UNIT = frozenset({"-", ""})
@@ -146,19 +158,58 @@ def short_name(path: str) -> str:
 
 
 def factor_label(path: str) -> str:
-    """Label of a lever or uncertainty from its config field name, whose suffix is its unit:
+    """Label of a lever or uncertainty. A scenario key with a declared unit: its name without the
+    words that spell the unit, and the unit (``crops.0.price_cny_per_kg`` -> "price (CNY/kg)",
+    ``hub.cost_per_day_cny`` -> "cost per day (CNY/d)"); other names by their suffix:
     ``stations.coverage_share`` -> "coverage (share)", ``demand.growth_rate`` -> "growth rate (share)",
-    ``lastmile.vehicles`` -> "vehicles"; names whose words alone read badly take theirs from a table
+    ``lastmile.vehicles`` -> "vehicles". Names whose words alone read badly take theirs from a table
     (``service.remote_every_d`` -> "remote villages served every (d)"). An undotted registered KPI
     name gets its label (:func:`kpi_label`)."""
     if str(path) in registry.KPIS:
         return kpi_label(str(path))
     name = short_name(path)
+    meta = field_meta(Scenario, str(path))
+    if meta is not None and meta.get("unit"):   # a scenario key: its declared unit, its name without it
+        words = _FACTOR_WORDS.get(name) or _words_without_unit(name, meta["unit"])
+        return f"{_entry(str(path))}{words} ({meta['unit']})"
     for suffix, unit, keep in _UNIT_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
             stem = name if keep else name[: -len(suffix)]
-            return f"{_FACTOR_WORDS.get(name, stem.replace('_', ' ').strip())} ({unit})"
-    return _FACTOR_WORDS.get(name, name.replace("_", " ").strip())
+            return f"{_entry(str(path))}{_FACTOR_WORDS.get(name, _words(stem))} ({unit})"
+    return _entry(str(path)) + _FACTOR_WORDS.get(name, _words(name))
+
+
+#: Lists of config entries -> what one entry is called in a label ("crop 2: shelf life (d)").
+_ENTRY_NAMES = {"crops": "crop", "calendar": "event"}
+#: Mappings of named config entries: the entry's name leads its keys' labels ("van: speed (km/h)").
+_NAMED_ENTRIES = frozenset({"vehicle_types", "by_township", "by_village"})
+
+
+def _entry(path: str) -> str:
+    """Which entry of a list or named mapping a key path sets, as a label's lead ("crop 1: "), or ""."""
+    parts = path.split(".")
+    if len(parts) >= 3 and parts[-2].isdigit():
+        return f"{_ENTRY_NAMES.get(parts[-3], parts[-3])} {int(parts[-2]) + 1}: "
+    if len(parts) >= 3 and parts[-3] in _NAMED_ENTRIES:
+        return f"{parts[-2].replace('_', ' ')}: "
+    return ""
+
+
+def _words(name: str) -> str:
+    return " ".join(_WORD_TEXT.get(w, w) for w in name.strip("_").split("_"))
+
+
+def _words_without_unit(name: str, unit: str) -> str:
+    """A field name's words without the trailing ones that spell its unit:
+    ``price_cny_per_kg`` (CNY/kg) -> "price", ``sort_rate_parcels_per_h`` (parcels/h) -> "sort rate",
+    ``speed_kmh`` (km/h) -> "speed"; at least one word is kept."""
+    spelled = {t.lower() for t in re.split(r"[/ ]+", unit) if t} | {"per"}
+    if "km/h" in unit:
+        spelled.add("kmh")
+    words = name.split("_")
+    while len(words) > 1 and words[-1].lower() in spelled:
+        words.pop()
+    return _words("_".join(words))
 
 
 def label_name(label: str) -> str:

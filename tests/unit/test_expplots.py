@@ -110,6 +110,18 @@ def _all_text(ax: Axes) -> str:
     ("service.remote_every_d", "remote villages served every (d)"),  # words that say what it sets
     ("network.tiers", "network tiers"),
     ("inbound_lead_time_mean_h", "Lead time, mean (h)"),  # a KPI: its registry label
+    # scenario keys: the unit the schema declares, the name without the words that spell it
+    ("crops.0.price_cny_per_kg", "crop 1: price (CNY/kg)"),
+    ("hub.sort_rate_parcels_per_h", "sort rate (parcels/h)"),
+    ("vehicle_types.e_tricycle.speed_kmh", "e tricycle: speed (km/h)"),
+    ("hub.cold_cost_per_kg_d", "cold cost (CNY/kg/d)"),
+    ("hub.cost_per_day_cny", "cost per day (CNY/d)"),
+    ("stations.life_y", "life (y)"),
+    ("trunk.co2_kg_per_km", "CO2 (kg/km)"),
+    ("demand.parcels_per_resident_y", "demand (parcels/resident/y)"),
+    ("hub.sort_time_cv", "sort time CV"),
+    ("crops.0.village_share", "crop 1: village (share)"),
+    ("crops.1.season_start_doy", "crop 2: season start day of year (d)"),
 ])
 def test_factor_label(path, label):
     assert factor_label(path) == label
