@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
 from sim.analysis import registry
 from sim.figures.base import (
@@ -55,7 +56,7 @@ from sim.figures.rows import (
     sort_key,
 )
 from sim.figures.sensitivity import MIN_SENSITIVITY_RUNS, plot_sensitivity
-from sim.figures.tradeoffs import constant_kpi, plot_forest, plot_pareto
+from sim.figures.tradeoffs import FOREST_TICKS, constant_kpi, plot_forest, plot_pareto
 
 __all__ = [
     "plot_forest",
@@ -291,6 +292,7 @@ def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str 
                     ms=11 if base else 6, capsize=3, color="#b8860b" if base else "#1b2a4a", zorder=3,
                     label="baseline" if base else "scenario")
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))
     labels = [str(r.get("scenario", r.get("scenario_id"))) for r in rows]
     if max(len(label) for label in labels) > MAX_SCENARIO_LABEL:   # design points named by every factor's value
         labels = [f"point {i + 1}" for i in range(len(rows))]

@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from sim.analysis.pareto import pareto_front
@@ -187,6 +188,10 @@ def place_labels(ax: Axes, x: np.ndarray, y: np.ndarray, texts: Sequence[str], c
 
 # ------------------------------------------------------------------------------------------ forest
 
+FOREST_TICKS = 5
+"""Most intervals on the value axis of a plot of one row per scenario (forest, each scenario's value)."""
+
+
 def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None, *,
                 scenario_labels: Mapping[str, str] | None = None) -> Axes:
     """Forest plot: one row per scenario (in table order, first on top) with its mean difference from
@@ -237,6 +242,8 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
         labelled[sig] = True
     ax.axvline(0.0, color="black", lw=0.9, ls="--", zorder=1)
     ax.ticklabel_format(axis="x", style="plain", useOffset=False)  # no offset text to run into the label
+    # few ticks: long scenario names leave the data a narrow strip, where signed decimals would run together
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))
     ax.set_yticks(ypos, [str(r.get("scenario", r.get("scenario_id"))) for r in rows])
     ax.set_ylim(-0.7, n - 0.3)
     pv = [as_float(r.get("p_holm")) for r in rows]

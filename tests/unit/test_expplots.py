@@ -662,3 +662,15 @@ def test_heatmap_cells_share_one_number_format():
                for (i, j), v in np.ndenumerate(np.array([[6.297, 11.84], [9.5, 12.0]]))]
     ax = ep.plot_heatmap(summary, "a", "b", "cost_per_parcel_cny")
     assert sorted(t.get_text() for t in ax.texts) == ["11.8", "12.0", "6.3", "9.5"]
+
+
+def test_forest_value_ticks_never_run_together_beside_long_scenario_names():
+    comps = [{"scenario_id": f"s{i}", "scenario": f"cold_store_kg={50000 * (i % 2)}, cold_room_kg={1000 * i}",
+              "kpi": "spoilage_rate", "baseline_id": "b", "mean_diff": -0.002 * i, "ci95_low": -0.002 * i - 0.002,
+              "ci95_high": -0.002 * i + 0.002, "significant_holm": True, "p_holm": 0.01} for i in range(7)]
+    ax = ep.plot_forest(comps, "spoilage_rate")
+    ax.figure.canvas.draw()
+    boxes = sorted((t.get_window_extent() for t in ax.get_xticklabels() if t.get_text() and t.get_visible()),
+                   key=lambda b: b.x0)
+    assert len(boxes) >= 2
+    assert all(a.x1 + 2 <= b.x0 for a, b in itertools.pairwise(boxes)), [(b.x0, b.x1) for b in boxes]
