@@ -151,7 +151,7 @@ def plot_kpi_vs_lever(summary: Sequence[Mapping], lever: str, kpi: str, ax: Axes
     for k, combo in enumerate(combos):
         colour = cmap(k % cmap.N)
         if line_factors:
-            label = ", ".join(f"{short_name(f)}={fmt_value(v)}" for f, v in zip(line_factors, combo, strict=True))
+            label = ", ".join(f"{factor_label(f)} = {fmt_value(v)}" for f, v in zip(line_factors, combo, strict=True))
         else:
             label = kpi_axis_label(kpi, unit)
         xv = sorted(cells[combo], key=sort_key)

@@ -163,7 +163,7 @@ def test_kpi_vs_lever_one_line_per_other_lever_value(tables):
     # growth is sampled (12 distinct values) -> averaged; vehicles (3 values) -> 3 lines
     assert len(ax.lines) == 3 and len(_bands(ax)) == 3
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["vehicles=1", "vehicles=2", "vehicles=3"]
+    assert labels == ["vehicles = 1", "vehicles = 2", "vehicles = 3"]
     for line in ax.lines:
         np.testing.assert_allclose(line.get_xdata(), [0.25, 0.5, 0.75, 1.0])  # sorted by x
     assert ax.get_xlabel() == "coverage (share)" and ax.get_ylabel() == "Cost per parcel delivered (CNY)"
@@ -182,7 +182,7 @@ def test_kpi_vs_lever_factorial_other_factors(rng):
                         "ci95_half_width": 0.05})
     ax = ep.plot_kpi_vs_lever(summary, COV, "spoilage_rate")
     assert len(ax.lines) == 6 and len(_bands(ax)) == 6
-    assert "season=dry" in ax.get_legend().get_texts()[0].get_text()
+    assert "season = dry" in ax.get_legend().get_texts()[0].get_text()
     # explicit grouping: average over everything else -> a single line
     ax = ep.plot_kpi_vs_lever(summary, COV, "spoilage_rate", group_by=[])
     assert len(ax.lines) == 1 and ax.get_legend() is None
