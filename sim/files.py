@@ -64,6 +64,27 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     return p
 
 
+FIGURE_SUFFIXES = (".png", ".svg")
+
+
+def remove_figures(folder: str | os.PathLike, keep: Iterable[str | os.PathLike] = ()) -> list[Path]:
+    """Remove the figure files (PNG, SVG) in ``folder`` but those in ``keep``, so a folder
+    never holds figures an earlier draw made and this one did not (another figure set,
+    other tables); other files stay. The folder goes too if that leaves it empty. Returns
+    what was removed."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    kept = {Path(p).resolve() for p in keep}
+    gone = [p for p in sorted(folder.iterdir())
+            if p.is_file() and p.suffix in FIGURE_SUFFIXES and p.resolve() not in kept]
+    for p in gone:
+        p.unlink()
+    if not any(folder.iterdir()):
+        folder.rmdir()
+    return gone
+
+
 def csv_text(columns: Sequence[str], rows: Iterable[Mapping]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")

@@ -15,7 +15,7 @@ from sim.config.csvread import SAFE_NAME
 from sim.config.loader import a_kind
 from sim.errors import InputError
 from sim.experiments.stamp import STAMP_FILE, stamp_changes, stamp_digest
-from sim.files import atomic_write_text
+from sim.files import atomic_write_text, remove_figures
 
 Key = tuple[str, ...]
 LOCK_FILE = ".lock"
@@ -151,6 +151,7 @@ def _remove_runs(out: Path, outputs: tuple[str, ...]) -> None:
     for name in (*outputs, STAMP_FILE, "experiment.json", "rollout.json"):
         if (out / name).is_file():
             (out / name).unlink()
+    remove_figures(out / "figures")
 
 
 def lock_folder(out: Path) -> Any:
@@ -187,7 +188,7 @@ def prepare_folder(out: Path, stamp: dict, fresh: bool, key_of: Callable[[Mappin
                    outputs: tuple[str, ...] = ()) -> RunStore:
     """Start or resume a results folder. A folder stamped with another config, other
     input files or another code version is refused unless ``fresh`` (which removes
-    the runs and the named ``outputs`` the program wrote there); a folder holding
+    the runs, the named ``outputs`` and the figures the program wrote there); a folder holding
     another kind of results is refused, ``fresh`` or not. The folder stays locked
     until the store is closed."""
     out = Path(out)

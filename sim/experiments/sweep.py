@@ -19,6 +19,7 @@ from sim.experiments.spec import Experiment
 from sim.experiments.stamp import make_stamp
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.experiments.tables import write_manifest, write_tables
+from sim.files import remove_figures
 
 FAIL_ENV = "RURALSIM_FAIL_RUNS"
 """Fault injection for tests: comma-separated ``scenario_id:replication`` runs that raise;
@@ -188,6 +189,8 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
                        wall_s=wall, sim_s=sim_s, runs_this_time=len(tables["runs"]), counties=counties)
         if figures:
             draw_figures(exp, out, tables, workers)
+        else:   # figures of an earlier draw would not show these tables
+            remove_figures(out / "figures")
     finally:
         store.close()
     return SweepOutcome(out, tables, executor.name, wall, sim_s, len(tables["runs"]))

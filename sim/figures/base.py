@@ -28,6 +28,7 @@ from sim.analysis import registry
 from sim.config.scenario import Scenario
 from sim.config.schema import field_meta
 from sim.errors import InputError
+from sim.files import remove_figures
 
 if TYPE_CHECKING:  # the names of matplotlib's rc settings (matplotlib >= 3.9), for type checking only
     from matplotlib.typing import RcKeyType
@@ -276,12 +277,22 @@ def atomic_savefig(fig: Figure, path: pathlib.Path, fmt: str, **kwargs) -> None:
         raise
 
 
-def save_figures(out: pathlib.Path, makers: Iterable, workers: int | None = None) -> list[pathlib.Path]:
+def save_figures(out: pathlib.Path, makers: Iterable, workers: int | None = None,
+                 prune: bool = False) -> list[pathlib.Path]:
     """Draw each (file stem, function returning Axes) in the house style and write it as PNG
     (dpi ``PNG_DPI``) and SVG, atomically and byte-reproducibly (fixed SVG hash salt, no date).
     The figures are drawn in parallel on a process pool of ``workers`` (default: every core,
-    at most one per figure); the files are the same whatever the number. Returns the
-    written paths, sorted."""
+    at most one per figure); the files are the same whatever the number. With ``prune`` (a
+    folder of figures only), figure files in ``out`` this call did not write are removed: an
+    earlier draw's figures that this one has no longer (stale) never stay beside the new ones.
+    Returns the written paths, sorted."""
+    written = _save_figures(out, makers, workers)
+    if prune:
+        remove_figures(out, keep=written)
+    return written
+
+
+def _save_figures(out: pathlib.Path, makers: Iterable, workers: int | None) -> list[pathlib.Path]:
     global _PENDING
     makers = list(makers)
     n = min(len(makers), workers or os.cpu_count() or 1)

@@ -280,7 +280,7 @@ def write_figures(out_dir: str | os.PathLike, daily: Mapping[str, np.ndarray], l
         "lead_time": functools.partial(_noted, plot_lead_time, note, lead_time_h),
         "load_factors": functools.partial(_noted, plot_load_factors, note, load_in, load_out),
     }
-    return save_figures(out, makers.items(), workers)
+    return save_figures(out, makers.items(), workers, prune=True)
 
 
 def _noted(plot, note: str, *args) -> Axes:

@@ -404,4 +404,4 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
         if complete >= max(MIN_SENSITIVITY_RUNS, len(inputs) + 2):
             makers.append(("sensitivity", lambda: plot_sensitivity(runs, inputs, run_kpis, left_out=left_out)))
 
-    return save_figures(out, makers, workers)
+    return save_figures(out, makers, workers, prune=True)

@@ -77,4 +77,4 @@ def draw_national_figures(out: pathlib.Path, preview: int | None = None) -> list
         ("national_by_region", lambda: plot_national_panels(regions, "region", f"A national year by region{note}")),
         ("national_by_remoteness", lambda: plot_national_panels(remote, "remoteness_class",
                                                                  f"A national year by remoteness{note}")),
-    ])
+    ], prune=True)

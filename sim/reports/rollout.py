@@ -348,7 +348,7 @@ def write_rollout_report(out_dir: str | os.PathLike, meta: Mapping, monthly: Seq
     monthly, outcomes, equity = list(monthly or ()), list(outcomes or ()), list(equity or ())
     counties, coverage_map = list(counties or ()), list(coverage_map or ())
     plan = _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, reported, stations)
-    written = save_figures(fig_dir, [(stem, make) for stem, _, _, make in plan["figures"]])
+    written = save_figures(fig_dir, [(stem, make) for stem, _, _, make in plan["figures"]], prune=True)
     context = _context(plan, monthly, outcomes, counties, fig_dir)
     md_path = atomic_write_text(out / "report.md", render("rollout.md.j2", context))
     html_path = atomic_write_text(out / "report.html", render("rollout.html.j2", context))

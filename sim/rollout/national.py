@@ -19,7 +19,7 @@ from sim.errors import InputError
 from sim.experiments.engine import Progress, json_default, open_run, unusable_runs_text
 from sim.experiments.stamp import make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
-from sim.files import fmt, write_csv, write_json
+from sim.files import fmt, remove_figures, write_csv, write_json
 from sim.rollout.national_spec import National, NationalCounty
 from sim.rollout.region import county_scenario
 
@@ -207,6 +207,8 @@ def run_national(nat: National, out: str | Path, *, workers: int | None = None, 
         if figures and tables["regions"]:
             from sim.figures.national import draw_national_figures
             figs = draw_national_figures(out, nat.county_limit)
+        else:   # figures of an earlier draw would not show these tables
+            remove_figures(out / "figures")
         write_national_manifest(nat, out, stamp, result, started, [str(p.relative_to(out)) for p in figs])
     finally:
         store.close()

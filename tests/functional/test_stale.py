@@ -185,3 +185,21 @@ def test_scenario_manifest_describes_the_villages_csv(tmp_path):
     (path, digest), = manifest["inputs_sha256"].items()
     assert path.endswith("villages.csv") and len(digest) == 64
     assert manifest["code_version"]
+
+
+def test_figures_never_outlive_the_tables_they_show(tmp_path):
+    """--fresh removes the figures the program drew; a run without figures removes an earlier
+    draw's (they would show other tables); a redraw removes the figures it no longer makes."""
+    _write(tmp_path / "base.yaml", SCENARIO)
+    exp = _experiment(tmp_path)
+    out = tmp_path / "out"
+    assert _cli("run", str(exp), "--out", str(out), "--workers", "1", "--quiet").exit_code == 0
+    drawn = sorted(p.name for p in (out / "figures").iterdir())
+    assert drawn and all(p.endswith((".png", ".svg")) for p in drawn)
+    stale = out / "figures" / "pareto__an_old_kpi.png"   # as an older version's figure set would leave
+    stale.write_bytes(b"old")
+    assert _cli("plot", str(out)).exit_code == 0
+    assert sorted(p.name for p in (out / "figures").iterdir()) == drawn
+    assert _cli("run", str(exp), "--out", str(out), "--workers", "1", "--quiet", "--fresh",
+                "--no-figures").exit_code == 0
+    assert not (out / "figures").exists()

@@ -50,3 +50,14 @@ def test_the_figures_modules_load_once_fewer_runs_are_left_than_workers():
     serial(4, 5)
     with pytest.raises(ModuleNotFoundError):
         serial(5, 5)                       # one worker: only after the last run
+
+
+def test_a_folder_of_figures_keeps_only_what_the_last_draw_made(tmp_path):
+    folder, pids = tmp_path / "figures", tmp_path / "pids"
+    folder.mkdir()
+    pids.mkdir()
+    save_figures(folder, _makers(pids), workers=1)
+    (folder / "notes.txt").write_text("mine")
+    paths = save_figures(folder, _makers(pids)[:2], workers=1, prune=True)   # a draw with fewer figures
+    assert sorted(p.name for p in folder.iterdir()) == sorted([*(p.name for p in paths), "notes.txt"])
+    assert {p.name for p in paths} == {"f0.png", "f0.svg", "f1.png", "f1.svg"}
