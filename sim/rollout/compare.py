@@ -22,7 +22,7 @@ from sim.errors import InputError
 from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
 from sim.experiments.stamp import config_sha256, make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
-from sim.files import write_csv, write_json
+from sim.files import remove_figures, write_csv, write_json
 from sim.rollout.assumptions import assumptions, levers
 from sim.rollout.attrition import StationTally
 from sim.rollout.ranking import INPUT_LABELS, npv_parts, ranking_sensitivity, ranking_text
@@ -121,7 +121,13 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
                     return run_compare(variant, sub, workers, scheduler, fresh, quiet=True, ranking=(0, 0))["npv_parts"]
                 tables["ranking"] = ranking_sensitivity(ro, out, tables["npv_parts"], ranking[0], ranking[1],
                                                         run_parts)
-        tables["report"] = write_comparison_report(ro, out, tables) if report else {}
+        if report:
+            tables["report"] = write_comparison_report(ro, out, tables)
+        else:   # an earlier run's report and figures would not show these tables
+            tables["report"] = {}
+            for name in ("report.md", "report.html"):
+                (out / name).unlink(missing_ok=True)
+            remove_figures(out / "figures")
     finally:
         store.close()
     return tables

@@ -366,3 +366,7 @@ def test_spoilage_rate_counts_the_traders_kilograms_and_is_nan_without_produce(t
     run_compare(load_rollout(bare), tmp_path / "bare", workers=1, quiet=True, report=True)   # (crops: [] is valid)
     assert [r["spoilage_rate"] for r in read(tmp_path / "bare" / "runs.csv")] == ["nan", "nan"]
     assert "No produce: no operating model has crops" in (tmp_path / "bare" / "report.md").read_text()
+    # resumed without a report: the earlier report and its figures go (they would not show these tables)
+    run_compare(load_rollout(bare), tmp_path / "bare", workers=1, quiet=True, report=False)
+    assert not any((tmp_path / "bare" / n).exists() for n in ("report.md", "report.html", "figures"))
+    assert (tmp_path / "bare" / "runs.csv").is_file()
