@@ -12,7 +12,7 @@ import time
 import traceback
 from pathlib import Path
 
-from sim.files import atomic_write_text
+from sim.files import atomic_write_text, remove_figures
 from sim.reports.render import render as render_template
 from sim.validation.core import Case, CaseResult
 from sim.validation.known import KNOWN, Known, judge
@@ -87,5 +87,7 @@ def write_validation_report(cases: list[Case], out: Path, fast_only: bool = Fals
     figures = out / "figures"
     figures.mkdir(parents=True, exist_ok=True)
     results, timings = run_cases(cases, figures, progress)
+    # the figures the report shows; others (of cases not run this time, or no longer drawn) go
+    remove_figures(figures, keep=[figures / r.figure for r in results if r.figure])
     atomic_write_text(out / "report.md", render(results, timings, fast_only))
     return results

@@ -145,3 +145,22 @@ def test_a_figure_shared_by_cases_in_two_sections_is_shown_once():
     text = render([first, again], {"x": 1.0}, fast_only=False)
     assert text.count("](figures/peak.png)") == 1
     assert "Figure: `peak.png`, shown under" in text
+
+
+def test_the_report_folder_keeps_only_the_figures_its_cases_drew(tmp_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from sim.validation.core import save_figure
+
+    def drawn(figures):
+        fig = Figure(figsize=(2, 2))
+        fig.add_subplot().plot([0, 1], [0, 1])
+        return [CaseResult("drawn", "theory", "draws", 1.0, "src", 1.0, 0.0, "", True,
+                           figure=save_figure(fig, figures, "drawn.png"))]
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "a_case_removed_since.png").write_bytes(b"old")
+    write_validation_report([Case("drawn", "theory", False, drawn)], tmp_path)
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["drawn.png"]
+    assert "figures/drawn.png" in (tmp_path / "report.md").read_text()
