@@ -67,20 +67,20 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 FIGURE_SUFFIXES = (".png", ".svg")
 
 
-def remove_figures(folder: str | os.PathLike, keep: Iterable[str | os.PathLike] = ()) -> list[Path]:
+def remove_figures(folder: str | os.PathLike, keep: Iterable[str | os.PathLike] | None = None) -> list[Path]:
     """Remove the figure files (PNG, SVG) in ``folder`` but those in ``keep``, so a folder
     never holds figures an earlier draw made and this one did not (another figure set,
-    other tables); other files stay. The folder goes too if that leaves it empty. Returns
-    what was removed."""
+    other tables); other files stay. Without ``keep`` (every figure goes) the folder goes
+    too if that leaves it empty. Returns what was removed."""
     folder = Path(folder)
     if not folder.is_dir():
         return []
-    kept = {Path(p).resolve() for p in keep}
+    kept = {Path(p).resolve() for p in keep or ()}
     gone = [p for p in sorted(folder.iterdir())
             if p.is_file() and p.suffix in FIGURE_SUFFIXES and p.resolve() not in kept]
     for p in gone:
         p.unlink()
-    if not any(folder.iterdir()):
+    if keep is None and not any(folder.iterdir()):
         folder.rmdir()
     return gone
 

@@ -255,7 +255,8 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     if any(labelled.values()):
-        ax.legend(fontsize="small", loc="best")
+        # below the axis title, clear of the rows (at "best" it could sit on a point: errorbars are not avoided)
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
     return ax
 
 
