@@ -153,6 +153,18 @@ def wrap_title(text: str, width: int = 70) -> str:
     return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
 
 
+def legend_below(ax: Axes, own_figure: bool, fontsize: str = "small", ncols: int = 2) -> None:
+    """The legend of ``ax`` below everything else: in its own figure (``own_figure``), a figure
+    legend under the axis title that the constrained layout makes room for (placed below the
+    axes by an offset, it ran into the axis title of a short figure or left a gap under a tall
+    one); in a caller's figure, inside the axes where it covers least."""
+    if own_figure:
+        handles, labels = ax.get_legend_handles_labels()
+        ax.figure.legend(handles, labels, loc="outside lower center", fontsize=fontsize, ncols=ncols)
+    else:
+        ax.legend(fontsize=fontsize, ncols=ncols, loc="best")
+
+
 def short_name(path: str) -> str:
     """Last component of a dotted factor path (``"stations.coverage_share"`` -> ``"coverage_share"``)."""
     return str(path).rsplit(".", 1)[-1]

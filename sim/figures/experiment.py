@@ -36,6 +36,7 @@ from sim.figures.base import (
     kpi_axis_label,
     kpi_unit,
     label_name,
+    legend_below,
     money_scale,
     new_axes,
     no_data,
@@ -270,6 +271,7 @@ def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str 
     with its 95% confidence interval, the baseline drawn apart; the values themselves, which the
     forest plot shows only as differences. Amounts in CNY in thousand or million CNY where large."""
     rows = kpi_rows(summary, kpi)
+    own = ax is None
     if ax is None:
         ax = new_axes(None, (7.0, max(3.0, 1.3 + 0.32 * len(rows))))
     scale, unit = money_scale([as_float(r.get("mean")) for r in rows], kpi_unit(kpi))
@@ -303,7 +305,7 @@ def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str 
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     if baseline_id is not None:
-        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=2)
+        legend_below(ax, own)
     return ax
 
 

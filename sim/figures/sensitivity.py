@@ -10,7 +10,7 @@ import numpy as np
 from matplotlib.axes import Axes
 
 from sim.analysis.sensitivity import standardized_regression_coefficients
-from sim.figures.base import as_float, factor_label, kpi_label, label_name, new_axes, no_data, wrap_title
+from sim.figures.base import as_float, factor_label, kpi_label, label_name, legend_below, new_axes, no_data, wrap_title
 
 __all__ = ["MIN_SENSITIVITY_RUNS", "plot_sensitivity"]
 
@@ -43,6 +43,7 @@ def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Seque
     inputs = list(inputs)
     kpis = list(kpis)
     runs = list(runs)
+    own = ax is None
     if ax is None:
         h = max(4.0, 1.5 + 0.22 * len(inputs) * max(len(kpis), 1))
         ax = new_axes(None, (7.5, h))
@@ -81,5 +82,5 @@ def plot_sensitivity(runs: Sequence[Mapping], inputs: Sequence[str], kpis: Seque
     ax.set_ylim(-0.6, len(inputs) - 0.4)
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
-    ax.legend(fontsize="x-small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.14))
+    legend_below(ax, own, fontsize="x-small")
     return ax

@@ -21,6 +21,7 @@ from sim.figures.base import (
     in_sentence,
     kpi_axis_label,
     kpi_unit,
+    legend_below,
     money_scale,
     new_axes,
     no_data,
@@ -201,6 +202,7 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
     The title names the baseline by its label in ``scenario_labels`` (scenario_id -> label, e.g. from
     the summary table), never by its id; amounts in CNY are in thousand or million CNY where large."""
     rows = [r for r in comparisons if r.get("kpi") == kpi]
+    own = ax is None
     if ax is None:
         ax = new_axes(None, (7.0, max(3.0, 1.2 + 0.32 * len(rows))))
     baselines = sorted({str(r.get("baseline_id")) for r in rows if r.get("baseline_id") is not None})
@@ -255,8 +257,7 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     if any(labelled.values()):
-        # below the axis title, clear of the rows (at "best" it could sit on a point: errorbars are not avoided)
-        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
+        legend_below(ax, own)   # clear of the rows (at "best" it could sit on a point: errorbars are not avoided)
     return ax
 
 

@@ -95,6 +95,11 @@ def _errorbars(ax: Axes):
     return [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
 
 
+def _legend(ax: Axes):
+    """The legend of ``ax``: its own, or (a plot drawn in its own figure) the figure's legend below it."""
+    return ax.get_legend() or ax.figure.legends[0]
+
+
 def _all_text(ax: Axes) -> str:
     return " ".join([ax.get_xlabel(), ax.get_ylabel(), ax.get_title()] + [t.get_text() for t in ax.texts])
 
@@ -399,7 +404,7 @@ def test_forest_rows_and_significance(tables):
     assert [t.get_text() for t in ax.get_yticklabels()] == [r["scenario"] for r in rows]
     assert any(ln.get_xdata()[0] == 0 for ln in ax.lines if len(ln.get_xdata()) == 2)  # vertical zero line
     assert "vs baseline" in ax.get_title()
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in _legend(ax).get_texts()]
     assert len(legend) == 2
     ax.figure.canvas.draw()
 
@@ -456,7 +461,7 @@ def test_plot_sensitivity_bars_and_r2(tables):
     inputs = [GROWTH, COV, VEH]
     ax = ep.plot_sensitivity(runs, inputs, list(KPIS))
     assert len(ax.patches) == len(inputs) * len(KPIS)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in _legend(ax).get_texts()]
     assert len(legend) == len(KPIS) and all("R² = " in t for t in legend)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["growth rate (share)", "coverage (share)", "vehicles"]
     # residents served depends on coverage only: its coverage bar is the largest of its series
@@ -499,7 +504,7 @@ def test_sensitivity_regresses_on_two_level_levers_and_names_those_left_out(tmp_
     inputs, ax = drawn[0]
     assert inputs == ["network.tiers", "service.remote_every_d"]
     assert "left out" in ax.get_title() and "vehicle type" in ax.get_title()
-    r2 = {t.get_text().split(",")[0]: float(t.get_text().rsplit("= ", 1)[1]) for t in ax.get_legend().get_texts()}
+    r2 = {t.get_text().split(",")[0]: float(t.get_text().rsplit("= ", 1)[1]) for t in _legend(ax).get_texts()}
     assert r2["Cost per parcel delivered (CNY)"] > 0.99  # the two tiers explain the cost
     assert "(-)" not in ax.get_xlabel()
 
