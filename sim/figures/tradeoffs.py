@@ -18,6 +18,7 @@ from sim.analysis.pareto import pareto_front
 from sim.figures.base import (
     as_bool,
     as_float,
+    factor_label,
     in_sentence,
     kpi_axis_label,
     kpi_unit,
@@ -25,6 +26,7 @@ from sim.figures.base import (
     money_scale,
     new_axes,
     no_data,
+    short_name,
     wrap_title,
 )
 from sim.figures.rows import (
@@ -76,7 +78,10 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     xe = np.array([cost[s][2] for s in ids]) / xs
     y = np.array([serv[s][1] for s in ids]) / ys
     ye = np.array([serv[s][2] for s in ids]) / ys
-    labels = [cost[s][0] for s in ids]
+    paths = {short_name(k): k for r in summary[:1] for k in r if "." in str(k)}   # the factors' columns
+    labels, keys = compact_labels([cost[s][0] for s in ids], paths)
+    if keys:   # design points: their values, the factors named once
+        ax.set_title(ax.get_title() + "\n" + wrap_title(f"points labelled by {', '.join(keys)}"), fontsize="medium")
 
     ax.errorbar(x, y, xerr=xe, yerr=ye, fmt="o", color="0.55", ms=4, lw=0.8, capsize=2,
                 label="scenario (±95% CI)", zorder=2)
@@ -102,6 +107,20 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     place_labels(ax, x, y, [short_label(t) for t in labels], colours, sizes,
                  [np.column_stack([x[order], y[order]]), *whiskers])
     return ax
+
+
+def compact_labels(labels: Sequence[str], paths: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """Scenario labels of design points ("coverage_share=0.5, vehicles_per_route=2", a named
+    scenario's name first) as their values alone ("0.5, 2") and the factors' labels in that
+    order (``paths``: a factor's key path by its short name, for its label), when every label
+    names the same factors in the same order; else the labels as they are and no factors."""
+    parsed = [[tuple(part.split("=", 1)) if "=" in part else ("", part) for part in str(t).split(", ")]
+              for t in labels]
+    keys = [[k for k, _ in parts if k] for parts in parsed]
+    if not labels or not keys[0] or any(k != keys[0] for k in keys):
+        return list(labels), []
+    names = [factor_label((paths or {}).get(k, k)) for k in keys[0]]
+    return [", ".join(v for _, v in parts) for parts in parsed], names
 
 
 def short_label(text: str) -> str:

@@ -679,3 +679,25 @@ def test_forest_value_ticks_never_run_together_beside_long_scenario_names():
                    key=lambda b: b.x0)
     assert len(boxes) >= 2
     assert all(a.x1 + 2 <= b.x0 for a, b in itertools.pairwise(boxes)), [(b.x0, b.x1) for b in boxes]
+
+
+def test_design_point_labels_are_compacted_to_their_values_with_the_factors_named_once():
+    from sim.figures.tradeoffs import compact_labels
+    labels = ["coverage_share=0.5, vehicles_per_route=2", "coverage_share=1, vehicles_per_route=3"]
+    paths = {"coverage_share": "stations.coverage_share", "vehicles_per_route": "lastmile.vehicles_per_route"}
+    assert compact_labels(labels, paths) == (["0.5, 2", "1, 3"], ["coverage (share)", "vehicles per route"])
+    assert compact_labels(["vans", "buses"]) == (["vans", "buses"], [])            # named scenarios stay
+    assert compact_labels(["a, x=1", "b, x=2"]) == (["a, 1", "b, 2"], ["x"])       # names x design points
+    assert compact_labels(["x=1", "y=2"]) == (["x=1", "y=2"], [])                  # not the same factors
+
+
+def test_pareto_names_the_factors_of_compacted_labels():
+    summary = [{"scenario_id": f"s{c}{v}", "scenario": f"coverage_share={c}, vehicles_per_route={v}",
+                "stations.coverage_share": c, "lastmile.vehicles_per_route": v, "kpi": kpi, "n": 3,
+                "mean": mean, "std": 0.1, "ci95_half_width": 0.1}
+               for c in (0.25, 1.0) for v in (1, 2)
+               for kpi, mean in (("cost_per_parcel_cny", 5.0 + v + c), ("inbound_lead_time_mean_h", 34.0 - v - c))]
+    ax = ep.plot_pareto(summary, "cost_per_parcel_cny", "inbound_lead_time_mean_h")
+    texts = [t.get_text() for t in ax.texts]
+    assert texts and all("=" not in t for t in texts)
+    assert "points labelled by coverage (share), vehicles per route" in " ".join(ax.get_title().split())
