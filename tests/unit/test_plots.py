@@ -325,7 +325,7 @@ def test_write_figures_empty_inputs(tmp_path):
 def test_one_replications_figures_say_which_replication_they_show(monkeypatch, tmp_path, replications):
     titles = {}
 
-    def capture(out, makers, workers=None):
+    def capture(out, makers, workers=None, prune=False):
         for stem, make in makers:
             titles[stem] = make().get_title()
         return []
