@@ -105,15 +105,31 @@ class Factor:
         """A continuous value as a Python float, or int (ties to even) if ``integer``."""
         return round(float(x)) if self.integer else float(x)
 
+    def grid_size(self) -> int:
+        """How many values :meth:`grid` gives (without making them; at most, where rounding merges some)."""
+        if self.values is not None:
+            return len(self.values)
+        if self.levels is None and self.integer:
+            low, high = self.bounds()
+            return max(0, math.floor(high) - math.ceil(low) + 1)
+        return self.levels or 2
+
     def grid(self) -> tuple:
         """The factor's values in a full factorial: ``values``, or ``levels`` evenly
         spaced values over ``[low, high]`` (rounded if ``integer``; values that
-        rounding makes equal are kept once, in order)."""
+        rounding makes equal are kept once, in order), or for a whole-number range
+        without ``levels`` every whole number in it."""
         if self.values is not None:
             return self.values
+        if self.levels is None and self.integer:
+            low, high = self.bounds()
+            whole = tuple(range(math.ceil(low), math.floor(high) + 1))
+            if not whole:
+                raise ValueError(f"factor {self.path!r}: the range [{low:g}, {high:g}] holds no whole number")
+            return whole
         if self.levels is None:
             raise ValueError(f"factor {self.path!r}: a continuous range in a full factorial needs levels "
-                             "(an integer >= 2)")
+                             "(an integer >= 2), or integer: true for every whole number in it")
         low, high = self.bounds()
         pts = [self._cast(x) for x in np.linspace(low, high, self.levels)]
         return tuple(dict.fromkeys(pts)) if self.integer else tuple(pts)

@@ -108,8 +108,10 @@ class FactorRange:
     """A factor varied over a range (a list of values gives the levels directly)."""
     min: float = spec(REQUIRED, "Lowest value", source="")
     max: float = spec(REQUIRED, "Highest value", source="")
-    integer: bool = spec(False, "Round values to whole numbers", source="")
-    levels: int | None = spec(None, "Evenly spaced levels in a full factorial", lo=2, optional=True, source="")
+    integer: bool = spec(False, "Round values to whole numbers (in a full factorial without levels: every whole "
+                         "number from min to max)", source="")
+    levels: int | None = spec(None, "Evenly spaced levels in a full factorial (required there for a range that is "
+                              "not integer)", lo=2, optional=True, source="")
 
     def check(self) -> None:
         if self.min > self.max:
@@ -303,7 +305,7 @@ def check_size(factors: list[Factor], method: str, samples: int | None, named: i
     if method == "full_factorial":
         points = 1
         for f in factors:
-            n = len(f.values) if f.values is not None else (f.levels or 2)
+            n = f.grid_size()
             points *= n
             if points * named > MAX_SCENARIOS:
                 break

@@ -61,6 +61,14 @@ def test_full_factorial_continuous_without_levels_names_factor():
         full_factorial([Factor("stations.coverage_share", low=0.0, high=1.0)])
 
 
+def test_a_whole_number_range_without_levels_takes_every_whole_number():
+    f = Factor("lastmile.vehicles_per_route", low=0.5, high=3.0, integer=True)
+    assert full_factorial([f]) == [{"lastmile.vehicles_per_route": v} for v in (1, 2, 3)]
+    assert f.grid_size() == 3
+    with pytest.raises(ValueError, match=r"holds no whole number"):
+        full_factorial([Factor("a.b", low=1.2, high=1.8, integer=True)])
+
+
 # -- Latin hypercube ------------------------------------------------------------------
 
 @pytest.mark.parametrize("n", [1, 7, 50])
