@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import matplotlib
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.analysis import registry
 from sim.config.scenario import Scenario
@@ -140,6 +142,17 @@ def money_scale(values: Iterable[float], unit: str) -> tuple[float, str]:
     if top >= 1e4:
         return 1e3, "thousand CNY"
     return 1.0, unit
+
+
+def plain_ticks(axis: Axis) -> None:
+    """Tick labels of ``axis`` as plain numbers, no offset text (it could run into the axis
+    label), with thousands separators once they reach 10,000 (450,000 km, not 450000)."""
+    axis.set_major_formatter(FuncFormatter(_plain_tick))
+
+
+def _plain_tick(value: float, _pos=None) -> str:
+    text = f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:.6g}"
+    return text.replace("-", "\u2212")   # a true minus sign, as matplotlib's own labels
 
 
 def kpi_unit(name: str) -> str:

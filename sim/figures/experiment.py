@@ -40,6 +40,7 @@ from sim.figures.base import (
     money_scale,
     new_axes,
     no_data,
+    plain_ticks,
     save_figures,
     short_name,
     wrap_title,
@@ -293,7 +294,7 @@ def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str 
         ax.errorbar(mean, ypos[pick], xerr=np.where(np.isfinite(hw), hw, 0.0), fmt="*" if base else "o",
                     ms=11 if base else 6, capsize=3, color="#b8860b" if base else "#1b2a4a", zorder=3,
                     label="baseline" if base else "scenario")
-    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    plain_ticks(ax.xaxis)
     ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))
     labels = [str(r.get("scenario", r.get("scenario_id"))) for r in rows]
     if max(len(label) for label in labels) > MAX_SCENARIO_LABEL:   # design points named by every factor's value

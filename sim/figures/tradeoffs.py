@@ -26,6 +26,7 @@ from sim.figures.base import (
     money_scale,
     new_axes,
     no_data,
+    plain_ticks,
     short_name,
     wrap_title,
 )
@@ -262,7 +263,7 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
                     label=label if not labelled[sig] else "_nolegend_", **style)
         labelled[sig] = True
     ax.axvline(0.0, color="black", lw=0.9, ls="--", zorder=1)
-    ax.ticklabel_format(axis="x", style="plain", useOffset=False)  # no offset text to run into the label
+    plain_ticks(ax.xaxis)
     # few ticks: long scenario names leave the data a narrow strip, where signed decimals would run together
     ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))
     ax.set_yticks(ypos, [str(r.get("scenario", r.get("scenario_id"))) for r in rows])

@@ -701,3 +701,9 @@ def test_pareto_names_the_factors_of_compacted_labels():
     texts = [t.get_text() for t in ax.texts]
     assert texts and all("=" not in t for t in texts)
     assert "points labelled by coverage (share), vehicles per route" in " ".join(ax.get_title().split())
+
+
+def test_plain_tick_labels_carry_thousands_separators_and_true_minus_signs():
+    from sim.figures.base import _plain_tick
+    assert [_plain_tick(v) for v in (450000.0, -150000.0, -0.012, 0.30000000000000004, 0.0, 7.5)] == \
+        ["450,000", "\u2212150,000", "\u22120.012", "0.3", "0", "7.5"]
