@@ -33,8 +33,9 @@ class Leaf:
     default: typing.Any
 
 
-def leaves(cls: type, prefix: str = "", defaults: typing.Any = None) -> list[Leaf]:
-    """Every settable key below ``cls`` (entries of named mappings and lists by their default entries)."""
+def leaves(cls: type, prefix: str = "", defaults: typing.Any = None, fixed: frozenset | set = FIXED) -> list[Leaf]:
+    """Every settable key below ``cls`` but ``fixed`` (entries of named mappings and lists by their
+    default entries; an optional section, null by default, by its class's defaults)."""
     out: list[Leaf] = []
     hints = typing.get_type_hints(cls)
     for f in dataclasses.fields(cls):
@@ -42,15 +43,23 @@ def leaves(cls: type, prefix: str = "", defaults: typing.Any = None) -> list[Lea
         tp = hints[f.name]
         default = getattr(defaults if defaults is not None else cls(), f.name)
         origin, args = typing.get_origin(tp), typing.get_args(tp)
+        if origin in (typing.Union, types.UnionType):
+            inner = next(a for a in args if a is not type(None))
+            if is_dataclass_type(inner) and path not in fixed:
+                try:
+                    out += leaves(inner, path, default if default is not None else inner(), fixed)
+                except TypeError:   # a section with required keys and no default: left to its own tests
+                    pass
+                continue
         if is_dataclass_type(tp):
-            out += leaves(tp, path, default)
+            out += leaves(tp, path, default, fixed)
         elif origin is dict and is_dataclass_type(args[1]):
-            for name, entry in default.items():
-                out += leaves(args[1], f"{path}.{name}", entry)
+            for name, entry in (default or {}).items():
+                out += leaves(args[1], f"{path}.{name}", entry, fixed)
         elif origin in (tuple, list) and is_dataclass_type(args[0]):
-            for i, entry in enumerate(default):
-                out += leaves(args[0], f"{path}[{i}]", entry)
-        elif path not in FIXED:
+            for i, entry in enumerate(default or ()):
+                out += leaves(args[0], f"{path}[{i}]", entry, fixed)
+        elif path not in fixed:
             out.append(Leaf(path, tp, f.metadata, default))
     return out
 
@@ -99,7 +108,12 @@ def set_key(data: dict, path: str, v: typing.Any) -> None:
     *parents, last = path.split(".")
     for part in parents:
         m = re.fullmatch(r"(\w+)\[(\d+)\]", part)
-        node = node[m.group(1)][int(m.group(2))] if m else node[part]
+        if m:
+            node = node[m.group(1)][int(m.group(2))]
+        else:
+            if node.get(part) is None:   # an optional section, null or absent, starts empty
+                node[part] = {}
+            node = node[part]
     node[last] = v
 
 
