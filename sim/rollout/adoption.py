@@ -46,8 +46,14 @@ def bass_share(t_m, p, q, ceiling) -> np.ndarray:
                          "allowed: numbers (t < 0 means not yet open), not NaN")
     tt = np.maximum(t, 0.0)
     k = p + q
-    e = np.exp(-k * tt)
-    f = m * -np.expm1(-k * tt) / (1.0 + (q / p) * e)
+    with np.errstate(over="ignore"):
+        ratio = np.asarray(q / p, dtype=float)
+    if np.isfinite(ratio).all():
+        imitation = ratio * np.exp(-k * tt)
+    else:   # p so small that q / p overflows: (q / p) e^{-kt} as one exponential (inf * 0 would be nan)
+        with np.errstate(divide="ignore", over="ignore"):   # (inf early on: F is 0 there, as it should be)
+            imitation = np.exp(np.log(q) - np.log(p) - k * tt)
+    f = m * -np.expm1(-k * tt) / (1.0 + imitation)
     return np.where(t > 0, f, 0.0)
 
 

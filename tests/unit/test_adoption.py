@@ -194,3 +194,16 @@ def test_service_damping_feeds_step():
 def test_service_damping_rejects_bad_input(args, word):
     with pytest.raises(ValueError, match=word):
         service_damping(*args)
+
+
+def test_bass_share_with_the_smallest_innovation_coefficient_has_no_overflow():
+    import warnings
+    t = np.array([0.5, 12.0, 1000.0, 2000.0, 5000.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")            # q / p overflows: no warning, no nan
+        f = bass_share(t, 5e-324, 0.38, 0.6)
+    assert np.all(np.isfinite(f)) and np.all((f >= 0) & (f <= 0.6))
+    assert np.all(np.diff(f) >= 0) and f[0] == 0.0 and f[-1] == pytest.approx(0.6)
+    # in between, F = m / (1 + (q/p) e^{-(p+q)t}) with (q/p) e^{-qt} = e^{ln q - ln p - q t}, about e^{363} at
+    # t = 1000 months: F is about 0.6 e^{-363}
+    assert 0.0 < f[2] < 1e-150
