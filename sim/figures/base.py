@@ -24,7 +24,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from sim.analysis import registry
 from sim.config.scenario import Scenario
@@ -144,10 +144,13 @@ def money_scale(values: Iterable[float], unit: str) -> tuple[float, str]:
     return 1.0, unit
 
 
-def plain_ticks(axis: Axis) -> None:
+def plain_ticks(axis: Axis, most: int | None = None) -> None:
     """Tick labels of ``axis`` as plain numbers, no offset text (it could run into the axis
-    label), with thousands separators once they reach 10,000 (450,000 km, not 450000)."""
+    label), with thousands separators once they reach 10,000 (450,000 km, not 450000); at
+    most ``most`` intervals between ticks if given."""
     axis.set_major_formatter(FuncFormatter(_plain_tick))
+    if most is not None:
+        axis.set_major_locator(MaxNLocator(nbins=most))
 
 
 def _plain_tick(value: float, _pos=None) -> str:

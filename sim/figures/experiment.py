@@ -27,7 +27,6 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
 from sim.analysis import registry
 from sim.figures.base import (
@@ -294,8 +293,7 @@ def plot_kpi_by_scenario(summary: Sequence[Mapping], kpi: str, baseline_id: str 
         ax.errorbar(mean, ypos[pick], xerr=np.where(np.isfinite(hw), hw, 0.0), fmt="*" if base else "o",
                     ms=11 if base else 6, capsize=3, color="#b8860b" if base else "#1b2a4a", zorder=3,
                     label="baseline" if base else "scenario")
-    plain_ticks(ax.xaxis)
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))
+    plain_ticks(ax.xaxis, most=FOREST_TICKS)
     labels = [str(r.get("scenario", r.get("scenario_id"))) for r in rows]
     if max(len(label) for label in labels) > MAX_SCENARIO_LABEL:   # design points named by every factor's value
         labels = [f"point {i + 1}" for i in range(len(rows))]

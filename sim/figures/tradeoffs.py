@@ -11,7 +11,6 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
-from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox
 
 from sim.analysis.pareto import pareto_front
@@ -31,6 +30,7 @@ from sim.figures.base import (
     wrap_title,
 )
 from sim.figures.rows import (
+    factor_columns,
     kpi_rows,
     summary_by_scenario,
 )
@@ -79,7 +79,7 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     xe = np.array([cost[s][2] for s in ids]) / xs
     y = np.array([serv[s][1] for s in ids]) / ys
     ye = np.array([serv[s][2] for s in ids]) / ys
-    paths = {short_name(k): k for r in summary[:1] for k in r if "." in str(k)}   # the factors' columns
+    paths = {short_name(k): k for k in factor_columns(summary)}
     labels, keys = compact_labels([cost[s][0] for s in ids], paths)
     if keys:   # design points: their values, the factors named once
         ax.set_title(ax.get_title() + "\n" + wrap_title(f"points labelled by {', '.join(keys)}"), fontsize="medium")
@@ -263,9 +263,8 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
                     label=label if not labelled[sig] else "_nolegend_", **style)
         labelled[sig] = True
     ax.axvline(0.0, color="black", lw=0.9, ls="--", zorder=1)
-    plain_ticks(ax.xaxis)
     # few ticks: long scenario names leave the data a narrow strip, where signed decimals would run together
-    ax.xaxis.set_major_locator(MaxNLocator(nbins=FOREST_TICKS))
+    plain_ticks(ax.xaxis, most=FOREST_TICKS)
     ax.set_yticks(ypos, [str(r.get("scenario", r.get("scenario_id"))) for r in rows])
     ax.set_ylim(-0.7, n - 0.3)
     pv = [as_float(r.get("p_holm")) for r in rows]
