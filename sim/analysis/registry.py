@@ -264,3 +264,11 @@ def label(name: str) -> str:
 def higher_is_better(name: str) -> bool | None:
     """True if larger values are better, False if smaller are, None if neither."""
     return kpi(name).higher_is_better
+
+
+def spoilage_rate(spoiled_kg: float, sold_kg: float, trader_kg: float) -> float:
+    """The share spoiled of the produce whose fate was decided (sold, to the trader or
+    spoiled); nan, not 0, when under a gram was (no produce, or float remnants of split
+    lots): runs.csv, crops.csv, the national tables and the rollouts use this one rule."""
+    decided = spoiled_kg + sold_kg + trader_kg
+    return spoiled_kg / decided if decided >= 1e-3 else float("nan")

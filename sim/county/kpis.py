@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.analysis.registry import spoilage_rate
 from sim.county.conservation import Balance, WindowBooks, check_window, conservation
 from sim.county.costs import Costs, costs
 from sim.county.hub import HubLittle
@@ -175,9 +176,7 @@ def evaluate(model: CountyModel) -> RunResult:
         "outbound_produce_in_system_start_kg": max(books.produce_in_system_start_kg, 0.0),  # as at the end
         "outbound_produce_in_system_kg": max(balance.produce_in_system_kg, 0.0),  # float sums can leave -1e-12
         # of the produce whose fate was decided in the window (sold, to the trader or spoiled), the share spoiled
-        # nan when under a gram's fate was decided (no produce, or float remnants of split lots): no rate, not 0
-        "spoilage_rate": spoiled / (spoiled + sold_kg + traded) if spoiled + sold_kg + traded >= 1e-3
-        else float("nan"),
+        "spoilage_rate": spoilage_rate(spoiled, sold_kg, traded),
         # of the produce the window had to move (offered in it or waiting when it opened), the share not sold
         # 0 when under a gram faced the window (float remnants of split lots, about 1e-17 kg, are not
         # produce), and clipped to [0, 1]: the stock left is a difference of sums and may be -1e-17 kg

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.analysis.registry import spoilage_rate
 from sim.county.model import CountyModel
 from sim.county.trunk import Sales
 
@@ -103,7 +104,7 @@ def crop_rows(e: Earnings, names: list[str], commission_share: float) -> list[di
             "outbound_produce_offered_kg": float(e.offered_kg[c]),
             "outbound_produce_sold_kg": sold,
             "outbound_produce_spoiled_kg": spoiled,
-            "spoilage_rate": spoiled / (spoiled + sold + traded) if spoiled + sold + traded >= 1e-3 else float("nan"),
+            "spoilage_rate": spoilage_rate(spoiled, sold, traded),
             "farmer_revenue_cny": float(e.revenue_cny[c]),
             "farmer_income_with_cny": income,
             "farmer_income_without_cny": float(e.without_cny[c]),

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis.economics import break_even_month
-from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better
+from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better, spoilage_rate
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.errors import InputError
 from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
@@ -302,8 +302,6 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
             g_end = monthly[-1]["gini_access"]
             last12 = slice(max(0, H - 12), H)
             deliv12 = acc["parcels_delivered"][last12].sum()
-            spoiled = acc["produce_spoiled_kg"].sum()
-            decided = acc["produce_sold_kg"].sum() + acc["produce_trader_kg"].sum() + spoiled   # as in runs.csv
             gap = np.maximum(0.0, acc["opex_cny"] - acc["revenue_cny"] - acc["cross_subsidy_cny"])
             parcels = acc["parcels_delivered"].sum()
             be = break_even_month(acc["net_cash_cny"])
@@ -318,7 +316,8 @@ def aggregate(ro: Rollout, store: RunStore, geos_by_model: dict, schedules: dict
                 # weighted by volume: the subsidy the whole horizon needs over the parcels it delivers
                 "subsidy_needed_per_parcel_cny": float(gap.sum() / parcels) if parcels > 0 else float("nan"),
                 "farmer_revenue_cny": acc["farmer_revenue_cny"].sum(),
-                "spoilage_rate": spoiled / decided if decided >= 1e-3 else float("nan"),   # nan: no produce
+                "spoilage_rate": spoilage_rate(acc["produce_spoiled_kg"].sum(), acc["produce_sold_kg"].sum(),
+                                               acc["produce_trader_kg"].sum()),
                 "co2_kg": acc["co2_kg"].sum(),
                 "break_even_month": float(be) if be is not None else float("nan"),   # nan: not within H months
             }

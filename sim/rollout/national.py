@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from sim.analysis.registry import spoilage_rate
 from sim.errors import InputError
 from sim.experiments.engine import Progress, json_default, open_run, unusable_runs_text
 from sim.experiments.stamp import make_stamp, package_versions
@@ -115,13 +116,12 @@ class Totals:
         s = self.sums
         deliv, sold, spoiled = s["inbound_parcels_delivered"], s["outbound_produce_sold_kg"], \
             s["outbound_produce_spoiled_kg"]
-        decided = sold + s["outbound_produce_trader_kg"] + spoiled   # as spoilage_rate in runs.csv
         nan = float("nan")
         return {"counties": self.counties,
                 **{f: int(s[f]) if f in COUNTED else s[f] for f in SUMMED if f != "lead_time_sum_h"},
                 "villages_served_share": s["villages_served"] / s["villages"] if s["villages"] else nan,
                 "inbound_lead_time_mean_h": s["lead_time_sum_h"] / deliv if deliv else nan,
-                "spoilage_rate": spoiled / decided if decided else nan,
+                "spoilage_rate": spoilage_rate(spoiled, sold, s["outbound_produce_trader_kg"]),
                 "cost_per_parcel_cny": s["cost_inbound_cny"] / deliv if deliv else nan,
                 "cost_per_kg_out_cny": s["cost_outbound_cny"] / sold if sold else nan}
 

@@ -85,3 +85,10 @@ def test_every_parcel_and_kilogram_is_accounted_for(sc):
         assert math.isnan(k["spoilage_rate"])
     # Little's law at the hub holds exactly on the sample path
     assert abs(h.parcel_hours - (h.time_in_h + h.residual_h)) <= 1e-6 * max(1.0, h.parcel_hours)
+
+
+def test_the_spoilage_rate_rule_by_hand():
+    from sim.analysis.registry import spoilage_rate
+    assert spoilage_rate(25.0, 50.0, 25.0) == 0.25            # spoiled / (spoiled + sold + to the trader)
+    assert math.isnan(spoilage_rate(0.0, 0.0, 0.0))           # no produce: no rate, not 0
+    assert math.isnan(spoilage_rate(1e-17, 0.0, 0.0))         # float remnants of split lots are not produce
