@@ -195,7 +195,10 @@ def _tick_at_levels(levels: Sequence[float]) -> bool:
 
 def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: str, ax: Axes | None = None) -> Axes:
     """Grid of KPI means over two levers (mean of scenario means where other factors vary), annotated
-    with the values and with a colorbar labelled with the KPI. Cells without data are left grey."""
+    with the values and their 95% confidence half-widths (those of the averages where other factors
+    vary: :func:`sim.figures.rows.combine`) and with a colorbar labelled with the KPI. Cells without
+    data are left grey. Grids wider than ``HEATMAP_INTERVAL_MAX`` columns or rows show the means
+    alone (two lines would not fit a cell) and say so in the title."""
     ax = new_axes(ax, _FIGSIZE_HEATMAP)
     rows = kpi_rows(summary, kpi)
     if rows:
@@ -213,18 +216,21 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         return ax
     xs = distinct(rows, lever_x)
     ys = distinct(rows, lever_y)
-    acc: dict[tuple[int, int], list[float]] = {}
+    acc: dict[tuple[int, int], list[tuple[float, float]]] = {}
     for r in rows:
         i = ys.index(norm(r.get(lever_y)))
         j = xs.index(norm(r.get(lever_x)))
-        acc.setdefault((i, j), []).append(as_float(r.get("mean")) / scale)
+        acc.setdefault((i, j), []).append((as_float(r.get("mean")) / scale,
+                                           as_float(r.get("ci95_half_width")) / scale))
     grid = np.full((len(ys), len(xs)), np.nan)
-    for (i, j), vals in acc.items():
-        grid[i, j] = float(np.mean(vals))
+    half = np.full_like(grid, np.nan)
+    for (i, j), cell_rows in acc.items():
+        grid[i, j], half[i, j] = combine(*zip(*cell_rows, strict=True))
     others = [f for f in factor_columns(rows) if f not in (lever_x, lever_y) and len(distinct(rows, f)) >= 2]
-    if others:
-        over = ", ".join(label_name(factor_label(f)) for f in others)
-        ax.set_title(wrap_title(f"{label}\n(mean over {over})"), fontsize="medium")
+    intervals = max(len(xs), len(ys)) <= HEATMAP_INTERVAL_MAX
+    what = "mean" + (f" over {', '.join(label_name(factor_label(f)) for f in others)}" if others else "")
+    what += " ± 95% CI half-width" if intervals else "; intervals in summary.csv"
+    ax.set_title(wrap_title(f"{label}\n(each cell: {what})"), fontsize="medium")
 
     cmap = matplotlib.colormaps["viridis"].with_extremes(bad="0.85")
     masked = np.ma.masked_invalid(grid)
@@ -233,19 +239,25 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         vmin, vmax = vmin - 0.5 * max(abs(vmin), 1.0), vmax + 0.5 * max(abs(vmax), 1.0)
     im = ax.imshow(masked, cmap=cmap, vmin=vmin, vmax=vmax, origin="lower", aspect="auto",
                    interpolation="nearest")
-    cell = _cell_format(grid)
+    cell, cell_half = _cell_format(grid), _half_width_format(half)
     for (i, j), v in np.ndenumerate(grid):
         if not math.isfinite(v):
             continue
         r, g, b, _ = cmap((v - vmin) / (vmax - vmin))
         dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
-        ax.text(j, i, cell(v), ha="center", va="center", fontsize="small",
-                color="white" if dark else "black")
+        text = cell(v)
+        if intervals and math.isfinite(half[i, j]):
+            text += f"\n± {cell_half(half[i, j])}"
+        ax.text(j, i, text, ha="center", va="center", fontsize="small", color="white" if dark else "black")
     ax.set_xticks(np.arange(len(xs)), [fmt_value(v) for v in xs])
     ax.set_yticks(np.arange(len(ys)), [fmt_value(v) for v in ys])
     ax.figure.colorbar(im, ax=ax, label=label)
     return ax
 
+
+
+HEATMAP_INTERVAL_MAX = 8
+"""Most columns or rows of a heat map whose cells also show their 95% half-widths."""
 
 
 def _cell_format(grid: np.ndarray):
@@ -256,6 +268,15 @@ def _cell_format(grid: np.ndarray):
     if 0 < top < 0.01:
         return lambda v: f"{v:.3g}"
     decimals = 0 if top >= 1000 else 1 if top >= 10 else 3
+    return lambda v: f"{v:,.{decimals}f}"
+
+
+def _half_width_format(half: np.ndarray):
+    """One format for every half-width of a heat map: the largest to two significant digits
+    (a half-width is far smaller than the means, so the means' decimals would round it to 0)."""
+    finite = np.abs(half[np.isfinite(half)])
+    top = float(finite.max()) if finite.size else 0.0
+    decimals = max(0, 1 - math.floor(math.log10(top))) if top > 0 else 0
     return lambda v: f"{v:,.{decimals}f}"
 
 

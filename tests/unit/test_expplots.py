@@ -287,9 +287,45 @@ def test_heatmap_grid_shape_annotations_colorbar(tables):
     assert len(cbar_axes) == 1 and cbar_axes[0].get_ylabel() == "Residents served (share)"
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0.25", "0.5", "0.75", "1"]
     # cell (vehicles=3, coverage=1.0) is the mean of that scenario
-    want = [r["mean"] for r in summary if r["kpi"] == "residents_served_share" and r[COV] == 1.0 and r[VEH] == 3]
-    assert img[2, 3] == pytest.approx(want[0])
+    want = [r for r in summary if r["kpi"] == "residents_served_share" and r[COV] == 1.0 and r[VEH] == 3]
+    assert img[2, 3] == pytest.approx(want[0]["mean"])
     ax.figure.canvas.draw()
+
+
+def test_heatmap_cells_show_their_half_widths():
+    """Each cell reads 'mean\n± half-width', the half-widths in one format: the largest to two significant
+    digits (its own decimals, not the means')."""
+    hws = {(0.25, 1): 0.0079, (0.25, 2): 0.00004, (0.5, 1): 0.0123, (0.5, 2): 0.0}
+    summary = [{"scenario_id": f"{c}-{v}", "scenario": f"{c}-{v}", COV: c, VEH: v, "kpi": "spoilage_rate",
+                "n": 5, "mean": 0.2 + c / 10 + v / 100, "std": 0.0, "ci95_half_width": hw}
+               for (c, v), hw in hws.items()]
+    ax = ep.plot_heatmap(summary, COV, VEH, "spoilage_rate")
+    texts = {(round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts}
+    assert texts == {(0, 0): "0.235\n± 0.008", (0, 1): "0.245\n± 0.000",
+                     (1, 0): "0.260\n± 0.012", (1, 1): "0.270\n± 0.000"}
+    small = [dict(r, mean=r["mean"] * 1000, ci95_half_width=r["ci95_half_width"] / 10) for r in summary]
+    texts = [t.get_text() for t in ep.plot_heatmap(small, COV, VEH, "spoilage_rate").texts]
+    assert texts[:2] == ["235.0\n± 0.0008", "260.0\n± 0.0012"]   # the means' one decimal would say "± 0.0"
+    assert ax.get_title().endswith("(each cell: mean ± 95% CI half-width)")
+
+
+def test_heatmap_averaged_cell_combines_half_widths_and_large_grids_show_means_only():
+    """A cell over another factor's levels is their mean, its half-width sqrt(sum hw^2) / k (independent
+    means); a grid wider than HEATMAP_INTERVAL_MAX shows the means alone and says where the intervals are."""
+    summary = [{"scenario_id": f"{g}", "scenario": f"{g}", COV: 0.5, VEH: 1, GROWTH: g, "kpi": "spoilage_rate",
+                "n": 5, "mean": m, "std": 0.0, "ci95_half_width": hw}
+               for g, m, hw in ((0.0, 0.2, 0.03), (0.1, 0.3, 0.04))]
+    summary.append(dict(summary[0], scenario_id="other", **{COV: 1.0, VEH: 2}))
+    ax = ep.plot_heatmap(summary, COV, VEH, "spoilage_rate")
+    cell = next(t.get_text() for t in ax.texts if t.get_position() == (0, 0))
+    assert cell == "0.250\n± 0.025"   # (0.2 + 0.3) / 2; sqrt(0.03^2 + 0.04^2) / 2 = 0.05 / 2
+    assert "mean over growth" in ax.get_title()
+    n = ep.HEATMAP_INTERVAL_MAX + 1
+    wide = [{"scenario_id": f"{i}-{j}", "scenario": f"{i}-{j}", COV: i, VEH: j, "kpi": "spoilage_rate", "n": 5,
+             "mean": 0.1 * i + j, "std": 0.0, "ci95_half_width": 0.01} for i in range(n) for j in range(2)]
+    ax = ep.plot_heatmap(wide, COV, VEH, "spoilage_rate")
+    assert len(ax.texts) == 2 * n and not any("±" in t.get_text() for t in ax.texts)
+    assert "intervals in summary.csv" in ax.get_title()
 
 
 def test_heatmap_missing_cells_and_all_nan(tables):
@@ -666,7 +702,7 @@ def test_heatmap_cells_share_one_number_format():
                 "n": 3, "mean": v, "std": 0.1, "ci95_half_width": 0.1}
                for (i, j), v in np.ndenumerate(np.array([[6.297, 11.84], [9.5, 12.0]]))]
     ax = ep.plot_heatmap(summary, "a", "b", "cost_per_parcel_cny")
-    assert sorted(t.get_text() for t in ax.texts) == ["11.8", "12.0", "6.3", "9.5"]
+    assert sorted(t.get_text().split("\n")[0] for t in ax.texts) == ["11.8", "12.0", "6.3", "9.5"]
 
 
 def test_forest_value_ticks_never_run_together_beside_long_scenario_names():
