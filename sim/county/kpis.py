@@ -178,10 +178,11 @@ def evaluate(model: CountyModel) -> RunResult:
         # of the produce whose fate was decided in the window (sold, to the trader or spoiled), the share spoiled
         "spoilage_rate": spoilage_rate(spoiled, sold_kg, traded),
         # of the produce the window had to move (offered in it or waiting when it opened), the share not sold
-        # 0 when under a gram faced the window (float remnants of split lots, about 1e-17 kg, are not
-        # produce), and clipped to [0, 1]: the stock left is a difference of sums and may be -1e-17 kg
+        # nan, as spoilage_rate, when under a gram faced the window (no produce: float remnants of split
+        # lots, about 1e-17 kg, are not produce), and clipped to [0, 1]: the stock left is a difference
+        # of sums and may be -1e-17 kg
         "outbound_produce_unsold_share": min(1.0, max(0.0, (spoiled + balance.produce_in_system_kg) / faced_kg))
-        if faced_kg >= 1e-3 else 0.0,
+        if faced_kg >= 1e-3 else float("nan"),
         "farmer_revenue_cny": revenue,
         "vehicle_km": km,
         "lastmile_trips": a_lm.trips + a_lm.pickup_trips,

@@ -77,7 +77,10 @@ def test_every_parcel_and_kilogram_is_accounted_for(sc):
     if sc.warmup_d == 0:  # the run starts empty
         assert k["inbound_parcels_in_system_start"] == 0 and k["outbound_produce_in_system_start_kg"] == 0
     # the shares are shares (to rounding: kg left in the system can sum to -1e-17)
-    assert 0 <= k["outbound_produce_unsold_share"] <= 1
+    if came >= 1e-3:
+        assert 0 <= k["outbound_produce_unsold_share"] <= 1
+    else:   # no produce faced the window: no share (not a share of 0)
+        assert math.isnan(k["outbound_produce_unsold_share"])
     decided = k["outbound_produce_sold_kg"] + k["outbound_produce_trader_kg"] + k["outbound_produce_spoiled_kg"]
     if decided >= 1e-3:
         assert 0 <= k["spoilage_rate"] <= 1
@@ -92,3 +95,14 @@ def test_the_spoilage_rate_rule_by_hand():
     assert spoilage_rate(25.0, 50.0, 25.0) == 0.25            # spoiled / (spoiled + sold + to the trader)
     assert math.isnan(spoilage_rate(0.0, 0.0, 0.0))           # no produce: no rate, not 0
     assert math.isnan(spoilage_rate(1e-17, 0.0, 0.0))         # float remnants of split lots are not produce
+
+
+def test_a_county_without_produce_has_no_produce_shares():
+    """No crops: nothing faced the window and nothing's fate was decided, so neither share is 0 (which
+    would read as 'nothing spoiled, everything sold'): both are nan."""
+    sc = dataclasses.replace(Scenario(name="no produce", seed=3, replications=1, horizon_d=20, warmup_d=5,
+                                      county=CountyConfig(villages=12, townships=2)), crops=())
+    k = run_replication(sc, 0).kpis
+    assert k["outbound_produce_offered_kg"] == 0 and k["outbound_produce_in_system_start_kg"] == 0
+    assert k["inbound_parcels_delivered"] > 0
+    assert math.isnan(k["spoilage_rate"]) and math.isnan(k["outbound_produce_unsold_share"])
