@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from sim.analysis.statistics import paired_difference, t_interval
 from sim.experiments.spec import Experiment
-from sim.files import short_number
+from sim.files import plus_minus
 
 
 @dataclass
@@ -77,10 +77,7 @@ class Interval:
         m, hw = self.mean * scale, self.half_width * scale
         if abs(m) < 1e-9 and (not math.isfinite(hw) or abs(hw) < 1e-9):
             m, hw = 0.0, 0.0          # float remnants of a difference that is exactly none
-        sign = "+" if signed and m > 0 else ""
-        u = f" {unit}" if unit else ""
-        hw_t = f" ± {short_number(hw)}" if math.isfinite(hw) else ""
-        return f"{sign}{short_number(m)}{hw_t}{u}"
+        return plus_minus(m, hw, signed) + (f" {unit}" if unit else "")
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-from sim.files import short_number
+from sim.files import plus_minus, short_number
 
 
 def number(value) -> str:
@@ -16,6 +16,14 @@ def number(value) -> str:
     if value is None:
         return "n/a"
     return short_number(float(value))
+
+
+def mean_pm(mean, half_width) -> str:
+    """A mean with its half-width for a report cell (:func:`sim.files.plus_minus`; the mean
+    alone where there is no half-width)."""
+    if mean is None:
+        return "n/a"
+    return plus_minus(float(mean), float("nan") if half_width is None else float(half_width))
 
 
 def md_escape(text) -> str:
@@ -32,6 +40,7 @@ def _environment():
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
     env.filters["num"] = number
     env.filters["md"] = md_escape
+    env.filters["pm"] = mean_pm
     return env
 
 

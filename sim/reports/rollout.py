@@ -26,7 +26,7 @@ from sim.figures.rollout import (
     strategy_order,
 )
 from sim.figures.stations import plot_report_calibration, plot_stations, stations_panels
-from sim.files import atomic_write_text, short_number
+from sim.files import atomic_write_text, plus_minus, short_number
 from sim.reports.headline import findings
 from sim.reports.inputs import assumption_rows, lever_table, provenance_rows
 from sim.reports.render import render
@@ -106,7 +106,7 @@ def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None, horizon_m:
                 line += [[("n/a", False)], [("–", False)]]
                 continue
             mean, hw = as_float(r.get("mean")), as_float(r.get("ci95_half_width"))
-            text = short_number(mean) + (f" ± {short_number(hw)}" if math.isfinite(hw) and math.isfinite(mean) else "")
+            text = plus_minus(mean, hw)
             if k == "break_even_month" and not math.isfinite(mean):
                 text = f"not within {horizon_m} months" if horizon_m else "not within the horizon"
             segs = [(text, False)]

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from sim.analysis import registry
 from sim.figures.base import as_bool, as_float
-from sim.files import short_number
+from sim.files import plus_minus, short_number
 
 __all__ = ["differences", "leaders", "summary"]
 
@@ -30,7 +30,7 @@ def _label(kpi: str) -> str:
 def _value(kpi: str, mean: float, hw: float, horizon_m: int | None) -> str:
     if kpi == "break_even_month" and not math.isfinite(mean):
         return f"not within {horizon_m} months" if horizon_m else "not within the horizon"
-    return short_number(mean) + (f" ± {short_number(hw)}" if math.isfinite(hw) and math.isfinite(mean) else "")
+    return plus_minus(mean, hw)
 
 
 def _rank_of(row: Mapping, rows: Sequence[Mapping], higher: bool) -> float:

@@ -39,8 +39,23 @@ def test_paired_difference_removes_the_common_noise():
 
 def test_an_interval_through_zero_is_not_significant():
     assert not Interval(0.5, 0.6).significant and Interval(-0.5, 0.4).significant
-    assert Interval(1.234, 0.5).text("h", signed=True) == "+1.234 ± 0.500 h"
-    assert Interval(2e6, 1e5).text("M CNY", scale=1e-6) == "2.000 ± 0.100 M CNY"
+    assert Interval(1.234, 0.5).text("h", signed=True) == "+1.23 ± 0.50 h"
+    assert Interval(2e6, 1e5).text("M CNY", scale=1e-6) == "2.00 ± 0.10 M CNY"
+    assert Interval(1e-12, 1e-13).text("points", signed=True) == "0.000 ± 0 points"   # float remnants of none
+
+
+def test_plus_minus_gives_the_digits_the_interval_supports():
+    from sim.files import plus_minus
+    assert plus_minus(6.175, 0.00793) == "6.1750 ± 0.0079"          # the half-width to 2 significant digits
+    assert plus_minus(33.1, 0.213) == "33.10 ± 0.21"                # the mean to the same decimal place
+    assert plus_minus(708398.0, 1011.0) == "708,400 ± 1,000"        # whole hundreds
+    assert plus_minus(-611382.0, 7460.0, signed=True) == "-611,400 ± 7,500"
+    assert plus_minus(1.188, 0.014, signed=True) == "+1.188 ± 0.014"
+    assert plus_minus(-3.0, 500.0, signed=True) == "0 ± 500"       # rounded to 0: no sign, no -0
+    assert plus_minus(92.0, 0.0) == "92.0 ± 0"                     # never varies
+    assert plus_minus(0.2486, 3.85e-17) == "0.249 ± 0"             # float noise of a value that never varies
+    assert plus_minus(5.0, float("nan")) == "5.000"                # no interval (one replication)
+    assert plus_minus(float("nan"), 0.1) == "n/a"
 
 
 def test_the_document_carries_every_number_and_source(tmp_path):
@@ -74,8 +89,8 @@ def test_bus_lines_finding_reads_paired_differences_and_the_fee_where_replacing_
                   for f in (1.0, 2.0, 3.0) for m, c in (("vans", 6.0), ("buses_replacing", 4.5 + (f - 1.0) * 1.0))})
     f = bus_lines(bl, fee)
     numbers = dict(f.numbers)
-    assert numbers["buses added: produce sold"] == "+0.230 ± 0.000 t"      # 230 kg more, the noise cancels
-    assert numbers["buses replacing: cost per parcel"] == "-1.500 ± 0.000 CNY"
+    assert numbers["buses added: produce sold"] == "+0.230 ± 0 t"      # 230 kg more, the noise cancels
+    assert numbers["buses replacing: cost per parcel"] == "-1.500 ± 0 CNY"
     assert "(+23%)" in f.statement and "(-25%)" in f.statement
     # replacing minus vans: -1.5, -0.5, +0.5 CNY at fees 1, 2, 3: dearer from 3, zero at 2.5 CNY a parcel
     assert "between fees of 2 and 3 CNY a parcel (about 2.5 CNY" in f.sensitivity
@@ -102,4 +117,4 @@ def test_cold_rooms_flip_names_where_they_lower_do_nothing_and_raise_spoilage():
                              10.0: Interval(-0.00165, 0.0006), 14.0: Interval(-0.0023, 0.0008)})
     assert "lower spoilage at a shelf life of 10 and 14 days" in mixed
     assert "no significant difference at 7 days" in mixed
-    assert "raise it at 5 days (+0.290 ± 0.140 points)" in mixed and "bottleneck" in mixed
+    assert "raise it at 5 days (+0.29 ± 0.14 points)" in mixed and "bottleneck" in mixed

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from sim.reports.render import md_escape, number, render
+from sim.reports.render import md_escape, mean_pm, number, render
 
 
 @pytest.mark.parametrize("value, text", [
@@ -12,6 +12,13 @@ from sim.reports.render import md_escape, number, render
 ])
 def test_number(value, text):
     assert number(value) == text
+
+
+@pytest.mark.parametrize("mean, half_width, text", [
+    (0.133, 0.00367, "0.1330 ± 0.0037"), (173.5, 1.94, "173.5 ± 1.9"), (4.5, None, "4.500"), (None, 0.1, "n/a"),
+])
+def test_mean_with_its_half_width(mean, half_width, text):
+    assert mean_pm(mean, half_width) == text
 
 
 def test_md_escape_keeps_a_table_cell_one_cell():

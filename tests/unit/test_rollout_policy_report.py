@@ -71,7 +71,7 @@ def test_summary_names_leader_difference_significance_and_drivers():
     rows = {r["outcome"]: r for r in s["rows"]}
     npv = rows["Net present value (CNY) ↑"]
     assert (npv["leads"], npv["versus"], npv["verdict"]) == ("b", "+5.000 [+2.000, +8.000]", "significant")
-    assert npv["value"] == "15.0 ± 0.500"
+    assert npv["value"] == "15.00 ± 0.50"
     assert npv["drivers"] == "village order nearest_first (baseline: largest_first)"
     cost = rows["Cost per parcel, last year (CNY) ↓"]
     assert (cost["leads"], cost["versus"], cost["verdict"]) == ("c", "-0.400 [-0.900, +0.100]", "not significant")
