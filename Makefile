@@ -53,9 +53,10 @@ results/%: experiments/%.yaml $(STAMP) FORCE
 	$(BIN)/ruralsim run $< --out $@ $(RUNFLAGS)
 
 # re-run the shipped experiments and their sensitivities; write docs/findings.md (numbers with 95% intervals)
+# and the findings' digest in README.md
 FINDINGS_REPLICATIONS ?= 5
 findings: $(STAMP)
-	$(BIN)/ruralsim findings --replications $(FINDINGS_REPLICATIONS) --out results/findings --doc docs/findings.md $(RUNFLAGS)
+	$(BIN)/ruralsim findings --replications $(FINDINGS_REPLICATIONS) --out results/findings --doc docs/findings.md --readme README.md $(RUNFLAGS)
 
 # the rollout comparison report (results/rollout_strategies/report.md and report.html);
 # PREVIEW="--counties 8 --replications 2" gives a quick first look in its own folder; RANKING: the

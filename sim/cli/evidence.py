@@ -16,18 +16,23 @@ from sim.errors import InputError
 @click.option("--out", "out_dir", default="results/findings", show_default=True,
               help="Where the experiments' results go (one folder each; resumable).")
 @click.option("--doc", default="docs/findings.md", show_default=True, help="The findings document to write.")
+@click.option("--readme", default=None,
+              help="Also rewrite the findings' digest (every finding's statement) in this file, between its "
+                   "lines <!-- findings:start --> and <!-- findings:end --> (make findings: README.md).")
 @click.option("--experiments", "experiments_dir", default="experiments", show_default=True,
               help="The folder of shipped experiment configs (with sensitivity/).")
 @click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
               help="Local worker processes (default: all cores).")
 @click.option("--fresh", is_flag=True, help="Discard runs already in the results folders.")
 @click.option("--quiet", is_flag=True, help="Print nothing but errors and the summary.")
-def findings(replications: int, out_dir: str, doc: str, experiments_dir: str, workers: int | None, fresh: bool,
-             quiet: bool) -> None:
+def findings(replications: int, out_dir: str, doc: str, readme: str | None, experiments_dir: str,
+             workers: int | None, fresh: bool, quiet: bool) -> None:
     """Re-run the shipped experiments and their sensitivities, and write the findings
     (numbers with 95% intervals, what drives each, when it flips) to DOC."""
-    from sim.experiments.findings import run_findings, write_findings
+    from sim.experiments.findings import digest_block, run_findings, write_digest, write_findings
     try:
+        if readme is not None:   # before any run: a file without its digest's place is refused at once
+            digest_block(readme)
         found, meta = run_findings(experiments_dir, out_dir, replications, workers=workers, fresh=fresh,
                                    quiet=quiet)
     except InputError as exc:
@@ -35,6 +40,11 @@ def findings(replications: int, out_dir: str, doc: str, experiments_dir: str, wo
     except OSError as exc:
         _fail_write(Path(out_dir), exc)
     path = write_findings(found, meta, doc)
+    if readme is not None:
+        try:
+            write_digest(found, meta, readme)
+        except InputError as exc:   # checked before the runs; only a file changed since gets here
+            _fail_input(exc)
     click.echo(f"{len(found)} findings from {sum(e['runs'] for e in meta['experiments'].values())} runs: {path}")
 
 

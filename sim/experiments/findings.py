@@ -338,3 +338,38 @@ def write_findings(findings: list[Finding], meta: dict, path: str | Path) -> Pat
         "findings": findings, "not_yet": NOT_YET, "meta": meta, "code_version": code_version(),
         "date": _dt.date.today().isoformat()})
     return atomic_write_text(path, text)
+
+
+DIGEST_START = "<!-- findings:start -->"
+DIGEST_END = "<!-- findings:end -->"
+
+
+def digest_block(path: str | Path) -> tuple[str, int, int]:
+    """The file ``path`` (the README) and where the findings' digest goes in it: (its text,
+    the span between the lines DIGEST_START and DIGEST_END). Raises InputError if the file
+    cannot be read or does not have the two lines once each, in that order."""
+    from sim.errors import InputError
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: file not found (--readme names the file whose findings' digest is rewritten)") \
+            from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot be read: {exc}") from None
+    start, end = text.find(DIGEST_START), text.find(DIGEST_END)
+    if start < 0 or end < start or text.count(DIGEST_START) != 1 or text.count(DIGEST_END) != 1:
+        raise InputError(f"{p}: the findings' digest goes between one line {DIGEST_START} and one later "
+                         f"line {DIGEST_END}; the file does not have them (add the two lines where it belongs)")
+    return text, start + len(DIGEST_START), end
+
+
+def write_digest(findings: list[Finding], meta: dict, path: str | Path) -> Path:
+    """Rewrite the findings' digest in ``path`` (the README): every finding's statement with
+    its 95% intervals, between the DIGEST_START and DIGEST_END lines; the rest of the file
+    stays as it is."""
+    from sim.files import atomic_write_text
+    from sim.reports.render import render
+    text, start, end = digest_block(path)
+    block = render("findings_digest.md.j2", {"findings": findings, "meta": meta})
+    return atomic_write_text(path, text[:start] + "\n" + block + text[end:])

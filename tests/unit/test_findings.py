@@ -69,6 +69,48 @@ def test_the_document_carries_every_number_and_source(tmp_path):
         assert needle in text, needle
 
 
+def test_the_readme_digest_is_rewritten_between_its_markers_and_nothing_else(tmp_path):
+    from sim.experiments.findings import DIGEST_END, DIGEST_START, write_digest
+    readme = tmp_path / "README.md"
+    readme.write_text(f"# x\n\nBefore.\n\n{DIGEST_START}\n- an old number\n{DIGEST_END}\n\nAfter.\n")
+    meta = {"replications": 5, "experiments": {"a": {"runs": 40}, "b": {"runs": 10}}}
+    found = [Finding("k", "A title", "It is so (+1.0 ± 0.1 h).", [], "", ""),
+             Finding("j", "Another", "Not quite.", [], "", "")]
+    write_digest(found, meta, readme)
+    text = readme.read_text()
+    assert text.startswith("# x\n\nBefore.\n\n" + DIGEST_START + "\n") and text.endswith(DIGEST_END + "\n\nAfter.\n")
+    assert "an old number" not in text and "From 50 county-years (5 replications a scenario)" in text
+    assert "- **A title.** It is so (+1.0 ± 0.1 h).\n- **Another.** Not quite.\n" in text
+    write_digest(found, meta, readme)
+    assert readme.read_text() == text                  # the same findings: the same file
+
+
+@pytest.mark.parametrize("body", ["no markers", "<!-- findings:end -->\n<!-- findings:start -->",
+                                  "<!-- findings:start -->\n<!-- findings:start -->\n<!-- findings:end -->"])
+def test_a_readme_without_its_digest_markers_is_refused_and_left_alone(tmp_path, body):
+    from sim.errors import InputError
+    from sim.experiments.findings import write_digest
+    readme = tmp_path / "README.md"
+    readme.write_text(body)
+    with pytest.raises(InputError, match=r"README.md: the findings' digest goes between one line <!-- findings:start"):
+        write_digest([], {"replications": 5, "experiments": {}}, readme)
+    assert readme.read_text() == body
+
+
+def test_findings_refuses_a_readme_without_markers_before_running_anything(tmp_path):
+    from click.testing import CliRunner
+
+    from sim.cli import main
+    readme = tmp_path / "README.md"
+    readme.write_text("# no markers\n")
+    out = tmp_path / "runs"
+    res = CliRunner().invoke(main, ["findings", "--readme", str(readme), "--out", str(out)])
+    assert res.exit_code == 2 and "findings:start" in res.output and "Traceback" not in res.output
+    assert not out.exists() and readme.read_text() == "# no markers\n"
+    res = CliRunner().invoke(main, ["findings", "--readme", str(tmp_path / "missing.md"), "--out", str(out)])
+    assert res.exit_code == 2 and "missing.md: file not found" in res.output and not out.exists()
+
+
 def _named(rows_by_scenario: dict) -> Result:
     """A Result of named scenarios: (name, lever items) -> one row of KPIs per replication."""
     scenarios, runs = [], []
