@@ -1,4 +1,5 @@
-"""Golden back-tests: three small configs (a scenario, an experiment sweep, a rollout)
+"""Golden back-tests: four small configs (a one-tier scenario, a two-tier scenario with every
+township path in use, an experiment sweep, a rollout)
 run through the command line, and the tables they write compared byte for byte with
 the copies committed under ``golden/``.
 
@@ -19,6 +20,7 @@ GOLDEN = HERE / "golden"
 # config name -> the tables compared
 TABLES = {
     "scenario": ("runs.csv", "summary.csv", "daily.csv", "villages.csv", "trips.csv", "lead_time_hist.csv"),
+    "township": ("runs.csv", "summary.csv", "daily.csv", "villages.csv", "trips.csv", "lead_time_hist.csv"),
     "sweep": ("runs.csv", "summary.csv", "comparisons.csv"),
     "rollout": ("monthly.csv", "runs.csv", "outcomes.csv", "counties.csv", "equity.csv"),
 }
@@ -31,7 +33,7 @@ def produce(name: str, out: Path) -> Path:
     from sim.cli import main
 
     args = ["run", str(CONFIGS / f"{name}.yaml"), "--out", str(out), "--no-figures", "--quiet"]
-    if name != "scenario":
+    if name not in ("scenario", "township"):
         args += ["--workers", "1"]
     result = CliRunner().invoke(main, args, catch_exceptions=False)
     if result.exit_code != 0:
