@@ -47,19 +47,25 @@ def short_number(x: float) -> str:
     return f"{x:.3f}"
 
 
+def half_width_decimals(half_width: float) -> int:
+    """Decimals that give a positive half-width two significant digits (negative: whole
+    tens, hundreds...)."""
+    return 1 - math.floor(math.log10(half_width))
+
+
 def plus_minus(mean: float, half_width: float, signed: bool = False) -> str:
     """'mean ± half-width' for people: the half-width to two significant digits and the
     mean to the same decimal place, the digits the interval supports (6.175 ± 0.0079
     reads 6.1750 ± 0.0079; 708,398 ± 1,011 reads 708,400 ± 1,000). A half-width of 0
-    (or float noise: under 1e-9 of the mean) reads "± 0", a missing one is left out,
-    and either way the mean is
-    :func:`short_number`'s. ``signed``: a plus sign on a positive mean (a difference)."""
+    (or float noise: under 1e-9 of the mean) reads "± 0" and a missing one is left out,
+    the mean then as :func:`short_number` gives it. ``signed``: a plus sign on a
+    positive mean (a difference)."""
     if half_width <= 1e-9 * max(abs(mean), 1e-3):   # float noise of values that never vary (1e-17) is 0
         half_width = 0.0
     if not (math.isfinite(mean) and math.isfinite(half_width)) or half_width == 0:
         tail = " ± 0" if half_width == 0 and math.isfinite(mean) else ""
         return f"{'+' if signed and mean > 0 else ''}{short_number(mean)}{tail}"
-    decimals = 1 - math.floor(math.log10(half_width))
+    decimals = half_width_decimals(half_width)
     # rounded here (whole tens, hundreds... where decimals < 0); + 0.0 turns a -0.0 into 0.0
     mean, half_width = round(mean, decimals) + 0.0, round(half_width, decimals)
     sign = "+" if signed and mean > 0 else ""

@@ -58,6 +58,7 @@ from sim.figures.rows import (
 )
 from sim.figures.sensitivity import MIN_SENSITIVITY_RUNS, plot_sensitivity
 from sim.figures.tradeoffs import FOREST_TICKS, constant_kpi, plot_forest, plot_pareto
+from sim.files import half_width_decimals
 
 __all__ = [
     "plot_forest",
@@ -255,7 +256,6 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
     return ax
 
 
-
 HEATMAP_INTERVAL_MAX = 8
 """Most columns or rows of a heat map whose cells also show their 95% half-widths."""
 
@@ -276,7 +276,7 @@ def _half_width_format(half: np.ndarray):
     (a half-width is far smaller than the means, so the means' decimals would round it to 0)."""
     finite = np.abs(half[np.isfinite(half)])
     top = float(finite.max()) if finite.size else 0.0
-    decimals = max(0, 1 - math.floor(math.log10(top))) if top > 0 else 0
+    decimals = max(0, half_width_decimals(top)) if top > 0 else 0
     return lambda v: f"{v:,.{decimals}f}"
 
 
