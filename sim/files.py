@@ -60,17 +60,24 @@ def plus_minus(mean: float, half_width: float, signed: bool = False) -> str:
     (or float noise: under 1e-9 of the mean) reads "± 0" and a missing one is left out,
     the mean then as :func:`short_number` gives it. ``signed``: a plus sign on a
     positive mean (a difference)."""
+    m, hw = mean_and_half_width(mean, half_width, signed)
+    return f"{m} ± {hw}" if hw else m
+
+
+def mean_and_half_width(mean: float, half_width: float, signed: bool = False) -> tuple[str, str]:
+    """The two texts of :func:`plus_minus` apart, for tables with a column each (the
+    half-width's text empty where it is missing)."""
     if half_width <= 1e-9 * max(abs(mean), 1e-3):   # float noise of values that never vary (1e-17) is 0
         half_width = 0.0
     if not (math.isfinite(mean) and math.isfinite(half_width)) or half_width == 0:
-        tail = " ± 0" if half_width == 0 and math.isfinite(mean) else ""
-        return f"{'+' if signed and mean > 0 else ''}{short_number(mean)}{tail}"
+        tail = "0" if half_width == 0 and math.isfinite(mean) else ""
+        return f"{'+' if signed and mean > 0 else ''}{short_number(mean)}", tail
     decimals = half_width_decimals(half_width)
     # rounded here (whole tens, hundreds... where decimals < 0); + 0.0 turns a -0.0 into 0.0
     mean, half_width = round(mean, decimals) + 0.0, round(half_width, decimals)
     sign = "+" if signed and mean > 0 else ""
     decimals = max(decimals, 0)
-    return f"{sign}{mean:,.{decimals}f} ± {half_width:,.{decimals}f}"
+    return f"{sign}{mean:,.{decimals}f}", f"{half_width:,.{decimals}f}"
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

@@ -3,10 +3,8 @@ comparisons of an experiment, as ``ruralsim run`` prints them (labels and units 
 the KPI registry, numbers in the one format for people)."""
 from __future__ import annotations
 
-import math
-
 from sim.analysis.registry import kpi
-from sim.files import short_number
+from sim.files import mean_and_half_width, short_number
 
 TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
               "inbound_lead_time_p95_h", "outbound_produce_sold_kg", "spoilage_rate", "farmer_revenue_cny",
@@ -26,9 +24,8 @@ def kpi_table(summary: list[dict]) -> str:
     lines = [f"{'KPI':<{w}}{'mean':>12}{'± 95% CI':>14}  unit"]
     for key in TABLE_KPIS:
         row, k = by[key], kpi(key)
-        hw = row["ci95_half_width"]
-        hw_text = short_number(hw) if math.isfinite(hw) else ""
-        lines.append(f"{k.label:<{w}}{short_number(row['mean']):>12}{hw_text:>14}  {k.unit}")
+        mean_text, hw_text = mean_and_half_width(row["mean"], row["ci95_half_width"])
+        lines.append(f"{k.label:<{w}}{mean_text:>12}{hw_text:>14}  {k.unit}")
     return "\n".join(lines)
 
 

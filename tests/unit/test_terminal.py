@@ -21,6 +21,17 @@ def test_long_scenario_names_that_differ_only_at_the_end_stay_apart():
     assert all(line[col:].startswith("cost_per_parcel_cny") for line in lines[1:])
 
 
+def test_the_kpi_table_gives_each_mean_the_digits_its_interval_supports():
+    summary = [{"kpi": k, "mean": 708398.0, "ci95_half_width": 1011.0} for k in TABLE_KPIS]
+    summary[0] = {"kpi": TABLE_KPIS[0], "mean": 92.0, "ci95_half_width": 0.0}            # never varies
+    summary[1] = {"kpi": TABLE_KPIS[1], "mean": 0.17394, "ci95_half_width": 0.00607}
+    summary[2] = {"kpi": TABLE_KPIS[2], "mean": 5.0, "ci95_half_width": float("nan")}   # one replication
+    rows = [line.split()[-3:-1] for line in kpi_table(summary).splitlines()[1:4]]
+    assert rows[0] == ["92.0", "0"] and rows[1] == ["0.1739", "0.0061"]
+    assert kpi_table(summary).splitlines()[3].split()[-2:] == ["5.000", kpi(TABLE_KPIS[2]).unit]
+    assert kpi_table(summary).splitlines()[4].split()[-3:-1] == ["708,400", "1,000"]
+
+
 def test_no_comparisons_say_why():
     assert "no comparisons" in comparison_table([])
 
@@ -32,4 +43,4 @@ def test_the_kpi_table_keeps_its_columns_whatever_the_longest_label():
     for line, key in zip(lines[1:], TABLE_KPIS, strict=True):
         label = kpi(key).label
         assert line.startswith(label + "  "), line                        # a gap after even the longest label
-        assert line[:end].endswith("1,234"), line                          # the mean ends under "mean"
+        assert line[:end].endswith("1,234.50"), line                       # the mean ends under "mean"
