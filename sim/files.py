@@ -80,6 +80,24 @@ def mean_and_half_width(mean: float, half_width: float, signed: bool = False) ->
     return f"{sign}{mean:,.{decimals}f}", f"{half_width:,.{decimals}f}"
 
 
+def in_interval(value: float, low: float, high: float, signed: bool = False) -> str:
+    """'value [low, high]' (a difference and its 95% interval) in the digits the interval
+    supports, as :func:`plus_minus`: its half-width, (high - low) / 2, to two significant
+    digits (-1.3766 [-1.3805, -1.3727]; 5 [2, 8] reads 5.0 [2.0, 8.0]). ``signed``: plus
+    signs on positive numbers."""
+    def text(v: float, decimals: int | None) -> str:
+        if decimals is None or not math.isfinite(v):
+            t = short_number(v)
+        else:
+            v = round(v, decimals) + 0.0
+            t = f"{v:,.{max(decimals, 0)}f}"
+        return "+" + t if signed and math.isfinite(v) and v > 0 else t
+    hw = (high - low) / 2
+    finite = math.isfinite(value) and math.isfinite(hw)
+    decimals = half_width_decimals(hw) if finite and hw > 1e-9 * max(abs(value), 1e-3) else None
+    return f"{text(value, decimals)} [{text(low, decimals)}, {text(high, decimals)}]"
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
     """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
     p = Path(path)

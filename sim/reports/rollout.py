@@ -26,7 +26,7 @@ from sim.figures.rollout import (
     strategy_order,
 )
 from sim.figures.stations import plot_report_calibration, plot_stations, stations_panels
-from sim.files import atomic_write_text, plus_minus, short_number
+from sim.files import atomic_write_text, in_interval, plus_minus, short_number
 from sim.reports.headline import findings
 from sim.reports.inputs import assumption_rows, lever_table, provenance_rows
 from sim.reports.render import render
@@ -114,7 +114,7 @@ def _outcome_table(outcomes: Sequence[Mapping], baseline: str | None, horizon_m:
             if not is_base and math.isfinite(diff):
                 lo, hi = as_float(r.get("diff_ci95_low")), as_float(r.get("diff_ci95_high"))
                 segs += [("; ", False),
-                         (f"Δ {_signed(diff)} [{_signed(lo)}, {_signed(hi)}]", as_bool(r.get("significant_holm")))]
+                         (f"Δ {in_interval(diff, lo, hi, signed=True)}", as_bool(r.get("significant_holm")))]
             line += [segs, [(_rank_text(as_float(r.get("rank"))), False)]]
         body.append(line)
     return header, body

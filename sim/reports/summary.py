@@ -10,14 +10,9 @@ from collections.abc import Mapping, Sequence
 
 from sim.analysis import registry
 from sim.figures.base import as_bool, as_float
-from sim.files import plus_minus, short_number
+from sim.files import in_interval, plus_minus, short_number
 
 __all__ = ["differences", "leaders", "summary"]
-
-
-def _signed(v: float) -> str:
-    s = short_number(v)
-    return "+" + s if math.isfinite(v) and v > 0 else s
 
 
 def _label(kpi: str) -> str:
@@ -114,7 +109,7 @@ def summary(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | 
             versus, verdict = "–", "the baseline leads"
         elif math.isfinite(diff):
             lo, hi = as_float(r.get("diff_ci95_low")), as_float(r.get("diff_ci95_high"))
-            versus = f"{_signed(diff)} [{_signed(lo)}, {_signed(hi)}]"
+            versus = in_interval(diff, lo, hi, signed=True)
             verdict = "significant" if as_bool(r.get("significant_holm")) else "not significant"
         else:
             versus, verdict = "n/a", "no difference computed"

@@ -4,7 +4,7 @@ the KPI registry, numbers in the one format for people)."""
 from __future__ import annotations
 
 from sim.analysis.registry import kpi
-from sim.files import mean_and_half_width, short_number
+from sim.files import in_interval, mean_and_half_width, short_number
 
 TABLE_KPIS = ("villages_served", "residents_served_share", "inbound_parcels_delivered", "inbound_lead_time_mean_h",
               "inbound_lead_time_p95_h", "outbound_produce_sold_kg", "spoilage_rate", "farmer_revenue_cny",
@@ -38,8 +38,8 @@ def comparison_table(rows: list[dict], limit: int = 30) -> str:
     k = min(max(len("KPI"), *(len(r["kpi"]) for r in rows[:limit])), 40) + 1
     lines = [f"{'scenario':<{w}}{'KPI':<{k}}{'diff vs baseline':>18}{'95% CI':>24}  Holm"]
     for r in rows[:limit]:
-        ci = f"[{short_number(r['ci95_low'])}, {short_number(r['ci95_high'])}]"
-        lines.append(f"{r['scenario'][:w - 1]:<{w}}{r['kpi'][:k - 1]:<{k}}{short_number(r['mean_diff']):>18}"
+        diff, ci = in_interval(r["mean_diff"], r["ci95_low"], r["ci95_high"]).split(" ", 1)
+        lines.append(f"{r['scenario'][:w - 1]:<{w}}{r['kpi'][:k - 1]:<{k}}{diff:>18}"
                      f"{ci:>24}  {'*' if r['significant_holm'] else ''}")
     if len(rows) > limit:
         lines.append(f"... {len(rows) - limit} more in comparisons.csv")

@@ -58,6 +58,15 @@ def test_plus_minus_gives_the_digits_the_interval_supports():
     assert plus_minus(float("nan"), 0.1) == "n/a"
 
 
+def test_in_interval_gives_a_difference_and_its_bounds_the_same_digits():
+    from sim.files import in_interval
+    assert in_interval(5.0, 2.0, 8.0, signed=True) == "+5.0 [+2.0, +8.0]"        # half-width 3: one decimal
+    assert in_interval(-1.3766, -1.3805, -1.3727) == "-1.3766 [-1.3805, -1.3727]"  # half-width 0.0039
+    assert in_interval(-226_000.0, -239_000.0, -213_000.0) == "-226,000 [-239,000, -213,000]"
+    assert in_interval(0.001, -0.0004, 0.0024, signed=True) == "+0.0010 [-0.0004, +0.0024]"
+    assert in_interval(2.0, float("nan"), float("nan"), signed=True) == "+2.000 [n/a, n/a]"   # no interval
+
+
 def test_the_document_carries_every_number_and_source(tmp_path):
     f = Finding("k", "A title", "It is so.", [("a quantity", "1.0 ± 0.1 h")], "An assumption.", "It flips at 3.",
                 [("at 3", "0.1 ± 0.2 h")], ["experiments/backhaul.yaml"])

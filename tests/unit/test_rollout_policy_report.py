@@ -70,11 +70,11 @@ def test_summary_names_leader_difference_significance_and_drivers():
     s = summary(ROWS + UNRANKED, "a", 60, LEVERS)
     rows = {r["outcome"]: r for r in s["rows"]}
     npv = rows["Net present value (CNY) ↑"]
-    assert (npv["leads"], npv["versus"], npv["verdict"]) == ("b", "+5.000 [+2.000, +8.000]", "significant")
+    assert (npv["leads"], npv["versus"], npv["verdict"]) == ("b", "+5.0 [+2.0, +8.0]", "significant")
     assert npv["value"] == "15.00 ± 0.50"
     assert npv["drivers"] == "village order nearest_first (baseline: largest_first)"
     cost = rows["Cost per parcel, last year (CNY) ↓"]
-    assert (cost["leads"], cost["versus"], cost["verdict"]) == ("c", "-0.400 [-0.900, +0.100]", "not significant")
+    assert (cost["leads"], cost["versus"], cost["verdict"]) == ("c", "-0.40 [-0.90, +0.10]", "not significant")
     assert cost["drivers"] == "operating model partner (baseline: self_run)"
     co2 = rows["CO2 emitted (kg) ↓"]
     assert co2["leads"] == "a (baseline), c (tied)" and co2["verdict"] == "the baseline leads"
