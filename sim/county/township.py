@@ -140,7 +140,7 @@ class Townships:
     """Every township station: parcels in transfer and waiting for their village
     route (a queue per village route of segments ready at a time), and produce
     waiting for a feeder (``store``, one set of lots keyed by village). It answers
-    the calls a last mile makes of its hub: :meth:`dispatch`, :meth:`waiting`,
+    the calls a last mile makes of its hub: :meth:`dispatch_routes`, :meth:`waiting_all`, :meth:`waiting`,
     :meth:`free_kg`, :meth:`reserve`, :meth:`receive_produce`."""
 
     def __init__(self, env: simpy.Environment, route_of_village: np.ndarray, n_routes: int, n_open: int,
@@ -225,14 +225,6 @@ class Townships:
             if late:
                 self.queues[r] = deque(sorted(q, key=lambda seg: seg[0]))
         self.parcels += len(village)
-
-    def dispatch(self, route: int, n: int) -> tuple[list, list]:
-        """Hand up to ``n`` parcels ready now to a departing village vehicle, first
-        ready first: (village arrays, order-time arrays)."""
-        villages: list = []
-        orders: list = []
-        self._take(route, n, villages, orders)
-        return villages, orders
 
     def _take(self, route: int, n: int, villages: list, orders: list) -> int:
         now = self.env.now

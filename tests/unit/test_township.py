@@ -46,6 +46,12 @@ def test_one_tier_plan_has_no_feeders():
     assert plan(Scenario().updated(SMALL)).feeder is None
 
 
+def _dispatch(towns: Townships, routes, n) -> tuple[list, list, int, np.ndarray]:
+    loaded = np.zeros(len(towns.count), dtype=np.int64)
+    v, t, left = towns.dispatch_routes(np.asarray(routes), n, loaded)
+    return (np.concatenate(v).tolist() if v else []), (np.concatenate(t).tolist() if t else []), left, loaded
+
+
 def test_township_queues_hand_over_ready_parcels_first_ready_first():
     env = simpy.Environment()
     towns = Townships(env, np.array([0, 0, 1]), 2, 1, 100.0, Stations(env, 3, lambda lots: None))
@@ -53,16 +59,59 @@ def test_township_queues_hand_over_ready_parcels_first_ready_first():
     assert towns.stock().parcels == 4
     assert towns.waiting(0) == 0  # nothing ready at time 0
     env.run(until=6.0)
-    assert towns.waiting(0) == 2 and towns.waiting(1) == 1
-    v, t = towns.dispatch(0, 1)
-    assert np.concatenate(v).tolist() == [0] and np.concatenate(t).tolist() == [1.0]
-    v, t = towns.dispatch(0, 5)  # the parcel ready at 9 h stays
-    assert np.concatenate(v).tolist() == [1] and np.concatenate(t).tolist() == [2.0]
+    assert towns.waiting(0) == 2 and towns.waiting(1) == 1 and towns.waiting_all().tolist() == [2, 1]
+    v, t, left, loaded = _dispatch(towns, [0], 1)
+    assert v == [0] and t == [1.0] and left == 1 and loaded.tolist() == [1, 0]
+    v, t, left, _ = _dispatch(towns, [0], 5)  # the parcel ready at 9 h stays
+    assert v == [1] and t == [2.0] and left == 0
     assert towns.stock().parcels == 2
     env.run(until=10.0)
-    v, t = towns.dispatch(0, 5)
-    assert np.concatenate(t).tolist() == [4.0]
+    v, t, left, loaded = _dispatch(towns, [0, 1], np.array([5, 0]))   # a mixed fleet: a number per route
+    assert t == [4.0] and left == 1 and loaded.tolist() == [1, 0]
     assert towns.stock().parcels == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.tuples(st.booleans(), st.integers(0, 5), st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.5])), min_size=1, max_size=25),
+       seed=st.integers(0, 2**16))
+def test_township_queues_match_a_queue_per_route_by_hand(steps, seed):
+    """Random batches (times ready not always in arrival order: a later trip may arrive first) and
+    dispatches to random routes: the parcels handed over, their order, the counts loaded and left and
+    the stock are those of a plain list per route kept in order of (time ready, arrival)."""
+    rng = np.random.default_rng(seed)
+    route_of = np.array([0, 0, 1, 2, 2, -1])
+    env = simpy.Environment()
+    towns = Townships(env, route_of, 3, 1, 100.0, Stations(env, 6, lambda lots: None))
+    queues: list[list] = [[], [], []]
+    seq = 0
+    for receive, k, dt in steps:
+        if dt > 0:
+            env.run(until=env.now + dt)
+        if receive:
+            village = rng.integers(0, 6, k)
+            t = np.round(rng.uniform(0, env.now + 1, k), 3)
+            ready = np.round(env.now + rng.choice([0.5, 1.0, 2.0], k), 3)
+            towns.receive(village, t, ready)
+            for v, tt, r in zip(village.tolist(), t.tolist(), ready.tolist(), strict=True):
+                if route_of[v] >= 0:
+                    queues[route_of[v]].append((r, seq, v, tt))
+                    seq += 1
+        else:
+            routes = np.flatnonzero(rng.random(3) < 0.7)
+            v, t, left, loaded = _dispatch(towns, routes, k)
+            want_v, want_t, want_left = [], [], 0
+            for r in routes.tolist():
+                queues[r].sort()
+                ready = [p for p in queues[r] if p[0] <= env.now]
+                taken = ready[:k]
+                queues[r] = [p for p in queues[r] if p not in taken]
+                want_v += [p[2] for p in taken]
+                want_t += [p[3] for p in taken]
+                want_left += len(ready) - len(taken)
+                assert loaded[r] == len(taken)
+            assert (v, t, left) == (want_v, want_t, want_left)
+        assert towns.waiting_all().tolist() == [sum(p[0] <= env.now for p in q) for q in queues]
+        assert towns.stock().parcels - int((towns.collect_times() > env.now).sum()) == sum(map(len, queues))
 
 
 def test_township_storage_limits_what_village_vehicles_promise():
@@ -173,7 +222,7 @@ def test_outlet_parcels_are_collected_after_the_pickup_delay():
     env = simpy.Environment()
     towns = Townships(env, np.array([0, -1]), 1, 1, 100.0, Stations(env, 2, lambda lots: None), pickup_delay_h=5.0)
     towns.receive(np.array([0, 1, 1]), np.array([1.0, 2.0, 3.0]), np.array([10.0, 10.0, 10.0]))
-    assert towns.count == [1] and towns.parcels_in == 3
+    assert towns.count == [1] and towns.parcels_in == 3   # one waits for its village route
     t, lead = towns.collected(until_h=100.0)
     assert t.tolist() == [15.0, 15.0] and lead.tolist() == [13.0, 12.0]
     assert towns.stock().parcels == 3   # at time 0 nothing is collected yet
