@@ -72,7 +72,8 @@ def test_township_queues_hand_over_ready_parcels_first_ready_first():
 
 
 @settings(max_examples=60, deadline=None)
-@given(steps=st.lists(st.tuples(st.booleans(), st.integers(0, 5), st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.5])), min_size=1, max_size=25),
+@given(steps=st.lists(st.tuples(st.booleans(), st.integers(0, 5), st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.5])),
+                     min_size=1, max_size=25),
        seed=st.integers(0, 2**16))
 def test_township_queues_match_a_queue_per_route_by_hand(steps, seed):
     """Random batches (times ready not always in arrival order: a later trip may arrive first) and
