@@ -32,7 +32,7 @@ def remoteness_every_other_day(figures: Path) -> list[CaseResult]:
     return [CaseResult(
         "lead_rises_with_remoteness_every_other_day", "theory",
         "With remote villages served every other day and the others daily, the most remote decile of villages "
-        "waits longer than the nearest (remote minus near mean lead time).", "> 0 h",
+        "waits longer than the nearest (remote minus near mean lead time).", "> 0",
         "a parcel that misses a run waits a day more on an every-other-day route", m, hw,
         "the 95% interval of the paired difference lies above 0", bool(m - hw > 0), unit="h",
         replications=REPLICATIONS)]
