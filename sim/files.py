@@ -47,10 +47,20 @@ def short_number(x: float) -> str:
     return f"{x:.3f}"
 
 
-def half_width_decimals(half_width: float) -> int:
-    """Decimals that give a positive half-width two significant digits (negative: whole
-    tens, hundreds...)."""
+def supported_decimals(half_width: float, mean: float = 0.0) -> int | None:
+    """Decimals that give a half-width two significant digits: the digits an interval
+    supports (negative: whole tens, hundreds...). None where there is no half-width to go
+    by: missing, 0, or float noise (under 1e-9 of ``mean``: a value that never varies)."""
+    if not (math.isfinite(half_width) and half_width > 1e-9 * max(abs(mean), 1e-3)):
+        return None
     return 1 - math.floor(math.log10(half_width))
+
+
+def at_decimals(x: float, decimals: int, signed: bool = False) -> str:
+    """``x`` rounded to ``decimals`` (negative: to whole tens, hundreds...), thousands
+    separated; never "-0". ``signed``: a plus sign on a positive number."""
+    x = round(x, decimals) + 0.0   # + 0.0 turns a -0.0 into 0.0
+    return f"{'+' if signed and x > 0 else ''}{x:,.{max(decimals, 0)}f}"
 
 
 def plus_minus(mean: float, half_width: float, signed: bool = False) -> str:
@@ -67,17 +77,11 @@ def plus_minus(mean: float, half_width: float, signed: bool = False) -> str:
 def mean_and_half_width(mean: float, half_width: float, signed: bool = False) -> tuple[str, str]:
     """The two texts of :func:`plus_minus` apart, for tables with a column each (the
     half-width's text empty where it is missing)."""
-    if half_width <= 1e-9 * max(abs(mean), 1e-3):   # float noise of values that never vary (1e-17) is 0
-        half_width = 0.0
-    if not (math.isfinite(mean) and math.isfinite(half_width)) or half_width == 0:
-        tail = "0" if half_width == 0 and math.isfinite(mean) else ""
+    decimals = supported_decimals(half_width, mean) if math.isfinite(mean) else None
+    if decimals is None:
+        tail = "0" if math.isfinite(mean) and math.isfinite(half_width) else ""
         return f"{'+' if signed and mean > 0 else ''}{short_number(mean)}", tail
-    decimals = half_width_decimals(half_width)
-    # rounded here (whole tens, hundreds... where decimals < 0); + 0.0 turns a -0.0 into 0.0
-    mean, half_width = round(mean, decimals) + 0.0, round(half_width, decimals)
-    sign = "+" if signed and mean > 0 else ""
-    decimals = max(decimals, 0)
-    return f"{sign}{mean:,.{decimals}f}", f"{half_width:,.{decimals}f}"
+    return at_decimals(mean, decimals, signed), at_decimals(half_width, decimals)
 
 
 def in_interval(value: float, low: float, high: float, signed: bool = False) -> str:
@@ -85,17 +89,13 @@ def in_interval(value: float, low: float, high: float, signed: bool = False) -> 
     supports, as :func:`plus_minus`: its half-width, (high - low) / 2, to two significant
     digits (-1.3766 [-1.3805, -1.3727]; 5 [2, 8] reads 5.0 [2.0, 8.0]). ``signed``: plus
     signs on positive numbers."""
-    def text(v: float, decimals: int | None) -> str:
+    decimals = supported_decimals((high - low) / 2, value) if math.isfinite(value) else None
+
+    def text(v: float) -> str:
         if decimals is None or not math.isfinite(v):
-            t = short_number(v)
-        else:
-            v = round(v, decimals) + 0.0
-            t = f"{v:,.{max(decimals, 0)}f}"
-        return "+" + t if signed and math.isfinite(v) and v > 0 else t
-    hw = (high - low) / 2
-    finite = math.isfinite(value) and math.isfinite(hw)
-    decimals = half_width_decimals(hw) if finite and hw > 1e-9 * max(abs(value), 1e-3) else None
-    return f"{text(value, decimals)} [{text(low, decimals)}, {text(high, decimals)}]"
+            return ("+" if signed and v > 0 else "") + short_number(v)
+        return at_decimals(v, decimals, signed)
+    return f"{text(value)} [{text(low)}, {text(high)}]"
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

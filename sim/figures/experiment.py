@@ -18,6 +18,7 @@ chart is in :mod:`sim.figures.sensitivity`.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import pathlib
@@ -58,7 +59,7 @@ from sim.figures.rows import (
 )
 from sim.figures.sensitivity import MIN_SENSITIVITY_RUNS, plot_sensitivity
 from sim.figures.tradeoffs import FOREST_TICKS, constant_kpi, plot_forest, plot_pareto
-from sim.files import half_width_decimals
+from sim.files import at_decimals, supported_decimals
 
 __all__ = [
     "plot_forest",
@@ -197,9 +198,10 @@ def _tick_at_levels(levels: Sequence[float]) -> bool:
 def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: str, ax: Axes | None = None) -> Axes:
     """Grid of KPI means over two levers (mean of scenario means where other factors vary), annotated
     with the values and their 95% confidence half-widths (those of the averages where other factors
-    vary: :func:`sim.figures.rows.combine`) and with a colorbar labelled with the KPI. Cells without
-    data are left grey. Grids wider than ``HEATMAP_INTERVAL_MAX`` columns or rows show the means
-    alone (two lines would not fit a cell) and say so in the title."""
+    vary: :func:`sim.figures.rows.combine`), all in the digits the widest interval supports, and with
+    a colorbar labelled with the KPI. Cells without data are left grey. Grids wider than
+    ``HEATMAP_INTERVAL_MAX`` columns or rows show the means alone (two lines would not fit a cell)
+    and say so in the title."""
     ax = new_axes(ax, _FIGSIZE_HEATMAP)
     rows = kpi_rows(summary, kpi)
     if rows:
@@ -240,7 +242,14 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         vmin, vmax = vmin - 0.5 * max(abs(vmin), 1.0), vmax + 0.5 * max(abs(vmax), 1.0)
     im = ax.imshow(masked, cmap=cmap, vmin=vmin, vmax=vmax, origin="lower", aspect="auto",
                    interpolation="nearest")
-    cell, cell_half = _cell_format(grid), _half_width_format(half)
+    # the means and their half-widths in the digits the widest interval supports, as plus_minus gives them; where
+    # no interval varies (half-widths of 0), the means in one format that lines them up
+    top = float(np.nanmax(half)) if intervals and np.isfinite(half).any() else math.nan
+    decimals = supported_decimals(top, float(np.nanmax(np.abs(grid))))
+    if decimals is None:
+        cell, cell_half = _cell_format(grid), (lambda v: "0")
+    else:
+        cell = cell_half = functools.partial(at_decimals, decimals=decimals)
     for (i, j), v in np.ndenumerate(grid):
         if not math.isfinite(v):
             continue
@@ -252,7 +261,9 @@ def plot_heatmap(summary: Sequence[Mapping], lever_x: str, lever_y: str, kpi: st
         ax.text(j, i, text, ha="center", va="center", fontsize="small", color="white" if dark else "black")
     ax.set_xticks(np.arange(len(xs)), [fmt_value(v) for v in xs])
     ax.set_yticks(np.arange(len(ys)), [fmt_value(v) for v in ys])
-    ax.figure.colorbar(im, ax=ax, label=label)
+    cbar = ax.figure.colorbar(im, ax=ax, label=label)
+    if max(abs(vmin), abs(vmax)) >= 1e4:   # 500,000 km, not 500000 (below, matplotlib's own ticks line up)
+        plain_ticks(cbar.ax.yaxis)
     return ax
 
 
@@ -268,15 +279,6 @@ def _cell_format(grid: np.ndarray):
     if 0 < top < 0.01:
         return lambda v: f"{v:.3g}"
     decimals = 0 if top >= 1000 else 1 if top >= 10 else 3
-    return lambda v: f"{v:,.{decimals}f}"
-
-
-def _half_width_format(half: np.ndarray):
-    """One format for every half-width of a heat map: the largest to two significant digits
-    (a half-width is far smaller than the means, so the means' decimals would round it to 0)."""
-    finite = np.abs(half[np.isfinite(half)])
-    top = float(finite.max()) if finite.size else 0.0
-    decimals = max(0, half_width_decimals(top)) if top > 0 else 0
     return lambda v: f"{v:,.{decimals}f}"
 
 

@@ -293,8 +293,8 @@ def test_heatmap_grid_shape_annotations_colorbar(tables):
 
 
 def test_heatmap_cells_show_their_half_widths():
-    """Each cell reads 'mean\n± half-width', the half-widths in one format: the largest to two significant
-    digits (its own decimals, not the means')."""
+    """Each cell reads 'mean\n± half-width', all in one format: the digits the widest interval supports
+    (its half-width to two significant digits), as plus_minus gives one interval."""
     hws = {(0.25, 1): 0.0079, (0.25, 2): 0.00004, (0.5, 1): 0.0123, (0.5, 2): 0.0}
     summary = [{"scenario_id": f"{c}-{v}", "scenario": f"{c}-{v}", COV: c, VEH: v, "kpi": "spoilage_rate",
                 "n": 5, "mean": 0.2 + c / 10 + v / 100, "std": 0.0, "ci95_half_width": hw}
@@ -305,7 +305,7 @@ def test_heatmap_cells_show_their_half_widths():
                      (1, 0): "0.260\n± 0.012", (1, 1): "0.270\n± 0.000"}
     small = [dict(r, mean=r["mean"] * 1000, ci95_half_width=r["ci95_half_width"] / 10) for r in summary]
     texts = [t.get_text() for t in ep.plot_heatmap(small, COV, VEH, "spoilage_rate").texts]
-    assert texts[:2] == ["235.0\n± 0.0008", "260.0\n± 0.0012"]   # the means' one decimal would say "± 0.0"
+    assert texts[:2] == ["235.0000\n± 0.0008", "260.0000\n± 0.0012"]   # the means in the intervals' digits
     assert ax.get_title().endswith("(each cell: mean ± 95% CI half-width)")
 
 
@@ -701,8 +701,12 @@ def test_heatmap_cells_share_one_number_format():
     summary = [{"scenario_id": f"s{i}{j}", "scenario": "x", "a": float(i), "b": float(j), "kpi": "cost_per_parcel_cny",
                 "n": 3, "mean": v, "std": 0.1, "ci95_half_width": 0.1}
                for (i, j), v in np.ndenumerate(np.array([[6.297, 11.84], [9.5, 12.0]]))]
-    ax = ep.plot_heatmap(summary, "a", "b", "cost_per_parcel_cny")
-    assert sorted(t.get_text().split("\n")[0] for t in ax.texts) == ["11.8", "12.0", "6.3", "9.5"]
+    ax = ep.plot_heatmap(summary, "a", "b", "cost_per_parcel_cny")   # half-widths of 0.1: two decimals
+    assert sorted(t.get_text() for t in ax.texts) == ["11.84\n± 0.10", "12.00\n± 0.10", "6.30\n± 0.10",
+                                                      "9.50\n± 0.10"]
+    ax = ep.plot_heatmap([dict(r, ci95_half_width=0.0) for r in summary], "a", "b", "cost_per_parcel_cny")
+    # no interval to go by: the largest value's digits (short_number's) for every cell, so they line up
+    assert sorted(t.get_text() for t in ax.texts) == ["11.8\n± 0", "12.0\n± 0", "6.3\n± 0", "9.5\n± 0"]
 
 
 def test_forest_value_ticks_never_run_together_beside_long_scenario_names():
@@ -743,3 +747,15 @@ def test_plain_tick_labels_carry_thousands_separators_and_true_minus_signs():
     from sim.figures.base import _plain_tick
     assert [_plain_tick(v) for v in (450000.0, -150000.0, -0.012, 0.30000000000000004, 0.0, 7.5)] == \
         ["450,000", "\u2212150,000", "\u22120.012", "0.3", "0", "7.5"]
+
+
+def test_heatmap_colorbar_of_large_values_separates_thousands():
+    summary = [{"scenario_id": f"s{i}{j}", "scenario": "x", "a": float(i), "b": float(j), "kpi": "vehicle_km",
+                "n": 5, "mean": 300_000.0 + 100_000.0 * i + 50_000.0 * j, "std": 1.0, "ci95_half_width": 1500.0}
+               for i in range(2) for j in range(2)]
+    ax = ep.plot_heatmap(summary, "a", "b", "vehicle_km")
+    ax.figure.canvas.draw()
+    cbar = next(a for a in ax.figure.axes if a is not ax)
+    labels = [t.get_text() for t in cbar.get_yticklabels() if t.get_text()]
+    assert labels and all("," in t for t in labels), labels        # 400,000, not 400000
+    assert sorted(t.get_text() for t in ax.texts)[0] == "300,000\n± 1,500"
