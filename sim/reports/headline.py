@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.figures.base import as_bool, as_float
 from sim.figures.rollout import monthly_series, nanstats
+from sim.files import plus_minus
 from sim.reports.summary import leaders
 
 __all__ = ["SATURATED", "findings", "saturation"]
@@ -72,7 +73,8 @@ def _npv_sentence(outcomes: Sequence[Mapping], baseline: str | None) -> str | No
     top = rows[0]
     lead, mean, hw = str(top["strategy"]), as_float(top.get("mean")), as_float(top.get("ci95_half_width"))
     tied = [str(r["strategy"]) for r in rows[1:] if as_float(r.get("mean")) == mean]
-    value = (f"{_money(mean, hw, unit=False)} ± {_money(hw, mean)}" if math.isfinite(hw) and hw > 0
+    factor, name = _scale(mean, hw)
+    value = (plus_minus(mean / factor, hw / factor) + name if math.isfinite(hw) and hw > 0   # the one ± format
              else _money(mean))
     if tied:
         return f"{', '.join([lead, *tied])} tie for the highest net present value, {value}."
