@@ -86,6 +86,14 @@ def test_every_parcel_and_kilogram_is_accounted_for(sc):
         assert 0 <= k["spoilage_rate"] <= 1
     else:   # no produce whose fate was decided in the window: no rate (not a rate of 0)
         assert math.isnan(k["spoilage_rate"])
+    # means over trips or parcels: nan without any (no trip is not an empty trip), else finite and >= 0
+    means = ("lastmile_load_factor_in", "lastmile_load_factor_out", "hub_sort_wait_mean_h", "hub_time_mean_h")
+    for key in means:
+        assert math.isnan(k[key]) or 0 <= k[key] < math.inf, key
+    if k["lastmile_trips"] == 0:
+        assert math.isnan(k["lastmile_load_factor_in"]) and math.isnan(k["lastmile_load_factor_out"])
+    if k["inbound_parcels_ordered"] == 0 and k["inbound_parcels_in_system_start"] == 0:  # no parcel at the hub
+        assert math.isnan(k["hub_sort_wait_mean_h"]) and math.isnan(k["hub_time_mean_h"])
     # Little's law at the hub holds exactly on the sample path
     assert abs(h.parcel_hours - (h.time_in_h + h.residual_h)) <= 1e-6 * max(1.0, h.parcel_hours)
 
@@ -106,3 +114,21 @@ def test_a_county_without_produce_has_no_produce_shares():
     assert k["outbound_produce_offered_kg"] == 0 and k["outbound_produce_in_system_start_kg"] == 0
     assert k["inbound_parcels_delivered"] > 0
     assert math.isnan(k["spoilage_rate"]) and math.isnan(k["outbound_produce_unsold_share"])
+
+
+def test_a_county_without_trips_or_parcels_has_no_load_factors_or_hub_times():
+    """Means over trips and parcels are nan without any: a load factor of 0 would read as 'vehicles
+    ran empty' and a hub time of 0 as 'parcels passed at once'."""
+    base = Scenario(name="idle", seed=3, replications=1, horizon_d=20, warmup_d=5,
+                    county=CountyConfig(villages=12, townships=2))
+    no_vehicles = dataclasses.replace(base, lastmile=dataclasses.replace(base.lastmile, vehicles_per_route=0),
+                                      surge=dataclasses.replace(base.surge, enabled=False))   # none hired either
+    k = run_replication(no_vehicles, 0).kpis
+    assert k["lastmile_trips"] == 0 and k["inbound_parcels_ordered"] > 0
+    assert math.isnan(k["lastmile_load_factor_in"]) and math.isnan(k["lastmile_load_factor_out"])
+    # parcels still reach the hub and are sorted, but none leaves it: a sorting wait, no time in the hub
+    assert k["hub_sort_wait_mean_h"] >= 0 and math.isnan(k["hub_time_mean_h"])
+    no_orders = dataclasses.replace(base, demand=dataclasses.replace(base.demand, parcels_per_resident_y=0.0))
+    k = run_replication(no_orders, 0).kpis
+    assert k["inbound_parcels_ordered"] == 0
+    assert math.isnan(k["hub_sort_wait_mean_h"]) and math.isnan(k["hub_time_mean_h"])
