@@ -41,7 +41,7 @@ def test_an_interval_through_zero_is_not_significant():
     assert not Interval(0.5, 0.6).significant and Interval(-0.5, 0.4).significant
     assert Interval(1.234, 0.5).text("h", signed=True) == "+1.23 ± 0.50 h"
     assert Interval(2e6, 1e5).text("M CNY", scale=1e-6) == "2.00 ± 0.10 M CNY"
-    assert Interval(1e-12, 1e-13).text("points", signed=True) == "0.000 ± 0 points"   # float remnants of none
+    assert Interval(1e-12, 1e-13).text("points", signed=True) == "0 ± 0 points"   # float remnants of none
 
 
 def test_plus_minus_gives_the_digits_the_interval_supports():
@@ -52,7 +52,9 @@ def test_plus_minus_gives_the_digits_the_interval_supports():
     assert plus_minus(-611382.0, 7460.0, signed=True) == "-611,400 ± 7,500"
     assert plus_minus(1.188, 0.014, signed=True) == "+1.188 ± 0.014"
     assert plus_minus(-3.0, 500.0, signed=True) == "0 ± 500"       # rounded to 0: no sign, no -0
-    assert plus_minus(92.0, 0.0) == "92.0 ± 0"                     # never varies
+    assert plus_minus(92.0, 0.0) == "92 ± 0"                       # never varies: whole
+    assert plus_minus(0.0, 0.0) == "0 ± 0" and plus_minus(2.0, 0.0, signed=True) == "+2 ± 0"
+    assert plus_minus(0.375, 0.0) == "0.375 ± 0"                   # a fraction that never varies keeps its digits
     assert plus_minus(0.2486, 3.85e-17) == "0.249 ± 0"             # float noise of a value that never varies
     assert plus_minus(5.0, float("nan")) == "5.000"                # no interval (one replication)
     assert plus_minus(float("nan"), 0.1) == "n/a"

@@ -27,7 +27,7 @@ def test_the_kpi_table_gives_each_mean_the_digits_its_interval_supports():
     summary[1] = {"kpi": TABLE_KPIS[1], "mean": 0.17394, "ci95_half_width": 0.00607}
     summary[2] = {"kpi": TABLE_KPIS[2], "mean": 5.0, "ci95_half_width": float("nan")}   # one replication
     rows = [line.split()[-3:-1] for line in kpi_table(summary).splitlines()[1:4]]
-    assert rows[0] == ["92.0", "0"] and rows[1] == ["0.1739", "0.0061"]
+    assert rows[0] == ["92", "0"] and rows[1] == ["0.1739", "0.0061"]
     assert kpi_table(summary).splitlines()[3].split()[-2:] == ["5.000", kpi(TABLE_KPIS[2]).unit]
     assert kpi_table(summary).splitlines()[4].split()[-3:-1] == ["708,400", "1,000"]
 
