@@ -91,3 +91,25 @@ class Finding:
     sensitivity: str
     sensitivity_numbers: list[tuple[str, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+
+
+# ---- words read off intervals (a direction is claimed only where its interval excludes 0) ----
+def and_list(values) -> str:
+    """Numbers for a sentence: '12.5', '12.5 and 50', '12.5, 50 and 100'."""
+    return and_list_text([f"{v:g}" for v in values])
+
+
+def and_list_text(names: list[str]) -> str:
+    """Words for a sentence: 'a', 'a and b', 'a, b and c'."""
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+
+
+def moves(what: str, d: Interval, base: Interval, unit: str, scale: float = 1.0, s: str = "") -> str:
+    """A paired difference in words: 'raise/lower ``what`` by' its size (and its share of
+    ``base``) where its interval excludes 0, else 'change ``what`` by' it, marked not
+    significant. ``s``: the verb's ending for a singular subject ('s': raises)."""
+    share = f" ({d.mean / base.mean:+.0%})" if base.mean else ""
+    if not d.significant:
+        return f"change{s} {what} by {d.text(unit, scale=scale, signed=True)}{share} (not significant)"
+    size = Interval(abs(d.mean), d.half_width).text(unit, scale=scale)
+    return f"{'raise' if d.mean > 0 else 'lower'}{s} {what} by {size}{share}"

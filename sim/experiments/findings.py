@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.experiments.finding import Finding, Interval, Result
+from sim.experiments.finding import and_list as _and
 from sim.experiments.findings_tiers import (
     bus_lines,
     service_frequency,
@@ -34,18 +35,27 @@ def coverage_cost(inv: Result, alloc: Result) -> Finding:
     step = inv.diff("cost_per_parcel_cny", {"coverage_share": 1.0, "vehicles_per_route": 1},
                     {"coverage_share": 0.25, "vehicles_per_route": 1})
     trend = "falls" if step.high < 0 else ("rises" if step.low > 0 else "does not change significantly")
+    # the lowest is named only as far as the paired difference to the next lowest supports it
+    runner = min((c for c in covs if c != best), key=lambda c: cpp[c].mean)
+    gap = inv.diff("cost_per_parcel_cny", {"coverage_share": runner, "vehicles_per_route": 1},
+                   {"coverage_share": best, "vehicles_per_route": 1})
+    tie = "" if gap.significant else (f" (not distinguishable from {runner:.0%}: "
+                                      f"{gap.text('CNY', signed=True)} a parcel, paired)")
     return Finding(
         "coverage", "Station coverage and cost per parcel",
-        f"With one van a route, cost per parcel is lowest at {best:.0%} of villages covered; from 25% to 100% "
+        f"With one van a route, cost per parcel is lowest at {best:.0%} of villages covered{tie}; from 25% to 100% "
         f"coverage it {trend} ({step.text('CNY', signed=True)} a parcel, paired).",
         [(f"cost per parcel at {c:.0%} coverage", cpp[c].text("CNY")) for c in covs],
         "How shared costs (vehicles, drivers, trunk, hub) are split between goods in and produce out "
         "(`costs.shared_allocation`, default `incremental`: produce pays only what it adds). Cost per "
         "parcel is an accounting quantity: quote it with its rule.",
-        f"Under the `kg` rule (shared costs split by kilograms moved, the rule of the first version) the lowest "
-        f"cost per parcel is at {best_rule['kg']:.0%} coverage; under `incremental` at "
-        f"{best_rule['incremental']:.0%}." + (" The finding flips with the rule." if best_rule["kg"] != best_rule[
-            "incremental"] else " The location of the minimum does not depend on the rule."),
+        (f"Under the `kg` rule (shared costs split by kilograms moved, the rule of the first version) the lowest "
+         f"cost per parcel is at {best_rule['kg']:.0%} coverage; under `incremental` at "
+         f"{best_rule['incremental']:.0%}. The finding flips with the rule."
+         if best_rule["kg"] != best_rule["incremental"] else
+         f"The lowest cost per parcel is at {best_rule['kg']:.0%} coverage under the `kg` rule (shared costs split "
+         f"by kilograms moved, the rule of the first version) as under `incremental`: the location of the minimum "
+         f"does not depend on the rule."),
         [(f"{rule}: cost per parcel at {c:.0%}", by_rule[rule][c].text("CNY")) for rule in by_rule for c in covs],
         ["experiments/investment_sweep.yaml", "experiments/sensitivity/allocation.yaml"])
 
@@ -93,17 +103,7 @@ def backhaul(bh: Result, vol: Result) -> Finding:
                           {"name": "one_way", "kg_per_resident_y": v}) for v in levels}
     spoil_v = {v: vol.diff("spoilage_rate", {"name": "two_way", "kg_per_resident_y": v},
                            {"name": "one_way", "kg_per_resident_y": v}) for v in levels}
-    flips = [v for v in levels if saving[v].low > 0]
-    lower = [v for v in levels if spoil_v[v].high < 0]
-    higher = [v for v in levels if spoil_v[v].low > 0]
-    if lower and higher:
-        spoil_text = (f" Its effect on spoilage flips with produce volume: lower spoilage at "
-                      f"{', '.join(f'{v:g}' for v in lower)} kg per grower resident a year, higher at "
-                      f"{', '.join(f'{v:g}' for v in higher)} (the vans' spare room at the peak runs out).")
-    else:
-        spoil_text = (" Its effect on spoilage does not change sign over the volumes tried (differences: "
-                      + ", ".join(f"{v:g} kg: {spoil_v[v].text('points', scale=100, signed=True)}" for v in levels)
-                      + ").")
+    spoil_text = _spoilage_by_volume(spoil_v)
     return Finding(
         "backhaul", "Filling the return legs with produce",
         f"Vans that bring produce back instead of hired pickups change the county's total cost by "
@@ -116,9 +116,7 @@ def backhaul(bh: Result, vol: Result) -> Finding:
         "Pickups are hired vehicles of the vans' type paid per day used and per km; the vans' spare room at the "
         "harvest peak limits what they bring back. The saving in total cost does not depend on how shared costs "
         "are split; the cost per kg does.",
-        ("Backhaul stops saving money at " + ", ".join(f"{v:g}" for v in flips) + " kg per grower resident a year."
-         if flips else "Backhaul saves money at every produce volume tried (12.5-100 kg per grower resident a year).")
-        + spoil_text,
+        _saving_by_volume(saving) + spoil_text,
         [(f"{v:g} kg/resident/y: total cost two-way minus one-way", saving[v].text("M CNY/y", scale=1e-6,
                                                                                   signed=True)) for v in levels]
         + [(f"{v:g} kg/resident/y: spoilage two-way minus one-way", spoil_v[v].text("points", scale=100,
@@ -175,6 +173,9 @@ def cold_rooms(cc: Result, shelf: Result) -> Finding:
     save = {(d, rule): shelf.diff("spoilage_rate", {"shelf_life_d": d, "cold_room_kg": 2000, "hand_over_first": rule},
                                   {"shelf_life_d": d, "cold_room_kg": 0, "hand_over_first": rule})
             for rule in rules for d in lives}
+    sc = cc.exp.scenarios[0].scenario   # the settings the driver names, read off the experiment
+    lives_d = sorted({c.shelf_life_d for c in sc.crops})
+    life_text = f"{lives_d[0]:g}-{lives_d[-1]:g} days" if len(lives_d) > 1 else f"{lives_d[0]:g} days"
     return Finding(
         "cold_rooms", "Cold rooms at the stations, a cold store at the hub, reefer trunks",
         f"With the whole harvest season inside the KPI window and quality decaying with time and temperature, "
@@ -193,9 +194,10 @@ def cold_rooms(cc: Result, shelf: Result) -> Finding:
            ("reefer trunks: quality sold", reefer.text("", signed=True))],
         "Where produce waits: at the stations for room on the vans (cold rooms help there) or at the hub for a "
         "trunk (a hub cold store helps there). A lot is lost when its quality falls below half "
-        "(`market.loss_quality`), after its shelf life at ambient temperature (`crops.*.shelf_life_d`, 7-14 days "
+        f"(`market.loss_quality`), after its shelf life at ambient temperature (`crops.*.shelf_life_d`, {life_text} "
         "[G]); cooling slows decay by the Q10 law (`market.q10`, [G]); the price is proportional to quality [G]; "
-        "the trader pays 75% of the price [G]. Both experiments turn on settings the other findings leave off: "
+        f"the trader pays {sc.market.trader_price_share:.0%} of the price [G]. Both experiments turn on settings "
+        "the other findings leave off: "
         "quality decay (`market.quality_decay`), the hub holding cold-stored produce while a later day pays more "
         "(`market.hold_at_cold_store`), a lemon price swinging 30% round its mean (`crops.0.price_amplitude`, [G]) "
         "and a 5% operator commission (`market.commission_share`, [G]). A hub cold store can raise quality and "
@@ -212,12 +214,43 @@ def cold_rooms(cc: Result, shelf: Result) -> Finding:
         ["experiments/cold_chain.yaml", "experiments/sensitivity/shelf_life.yaml"])
 
 
+def _spoilage_by_volume(by_volume: dict[float, Interval]) -> str:
+    """Backhaul's effect on spoilage by produce volume (kg per grower resident a year ->
+    the paired difference, a share), a sign claimed only where its interval excludes 0."""
+    lower = [v for v, i in by_volume.items() if i.high < 0]
+    higher = [v for v, i in by_volume.items() if i.low > 0]
+    none = [v for v, i in by_volume.items() if not i.significant]
+    listed = ", ".join(f"{v:g} kg: {i.text('points', scale=100, signed=True)}" for v, i in by_volume.items())
+    if lower and higher:
+        return (f" Its effect on spoilage flips with produce volume: lower spoilage at {_and(lower)} kg per "
+                f"grower resident a year, higher at {_and(higher)}"
+                + (f", no significant difference at {_and(none)}" if none else "")
+                + " (the vans' spare room at the peak runs out).")
+    if not none:
+        return f" Its effect on spoilage has the same sign at every volume tried ({listed})."
+    parts = ([f"lower spoilage at {_and(lower)}"] if lower else []) + \
+        ([f"higher spoilage at {_and(higher)}"] if higher else []) + [f"no significant difference at {_and(none)}"]
+    return f" By produce volume it brings {'; '.join(parts)} kg per grower resident a year ({listed})."
+
+
+def _saving_by_volume(by_volume: dict[float, Interval]) -> str:
+    """Whether backhaul saves money at each produce volume (kg per grower resident a year ->
+    the paired difference in total cost), a saving or a loss claimed only where its interval
+    excludes 0."""
+    dearer = [v for v, i in by_volume.items() if i.low > 0]
+    none = [v for v, i in by_volume.items() if not i.significant]
+    if not dearer and not none:
+        return (f"Backhaul saves money at every produce volume tried ({_and(list(by_volume))} kg per grower "
+                f"resident a year).")
+    parts = ([f"costs more at {_and(dearer)}"] if dearer else []) + \
+        ([f"makes no significant difference at {_and(none)}"] if none else [])
+    return f"Backhaul {' and '.join(parts)} kg per grower resident a year."
+
 def _cold_room_flip(by_life: dict[float, Interval]) -> str:
     """Where 2 t cold rooms lower spoilage, make no significant difference or raise it,
     by shelf life (days -> the paired difference in spoilage, a share)."""
     def days(ds: list[float]) -> str:
-        names = [f"{d:g}" for d in ds]
-        return (", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]) + " days"
+        return _and(ds) + " days"
     lower = [d for d, i in by_life.items() if i.high < 0]
     none = [d for d, i in by_life.items() if not i.significant]
     raise_ = [d for d, i in by_life.items() if i.low > 0]

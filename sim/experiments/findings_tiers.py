@@ -7,7 +7,7 @@ from __future__ import annotations
 import itertools
 
 from sim.analysis.statistics import t_interval
-from sim.experiments.finding import Finding, Interval, Result
+from sim.experiments.finding import Finding, Interval, Result, and_list, and_list_text, moves
 
 VEHICLES = ("van", "e_tricycle", "walking_tractor")
 FLEETS = {"van": "vans alone", "e_tricycle": "e-tricycles alone", "e_tricycle_then_van": "e-tricycles, then a van"}
@@ -30,14 +30,24 @@ def township_tier(tt: Result, drivers: Result) -> Finding:
     pay = [150, 75, 0]
     flip = {p: drivers.diff("cost_per_parcel_cny", {"name": "two_tier_walking_tractor", "driver_per_day_cny": p},
                             {"name": "one_tier_van", "driver_per_day_cny": p}) for p in pay}
-    cheaper = [p for p in pay if flip[p].high < 0]
     cheapest = min(VEHICLES, key=lambda v: cost[v].mean)
+    base_lead = tt.mean("inbound_lead_time_mean_h", "one_tier_van")
+    two = next(sp for sp in tt.exp.scenarios if sp.name == "two_tier_e_tricycle").scenario
+    trike_kg = two.vehicle_types["e_tricycle"].capacity_kg
+    hours = {k: and_list_text([f"{int(h)}:{round(h % 1 * 60):02d}" for h in getattr(two.township, k)])
+             for k in ("feeder_departures_h", "departures_h")}
+    if all(cost[v].low > 0 for v in VEHICLES):
+        dearer = (f"raises cost per parcel over vans from the hub by {cost[cheapest].text('CNY')} at the "
+                  f"least (with {cheapest.replace('_', ' ')}s on the village leg)")
+    else:   # a village-leg vehicle with which the tier is not (significantly) dearer: its difference, named
+        dearer = (f"changes cost per parcel over vans from the hub by {cost[cheapest].text('CNY', signed=True)}"
+                  f"{'' if cost[cheapest].significant else ' (not significant)'} with "
+                  f"{cheapest.replace('_', ' ')}s on the village leg (the cheapest)")
     return Finding(
         "township_tier", "A township tier and the vehicle of the village leg",
-        f"A township tier (vans feeding township stations, each serving its villages with its own routes) raises "
-        f"cost per parcel over vans from the hub by {cost[cheapest].text('CNY', signed=True)} at the least (with "
-        f"{cheapest.replace('_', ' ')}s on the village leg) and mean lead time by "
-        f"{lead[cheapest].text('h', signed=True)}; with e-tricycles on the village leg "
+        f"A township tier (vans feeding township stations, each serving its villages with its own routes) "
+        f"{dearer} and {moves('mean lead time', lead[cheapest], base_lead, 'h', s='s')}; with e-tricycles on the "
+        f"village leg "
         f"{spoil['e_tricycle'].text('', scale=100)}% of the produce spoils (vans from the hub: "
         f"{spoil1['van'].text('', scale=100)}%).",
         [(f"two tiers, {v.replace('_', ' ')}: cost per parcel vs one tier of vans", cost[v].text("CNY", signed=True))
@@ -59,15 +69,36 @@ def township_tier(tt: Result, drivers: Result) -> Finding:
         f"{rest[cheapest].text('CNY', signed=True)}, is mostly the townships' own village fleets (a vehicle and a "
         "driver a day per village route) against the one-tier vans' (with vans on the village leg "
         f"{rest['van'].text('CNY', signed=True)}). Spoilage "
-        "follows the village-leg vehicle's room for produce on the way back (180 kg on an e-tricycle). The feeders "
-        "leave at 8:00 and the village routes at 13:00 (`township.feeder_departures_h`, `township.departures_h`).",
-        ("With walking tractors on the village leg, the township tier becomes cheaper per parcel than vans from "
-         f"the hub when their drivers cost {', '.join(str(p) for p in cheaper)} CNY a day." if cheaper else
-         "With walking tractors on the village leg, the township tier stays dearer per parcel than vans from the "
-         "hub even with unpaid drivers (0-150 CNY a day tried)."),
+        f"follows the village-leg vehicle's room for produce on the way back ({trike_kg:g} kg on an e-tricycle). The "
+        f"feeders leave at {hours['feeder_departures_h']} and the village routes at {hours['departures_h']} "
+        "(`township.feeder_departures_h`, `township.departures_h`).",
+        _drivers_flip(flip),
         [(f"tractor drivers at {p} CNY/d: two tiers minus one tier, cost per parcel",
           flip[p].text("CNY", signed=True)) for p in pay],
         ["experiments/township_tier.yaml", "experiments/sensitivity/township_drivers.yaml"])
+
+
+def _drivers_flip(by_pay: dict[int, Interval]) -> str:
+    """Whether the township tier with walking tractors on the village leg is dearer per
+    parcel than vans from the hub, by the tractor drivers' day pay (CNY -> the paired
+    difference), a direction claimed only where its interval excludes 0."""
+    cheaper = sorted(p for p, d in by_pay.items() if d.high < 0)
+    dearer = sorted(p for p, d in by_pay.items() if d.low > 0)
+    none = sorted(p for p, d in by_pay.items() if not d.significant)
+    tried = f"{min(by_pay)}-{max(by_pay)} CNY a day tried"
+    lead = "With walking tractors on the village leg, the township tier"
+    if len(dearer) == len(by_pay):
+        return (f"{lead} stays dearer per parcel than vans from the hub "
+                + ("even with unpaid drivers" if min(by_pay) == 0 else "at every pay") + f" ({tried}).")
+    words = [(cheaper, "cheaper", "cheaper"), (dearer, "dearer", "dearer"),
+             (none, "neither significantly cheaper nor dearer", "not significantly different")]
+    parts: list[str] = []
+    for pays, first, then in words:
+        if pays:
+            parts.append(f"{then} at {and_list(pays)}" if parts else
+                         f"is {first} per parcel than vans from the hub when its drivers cost {and_list(pays)} CNY "
+                         "a day")
+    return f"{lead} {'; '.join(parts)} ({tried})."
 
 
 def _rest(tt: Result, v: str):
@@ -90,12 +121,14 @@ def service_frequency(sf: Result) -> Finding:
     cost = {(t, k): sf.diff("cost_per_parcel_cny", {"tiers": t, "remote_every_d": k},
                             {"tiers": t, "remote_every_d": 1}) for t in (1, 2) for k in (2, 3)}
     same = all((gap[2, k].low > 0) == (gap[1, k].low > 0) for k in (2, 3))
+    far_km = sf.exp.scenarios[0].scenario.service.remote_from_km
+    base_gap = sf.mean("inbound_lead_time_remote_decile_h", tiers=1, remote_every_d=1)
+    remote_lead = moves("the most remote decile's mean lead time", gap[1, 2], base_gap, "h", s="s")
     return Finding(
         "service_frequency", "Serving remote villages every second or third day",
-        f"Serving villages 20 km or more from the county seat every other day instead of daily adds "
-        f"{gap[1, 2].text('h', signed=True)} to the most remote decile's mean lead time and changes cost per "
-        f"parcel by {cost[1, 2].text('CNY', signed=True)}; the Gini of villages' lead times goes from "
-        f"{gini[1, 1].text()} to {gini[1, 2].text()}.",
+        f"Serving villages {far_km:g} km or more from the county seat every other day instead of daily "
+        f"{remote_lead} and changes cost per parcel by {cost[1, 2].text('CNY', signed=True)}; the Gini of "
+        f"villages' lead times goes from {gini[1, 1].text()} to {gini[1, 2].text()}.",
         [(f"{t} tier{'s' if t > 1 else ''}, every {k} days: most remote decile's lead time",
           gap[t, k].text("h", signed=True)) for t in (1, 2) for k in (2, 3)]
         + [(f"{t} tier{'s' if t > 1 else ''}, every {k} days: cost per parcel", cost[t, k].text("CNY", signed=True))
@@ -104,8 +137,8 @@ def service_frequency(sf: Result) -> Finding:
            for t in (1, 2) for k in (1, 2, 3)],
         "Routes that run every k days take turns, so a vehicle and driver serve k routes (`service`, [G]); each "
         "route is planned for k days of parcels, so fewer, fuller runs carry the same parcels.",
-        "With two tiers (the townships' own routes run less often, the feeders daily) the most remote decile "
-        f"waits {gap[2, 2].text('h', signed=True)} longer at every other day: "
+        "With two tiers (the townships' own routes run less often, the feeders daily) every other day changes the "
+        f"most remote decile's mean lead time by {gap[2, 2].text('h', signed=True)}: "
         + ("the lead-time effect keeps its sign." if same else "the lead-time effect changes sign."),
         [], ["experiments/service_frequency.yaml"])
 
@@ -120,19 +153,25 @@ def bus_lines(bl: Result, fee: Result) -> Finding:
     fees = [1.0, 2.0, 3.0]
     by_fee = {f: fee.diff("cost_per_parcel_cny", {"name": "buses_replacing", "fee_per_parcel_cny": f},
                           {"name": "vans", "fee_per_parcel_cny": f}) for f in fees}
+    bus = next(sp for sp in bl.exp.scenarios if sp.name == "buses_replacing").scenario.buses
+    runs = len(bus.departures_h)
+    together = [m for m in ("added", "replacing") if cost[m].high < 0 and sold[m].low > 0]
     return Finding(
         "bus_lines", "Passenger bus lines added to the vans or replacing them",
-        f"Bus lines added to the vans (collecting produce on four runs a day) raise produce sold by "
-        f"{sold['added'].text('t', scale=1e-3, signed=True)} ({sold['added'].mean / base_sold.mean:+.0%}) and leave "
-        f"cost per parcel unchanged; replacing the vans they change cost per parcel by "
-        f"{cost['replacing'].text('CNY', signed=True)} ({cost['replacing'].mean / base_cost.mean:+.0%}) but produce "
-        f"sold by {sold['replacing'].text('t', scale=1e-3, signed=True)}. Neither reproduces Hunan's -20% cost "
-        f"with +30% outbound together.",
+        f"Bus lines added to the vans (collecting produce on {_count(runs)} run{'s' if runs > 1 else ''} a day) "
+        f"{moves('produce sold', sold['added'], base_sold, 't', 1e-3)} and "
+        f"{_cost_effect(cost['added'], 'leave', 'change')}; replacing the vans they "
+        f"{moves('cost per parcel', cost['replacing'], base_cost, 'CNY')} and "
+        f"{moves('produce sold', sold['replacing'], base_sold, 't', 1e-3)}. "
+        + ("Neither reproduces Hunan's -20% cost with +30% outbound together." if not together else
+           f"Buses {together[0]} give lower cost and more produce out together, the direction of Hunan's shared "
+           f"routes (-20% cost, +30% outbound)."),
         [(f"buses {m}: produce sold", sold[m].text("t", scale=1e-3, signed=True)) for m in ("added", "replacing")]
         + [(f"buses {m}: cost per parcel", cost[m].text("CNY", signed=True)) for m in ("added", "replacing")],
-        "Buses added carry produce only (the vans keep every parcel); buses replacing carry 100 parcels and 300 kg "
-        "a run (`buses.*`, [G]), so produce waits for room in the harvest. The fee per parcel (1 CNY, [G]) "
-        "against the vans' day costs decides the cost.",
+        f"Buses added carry produce only (the vans keep every parcel); buses replacing carry "
+        f"{bus.capacity_parcels_per_run} parcels and {bus.capacity_kg_per_run:g} kg a run (`buses.*`, [G]), so "
+        f"produce waits for room in the harvest. The fee per parcel ({bus.fee_per_parcel_cny:g} CNY, [G]) against "
+        f"the vans' day costs decides the cost.",
         _fee_flip("the vans", by_fee),
         [(f"fee {f:g} CNY/parcel: buses replacing minus vans, cost per parcel", by_fee[f].text("CNY", signed=True))
          for f in fees],
@@ -166,6 +205,20 @@ def _fee_flip(replaced: str, by_fee: dict) -> str:
             f"parcel (about {_zero(by_fee):.1f} CNY by linear interpolation).")
 
 
+def _count(n: int) -> str:
+    return ("one", "two", "three", "four", "five", "six")[n - 1] if 1 <= n <= 6 else str(n)
+
+
+def _cost_effect(d: Interval, leave: str, change: str) -> str:
+    """What a paired difference in cost per parcel does, in words read off it (``leave`` and
+    ``change``: the verb's form): unchanged only where it is exactly none (the same parcels on
+    the same vehicles), else the difference, marked where its interval includes 0."""
+    if abs(d.mean) < 1e-9 and abs(d.half_width) < 1e-9:   # float remnants of none, as Interval.text
+        return f"{leave} cost per parcel unchanged"
+    return (f"{change} cost per parcel by {d.text('CNY', signed=True)}"
+            + ("" if d.significant else " (not significant)"))
+
+
 def township_bus_lines(tb: Result, fee: Result) -> Finding:
     modes = ("added", "replacing")
     sold = {m: tb.diff("outbound_produce_sold_kg", {"name": f"township_buses_{m}"}, {"name": "two_tier"})
@@ -184,13 +237,12 @@ def township_bus_lines(tb: Result, fee: Result) -> Finding:
     village_leg = bus.township.vehicle_type.replace("e_", "e-").replace("_", " ")
     return Finding(
         "township_bus_lines", "Bus lines from the township stations (two tiers)",
-        f"In the two-tier county, {b.lines_per_township} bus lines from each township station raise produce sold by "
-        f"{sold['added'].text('t', scale=1e-3, signed=True)} ({sold['added'].mean / base_sold.mean:+.0%}) when added "
-        f"to the township vehicles, leaving cost per parcel unchanged; replacing them they change cost per parcel "
-        f"by {cost['replacing'].text('CNY', signed=True)} ({cost['replacing'].mean / base_cost.mean:+.0%}) and "
-        f"produce sold by {sold['replacing'].text('t', scale=1e-3, signed=True)}"
-        + (": unlike lines from the county seat, lines from the townships give lower cost and more produce out "
-           "together (the direction of Hunan's shared routes)."
+        f"In the two-tier county, {b.lines_per_township} bus lines from each township station "
+        f"{moves('produce sold', sold['added'], base_sold, 't', 1e-3)} when added to the township vehicles, "
+        f"{_cost_effect(cost['added'], 'leaving', 'changing')}; replacing them they "
+        f"{moves('cost per parcel', cost['replacing'], base_cost, 'CNY')} and "
+        f"{moves('produce sold', sold['replacing'], base_sold, 't', 1e-3)}"
+        + (": lower cost and more produce out together, the direction of Hunan's shared routes."
            if cost["replacing"].high < 0 and sold["replacing"].low > 0 else
            ": lower cost and more produce out do not come together."),
         [(f"township buses {m}: produce sold", sold[m].text("t", scale=1e-3, signed=True)) for m in modes]
@@ -218,8 +270,12 @@ def township_fleets(tf: Result, rng: Result) -> Finding:
                              {"name": "e_tricycle", "range_km": r}),
                     rng.diff("spoilage_rate", {"name": "e_tricycle_then_van", "range_km": r},
                              {"name": "e_tricycle", "range_km": r})) for r in ranges}
-    cheaper = [r for r in ranges if by_range[r][0].high < 0]
-    dearer = [r for r in ranges if by_range[r][0].low > 0]
+    # vans alone: named cheapest only where the paired difference to the next cheapest fleet supports it
+    runner = min(("e_tricycle", "e_tricycle_then_van"), key=lambda n: cost[n].mean)
+    van_gap = tf.diff("cost_per_parcel_cny", {"name": runner}, {"name": "van"})
+    vans = ("vans alone stay cheapest" if cost["van"].mean < cost[runner].mean and van_gap.significant else
+            "vans alone are not significantly cheaper" if cost["van"].mean < cost[runner].mean else
+            f"vans alone are dearer than {FLEETS[runner]}")
     vt = next(sp for sp in tf.exp.scenarios if sp.name == "e_tricycle_then_van").scenario.vehicle_types
     charge, van_kg, tri_kg = vt["e_tricycle"].range_km, vt["van"].capacity_kg, vt["e_tricycle"].capacity_kg
     return Finding(
@@ -227,20 +283,37 @@ def township_fleets(tf: Result, rng: Result) -> Finding:
         f"In the two-tier county with e-tricycles on a {charge:g} km daily charge, giving every township a van for the "
         f"villages its e-tricycles cannot reach changes cost per parcel by {d_cost.text('CNY', signed=True)} and "
         f"spoilage by {d_spoil.text('points', scale=100, signed=True)} against e-tricycles alone (which then run "
-        f"routes beyond their charge); vans alone stay cheapest ({cost['van'].text('CNY')} a parcel, "
+        f"routes beyond their charge); {vans} ({cost['van'].text('CNY')} a parcel, "
         f"{spoil['van'].text('%', scale=100)} spoiled).",
         [(f"{FLEETS[n]}: cost per parcel", cost[n].text("CNY")) for n in cost]
         + [(f"{FLEETS[n]}: spoilage", spoil[n].text("%", scale=100)) for n in spoil],
         f"The e-tricycle's charge (`vehicle_types.e_tricycle.range_km`, {charge:g} km here, [G]) decides which "
         f"villages get the van; the van's room ({van_kg:g} kg against {tri_kg:g} kg) collects produce the "
         "e-tricycles leave to spoil, and its day costs are the price (`vehicle_types`, [G]).",
-        (f"The mixed fleet is cheaper per parcel than e-tricycles alone at a charge of "
-         f"{', '.join(f'{r:g}' for r in cheaper)} km" if cheaper else
-         "The mixed fleet is dearer per parcel than e-tricycles alone at every charge tried")
-        + (f" and dearer at {', '.join(f'{r:g}' for r in dearer)} km" if cheaper and dearer else "")
+        _range_flip({r: by_range[r][0] for r in ranges})
         + ": the longer the charge, the fewer villages need the van and the closer the two fleets come.",
         [(f"charge {r:g} km: mixed minus e-tricycles alone, cost per parcel", by_range[r][0].text("CNY", signed=True))
          for r in ranges]
         + [(f"charge {r:g} km: mixed minus e-tricycles alone, spoilage",
             by_range[r][1].text("points", scale=100, signed=True)) for r in ranges],
         ["experiments/township_fleets.yaml", "experiments/sensitivity/tricycle_range.yaml"])
+
+
+def _range_flip(by_range: dict[float, Interval]) -> str:
+    """Where the mixed fleet is cheaper or dearer per parcel than e-tricycles alone, by the
+    e-tricycle's charge (km -> the paired difference), a direction claimed only where its
+    interval excludes 0."""
+    cheaper = [r for r, d in by_range.items() if d.high < 0]
+    dearer = [r for r, d in by_range.items() if d.low > 0]
+    none = [r for r, d in by_range.items() if not d.significant]
+    if len(dearer) == len(by_range):
+        return "The mixed fleet is dearer per parcel than e-tricycles alone at every charge tried"
+    if len(cheaper) == len(by_range):
+        return "The mixed fleet is cheaper per parcel than e-tricycles alone at every charge tried"
+    parts: list[str] = []
+    for rs, word in ((cheaper, "cheaper"), (dearer, "dearer"), (none, "not significantly different")):
+        if rs:
+            parts.append(f"{word} at {and_list(rs)} km" if parts else
+                         f"The mixed fleet is {word} per parcel than e-tricycles alone at a charge of "
+                         f"{and_list(rs)} km")
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]

@@ -140,11 +140,25 @@ def test_bus_lines_finding_reads_paired_differences_and_the_fee_where_replacing_
                                   ("buses_replacing", 4.5, 850.0))})
     fee = _named({(m, (("buses.fee_per_parcel_cny", f),)): [{"cost_per_parcel_cny": c + e} for e in noise]
                   for f in (1.0, 2.0, 3.0) for m, c in (("vans", 6.0), ("buses_replacing", 4.5 + (f - 1.0) * 1.0))})
+    import dataclasses
+
+    from sim.config.scenario import Scenario
+    buses = dataclasses.replace(Scenario(name="b").buses, departures_h=(7.0, 12.0, 17.0), capacity_parcels_per_run=80,
+                                fee_per_parcel_cny=1.5)
+    bl.exp.scenarios[2].scenario = SimpleNamespace(buses=buses)   # what the statement reads of the buses
     f = bus_lines(bl, fee)
     numbers = dict(f.numbers)
     assert numbers["buses added: produce sold"] == "+0.230 ± 0 t"      # 230 kg more, the noise cancels
     assert numbers["buses replacing: cost per parcel"] == "-1.500 ± 0 CNY"
-    assert "(+23%)" in f.statement and "(-25%)" in f.statement
+    assert "on three runs a day) raise produce sold by 0.230 ± 0 t (+23%) and leave cost per parcel unchanged" \
+        in f.statement
+    assert "replacing the vans they lower cost per parcel by 1.500 ± 0 CNY (-25%) and lower produce sold by " \
+           "0.150 ± 0 t (-15%). Neither reproduces" in f.statement
+    assert "carry 80 parcels and 300 kg a run" in f.driver and "(1.5 CNY, [G])" in f.driver
+    # replacing with more produce out and lower cost: the direction of Hunan's routes, said so
+    bl.runs = [dict(r, outbound_produce_sold_kg=r["outbound_produce_sold_kg"] + 300.0) if r["scenario_id"] == "s2"
+               else r for r in bl.runs]
+    assert "Buses replacing give lower cost and more produce out together" in bus_lines(bl, fee).statement
     # replacing minus vans: -1.5, -0.5, +0.5 CNY at fees 1, 2, 3: dearer from 3, zero at 2.5 CNY a parcel
     assert "between fees of 2 and 3 CNY a parcel (about 2.5 CNY" in f.sensitivity
 
@@ -171,3 +185,158 @@ def test_cold_rooms_flip_names_where_they_lower_do_nothing_and_raise_spoilage():
     assert "lower spoilage at a shelf life of 10 and 14 days" in mixed
     assert "no significant difference at 7 days" in mixed
     assert "raise it at 5 days (+0.29 ± 0.14 points)" in mixed and "bottleneck" in mixed
+
+
+def test_backhaul_claims_a_sign_by_volume_only_where_the_interval_excludes_zero():
+    from sim.experiments.findings import _saving_by_volume, _spoilage_by_volume
+
+    # one interval through zero among positive ones: not "the same sign at every volume"
+    mixed = _spoilage_by_volume({12.5: Interval(0.0121, 0.0042), 25.0: Interval(0.0011, 0.0060),
+                                 50.0: Interval(0.0069, 0.0039)})
+    assert "higher spoilage at 12.5 and 50; no significant difference at 25 kg per grower" in mixed
+    assert "same sign" not in mixed and "12.5 kg: +1.21 ± 0.42 points" in mixed
+    same = _spoilage_by_volume({12.5: Interval(0.0121, 0.0042), 50.0: Interval(0.0069, 0.0039)})
+    assert same.startswith(" Its effect on spoilage has the same sign at every volume tried")
+    flips = _spoilage_by_volume({12.5: Interval(-0.01, 0.002), 25.0: Interval(0.0, 0.001), 50.0: Interval(0.01, 0.002)})
+    assert "lower spoilage at 12.5 kg per grower resident a year, higher at 50, no significant difference at 25" \
+        in flips
+    # savings: every volume significant, or the volumes where backhaul costs more or makes no difference named
+    assert _saving_by_volume({12.5: Interval(-7.6e5, 1e4), 100.0: Interval(-7.6e5, 5e3)}) == \
+        "Backhaul saves money at every produce volume tried (12.5 and 100 kg per grower resident a year)."
+    assert _saving_by_volume({12.5: Interval(-7.6e5, 1e4), 50.0: Interval(1e4, 5e3), 100.0: Interval(0.0, 5e3)}) == \
+        "Backhaul costs more at 50 and makes no significant difference at 100 kg per grower resident a year."
+
+
+def _sweep(cost: dict, noise: dict | None = None, name: str | None = None) -> list:
+    """Scenarios and runs of a synthetic coverage sweep: ``cost[coverage]`` plus per-replication
+    noise (common to every scenario unless ``noise[coverage]`` adds its own)."""
+    scenarios, runs = [], []
+    for cov, base in cost.items():
+        sid = f"{name}{cov}"
+        scenarios.append(SimpleNamespace(id=sid, name=name, values={"stations.coverage_share": cov,
+                                                                    "lastmile.vehicles_per_route": 1}))
+        for r, common in enumerate([0.0, 0.1, -0.1, 0.05, -0.05]):
+            own = (noise or {}).get(cov, [0.0] * 5)[r]
+            runs.append({"scenario_id": sid, "replication": r, "cost_per_parcel_cny": base + common + own})
+    return [scenarios, runs]
+
+
+def test_the_lowest_cost_coverage_is_named_only_as_far_as_its_paired_difference_supports():
+    from sim.experiments.findings import coverage_cost
+
+    def result(*parts):
+        return Result(SimpleNamespace(name="x", scenarios=[s for p in parts for s in p[0]]),
+                      [r for p in parts for r in p[1]])
+
+    rules = result(_sweep({0.25: 6.0, 0.5: 5.0, 0.75: 4.9, 1.0: 4.95}, name="incremental"),
+                   _sweep({0.25: 3.8, 0.5: 3.4, 0.75: 3.3, 1.0: 3.4}, name="kg"))
+    clear = coverage_cost(result(_sweep({0.25: 6.0, 0.5: 5.0, 0.75: 4.9, 1.0: 4.95})), rules)
+    assert "lowest at 75% of villages covered;" in clear.statement and "distinguishable" not in clear.statement
+    # 100% is 0.01 dearer on average but its own noise (+-0.05 a replication) swamps that
+    tied = coverage_cost(result(_sweep({0.25: 6.0, 0.5: 5.0, 0.75: 4.9, 1.0: 4.91},
+                                       noise={1.0: [0.05, -0.05, 0.04, -0.04, 0.0]})), rules)
+    # differences 0.01 + (0.05, -0.05, 0.04, -0.04, 0): sd 0.04528, t(0.975, 4) = 2.776, half-width 0.0562
+    assert "lowest at 75% of villages covered (not distinguishable from 100%: +0.010 ± 0.056 CNY" in tied.statement
+    assert "at 75% coverage under the `kg` rule" in tied.sensitivity
+    assert "does not depend on the rule" in tied.sensitivity
+
+
+def test_cost_per_parcel_is_called_unchanged_only_when_the_difference_is_none():
+    from sim.experiments.findings_tiers import _cost_effect
+
+    assert _cost_effect(Interval(0.0, 0.0), "leave", "change") == "leave cost per parcel unchanged"
+    assert _cost_effect(Interval(3e-13, 1e-13), "leaving", "changing") == "leaving cost per parcel unchanged"
+    assert _cost_effect(Interval(0.02, 0.05), "leave", "change") == \
+        "change cost per parcel by +0.020 ± 0.050 CNY (not significant)"
+    assert _cost_effect(Interval(-1.3766, 0.0039), "leave", "change") == \
+        "change cost per parcel by -1.3766 ± 0.0039 CNY"
+
+
+def test_township_bus_lines_finding_reads_its_directions_off_the_intervals():
+    from sim.config.scenario import Scenario
+    from sim.experiments.findings_tiers import township_bus_lines
+    noise = [0.0, 1.0, -1.0]
+
+    def result(replacing_sold: float) -> Result:
+        res = _named({(m, ()): [{"cost_per_parcel_cny": c + e, "outbound_produce_sold_kg": kg + 10 * e,
+                                 "inbound_lead_time_mean_h": 40.0 + e, "spoilage_rate": 0.5 + 0.01 * e}
+                                for e in noise]
+                      for m, c, kg in (("two_tier", 12.0, 200.0), ("township_buses_added", 12.0, 1400.0),
+                                       ("township_buses_replacing", 9.0, replacing_sold))})
+        res.exp.scenarios[1].scenario = Scenario(name="t")   # the buses and the village leg read from it
+        return res
+
+    fee = _named({(m, (("buses.fee_per_parcel_cny", f),)): [{"cost_per_parcel_cny": c + e} for e in noise]
+                  for f in (1.0, 3.0, 5.0) for m, c in (("two_tier", 12.0), ("township_buses_replacing", 8.0 + f))})
+    both = township_bus_lines(result(1400.0), fee).statement
+    assert "raise produce sold by 1.200 ± 0 t (+600%) when added to the township vehicles, leaving cost per parcel " \
+           "unchanged; replacing them they lower cost per parcel by 3 ± 0 CNY (-25%) and raise produce sold" in both
+    assert both.endswith("together, the direction of Hunan's shared routes.")
+    less = township_bus_lines(result(150.0), fee).statement
+    assert "and lower produce sold by 0.050 ± 0 t (-25%): lower cost and more produce out do not come together." \
+        in less
+
+
+def test_the_drivers_pay_flip_claims_a_direction_only_where_the_interval_excludes_zero():
+    from sim.experiments.findings_tiers import _drivers_flip
+
+    assert _drivers_flip({150: Interval(4.0, 0.1), 75: Interval(2.0, 0.1), 0: Interval(0.5, 0.1)}) == (
+        "With walking tractors on the village leg, the township tier stays dearer per parcel than vans from the hub "
+        "even with unpaid drivers (0-150 CNY a day tried).")
+    mixed = _drivers_flip({150: Interval(4.0, 0.1), 75: Interval(0.1, 0.5), 0: Interval(-1.0, 0.1)})
+    assert mixed == ("With walking tractors on the village leg, the township tier is cheaper per parcel than vans "
+                     "from the hub when its drivers cost 0 CNY a day; dearer at 150; not significantly different at "
+                     "75 (0-150 CNY a day tried).")
+    assert _drivers_flip({150: Interval(4.0, 0.1), 75: Interval(0.1, 0.5), 0: Interval(0.0, 0.1)}).endswith(
+        "tier is dearer per parcel than vans from the hub when its drivers cost 150 CNY a day; not significantly "
+        "different at 0 and 75 (0-150 CNY a day tried).")
+
+
+def test_township_tier_finding_reads_its_directions_and_settings_off_the_runs():
+    import dataclasses
+
+    from sim.config.scenario import Scenario
+    from sim.experiments.findings_tiers import township_tier
+    noise = [0.0, 1.0, -1.0]
+    rows = {}
+    for tiers, v, cost, lead in ((1, "van", 6.0, 33.0), (1, "e_tricycle", 7.0, 34.0), (1, "walking_tractor", 6.5, 35.0),
+                                 (2, "van", 12.0, 38.0), (2, "e_tricycle", 11.0, 39.0),
+                                 (2, "walking_tractor", 10.0, 40.0)):
+        rows[(f"{'one' if tiers == 1 else 'two'}_tier_{v}", ())] = [
+            {"cost_per_parcel_cny": cost + 0.1 * e, "inbound_lead_time_mean_h": lead + e,
+             "inbound_lead_time_remote_decile_h": lead + 5 + e, "cost_feeders_cny": 1000.0 + e,
+             "cost_township_stations_cny": 500.0 + e, "inbound_parcels_delivered": 1000.0,
+             "spoilage_rate": 0.2 + 0.01 * e} for e in noise]
+    tt = _named(rows)
+    base = Scenario(name="t")
+    two = dataclasses.replace(base, township=dataclasses.replace(base.township, feeder_departures_h=(7.5,),
+                                                                 departures_h=(12.0, 16.0)))
+    next(s for s in tt.exp.scenarios if s.name == "two_tier_e_tricycle").scenario = two
+    drivers = _named({(m, (("driver_per_day_cny", p),)): [{"cost_per_parcel_cny": c + 0.1 * e} for e in noise]
+                      for p in (150, 75, 0) for m, c in (("one_tier_van", 6.0), ("two_tier_walking_tractor",
+                                                                                   6.0 + p / 50))})
+    f = township_tier(tt, drivers)
+    assert "raises cost per parcel over vans from the hub by 4 ± 0 CNY at the least (with walking tractors" \
+        in f.statement
+    assert "and raises mean lead time by 7 ± 0 h (+21%)" in f.statement
+    assert f"({base.vehicle_types['e_tricycle'].capacity_kg:g} kg on an e-tricycle)" in f.driver
+    assert "feeders leave at 7:30 and the village routes at 12:00 and 16:00" in f.driver
+    assert f.sensitivity == ("With walking tractors on the village leg, the township tier is dearer per parcel than "
+                             "vans from the hub when its drivers cost 75 and 150 CNY a day; not significantly "
+                             "different at 0 (0-150 CNY a day tried).")
+
+
+def test_the_charge_flip_claims_a_direction_only_where_the_interval_excludes_zero():
+    from sim.experiments.findings_tiers import _range_flip
+
+    assert _range_flip({12.0: Interval(-0.5, 0.1), 16.0: Interval(-0.3, 0.1), 30.0: Interval(0.2, 0.1)}) == \
+        "The mixed fleet is cheaper per parcel than e-tricycles alone at a charge of 12 and 16 km and dearer at 30 km"
+    assert _range_flip({12.0: Interval(-0.5, 0.1), 16.0: Interval(0.0, 0.1), 30.0: Interval(0.2, 0.1)}) == \
+        ("The mixed fleet is cheaper per parcel than e-tricycles alone at a charge of 12 km, dearer at 30 km and "
+         "not significantly different at 16 km")
+    assert _range_flip({12.0: Interval(0.5, 0.1), 30.0: Interval(0.2, 0.1)}).endswith("dearer per parcel than "
+                                                                                      "e-tricycles alone at every "
+                                                                                      "charge tried")
+    assert _range_flip({12.0: Interval(0.05, 0.1), 30.0: Interval(0.2, 0.1)}) == \
+        ("The mixed fleet is dearer per parcel than e-tricycles alone at a charge of 30 km and not significantly "
+         "different at 12 km")
