@@ -173,15 +173,16 @@ def _erlang(name: str, settings: dict, figures_dir: Path) -> list[CaseResult]:
         wq = mmc_mean_wait(c, lam, mu) * 60.0
         pw = erlang_c(c, lam / mu)
         tag = f"c{c}_rho{rho}"
+        sorters = f"{c} sorter{'s' if c > 1 else ''}"
         res_w = relative_result(
             f"{name}_wait_{tag}",
-            f"Mean wait for a sorter of Poisson-arriving one-parcel lots at {c} exponential sorters at utilisation "
+            f"Mean wait for a sorter of Poisson-arriving one-parcel lots at {sorters} (exponential) at utilisation "
             f"{rho} equals the M/M/c value.",
             wq, "Erlang C (M/M/c): Wq = C(c, a) / (c mu - lambda)", means, ERLANG_WAIT_TOL[rho], "min",
             note=f"{used}; simulated/theory = {np.mean(means) / wq:.3f};", figure=fig_name)
         res_p = relative_result(
             f"{name}_pwait_{tag}",
-            f"Share of lots that wait for a sorter at {c} sorters and utilisation {rho} equals the Erlang C "
+            f"Share of lots that wait for a sorter at {sorters} and utilisation {rho} equals the Erlang C "
             f"probability of waiting.",
             pw, "Erlang C (M/M/c): P(wait) = C(c, a)", pwait, ERLANG_PWAIT_TOL, "",
             note=f"{used}; simulated/theory = {np.mean(pwait) / pw:.3f};", figure=fig_name)
