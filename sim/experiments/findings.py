@@ -246,6 +246,7 @@ def _saving_by_volume(by_volume: dict[float, Interval]) -> str:
         ([f"makes no significant difference at {_and(none)}"] if none else [])
     return f"Backhaul {' and '.join(parts)} kg per grower resident a year."
 
+
 def _cold_room_flip(by_life: dict[float, Interval]) -> str:
     """Where 2 t cold rooms lower spoilage, make no significant difference or raise it,
     by shelf life (days -> the paired difference in spoilage, a share)."""
