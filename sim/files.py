@@ -68,9 +68,8 @@ def plus_minus(mean: float, half_width: float, signed: bool = False) -> str:
     mean to the same decimal place, the digits the interval supports (6.175 ± 0.0079
     reads 6.1750 ± 0.0079; 708,398 ± 1,011 reads 708,400 ± 1,000). A half-width of 0
     (or float noise: under 1e-9 of the mean) reads "± 0" and a missing one is left out,
-    the mean then as :func:`short_number` gives it (a whole mean with a half-width of 0:
-    whole, 92 ± 0). ``signed``: a plus sign on a
-    positive mean (a difference)."""
+    the mean then as :func:`short_number` gives it (a whole mean with a half-width of 0
+    reads whole: 92 ± 0). ``signed``: a plus sign on a positive mean (a difference)."""
     m, hw = mean_and_half_width(mean, half_width, signed)
     return f"{m} ± {hw}" if hw else m
 
@@ -81,9 +80,9 @@ def mean_and_half_width(mean: float, half_width: float, signed: bool = False) ->
     decimals = supported_decimals(half_width, mean) if math.isfinite(mean) else None
     if decimals is None:
         tail = "0" if math.isfinite(mean) and math.isfinite(half_width) else ""
-        # a whole number that never varies (villages served, parcels when none moved) reads whole
-        text = at_decimals(mean, 0) if tail and mean.is_integer() else short_number(mean)
-        return f"{'+' if signed and mean > 0 else ''}{text}", tail
+        if tail and mean.is_integer():   # a whole number that never varies (villages served) reads whole
+            return at_decimals(mean, 0, signed), tail
+        return f"{'+' if signed and mean > 0 else ''}{short_number(mean)}", tail
     return at_decimals(mean, decimals, signed), at_decimals(half_width, decimals)
 
 
