@@ -120,6 +120,33 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 FIGURE_SUFFIXES = (".png", ".svg")
 
 
+def marked_span(path: str | os.PathLike, start: str, end: str, what: str, option: str) -> tuple[str, int, int]:
+    """The text of ``path`` and the span between its lines ``start`` and ``end``, where a
+    generated block (``what``, e.g. "the findings' digest") goes. Raises InputError
+    naming ``option`` (the command's option that names the file) if the file cannot be
+    read or does not hold the two lines once each, in that order."""
+    from sim.errors import InputError
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: file not found ({option} names the file where {what} is rewritten)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot be read: {exc}") from None
+    i, j = text.find(start), text.find(end)
+    if i < 0 or j < i or text.count(start) != 1 or text.count(end) != 1:
+        raise InputError(f"{p}: {what} goes between one line {start} and one later line {end}; the file does not "
+                         "have them (add the two lines where it belongs)")
+    return text, i + len(start), j
+
+
+def replace_marked(path: str | os.PathLike, start: str, end: str, block: str, what: str, option: str) -> Path:
+    """Rewrite the span between the lines ``start`` and ``end`` of ``path`` with ``block``
+    (:func:`marked_span`); the rest of the file stays as it is."""
+    text, i, j = marked_span(path, start, end, what, option)
+    return atomic_write_text(path, text[:i] + "\n" + block + text[j:])
+
+
 def remove_figures(folder: str | os.PathLike, keep: Iterable[str | os.PathLike] | None = None) -> list[Path]:
     """Remove the figure files (PNG, SVG) in ``folder`` but those in ``keep``, so a folder
     never holds figures an earlier draw made and this one did not (another figure set,

@@ -273,14 +273,16 @@ def _cold_room_flip(by_life: dict[float, Interval]) -> str:
 
 def produce_channels(ch: Result) -> Finding:
     shares = [0.1, 0.25, 0.5]
+    base = next(s for s in ch.exp.scenarios if s.id == ch.exp.baseline_id).scenario.produce_parcels.price_factor
+    high = max(s.scenario.produce_parcels.price_factor for s in ch.exp.scenarios)
 
-    def diff(kpi: str, x: float, factor: float = 1.6) -> Interval:
+    def diff(kpi: str, x: float, factor: float = base) -> Interval:
         return ch.diff(kpi, {"parcel_share": x, "price_factor": factor}, {"parcel_share": 0, "price_factor": factor})
 
     gain = {x: diff("farmer_income_gain_cny", x) for x in shares}
     rev = {x: diff("operator_produce_revenue_cny", x) for x in shares}
     load = {x: diff("lastmile_load_factor_out", x) for x in shares}
-    dear = {x: diff("farmer_income_gain_cny", x, 2.2) for x in shares}
+    dear = {x: diff("farmer_income_gain_cny", x, high) for x in shares}
     pp = ch.exp.scenarios[0].scenario.produce_parcels
     fee_per_kg = pp.express_fee_per_box_cny / pp.box_kg
     price = ch.exp.scenarios[0].scenario.crops[0].price_cny_per_kg
@@ -295,11 +297,11 @@ def produce_channels(ch: Result) -> Finding:
         + [(f"parcel share {x:g}: van load factor out", load[x].text("", signed=True)) for x in shares],
         f"A box pays the sender's express fee ({pp.express_fee_per_box_cny:g} CNY per {pp.box_kg:g} kg box, "
         f"{fee_per_kg:g} CNY/kg, from the 2015 express revenue per parcel) and earns the day's price x "
-        f"`produce_parcels.price_factor` (1.6 [G]) x quality; boxes go first onto vans and trucks.",
+        f"`produce_parcels.price_factor` ({base:g} [G]) x quality; boxes go first onto vans and trucks.",
         f"By the prices alone boxes pay farmers once price_factor > 1 + {fee_per_kg:g} / {price:g} = "
-        f"{1 + fee_per_kg / price:.2f} at the mean lemon price; at 2.2 the gain from half the lemons in boxes is "
-        f"{dear[0.5].text('CNY', signed=True)}.",
-        [(f"price factor 2.2, parcel share {x:g}: farmers' income gain", dear[x].text("CNY", signed=True))
+        f"{1 + fee_per_kg / price:.2f} at the mean lemon price; at {high:g} the gain from half the lemons in boxes "
+        f"is {dear[0.5].text('CNY', signed=True)}.",
+        [(f"price factor {high:g}, parcel share {x:g}: farmers' income gain", dear[x].text("CNY", signed=True))
          for x in shares],
         ["experiments/produce_channels.yaml"])
 
@@ -312,8 +314,9 @@ NOT_YET = [
     ("Rollout strategies (`experiments/rollout_strategies.yaml`)",
      "Self-run against an express partner rests on a guessed partner fee per parcel: `make report` computes the fee "
      "at which the ranking flips (`--ranking-sensitivity`), but from 2 replications a strategy, and "
-     "the calibrated pace (`make calibrate`, `docs/rollout.md`) misses a held-out point by 26-61%. The rankings "
-     "become findings with a full-size ranking run and a calibration that predicts what it was not fitted to."),
+     "the calibrated pace (`make calibrate`, `docs/rollout.md`) predicts some of the reported points it is not "
+     "fitted to by tens of per cent (its leave-one-out table). The rankings become findings with a full-size ranking "
+     "run and a calibration that predicts what it was not fitted to."),
 ]
 
 
@@ -380,30 +383,16 @@ DIGEST_END = "<!-- findings:end -->"
 
 def digest_block(path: str | Path) -> tuple[str, int, int]:
     """The file ``path`` (the README) and where the findings' digest goes in it: (its text,
-    the span between the lines DIGEST_START and DIGEST_END). Raises InputError if the file
-    cannot be read or does not have the two lines once each, in that order."""
-    from sim.errors import InputError
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: file not found (--readme names the file whose findings' digest is rewritten)") \
-            from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot be read: {exc}") from None
-    start, end = text.find(DIGEST_START), text.find(DIGEST_END)
-    if start < 0 or end < start or text.count(DIGEST_START) != 1 or text.count(DIGEST_END) != 1:
-        raise InputError(f"{p}: the findings' digest goes between one line {DIGEST_START} and one later "
-                         f"line {DIGEST_END}; the file does not have them (add the two lines where it belongs)")
-    return text, start + len(DIGEST_START), end
+    the span between the lines DIGEST_START and DIGEST_END); InputError if it has no place."""
+    from sim.files import marked_span
+    return marked_span(path, DIGEST_START, DIGEST_END, "the findings' digest", "--readme")
 
 
 def write_digest(findings: list[Finding], meta: dict, path: str | Path) -> Path:
     """Rewrite the findings' digest in ``path`` (the README): every finding's statement with
     its 95% intervals, between the DIGEST_START and DIGEST_END lines; the rest of the file
     stays as it is."""
-    from sim.files import atomic_write_text
+    from sim.files import replace_marked
     from sim.reports.render import render
-    text, start, end = digest_block(path)
     block = render("findings_digest.md.j2", {"findings": findings, "meta": meta})
-    return atomic_write_text(path, text[:start] + "\n" + block + text[end:])
+    return replace_marked(path, DIGEST_START, DIGEST_END, block, "the findings' digest", "--readme")
