@@ -61,13 +61,19 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
 @click.option("--hold-out", "hold_out", type=str, multiple=True, metavar="MONTH[:QUANTITY]",
               help="Hold a reported point out of the fit (repeatable).")
 @click.option("--leave-one-out", is_flag=True, help="Also refit with each fitted point held out in turn.")
-def calibrate(config: str, targets: str, out_dir: str | None, hold_out: tuple[str, ...], leave_one_out: bool) -> None:
+@click.option("--method", type=click.Choice(["least_squares", "history_matching"]), default=None,
+              help="Override the config's calibration.method.")
+@click.option("--doc", type=str, default=None, metavar="FILE.md",
+              help="Also write the summary into FILE between its lines <!-- calibration:METHOD:start --> and "
+                   "<!-- calibration:METHOD:end --> (make calibrate: docs/rollout.md).")
+def calibrate(config: str, targets: str, out_dir: str | None, hold_out: tuple[str, ...], leave_one_out: bool,
+              method: str | None = None, doc: str | None = None) -> None:
     """Fit the parameters of CONFIG's calibration section to reported points; writes
-    fit.csv, residuals.csv, series.csv, fitted.yaml, the calibration figures and, with
-    --leave-one-out, holdout.csv."""
+    fit.csv, residuals.csv, series.csv, fitted.yaml, the calibration figures, summary.md
+    (what the fit found) and, with --leave-one-out, holdout.csv."""
     from sim.rollout.calibrate import run_calibration
     out = Path(out_dir) if out_dir else Path("results") / f"{Path(config).stem}_calibration"
     with _writing_results(out):
-        res = run_calibration(config, targets, out, hold_out, leave_one_out)
+        res = run_calibration(config, targets, out, hold_out, leave_one_out, method, doc)
     click.echo(calibration_text(res))
     click.echo(f"{res['evaluations']} evaluations; results in {out}/")

@@ -10,6 +10,7 @@ exactly the counts a full rollout run reports, without simulating any county mon
 fraction of a second."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -95,7 +96,7 @@ class Model:
     """A rollout config with its calibration parameters set to given values, evaluated
     cheaply (region geographies built once per region and operating model)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, method: str | None = None):
         self.where = str(path)
         self.base_dir = Path(path).parent
         self.data = without_kind(read_config(path, "rollout"), self.where, "rollout")
@@ -104,7 +105,8 @@ class Model:
             raise fail(self.where, "calibration", None, "expected a calibration section: parameters: {dotted key "
                                                         "path: [lo, hi]}")
         cfg = build(RolloutConfig, self.data, self.where)
-        self.cal = self.ro.calibration
+        self.cal = self.ro.calibration if method is None else dataclasses.replace(self.ro.calibration, method=method)
+        self.attrition = cfg.attrition
         self.names = list(self.cal.parameters)
         self.lo = np.array([b[0] for b in self.cal.parameters.values()])
         self.hi = np.array([b[1] for b in self.cal.parameters.values()])
@@ -205,16 +207,22 @@ def write_history(model: Model, targets: list[Target], hm, out: Path) -> dict:
 
 
 def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, hold_out: tuple[str, ...] = (),
-                    leave_one_out: bool = False) -> dict:
+                    leave_one_out: bool = False, method: str | None = None, doc: str | Path | None = None) -> dict:
     """Fit (least squares, or with ``calibration.method: history_matching`` the least
     implausible point of the hypercube, with history_parameters.csv, history_points.csv
     and history_samples.csv; its leave-one-out reuses the samples), then write fit.csv
     (parameter, bounds, config value, fitted value),
     residuals.csv (every point, fitted and held out), fitted.yaml (the config with the
-    fitted values), calibration_<quantity>.png/.svg and, with ``leave_one_out``,
-    holdout.csv: each fitted point held out in turn, refitted, and its residual."""
+    fitted values), calibration_<quantity>.png/.svg, summary.md (what the fit found,
+    :mod:`sim.reports.calibration`; with ``doc`` also written into that file between the
+    method's markers, checked before anything runs) and, with ``leave_one_out``,
+    holdout.csv: each fitted point held out in turn, refitted, and its residual.
+    ``method`` overrides the config's calibration.method."""
     from sim.figures.calibration import write_calibration_figure
-    model = Model(path)
+    from sim.reports import calibration as report
+    model = Model(path, method)
+    if doc is not None:   # a document without the block's place is refused before the fit
+        report.check_doc(doc, model.cal.method)
     targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -236,23 +244,48 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
                                      encoding="utf-8")
     write_calibration_figure(out, counts, rows)
     holdout: list[dict] = []
-    result = {"fit": fit_rows, "residuals": rows, "evaluations": evals, "counts": counts, "holdout": holdout}
+    result: dict = {"fit": fit_rows, "residuals": rows, "evaluations": evals, "counts": counts, "holdout": holdout}
     if model.cal.method == "history_matching":
         result["history"] = write_history(model, targets, hm, out)
         if leave_one_out:
             holdout += holdout_rows(targets, hm, model.cal.cutoff)
             write_csv(out / "holdout.csv", list(holdout[0]), holdout)
-        return result
-    if leave_one_out:
+    elif leave_one_out:
         for t in [t for t in targets if not t.held_out]:
             others = [Target(u.month, u.quantity, u.reported, u.held_out or u == t) for u in targets]
-            xt, _ = fit(model, others)
-            rt = residual_rows(model.counts(xt), others)
+            xt, n_t = fit(model, others)
+            result["evaluations"] += n_t
+            ct = model.counts(xt)
+            rt = residual_rows(ct, others)
             fitted_res = [abs(r["residual_rel"]) for r in rt if not r["held_out"]]
             held = next(r for r in rt if r["month"] == t.month and r["quantity"] == t.quantity)
             holdout.append({"month": t.month, "quantity": t.quantity, "reported": t.reported,
-                                      "model": held["model"], "residual_rel": held["residual_rel"],
-                                      "max_abs_residual_fitted": max(fitted_res) if fitted_res else math.nan,
-                                      **{f"fitted:{n}": xt[i] for i, n in enumerate(model.names)}})
+                            "model": held["model"], "residual_rel": held["residual_rel"],
+                            "max_abs_residual_fitted": max(fitted_res) if fitted_res else math.nan,
+                            "stations_opened_end": float(ct["villages"][-1] + ct["stations_closed"][-1]),
+                            "stations_closed_end": float(ct["stations_closed"][-1]),
+                            **{f"fitted:{n}": xt[i] for i, n in enumerate(model.names)}})
         write_csv(out / "holdout.csv", list(holdout[0]), holdout)
+    text = report.block(result, calibration_meta(model, targets_csv, result["evaluations"]))
+    report.write_summary(out, text, model.cal.method)
+    if doc is not None:
+        report.write_doc(doc, model.cal.method, text)
     return result
+
+
+def calibration_meta(model: Model, targets_csv: str | Path, evaluations: int) -> dict:
+    """What the summary quotes besides the results: the inputs' stamp, the method's
+    settings and, with attrition, what an agent earns."""
+    import datetime
+
+    from sim.experiments.stamp import code_version
+    from sim.reports.calibration import inputs_digest, shown_path
+    attr = model.attrition
+    pay = None if attr is None else (
+        f"{attr.pay_per_month_cny:,.0f} CNY a month plus {attr.commission_per_parcel_cny:g} CNY a parcel"
+        + (f" and {attr.services_per_month_cny:,.0f} CNY a month from other services"
+           if attr.services_per_month_cny else ""))
+    return {"config": shown_path(model.where), "targets": shown_path(targets_csv),
+            "inputs": inputs_digest([*model.ro.input_files(), targets_csv], Path(model.where).parent),
+            "code_version": code_version(), "date": datetime.date.today().isoformat(), "evaluations": evaluations,
+            "calibration": dataclasses.asdict(model.cal), "pay": pay}

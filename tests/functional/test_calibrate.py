@@ -166,3 +166,38 @@ def test_an_entry_month_for_a_county_not_in_the_region_is_refused(tmp_path):
     ro = load_rollout(config(tmp_path, entry={"county_months": {"C0001": 0, "C0099": 2}}))
     with pytest.raises(InputError, match=r"entry\.county_months\.C0099.*no such county"):
         rollout_counts(ro, "s", geographies(ro, ro.operating_models["partner"]))
+
+
+def test_cli_writes_each_methods_summary_into_the_doc_and_refuses_a_doc_without_its_place(tmp_path):
+    path = config(tmp_path, calibration={"parameters": {"entry.villages_per_month": [0.5, 5.0]}, "starts": 24,
+                                         "samples": 20})
+    targets = tmp_path / "targets.csv"
+    targets.write_text("month,villages\n2,15\n5,40\n")   # launch 3, 2 a month (villages_by_hand)
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n")
+    args = ["calibrate", str(path), "--targets", str(targets), "--leave-one-out", "--doc", str(doc)]
+    r = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "ls")])
+    assert r.exit_code == 2 and "<!-- calibration:least_squares:start -->" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "ls").exists() and doc.read_text() == "# Doc\n"
+    ls, hm = (f"<!-- calibration:{m}:start -->\n<!-- calibration:{m}:end -->" for m in ("least_squares",
+                                                                                     "history_matching"))
+    doc.write_text(f"# Doc\n\n{ls}\n\nBetween.\n\n{hm}\nAfter.\n")
+    r = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "ls")])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, [*args, "--method", "history_matching", "--out", str(tmp_path / "hm")])
+    assert r.exit_code == 0, r.output
+    text = doc.read_text()
+    for method, folder, title in (("least_squares", "ls", "# Calibration by least squares\n\n"),
+                                  ("history_matching", "hm", "# History matching\n\n")):
+        summary = (tmp_path / folder / "summary.md").read_text()
+        assert summary.startswith(title)
+        start, end = f"<!-- calibration:{method}:start -->\n", f"<!-- calibration:{method}:end -->"
+        assert text[text.index(start) + len(start):text.index(end)] == summary[len(title):]
+    assert text.startswith("# Doc\n\n<!-- calibration:least_squares:start -->\n*Written by")
+    assert "\n\nBetween.\n\n" in text and text.endswith("<!-- calibration:history_matching:end -->\nAfter.\n")
+    assert "The fit meets all 2 fitted points within 0.00% (1 parameter fitted to 2 points)" in text   # exactly
+    assert "**History matching** (20 Latin hypercube samples, seed 0;" in text   # --method overrides the config
+    rows = list(csv.DictReader((tmp_path / "ls" / "holdout.csv").open()))
+    # nothing closes (no attrition section): the stations opened by the end (month 9) are those open, by hand
+    assert [(float(r["stations_opened_end"]), float(r["stations_closed_end"])) for r in rows] == \
+        [(villages_by_hand(9), 0.0)] * 2
