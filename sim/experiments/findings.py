@@ -314,7 +314,7 @@ NOT_YET = [
     ("Rollout strategies (`experiments/rollout_strategies.yaml`)",
      "Self-run against an express partner rests on a guessed partner fee per parcel: `make report` computes the fee "
      "at which the ranking flips (`--ranking-sensitivity`), but from 2 replications a strategy, and "
-     "the calibrated pace (`make calibrate`, `docs/rollout.md`) predicts some of the reported points it is not "
+     "the calibrated pace (`make calibrate`, `docs/rollout.md`) misses some of the reported points it is not "
      "fitted to by tens of per cent (its leave-one-out table). The rankings become findings with a full-size ranking "
      "run and a calibration that predicts what it was not fitted to."),
 ]
