@@ -18,8 +18,10 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/ruralsim run experiments/baseline.yaml --out results/baseline
 
+# the tests in TEST_WORKERS processes (pytest-xdist; 1: in this one)
+TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q $(if $(filter-out 1,$(TEST_WORKERS)),-n $(TEST_WORKERS),)
 
 # ruff on sim/, tests/ and bench/ and mypy on sim/ (rules in pyproject.toml); both always run, and
 # any finding of either fails
