@@ -106,7 +106,6 @@ class Model:
                                                         "path: [lo, hi]}")
         cfg = build(RolloutConfig, self.data, self.where)
         self.cal = self.ro.calibration if method is None else dataclasses.replace(self.ro.calibration, method=method)
-        self.attrition = cfg.attrition
         self.names = list(self.cal.parameters)
         self.lo = np.array([b[0] for b in self.cal.parameters.values()])
         self.hi = np.array([b[1] for b in self.cal.parameters.values()])
@@ -266,21 +265,21 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
                             "stations_closed_end": float(ct["stations_closed"][-1]),
                             **{f"fitted:{n}": xt[i] for i, n in enumerate(model.names)}})
         write_csv(out / "holdout.csv", list(holdout[0]), holdout)
-    text = report.block(result, calibration_meta(model, targets_csv, result["evaluations"]))
+    fitted_attrition = model.rollout(dict(zip(model.names, x, strict=True))).attrition
+    text = report.block(result, calibration_meta(model, targets_csv, result["evaluations"], fitted_attrition))
     report.write_summary(out, text, model.cal.method)
     if doc is not None:
         report.write_doc(doc, model.cal.method, text)
     return result
 
 
-def calibration_meta(model: Model, targets_csv: str | Path, evaluations: int) -> dict:
+def calibration_meta(model: Model, targets_csv: str | Path, evaluations: int, attr) -> dict:
     """What the summary quotes besides the results: the inputs' stamp, the method's
-    settings and, with attrition, what an agent earns."""
+    settings and, with attrition (``attr``, at the fitted values), what an agent earns."""
     import datetime
 
     from sim.experiments.stamp import code_version
     from sim.reports.calibration import inputs_digest, shown_path
-    attr = model.attrition
     pay = None if attr is None else (
         f"{attr.pay_per_month_cny:,.0f} CNY a month plus {attr.commission_per_parcel_cny:g} CNY a parcel"
         + (f" and {attr.services_per_month_cny:,.0f} CNY a month from other services"

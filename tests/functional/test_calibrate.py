@@ -201,3 +201,19 @@ def test_cli_writes_each_methods_summary_into_the_doc_and_refuses_a_doc_without_
     # nothing closes (no attrition section): the stations opened by the end (month 9) are those open, by hand
     assert [(float(r["stations_opened_end"]), float(r["stations_closed_end"])) for r in rows] == \
         [(villages_by_hand(9), 0.0)] * 2
+
+
+def test_the_summary_quotes_the_agents_pay_at_the_fitted_values(tmp_path):
+    from sim.rollout.calibrate import Model, calibration_meta
+    attr = {"pay_per_month_cny": 450, "commission_per_parcel_cny": 1.5, "reservation_wage_cny": 400}
+    path = config(tmp_path, attrition=attr, calibration={"parameters": {"attrition.pay_per_month_cny": [100, 900]}})
+    targets = tmp_path / "t.csv"
+    targets.write_text("month,villages\n3,10\n")
+    model = Model(path)
+    fitted = model.rollout({"attrition.pay_per_month_cny": 777.0}).attrition
+    meta = calibration_meta(model, targets, 5, fitted)
+    assert meta["pay"] == "777 CNY a month plus 1.5 CNY a parcel"
+    assert meta["config"] == "rollout.yaml" and meta["targets"] == "t.csv"   # absolute paths: names only
+    assert meta["calibration"]["method"] == "least_squares" and meta["evaluations"] == 5
+    assert calibration_meta(Model(config(tmp_path, calibration={"parameters": {"entry.launch_villages": [1, 5]}})),
+                            targets, 1, None)["pay"] is None
