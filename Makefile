@@ -74,7 +74,8 @@ report: $(STAMP)
 # with every point held out in turn: fit.csv, residuals.csv, holdout.csv, fitted.yaml, summary.md and
 # figures in results/rural_taobao_2015_calibration/ and results/rural_taobao_2015_history/; both
 # summaries are written into docs/rollout.md. Fitted values are copied into
-# experiments/rural_taobao_2015.yaml by hand (the summary says whether it holds them). About 5 minutes.
+# experiments/rural_taobao_2015.yaml by hand (the summary says whether it holds them). About 3 minutes on
+# 2 cores (the independent evaluations run on every core).
 CALIBRATE = $(BIN)/ruralsim calibrate experiments/rural_taobao_2015.yaml \
   --targets experiments/rural_taobao_2015_targets.csv --leave-one-out --doc docs/rollout.md
 calibrate: $(STAMP)

@@ -285,12 +285,13 @@ def produce_channels(ch: Result) -> Finding:
     dear = {x: diff("farmer_income_gain_cny", x, high) for x in shares}
     pp = ch.exp.scenarios[0].scenario.produce_parcels
     fee_per_kg = pp.express_fee_per_box_cny / pp.box_kg
-    price = ch.exp.scenarios[0].scenario.crops[0].price_cny_per_kg
+    crop = ch.exp.scenarios[0].scenario.crops[0]   # the crop the parcel share is set for (crops.0)
+    price = crop.price_cny_per_kg
     return Finding(
         "produce_channels", "Produce parcels beside bulk sales",
-        f"Selling half of the lemons as boxes to city customers instead of in bulk changes farmers' income gain "
-        f"over the local trader by {gain[0.5].text('CNY', signed=True)} and the operator's produce revenue by "
-        f"{rev[0.5].text('CNY', signed=True)} a year; the vans' load factor out changes by "
+        f"Selling half of the {crop.name} crop as boxes to city customers instead of in bulk changes farmers' "
+        f"income gain over the local trader by {gain[0.5].text('CNY', signed=True)} and the operator's produce "
+        f"revenue by {rev[0.5].text('CNY', signed=True)} a year; the vans' load factor out changes by "
         f"{load[0.5].text('', signed=True)}.",
         [(f"parcel share {x:g}: farmers' income gain", gain[x].text("CNY", signed=True)) for x in shares]
         + [(f"parcel share {x:g}: operator's produce revenue", rev[x].text("CNY", signed=True)) for x in shares]
@@ -299,7 +300,8 @@ def produce_channels(ch: Result) -> Finding:
         f"{fee_per_kg:g} CNY/kg, from the 2015 express revenue per parcel) and earns the day's price x "
         f"`produce_parcels.price_factor` ({base:g} [G]) x quality; boxes go first onto vans and trucks.",
         f"By the prices alone boxes pay farmers once price_factor > 1 + {fee_per_kg:g} / {price:g} = "
-        f"{1 + fee_per_kg / price:.2f} at the mean lemon price; at {high:g} the gain from half the lemons in boxes "
+        f"{1 + fee_per_kg / price:.2f} at the mean {crop.name} price; at {high:g} the gain from half the "
+        f"{crop.name} crop in boxes "
         f"is {dear[0.5].text('CNY', signed=True)}.",
         [(f"price factor {high:g}, parcel share {x:g}: farmers' income gain", dear[x].text("CNY", signed=True))
          for x in shares],

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.files import replace_marked
+from sim.files import atomic_write_text, marked_span, replace_marked
 
 LABELS = {"villages": "villages", "counties": "counties", "stations_closed": "stations closed"}
 
@@ -235,14 +235,12 @@ def block(res: Mapping, meta: Mapping) -> str:
 
 def write_summary(out: Path, text: str, method: str) -> Path:
     """summary.md in the results folder: the block under a title."""
-    from sim.files import atomic_write_text
     title = "History matching" if method == "history_matching" else "Calibration by least squares"
     return atomic_write_text(out / "summary.md", f"# {title}\n\n{text}")
 
 
 def check_doc(doc: str | os.PathLike, method: str) -> None:
     """InputError unless ``doc`` has the place of ``method``'s block."""
-    from sim.files import marked_span
     start, end = markers(method)
     marked_span(doc, start, end, f"the {method} calibration's results", "--doc")
 

@@ -7,7 +7,9 @@ strategy's county entry, village recruitment and budget (:func:`schedule_for`) a
 attrition on the closed-form adoption volumes (:func:`station_months`). These are
 exactly the counts a full rollout run reports, without simulating any county month
 (the county simulations do not feed back into them), so one evaluation takes a
-fraction of a second."""
+fraction of a second. The evaluations that do not depend on each other (the history
+match's samples, a fit's starts, the leave-one-out refits) run on the run engine's
+local process pool; the results are the same whatever the number of workers."""
 from __future__ import annotations
 
 import dataclasses
@@ -24,6 +26,7 @@ from sim.config.csvread import number, read_rows
 from sim.config.scenario import read_config, without_kind
 from sim.config.schema import build, fail
 from sim.errors import InputError
+from sim.experiments.engine import LocalExecutor
 from sim.files import write_csv
 from sim.rollout.calibration import resolve, with_values
 from sim.rollout.history import history_match, holdout_rows, parameter_rows, point_rows, sample_rows
@@ -140,14 +143,14 @@ def residuals(counts: dict[str, np.ndarray], targets: list[Target]) -> np.ndarra
     return np.array([(counts[t.quantity][t.month] - t.reported) / t.reported for t in targets])
 
 
-def fit(model: Model, targets: list[Target]) -> tuple[np.ndarray, int]:
+def fit(model: Model, targets: list[Target], workers: int = 1) -> tuple[np.ndarray, int]:
     """Bounded least squares on the relative residuals of the targets not held out:
     the best of ``starts`` Latin hypercube points within the bounds (not the config's own
     values: the result depends only on the bounds, the targets and the seed, so a
     config holding fitted values refits to the same values), then
     scipy's trust-region reflective method from there, with finite differences of
-    ``diff_step`` relative to each value. Returns the fitted values and the number of
-    evaluations."""
+    ``diff_step`` relative to each value. The starts are evaluated on ``workers``
+    processes. Returns the fitted values and the number of evaluations."""
     from scipy.optimize import least_squares
     from scipy.stats import qmc
     fitted = [t for t in targets if not t.held_out]
@@ -162,12 +165,69 @@ def fit(model: Model, targets: list[Target]) -> tuple[np.ndarray, int]:
 
     sample = qmc.LatinHypercube(d=len(model.names), seed=model.cal.seed).random(model.cal.starts)
     candidates = list(qmc.scale(sample, model.lo, model.hi))
-    costs = [float(np.sum(fun(x) ** 2)) for x in candidates]
+    evals += len(candidates)
+    costs = [float(np.sum(residuals(c, fitted) ** 2)) for c in evaluate_counts(model, candidates, workers)]
     x0 = candidates[int(np.argmin(costs))]
     res = least_squares(fun, x0, bounds=(model.lo, model.hi), diff_step=model.cal.diff_step, method="trf")
     best = res.x if float(np.sum(res.fun ** 2)) <= min(costs) else x0
     return np.array([round(v) if model.whole[n] else v for n, v in zip(model.names, best, strict=True)],
                     dtype=float), evals
+
+
+# ---- independent evaluations on the run engine's local pool ----------------------------
+_MODELS: dict[str, Model] = {}
+"""The models a calibration's pool is evaluating, by config path: set in this process
+just before its workers start, so forked workers inherit them with their geographies
+already built; a worker started another way builds its own (the counts do not depend
+on the calibration method)."""
+_CHUNK = 8
+"""Samples per pool task (small enough that both workers stay busy to the end)."""
+
+
+def _model(where: str) -> Model:
+    if where not in _MODELS:
+        _MODELS[where] = Model(where)
+    return _MODELS[where]
+
+
+def _counts_task(task: tuple) -> dict:
+    where, i, xs = task
+    model = _model(where)
+    return {"i": i, "counts": [model.counts(x) for x in xs]}
+
+
+def _fit_task(task: tuple) -> dict:
+    where, i, targets = task
+    x, evals = fit(_model(where), targets)
+    return {"i": i, "x": x, "evals": evals}
+
+
+def _on_pool(model: Model, tasks: list[tuple], fn, workers: int) -> list[dict]:
+    """``fn`` over ``tasks`` (each led by (config path, index)) on ``workers`` processes,
+    the results in the tasks' order. The model's geographies are built here first, once."""
+    model.counts(model.start)
+    _MODELS[model.where] = model
+    try:
+        return sorted(LocalExecutor(workers).run(tasks, fn), key=lambda r: r["i"])
+    finally:
+        _MODELS.pop(model.where, None)
+
+
+def evaluate_counts(model: Model, xs: list, workers: int = 1) -> list[dict]:
+    """``model.counts`` at each of ``xs``, in order, on ``workers`` processes."""
+    if workers <= 1 or len(xs) <= _CHUNK:
+        return [model.counts(x) for x in xs]
+    tasks = [(model.where, i, xs[i:i + _CHUNK]) for i in range(0, len(xs), _CHUNK)]
+    return [c for r in _on_pool(model, tasks, _counts_task, workers) for c in r["counts"]]
+
+
+def fit_each(model: Model, target_sets: list[list[Target]], workers: int = 1) -> list[tuple[np.ndarray, int]]:
+    """:func:`fit` to each set of targets (the fit and its leave-one-out refits), in order:
+    one fit per process on ``workers`` processes, or a single fit's starts spread over them."""
+    if workers <= 1 or len(target_sets) == 1:
+        return [fit(model, ts, workers) for ts in target_sets]
+    tasks = [(model.where, i, ts) for i, ts in enumerate(target_sets)]
+    return [(r["x"], r["evals"]) for r in _on_pool(model, tasks, _fit_task, workers)]
 
 
 def residual_rows(counts: dict[str, np.ndarray], targets: list[Target]) -> list[dict]:
@@ -206,7 +266,8 @@ def write_history(model: Model, targets: list[Target], hm, out: Path) -> dict:
 
 
 def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, hold_out: tuple[str, ...] = (),
-                    leave_one_out: bool = False, method: str | None = None, doc: str | Path | None = None) -> dict:
+                    leave_one_out: bool = False, method: str | None = None, doc: str | Path | None = None,
+                    workers: int | None = None) -> dict:
     """Fit (least squares, or with ``calibration.method: history_matching`` the least
     implausible point of the hypercube, with history_parameters.csv, history_points.csv
     and history_samples.csv; its leave-one-out reuses the samples), then write fit.csv
@@ -216,7 +277,8 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     :mod:`sim.reports.calibration`; with ``doc`` also written into that file between the
     method's markers, checked before anything runs) and, with ``leave_one_out``,
     holdout.csv: each fitted point held out in turn, refitted, and its residual.
-    ``method`` overrides the config's calibration.method."""
+    ``method`` overrides the config's calibration.method. Independent evaluations run on
+    ``workers`` processes (default: every core); the files are the same whatever the number."""
     from sim.figures.calibration import write_calibration_figure
     from sim.reports import calibration as report
     model = Model(path, method)
@@ -225,11 +287,15 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    workers = workers or os.cpu_count() or 1
+    left_out = [t for t in targets if not t.held_out] if leave_one_out else []   # each refit leaves one out
+    refits = [[Target(u.month, u.quantity, u.reported, u.held_out or u == t) for u in targets] for t in left_out]
     if model.cal.method == "history_matching":
-        hm = history_match(model, targets)
+        hm = history_match(model, targets, lambda xs: evaluate_counts(model, xs, workers))
         x, evals = hm.x[hm.best].copy(), len(hm.x)
-    else:
-        x, evals = fit(model, targets)
+    else:   # the fit and its leave-one-out refits are independent: all at once
+        fits = fit_each(model, [targets, *refits], workers)
+        x, evals = fits[0]
     counts = model.counts(x)
     rows = residual_rows(counts, targets)
     fit_rows = [{"parameter": n, "lo": model.lo[i], "hi": model.hi[i], "config_value": model.start[i],
@@ -250,9 +316,7 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
             holdout += holdout_rows(targets, hm, model.cal.cutoff)
             write_csv(out / "holdout.csv", list(holdout[0]), holdout)
     elif leave_one_out:
-        for t in [t for t in targets if not t.held_out]:
-            others = [Target(u.month, u.quantity, u.reported, u.held_out or u == t) for u in targets]
-            xt, n_t = fit(model, others)
+        for t, others, (xt, n_t) in zip(left_out, refits, fits[1:], strict=True):
             result["evaluations"] += n_t
             ct = model.counts(xt)
             rt = residual_rows(ct, others)

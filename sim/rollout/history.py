@@ -40,9 +40,10 @@ def implausibility(model: np.ndarray, reported: np.ndarray, obs_sd_rel: float, m
     return np.abs(model - reported) / np.sqrt(var)
 
 
-def history_match(model, targets) -> HistoryMatch:
+def history_match(model, targets, counts_at=None) -> HistoryMatch:
     """Evaluate the Latin hypercube of ``model``'s bounded parameters against ``targets``
-    (:class:`sim.rollout.calibrate.Target`) and keep the non-implausible samples."""
+    (:class:`sim.rollout.calibrate.Target`) and keep the non-implausible samples.
+    ``counts_at``: the model's counts at a list of points, in order (default: one by one)."""
     from scipy.stats import qmc
     cal = model.cal
     fitted = np.array([not t.held_out for t in targets])
@@ -53,10 +54,9 @@ def history_match(model, targets) -> HistoryMatch:
     for i, n in enumerate(model.names):
         if model.whole[n]:
             x[:, i] = np.round(x[:, i])
-    preds = np.empty((len(x), len(targets)))
-    for k, row in enumerate(x):
-        counts = model.counts(row)
-        preds[k] = [counts[t.quantity][t.month] for t in targets]
+    every = counts_at(list(x)) if counts_at is not None else [model.counts(row) for row in x]
+    preds = np.array([[counts[t.quantity][t.month] for t in targets] for counts in every], dtype=float)
+    preds = preds.reshape(len(x), len(targets))
     reported = np.array([t.reported for t in targets])
     imp = implausibility(preds, reported, cal.obs_sd_rel, cal.model_sd_rel)
     worst = imp[:, fitted].max(axis=1)

@@ -217,3 +217,25 @@ def test_the_summary_quotes_the_agents_pay_at_the_fitted_values(tmp_path):
     assert meta["calibration"]["method"] == "least_squares" and meta["evaluations"] == 5
     assert calibration_meta(Model(config(tmp_path, calibration={"parameters": {"entry.launch_villages": [1, 5]}})),
                             targets, 1, None)["pay"] is None
+
+
+@pytest.mark.parametrize("method", ["least_squares", "history_matching"])
+def test_the_files_are_the_same_on_one_worker_and_on_two(tmp_path, method):
+    """The fit's starts, the history match's samples and the leave-one-out refits run on
+    the pool; every file written is byte for byte the serial one's."""
+    cal = {"method": method, "parameters": {"entry.launch_villages": [1, 10], "entry.villages_per_month": [0.5, 5.0]},
+           "starts": 20, "samples": 40, "seed": 2}
+    path = config(tmp_path, calibration=cal)
+    targets = tmp_path / "targets.csv"
+    targets.write_text("month,villages\n2,15\n5,40\n7,58\n")
+    one = run_calibration(path, targets, tmp_path / "one", leave_one_out=True, workers=1)
+    two = run_calibration(path, targets, tmp_path / "two", leave_one_out=True, workers=2)
+    assert one["evaluations"] == two["evaluations"]
+    if method == "history_matching":   # the refits reuse the samples
+        assert one["evaluations"] == 40
+    else:   # the fit and 3 refits, each from 20 starts
+        assert one["evaluations"] > 4 * 20
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert "holdout.csv" in names and names == sorted(p.name for p in (tmp_path / "two").iterdir())
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
