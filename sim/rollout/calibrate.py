@@ -285,6 +285,11 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     if doc is not None:   # a document without the block's place is refused before the fit
         report.check_doc(doc, model.cal.method)
     targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
+    n_fitted = sum(not t.held_out for t in targets)
+    if n_fitted == 0 or (leave_one_out and n_fitted < 2):
+        raise InputError(f"{targets_csv}: {n_fitted} reported point(s) not held out: "
+                         + ("--leave-one-out needs at least 2 (each refit leaves one out)" if n_fitted else
+                            "at least 1 is needed, or nothing is fitted"))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     workers = workers or os.cpu_count() or 1

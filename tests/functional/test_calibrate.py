@@ -114,6 +114,15 @@ def test_cli_refuses_bounds_the_key_does_not_accept_and_bad_targets(tmp_path):
     no_cal = config(tmp_path)
     r = CliRunner().invoke(main, ["calibrate", str(no_cal), "--targets", str(targets), "--out", str(tmp_path / "o")])
     assert r.exit_code == 2 and "calibration" in r.output
+    # nothing left to fit, or one point and --leave-one-out: refused before anything is written
+    ok = config(tmp_path, calibration={"parameters": {"entry.launch_villages": [1, 5]}})
+    for text, extra, says in (("month,villages,hold_out\n3,10,1\n", [], "0 reported point(s) not held out"),
+                              ("month,villages\n3,10\n", ["--leave-one-out"], "--leave-one-out needs at least 2")):
+        targets.write_text(text)
+        r = CliRunner().invoke(main, ["calibrate", str(ok), "--targets", str(targets), "--out", str(tmp_path / "n"),
+                                      *extra])
+        assert r.exit_code == 2 and says in r.output and str(targets) in r.output, r.output
+        assert "Traceback" not in r.output and not (tmp_path / "n").exists()
 
 
 def test_a_full_run_reports_the_counts_the_fit_evaluates(tmp_path):

@@ -93,5 +93,6 @@ def test_cli_prints_the_retained_region_and_refuses_zero_variance(tmp_path):
 def test_every_point_held_out_is_refused(tmp_path):
     from sim.rollout.calibrate import run_calibration
     path, targets = _setup(tmp_path)
-    with pytest.raises(InputError, match="nothing to match"):
+    with pytest.raises(InputError, match="0 reported point"):
         run_calibration(path, targets, tmp_path / "out", hold_out=tuple(str(m) for m in MONTHS))
+    assert not (tmp_path / "out").exists()   # refused before anything is written
