@@ -11,13 +11,13 @@ from typing import NoReturn
 
 import click
 
-from sim.config.scenario import load_scenario
 from sim.errors import InputError
 
 
 def load_checked(config: str, seed: int | None = None, replications: int | None = None):
     """The scenario of CONFIG with overrides, and its village file if it names one:
     everything that can be wrong with the input fails here, before anything runs."""
+    from sim.config.scenario import load_scenario
     from sim.county.network import check_township_keys, load_villages
     sc = load_scenario(config)
     if seed is not None:

@@ -6,7 +6,6 @@ from pathlib import Path
 import click
 
 from sim.cli.base import _fail_input, _reps_text, load_checked, main
-from sim.config.scenario import config_kind, read_yaml
 from sim.errors import InputError
 
 
@@ -93,6 +92,7 @@ def check(config: str) -> None:
     """Validate CONFIG (its top-level `kind:` says scenario, experiment, rollout or
     national) without running it."""
     try:
+        from sim.config.scenario import config_kind, read_yaml
         kind = config_kind(read_yaml(config), config)
         if kind == "national":
             from sim.rollout.national_spec import load_national

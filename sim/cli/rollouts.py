@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from sim.cli.base import _writing_results, main
-from sim.reports.terminal import calibration_text
 
 
 @main.command()
@@ -78,5 +77,6 @@ def calibrate(config: str, targets: str, out_dir: str | None, hold_out: tuple[st
     out = Path(out_dir) if out_dir else Path("results") / f"{Path(config).stem}_calibration"
     with _writing_results(out):
         res = run_calibration(config, targets, out, hold_out, leave_one_out, method, doc, workers)
+    from sim.reports.terminal import calibration_text
     click.echo(calibration_text(res))
     click.echo(f"{res['evaluations']} evaluations; results in {out}/")

@@ -11,9 +11,7 @@ import click
 
 from sim.cli.base import _fail_input, _writing_results, load_checked, main
 from sim.cli.rollouts import compare
-from sim.config.scenario import config_kind, read_yaml
 from sim.errors import InputError
-from sim.reports.terminal import comparison_table, kpi_table, national_table
 
 
 @main.command()
@@ -45,6 +43,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     (as `ruralsim compare`) or a national year (every county-year, resumable: runs/, counties.csv,
     regions.csv, remoteness.csv, failures.csv, manifest.json, figures/)."""
     try:
+        from sim.config.scenario import config_kind, read_yaml
         kind = config_kind(read_yaml(config), config)
         if counties is not None and kind in ("scenario", "experiment"):
             raise InputError(f"{config}: --counties applies to rollout and national configs")
@@ -97,6 +96,7 @@ def run(config: str, out_dir: str | None, seed: int | None, replications: int | 
     if not quiet:
         click.echo(f"scenario '{sc.name}': {sc.replications} replications of {sc.horizon_d} days "
                    f"(after {sc.warmup_d} warm-up days) in {result.wall_s:.1f} s")
+        from sim.reports.terminal import kpi_table
         click.echo(kpi_table(result.summary))
         click.echo(f"results written to {out}/")
 
@@ -113,6 +113,7 @@ def _run_national(config: str, out_dir: str | None, workers, scheduler, fresh, n
         res = run_national(nat, out, workers=workers, scheduler=scheduler, fresh=fresh, quiet=quiet,
                            figures=not no_figures)
     if not quiet and res["regions"]:
+        from sim.reports.terminal import national_table
         click.echo(national_table(res["regions"], "region"))
         click.echo(national_table(res["remoteness"], "remoteness_class"))
     if not quiet:
@@ -133,6 +134,7 @@ def _run_experiment(exp, out: Path, workers, scheduler, fresh, no_figures, quiet
         runs = len(res.tables["runs"])
         click.echo(f"experiment '{exp.name}': {len(exp.scenarios)} scenarios, {runs} runs done, "
                    f"{res.failed} failed ({res.engine}, {res.wall_s:.1f} s)")
+        from sim.reports.terminal import comparison_table
         click.echo(comparison_table(res.tables["comparisons"]))
         click.echo(f"results written to {out}/")
     if res.failed:
