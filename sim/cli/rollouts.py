@@ -68,15 +68,20 @@ def compare(experiment: str, out_dir: str | None, workers: int | None, scheduler
 @click.option("--workers", type=click.IntRange(min=1, max=1024), default=None,
               help="Processes for the independent evaluations: the history match's samples, the fit's starts, the "
                    "leave-one-out refits (default: every core; the results are the same).")
+@click.option("--apply", "apply_values", is_flag=True,
+              help="Also write the fitted values into CONFIG: the numbers only, its comments and layout kept. Each "
+                   "fitted key must be a plain number written in CONFIG itself (checked before the fit).")
 def calibrate(config: str, targets: str, out_dir: str | None, hold_out: tuple[str, ...], leave_one_out: bool,
-              method: str | None = None, doc: str | None = None, workers: int | None = None) -> None:
+              method: str | None = None, doc: str | None = None, workers: int | None = None,
+              apply_values: bool = False) -> None:
     """Fit the parameters of CONFIG's calibration section to reported points; writes
     fit.csv, residuals.csv, series.csv, fitted.yaml, the calibration figures, summary.md
-    (what the fit found) and, with --leave-one-out, holdout.csv."""
+    (what the fit found) and, with --leave-one-out, holdout.csv; with --apply, the fitted
+    values into CONFIG."""
     from sim.rollout.calibrate import run_calibration
     out = Path(out_dir) if out_dir else Path("results") / f"{Path(config).stem}_calibration"
     with _writing_results(out):
-        res = run_calibration(config, targets, out, hold_out, leave_one_out, method, doc, workers)
+        res = run_calibration(config, targets, out, hold_out, leave_one_out, method, doc, workers, apply_values)
     from sim.reports.terminal import calibration_text
     click.echo(calibration_text(res))
     click.echo(f"{res['evaluations']} evaluations; results in {out}/")

@@ -151,7 +151,8 @@ def _config_sentence(fit: Sequence[Mapping]) -> str:
     if not off:
         return "The config holds the fitted values (marked [C]), so its runs are the fitted rollout."
     return ("The config does not hold the fitted values of " + ", ".join(f"`{f['parameter']}`" for f in off)
-            + ": copy them from fitted.yaml (marked [C]) for its runs to be the fitted rollout.")
+            + ": refit with `--apply`, or copy them from fitted.yaml (marked [C]), for its runs to be the fitted "
+              "rollout.")
 
 
 def _curve_sentence(res: Mapping, meta: Mapping, hold: Sequence[Mapping]) -> str:

@@ -28,7 +28,7 @@ from sim.config.schema import build, fail
 from sim.errors import InputError
 from sim.experiments.engine import LocalExecutor
 from sim.files import write_csv
-from sim.rollout.calibration import resolve, with_values
+from sim.rollout.calibration import number_spans, resolve, with_values, write_values
 from sim.rollout.history import history_match, holdout_rows, parameter_rows, point_rows, sample_rows
 from sim.rollout.region import CountyGeo
 from sim.rollout.simulate import geographies, schedule_for, station_months
@@ -267,7 +267,7 @@ def write_history(model: Model, targets: list[Target], hm, out: Path) -> dict:
 
 def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, hold_out: tuple[str, ...] = (),
                     leave_one_out: bool = False, method: str | None = None, doc: str | Path | None = None,
-                    workers: int | None = None) -> dict:
+                    workers: int | None = None, apply: bool = False) -> dict:
     """Fit (least squares, or with ``calibration.method: history_matching`` the least
     implausible point of the hypercube, with history_parameters.csv, history_points.csv
     and history_samples.csv; its leave-one-out reuses the samples), then write fit.csv
@@ -278,12 +278,17 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     method's markers, checked before anything runs) and, with ``leave_one_out``,
     holdout.csv: each fitted point held out in turn, refitted, and its residual.
     ``method`` overrides the config's calibration.method. Independent evaluations run on
-    ``workers`` processes (default: every core); the files are the same whatever the number."""
+    ``workers`` processes (default: every core); the files are the same whatever the number.
+    With ``apply`` the fitted values are also written into the config file itself
+    (:func:`sim.rollout.calibration.write_values`, checked before anything runs), and
+    fit.csv's config_value and the summary quote the values as written."""
     from sim.figures.calibration import write_calibration_figure
     from sim.reports import calibration as report
     model = Model(path, method)
     if doc is not None:   # a document without the block's place is refused before the fit
         report.check_doc(doc, model.cal.method)
+    if apply:   # so is a fitted key --apply could not rewrite
+        number_spans(Path(path).read_text(encoding="utf-8-sig"), model.names, model.where)
     targets = read_targets(targets_csv, model.ro.horizon_m, hold_out)
     n_fitted = sum(not t.held_out for t in targets)
     if n_fitted == 0 or (leave_one_out and n_fitted < 2):
@@ -301,6 +306,9 @@ def run_calibration(path: str | Path, targets_csv: str | Path, out: str | Path, 
     else:   # the fit and its leave-one-out refits are independent: all at once
         fits = fit_each(model, [targets, *refits], workers)
         x, evals = fits[0]
+    if apply:
+        written = write_values(path, dict(zip(model.names, x, strict=True)), model.whole)
+        model.start = np.array([written[n] for n in model.names])
     counts = model.counts(x)
     rows = residual_rows(counts, targets)
     fit_rows = [{"parameter": n, "lo": model.lo[i], "hi": model.hi[i], "config_value": model.start[i],

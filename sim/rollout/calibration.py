@@ -1,14 +1,20 @@
 """The ``calibration:`` section of a rollout config: which of its numbers ``ruralsim
 calibrate`` fits (dotted key paths with bounds), checked against the config itself, and
-how a value is written back into the config's data (the fit is :mod:`sim.rollout.calibrate`)."""
+how a value is written back into the config's data, or into its file (``--apply``:
+the numbers only, comments and layout kept). The fit is :mod:`sim.rollout.calibrate`."""
 from __future__ import annotations
 
+import codecs
 import copy
 import dataclasses
 import math
+import os
+from pathlib import Path
 from typing import Any
 
 from sim.config.schema import REQUIRED, FieldError, fail, spec
+from sim.errors import InputError
+from sim.files import atomic_write_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -123,3 +129,65 @@ def with_values(data: dict, values: dict[str, float], whole: dict[str, bool]) ->
         else:
             node[parts[-1]] = val
     return out
+
+
+# ---- fitted values written into the config file (--apply) ------------------------------
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+
+
+def number_text(v: float, whole: bool) -> str:
+    """A fitted value as written into a config: a whole number as an integer, any other
+    to 6 significant digits, always with a decimal point (which YAML needs to read
+    ``1.0e-05`` as a number)."""
+    if whole:
+        return str(round(v))
+    mantissa, e, exponent = f"{v:.6g}".partition("e")
+    if "." not in mantissa:
+        mantissa += ".0"
+    return mantissa + (f"e{exponent}" if e else "")
+
+
+def number_spans(text: str, paths: list[str], where: str) -> dict[str, tuple[int, int]]:
+    """Where each dotted key path's number is written in the YAML ``text``: (first
+    character, one past the last). InputError, naming the file and the key, unless each
+    is a plain number (not quoted, not inherited from ``base:``) at its own place."""
+    import yaml
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    spans: dict[str, tuple[int, int]] = {}
+    for path in paths:
+        node = root
+        for part in path.split("."):
+            if isinstance(node, yaml.MappingNode):
+                hits = [v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == part]
+                node = hits[-1] if hits else None
+            elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
+                node = node.value[int(part)]
+            else:
+                node = None
+        if not (isinstance(node, yaml.ScalarNode) and node.style is None and node.tag in _NUMBER_TAGS):
+            raise fail(where, f"calibration.parameters.{path}", path,
+                       "expected, for --apply, a number written plainly in this file at that key path (not "
+                       "inherited from base:, not quoted): set it here, or copy the fitted value by hand")
+        span = (node.start_mark.index, node.end_mark.index)
+        if span in spans.values():
+            raise fail(where, f"calibration.parameters.{path}", path,
+                       "expected, for --apply, a number of its own (it is the same YAML node as another fitted key)")
+        spans[path] = span
+    return spans
+
+
+def write_values(path: str | os.PathLike, values: dict[str, float], whole: dict[str, bool]) -> dict[str, float]:
+    """Write each fitted value into the config file at ``path`` (:func:`number_text`),
+    changing nothing else, atomically. Returns the values as written."""
+    p = Path(path)
+    raw = p.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{p}: cannot be read: not UTF-8 text (byte {exc.start})") from None
+    spans = number_spans(text, list(values), str(p))
+    written = {k: number_text(v, whole.get(k, False)) for k, v in values.items()}
+    for key, (a, b) in sorted(spans.items(), key=lambda kv: -kv[1][0]):
+        text = text[:a] + written[key] + text[b:]
+    atomic_write_text(p, ("\ufeff" if raw.startswith(codecs.BOM_UTF8) else "") + text)
+    return {k: float(t) for k, t in written.items()}

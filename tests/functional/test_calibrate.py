@@ -248,3 +248,41 @@ def test_the_files_are_the_same_on_one_worker_and_on_two(tmp_path, method):
     assert "holdout.csv" in names and names == sorted(p.name for p in (tmp_path / "two").iterdir())
     for name in names:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+
+
+def test_apply_writes_the_fitted_values_into_the_config_and_a_refit_keeps_them(tmp_path):
+    cal = {"parameters": {"entry.launch_villages": [1, 10], "entry.villages_per_month": [0.5, 5.0]},
+           "starts": 48, "seed": 3}
+    path = config(tmp_path, calibration=cal, entry={"counties_per_month": 1, "launch_villages": 7,
+                                                    "villages_per_month": 4.0})
+    before = path.read_text()
+    targets = tmp_path / "targets.csv"
+    targets.write_text("month,villages\n" + "".join(f"{m},{villages_by_hand(m)}\n" for m in (2, 4, 5, 9)))
+    res = run_calibration(path, targets, tmp_path / "out", apply=True, workers=1)
+    ro = load_rollout(path)
+    fitted = {r["parameter"]: r["fitted"] for r in res["fit"]}
+    assert ro.entry.launch_villages == fitted["entry.launch_villages"] == 3
+    assert ro.entry.villages_per_month == pytest.approx(fitted["entry.villages_per_month"], rel=5e-6)
+    # the file's other lines are as they were; fit.csv and the summary quote the values as written
+    assert [ln for ln in path.read_text().splitlines() if "launch_villages" not in ln
+            and "villages_per_month" not in ln] == [ln for ln in before.splitlines() if "launch_villages" not in ln
+                                                    and "villages_per_month" not in ln]
+    assert all(r["config_value"] == pytest.approx(r["fitted"], rel=5e-6) for r in res["fit"])
+    assert "The config holds the fitted values" in (tmp_path / "out" / "summary.md").read_text()
+    # the fit depends on the bounds, the targets and the seed, not on the config's own values
+    applied = path.read_text()
+    again = run_calibration(path, targets, tmp_path / "again", apply=True, workers=1)
+    assert again["fit"] == res["fit"]
+    assert path.read_text() == applied
+
+
+def test_apply_refuses_a_key_not_written_in_the_config_before_the_fit(tmp_path):
+    path = config(tmp_path, calibration={"parameters": {"entry.launch_villages": [1, 10]}},
+                  entry={"counties_per_month": 1, "villages_per_month": 2})   # launch_villages: its default
+    before = path.read_text()
+    targets = tmp_path / "t.csv"
+    targets.write_text("month,villages\n3,10\n5,20\n")
+    r = CliRunner().invoke(main, ["calibrate", str(path), "--targets", str(targets), "--out", str(tmp_path / "o"),
+                                  "--apply"])
+    assert r.exit_code == 2 and "calibration.parameters.entry.launch_villages" in r.output and "--apply" in r.output
+    assert "Traceback" not in r.output and not (tmp_path / "o").exists() and path.read_text() == before

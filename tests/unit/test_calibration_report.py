@@ -78,7 +78,8 @@ def test_least_squares_block_names_closures_and_config_drift():
     text = rep.least_squares_block(res, META)
     assert ("Refitted without month 5 villages, 300 of the 410 stations opened close by the end: closures are what "
             "the held-out point rules out.") in text
-    assert "The config does not hold the fitted values of `entry.launch_villages`: copy them" in text
+    assert ("The config does not hold the fitted values of `entry.launch_villages`: refit with `--apply`, or copy "
+            "them from fitted.yaml") in text
     text = rep.least_squares_block(_ls_result(closed_end=7.0), META)
     assert "; 7 stations have closed by the end." in text and "agents earn" not in text
 
