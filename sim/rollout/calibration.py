@@ -176,9 +176,21 @@ def number_spans(text: str, paths: list[str], where: str) -> dict[str, tuple[int
     return spans
 
 
+def _keep_comment_column(text: str, a: int, b: int, new: str) -> tuple[str, int]:
+    """``new`` for ``text[a:b]``, with the spaces before a comment that follows it on its line
+    adjusted so the comment keeps its column where there is room (at least one space stays);
+    and the end of the span it replaces."""
+    line_rest = text[b:].split("\n", 1)[0]
+    gap = len(line_rest) - len(line_rest.lstrip(" "))
+    if not gap or not line_rest[gap:].startswith("#"):
+        return new, b
+    return new + " " * max(1, gap - (len(new) - (b - a))), b + gap
+
+
 def write_values(path: str | os.PathLike, values: dict[str, float], whole: dict[str, bool]) -> dict[str, float]:
     """Write each fitted value into the config file at ``path`` (:func:`number_text`),
-    changing nothing else, atomically. Returns the values as written."""
+    changing nothing else (a comment after a value keeps its column where there is
+    room), atomically. Returns the values as written."""
     p = Path(path)
     raw = p.read_bytes()
     try:
@@ -188,6 +200,7 @@ def write_values(path: str | os.PathLike, values: dict[str, float], whole: dict[
     spans = number_spans(text, list(values), str(p))
     written = {k: number_text(v, whole.get(k, False)) for k, v in values.items()}
     for key, (a, b) in sorted(spans.items(), key=lambda kv: -kv[1][0]):
-        text = text[:a] + written[key] + text[b:]
+        new, b = _keep_comment_column(text, a, b, written[key])
+        text = text[:a] + new + text[b:]
     atomic_write_text(p, ("\ufeff" if raw.startswith(codecs.BOM_UTF8) else "") + text)
     return {k: float(t) for k, t in written.items()}

@@ -13,8 +13,8 @@ CONFIG = """\
 kind: rollout   # a comment that stays
 entry:
   schedule: [[0, 0], [11, 150]]      # counties entered by month
-  launch_villages: 11
-  villages_per_month: 20.5
+  launch_villages: 11                # [C] the comment keeps its column
+  villages_per_month: 20.5 # [C] no room: one space stays
 strategies:
   s: {county_target: 0.3, village_order: largest_first}
 attrition:
@@ -40,16 +40,19 @@ def test_only_the_fitted_numbers_change(tmp_path):
                            {"entry.launch_villages": True})
     assert written == {"entry.schedule.1.1": 110.652, "entry.launch_villages": 8.0,
                        "strategies.s.county_target": 0.257754, "attrition.reservation_wage_cny": 848.31}
-    assert p.read_text(encoding="utf-8") == CONFIG.replace("[11, 150]", "[11, 110.652]").replace(
-        "launch_villages: 11", "launch_villages: 8").replace("county_target: 0.3", "county_target: 0.257754").replace(
-        "reservation_wage_cny: 1500.0", "reservation_wage_cny: 848.31")
+    expected = (CONFIG.replace("[11, 150]", "[11, 110.652]").replace("launch_villages: 11 ", "launch_villages: 8  ")
+                .replace("county_target: 0.3", "county_target: 0.257754")
+                .replace("reservation_wage_cny: 1500.0", "reservation_wage_cny: 848.31"))
+    assert p.read_text(encoding="utf-8") == expected
+    write_values(p, {"entry.villages_per_month": 32.0578}, {})
+    assert "  villages_per_month: 32.0578 # [C] no room: one space stays\n" in p.read_text(encoding="utf-8")
 
 
 def test_a_byte_order_mark_is_kept(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_bytes(b"\xef\xbb\xbf" + CONFIG.encode())
     write_values(p, {"entry.launch_villages": 9}, {"entry.launch_villages": True})
-    assert p.read_bytes() == b"\xef\xbb\xbf" + CONFIG.replace("launch_villages: 11", "launch_villages: 9").encode()
+    assert p.read_bytes() == b"\xef\xbb\xbf" + CONFIG.replace("launch_villages: 11 ", "launch_villages: 9  ").encode()
 
 
 @pytest.mark.parametrize(("path", "why"), [
