@@ -122,19 +122,26 @@ def strategy_styles(order: Sequence[str], n_points: int = 0) -> dict[str, dict]:
             for i, s in enumerate(order)}
 
 
-#: Lines whose means differ by at most this share of the plotted range at every month "coincide".
+#: Lines whose means differ by at most this share of the range most plotted values span (5th to
+#: 95th percentile) at every month "coincide".
 COINCIDE_SHARE = 0.01
 
 
 def coinciding(means: Mapping[str, np.ndarray], share: float = COINCIDE_SHARE) -> dict[str, str]:
     """Per strategy whose line lies on an earlier strategy's line (every common month within
-    ``share`` of the range of all plotted values), the first such earlier strategy."""
+    ``share`` of the range from the 5th to the 95th percentile of all plotted values), the first
+    such earlier strategy. The percentiles keep a few extreme months (the cost per parcel of the
+    first months of a rollout, say) from stretching the tolerance: against the full range, lines
+    10% apart in every later month would be called the same."""
     finite = [m[np.isfinite(m)] for m in means.values()]
     finite = [f for f in finite if f.size]
     if not finite:
         return {}
     values = np.concatenate(finite)
-    tol = share * float(values.max() - values.min()) if values.max() > values.min() else 0.0
+    lo, hi = np.percentile(values, [5.0, 95.0])
+    if not hi > lo:
+        lo, hi = values.min(), values.max()
+    tol = share * float(hi - lo)
     out: dict[str, str] = {}
     names = list(means)
     for k, s in enumerate(names):

@@ -52,7 +52,8 @@ MAPS_STEM = "coverage_maps"
 MAPS_PER_FIGURE = 4
 
 #: What the time-series figures' captions say about telling the strategies apart.
-STYLE_NOTE = "“≈ name” in the legend: the line lies on that strategy's line (within 1% of the axis range)."
+STYLE_NOTE = ("“≈ name” in the legend: the line lies on that strategy's line (at every month within 1% of the "
+              "range most values span, their 5th to 95th percentile).")
 
 #: The ranking-sensitivity figure (only with ``meta["ranking"]``).
 RANKING_STEM = "ranking_sensitivity"

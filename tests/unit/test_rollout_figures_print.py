@@ -78,6 +78,16 @@ def test_lines_apart_are_not_called_coinciding():
     assert rf.coinciding({"a": np.full(5, np.nan)}) == {}
 
 
+def test_lines_apart_are_not_called_coinciding_when_a_few_months_stretch_the_range():
+    # cost per parcel: 1,500 CNY in the first two months, then about 7 CNY; 6.90 against 7.84 is
+    # 13% apart, though within 1% of the full range the first months make
+    a = np.r_[1500.0, 800.0, np.linspace(7.5, 6.90, 58)]
+    b = np.r_[1500.0, 800.0, np.linspace(8.5, 7.84, 58)]
+    c = a + 0.004                          # 0.4% of the 6.9-7.5 span most values cover
+    assert rf.coinciding({"a": a, "b": b}) == {}
+    assert rf.coinciding({"a": a, "c": c}) == {"c": "a"}
+
+
 # ------------------------------------------------------------------------------------------- maps
 
 def _region(n: int = 40, extent: float = 500.0) -> list[dict]:
