@@ -199,7 +199,7 @@ _MONTHLY = (  # monthly measures of a rollout (monthly.csv, equity.csv) drawn in
     ("net_cash_cny", "Net cash flow", "CNY", _UP, "Revenue and subsidy less operating cost and capital."),
     ("cumulative_cash_cny", "Cumulative cash flow", "CNY", _UP, "Net cash flow summed from the start."),
     ("lead_time_mean_h", "Lead time, mean", "h", _DOWN, "Mean parcel lead time."),
-    ("gini_access", "Gini coefficient of access", "-", _DOWN, "Gini of access across villages (0 = equal)."),
+    ("gini_access", "Gini coefficient of access", "-", _DOWN, "Gini of access across villages (0 = equal; blank while no village has access)."),
     ("coverage_share", "Residents covered", "share", _UP, "Share of residents covered (equity by remoteness)."),
     ("counties_entered", "Counties entered", "counties", _UP, "Counties whose county centre has opened."),
     ("stations_open", "Stations open", "stations", _UP, "Village stations open in the month."),

@@ -211,7 +211,8 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
          "decile, 1 = nearest the hub, 10 = most remote; one colour and marker per strategy.",
          lambda: plot_equity(equity, strategies=order)),
         ("gini", "Inequality of access",
-         "Gini coefficient of access across villages each month (0 = equal access), per strategy. " + STYLE_NOTE,
+         "Gini coefficient of access across villages each month (0 = equal access), per strategy; "
+         "no line before the first station opens (no access anywhere: undefined). " + STYLE_NOTE,
          lambda: plot_gini(monthly, strategies=order)),
     ]
     if order and map_months:

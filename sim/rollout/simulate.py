@@ -351,10 +351,12 @@ def access_histogram(access: np.ndarray, residents: np.ndarray) -> list:
 
 def access_gini(hist: np.ndarray) -> float:
     """Gini across villages of access, weighted by residents, from a summed histogram
-    (values at bin centres: exact to half a bin, 0.05% of the ceiling)."""
+    (values at bin centres: exact to half a bin, 0.05% of the ceiling). NaN while no
+    village has any access: a Gini of nothing is undefined (0/0), and 0 would read as
+    equal access."""
     from sim.analysis.economics import gini
     values = np.concatenate([[0.0], (np.arange(1, ACCESS_BINS + 1) - 0.5) / ACCESS_BINS])
     keep = hist > 0
-    if not keep.any():
-        return 0.0
+    if not keep[1:].any():
+        return float("nan")
     return gini(values[keep], hist[keep])

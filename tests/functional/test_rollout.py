@@ -288,9 +288,14 @@ def test_gini_of_access_is_across_villages(tmp_path):
         assert hist.sum() == pytest.approx(net.residents.sum())
         is_open = (opened >= 0) & (opened <= m) & (0 <= sched.hub_month[0] <= m)
         access = np.where(is_open, bass_share(m - opened + 0.5, ro.adoption.p, ro.adoption.q, 1.0), 0.0)
-        assert access_gini(hist) == pytest.approx(gini(access, net.residents), abs=2e-3)
-    # one village with all the access among equals -> high; everyone equal -> 0
-    assert access_gini(np.bincount([0], minlength=1001).astype(float)) == 0.0
+        if (access > 0).any():
+            assert access_gini(hist) == pytest.approx(gini(access, net.residents), abs=2e-3)
+        else:
+            assert math.isnan(access_gini(hist))
+    # one village with all the access among equals -> high; everyone equally served -> 0;
+    # nobody with any access -> undefined (not 0, which would read as equal access)
+    assert math.isnan(access_gini(np.bincount([0], minlength=1001).astype(float)))
+    assert access_gini(np.bincount([500, 500], minlength=1001).astype(float)) == pytest.approx(0.0)
     h = np.zeros(1001)
     for b, w in access_histogram(np.array([0.0, 0.0, 0.0, 1.0]), np.ones(4)):
         h[b] += w
