@@ -127,6 +127,10 @@ class ExperimentConfig:
     description: str | None = spec(None, "Free text", optional=True, source="")
     base: Any = spec(None, "The base scenario: a scenario file (relative to this file) or a scenario mapping",
                      shown="the built-in defaults", source="", json=BASE_JSON)
+    fixed: dict[str, Any] = spec(dict, "Settings every scenario shares: overrides of the base (scenario key paths "
+                                 "as nested mappings), applied before the named scenarios, levers and "
+                                 "uncertainties; validated through the scenario schema", factory=True,
+                                 shown="none: the base as it is", source="", json={"$ref": SCENARIO_REF})
     seed: int | None = spec(None, "Root seed of every scenario (replaces the base's seed)", lo=0, optional=True,
                             shown="the base's seed", source="")
     scenarios: dict[str, Any] = spec(dict, "Named scenarios: overrides of the base (scenario key paths as nested "
@@ -227,6 +231,14 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
     seed = base_sc.seed if cfg.seed is None else cfg.seed
     warmup = base_sc.warmup_d if cfg.warmup_d is None else cfg.warmup_d
     base_data = deep_merge(base_data, {"seed": seed, "warmup_d": warmup})
+    if cfg.fixed:
+        for key, own in (("name", "each scenario's name is its label"), ("seed", "the experiment's seed"),
+                         ("replications", "the experiment's replications"), ("warmup_d", "the experiment's warmup_d")):
+            if key in cfg.fixed:
+                raise fail(where, f"fixed.{key}", cfg.fixed[key], f"not a shared setting: set {own} instead"
+                           if key != "name" else f"not a shared setting: {own}")
+        base_data = deep_merge(base_data, cfg.fixed)
+        scenario_from_data(base_data, f"{where}: fixed", base_dir)   # a bad key or value named as fixed's
     # named scenarios: free-form overrides, validated when each is built below
     named = cfg.scenarios or {"base": {}}
     for name, ov in named.items():
@@ -244,6 +256,11 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
             except ValueError as exc:
                 raise InputError(f"{where}: {key}.{path}: {exc}") from None
     paths = [f.path for f in factors]
+    for path in paths:
+        for held in _leaf_paths(cfg.fixed):
+            if path == held or path.startswith(held + ".") or held.startswith(path + "."):
+                raise fail(where, f"fixed.{held}", _get(cfg.fixed, held),
+                           f"{path} is varied as a lever or uncertainty: a setting is fixed or varied, not both")
     if len(set(paths)) != len(paths):
         raise fail(where, "levers/uncertainties", paths, "each key path may be varied once")
     method, samples = cfg.design.method, cfg.design.samples
@@ -292,6 +309,21 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
                       factors=tuple(factors), design={"method": method, "samples": samples, "seed": dseed},
                       replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis),
                       files=tuple(dict.fromkeys(files)))
+
+
+def _leaf_paths(data: Mapping, prefix: str = "") -> list[str]:
+    """The dotted key paths of a nested mapping's values that are not mappings."""
+    out: list[str] = []
+    for k, v in data.items():
+        path = f"{prefix}{k}"
+        out += _leaf_paths(v, path + ".") if isinstance(v, Mapping) and v else [path]
+    return out
+
+
+def _get(data: Mapping, path: str) -> Any:
+    for part in path.split("."):
+        data = data[part]
+    return data
 
 
 MAX_SCENARIOS = 10_000

@@ -87,6 +87,13 @@ def test_every_scenario_shares_the_root_seed(tmp_path):
     ({"base": "missing.yaml"}, "missing.yaml: file not found"),
     ({"warmup_d": 4000}, "warmup_d: 4000 is not allowed"),
     ({"scenarios": {"a": {"hub": {"sorters": -1}}}}, "scenarios.a"),
+    ({"fixed": {"township": {"vehicle_type": "bike"}}}, "fixed: township.vehicle_type: 'bike' is not allowed"),
+    ({"fixed": {"stations": {"coverage_share": 0.5}}},
+     "fixed.stations.coverage_share: 0.5 is not allowed: stations.coverage_share is varied"),
+    ({"fixed": {"stations": {"coverage_share": 0.5}}, "levers": {"stations": [1]}}, "is a section"),
+    ({"fixed": {"seed": 4}}, "fixed.seed: 4 is not allowed: not a shared setting: set the experiment's seed"),
+    ({"fixed": {"replications": 2}}, "fixed.replications: 2 is not allowed"),
+    ({"fixed": [1]}, "fixed: [1] is not allowed"),
 ])
 def test_bad_experiment_configs(tmp_path, extra, needle):
     p = small_experiment(tmp_path, **extra)
@@ -97,6 +104,20 @@ def test_bad_experiment_configs(tmp_path, extra, needle):
     r = CliRunner().invoke(main, ["run", str(p), "--out", str(out)])
     assert r.exit_code == 2 and needle in r.output and "Traceback" not in r.output
     assert not out.exists()
+
+
+def test_fixed_settings_reach_every_scenario_and_named_scenarios_override_them(tmp_path):
+    p = small_experiment(tmp_path, fixed={"township": {"vehicle_type": "van"}, "lastmile": {"stop_h": 0.3}},
+                         scenarios={"plain": {}, "slow_stops": {"lastmile": {"stop_h": 0.5}}},
+                         baseline={"stations.coverage_share": 0.3, "lastmile.vehicles_per_route": 1,
+                                   "scenario": "plain"})
+    exp = load_experiment(p)
+    assert len(exp.scenarios) == 8
+    assert {s.scenario.township.vehicle_type for s in exp.scenarios} == {"van"}
+    assert {s.name: s.scenario.lastmile.stop_h for s in exp.scenarios} == {"plain": 0.3, "slow_stops": 0.5}
+    # without it, the base's own values
+    plain = load_experiment(small_experiment(tmp_path))
+    assert {s.scenario.township.vehicle_type for s in plain.scenarios} == {"e_tricycle"}
 
 
 def test_identical_scenarios_are_refused(tmp_path):
