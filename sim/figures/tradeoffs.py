@@ -217,7 +217,8 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
                 scenario_labels: Mapping[str, str] | None = None) -> Axes:
     """Forest plot: one row per scenario (in table order, first on top) with its mean difference from
     the baseline and the 95% CI as a horizontal error bar, a vertical line at 0. Differences significant
-    after Holm correction are dark filled markers; others are grey hollow markers. Holm-adjusted p-values
+    after Holm correction are dark filled markers; others are grey hollow markers (so a bar clear of 0
+    may carry a hollow marker: the legend says the bars are not corrected). Holm-adjusted p-values
     are shown as right-hand tick labels. Rows without a finite mean difference are listed as "n/a".
     The title names the baseline by its label in ``scenario_labels`` (scenario_id -> label, e.g. from
     the summary table), never by its id; amounts in CNY are in thousand or million CNY where large."""
@@ -255,10 +256,10 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
         style: dict[str, Any]
         if sig:
             style = dict(color="#1b2a4a", mfc="#1b2a4a", mec="#1b2a4a", lw=1.8)
-            label = "significant (Holm, 5%)"
+            label = "significant after Holm correction (5%)"
         else:
             style = dict(color="0.6", mfc="none", mec="0.45", lw=1.2)
-            label = "not significant"
+            label = "not significant after Holm correction"
         ax.errorbar([md], [yy], xerr=err, fmt="o", ms=6, capsize=3, zorder=3,
                     label=label if not labelled[sig] else "_nolegend_", **style)
         labelled[sig] = True
@@ -276,6 +277,10 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
     ax.grid(True, axis="x", color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     if any(labelled.values()):
+        # the bars are each comparison's own interval, the markers' fill the corrected test: a bar clear
+        # of 0 on a hollow marker is no contradiction, and the legend says why
+        ax.errorbar([np.nan], [np.nan], xerr=[[np.nan], [np.nan]], fmt="none", ecolor="0.3", capsize=3,
+                    label="bar: 95% CI of the difference alone (not corrected)")
         legend_below(ax, own)   # clear of the rows (at "best" it could sit on a point: errorbars are not avoided)
     return ax
 

@@ -92,9 +92,9 @@ def summary(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | 
     for lead in leaders(rows, baseline):
         kpi = lead["kpi"]
         label = _label(kpi) + (" ↑" if lead["higher_is_better"] else " ↓")
-        if lead["constant"]:
+        if lead["constant"]:   # not ranked: no direction
             first = next(r for r in rows if str(r["kpi"]) == kpi)
-            constant.append({"outcome": label, "value": _value(kpi, as_float(first.get("mean")), float("nan"),
+            constant.append({"outcome": _label(kpi), "value": _value(kpi, as_float(first.get("mean")), float("nan"),
                                                                 horizon_m)})
             continue
         for s in lead["leaders"]:
@@ -110,7 +110,7 @@ def summary(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | 
         elif math.isfinite(diff):
             lo, hi = as_float(r.get("diff_ci95_low")), as_float(r.get("diff_ci95_high"))
             versus = in_interval(diff, lo, hi, signed=True)
-            verdict = "significant" if as_bool(r.get("significant_holm")) else "not significant"
+            verdict = "significant" if as_bool(r.get("significant_holm")) else "not significant after Holm correction"
         else:
             versus, verdict = "n/a", "no difference computed"
         leads = ", ".join(s + (" (baseline)" if s == baseline else "") for s in lead["leaders"]) or "none"

@@ -428,7 +428,7 @@ def test_forest_rows_and_significance(tables):
     rows[0]["significant_holm"] = False  # make sure both classes occur
     rows[1]["significant_holm"] = True
     ax = ep.plot_forest(comparisons, kpi)
-    bars = _errorbars(ax)
+    bars = [b for b in _errorbars(ax) if not str(b.get_label()).startswith("bar:")]
     assert len(bars) == len(rows) == 12
     filled = [b for b in bars if b.lines[0].get_markerfacecolor() != "none"]
     hollow = [b for b in bars if b.lines[0].get_markerfacecolor() == "none"]
@@ -441,7 +441,9 @@ def test_forest_rows_and_significance(tables):
     assert any(ln.get_xdata()[0] == 0 for ln in ax.lines if len(ln.get_xdata()) == 2)  # vertical zero line
     assert "vs baseline" in ax.get_title()
     legend = [t.get_text() for t in _legend(ax).get_texts()]
-    assert len(legend) == 2
+    # the markers' fill is the corrected test, the bars are not corrected: the legend says both
+    assert len(legend) == 3 and "significant after Holm correction (5%)" in legend
+    assert any(t.startswith("bar: 95% CI") and "not corrected" in t for t in legend)
     ax.figure.canvas.draw()
 
 
@@ -456,7 +458,8 @@ def test_forest_empty_and_nan():
              "var_reduction": float("nan"), "p_value": float("nan"), "p_holm": float("nan"),
              "significant_holm": "False"}]
     ax = ep.plot_forest(rows, "hub_time_mean_h")
-    assert len(_errorbars(ax)) == 1 and "n/a" in _all_text(ax)
+    drawn = [b for b in _errorbars(ax) if not str(b.get_label()).startswith("bar:")]
+    assert len(drawn) == 1 and "n/a" in _all_text(ax)
     ax.figure.canvas.draw()
 
 

@@ -74,13 +74,14 @@ def test_summary_names_leader_difference_significance_and_drivers():
     assert npv["value"] == "15.00 ± 0.50"
     assert npv["drivers"] == "village order nearest_first (baseline: largest_first)"
     cost = rows["Cost per parcel, last year (CNY) ↓"]
-    assert (cost["leads"], cost["versus"], cost["verdict"]) == ("c", "-0.40 [-0.90, +0.10]", "not significant")
+    assert (cost["leads"], cost["versus"], cost["verdict"]) == ("c", "-0.40 [-0.90, +0.10]",
+                                                             "not significant after Holm correction")
     assert cost["drivers"] == "operating model partner (baseline: self_run)"
     co2 = rows["CO2 emitted (kg) ↓"]
     assert co2["leads"] == "a (baseline), c (tied)" and co2["verdict"] == "the baseline leads"
     assert rows["Farmer revenue (CNY) ↑"]["leads"] == "b"
     # a constant outcome is named with its value, never ranked
-    assert [c["outcome"] for c in s["constant"]] == ["Spoilage rate (share) ↓"]
+    assert [c["outcome"] for c in s["constant"]] == ["Spoilage rate (share)"]   # not ranked: no arrow
     assert not any(r["outcome"].startswith("Spoilage") for r in s["rows"])
     # b leads npv and farmer revenue; a and c one each (the tie counts for both)
     assert s["wins"][0] == ("b", 2) and dict(s["wins"]) == {"b": 2, "c": 2, "a": 1}
