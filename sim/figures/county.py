@@ -169,7 +169,9 @@ def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None
     """Per-trip utilisation of last-mile vehicles by direction, as side-by-side boxplots with the mean marked.
 
     ``load_in``: inbound trips (parcels leaving the hub); ``load_out``: outbound trips (produce arriving
-    back at the hub). Values are fractions of capacity (may exceed 1). Empty arrays are allowed.
+    back at the hub). Values are fractions of capacity (may exceed 1). Empty arrays are allowed. A
+    direction with empty trips (load 0: a van back without produce) gives their share under its box,
+    where a median of 0 would otherwise hide on the axis.
     """
     ax = new_axes(ax, _FIGSIZE_SMALL)
     groups = [("Inbound\n(parcels)", _finite(load_in), "tab:blue"),
@@ -177,7 +179,8 @@ def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None
     positions = [1, 2]
     ticklabels = []
     for pos, (name, data, colour) in zip(positions, groups, strict=True):
-        ticklabels.append(f"{name}\nn={data.size} trips")
+        empty = f", {np.mean(data <= 0.0):.0%} empty" if data.size and (data <= 0.0).any() else ""
+        ticklabels.append(f"{name}\nn={data.size:,} trips{empty}")
         if data.size == 0:
             ax.text(pos, 0.5, "no trips", ha="center", va="center", color="0.4")
             continue
@@ -190,14 +193,15 @@ def plot_load_factors(load_in: np.ndarray, load_out: np.ndarray, ax: Axes | None
         mean = float(np.mean(data))
         ax.plot([pos], [mean], marker="D", color="white", markeredgecolor="black", ls="none",
                 zorder=5, label="mean" if not any(line.get_label() == "mean" for line in ax.lines) else None)
-        ax.annotate(f"mean {mean:.2f}", (pos, mean), xytext=(28, 0), textcoords="offset points",
+        # beside the box, clear of its median line
+        ax.annotate(f"mean {mean:.2f}", (pos, mean), xytext=(pos + 0.28, mean), textcoords="data",
                     va="center", fontsize="small")
     ax.axhline(1.0, color="0.5", ls="--", lw=1.0, label="capacity")
     ax.set_xticks(positions, ticklabels)
     ax.set_xlim(0.4, 2.6)
     ymax = max([1.05] + [float(g[1].max()) * 1.05 for g in groups if g[1].size])
     ax.set_ylim(0, ymax)
-    ax.set_ylabel("Load factor (fraction of vehicle capacity, -)")
+    ax.set_ylabel("Load factor (share of vehicle capacity)")
     ax.set_title("Last-mile vehicle utilisation per trip")
     ax.legend(loc="upper right", fontsize="small")
     return ax
