@@ -193,9 +193,17 @@ def test_load_factors_boxes_and_means(rng):
     assert len(means) == 2
     assert [float(m.get_ydata()[0]) for m in means] == pytest.approx([lin.mean(), lout.mean()])
     assert len(ax.patches) == 2  # one filled box per direction
-    assert "-" in ax.get_ylabel() and "capacity" in ax.get_ylabel()
+    assert "(share of vehicle capacity)" in ax.get_ylabel()
     ticks = [t.get_text() for t in ax.get_xticklabels()]
     assert "n=300" in ticks[0] and "n=200" in ticks[1]
+    assert "empty" not in ticks[0] + ticks[1]       # no trip without load
+
+
+def test_load_factors_name_the_share_of_empty_trips():
+    # 3 of 4 return trips bring no produce: the median is 0, on the axis, so the tick says so
+    ax = plots.plot_load_factors(np.array([0.5, 0.6, 0.7, 0.8]), np.array([0.0, 0.0, 0.0, 0.9]))
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "empty" not in ticks[0] and ticks[1].endswith("n=4 trips, 75% empty")
 
 
 @pytest.mark.parametrize("which", ["in", "out", "both"])
