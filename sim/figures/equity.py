@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from sim.figures.base import as_float, kpi_label, new_axes, no_data
 from sim.figures.rollout import coinciding, join_key, legend, month_of, resolve_order, strategy_styles, with_note
@@ -140,6 +141,26 @@ def plot_coverage_maps(counties: Sequence[Mapping], coverage_map: Sequence[Mappi
 DODGE = 0.36
 
 
+def _band(ax: Axes, ys, bottom: float, top: float, floor: float, lo_limit: float = -np.inf,
+          hi_limit: float = np.inf) -> None:
+    """Set ``ax``'s y range so that the finite values of ``ys`` span the share ``bottom`` to ``top``
+    of its height (a span of at least ``floor``, within ``lo_limit``..``hi_limit`` where the values
+    allow), with ticks only inside that band."""
+    vals = np.concatenate([np.asarray(y, dtype=float) for y in ys]) if len(ys) else np.empty(0)
+    vals = vals[np.isfinite(vals)]
+    if not vals.size:
+        return
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = max(floor, hi - lo) - (hi - lo)
+    lo, hi = max(lo_limit, lo - pad / 2), min(hi_limit, hi + pad / 2)
+    if hi - lo < floor:   # against a limit: widen away from it
+        lo, hi = (lo, lo + floor) if lo == lo_limit else (hi - floor, hi)
+    height = (hi - lo) / (top - bottom)
+    ax.set_ylim(lo - bottom * height, lo - bottom * height + height)
+    ticks = [t for t in MaxNLocator(nbins=4).tick_values(lo, hi) if lo - 1e-9 <= t <= hi + 1e-9]
+    ax.set_yticks(ticks)
+
+
 def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
                 strategies: Sequence[str] | None = None) -> Axes:
     """Lead time (h, solid lines, left axis) and coverage share of residents (dashed lines, right axis,
@@ -150,7 +171,7 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
     own = ax is None
     ax = new_axes(ax, _FIGSIZE)
     ax.set_xlabel("Remoteness decile (1 = nearest the hub, 10 = most remote)")
-    ax.set_ylabel(f"{kpi_label('lead_time_mean_h')} — solid")
+    ax.set_ylabel(f"{kpi_label('lead_time_mean_h')} — solid, upper band")
     ax.set_title("Equity: service by remoteness decile", fontsize="medium")
     rows = list(equity or ())
     order = resolve_order(rows, strategies)
@@ -164,7 +185,7 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
     styles = strategy_styles(order)
     order = [s for s in order if s in data]
     twin = ax.twinx()
-    twin.set_ylabel(f"{kpi_label('coverage_share')} — dashed")
+    twin.set_ylabel(f"{kpi_label('coverage_share')} — dashed, lower band")
     twin.set_ylim(0.0, 1.05)
     if not order:
         no_data(ax, "no equity data")
@@ -194,11 +215,10 @@ def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
     handles, labels = ax.get_legend_handles_labels()
     handles += [Line2D([], [], color="0.3", lw=1.5), Line2D([], [], color="0.3", lw=1.2, ls="--")]
     labels += ["lead time (left)", "coverage (right)"]
-    lt_all = np.concatenate([np.asarray(ln.get_ydata(), dtype=float) for ln in ax.lines])
-    lt_all = lt_all[np.isfinite(lt_all)]
-    if lt_all.size and lt_all.max() > 0 and lt_all.min() >= 0:
-        ax.set_ylim(0.0, float(lt_all.max()) * 1.08)
-    twin.set_yticks(np.linspace(0.0, 1.0, 6))
+    # lead times in the upper band of the panel, coverage in the lower one, each axis zoomed to its
+    # own values: on axes from 0 both sets of lines crowded the top fifth on top of each other
+    _band(ax, [ln.get_ydata() for ln in ax.lines], 0.50, 0.95, floor=0.5)
+    _band(twin, [ln.get_ydata() for ln in twin.lines], 0.05, 0.40, floor=0.02, lo_limit=0.0, hi_limit=1.0)
     ax.grid(True, color="0.9", lw=0.6)
     ax.set_axisbelow(True)
     if own:

@@ -207,7 +207,8 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
          + STYLE_NOTE,
          lambda: plot_cash_flow(monthly, strategies=order)),
         ("equity", "Equity by remoteness",
-         "Mean lead time (solid) and share of residents covered at the end (dashed) by remoteness "
+         "Mean lead time (solid lines, upper band, left axis) and share of residents covered at the end "
+         "(dashed lines, lower band, right axis) by remoteness "
          "decile, 1 = nearest the hub, 10 = most remote; one colour and marker per strategy.",
          lambda: plot_equity(equity, strategies=order)),
         ("gini", "Inequality of access",
