@@ -164,10 +164,11 @@ def _band(ax: Axes, ys, bottom: float, top: float, floor: float, lo_limit: float
 def plot_equity(equity: Sequence[Mapping], ax: Axes | None = None, *,
                 strategies: Sequence[str] | None = None) -> Axes:
     """Lead time (h, solid lines, left axis, upper band of the panel) and coverage share of residents
-    (dashed lines, right axis, lower band) by remoteness decile (1 = nearest the hub, 10 = most remote), one colour and marker per
-    strategy; within a decile the strategies' points sit side by side (spread over ``DODGE``), so
-    equal values do not hide each other. The legend sits below the axes (in a figure of its own:
-    a figure legend the layout makes room for). Returns the left axes; the right axis is its twin."""
+    (dashed lines, right axis, lower band) by remoteness decile (1 = nearest the hub, 10 = most
+    remote), one colour and marker per strategy; within a decile the strategies' points sit side by
+    side (spread over ``DODGE``), so equal values do not hide each other. The legend sits below the
+    axes (in a figure of its own: a figure legend the layout makes room for). Returns the left axes;
+    the right axis is its twin."""
     own = ax is None
     ax = new_axes(ax, _FIGSIZE)
     ax.set_xlabel("Remoteness decile (1 = nearest the hub, 10 = most remote)")

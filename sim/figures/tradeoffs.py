@@ -55,10 +55,11 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     """Cost (x) against service (y), one point per scenario with 95% error bars in both directions.
 
     The Pareto front (cost minimised; service minimised, or maximised if ``service_higher_is_better``)
-    is drawn as a connected red line with markers (label "Pareto front"); the baseline scenario, if
-    given and present, is a gold star. Every point is annotated with its scenario label (red on the
-    front), placed clear of the other labels, the markers and the legend. Amounts in CNY are shown in
-    thousand or million CNY where large. Scenarios missing either mean are left out.
+    is drawn as a red staircase with markers (label "Pareto front"; a front of one scenario says so),
+    the edge of what the scenarios dominate; the baseline scenario, if given and present, is a gold
+    star. Every point is annotated with its scenario label (red on the front), placed clear of the
+    other labels, the markers and the legend. Amounts in CNY are shown in thousand or million CNY
+    where large. Scenarios missing either mean are left out.
     """
     ax = new_axes(ax, _FIGSIZE)
     cost = summary_by_scenario(summary, cost_kpi)
@@ -89,7 +90,11 @@ def plot_pareto(summary: Sequence[Mapping], cost_kpi: str, service_kpi: str, ser
     front = pareto_front(np.column_stack([x, -y if service_higher_is_better else y]))
     idx = np.flatnonzero(front)
     order = idx[np.lexsort((y[idx] if not service_higher_is_better else -y[idx], x[idx]))]
-    ax.plot(x[order], y[order], color="tab:red", marker="o", ms=6, lw=1.5, zorder=3, label="Pareto front")
+    # a staircase: the corners between two front points are not scenarios, and a straight segment
+    # would suggest options in between that were never run
+    front_label = "Pareto front" if len(order) > 1 else "Pareto front (one scenario: no other is better on either)"
+    ax.plot(x[order], y[order], color="tab:red", marker="o", ms=6, lw=1.5, zorder=3, label=front_label,
+            drawstyle="steps-post")
     sizes = np.where(front, 4.0, 3.0)  # marker radius (points) that labels keep clear of
     if baseline_id is not None and str(baseline_id) in ids:
         b = ids.index(str(baseline_id))

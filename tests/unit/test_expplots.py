@@ -341,7 +341,7 @@ def test_heatmap_missing_cells_and_all_nan(tables):
 # --- Pareto -----------------------------------------------------------------------------------------
 
 def _pareto_line(ax: Axes):
-    lines = [ln for ln in ax.lines if ln.get_label() == "Pareto front"]
+    lines = [ln for ln in ax.lines if str(ln.get_label()).startswith("Pareto front")]
     assert len(lines) == 1
     return lines[0]
 
@@ -360,6 +360,7 @@ def test_plot_pareto_highlights_exactly_the_front(tables, service, higher):
     got = sorted(zip(line.get_xdata(), line.get_ydata(), strict=True))
     assert got == sorted(map(tuple, pts[front]))
     assert np.all(np.diff(line.get_xdata()) >= 0)  # connected in cost order
+    assert line.get_drawstyle() == "steps-post"      # a staircase: no straight segment between scenarios
     assert len(ax.texts) == len(ids)  # every point is labelled, the front's in red
     label_of = {r["scenario_id"]: r["scenario"] for r in summary}
     assert sorted(t.get_text() for t in ax.texts) == sorted(label_of[s] for s in ids)
@@ -378,6 +379,7 @@ def test_plot_pareto_edge_cases(tables):
     single = [dict(r, ci95_half_width=float("nan")) for r in summary if r["scenario_id"] == "s00"]
     ax = ep.plot_pareto(single, "cost_per_parcel_cny", "inbound_lead_time_mean_h", baseline_id="missing")
     assert len(_pareto_line(ax).get_xdata()) == 1
+    assert "one scenario" in _pareto_line(ax).get_label()   # a front of one point says so
     ax.figure.canvas.draw()
     ax = ep.plot_pareto(summary, "cost_total_cny", "inbound_lead_time_mean_h")  # not in the summary
     assert "no scenarios" in _all_text(ax)
