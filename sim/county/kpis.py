@@ -128,7 +128,7 @@ def evaluate(model: CountyModel) -> RunResult:
         balance.parcels_in_system,
         float(daily["produce_offered_kg"][warm].sum() - sales.kg[~sold_window].sum()
               - daily["produce_spoiled_kg"][warm].sum() - (balance.produce_traded_kg - traded)), act.offers.kg,
-        sold_kg, spoiled, balance.produce_in_system_kg, traded)
+        sold_kg, spoiled, balance.produce_in_system_kg, traded, float(daily["produce_offered_kg"][warm].sum()))
     check_window(books)
     faced_kg = act.offers.kg + books.produce_in_system_start_kg
     c = costs(model, act, days - w)
