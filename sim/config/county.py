@@ -12,6 +12,12 @@ TERRAIN = {"plain": (1.2, 1.4, 1.1), "hilly": (1.3, 1.6, 1.0), "mountain": (1.5,
 TERRAINS = tuple(TERRAIN)
 
 
+MAX_VILLAGES = 5000
+"""The most villages a county may have. One tier at full coverage plans every station's routes
+as one problem, whose road matrices grow with the square of the stations: about 1.8 GB and
+half a minute at 5,000 (the largest Chinese counties have a few thousand villages)."""
+
+
 @dataclass(frozen=True)
 class CountyConfig:
     """The county's geography: generated from these parameters, or loaded from a CSV.
@@ -22,7 +28,7 @@ class CountyConfig:
                            unit="km2", lo=1, hi=250000, source="typical county [G] from NBS/census ratios")
     townships: int = spec(20, "Township seats", lo=1, hi=500,
                           source="typical county [G]; 18.7 villages per township [D]")
-    villages: int = spec(370, "Administrative villages", lo=1, hi=20000, source="typical county [G]")
+    villages: int = spec(370, "Administrative villages", lo=1, hi=MAX_VILLAGES, source="typical county [G]")
     residents_per_village: float = spec(1000.0, "Mean residents per village", unit="residents", lo=1,
                                         source="NBS 2015 rural population / villages [D]", hi=100000)
     residents_sigma: float = spec(0.4,

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config.county import CountyConfig
+from sim.config.county import MAX_VILLAGES, CountyConfig
 from sim.config.csvread import number, read_rows
 from sim.config.fleet import ROAD_CLASSES
 from sim.config.scenario import Scenario, VehicleType
@@ -134,8 +134,6 @@ def generate_villages(cfg: CountyConfig, rng: np.random.Generator):
     return ids, township, xy, residents, road.astype(np.int64), town_xy
 
 
-MAX_VILLAGES = 20000
-"""The most villages a county may have (the schema's limit for ``county.villages``)."""
 MAX_COORD_KM = 1000.0
 """Village coordinates relative to the county seat, in km (a county is at most a few hundred km across)."""
 

@@ -23,7 +23,7 @@ from sim.config.scenario import (
 )
 from sim.config.schema import REQUIRED, FieldError, build, spec
 from sim.county.rng import generator
-from sim.rollout.region import MAX_COUNTIES, County, IntRange, Range
+from sim.rollout.region import MAX_COUNTIES, County, IntRange, Range, check_villages_range
 from sim.rollout.spec import _base_scenario, check_governed
 
 
@@ -53,6 +53,7 @@ class NationalRegion:
             r = getattr(self, name)
             if r.min > r.max:
                 raise FieldError(f"{name}.max", r.max, f"expected min <= max (min is {r.min:g})")
+        check_villages_range(self.villages, "villages")
 
 
 @dataclass(frozen=True, kw_only=True)

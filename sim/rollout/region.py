@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.config.county import MAX_VILLAGES
 from sim.config.csvread import check_name, number, read_rows
 from sim.config.scenario import Scenario
 from sim.config.schema import REQUIRED, FieldError, build, fail, spec
@@ -92,6 +93,17 @@ class RegionConfig:
     city_km: Range = spec(lambda: Range(60.0, 300.0), "Road distance from the county to its city", unit="km",
                           factory=True)
 
+    def check(self) -> None:
+        check_villages_range(self.villages, "villages")
+
+
+def check_villages_range(villages: IntRange, key: str) -> None:
+    """A range of villages per county within what a county may have (:data:`MAX_VILLAGES`)."""
+    if villages.max > MAX_VILLAGES:
+        raise FieldError(f"{key}.max", villages.max, f"expected at most {MAX_VILLAGES:,} villages a county (the "
+                         "routes of a county's stations are planned with road matrices that grow with the square "
+                         "of their number)")
+
 
 def region_config(data, where: str, base_dir: Path) -> RegionConfig:
     """Validate a rollout's ``region`` mapping; files are resolved against ``base_dir``."""
@@ -135,7 +147,7 @@ def load_counties(path: str) -> list[County]:
     out, seen = [], set()
     limits = {"x_km": dict(lo=-10000.0, hi=10000.0), "y_km": dict(lo=-10000.0, hi=10000.0),
               "area_km2": dict(lo=1.0, hi=250000.0), "townships": dict(lo=1, hi=500, whole=True),
-              "villages": dict(lo=1, hi=20000, whole=True), "residents": dict(lo=0, lo_open=True, hi=1e8),
+              "villages": dict(lo=1, hi=MAX_VILLAGES, whole=True), "residents": dict(lo=0, lo_open=True, hi=1e8),
               "city_km": dict(lo=0.0, hi=5000.0)}
     for line, row in read_rows(p, COUNTY_COLUMNS, "counties file (region.counties_csv)", MAX_COUNTIES):
         cid = check_name((row["id"] or "").strip(), f"{p}: line {line}", "id")

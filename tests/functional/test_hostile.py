@@ -90,7 +90,7 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("vehicle speed 1e-300", {"c.yaml": SC + "vehicle_types: {van: {speed_kmh: {county: 1.0e-300, cement: 40, "
                                              "asphalt: 45, gravel: 25, other: 15}}}\n"}, ["check", "c.yaml"], 2,
      "speeds in [1, 200] km/h"),
-    ("demand beyond what a county runs", {"c.yaml": SC + "county: {villages: 20000, residents_per_village: 100000}\n"},
+    ("demand beyond what a county runs", {"c.yaml": SC + "county: {villages: 5000, residents_per_village: 100000}\n"},
      ["check", "c.yaml"], 2, "parcels a day"),
     ("zero sorters runs", {"c.yaml": SC + COUNTY + "hub: {sorters: 0}\n"},
      ["run", "c.yaml", "--out", "out", "--no-figures", "--quiet"], 0, ""),
@@ -125,8 +125,10 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
                                    "v.csv": VILLAGES_HEAD + "A,T,1,1,5,cement,9\n"}, ["check", "c.yaml"], 2,
      "more fields"),
     ("villages CSV too many rows", {"c.yaml": SC + "county: {villages_csv: v.csv}\n",
-                                    "v.csv": VILLAGES_HEAD + "".join(f"V{i},T,1,1,5,cement\n" for i in range(20001))},
-     ["check", "c.yaml"], 2, "more than 20,000 rows"),
+                                    "v.csv": VILLAGES_HEAD + "".join(f"V{i},T,1,1,5,cement\n" for i in range(5001))},
+     ["check", "c.yaml"], 2, "more than 5,000 rows"),
+    ("more villages than a county's routes can be planned for", {"c.yaml": SC + "county: {villages: 20000}\n"},
+     ["check", "c.yaml"], 2, "county.villages: 20000 is not allowed: expected a whole number in [1, 5000]"),
     ("villages CSV empty", {"c.yaml": SC + "county: {villages_csv: v.csv}\n", "v.csv": VILLAGES_HEAD},
      ["check", "c.yaml"], 2, "no villages"),
     ("villages CSV with a byte-order mark runs", {"c.yaml": SC + "county: {villages_csv: v.csv}\n",
@@ -173,6 +175,12 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("--scheduler on a scenario", {**BASE}, ["run", "base.yaml", "--scheduler", "tcp://127.0.0.1:1"], 2,
      "--scheduler"),
     # --- rollouts -----------------------------------------------------------------
+    ("rollout counties of 20,000 villages", {**BASE, "r.yaml": _rollout(
+        "strategies: {s: {}}\n", "region: {counties: 2, villages: {min: 10, max: 20000}}\n")}, ["check", "r.yaml"], 2,
+     "region.villages.max: 20000 is not allowed: expected at most 5,000 villages a county"),
+    ("national counties of 20,000 villages", {**BASE, "n.yaml": "kind: national\nbase: base.yaml\n"
+                                              "regions: {east: {counties: 2, villages: {min: 10, max: 20000}}}\n"},
+     ["check", "n.yaml"], 2, "regions.east.villages.max: 20000 is not allowed: expected at most 5,000"),
     ("rollout strategy name with a path", {**BASE, "r.yaml": _rollout("strategies: {'../../x': {}}\n")},
      ["check", "r.yaml"], 2, "no path separators"),
     ("rollout operating model name with a path", {**BASE, "r.yaml": _rollout(
