@@ -120,6 +120,32 @@ def test_fixed_settings_reach_every_scenario_and_named_scenarios_override_them(t
     assert {s.scenario.township.vehicle_type for s in plain.scenarios} == {"e_tricycle"}
 
 
+def test_a_villages_file_named_in_an_experiment_is_relative_to_the_experiment(tmp_path, monkeypatch):
+    import yaml
+    (tmp_path / "csv").mkdir()
+    (tmp_path / "exp").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    rows = "".join(f"V{i},T{i % 2},{i},{i % 3},500,cement\n" for i in range(1, 9))
+    (tmp_path / "csv" / "v.csv").write_text("id,township,x_km,y_km,residents,road_class\n" + rows)
+    data = {"kind": "experiment", "name": "csvs", "base": SMALL_BASE, "replications": 1,
+            "scenarios": {"generated": {}, "from_file": {"county": {"villages_csv": "../csv/v.csv"}}},
+            "kpis": ["cost_per_parcel_cny"]}
+    p = tmp_path / "exp" / "e.yaml"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    monkeypatch.chdir(tmp_path / "elsewhere")   # not where the experiment is
+    exp = load_experiment(p)
+    csv = exp.scenarios[1].scenario.county.villages_csv
+    assert Path(csv).resolve() == (tmp_path / "csv" / "v.csv").resolve()
+    r = CliRunner().invoke(main, ["check", str(p)])
+    assert r.exit_code == 0, r.output
+    # a missing one is named with the experiment's file and the scenario
+    data["scenarios"]["from_file"]["county"]["villages_csv"] = "../csv/missing.csv"
+    p.write_text(yaml.safe_dump(data, sort_keys=False))
+    r = CliRunner().invoke(main, ["check", str(p)])
+    assert r.exit_code == 2 and str(p) in r.output and "scenario 'from_file'" in r.output
+    assert "missing.csv" in r.output and "Traceback" not in r.output
+
+
 def test_identical_scenarios_are_refused(tmp_path):
     p = small_experiment(tmp_path, levers={}, scenarios={"a": {}, "b": {}})
     with pytest.raises(InputError, match="identical parameters"):
