@@ -23,7 +23,7 @@ from sim.config.scenario import (
 )
 from sim.config.schema import REQUIRED, FieldError, build, spec
 from sim.county.rng import generator
-from sim.rollout.region import MAX_COUNTIES, County, IntRange, Range, check_villages_range
+from sim.rollout.region import MAX_COUNTIES, County, IntRange, Range, check_villages_range, townships_for
 from sim.rollout.spec import _base_scenario, check_governed
 
 
@@ -155,7 +155,7 @@ class National:
             size = rng.uniform(reg.residents_per_village.min, reg.residents_per_village.max, n)
             city = rng.uniform(reg.city_km.min, reg.city_km.max, n)
             for i in range(n):
-                townships = max(1, round(float(villages[i]) / 18.7))
+                townships = townships_for(int(villages[i]))
                 out.append((name, County(f"{name}_{i + 1:04d}", 0.0, 0.0, float(area[i]), townships,
                                          int(villages[i]), float(villages[i] * size[i]), float(city[i])), reg.terrain))
         order = sorted(range(len(out)), key=lambda j: (out[j][1].city_km, out[j][1].id))
@@ -181,6 +181,21 @@ def check_national_overrides(overrides: Mapping, where: str, key: str) -> None:
 
 
 
+def _check_named_ids(base: Scenario, regions: Mapping[str, NationalRegion], where: str) -> None:
+    """Township and village ids the base names (``township.vehicle_types_by_township``,
+    ``service.by_township``, ``service.by_village``) must be in every county the national
+    year generates, so in each region's smallest (``villages.min`` villages and its
+    townships): refused here, not county by county once the run has started."""
+    from sim.config.township import synthetic_township_ids, synthetic_village_ids
+    from sim.county.network import check_township_keys, named_entries
+    if not named_entries(base):
+        return
+    for name, reg in regions.items():
+        villages = reg.villages.min
+        check_township_keys(base, f"{where}: base (the smallest county of region {name}: {villages} villages)",
+                            synthetic_township_ids(townships_for(villages)), synthetic_village_ids(villages))
+
+
 def national_from_data(data: Any, where: str, base_dir: Path) -> National:
     """Validate plain data (from YAML) into a :class:`National`."""
     data = without_kind(data, where, "national")
@@ -192,6 +207,7 @@ def national_from_data(data: Any, where: str, base_dir: Path) -> National:
         base, base_file = _base_scenario(cfg.base, where, base_dir)
     for name in cfg.regions:
         check_name(name, where, f"regions.{name}")   # county ids and run files are named after the region
+    _check_named_ids(base, cfg.regions, where)
     base = dataclasses.replace(base, replications=1,
                                stations=dataclasses.replace(base.stations, coverage_share=cfg.coverage_share))
     seed = base.seed if cfg.seed is None else cfg.seed

@@ -119,6 +119,15 @@ def region_config(data, where: str, base_dir: Path) -> RegionConfig:
     return dataclasses.replace(cfg, counties_csv=csv_path, villages_dir=vdir)
 
 
+VILLAGES_PER_TOWNSHIP = 18.7
+"""A generated county's villages per township ([D] the domain notes' national mean)."""
+
+
+def townships_for(villages: int) -> int:
+    """Townships of a generated county of ``villages`` villages."""
+    return max(1, round(villages / VILLAGES_PER_TOWNSHIP))
+
+
 def generate_counties(cfg: RegionConfig) -> list[County]:
     rng = generator(cfg.seed, 0, "network")
     n = cfg.counties
@@ -129,7 +138,7 @@ def generate_counties(cfg: RegionConfig) -> list[County]:
     city = rng.uniform(cfg.city_km.min, cfg.city_km.max, n)
     out = []
     for i in range(n):
-        townships = max(1, round(float(villages[i]) / 18.7))
+        townships = townships_for(int(villages[i]))
         out.append(County(f"C{i + 1:04d}", float(xy[i, 0]), float(xy[i, 1]), float(area[i]), townships,
                           int(villages[i]), float(villages[i] * size[i]), float(city[i])))
     return out

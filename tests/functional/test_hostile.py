@@ -181,6 +181,15 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("national counties of 20,000 villages", {**BASE, "n.yaml": "kind: national\nbase: base.yaml\n"
                                               "regions: {east: {counties: 2, villages: {min: 10, max: 20000}}}\n"},
      ["check", "n.yaml"], 2, "regions.east.villages.max: 20000 is not allowed: expected at most 5,000"),
+    ("national base naming a village its counties lack", {
+        "base.yaml": SC + "network: {tiers: 2}\nservice: {by_village: {V0370: 3}}\n",
+        "n.yaml": "kind: national\nbase: base.yaml\nregions: {east: {counties: 2}}\n"}, ["check", "n.yaml"], 2,
+     "base (the smallest county of region east: 150 villages): service.by_village.V0370: 'V0370' is not allowed"),
+    ("national base naming a township its counties lack", {
+        "base.yaml": SC + "network: {tiers: 2}\ntownship: {vehicle_types_by_township: {T20: van}}\n",
+        "n.yaml": "kind: national\nbase: base.yaml\nregions: {east: {counties: 2}}\n"}, ["run", "n.yaml", "--out",
+                                                                                        "out"], 2,
+     "township.vehicle_types_by_township.T20"),
     ("rollout strategy name with a path", {**BASE, "r.yaml": _rollout("strategies: {'../../x': {}}\n")},
      ["check", "r.yaml"], 2, "no path separators"),
     ("rollout operating model name with a path", {**BASE, "r.yaml": _rollout(
