@@ -25,7 +25,7 @@ from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import remove_figures, write_csv, write_json
 from sim.rollout.assumptions import assumptions, levers
 from sim.rollout.attrition import StationTally
-from sim.rollout.ranking import INPUT_LABELS, npv_parts, ranking_sensitivity, ranking_text
+from sim.rollout.ranking import INPUT_LABELS, check_samples, npv_parts, ranking_sensitivity, ranking_text
 from sim.rollout.simulate import ACCESS_BINS, access_gini, geographies, schedule_for, simulate_county
 from sim.rollout.spec import Rollout
 from sim.rollout.strategies import Schedule
@@ -81,6 +81,8 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
     out = Path(out)
     t0 = time.perf_counter()
     started = _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
+    if ranking is not None:
+        check_samples(ro, *ranking)
     # the region and every schedule first: bad counties, villages or schedule files fail here, before
     # anything is written
     geos_by_model = {}

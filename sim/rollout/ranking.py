@@ -228,6 +228,18 @@ def variant(ro, x: Mapping[str, float], base: Mapping[str, float], counties: int
     return dataclasses.replace(ro, operating_models=models, adoption=ad).preview(counties, 1)
 
 
+def check_samples(ro, n: int, runs: int) -> None:
+    """Refuse, before anything runs, a tier asked for fewer samples than its linear fit of
+    every input needs (inputs + 2)."""
+    base = base_values(ro)
+    acc = [k for k in ACCOUNTING_INPUTS if math.isfinite(base[k])]
+    for tier, asked, k, option in (("accounting", n, len(acc), "--ranking-sensitivity"),
+                                   ("runs", runs, len(acc) + len(RUN_INPUTS), "--ranking-runs")):
+        if asked and asked < k + 2:
+            raise InputError(f"{option} {asked}: ranking sensitivity ({tier}): {asked} samples is not allowed: "
+                             f"expected at least {k + 2} for {k} inputs")
+
+
 def ranking_sensitivity(ro, out: Path, parts: Mapping, n: int, runs: int,
                         run_parts: Callable[[Any, Path], Mapping] | None = None) -> dict:
     """The accounting tier over ``n`` hypercube points on ``parts`` (the run's

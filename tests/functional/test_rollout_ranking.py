@@ -105,6 +105,16 @@ def test_the_command_writes_the_ranking_tables_figure_and_report_section(tmp_pat
     assert 'id="ranking"' in (out / "report.html").read_text()
 
 
+@pytest.mark.parametrize("option", ["--ranking-sensitivity", "--ranking-runs"])
+def test_too_few_ranking_samples_are_refused_before_anything_runs(tmp_path, option):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["compare", str(config(tmp_path)), "--out", str(out), "--workers", "1",
+                                       "--quiet", option, "3"])
+    assert result.exit_code == 2 and f"{option} 3" in result.output and "expected at least" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()   # refused before the folder is made
+
+
 def test_bad_ranking_ranges_are_refused(tmp_path):
     result = CliRunner().invoke(main, ["check", str(config(tmp_path, ranking_sensitivity={
         "adoption_ceiling": {"min": 0.5, "max": 1.5}}))])
