@@ -30,6 +30,38 @@ def load_checked(config: str, seed: int | None = None, replications: int | None 
     return sc
 
 
+def writable_folder(path: str | Path, option: str = "--out", make: bool = True) -> Path:
+    """``path`` as a folder a command can write into (made now if missing, with ``make``),
+    or one message and exit 2 before anything runs: a file in its place or in its way, or
+    (with ``make``) a place no folder can be made."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        _fail_input(InputError(f"{option} {str(path)!r}: exists and is not a folder"))
+    ancestor = p
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        _fail_input(InputError(f"{option} {str(path)!r}: {ancestor} is not a folder"))
+    if not make:
+        return p
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _fail_input(InputError(f"{option} {str(path)!r}: cannot be made ({exc.strerror or exc}: "
+                               f"{exc.filename or path})"))
+    return p
+
+
+def writable_file(path: str | Path, option: str) -> Path:
+    """``path`` as a file a command can write (its folder made if missing), or one message
+    and exit 2 before anything runs."""
+    p = Path(path)
+    if p.is_dir():
+        _fail_input(InputError(f"{option} {str(path)!r}: is a folder; expected a file"))
+    writable_folder(p.parent if str(p.parent) else Path("."), option)
+    return p
+
+
 def _fail_input(exc: InputError) -> NoReturn:
     click.echo(f"error: {exc}", err=True)
     sys.exit(2)

@@ -1,11 +1,9 @@
 """Commands about configs: the reference, JSON Schemas, and checking a config."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from sim.cli.base import _fail_input, _reps_text, load_checked, main
+from sim.cli.base import _fail_input, _reps_text, load_checked, main, writable_folder
 from sim.errors import InputError
 
 
@@ -78,8 +76,7 @@ def schema(kind: str | None, out_dir: str) -> None:
     import json
 
     from sim.files import atomic_write_text
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = writable_folder(out_dir)
     for k, sch in kind_json_schemas().items():
         if kind in (None, k):
             atomic_write_text(out / f"{k}.schema.json", json.dumps(sch, indent=2) + "\n")

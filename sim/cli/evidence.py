@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.base import _fail_input, _fail_write, main
+from sim.cli.base import _fail_input, _fail_write, main, writable_file, writable_folder
 from sim.errors import InputError
 
 
@@ -30,6 +30,8 @@ def findings(replications: int, out_dir: str, doc: str, readme: str | None, expe
     """Re-run the shipped experiments and their sensitivities, and write the findings
     (numbers with 95% intervals, what drives each, when it flips) to DOC."""
     from sim.experiments.findings import digest_block, run_findings, write_digest, write_findings
+    writable_file(doc, "--doc")   # before any run, as the readme's place and the results folder
+    writable_folder(out_dir)
     try:
         if readme is not None:   # before any run: a file without its digest's place is refused at once
             digest_block(readme)
@@ -57,6 +59,8 @@ def validate(out_dir: str, fast: bool, quiet: bool) -> None:
     case fails that is not a registered known disagreement (sim/validation/known.py)."""
     from sim.validation import cases, judge
     from sim.validation.report import write_validation_report
+
+    writable_folder(out_dir)
 
     def progress(case, seconds):
         if not quiet:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from sim.cli.base import _writing_results, main
+from sim.cli.base import _writing_results, main, writable_folder
 
 
 @main.command()
@@ -79,7 +79,7 @@ def calibrate(config: str, targets: str, out_dir: str | None, hold_out: tuple[st
     (what the fit found) and, with --leave-one-out, holdout.csv; with --apply, the fitted
     values into CONFIG."""
     from sim.rollout.calibrate import run_calibration
-    out = Path(out_dir) if out_dir else Path("results") / f"{Path(config).stem}_calibration"
+    out = writable_folder(out_dir or Path("results") / f"{Path(config).stem}_calibration", make=False)
     with _writing_results(out):
         res = run_calibration(config, targets, out, hold_out, leave_one_out, method, doc, workers, apply_values)
     from sim.reports.terminal import calibration_text

@@ -219,6 +219,17 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("rollout governed key set in an operating model", {**BASE, "r.yaml": _rollout(
         "operating_models: {m: {stations: {coverage_share: 0.9}}}\nstrategies: {s: {operating_model: m}}\n")},
      ["check", "r.yaml"], 2, "stations.coverage_share"),
+    # --- output places that cannot be written: refused before anything runs ----------------
+    ("schema into a file", {"afile": ""}, ["schema", "--out", "afile"], 2, "--out 'afile': exists and is not a folder"),
+    ("validation report into a file", {"afile": ""}, ["validate", "--out", "afile", "--fast", "--quiet"], 2,
+     "--out 'afile': exists and is not a folder"),
+    ("findings document under a file", {"afile": ""}, ["findings", "--doc", "afile/f.md", "--quiet"], 2,
+     "--doc 'afile'"),
+    ("findings document that is a folder", {"adir/x": ""}, ["findings", "--doc", "adir", "--quiet"], 2,
+     "--doc 'adir': is a folder"),
+    ("calibration into a file", {**BASE, "r.yaml": _rollout("strategies: {s: {}}\n"), "t.csv": "month,villages\n1,5\n",
+                                 "afile": ""},
+     ["calibrate", "r.yaml", "--targets", "t.csv", "--out", "afile"], 2, "--out 'afile': exists and is not a folder"),
 ]
 
 
