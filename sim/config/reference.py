@@ -35,6 +35,11 @@ def update_reference(path: str, text: str) -> bool:
     :func:`config_reference_markdown`). Returns whether the file changed."""
     with open(path, encoding="utf-8") as fh:
         old = fh.read()
+    missing = [m for m in (BEGIN, END) if m not in old]
+    if missing or old.index(END) < old.index(BEGIN):
+        why = ("neither is in the file" if len(missing) == 2 else f"the line {missing[0]} is not in the file"
+               if missing else "they are in the wrong order")
+        raise ValueError(f"expected the generated block between the lines {BEGIN} and {END}; {why}")
     start, end = old.index(BEGIN), old.index(END) + len(END)
     new = old[:start] + text + old[end:]
     if new != old:

@@ -219,6 +219,8 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
     ("rollout governed key set in an operating model", {**BASE, "r.yaml": _rollout(
         "operating_models: {m: {stations: {coverage_share: 0.9}}}\nstrategies: {s: {operating_model: m}}\n")},
      ["check", "r.yaml"], 2, "stations.coverage_share"),
+    ("reference into a file without its markers", {"r.md": "hello\n"}, ["reference", "--update", "r.md"], 2,
+     "expected the generated block between the lines"),
     # --- output places that cannot be written: refused before anything runs ----------------
     ("schema into a file", {"afile": ""}, ["schema", "--out", "afile"], 2, "--out 'afile': exists and is not a folder"),
     ("validation report into a file", {"afile": ""}, ["validate", "--out", "afile", "--fast", "--quiet"], 2,
