@@ -278,9 +278,14 @@ class Scenario:
                              f"network.tiers {self.network.tiers}: bus lines from the county seat run in the one-tier "
                              "model (expected buses.origin townships, or buses.mode none)")
         if self.buses.mode == "replacing" and not self.service.daily:
-            raise ValueError("service other than daily is not allowed with buses.mode 'replacing': the bus lines "
-                             "that replace the village routes run their timetable every day (the service keys set "
-                             "the days of village routes; expected daily service, or buses.mode none or added)")
+            key, value = self.service.first_not_daily() or ("", None)
+            raise FieldError(f"service.{key}", value, "expected daily service with buses.mode 'replacing': the bus "
+                             "lines that replace the village routes run their timetable every day (or buses.mode "
+                             "none or added)")
+        if self.buses.mode != "none" and self.buses.capacity_kg_per_run < self.demand.parcel_kg:
+            raise FieldError("buses.capacity_kg_per_run", self.buses.capacity_kg_per_run,
+                             f"at least demand.parcel_kg ({self.demand.parcel_kg:g} kg): a bus run that carries "
+                             "parcels must carry one")
         if self.buses.mode != "none" and "bus" not in self.vehicle_types:
             raise ValueError("buses.mode needs the `bus` vehicle type (its speeds) in vehicle_types")
         if self.produce_parcels.demand == "orders" and any(c.parcel_share > 0 for c in self.crops):

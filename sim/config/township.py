@@ -207,6 +207,20 @@ class ServiceConfig:
     def check(self) -> None:
         _check_weekdays(self.weekdays, "weekdays")
 
+    def first_not_daily(self) -> tuple[str, object] | None:
+        """The first key (path, value) that makes some route run less than daily, if any."""
+        for key in ("every_d", "remote_every_d"):
+            if getattr(self, key) != 1:
+                return key, getattr(self, key)
+        if set(self.weekdays) != set(ALL_WEEKDAYS):
+            return "weekdays", list(self.weekdays)
+        for key in ("by_township", "by_village"):
+            for name, o in getattr(self, key).items():
+                if not o.daily:
+                    return f"{key}.{name}", {k: v for k, v in (("every_d", o.every_d), ("weekdays", o.weekdays))
+                                             if v is not None}
+        return None
+
     @property
     def daily(self) -> bool:
         """Every route runs every day (the default: the schedule as it was)."""

@@ -175,6 +175,18 @@ def test_the_cli_refuses_an_unknown_township_with_exit_2_and_one_message(tmp_pat
 
 
 def test_less_than_daily_service_is_refused_when_bus_lines_replace_the_village_routes():
-    with pytest.raises(Exception, match=r"service other than daily is not allowed with buses\.mode 'replacing'"):
+    with pytest.raises(Exception, match=r"service\.by_township\.T02: \{'every_d': 2\} is not allowed: expected "
+                                        r"daily service with buses\.mode 'replacing'"):
         Scenario().updated({"buses.mode": "replacing", "service.by_township": {"T02": 2}})
+    with pytest.raises(Exception, match=r"service\.every_d: 3 is not allowed"):
+        Scenario().updated({"buses.mode": "replacing", "service.every_d": 3})
+    with pytest.raises(Exception, match=r"service\.weekdays: \[0, 2, 4\] is not allowed"):
+        Scenario().updated({"buses.mode": "replacing", "service.weekdays": [0, 2, 4]})
     assert Scenario().updated({"buses.mode": "added", "service.remote_every_d": 2}).service.remote_every_d == 2
+
+
+def test_a_bus_run_must_carry_one_parcel():
+    with pytest.raises(Exception, match=r"buses\.capacity_kg_per_run: 1\.0 is not allowed: at least "
+                                        r"demand\.parcel_kg \(1\.5 kg\)"):
+        Scenario().updated({"buses.mode": "added", "buses.capacity_kg_per_run": 1.0})
+    assert Scenario().updated({"buses.capacity_kg_per_run": 1.0}).buses.capacity_kg_per_run == 1.0   # no buses: unread
