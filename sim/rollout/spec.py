@@ -263,8 +263,12 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
         models[name] = scenario_from_data(deep_merge(base_data, ov), f"{where}: operating_models.{name}", base_dir)
         if models[name].network.tiers == 2 and models[name].township.outlets:
             # outlets open a station in every township from the hub's first month, which the schedule does not buy
-            raise fail(where, f"operating_models.{name}.township.outlets", True,
-                       "false in a rollout (township stations open with their first village station)")
+            own = isinstance(ov.get("township"), Mapping) and "outlets" in ov["township"]
+            source = where if own or base_file is None else str(base_file)
+            key = f"operating_models.{name}.township.outlets" if own else "township.outlets" if base_file \
+                else "base.township.outlets"
+            raise fail(source, key, True, "false in a rollout (township stations open with their first village "
+                       "station)" + ("" if own else f"; the rollout's base sets it (operating model {name!r})"))
     strategies = []
     for name, sd in cfg.strategies.items():
         check_name(name, where, f"strategies.{name}")   # a strategy's runs are stored under its name

@@ -221,6 +221,11 @@ CASES: list[tuple[str, dict, list[str], int, str]] = [
      ["check", "r.yaml"], 2, "stations.coverage_share"),
     ("reference into a file without its markers", {"r.md": "hello\n"}, ["reference", "--update", "r.md"], 2,
      "expected the generated block between the lines"),
+    ("rollout base with township outlets", {"base.yaml": SC + COUNTY + "network: {tiers: 2}\n"
+                                                                        "township: {outlets: true}\n",
+                                            "r.yaml": _rollout("strategies: {s: {}}\n")}, ["check", "r.yaml"], 2,
+     "base.yaml: township.outlets: True is not allowed: false in a rollout (township stations open with their first "
+     "village station); the rollout's base sets it"),
     # --- output places that cannot be written: refused before anything runs ----------------
     ("schema into a file", {"afile": ""}, ["schema", "--out", "afile"], 2, "--out 'afile': exists and is not a folder"),
     ("validation report into a file", {"afile": ""}, ["validate", "--out", "afile", "--fast", "--quiet"], 2,
