@@ -54,7 +54,14 @@ def check_path(data: dict, path: str, where: str, key: str) -> None:
                                  f"'{dotted}'")
             if p not in node:
                 near = suggest(p, node)
-                hint = f"; did you mean '{'.'.join([*walked, near])}'?" if near else ""
+                here = ".".join(walked)
+                if near:
+                    hint = f"; did you mean '{'.'.join([*walked, near])}'?"
+                elif not node:   # a mapping of named entries (townships, villages) the base has none of
+                    hint = f"; '{here}' has no entries in the base scenario: add '{p}' there to vary it"
+                else:
+                    shown = ", ".join(map(str, list(node)[:12])) + (", ..." if len(node) > 12 else "")
+                    hint = f" (keys of '{here or 'the scenario'}': {shown})"
                 raise InputError(f"{where}: {key}.{path}: unknown setting{hint}")
         else:
             raise InputError(f"{where}: {key}.{path}: '{'.'.join(walked)}' is a value, not a section")

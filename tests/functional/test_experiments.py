@@ -94,6 +94,10 @@ def test_every_scenario_shares_the_root_seed(tmp_path):
     ({"fixed": {"seed": 4}}, "fixed.seed: 4 is not allowed: not a shared setting: set the experiment's seed"),
     ({"fixed": {"replications": 2}}, "fixed.replications: 2 is not allowed"),
     ({"fixed": [1]}, "fixed: [1] is not allowed"),
+    ({"levers": {"service.by_township.T02.every_d": [1, 2]}},
+     "levers.service.by_township.T02.every_d: unknown setting; 'service.by_township' has no entries in the base "
+     "scenario: add 'T02' there to vary it"),
+    ({"levers": {"service.zzz": [1, 2]}}, "levers.service.zzz: unknown setting (keys of 'service': every_d,"),
 ])
 def test_bad_experiment_configs(tmp_path, extra, needle):
     p = small_experiment(tmp_path, **extra)
