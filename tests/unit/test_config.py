@@ -51,7 +51,7 @@ def test_unknown_key_names_path_and_nearest_key():
 
 @pytest.mark.parametrize("data,path,value,allowed", [
     ({"county": {"villages": "many"}}, "county.villages", "'many'", "whole number"),
-    ({"county": {"villages": 0}}, "county.villages", "0", "[1, 20000]"),
+    ({"county": {"villages": 0}}, "county.villages", "0", "[1, 5000]"),
     ({"county": {"villages": True}}, "county.villages", "True", "whole number"),
     ({"stations": {"coverage_share": 1.5}}, "stations.coverage_share", "1.5", "[0, 1]"),
     ({"demand": {"parcel_kg": 0}}, "demand.parcel_kg", "0.0", "(0, 1000]"),
