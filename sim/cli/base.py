@@ -53,12 +53,13 @@ def writable_folder(path: str | Path, option: str = "--out", make: bool = True) 
 
 
 def writable_file(path: str | Path, option: str) -> Path:
-    """``path`` as a file a command can write (its folder made if missing), or one message
-    and exit 2 before anything runs."""
+    """``path`` as a file a command can write, in a folder that exists, or one message and
+    exit 2 before anything runs."""
     p = Path(path)
     if p.is_dir():
         _fail_input(InputError(f"{option} {str(path)!r}: is a folder; expected a file"))
-    writable_folder(p.parent if str(p.parent) else Path("."), option)
+    if not p.parent.is_dir():
+        _fail_input(InputError(f"{option} {str(path)!r}: its folder {p.parent} does not exist"))
     return p
 
 

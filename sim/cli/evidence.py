@@ -31,7 +31,7 @@ def findings(replications: int, out_dir: str, doc: str, readme: str | None, expe
     (numbers with 95% intervals, what drives each, when it flips) to DOC."""
     from sim.experiments.findings import digest_block, run_findings, write_digest, write_findings
     writable_file(doc, "--doc")   # before any run, as the readme's place and the results folder
-    writable_folder(out_dir)
+    writable_folder(out_dir, make=False)
     try:
         if readme is not None:   # before any run: a file without its digest's place is refused at once
             digest_block(readme)
