@@ -12,6 +12,7 @@ import matplotlib
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from sim.county.kpis import DAILY_COLUMNS
 from sim.county.leadtime import LeadTimes
@@ -142,12 +143,16 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
             no_data(ax, "no parcels delivered")
             return ax
         last = int(np.flatnonzero(counts)[-1]) + 1
-        step = max(1, -(-last // 100))  # at most ~100 bars
+        # at most ~100 bars, each a round number of hours wide (0.96 h bars read oddly)
+        raw_h = last * float(lead_time_h.bin_h) / 100
+        nice_h = next((w for w in (0.1, 0.2, 0.25, 0.5, 1.0, 2.0, 3.0, 6.0, 12.0, 24.0) if w >= raw_h), raw_h)
+        step = max(1, round(nice_h / float(lead_time_h.bin_h)))
         starts = np.arange(0, last, step)
         binned = np.add.reduceat(counts[:last], starts)
         edges = np.append(starts, last) * lead_time_h.bin_h
-        ax.stairs(binned, edges, fill=True, color="tab:blue", alpha=0.75, label=f"parcels (n={n})")
+        ax.stairs(binned, edges, fill=True, color="tab:blue", alpha=0.75, label=f"parcels (n={n:,})")
         mean, p95 = float(lead_time_h.mean_h), float(lead_time_h.quantile_h(0.95))
+        width = step * float(lead_time_h.bin_h)
     else:
         lt = _finite(lead_time_h)
         if lt.size == 0:
@@ -156,9 +161,13 @@ def plot_lead_time(lead_time_h, ax: Axes | None = None) -> Axes:
         edges = np.histogram_bin_edges(lt, bins="auto")
         if edges.size > 101:  # heavy tails can make "auto" produce thousands of bins
             edges = np.histogram_bin_edges(lt, bins=100)
-        ax.hist(lt, bins=edges.tolist(), color="tab:blue", alpha=0.75, label=f"parcels (n={lt.size})")
+        ax.hist(lt, bins=edges.tolist(), color="tab:blue", alpha=0.75, label=f"parcels (n={lt.size:,})")
         mean = float(np.mean(lt))
         p95 = float(np.percentile(lt, 95))
+        width = float(edges[1] - edges[0]) if edges.size > 1 else 0.0
+    if width > 0:   # a count depends on the bar's width: say it
+        ax.set_ylabel(f"Parcels per {width:g} h bar (count)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
     ax.axvline(mean, color="black", ls="--", lw=1.2, label=f"mean = {mean:.1f} h")
     ax.axvline(p95, color="tab:red", ls=":", lw=1.5, label=f"95th percentile = {p95:.1f} h")
     ax.legend(fontsize="small")
@@ -215,6 +224,7 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
     Empty routes are skipped (no polyline). Always draws two village scatters (served, unserved) even if
     one class is empty, so the artist layout is predictable.
     """
+    own = ax is None
     ax = new_axes(ax, _FIGSIZE_MAP)
     hub = np.asarray(hub_xy, dtype=float).reshape(2)
     vxy = np.asarray(village_xy, dtype=float).reshape(-1, 2)
@@ -225,7 +235,9 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
         raise ValueError(f"residents ({res.size}) and served ({srv.size}) must match villages ({n})")
 
     # routes underneath the markers
-    cmap = matplotlib.colormaps["tab20" if len(routes) > 10 else "tab10"]
+    # the route colours leave out the greys (the unserved villages' colour)
+    cmap = matplotlib.colormaps["tab20" if len(routes) > 9 else "tab10"]
+    palette = [cmap(i) for i in range(cmap.N) if i not in ((14, 15) if cmap.N == 20 else (7,))]
     for k, route in enumerate(routes):
         idx = np.asarray(route, dtype=int).ravel()
         if idx.size == 0:
@@ -233,19 +245,20 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
         if idx.min() < 0 or idx.max() >= n:
             raise ValueError(f"route {k} has a village index outside 0..{n - 1}")
         pts = np.vstack([hub, vxy[idx], hub])
-        ax.plot(pts[:, 0], pts[:, 1], color=cmap(k % cmap.N), lw=1.2, alpha=0.85, zorder=1,
+        ax.plot(pts[:, 0], pts[:, 1], color=palette[k % len(palette)], lw=1.2, alpha=0.85, zorder=1,
                 label=f"route {k}")
 
     rmax = float(np.max(res)) if res.size and np.max(res) > 0 else 1.0
     sizes = 8.0 + 140.0 * np.clip(res, 0, None) / rmax
     ax.scatter(vxy[srv, 0], vxy[srv, 1], s=sizes[srv], c="#1b2a4a", edgecolors="black",
-               linewidths=0.4, zorder=3, label="village (served)")
+               linewidths=0.4, zorder=3, label="village served (area ~ residents)")
     ax.scatter(vxy[~srv, 0], vxy[~srv, 1], s=sizes[~srv], facecolors="none", edgecolors="0.55",
-               linewidths=0.8, zorder=3, label="village (unserved)")
+               linewidths=0.8, zorder=3, label="village unserved")
     if township_xy is not None:
         txy = np.asarray(township_xy, dtype=float).reshape(-1, 2)
-        ax.scatter(txy[:, 0], txy[:, 1], marker="s", s=45, c="tab:orange", edgecolors="black",
-                   linewidths=0.6, zorder=4, label="township seat")
+        # white with a black edge: no route's colour
+        ax.scatter(txy[:, 0], txy[:, 1], marker="s", s=45, c="white", edgecolors="black",
+                   linewidths=1.0, zorder=4, label="township seat")
     ax.scatter([hub[0]], [hub[1]], marker="*", s=320, c="gold", edgecolors="black", linewidths=0.8,
                zorder=5, label="county hub")
 
@@ -256,7 +269,10 @@ def plot_network(hub_xy, village_xy, residents, served, routes: Sequence[Sequenc
                  f"{sum(1 for r in routes if len(r))} routes")
     # legend shows point classes only (one entry per route would swamp it)
     handles = [h for h in ax.get_legend_handles_labels()[0] if not isinstance(h, Line2D)]
-    ax.legend(handles=handles, loc="best", fontsize="small", markerscale=0.7)
+    if own:   # below the map, which has villages everywhere a legend inside could go
+        ax.figure.legend(handles=handles, loc="outside lower center", fontsize="small", markerscale=0.7, ncols=4)
+    else:
+        ax.legend(handles=handles, loc="best", fontsize="small", markerscale=0.7)
     return ax
 
 
