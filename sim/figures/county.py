@@ -82,7 +82,7 @@ def plot_daily_flows(daily: Mapping[str, np.ndarray], ax: Axes | None = None) ->
     return _two_axes(daily, ax, "Daily flows",
                      [("parcels_ordered", "tab:blue", "parcels ordered"),
                       ("parcels_delivered", "tab:cyan", "parcels delivered")], "Parcels in (parcels/day)",
-                     [("produce_offered_kg", "tab:olive", "produce offered"),
+                     [("produce_offered_kg", "tab:orange", "produce offered"),
                       ("produce_sold_kg", "tab:green", "produce sold"),
                       ("produce_spoiled_kg", "tab:red", "produce spoiled")], "Produce out (kg/day)")
 
@@ -103,13 +103,14 @@ def _two_axes(daily: Mapping[str, np.ndarray], ax: Axes | None, title: str, left
     left axis, ``right`` on a twin right axis, both from 0, one legend above the data."""
     ax = new_axes(ax, _FIGSIZE_WIDE)
     day = _days(daily, _col(daily, left[0][0]).size)
+    # each legend entry names its axis: the two scales differ
     for column, color, label in left:
-        ax.plot(day, _col(daily, column), color=color, lw=1.0, label=label)
+        ax.plot(day, _col(daily, column), color=color, lw=1.0, label=f"{label} (left)")
     ax.set_xlabel(_DAY_LABEL)
     ax.set_ylabel(left_label)
     twin = ax.twinx()
     for column, color, label in right:
-        twin.plot(day, _col(daily, column), color=color, lw=1.0, label=label)
+        twin.plot(day, _col(daily, column), color=color, lw=1.0, label=f"{label} (right)")
     twin.set_ylabel(right_label)
     ax.set_ylim(bottom=0)
     twin.set_ylim(bottom=0)
