@@ -410,10 +410,12 @@ def write_experiment_figures(out_dir: str | os.PathLike, summary: Sequence[Mappi
                            lambda sk=sk: plot_pareto(summary, cost_kpi, sk, registry.higher_is_better(sk) is True,
                                                      baseline_id)))
     names = scenario_labels(summary)
+    paths = {short_name(k): k for k in factor_columns(summary)}
     for kpi in kpis:
         if has_finite([r for r in comparisons if r.get("kpi") == kpi], "mean_diff"):
             makers.append((f"forest__{_token(kpi)}",
-                           lambda kpi=kpi: plot_forest(comparisons, kpi, scenario_labels=names)))
+                           lambda kpi=kpi: plot_forest(comparisons, kpi, scenario_labels=names,
+                                                       factor_paths=paths)))
     n_scenarios = len({str(r.get("scenario_id")) for r in summary})
     if not varying and 2 <= n_scenarios <= MAX_SCENARIO_ROWS:
         for kpi in kpis_ok:

@@ -219,14 +219,18 @@ FOREST_TICKS = 5
 
 
 def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None, *,
-                scenario_labels: Mapping[str, str] | None = None) -> Axes:
+                scenario_labels: Mapping[str, str] | None = None,
+                factor_paths: Mapping[str, str] | None = None) -> Axes:
     """Forest plot: one row per scenario (in table order, first on top) with its mean difference from
     the baseline and the 95% CI as a horizontal error bar, a vertical line at 0. Differences significant
     after Holm correction are dark filled markers; others are grey hollow markers (so a bar clear of 0
     may carry a hollow marker: the legend says the bars are not corrected). Holm-adjusted p-values
     are shown as right-hand tick labels. Rows without a finite mean difference are listed as "n/a".
     The title names the baseline by its label in ``scenario_labels`` (scenario_id -> label, e.g. from
-    the summary table), never by its id; amounts in CNY are in thousand or million CNY where large."""
+    the summary table), never by its id; amounts in CNY are in thousand or million CNY where large.
+    Design points ("tiers=2, remote_every_d=3") are labelled by their values, the factors named
+    once on the axis by their labels (``factor_paths``: a factor's key path by its short name), as
+    in the heat maps and Pareto plots."""
     rows = [r for r in comparisons if r.get("kpi") == kpi]
     own = ax is None
     if ax is None:
@@ -237,8 +241,15 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
                               kpi_unit(kpi))
     name = kpi_axis_label(kpi, "")  # without its unit
     title = f"{name}: difference vs baseline"
+    row_labels = [str(r.get("scenario", r.get("scenario_id"))) for r in rows]
+    keys: list[str] = []
+    if factor_paths:
+        row_labels, keys = compact_labels(row_labels, factor_paths)
     if len(baselines) == 1 and baselines[0] in names:
-        which = f"({names[baselines[0]]})"
+        base_label = names[baselines[0]]
+        if keys:
+            base_label = compact_labels([base_label], factor_paths)[0][0]
+        which = f"({base_label})"
         title += f"\n{which}" if len(title) + len(which) > TITLE_CHARS else f" {which}"
     ax.set_title(wrap_title(title, TITLE_CHARS), fontsize="medium")
     ax.set_xlabel(f"Difference in {in_sentence(name)}, scenario − baseline"
@@ -271,7 +282,9 @@ def plot_forest(comparisons: Sequence[Mapping], kpi: str, ax: Axes | None = None
     ax.axvline(0.0, color="black", lw=0.9, ls="--", zorder=1)
     # few ticks: long scenario names leave the data a narrow strip, where signed decimals would run together
     plain_ticks(ax.xaxis, most=FOREST_TICKS)
-    ax.set_yticks(ypos, [str(r.get("scenario", r.get("scenario_id"))) for r in rows])
+    ax.set_yticks(ypos, row_labels)
+    if keys:
+        ax.set_ylabel(wrap_title(", ".join(keys), 40), fontsize="small")
     ax.set_ylim(-0.7, n - 0.3)
     pv = [as_float(r.get("p_holm")) for r in rows]
     if any(math.isfinite(p) for p in pv):

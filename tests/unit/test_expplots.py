@@ -471,6 +471,17 @@ def _comparison(sid, label, kpi, diff, hw=0.05, base="6642d0e87e70"):
             "p_value": 0.001, "p_holm": 0.002, "significant_holm": True}
 
 
+def test_forest_labels_design_points_by_their_values_and_names_the_factors_once():
+    rows = [_comparison("a1", "tiers=1, remote_every_d=2", "cost_per_parcel_cny", 0.2),
+            _comparison("a2", "tiers=2, remote_every_d=3", "cost_per_parcel_cny", 5.6)]
+    names = {"6642d0e87e70": "tiers=1, remote_every_d=1"}
+    paths = {"tiers": "network.tiers", "remote_every_d": "service.remote_every_d"}
+    ax = ep.plot_forest(rows, "cost_per_parcel_cny", scenario_labels=names, factor_paths=paths)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1, 2", "2, 3"]
+    assert ax.get_ylabel().replace("\n", " ") == "network tiers, remote villages served every (d)"
+    assert "(1, 1)" in ax.get_title()
+
+
 def test_forest_names_the_baseline_by_its_label_not_its_id():
     rows = [_comparison("a1", "tiers=2, remote_every_d=1", "cost_per_parcel_cny", 5.9)]
     names = {"6642d0e87e70": "tiers=1, remote_every_d=1", "a1": "tiers=2, remote_every_d=1"}
