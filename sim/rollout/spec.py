@@ -60,8 +60,8 @@ class Feedback:
 @dataclass(frozen=True)
 class AdoptionConfig:
     """Bass diffusion coefficients per month after a village's station opens."""
-    p: float = spec(0.03, "Innovation coefficient per month", lo=0, hi=1, lo_open=True)
-    q: float = spec(0.38, "Imitation coefficient per month", lo=0, hi=5)
+    p: float = spec(0.03, "Innovation coefficient per month", unit="1/month", lo=0, hi=1, lo_open=True)
+    q: float = spec(0.38, "Imitation coefficient per month", unit="1/month", lo=0, hi=5)
     ceiling: float = spec(0.6, "Share of residents who adopt eventually", lo=0, hi=1, lo_open=True)
     feedback: Feedback | None = spec(None, "Service feedback (null or false: none)", optional=True, source="")
     parcels_per_adopter_y: float = spec(8.0, "Parcels an adopter orders per year (adoption only)", unit="parcels/y",
