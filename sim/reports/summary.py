@@ -22,6 +22,13 @@ def _label(kpi: str) -> str:
         return kpi
 
 
+def _unit(kpi: str) -> str:
+    try:
+        return registry.kpi(kpi).unit
+    except KeyError:
+        return ""
+
+
 def _value(kpi: str, mean: float, hw: float, horizon_m: int | None) -> str:
     if kpi == "break_even_month" and not math.isfinite(mean):
         return f"not within {horizon_m} months" if horizon_m else "not within the horizon"
@@ -101,6 +108,13 @@ def summary(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | 
             wins[s] = wins.get(s, 0) + 1
         top = lead["leaders"][0] if lead["leaders"] else None
         r = cell.get((top, kpi), {}) if top is not None else {}
+        # amounts of millions of CNY in million CNY, as the findings above the table give them
+        scale = 1e6 if _unit(kpi) == "CNY" and max(abs(as_float(r.get(k))) if math.isfinite(as_float(r.get(k)))
+                                                  else 0.0 for k in ("mean", "diff_vs_baseline")) >= 1e6 else 1.0
+        if scale != 1.0:
+            label = label.replace("(CNY)", "(million CNY)")
+            r = {**r, **{k: as_float(r.get(k)) / scale for k in ("mean", "ci95_half_width", "diff_vs_baseline",
+                                                                  "diff_ci95_low", "diff_ci95_high")}}
         value = _value(kpi, as_float(r.get("mean")), as_float(r.get("ci95_half_width")), horizon_m)
         diff = as_float(r.get("diff_vs_baseline"))
         if top is None:

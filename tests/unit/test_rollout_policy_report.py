@@ -104,7 +104,7 @@ def test_assumptions_list_every_input_with_its_value(rollout):
     # values as experiments/rollout_strategies.yaml and experiments/baseline.yaml give them
     expected = {
         "budget_per_year_cny": "40,000,000 CNY/y", "horizon_m": "60 months", "sample_days": "4 d",
-        "replications": "2", "adoption.p": "0.020", "adoption.q": "0.150", "adoption.ceiling": "0.600",
+        "replications": "2", "adoption.p": "0.020 1/month", "adoption.q": "0.150 1/month", "adoption.ceiling": "0.600",
         "adoption.parcels_per_adopter_y": "8 parcels/y",
         "economics.platform_fee_per_parcel_cny": "2 CNY/parcel",
         "economics.delivery_price_per_parcel_cny": "3 CNY/parcel",
@@ -242,3 +242,14 @@ def test_coverage_maps_are_small_multiples():
     assert [a.get_ylabel().split("\n")[0] for a in fig.axes[:6:2]] == ["a", "b", "c"]
     width_in = fig.get_size_inches()[0]
     assert width_in < 8.5  # three columns of small panels, not full-width maps
+
+
+def test_millions_of_cny_read_in_million_cny():
+    # NPVs of -29.3 and -48.1 million CNY: the table says million CNY, as the findings above it do
+    rows = [_row("a", "npv_cny", -48.1e6, 2, True, hw=1.2e6),
+            _row("b", "npv_cny", -29.3e6, 1, True, 18.8e6, 17.6e6, 20.1e6, True, hw=1.1e6)]
+    got = {r["outcome"]: r for r in summary(rows, "a")["rows"]}
+    npv = got["Net present value (million CNY) ↑"]
+    assert npv["value"] == "-29.3 ± 1.1" and npv["versus"] == "+18.8 [+17.6, +20.1]"
+    small = {r["outcome"] for r in summary(ROWS, "a")["rows"]}
+    assert "Net present value (CNY) ↑" in small      # under a million: as it is
