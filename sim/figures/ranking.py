@@ -39,14 +39,14 @@ def plot_ranking_breakeven(rows: Sequence[Mapping], ax: Axes | None = None) -> A
             if as_bool(r.get("within_range")):
                 ax.plot([pos], [y], marker="D", color="tab:red", ms=7)
                 ax.annotate(f"{_num(be)}: {r.get('challenger')}", (pos, y), xytext=(0, 7),
-                            textcoords="offset points", ha="center", fontsize="x-small", color="tab:red")
+                            textcoords="offset points", ha="center", fontsize="small", color="tab:red")
             else:
                 edge = 1.02 if pos > 1 else -0.02
                 ax.annotate(f"{_num(be)} ({r.get('challenger')})", (edge, y), ha="left" if pos > 1 else "right",
-                            va="center", fontsize="x-small", color="0.35")
+                            va="center", fontsize="small", color="0.35")
         labels.append(f"{r.get('label') or r.get('input')}\n[{_num(lo)}-{_num(hi)}, {r.get('tier')}]")
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels(labels[::-1], fontsize="x-small")
+    ax.set_yticklabels(labels[::-1], fontsize="small")   # readable at print size
     ax.set_xlim(-0.35, 1.35)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.set_xticks([0, 0.5, 1])
