@@ -113,6 +113,31 @@ def _rest(tt: Result, v: str):
     return Interval(m, hw)
 
 
+def _frequency_drivers(sf: Result, cost: dict) -> str:
+    """What drives the cost of serving remote villages every other day, tier by tier, from the
+    runs' routes and last-mile trips (the sign can differ between the tiers)."""
+    parts = []
+    more = {}
+    for t in (1, 2):
+        routes = [sf.mean("routes", tiers=t, remote_every_d=k).mean for k in (1, 2)]
+        trips = [sf.mean("lastmile_trips", tiers=t, remote_every_d=k) for k in (1, 2)]
+        more[t] = trips[1].low > trips[0].high
+        way = "rises" if cost[t, 2].low > 0 else "falls" if cost[t, 2].high < 0 else "does not change significantly"
+        drawn = (f"{routes[0]:.0f} routes become {routes[1]:.0f}" if round(routes[0]) != round(routes[1])
+                 else f"the {routes[0]:.0f} routes stay")
+        parts.append(f"with {t} tier{'s' if t > 1 else ''} cost per parcel {way}: {drawn} and last-mile trips a "
+                     f"year go from {trips[0].text()} to {trips[1].text()}")
+    why = ""
+    if more[1] and not more[2]:
+        why = (" In one tier the remote villages get routes of their own instead of sharing the near villages' "
+               "(a route carrying two days of parcels fills its vehicle with fewer villages), so there are more "
+               "trips, not fewer; with two tiers each township's routes serve its own villages already, and the "
+               "remote townships' run half as often.")
+    return ("Routes that run every k days take turns, so a vehicle and driver serve k routes (`service`, [G]), and "
+            "each is planned for k days of parcels. What that does to cost depends on how the routes are drawn: "
+            + "; ".join(parts) + "." + why)
+
+
 def service_frequency(sf: Result) -> Finding:
     gap = {(t, k): sf.diff("inbound_lead_time_remote_decile_h", {"tiers": t, "remote_every_d": k},
                            {"tiers": t, "remote_every_d": 1}) for t in (1, 2) for k in (2, 3)}
@@ -135,8 +160,7 @@ def service_frequency(sf: Result) -> Finding:
            for t in (1, 2) for k in (2, 3)]
         + [(f"{t} tier{'s' if t > 1 else ''}, every {k} day(s): Gini of villages' lead times", gini[t, k].text())
            for t in (1, 2) for k in (1, 2, 3)],
-        "Routes that run every k days take turns, so a vehicle and driver serve k routes (`service`, [G]); each "
-        "route is planned for k days of parcels, so fewer, fuller runs carry the same parcels.",
+        _frequency_drivers(sf, cost),
         "With two tiers (the townships' own routes run less often, the feeders daily) every other day changes the "
         f"most remote decile's mean lead time by {gap[2, 2].text('h', signed=True)}: "
         + ("the lead-time effect keeps its sign." if same else "the lead-time effect changes sign."),

@@ -340,3 +340,30 @@ def test_the_charge_flip_claims_a_direction_only_where_the_interval_excludes_zer
     assert _range_flip({12.0: Interval(0.05, 0.1), 30.0: Interval(0.2, 0.1)}) == \
         ("The mixed fleet is dearer per parcel than e-tricycles alone at a charge of 30 km and not significantly "
          "different at 12 km")
+
+
+def test_the_service_frequency_driver_follows_each_tiers_routes_and_trips():
+    from sim.experiments.findings_tiers import _frequency_drivers
+    noise = [0.0, 1.0, -1.0]
+    # by hand: one tier, every other day: 8 routes become 13, trips 2,880 -> 3,396, cost +0.2 (rises);
+    # two tiers: 29 routes stay 29, trips 6,954 -> 5,757, cost -0.7 (falls)
+    table = {(1, 1): (8, 2880.0, 6.2), (1, 2): (13, 3396.0, 6.4),
+             (2, 1): (29, 6954.0, 12.0), (2, 2): (29, 5757.0, 11.3)}
+    sf = _named({(f"t{t}k{k}", (("network.tiers", t), ("service.remote_every_d", k))): [
+        {"routes": r, "lastmile_trips": trips + e, "cost_per_parcel_cny": c + 0.01 * e} for e in noise]
+        for (t, k), (r, trips, c) in table.items()})
+    cost = {(t, 2): sf.diff("cost_per_parcel_cny", {"tiers": t, "remote_every_d": 2}, {"tiers": t, "remote_every_d": 1})
+            for t in (1, 2)}
+    text = _frequency_drivers(sf, cost)
+    assert ("with 1 tier cost per parcel rises: 8 routes become 13 and last-mile trips a year go from 2,880.0 ± 2.5 "
+            "to 3,396.0 ± 2.5") in text
+    assert "with 2 tiers cost per parcel falls: the 29 routes stay and last-mile trips a year go from 6,954" in text
+    assert "so there are more trips, not fewer" in text
+    # trips that fall in both tiers: no claim that one tier adds trips
+    table[(1, 2)] = (8, 2500.0, 6.0)
+    sf = _named({(f"t{t}k{k}", (("network.tiers", t), ("service.remote_every_d", k))): [
+        {"routes": r, "lastmile_trips": trips + e, "cost_per_parcel_cny": c + 0.01 * e} for e in noise]
+        for (t, k), (r, trips, c) in table.items()})
+    cost[1, 2] = sf.diff("cost_per_parcel_cny", {"tiers": 1, "remote_every_d": 2}, {"tiers": 1, "remote_every_d": 1})
+    text = _frequency_drivers(sf, cost)
+    assert "with 1 tier cost per parcel falls" in text and "more trips" not in text
