@@ -223,7 +223,7 @@ def _figure_plan(meta, monthly, outcomes, equity, counties, coverage_map, report
             figures.append((MAPS_STEM if k == 0 else f"{MAPS_STEM}_{k + 1}", "Coverage maps" + part,
                             "Share of residents covered per county, one small map per strategy (rows: "
                             f"{', '.join(group)}) and month (columns: {', '.join(str(m) for m in map_months)}); "
-                            "replication 0; circle area ∝ residents, grey = no data; panel titles give the "
+                            "the first replication; circle area ∝ residents, grey = no data; panel titles give the "
                             "resident-weighted coverage.",
                             lambda group=group: plot_coverage_maps(counties, coverage_map, group, map_months)))
     stations = list(stations or ())
