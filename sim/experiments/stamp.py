@@ -165,4 +165,7 @@ def scenario_id(sc: Scenario) -> str:
     files = input_hashes(scenario_input_files(sc))
     if files:
         d["input_files_sha256"] = sorted(files.values())
+        # the file by its contents, not its path: a path relative to the working directory would give the same
+        # scenario another id when run from elsewhere
+        d["county"]["villages_csv"] = "(by contents)"
     return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:12]

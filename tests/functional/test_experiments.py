@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from sim.analysis.statistics import t_interval
 from sim.cli import main
-from sim.config.scenario import scenario_data
+from sim.config.scenario import scenario_data, scenario_from_data
 from sim.county.demand import daily_means
 from sim.county.kpis import run_replication
 from sim.county.planning import plan
@@ -372,3 +372,20 @@ def test_shipped_experiments_are_valid():
     for p in sorted((ROOT / "experiments").glob("*.yaml")):
         r = CliRunner().invoke(main, ["check", str(p)])
         assert r.exit_code == 0, r.output
+
+
+def test_a_scenario_id_knows_its_villages_file_by_its_contents_not_its_path(tmp_path, monkeypatch):
+    from sim.experiments.stamp import scenario_id
+    rows = "id,township,x_km,y_km,residents,road_class\n" + "".join(
+        f"V{i},T{i % 2},{i},{i % 3},500,cement\n" for i in range(1, 9))
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "v.csv").write_text(rows)
+    (tmp_path / "b.csv").write_text(rows)
+    (tmp_path / "c.csv").write_text(rows.replace(",500,", ",600,"))
+    sc = scenario_from_data(dict(SMALL_BASE, county={"villages_csv": "a/v.csv"}), "x", tmp_path)
+    monkeypatch.chdir(tmp_path)
+    same_file_other_path = scenario_from_data(dict(SMALL_BASE, county={"villages_csv": "a/../a/v.csv"}), "x", None)
+    same_contents = scenario_from_data(dict(SMALL_BASE, county={"villages_csv": "b.csv"}), "x", None)
+    other_contents = scenario_from_data(dict(SMALL_BASE, county={"villages_csv": "c.csv"}), "x", None)
+    assert scenario_id(sc) == scenario_id(same_file_other_path) == scenario_id(same_contents)
+    assert scenario_id(other_contents) != scenario_id(sc)
