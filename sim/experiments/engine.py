@@ -148,6 +148,25 @@ class DaskExecutor:
             raise InputError(f"--scheduler {address!r}: {why}")
         self.client = box["client"]
         self.name = f"dask scheduler {address}"
+        self._check_workers_code(address)
+
+    def _check_workers_code(self, address: str) -> None:
+        """Refuse workers that run other code than this checkout: a long-lived worker keeps the
+        modules it imported, and its results would be stamped with this checkout's version."""
+        from sim.experiments.stamp import code_version, loaded_code_version
+        mine = code_version()
+        try:
+            theirs = self.client.run(loaded_code_version)
+        except Exception as exc:   # a worker without the package cannot run a task either
+            self.client.close()
+            raise InputError(f"--scheduler {address!r}: cannot ask the workers for their code version: "
+                             f"{type(exc).__name__}: {exc}") from None
+        other = {w: v for w, v in sorted(theirs.items()) if v != mine}
+        if other:
+            self.client.close()
+            shown = ", ".join(f"{w} runs {v}" for w, v in list(other.items())[:3])
+            raise InputError(f"--scheduler {address!r}: workers run other code than this checkout ({mine}): "
+                             f"{shown}; restart them from this checkout")
 
     def run(self, tasks: list[tuple], fn: Callable[[tuple], dict], lost: Lost | None = None) -> Iterator[dict]:
         from dask.distributed import as_completed

@@ -34,6 +34,13 @@ def package_versions() -> dict:
     return out
 
 
+@functools.lru_cache(maxsize=1)
+def loaded_code_version() -> str:
+    """:func:`code_version` as it was when this process first asked: the code it has loaded
+    (a long-lived worker keeps running the modules it imported, whatever the files say now)."""
+    return code_version()
+
+
 def code_version() -> str:
     """Package version plus a hash of every module of the package (recursively, with
     their paths), so results from other code are noticed."""
@@ -48,17 +55,19 @@ def code_version() -> str:
 
 def file_sha256(path: str | Path) -> str:
     """SHA-256 of a file's bytes, or of a folder's files (names and bytes, sorted).
-    A file's hash is remembered while its size and modification time stay the same, so
-    an experiment whose scenarios share one villages CSV reads it once."""
+    A file's hash is remembered while its inode, size, modification and status-change
+    times stay the same, so an experiment whose scenarios share one villages CSV reads it
+    once (an edit that keeps the size and puts the modification time back still changes
+    the status-change time, which no tool can set)."""
     p = Path(path)
     if p.is_file():
         st = p.stat()
-        return _file_sha256(str(p.resolve()), st.st_size, st.st_mtime_ns)
+        return _file_sha256(str(p.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     return _tree_sha256(p)
 
 
 @functools.lru_cache(maxsize=256)
-def _file_sha256(path: str, size: int, mtime_ns: int) -> str:
+def _file_sha256(path: str, ino: int, size: int, mtime_ns: int, ctime_ns: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 

@@ -240,6 +240,18 @@ def test_dask_cluster_gives_the_same_results(tmp_path):
     assert tables(tmp_path / "local") == tables(tmp_path / "dask")
 
 
+def test_dask_workers_running_other_code_are_refused(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    from sim.experiments.engine import DaskExecutor
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        DaskExecutor(cluster.scheduler_address).close()   # the same code: accepted
+        # this checkout's files changed since the worker loaded its modules
+        monkeypatch.setattr("sim.experiments.stamp.code_version", lambda: "0.0.0+edited")
+        with pytest.raises(InputError, match=r"workers run other code than this checkout \(0\.0\.0\+edited\)"):
+            DaskExecutor(cluster.scheduler_address)
+
+
 @pytest.mark.parametrize("share", [0.25, 0.5, 0.85])
 def test_resume_after_sigkill_runs_only_what_is_missing(tmp_path, share):
     """A SIGKILL of the whole process group early, half way and late in a sweep, then

@@ -203,3 +203,17 @@ def test_figures_never_outlive_the_tables_they_show(tmp_path):
     assert _cli("run", str(exp), "--out", str(out), "--workers", "1", "--quiet", "--fresh",
                 "--no-figures").exit_code == 0
     assert not (out / "figures").exists()
+
+
+def test_a_same_size_edit_with_its_modification_time_put_back_is_hashed_anew(tmp_path):
+    import os
+
+    from sim.experiments.stamp import file_sha256
+    p = tmp_path / "villages.csv"
+    p.write_text("id,residents\nV1,1282\n")
+    before = file_sha256(p)
+    st = p.stat()
+    p.write_text("id,residents\nV1,1828\n")          # the same size
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # as cp -p, rsync -t or tar would leave it
+    assert p.stat().st_size == st.st_size and p.stat().st_mtime_ns == st.st_mtime_ns
+    assert file_sha256(p) != before
