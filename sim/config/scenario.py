@@ -405,8 +405,9 @@ def scenario_from_data(data: Any, where: str = "<config>", base_dir: str | os.Pa
     ``scenario`` and is not part of the scenario."""
     scenario = build(Scenario, without_kind(data, where, "scenario"), where)
     csv = scenario.county.villages_csv
-    if csv is not None and base_dir is not None and not os.path.isabs(csv):
-        county = dataclasses.replace(scenario.county, villages_csv=str(Path(base_dir) / csv))
+    if csv is not None and not os.path.isabs(csv):
+        # absolute: a worker elsewhere (a Dask cluster's, in another folder) reads the file that was hashed
+        county = dataclasses.replace(scenario.county, villages_csv=str((Path(base_dir or ".") / csv).resolve()))
         scenario = dataclasses.replace(scenario, county=county)
     return scenario
 

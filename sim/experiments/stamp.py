@@ -17,6 +17,7 @@ from typing import Any
 
 from sim.config.loader import a_kind
 from sim.config.scenario import Scenario, scenario_data, scenario_input_files
+from sim.errors import InputError
 
 STAMP_FILE = "stamp.json"
 #: the packages whose versions a manifest records
@@ -115,6 +116,18 @@ def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path],
     if preview is not None:
         stamp["preview_counties"] = preview
     return stamp
+
+
+def check_inputs_unchanged(stamp: Mapping) -> None:
+    """Refuse to call a folder complete when an input file changed while its runs ran (the
+    runs then read a mix of the old and the new file): an :class:`InputError` naming it."""
+    stamped = stamp.get("inputs_sha256") or {}
+    now = input_hashes(p for p in stamped if Path(p).exists())
+    changed = [p for p in sorted(stamped) if now.get(p) != stamped[p]]
+    if changed:
+        raise InputError(f"{changed[0]}: changed while the runs were running (the results would mix the file as it "
+                         "was and as it is): run again with --fresh" + (f" ({len(changed) - 1} more file(s) "
+                                                                        "changed too)" if len(changed) > 1 else ""))
 
 
 def stamp_digest(stamp: Mapping) -> str:

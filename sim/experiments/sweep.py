@@ -16,7 +16,7 @@ from pathlib import Path
 from sim.analysis.statistics import needs_more_replications
 from sim.experiments.engine import Progress, import_when_idle, open_run, run_tasks, unusable_runs_text
 from sim.experiments.spec import Experiment
-from sim.experiments.stamp import make_stamp
+from sim.experiments.stamp import check_inputs_unchanged, make_stamp
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.experiments.tables import write_manifest, write_tables
 from sim.files import remove_figures
@@ -181,6 +181,7 @@ def run_experiment(exp: Experiment, out: str | os.PathLike, *, workers: int | No
         finally:
             executor.close()
         mark_incomplete(out, "experiment", exp.name, started)
+        check_inputs_unchanged(stamp)
         tables = write_tables(exp, out, done, store.failures())
         new = {(f["scenario_id"], f["replication"]) for f in failures}
         sim_s = sum(rec.get("sim_s", 0.0) + rec.get("plan_s", 0.0) for key, rec in done.items() if key not in new)

@@ -20,7 +20,7 @@ from sim.analysis.registry import ROLLOUT_OUTCOMES, higher_is_better, spoilage_r
 from sim.analysis.statistics import holm, paired_difference, t_interval
 from sim.errors import InputError
 from sim.experiments.engine import Progress, open_run, run_tasks, unusable_runs_text
-from sim.experiments.stamp import config_sha256, make_stamp, package_versions
+from sim.experiments.stamp import check_inputs_unchanged, config_sha256, make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import remove_figures, write_csv, write_json
 from sim.rollout.assumptions import assumptions, levers
@@ -110,6 +110,7 @@ def run_compare(ro: Rollout, out: Path, workers: int | None = None, scheduler: s
             executor.close()
         failures = [rec for rec in recs if not rec["ok"]]
         mark_incomplete(out, "rollout", ro.name, started)
+        check_inputs_unchanged(stamp)
         tables = aggregate(ro, store, geos_by_model, schedules)
         write_csv(out / "failures.csv", FAILURE_COLUMNS, sorted(store.failures(), key=lambda f: run_key(f)))
         tables["failures"] = failures

@@ -18,7 +18,7 @@ from pathlib import Path
 from sim.analysis.registry import spoilage_rate
 from sim.errors import InputError
 from sim.experiments.engine import Progress, json_default, open_run, unusable_runs_text
-from sim.experiments.stamp import make_stamp, package_versions
+from sim.experiments.stamp import check_inputs_unchanged, make_stamp, package_versions
 from sim.experiments.store import RunStore, mark_incomplete
 from sim.files import fmt, remove_figures, write_csv, write_json
 from sim.rollout.national_spec import National, NationalCounty
@@ -194,6 +194,7 @@ def run_national(nat: National, out: str | Path, *, workers: int | None = None, 
         finally:
             executor.close()
         mark_incomplete(out, "national", nat.name, started)
+        check_inputs_unchanged(stamp)
         write_csv(out / "failures.csv", FAILURE_COLUMNS, sorted(store.failures(), key=run_key))
         if n_failed or store.failures():
             tables: dict = {"regions": [], "remoteness": []}

@@ -109,13 +109,14 @@ def region_config(data, where: str, base_dir: Path) -> RegionConfig:
     """Validate a rollout's ``region`` mapping; files are resolved against ``base_dir``."""
     cfg = build(RegionConfig, data, where, "region")
     csv_path, vdir = cfg.counties_csv, cfg.villages_dir
+    # absolute paths: a worker elsewhere (a Dask cluster's, in another folder) reads the files that were hashed
     if csv_path is not None:
-        csv_path = str(base_dir / csv_path)
+        csv_path = str((base_dir / csv_path).resolve())
     if vdir is not None:
         if not (base_dir / vdir).is_dir():
             raise fail(where, "region.villages_dir", vdir, "expected a folder (relative to the config) of "
                                                            "<county id>.csv village files")
-        vdir = str(base_dir / vdir)
+        vdir = str((base_dir / vdir).resolve())
     return dataclasses.replace(cfg, counties_csv=csv_path, villages_dir=vdir)
 
 

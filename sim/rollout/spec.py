@@ -276,7 +276,7 @@ def rollout_from_data(data: Any, where: str, base_dir: Path) -> Rollout:
         if om not in models:
             raise fail(where, f"strategies.{name}.operating_model", om, f"expected one of {', '.join(models)}")
         if sd.schedule is not None:
-            strategies.append(Strategy(name, om, schedule_csv=str(base_dir / sd.schedule),
+            strategies.append(Strategy(name, om, schedule_csv=str((base_dir / sd.schedule).resolve()),
                                        hub_capex_share=sd.hub_capex_share, promoters=sd.promoters))
         else:
             strategies.append(Strategy(name, om, sd.village_order or "largest_first", sd.county_target,

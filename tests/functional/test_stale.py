@@ -217,3 +217,32 @@ def test_a_same_size_edit_with_its_modification_time_put_back_is_hashed_anew(tmp
     os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))  # as cp -p, rsync -t or tar would leave it
     assert p.stat().st_size == st.st_size and p.stat().st_mtime_ns == st.st_mtime_ns
     assert file_sha256(p) != before
+
+
+def test_an_input_changed_while_the_runs_ran_is_refused_and_the_folder_left_incomplete(tmp_path, monkeypatch):
+    import sim.experiments.sweep as sweep
+    from sim.errors import InputError
+    from sim.experiments.spec import load_experiment
+    from sim.experiments.stamp import check_inputs_unchanged, make_stamp
+    csv_path = _villages_csv(tmp_path / "villages.csv", 12, 400.0)
+    stamp = make_stamp("experiment", "x", {"a": 1}, [csv_path])
+    check_inputs_unchanged(stamp)                      # nothing changed: fine
+    exp_path = _write(tmp_path / "exp.yaml", """\
+        kind: experiment
+        base: {horizon_d: 6, warmup_d: 1, county: {villages_csv: villages.csv}}
+        replications: 2
+        levers: {lastmile.vehicles_per_route: [1, 2]}
+        kpis: [cost_per_parcel_cny]
+    """)
+    exp = load_experiment(exp_path)
+    real = sweep.run_sweep
+
+    def edited_half_way(*args, **kwargs):
+        result = real(*args, **kwargs)
+        _villages_csv(csv_path, 12, 900.0)             # as if edited while the runs ran
+        return result
+    monkeypatch.setattr(sweep, "run_sweep", edited_half_way)
+    with pytest.raises(InputError, match=r"villages\.csv: changed while the runs were running"):
+        sweep.run_experiment(exp, tmp_path / "out", workers=1, quiet=True, figures=False)
+    manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and not (tmp_path / "out" / "summary.csv").exists()
