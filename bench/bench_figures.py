@@ -1,6 +1,6 @@
 """Benchmark of the figures against the runs, as the command line does them, for a
 scenario (experiments/baseline.yaml: 5 replications, 5 figures) and an experiment
-(experiments/service_frequency.yaml: 30 runs, 33 figures): `ruralsim run CONFIG
+(experiments/service_frequency.yaml: 30 runs, 34 figures): `ruralsim run CONFIG
 --no-figures` and `ruralsim run CONFIG` (every run into a new folder, on 2 workers)
 as interleaved pairs (median and range over at least 5 pairs; every pair in
 results/bench/figures.csv).

@@ -108,7 +108,7 @@ def backhaul(bh: Result, vol: Result) -> Finding:
         "backhaul", "Filling the return legs with produce",
         f"Vans that bring produce back instead of hired pickups change the county's total cost by "
         f"{total.text('M CNY a year', scale=1e-6, signed=True)} and spoilage by "
-        f"{spoil.text('points', scale=100, signed=True)}; the allocated cost per kg sent changes by "
+        f"{spoil.text('points', scale=100, signed=True)}; the allocated cost per kg sold changes by "
         f"{per_kg.text('CNY', signed=True)}.",
         [("total cost, two-way minus one-way", total.text("M CNY/y", scale=1e-6, signed=True)),
          ("spoilage, two-way minus one-way", spoil.text("points", scale=100, signed=True)),
@@ -144,8 +144,8 @@ def trunk(tr: Result) -> Finding:
     return Finding(
         "trunk", "Trunk capacity and spoilage at full coverage",
         f"With every village covered, spoilage stops falling at {stops('surge')} when spot trucks can be hired at "
-        f"peaks (2 trucks: {out['surge'][2].text('', scale=100)}% spoiled), and at {stops('no_surge')} without "
-        f"surge capacity (2 trucks: {out['no_surge'][2].text('', scale=100)}%).",
+        f"peaks (at 2 trucks {out['surge'][2].text('', scale=100)}% is spoiled), and at {stops('no_surge')} "
+        f"without surge capacity (at 2 trucks {out['no_surge'][2].text('', scale=100)}%).",
         [(f"{name}: spoilage with {k} trucks", out[name][k].text("%", scale=100)) for name in out for k in levels],
         "The trunk's scheduled capacity (`trunk.trucks_per_departure`) and whether spot trucks are hired when what "
         "waits exceeds it (`surge`).",
@@ -181,13 +181,14 @@ def cold_rooms(cc: Result, shelf: Result) -> Finding:
         f"With the whole harvest season inside the KPI window and quality decaying with time and temperature, "
         f"station cold rooms of 1-4 t change spoilage by "
         f"{diffs[1000].text('', scale=100, signed=True)} to {diffs[4000].text('points', scale=100, signed=True)} "
-        f"at {per_kg[1000].text('', signed=True)} to {per_kg[4000].text('CNY', signed=True)} per kg sent; a 50 t "
+        f"at {per_kg[1000].text('', signed=True)} to {per_kg[4000].text('CNY', signed=True)} per kg sold; a 50 t "
         f"cold store at the hub changes spoilage by {hub.text('points', scale=100, signed=True)} but the quality "
         f"of what is sold by {hub_q.text('', signed=True)}. Farmers earn "
         f"{gain0.text('CNY', signed=True)} against the local trader without any cold chain.",
         [(f"{kg / 1000:g} t cold rooms: spoilage", diffs[kg].text("points", scale=100, signed=True)) for kg in rooms]
         + [(f"{kg / 1000:g} t cold rooms: cost per kg sold", per_kg[kg].text("CNY", signed=True)) for kg in rooms]
-        + [("50 t hub cold store: spoilage", hub.text("points", scale=100, signed=True)),
+        + [("no cold chain: farmers' income gain over the local trader", gain0.text("CNY", signed=True)),
+           ("50 t hub cold store: spoilage", hub.text("points", scale=100, signed=True)),
            ("50 t hub cold store: quality sold", hub_q.text("", signed=True)),
            ("50 t hub cold store: farmers' income gain", hub_gain.text("CNY", signed=True)),
            ("2 t cold rooms: farmers' income gain", rooms_gain.text("CNY", signed=True)),

@@ -163,8 +163,22 @@ def service_frequency(sf: Result) -> Finding:
         _frequency_drivers(sf, cost),
         "With two tiers (the townships' own routes run less often, the feeders daily) every other day changes the "
         f"most remote decile's mean lead time by {gap[2, 2].text('h', signed=True)}: "
-        + ("the lead-time effect keeps its sign." if same else "the lead-time effect changes sign."),
+        + ("the lead-time effect keeps its sign" if same else "the lead-time effect changes sign")
+        + _cost_sign_text(cost),
         [], ["experiments/service_frequency.yaml"])
+
+
+def _cost_sign_text(cost: dict) -> str:
+    """Whether serving remote villages every other day moves cost per parcel the same way in
+    both tiers (signs claimed only where the interval excludes zero)."""
+    def sign(iv: Interval) -> int:
+        return 1 if iv.low > 0 else -1 if iv.high < 0 else 0
+    one, two = sign(cost[1, 2]), sign(cost[2, 2])
+    if one and two and one != two:
+        return (f"; the cost effect does not: cost per parcel {'rises' if one > 0 else 'falls'} with one tier "
+                f"({cost[1, 2].text('CNY', signed=True)}) and {'rises' if two > 0 else 'falls'} with two "
+                f"({cost[2, 2].text('CNY', signed=True)}).")
+    return "."
 
 
 def bus_lines(bl: Result, fee: Result) -> Finding:
