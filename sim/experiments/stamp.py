@@ -24,6 +24,11 @@ STAMP_FILE = "stamp.json"
 PACKAGES = ("ruralsim", "simpy", "numpy", "scipy", "matplotlib", "click", "PyYAML")
 
 
+RESULT_PACKAGES = ("numpy", "simpy", "scipy")
+"""The packages whose versions can change a run's numbers (random draws, events, statistics):
+a folder's stamp records them, so an upgrade is never resumed into an earlier run's results."""
+
+
 def package_versions() -> dict:
     """Python's version and each of :data:`PACKAGES`' ("not installed" if missing)."""
     out = {"python": platform.python_version()}
@@ -112,7 +117,8 @@ def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path],
     hash and the code version; for a preview on some counties (part of the resolved
     config) also their number, so that a refusal can say what differs."""
     stamp: dict[str, Any] = {"kind": kind, "name": name, "config_sha256": config_sha256(resolved),
-             "inputs_sha256": input_hashes(files), "code_version": code_version()}
+             "inputs_sha256": input_hashes(files), "code_version": code_version(),
+             "packages": {k: v for k, v in package_versions().items() if k in RESULT_PACKAGES}}
     if preview is not None:
         stamp["preview_counties"] = preview
     return stamp
@@ -157,6 +163,10 @@ def stamp_changes(old: Mapping, new: Mapping) -> list[str]:
             out.append(f"other contents of input file {path}")
     if old.get("code_version") != new.get("code_version"):
         out.append(f"code version {old.get('code_version')} (now {new.get('code_version')})")
+    was_pk, now_pk = old.get("packages") or {}, new.get("packages") or {}
+    for name in sorted(set(was_pk) | set(now_pk)):
+        if was_pk.get(name) != now_pk.get(name):
+            out.append(f"{name} {was_pk.get(name, 'not recorded')} (now {now_pk.get(name, 'not recorded')})")
     return out
 
 

@@ -96,6 +96,18 @@ def test_experiment_refuses_other_code(tmp_path, monkeypatch):
     assert again.exit_code == 2 and "code version" in again.output and "othercode" in again.output
 
 
+def test_experiment_refuses_other_package_versions(tmp_path, monkeypatch):
+    import sim.experiments.stamp as stamp
+    _write(tmp_path / "base.yaml", SCENARIO)
+    exp = _experiment(tmp_path)
+    out = tmp_path / "out"
+    assert _cli("run", str(exp), "--out", str(out), "--workers", "1", "--no-figures", "--quiet").exit_code == 0
+    real = stamp.package_versions
+    monkeypatch.setattr(stamp, "package_versions", lambda: {**real(), "numpy": "99.0"})   # numpy upgraded
+    again = _cli("run", str(exp), "--out", str(out), "--workers", "1", "--no-figures", "--quiet")
+    assert again.exit_code == 2 and "numpy" in again.output and "(now 99.0)" in again.output
+
+
 def test_fresh_removes_only_what_the_program_wrote(tmp_path):
     _write(tmp_path / "base.yaml", SCENARIO)
     exp = _experiment(tmp_path)
