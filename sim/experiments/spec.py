@@ -237,7 +237,7 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
             if key in cfg.fixed:
                 raise fail(where, f"fixed.{key}", cfg.fixed[key], f"not a shared setting: set {own} instead"
                            if key != "name" else f"not a shared setting: {own}")
-        base_data = deep_merge(base_data, _anchored(cfg.fixed, base_dir))
+        base_data = deep_merge(base_data, cfg.fixed)
         scenario_from_data(base_data, f"{where}: fixed", base_dir)   # a bad key or value named as fixed's
     # named scenarios: free-form overrides, validated when each is built below
     named = cfg.scenarios or {"base": {}}
@@ -275,16 +275,17 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
     # expand: named scenarios x design points
     specs: list[ScenarioSpec] = []
     for name, ov in named.items():
-        merged = deep_merge(base_data, _anchored(ov or {}, base_dir))
+        merged = deep_merge(base_data, ov or {})
         for point in points:
             d = merged
             for path, value in point.items():
-                d = set_path(d, path, _anchored_csv(value, base_dir) if path == VILLAGES_CSV else value)
+                d = set_path(d, path, value)
             label = name if not point else (point_label(point) if len(named) == 1 and name == "base"
                                             else f"{name}, {point_label(point)}")
             d = deep_merge(d, {"name": label})
+            # a villages file the experiment names is relative to its folder (the base's is absolute already)
             sc = scenario_from_data(d, f"{where}: scenarios.{name}" + (f" at {point_label(point)}" if point else ""),
-                                    None)
+                                    base_dir)
             specs.append(ScenarioSpec(scenario_id(sc), label, name, dict(point), sc))
     ids = [s.id for s in specs]
     if len(set(ids)) != len(ids):
@@ -309,23 +310,6 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
                       factors=tuple(factors), design={"method": method, "samples": samples, "seed": dseed},
                       replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis),
                       files=tuple(dict.fromkeys(files)))
-
-
-VILLAGES_CSV = "county.villages_csv"
-
-
-def _anchored_csv(value: Any, base_dir: Path) -> Any:
-    """A villages file named in the experiment: relative to the experiment's folder, as the
-    base scenario's is to its own (the base's path is already anchored when it is read)."""
-    return str(base_dir / value) if isinstance(value, str) and not os.path.isabs(value) else value
-
-
-def _anchored(overrides: Any, base_dir: Path) -> Any:
-    """``overrides`` with a villages file it names anchored to the experiment's folder."""
-    county = overrides.get("county") if isinstance(overrides, Mapping) else None
-    if not isinstance(county, Mapping) or "villages_csv" not in county:
-        return overrides
-    return {**overrides, "county": {**county, "villages_csv": _anchored_csv(county["villages_csv"], base_dir)}}
 
 
 def _leaf_paths(data: Mapping, prefix: str = "") -> list[str]:

@@ -109,8 +109,8 @@ def summary(outcomes: Sequence[Mapping], baseline: str | None, horizon_m: int | 
         top = lead["leaders"][0] if lead["leaders"] else None
         r = cell.get((top, kpi), {}) if top is not None else {}
         # amounts of millions of CNY in million CNY, as the findings above the table give them
-        scale = 1e6 if _unit(kpi) == "CNY" and max(abs(as_float(r.get(k))) if math.isfinite(as_float(r.get(k)))
-                                                  else 0.0 for k in ("mean", "diff_vs_baseline")) >= 1e6 else 1.0
+        sizes = [abs(v) for v in (as_float(r.get("mean")), as_float(r.get("diff_vs_baseline"))) if math.isfinite(v)]
+        scale = 1e6 if _unit(kpi) == "CNY" and sizes and max(sizes) >= 1e6 else 1.0
         if scale != 1.0:
             label = label.replace("(CNY)", "(million CNY)")
             r = {**r, **{k: as_float(r.get(k)) / scale for k in ("mean", "ci95_half_width", "diff_vs_baseline",
