@@ -224,5 +224,4 @@ class ServiceConfig:
     @property
     def daily(self) -> bool:
         """Every route runs every day (the default: the schedule as it was)."""
-        return self.every_d == 1 and self.remote_every_d == 1 and set(self.weekdays) == set(ALL_WEEKDAYS) \
-            and all(o.daily for o in (*self.by_township.values(), *self.by_village.values()))
+        return self.first_not_daily() is None
