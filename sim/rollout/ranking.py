@@ -228,11 +228,15 @@ def variant(ro, x: Mapping[str, float], base: Mapping[str, float], counties: int
     return dataclasses.replace(ro, operating_models=models, adoption=ad).preview(counties, 1)
 
 
+def accounting_names(base: Mapping[str, float]) -> list[str]:
+    """The accounting tier's inputs: those the rollout gives a value."""
+    return [k for k in ACCOUNTING_INPUTS if math.isfinite(base[k])]
+
+
 def check_samples(ro, n: int, runs: int) -> None:
     """Refuse, before anything runs, a tier asked for fewer samples than its linear fit of
     every input needs (inputs + 2)."""
-    base = base_values(ro)
-    acc = [k for k in ACCOUNTING_INPUTS if math.isfinite(base[k])]
+    acc = accounting_names(base_values(ro))
     for tier, asked, k, option in (("accounting", n, len(acc), "--ranking-sensitivity"),
                                    ("runs", runs, len(acc) + len(RUN_INPUTS), "--ranking-runs")):
         if asked and asked < k + 2:
@@ -249,7 +253,7 @@ def ranking_sensitivity(ro, out: Path, parts: Mapping, n: int, runs: int,
     ``ranking_breakeven.csv``; returns their rows."""
     cfg = ro.ranking_sensitivity
     base = base_values(ro)
-    acc_names = [k for k in ACCOUNTING_INPUTS if math.isfinite(base[k])]
+    acc_names = accounting_names(base)
     sample_rows: list[dict] = []
     breakeven: list[dict] = []
     if n:
