@@ -76,7 +76,7 @@ def main(argv=None) -> int:
     pairs = max(5, args.pairs)
     rows, ok_all = [], True
     print(f"figures against runs ({WORKERS} workers), {pairs} interleaved pairs each:")
-    for config in args.configs:
+    for config in (str(Path(c).resolve()) for c in args.configs):   # the runs start in the project folder
         walls, runs = measure(config, pairs)
         ratios = [(b - a) / r for (a, b), r in zip(walls, runs, strict=True)]
         med, lo, hi = spread(ratios)
