@@ -37,6 +37,22 @@ def set_path(data: dict, path: str, value: Any) -> dict:
     return out
 
 
+def get_path(data: Any, path: str) -> Any:
+    """The value at the dotted ``path`` of ``data`` (numeric parts index lists)."""
+    for p in _split_path(path):
+        data = data[p]
+    return data
+
+
+def leaf_paths(data: Mapping, prefix: str = "") -> list[str]:
+    """The dotted key paths of a nested mapping's values that are not (non-empty) mappings."""
+    out: list[str] = []
+    for k, v in data.items():
+        path = f"{prefix}{k}"
+        out += leaf_paths(v, path + ".") if isinstance(v, Mapping) and v else [path]
+    return out
+
+
 def check_path(data: dict, path: str, where: str, key: str) -> None:
     """The dotted ``path`` must name a setting of the scenario; else name the nearest."""
     node: Any = data

@@ -15,7 +15,7 @@ from typing import Any
 
 from sim.analysis.registry import RUN_KPIS
 from sim.config.jsonschema import BASE_JSON, SCENARIO_REF
-from sim.config.overrides import check_path, deep_merge, set_path
+from sim.config.overrides import check_path, deep_merge, get_path, leaf_paths, set_path
 from sim.config.scenario import (
     Scenario,
     read_config,
@@ -257,9 +257,9 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
                 raise InputError(f"{where}: {key}.{path}: {exc}") from None
     paths = [f.path for f in factors]
     for path in paths:
-        for held in _leaf_paths(cfg.fixed):
+        for held in leaf_paths(cfg.fixed):
             if path == held or path.startswith(held + ".") or held.startswith(path + "."):
-                raise fail(where, f"fixed.{held}", _get(cfg.fixed, held),
+                raise fail(where, f"fixed.{held}", get_path(cfg.fixed, held),
                            f"{path} is varied as a lever or uncertainty: a setting is fixed or varied, not both")
     if len(set(paths)) != len(paths):
         raise fail(where, "levers/uncertainties", paths, "each key path may be varied once")
@@ -310,21 +310,6 @@ def experiment_from_data(data: Any, where: str, base_dir: str | os.PathLike | No
                       factors=tuple(factors), design={"method": method, "samples": samples, "seed": dseed},
                       replications=reps, baseline_id=baseline_id, warmup_d=warmup, kpis=tuple(kpis),
                       files=tuple(dict.fromkeys(files)))
-
-
-def _leaf_paths(data: Mapping, prefix: str = "") -> list[str]:
-    """The dotted key paths of a nested mapping's values that are not mappings."""
-    out: list[str] = []
-    for k, v in data.items():
-        path = f"{prefix}{k}"
-        out += _leaf_paths(v, path + ".") if isinstance(v, Mapping) and v else [path]
-    return out
-
-
-def _get(data: Mapping, path: str) -> Any:
-    for part in path.split("."):
-        data = data[part]
-    return data
 
 
 MAX_SCENARIOS = 10_000
