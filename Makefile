@@ -10,7 +10,7 @@ EXPERIMENTS := $(sort $(basename $(notdir $(wildcard experiments/*.yaml))))
 $(STAMP): setup.cfg pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "ruralsim needs Python 3.11 or newer (set PYTHON=...)")'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask,lint]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,dask,lint,pinned]'
 	@touch $(STAMP)
 
 venv: $(STAMP)

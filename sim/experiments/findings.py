@@ -371,12 +371,12 @@ def run_findings(experiments_dir: str | Path, out: str | Path, replications: int
 
 def write_findings(findings: list[Finding], meta: dict, path: str | Path) -> Path:
     """docs/findings.md from the findings (rendered by the reports' template engine)."""
-    from sim.experiments.stamp import code_version
+    from sim.experiments.stamp import code_version, result_packages
     from sim.files import atomic_write_text
     from sim.reports.render import render
     text = render("findings.md.j2", {
         "findings": findings, "not_yet": NOT_YET, "meta": meta, "code_version": code_version(),
-        "date": _dt.date.today().isoformat()})
+        "packages": result_packages(), "date": _dt.date.today().isoformat()})
     return atomic_write_text(path, text)
 
 

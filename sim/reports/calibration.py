@@ -89,7 +89,9 @@ def level_off(series: np.ndarray) -> int | None:
 def stamp_line(meta: Mapping) -> str:
     return (f"*Written by `ruralsim calibrate` (`make calibrate`) on {meta['date']} from "
             f"`{meta['config']}` and `{meta['targets']}` (inputs {meta['inputs']}: every file the config reads "
-            f"and the targets), code version {meta['code_version']}; {meta['evaluations']:,} evaluations of the "
+            f"and the targets), code version {meta['code_version']}"
+            + (f" with {meta['packages']}" if meta.get("packages") else "")
+            + f"; {meta['evaluations']:,} evaluations of the "
             "rollout's counts.*")
 
 

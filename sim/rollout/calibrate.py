@@ -355,7 +355,7 @@ def calibration_meta(model: Model, targets_csv: str | Path, evaluations: int, at
     settings and, with attrition (``attr``, at the fitted values), what an agent earns."""
     import datetime
 
-    from sim.experiments.stamp import code_version
+    from sim.experiments.stamp import code_version, result_packages
     from sim.reports.calibration import inputs_digest, shown_path
     pay = None if attr is None else (
         f"{attr.pay_per_month_cny:,.0f} CNY a month plus {attr.commission_per_parcel_cny:g} CNY a parcel"
@@ -363,5 +363,6 @@ def calibration_meta(model: Model, targets_csv: str | Path, evaluations: int, at
            if attr.services_per_month_cny else ""))
     return {"config": shown_path(model.where), "targets": shown_path(targets_csv),
             "inputs": inputs_digest([*model.ro.input_files(), targets_csv], Path(model.where).parent),
-            "code_version": code_version(), "date": datetime.date.today().isoformat(), "evaluations": evaluations,
+            "code_version": code_version(), "packages": result_packages(),
+            "date": datetime.date.today().isoformat(), "evaluations": evaluations,
             "calibration": dataclasses.asdict(model.cal), "pay": pay}

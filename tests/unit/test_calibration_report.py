@@ -72,6 +72,12 @@ def test_least_squares_block_by_hand():
         in text
 
 
+def test_the_stamp_line_names_the_package_versions_when_known():
+    line = rep.stamp_line({**META, "packages": "numpy 2.0.0, scipy 1.0.0, simpy 4.0.0"})
+    assert "code version 1.0+deadbeef with numpy 2.0.0, scipy 1.0.0, simpy 4.0.0; 80 evaluations" in line
+    assert "code version 1.0+deadbeef; 80 evaluations" in rep.stamp_line(META)   # a summary from before
+
+
 def test_least_squares_block_names_closures_and_config_drift():
     res = _ls_result(held_closed=300.0)
     res["fit"][0]["config_value"] = 12.0

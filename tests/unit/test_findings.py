@@ -80,6 +80,14 @@ def test_the_document_carries_every_number_and_source(tmp_path):
         assert needle in text, needle
 
 
+def test_the_document_names_the_package_versions_it_was_computed_with(tmp_path):
+    from importlib import metadata
+    path = write_findings([], {"replications": 5, "experiments": {}}, tmp_path / "findings.md")
+    header = path.read_text().split("\n\n")[1]
+    for name in ("numpy", "scipy", "simpy"):   # the packages whose versions can change the numbers
+        assert f"{name} {metadata.version(name)}" in header, header
+
+
 def test_the_readme_digest_is_rewritten_between_its_markers_and_nothing_else(tmp_path):
     from sim.experiments.findings import DIGEST_END, DIGEST_START, write_digest
     readme = tmp_path / "README.md"
