@@ -28,7 +28,7 @@ from sim.config.schema import build, fail
 from sim.errors import InputError
 from sim.experiments.engine import LocalExecutor
 from sim.files import write_csv
-from sim.rollout.calibration import number_spans, resolve, with_values, write_values
+from sim.rollout.calibration import number_spans, number_text, resolve, with_values, write_values
 from sim.rollout.history import history_match, holdout_rows, parameter_rows, point_rows, sample_rows
 from sim.rollout.region import CountyGeo
 from sim.rollout.simulate import geographies, schedule_for, station_months
@@ -150,7 +150,16 @@ def fit(model: Model, targets: list[Target], workers: int = 1) -> tuple[np.ndarr
     config holding fitted values refits to the same values), then
     scipy's trust-region reflective method from there, with finite differences of
     ``diff_step`` relative to each value. The starts are evaluated on ``workers``
-    processes. Returns the fitted values and the number of evaluations."""
+    processes. Returns the fitted values as a config holds them (whole numbers where the
+    key takes them, else 6 significant digits) and the number of evaluations.
+
+    The trust-region steps are solved by LSMR, not by the SVD of the Jacobian: counts are
+    whole numbers, so a parameter they do not respond to near the fit (or two that move
+    them alike) leaves the Jacobian rank-deficient, and an SVD then steps along directions
+    set by rounding noise, which differs with the BLAS kernels a CPU gets. The fit of
+    ``experiments/rural_taobao_2015.yaml`` came out at two different points under OpenBLAS's
+    AVX-512 and Haswell kernels that way; LSMR's minimum-norm steps give the same values
+    under both."""
     from scipy.optimize import least_squares
     from scipy.stats import qmc
     fitted = [t for t in targets if not t.held_out]
@@ -168,10 +177,11 @@ def fit(model: Model, targets: list[Target], workers: int = 1) -> tuple[np.ndarr
     evals += len(candidates)
     costs = [float(np.sum(residuals(c, fitted) ** 2)) for c in evaluate_counts(model, candidates, workers)]
     x0 = candidates[int(np.argmin(costs))]
-    res = least_squares(fun, x0, bounds=(model.lo, model.hi), diff_step=model.cal.diff_step, method="trf")
+    res = least_squares(fun, x0, bounds=(model.lo, model.hi), diff_step=model.cal.diff_step, method="trf",
+                        tr_solver="lsmr")
     best = res.x if float(np.sum(res.fun ** 2)) <= min(costs) else x0
-    return np.array([round(v) if model.whole[n] else v for n, v in zip(model.names, best, strict=True)],
-                    dtype=float), evals
+    return np.array([min(max(float(number_text(float(v), model.whole[n])), lo), hi)
+                     for n, v, lo, hi in zip(model.names, best, model.lo, model.hi, strict=True)]), evals
 
 
 # ---- independent evaluations on the run engine's local pool ----------------------------
