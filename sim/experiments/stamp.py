@@ -43,7 +43,7 @@ def package_versions() -> dict:
 def result_packages() -> str:
     """The installed versions of :data:`RESULT_PACKAGES` in words ("numpy 2.4.6, scipy 1.17.1,
     simpy 4.1.2"), for documents that quote results: a fit or a run can come out differently
-    under other versions (a calibration's optimiser path did between scipy releases)."""
+    under other versions."""
     versions = package_versions()
     return ", ".join(f"{name} {versions[name]}" for name in sorted(RESULT_PACKAGES))
 
