@@ -13,7 +13,7 @@ from sim.experiments.spec import load_experiment
 from sim.rollout.spec import load_rollout
 
 ROOT = Path(__file__).resolve().parents[2]
-SHIPPED = sorted((ROOT / "experiments").glob("*.yaml"))
+SHIPPED = sorted((ROOT / "experiments").rglob("*.yaml"))   # the findings' sensitivities too
 
 
 def problems(schema: dict, value, path: str = "", root: dict | None = None) -> list[str]:

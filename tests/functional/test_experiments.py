@@ -381,7 +381,7 @@ def test_warmup_command_suggests_a_truncation(tmp_path):
 
 
 def test_shipped_experiments_are_valid():
-    for p in sorted((ROOT / "experiments").glob("*.yaml")):
+    for p in sorted((ROOT / "experiments").rglob("*.yaml")):   # the findings' sensitivities too
         r = CliRunner().invoke(main, ["check", str(p)])
         assert r.exit_code == 0, r.output
 
