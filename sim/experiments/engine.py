@@ -151,22 +151,33 @@ class DaskExecutor:
         self._check_workers_code(address)
 
     def _check_workers_code(self, address: str) -> None:
-        """Refuse workers that run other code than this checkout: a long-lived worker keeps the
-        modules it imported, and its results would be stamped with this checkout's version."""
-        from sim.experiments.stamp import code_version, loaded_code_version
-        mine = code_version()
+        """Refuse workers that run other code than this checkout, or other versions of the
+        packages that can change a run's numbers: a long-lived worker keeps the modules it
+        imported, and its results would be stamped with this checkout's code and versions."""
+        from sim.experiments.stamp import code_version, loaded_result_packages, worker_identity
+        mine, my_packages = code_version(), loaded_result_packages()
         try:
-            theirs = self.client.run(loaded_code_version)
+            theirs = self.client.run(worker_identity)
         except Exception as exc:   # a worker without the package cannot run a task either
             self.client.close()
             raise InputError(f"--scheduler {address!r}: cannot ask the workers for their code version: "
                              f"{type(exc).__name__}: {exc}") from None
-        other = {w: v for w, v in sorted(theirs.items()) if v != mine}
+        other = {w: v["code"] for w, v in sorted(theirs.items()) if v["code"] != mine}
         if other:
             self.client.close()
             shown = ", ".join(f"{w} runs {v}" for w, v in list(other.items())[:3])
             raise InputError(f"--scheduler {address!r}: workers run other code than this checkout ({mine}): "
                              f"{shown}; restart them from this checkout")
+        other_packages = {w: v["packages"] for w, v in sorted(theirs.items()) if v["packages"] != my_packages}
+        if other_packages:
+            self.client.close()
+            shown = ", ".join(f"{w} has " + ", ".join(f"{k} {v}" for k, v in sorted(pk.items())
+                                                      if my_packages.get(k) != v)
+                              for w, pk in list(other_packages.items())[:3])
+            mine_text = ", ".join(f"{k} {v}" for k, v in sorted(my_packages.items()))
+            raise InputError(f"--scheduler {address!r}: workers run other package versions than this checkout "
+                             f"({mine_text}): {shown}; install the pinned ones on them (pip install -e "
+                             "'.[dask,pinned]') and restart them")
 
     def run(self, tasks: list[tuple], fn: Callable[[tuple], dict], lost: Lost | None = None) -> Iterator[dict]:
         from dask.distributed import as_completed

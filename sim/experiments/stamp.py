@@ -10,6 +10,7 @@ import functools
 import hashlib
 import json
 import platform
+import sys
 from collections.abc import Iterable, Mapping
 from importlib import metadata
 from pathlib import Path
@@ -46,6 +47,27 @@ def result_packages() -> str:
     under other versions."""
     versions = package_versions()
     return ", ".join(f"{name} {versions[name]}" for name in sorted(RESULT_PACKAGES))
+
+
+def loaded_result_packages() -> dict[str, str]:
+    """The versions of :data:`RESULT_PACKAGES` this process runs: an imported module's own
+    ``__version__`` (a long-lived worker keeps what it imported), else the installed one."""
+    out = {}
+    for name in sorted(RESULT_PACKAGES):
+        version = getattr(sys.modules.get(name), "__version__", None)
+        if version is None:
+            try:
+                version = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                version = "not installed"
+        out[name] = str(version)
+    return out
+
+
+def worker_identity() -> dict:
+    """What a worker must share with the process that stamps its results: the code it has
+    loaded and the versions of the packages that can change a run's numbers."""
+    return {"code": loaded_code_version(), "packages": loaded_result_packages()}
 
 
 @functools.lru_cache(maxsize=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -249,6 +250,20 @@ def test_dask_workers_running_other_code_are_refused(tmp_path, monkeypatch):
         # this checkout's files changed since the worker loaded its modules
         monkeypatch.setattr("sim.experiments.stamp.code_version", lambda: "0.0.0+edited")
         with pytest.raises(InputError, match=r"workers run other code than this checkout \(0\.0\.0\+edited\)"):
+            DaskExecutor(cluster.scheduler_address)
+
+
+def test_dask_workers_running_other_package_versions_are_refused(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("dask.distributed")
+    from sim.experiments import stamp
+    from sim.experiments.engine import DaskExecutor
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        real = stamp.loaded_result_packages()
+        # this process upgraded numpy; the worker still runs the version it imported
+        monkeypatch.setattr(stamp, "loaded_result_packages", lambda: {**real, "numpy": "99.0"})
+        with pytest.raises(InputError, match=r"other package versions than this checkout \(numpy 99\.0, scipy .*"
+                                             rf"has numpy {re.escape(real['numpy'])};.*pinned"):
             DaskExecutor(cluster.scheduler_address)
 
 
