@@ -154,7 +154,7 @@ class DaskExecutor:
         """Refuse workers that run other code than this checkout, or other versions of the
         packages that can change a run's numbers: a long-lived worker keeps the modules it
         imported, and its results would be stamped with this checkout's code and versions."""
-        from sim.experiments.stamp import code_version, loaded_result_packages, worker_identity
+        from sim.experiments.stamp import code_version, loaded_result_packages, result_packages, worker_identity
         mine, my_packages = code_version(), loaded_result_packages()
         try:
             theirs = self.client.run(worker_identity)
@@ -174,9 +174,8 @@ class DaskExecutor:
             shown = ", ".join(f"{w} has " + ", ".join(f"{k} {v}" for k, v in sorted(pk.items())
                                                       if my_packages.get(k) != v)
                               for w, pk in list(other_packages.items())[:3])
-            mine_text = ", ".join(f"{k} {v}" for k, v in sorted(my_packages.items()))
             raise InputError(f"--scheduler {address!r}: workers run other package versions than this checkout "
-                             f"({mine_text}): {shown}; install the pinned ones on them (pip install -e "
+                             f"({result_packages()}): {shown}; install the pinned ones on them (pip install -e "
                              "'.[dask,pinned]') and restart them")
 
     def run(self, tasks: list[tuple], fn: Callable[[tuple], dict], lost: Lost | None = None) -> Iterator[dict]:

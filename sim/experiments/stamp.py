@@ -42,11 +42,10 @@ def package_versions() -> dict:
 
 
 def result_packages() -> str:
-    """The installed versions of :data:`RESULT_PACKAGES` in words ("numpy 2.4.6, scipy 1.17.1,
-    simpy 4.1.2"), for documents that quote results: a fit or a run can come out differently
-    under other versions."""
-    versions = package_versions()
-    return ", ".join(f"{name} {versions[name]}" for name in sorted(RESULT_PACKAGES))
+    """:func:`loaded_result_packages` in words ("numpy 2.4.6, scipy 1.17.1, simpy 4.1.2"), for
+    documents that quote results and messages that compare versions: a fit or a run can come
+    out differently under other versions."""
+    return ", ".join(f"{name} {version}" for name, version in loaded_result_packages().items())
 
 
 def loaded_result_packages() -> dict[str, str]:
