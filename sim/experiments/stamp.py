@@ -147,7 +147,7 @@ def make_stamp(kind: str, name: str, resolved: Any, files: Iterable[str | Path],
     config) also their number, so that a refusal can say what differs."""
     stamp: dict[str, Any] = {"kind": kind, "name": name, "config_sha256": config_sha256(resolved),
              "inputs_sha256": input_hashes(files), "code_version": code_version(),
-             "packages": {k: v for k, v in package_versions().items() if k in RESULT_PACKAGES}}
+             "packages": loaded_result_packages()}
     if preview is not None:
         stamp["preview_counties"] = preview
     return stamp

@@ -102,8 +102,8 @@ def test_experiment_refuses_other_package_versions(tmp_path, monkeypatch):
     exp = _experiment(tmp_path)
     out = tmp_path / "out"
     assert _cli("run", str(exp), "--out", str(out), "--workers", "1", "--no-figures", "--quiet").exit_code == 0
-    real = stamp.package_versions
-    monkeypatch.setattr(stamp, "package_versions", lambda: {**real(), "numpy": "99.0"})   # numpy upgraded
+    real = stamp.loaded_result_packages
+    monkeypatch.setattr(stamp, "loaded_result_packages", lambda: {**real(), "numpy": "99.0"})   # numpy upgraded
     again = _cli("run", str(exp), "--out", str(out), "--workers", "1", "--no-figures", "--quiet")
     assert again.exit_code == 2 and "numpy" in again.output and "(now 99.0)" in again.output
 
